@@ -1,0 +1,63 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Settings every target shares: Swift 6 language mode (strict concurrency) and explicit `any`.
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "cek-audit",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "cek-audit", targets: ["cek-audit"]),
+        .library(name: "CEKAuditCore", targets: ["CEKAuditCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+    ],
+    targets: [
+        // Facts, catalog, rules engine, verdicts and the named analyses. No I/O beyond reading files it is handed.
+        .target(
+            name: "CEKAuditCore",
+            dependencies: [
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
+        // Turn files (and later APIs and logs) into evidence items and normalized facts. Never judge.
+        .target(
+            name: "CEKAuditCollectors",
+            dependencies: ["CEKAuditCore", .product(name: "Yams", package: "Yams"),
+                           .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        // Pure: result model in, bytes out.
+        .target(
+            name: "CEKAuditReporters",
+            dependencies: ["CEKAuditCore"],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "cek-audit",
+            dependencies: [
+                "CEKAuditCore", "CEKAuditCollectors", "CEKAuditReporters",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "CEKAuditCoreTests", dependencies: ["CEKAuditCore"], swiftSettings: strict),
+        .testTarget(name: "CEKAuditCollectorsTests", dependencies: ["CEKAuditCollectors", "CEKAuditCore"],
+                    resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "CEKAuditReportersTests", dependencies: ["CEKAuditReporters", "CEKAuditCore"],
+                    swiftSettings: strict),
+        .testTarget(name: "CEKAuditCLITests", dependencies: ["CEKAuditCore", "CEKAuditCollectors", "CEKAuditReporters"],
+                    swiftSettings: strict),
+    ]
+)

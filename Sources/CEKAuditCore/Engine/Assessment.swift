@@ -1,0 +1,147 @@
+import Foundation
+
+/// The full outcome of an assessment: the report model every reporter renders. Versioned
+/// (`schema_version`, documented in `Schemas/report.schema.json`); encoded with sorted keys.
+public struct AssessmentReport: Sendable, Hashable, Codable {
+    /// Version of the report schema.
+    public static let schemaVersion = "1.0.0"
+
+    public struct Tool: Sendable, Hashable, Codable {
+        public var name: String
+        public var version: String
+    }
+    public struct CatalogRef: Sendable, Hashable, Codable {
+        public var source: String
+        public var sha256: String
+        public var control: String
+        public var title: String
+        public var framework: String
+        public var frameworkVersion: String
+
+        enum CodingKeys: String, CodingKey {
+            case source, sha256, control, title, framework
+            case frameworkVersion = "framework_version"
+        }
+    }
+    public struct Summary: Sendable, Hashable, Codable {
+        /// Roll-up of all guidelines.
+        public var verdict: Verdict
+        /// Result counts over all checks and subjects.
+        public var results: VerdictCounts
+        /// Guideline counts per verdict.
+        public var guidelines: VerdictCounts
+        /// Resources found per type.
+        public var resources: [String: Int]
+    }
+
+    public var schemaVersion: String
+    public var tool: Tool
+    public var assessment: String
+    /// The assessment time (injected; `SOURCE_DATE_EPOCH` when set).
+    public var generatedAt: Date
+    public var catalog: CatalogRef
+    public var parameters: [String: [String: FactValue]]
+    public var summary: Summary
+    public var caiq: [CAIQAnswer]
+    public var guidelines: [GuidelineResult]
+    public var results: [CheckResult]
+    public var resources: [Resource]
+    public var evidence: [EvidenceItem]
+    public var coverage: [SourceCoverage]
+    public var diagnostics: [Diagnostic]
+
+    enum CodingKeys: String, CodingKey {
+        case tool, assessment, catalog, parameters, summary, caiq, guidelines, results, resources, evidence, coverage, diagnostics
+        case schemaVersion = "schema_version"
+        case generatedAt = "generated_at"
+    }
+}
+
+/// Builds an ``AssessmentReport`` from a catalog and facts: evaluation, guideline roll-up and CAIQ derivation.
+public enum AssessmentBuilder {
+    /// Evaluates and rolls up.
+    /// - Parameters:
+    ///   - name: the assessment name (report folder name).
+    ///   - toolVersion: injected so reports are reproducible.
+    public static func build(name: String, catalog: Catalog, facts: FactSet, engine: RulesEngine, toolVersion: String) -> AssessmentReport {
+        let results = engine.evaluate(facts)
+        let guidelines = catalog.guidelines.map { g -> GuidelineResult in
+            let mine = results.filter { $0.guideline == g.id }
+            let summaries: [CheckSummary] = g.checks.map { c in
+                let rs = mine.filter { $0.check == c.id }
+                var procedure: String?
+                if case .manual(let p) = c.kind { procedure = p }
+                return CheckSummary(id: c.id, title: c.title, severity: c.severity, verdict: Verdict.rollUp(rs.map(\.verdict)),
+                                    counts: VerdictCounts(rs.map(\.verdict)), rationale: c.rationale, procedure: procedure, line: c.line)
+            }
+            return GuidelineResult(id: g.id, origin: g.origin, number: g.number, title: g.title, text: g.text,
+                                   verdict: Verdict.rollUp(mine.map(\.verdict)), counts: VerdictCounts(mine.map(\.verdict)),
+                                   checks: summaries, procedure: g.procedure)
+        }
+        let caiq = catalog.caiq.map { answer($0, guidelines: guidelines, results: results, facts: facts) }
+        var perType: [String: Int] = [:]
+        for r in facts.resources { perType[r.type.rawValue, default: 0] += 1 }
+        var params: [String: [String: FactValue]] = [:]
+        for c in catalog.checks where !c.parameters.isEmpty { params[c.id] = engine.parameters(for: c) }
+        let summary = AssessmentReport.Summary(verdict: Verdict.rollUp(guidelines.map(\.verdict)),
+                                               results: VerdictCounts(results.map(\.verdict)),
+                                               guidelines: VerdictCounts(guidelines.map(\.verdict)), resources: perType)
+        return AssessmentReport(
+            schemaVersion: AssessmentReport.schemaVersion, tool: .init(name: "cek-audit", version: toolVersion),
+            assessment: name, generatedAt: engine.now,
+            catalog: .init(source: catalog.source, sha256: catalog.sha256, control: catalog.control.id, title: catalog.control.title,
+                           framework: catalog.control.framework.shortName, frameworkVersion: catalog.control.framework.version),
+            parameters: params, summary: summary, caiq: caiq, guidelines: guidelines, results: results,
+            resources: facts.resources.sorted { ($0.type, $0.id) < ($1.type, $1.id) },
+            evidence: facts.evidence.sorted { $0.locator < $1.locator },
+            coverage: facts.coverage.sorted { $0.source < $1.source },
+            diagnostics: facts.diagnostics.sorted { ($0.source, $0.line ?? 0, $0.message) < ($1.source, $1.line ?? 0, $1.message) })
+    }
+
+    /// Derives the proposed answer: any required guideline failing → NO; all passing or not applicable (at least one
+    /// passing) → YES; all not applicable → NA; otherwise UNDETERMINED, with the gaps that keep it open.
+    static func answer(_ q: CAIQQuestion, guidelines: [GuidelineResult], results: [CheckResult], facts: FactSet) -> CAIQAnswer {
+        func verdict(_ id: String) -> Verdict { guidelines.first { $0.id == id }?.verdict ?? .inconclusive }
+        let required = q.requires.map { ($0, verdict($0)) }
+        let verdicts = required.map(\.1)
+        let answer: CAIQAnswer.Answer
+        if verdicts.contains(.fail) { answer = .no }
+        else if verdicts.allSatisfy({ $0 == .notApplicable }) { answer = .notApplicable }
+        else if verdicts.allSatisfy({ [.pass, .notApplicable, .waived].contains($0) }) { answer = .yes }
+        else { answer = .undetermined }
+
+        var supporting: [String] = []
+        var gaps: [String] = []
+        for id in q.requires + q.supports {
+            let rs = results.filter { $0.guideline == id }
+            let title = guidelines.first { $0.id == id }?.title ?? id
+            // Aggregate passes say the most ("3 customer-managed keys: …"); per-resource passes are counted.
+            let passes = rs.filter { $0.verdict == .pass }
+            for r in passes where r.subject?.id == "*" || r.subject?.id.contains("=") == true {
+                supporting.append("\(id): \(r.message)")
+            }
+            let perResource = passes.filter { !($0.subject?.id == "*" || $0.subject?.id.contains("=") == true) }
+            if !perResource.isEmpty {
+                supporting.append("\(id) (\(title)): \(perResource.count) resource(s) pass.")
+            }
+            for r in rs where r.verdict == .fail || r.verdict == .inconclusive { gaps.append("\(id) [\(r.verdict.rawValue)]: \(r.message)") }
+            if verdict(id) == .manual { gaps.append("\(id) [manual]: \(title) needs an attestation or an auditor's review.") }
+        }
+        let keys = facts.resources(of: .key)
+        var custody: [String: Int] = [:]
+        for k in keys { custody[k.value("custody").isKnown ? k.value("custody").displayText : "unknown", default: 0] += 1 }
+        let custodyText = custody.keys.sorted().map { "\(custody[$0] ?? 0) \($0)" }.joined(separator: ", ")
+        var description = "Evidence covers \(keys.count) key(s)" + (custodyText.isEmpty ? "" : " (\(custodyText))") + ". "
+        let states = required.map { pair -> String in
+            let title = guidelines.first { $0.id == pair.0 }?.title ?? ""
+            return "\(pair.0) \(title): \(pair.1.rawValue)"
+        }
+        description += states.joined(separator: "; ") + "."
+        if answer == .undetermined { description += " The answer stays open until the gaps listed are evidenced." }
+        if answer == .no { description += " Remediation is owned by the provider (\(q.ownership))." }
+        return CAIQAnswer(id: q.id, question: q.question, answer: answer, ownership: q.ownership, description: description,
+                          requires: Dictionary(uniqueKeysWithValues: required),
+                          supports: Dictionary(uniqueKeysWithValues: q.supports.map { ($0, verdict($0)) }),
+                          supportingEvidence: supporting, gaps: gaps)
+    }
+}

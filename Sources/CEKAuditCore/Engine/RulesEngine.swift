@@ -1,0 +1,270 @@
+import Foundation
+
+/// Evaluates a catalog's checks on a fact set. Pure: no I/O, no clock of its own (the assessment time is an input).
+///
+/// Per-resource checks give one result per resource of their subject type; aggregate checks give one result
+/// (or one per group). A source that failed to supply a subject type adds an inconclusive result to every check
+/// over that type, and an aggregate can only pass on evidence actually found (DESIGN.md, "Verdicts").
+public struct RulesEngine: Sendable {
+    public let catalog: Catalog
+    /// Parameter overrides by name, applied to every check that declares the parameter.
+    public let globalParameters: [String: FactValue]
+    /// Parameter overrides per check id.
+    public let checkParameters: [String: [String: FactValue]]
+    /// The assessment time.
+    public let now: Date
+
+    public init(catalog: Catalog, globalParameters: [String: FactValue] = [:],
+                checkParameters: [String: [String: FactValue]] = [:], now: Date) {
+        self.catalog = catalog
+        self.globalParameters = globalParameters
+        self.checkParameters = checkParameters
+        self.now = now
+    }
+
+    /// The parameter values a check runs with: its defaults, then global overrides, then per-check overrides.
+    public func parameters(for check: Check) -> [String: FactValue] {
+        var p = check.parameters
+        for (k, v) in globalParameters where p[k] != nil { p[k] = v }
+        for (k, v) in checkParameters[check.id] ?? [:] { p[k] = v }
+        return p
+    }
+
+    /// Every result of every check, in catalog order, then subject id order.
+    public func evaluate(_ facts: FactSet) -> [CheckResult] {
+        catalog.guidelines.flatMap { g -> [CheckResult] in
+            if g.checks.isEmpty, let procedure = g.procedure {
+                return [CheckResult(id: "\(g.id):manual", check: "\(g.id)-MANUAL", guideline: g.id, verdict: .manual,
+                                    severity: .medium, subject: nil,
+                                    message: "\(g.id) needs an auditor's review: \(procedure)",
+                                    reasons: ["no automated evidence covers this guideline"], evidence: [])]
+            }
+            return g.checks.flatMap { evaluate($0, facts: facts) }
+        }
+    }
+
+    /// The results of one check.
+    public func evaluate(_ check: Check, facts: FactSet, parameterOverrides: [String: FactValue] = [:]) -> [CheckResult] {
+        var params = parameters(for: check)
+        for (k, v) in parameterOverrides { params[k] = v }
+        let context = EvaluationContext(parameters: params, now: now)
+        switch check.kind {
+        case .manual(let procedure):
+            return [result(check, .manual, subject: nil, message: render(check.messages[.manual] ?? "Needs an auditor's review: \(procedure)",
+                                                                          resource: nil, context: context, extra: [:]),
+                           reasons: ["this check needs an attestation or an auditor's procedure"], evidence: [])]
+        case .resource(let subject):
+            return evaluatePerResource(check, subject: subject, facts: facts, context: context)
+        case .aggregate(let subject, let whereCond, let groupBy, let minO, let maxO):
+            return evaluateAggregate(check, subject: subject, whereCond: whereCond, groupBy: groupBy, minO: minO, maxO: maxO,
+                                     facts: facts, context: context)
+        }
+    }
+
+    // MARK: per resource
+
+    private func evaluatePerResource(_ check: Check, subject: ResourceType, facts: FactSet, context: EvaluationContext) -> [CheckResult] {
+        var out: [CheckResult] = []
+        let resources = facts.resources(of: subject)
+        let failed = facts.failedSources(for: subject)
+        if resources.isEmpty && failed.isEmpty {
+            if facts.sources(supplying: subject).isEmpty {
+                out.append(noSourceResult(check, subject: subject))
+            } else {
+                out.append(result(check, .notApplicable, subject: nil,
+                                  message: "No \(subject.displayName) was found in the collected sources, so \(check.id) has nothing to evaluate.",
+                                  reasons: ["sources read: \(facts.sources(supplying: subject).map(\.source).joined(separator: ", "))"],
+                                  evidence: []))
+            }
+        }
+        for r in resources {
+            out.append(evaluate(check, on: r, context: context))
+        }
+        for source in failed {
+            out.append(failedSourceResult(check, subject: subject, source: source))
+        }
+        return out
+    }
+
+    /// The verdict of a per-resource check on one resource.
+    public func evaluate(_ check: Check, on r: Resource, context: EvaluationContext) -> CheckResult {
+        let ref = SubjectRef(type: r.type.rawValue, id: r.id, name: r.name)
+        if let applicable = check.applicable {
+            let a = applicable.evaluate(on: r, context: context)
+            switch a.truth {
+            case .false:
+                let reasons = a.decisive.map(\.explanation)
+                let msg = check.messages[.notApplicable] ?? "\(check.title) does not apply to \(r.type.displayName) {name}."
+                return result(check, .notApplicable, subject: ref, message: render(msg, resource: r, context: context, extra: [:]),
+                              reasons: reasons, evidence: r.provenance)
+            case .unknown:
+                return inconclusive(check, r, ref, a.decisive, context: context)
+            case .true: break
+            }
+        }
+        guard let require = check.require else {
+            return result(check, .inconclusive, subject: ref, message: "Check \(check.id) has no requirement.", reasons: [], evidence: r.provenance)
+        }
+        let q = require.evaluate(on: r, context: context)
+        switch q.truth {
+        case .true:
+            let msg = check.messages[.pass] ?? "\(r.type.displayName.capitalizedFirst) {name}: \(check.title.lowercasedFirst)."
+            return result(check, .pass, subject: ref, message: render(msg, resource: r, context: context, extra: [:]),
+                          reasons: q.decisive.map(\.explanation), evidence: r.provenance)
+        case .false:
+            let msg = check.messages[.fail] ?? "\(r.type.displayName.capitalizedFirst) {name} fails: \(check.title.lowercasedFirst)."
+            return result(check, .fail, subject: ref, message: render(msg, resource: r, context: context, extra: [:]),
+                          reasons: q.decisive.map(\.explanation), evidence: r.provenance)
+        case .unknown:
+            return inconclusive(check, r, ref, q.decisive, context: context)
+        }
+    }
+
+    private func inconclusive(_ check: Check, _ r: Resource, _ ref: SubjectRef, _ leaves: [ConditionLeaf],
+                              context: EvaluationContext) -> CheckResult {
+        let unknownFields = leaves.filter { !$0.actual.isKnown }.map(\.field)
+        let msg = check.messages[.inconclusive]
+            ?? "\(check.title) could not be decided for \(r.type.displayName) {name}: \(unknownFields.isEmpty ? "a compared value has the wrong type" : "\(unknownFields.joined(separator: ", ")) unknown")."
+        return result(check, .inconclusive, subject: ref, message: render(msg, resource: r, context: context, extra: [:]),
+                      reasons: leaves.map(\.explanation), evidence: r.provenance)
+    }
+
+    // MARK: aggregate
+
+    private func evaluateAggregate(_ check: Check, subject: ResourceType, whereCond: Condition?, groupBy: String?,
+                                   minO: Operand?, maxO: Operand?, facts: FactSet, context: EvaluationContext) -> [CheckResult] {
+        let resources = facts.resources(of: subject)
+        let failed = facts.failedSources(for: subject)
+        if resources.isEmpty && failed.isEmpty && facts.sources(supplying: subject).isEmpty {
+            return [noSourceResult(check, subject: subject)]
+        }
+        var groups: [(String?, [Resource])] = []
+        if let groupBy, !resources.isEmpty {
+            var byKey: [String: [Resource]] = [:]
+            for r in resources {
+                let v = r.value(groupBy)
+                byKey[v.isKnown ? v.displayText : "unknown", default: []].append(r)
+            }
+            groups = byKey.keys.sorted().map { ($0, byKey[$0] ?? []) }
+        } else {
+            groups = [(nil, resources)]
+        }
+        return groups.map { group, members in
+            aggregate(check, subject: subject, group: group, groupBy: groupBy, members: members, whereCond: whereCond,
+                      minO: minO, maxO: maxO, failed: failed, context: context)
+        }
+    }
+
+    private func aggregate(_ check: Check, subject: ResourceType, group: String?, groupBy: String?, members: [Resource],
+                           whereCond: Condition?, minO: Operand?, maxO: Operand?, failed: [SourceCoverage],
+                           context: EvaluationContext) -> CheckResult {
+        var matched: [Resource] = []
+        var undecided: [(Resource, [ConditionLeaf])] = []
+        for r in members {
+            var parts: [ConditionOutcome] = []
+            if let w = whereCond { parts.append(w.evaluate(on: r, context: context)) }
+            if let q = check.require { parts.append(q.evaluate(on: r, context: context)) }
+            let truth = Truth.all(parts.map(\.truth))
+            if truth == .true { matched.append(r) }
+            if truth == .unknown { undecided.append((r, parts.filter { $0.truth == .unknown }.flatMap(\.decisive))) }
+        }
+        let incomplete = !failed.isEmpty
+        let count = matched.count
+        let minV = minO.flatMap { Condition.number($0.resolve(context)) }
+        let maxV = maxO.flatMap { Condition.number($0.resolve(context)) }
+        var parts: [Truth] = []
+        if let minV {
+            if Double(count) >= minV { parts.append(.true) } else if Double(count + undecided.count) >= minV || incomplete { parts.append(.unknown) } else { parts.append(.false) }
+        }
+        if let maxV {
+            if Double(count) > maxV { parts.append(.false) } else if Double(count + undecided.count) <= maxV && !incomplete { parts.append(.true) } else { parts.append(.unknown) }
+        }
+        if (minO != nil && minV == nil) || (maxO != nil && maxV == nil) { parts.append(.unknown) }
+        let truth = Truth.all(parts)
+        let verdict: Verdict = truth == .true ? .pass : truth == .false ? .fail : .inconclusive
+
+        let scope = group.map { " (\(groupBy ?? "group") \($0))" } ?? ""
+        let names = matched.map(\.name)
+        let extra: [String: String] = [
+            "count": String(count), "undecided": String(undecided.count),
+            "min": minV.map { FactValue.format($0) } ?? "-", "max": maxV.map { FactValue.format($0) } ?? "-",
+            "group": group ?? "all", "matched": names.isEmpty ? "none" : names.prefix(10).joined(separator: ", ") + (names.count > 10 ? ", …" : ""),
+            "total": String(members.count),
+        ]
+        var reasons = ["\(count) of \(members.count) \(subject.displayName)s match\(scope)"]
+        for (r, leaves) in undecided.prefix(10) {
+            reasons.append("\(r.name): " + leaves.filter { !$0.actual.isKnown }.map(\.explanation).joined(separator: "; "))
+        }
+        for s in failed { reasons.append("source \(s.source) could not be read: \(s.detail ?? "error")") }
+        let template = check.messages[verdict] ?? {
+            switch verdict {
+            case .pass: return "\(check.title)\(scope): {count} matching \(subject.displayName)(s): {matched}."
+            case .fail: return "\(check.title)\(scope) is not met: {count} matching \(subject.displayName)(s) of {total}."
+            default: return "\(check.title)\(scope) could not be decided: {count} matching, {undecided} undecided."
+            }
+        }()
+        let ref = SubjectRef(type: subject.rawValue, id: group.map { "\(groupBy ?? "group")=\($0)" } ?? "*",
+                             name: group ?? "all \(subject.displayName)s")
+        let evidence = (verdict == .pass ? matched : members).prefix(50).flatMap(\.provenance)
+        return result(check, verdict, subject: ref, message: render(template, resource: nil, context: context, extra: extra),
+                      reasons: reasons, evidence: Array(evidence))
+    }
+
+    // MARK: helpers
+
+    private func noSourceResult(_ check: Check, subject: ResourceType) -> CheckResult {
+        result(check, .inconclusive, subject: nil,
+               message: "No evidence source in this assessment supplies \(subject.displayName) facts, so \(check.id) could not be evaluated.",
+               reasons: ["add a source that describes \(subject.displayName)s (see README, \"Sources\")"], evidence: [])
+    }
+
+    private func failedSourceResult(_ check: Check, subject: ResourceType, source: SourceCoverage) -> CheckResult {
+        result(check, .inconclusive, subject: SubjectRef(type: "source", id: source.source, name: source.source),
+               message: "Source \(source.source) could not be read, so any \(subject.displayName) it holds was not evaluated by \(check.id).",
+               reasons: [source.detail ?? "collector error"], evidence: [])
+    }
+
+    private func result(_ check: Check, _ verdict: Verdict, subject: SubjectRef?, message: String, reasons: [String],
+                        evidence: [Provenance]) -> CheckResult {
+        let key = subject.map { "\($0.type):\($0.id)" } ?? "assessment"
+        let id = "\(check.id):" + String(SHA256Hex.digest(Data(key.utf8)).prefix(10))
+        return CheckResult(id: id, check: check.id, guideline: check.guideline, verdict: verdict, severity: check.severity,
+                           subject: subject, message: message, reasons: reasons, evidence: evidence)
+    }
+
+    /// Replaces `{field.path}`, `{param.name}` and aggregate placeholders in a message template.
+    func render(_ template: String, resource: Resource?, context: EvaluationContext, extra: [String: String]) -> String {
+        var out = ""
+        var rest = Substring(template)
+        while let open = rest.firstIndex(of: "{") {
+            out += rest[..<open]
+            guard let close = rest[open...].firstIndex(of: "}") else { out += rest[open...]; return out }
+            let name = String(rest[rest.index(after: open)..<close])
+            if let v = extra[name] {
+                out += v
+            } else if name.hasPrefix("param.") {
+                out += context.parameters[String(name.dropFirst(6))]?.displayText ?? "unknown"
+            } else if let resource {
+                out += resource.value(name).displayText
+            } else {
+                out += "{\(name)}"
+            }
+            rest = rest[rest.index(after: close)...]
+        }
+        return out + rest
+    }
+}
+
+extension ResourceType {
+    /// Words for messages: `key`, `key policy`, `data store` …
+    public var displayName: String { rawValue.replacingOccurrences(of: "_", with: " ") }
+}
+
+extension String {
+    var capitalizedFirst: String { prefix(1).uppercased() + dropFirst() }
+    var lowercasedFirst: String {
+        // Keep acronyms (KMS, CMK) as they are.
+        if prefix(2).uppercased() == prefix(2) { return self }
+        return prefix(1).lowercased() + dropFirst()
+    }
+}

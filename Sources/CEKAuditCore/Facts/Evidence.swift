@@ -1,0 +1,166 @@
+import Crypto
+import Foundation
+
+/// One piece of raw evidence: a file read, an API response, a log file. Facts point back to it through
+/// ``Provenance``; an auditor re-checks a verdict by re-reading the item and comparing its SHA-256.
+public struct EvidenceItem: Sendable, Hashable, Codable {
+    /// Stable id within an assessment, `ev-` plus the first 12 hex digits of the SHA-256 of the locator.
+    public var id: String
+    /// Collector that produced the item (`cloudformation`, `terraform`, `key-policy`, …).
+    public var collector: String
+    /// Where it was read: a path relative to the assessment folder, or an API locator.
+    public var locator: String
+    /// What kind of input it is (`cloudformation-template`, `terraform-plan`, `terraform-state`, `key-policy`).
+    public var kind: String
+    /// Size in bytes.
+    public var size: Int
+    /// SHA-256 of the bytes, lowercase hex (FIPS 180-4).
+    public var sha256: String
+    /// When it was collected (the assessment clock, UTC).
+    public var collectedAt: Date
+
+    public init(collector: String, locator: String, kind: String, bytes: Data, collectedAt: Date) {
+        self.id = EvidenceItem.makeID(locator: locator)
+        self.collector = collector
+        self.locator = locator
+        self.kind = kind
+        self.size = bytes.count
+        self.sha256 = SHA256Hex.digest(bytes)
+        self.collectedAt = collectedAt
+    }
+
+    /// The id an item at `locator` gets.
+    public static func makeID(locator: String) -> String {
+        "ev-" + String(SHA256Hex.digest(Data(locator.utf8)).prefix(12))
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, collector, locator, kind, size, sha256
+        case collectedAt = "collected_at"
+    }
+}
+
+/// SHA-256 in lowercase hex.
+public enum SHA256Hex {
+    /// SHA-256 of `data` (swift-crypto), lowercase hex.
+    public static func digest(_ data: Data) -> String {
+        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+/// A problem met while reading inputs, reported with the place and a fix. Never silently dropped.
+public struct Diagnostic: Sendable, Hashable, Codable, CustomStringConvertible {
+    public enum Severity: String, Sendable, Codable, Comparable {
+        case info, warning, error
+        private var rank: Int { self == .info ? 0 : self == .warning ? 1 : 2 }
+        public static func < (a: Severity, b: Severity) -> Bool { a.rank < b.rank }
+    }
+    public var severity: Severity
+    /// The file or source the problem is in.
+    public var source: String
+    public var line: Int?
+    public var column: Int?
+    /// One sentence saying what is wrong.
+    public var message: String
+    /// One sentence saying how to fix it, if known.
+    public var fix: String?
+
+    public init(_ severity: Severity, source: String, line: Int? = nil, column: Int? = nil, message: String, fix: String? = nil) {
+        self.severity = severity
+        self.source = source
+        self.line = line
+        self.column = column
+        self.message = message
+        self.fix = fix
+    }
+
+    /// `file:line:column: severity: message (fix)`, the form compilers use.
+    public var description: String {
+        var place = source
+        if let line { place += ":\(line)" }
+        if let column { place += ":\(column)" }
+        var s = "\(place): \(severity.rawValue): \(message)"
+        if let fix { s += " Fix: \(fix)" }
+        return s
+    }
+}
+
+/// What one source contributed, so the report can show coverage and the engine can tell "none found" from
+/// "could not look".
+public struct SourceCoverage: Sendable, Hashable, Codable {
+    public enum Status: String, Sendable, Codable {
+        /// Read completely.
+        case complete
+        /// Read, but some facts are unknown (unresolved expressions, partial failures).
+        case partial
+        /// Could not be read; the resource types it would have supplied are in ``resourceTypes``.
+        case failed
+        /// Not used (not a recognised input); listed so the user sees every file was considered.
+        case skipped
+    }
+    /// Path or locator of the source.
+    public var source: String
+    /// Collector that handled it, or `none`.
+    public var collector: String
+    public var status: Status
+    /// Resource types this source supplies (or would have supplied, when failed).
+    public var resourceTypes: [ResourceType]
+    /// Resources found, per type.
+    public var found: [String: Int]
+    /// Why it failed or was skipped.
+    public var detail: String?
+
+    public init(source: String, collector: String, status: Status, resourceTypes: [ResourceType],
+                found: [String: Int] = [:], detail: String? = nil) {
+        self.source = source
+        self.collector = collector
+        self.status = status
+        self.resourceTypes = resourceTypes.sorted()
+        self.found = found
+        self.detail = detail
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case source, collector, status, found, detail
+        case resourceTypes = "resource_types"
+    }
+}
+
+/// Everything collectors produced for one assessment: the input of the normalizer and the rules engine.
+public struct FactSet: Sendable, Hashable {
+    public var evidence: [EvidenceItem]
+    public var resources: [Resource]
+    public var coverage: [SourceCoverage]
+    public var diagnostics: [Diagnostic]
+
+    public init(evidence: [EvidenceItem] = [], resources: [Resource] = [], coverage: [SourceCoverage] = [],
+                diagnostics: [Diagnostic] = []) {
+        self.evidence = evidence
+        self.resources = resources
+        self.coverage = coverage
+        self.diagnostics = diagnostics
+    }
+
+    /// Appends another set.
+    public mutating func merge(_ other: FactSet) {
+        evidence += other.evidence
+        resources += other.resources
+        coverage += other.coverage
+        diagnostics += other.diagnostics
+    }
+
+    /// Resources of one type, in id order.
+    public func resources(of type: ResourceType) -> [Resource] {
+        resources.filter { $0.type == type }.sorted { $0.id < $1.id }
+    }
+
+    /// Sources that supply `type` and were read (complete or partial).
+    public func sources(supplying type: ResourceType) -> [SourceCoverage] {
+        coverage.filter { ($0.status == .complete || $0.status == .partial) && $0.resourceTypes.contains(type) }
+    }
+
+    /// Sources that would have supplied `type` but failed.
+    public func failedSources(for type: ResourceType) -> [SourceCoverage] {
+        coverage.filter { $0.status == .failed && $0.resourceTypes.contains(type) }
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+
+/// A JSON (or JSON-compatible YAML) value as read from an input file: a key policy, a CloudFormation template,
+/// a Terraform plan. Object member order is not kept; consumers that need stable output sort keys.
+///
+/// CloudFormation intrinsic functions appear in their long form (`{"Fn::Sub": …}`, `{"Ref": …}`), whichever
+/// form the template used (AWS CloudFormation User Guide, "Intrinsic function reference").
+public enum JSONValue: Sendable, Hashable {
+    case string(String)
+    case number(Double)
+    case bool(Bool)
+    case null
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    /// The member `key` of an object, or `nil` for anything else.
+    public subscript(key: String) -> JSONValue? {
+        if case .object(let members) = self { return members[key] }
+        return nil
+    }
+
+    /// The string, if this is a string.
+    public var stringValue: String? {
+        if case .string(let s) = self { return s }
+        return nil
+    }
+
+    /// A boolean read leniently, as AWS services do: `true`/`false` or the strings `"true"`/`"false"` (any case).
+    public var boolValue: Bool? {
+        switch self {
+        case .bool(let b): return b
+        case .string(let s):
+            switch s.lowercased() {
+            case "true": return true
+            case "false": return false
+            default: return nil
+            }
+        default: return nil
+        }
+    }
+
+    /// A number read leniently: a JSON number or a string holding a decimal number.
+    public var numberValue: Double? {
+        switch self {
+        case .number(let d): return d
+        case .string(let s): return Double(s.trimmingCharacters(in: .whitespaces))
+        default: return nil
+        }
+    }
+
+    /// Array elements; a single non-array value is treated as a one-element array (IAM policy grammar allows
+    /// both forms for `Action`, `Principal` members and condition values).
+    public var asList: [JSONValue] {
+        switch self {
+        case .array(let a): return a
+        case .null: return []
+        default: return [self]
+        }
+    }
+
+    /// The members of an object, or `nil`.
+    public var objectValue: [String: JSONValue]? {
+        if case .object(let o) = self { return o }
+        return nil
+    }
+
+    /// Parses JSON text with Foundation's `JSONSerialization`.
+    /// - Throws: `CEKAuditError.invalidJSON` naming `source` when the bytes are not JSON.
+    public static func parse(_ data: Data, source: String) throws -> JSONValue {
+        do {
+            let any = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+            return JSONValue(foundation: any)
+        } catch {
+            throw CEKAuditError.invalidJSON(file: source, detail: (error as NSError).localizedDescription)
+        }
+    }
+
+    /// Converts a `JSONSerialization` result.
+    public init(foundation any: Any) {
+        switch any {
+        case let s as String: self = .string(s)
+        case let n as NSNumber:
+            // On Linux, JSON booleans arrive as NSNumber too; CFBoolean identity is not available, so check objCType.
+            let type = String(cString: n.objCType)
+            if type == "c" || type == "B" { self = .bool(n.boolValue) } else { self = .number(n.doubleValue) }
+        case let a as [Any]: self = .array(a.map { JSONValue(foundation: $0) })
+        case let d as [String: Any]: self = .object(d.mapValues { JSONValue(foundation: $0) })
+        default: self = .null
+        }
+    }
+
+    /// Compact JSON text with sorted keys, for display and hashing.
+    public var compactText: String {
+        switch self {
+        case .string(let s): return JSONValue.quote(s)
+        case .number(let d):
+            if d == d.rounded(), abs(d) < 1e15 { return String(Int64(d)) }
+            return String(d)
+        case .bool(let b): return b ? "true" : "false"
+        case .null: return "null"
+        case .array(let a): return "[" + a.map(\.compactText).joined(separator: ",") + "]"
+        case .object(let o):
+            return "{" + o.keys.sorted().map { JSONValue.quote($0) + ":" + (o[$0] ?? .null).compactText }.joined(separator: ",") + "}"
+        }
+    }
+
+    /// JSON string literal for `s` (RFC 8259 §7).
+    public static func quote(_ s: String) -> String {
+        var out = "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
+            }
+        }
+        return out + "\""
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+import Yams
+
+/// Safe YAML loading for untrusted input (control catalogs, assessment files, CloudFormation templates).
+///
+/// Yams has no limit on alias expansion ("billion laughs"): `Yams.load` and `YAMLDecoder` grow tenfold per level.
+/// `Yams.compose` is cheap even for such a file because aliases share storage, so we compose, then walk the tree
+/// with a node budget and refuse the document once the budget is spent (measured in
+/// `shared/reference/swift-stack.md` §3).
+public enum YAMLDocument {
+    /// Largest input accepted, in bytes.
+    public static let maxBytes = 32 * 1024 * 1024
+    /// Largest number of nodes after alias expansion.
+    public static let maxNodes = 1_000_000
+
+    /// Composes `text` into a node tree, with CloudFormation short-form tags kept on the nodes.
+    /// - Returns: `nil` for an empty document.
+    /// - Throws: ``CEKAuditError/invalidInput(file:line:column:message:fix:)`` with the line and column of a
+    ///   syntax error, or when the document is too large or expands past ``maxNodes``.
+    public static func compose(_ text: String, file: String) throws -> Node? {
+        if text.utf8.count > maxBytes {
+            throw CEKAuditError.invalidInput(file: file, line: nil, column: nil,
+                                             message: "the file is larger than \(maxBytes / 1_048_576) MiB",
+                                             fix: "split it, or pass a smaller file")
+        }
+        let node: Node?
+        do {
+            node = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            throw invalid(error, file: file)
+        } catch {
+            throw CEKAuditError.invalidInput(file: file, line: nil, column: nil, message: "\(error)", fix: nil)
+        }
+        if let node { try checkExpansion(node, file: file) }
+        return node
+    }
+
+    /// Walks `node` as a consumer would (aliases expanded) and throws once more than ``maxNodes`` are seen.
+    static func checkExpansion(_ root: Node, file: String) throws {
+        var budget = maxNodes
+        var stack: [Node] = [root]
+        while let node = stack.popLast() {
+            budget -= 1
+            if budget < 0 {
+                throw CEKAuditError.invalidInput(
+                    file: file, line: root.mark?.line, column: root.mark?.column,
+                    message: "the document expands to more than \(maxNodes) nodes (YAML aliases nested like a \"billion laughs\" file)",
+                    fix: "remove the nested anchors and aliases; write the values out")
+            }
+            switch node {
+            case .mapping(let m):
+                for (k, v) in m { stack.append(k); stack.append(v) }
+            case .sequence(let s):
+                stack.append(contentsOf: s)
+            default: break
+            }
+        }
+    }
+
+    static func invalid(_ error: YamlError, file: String) -> CEKAuditError {
+        switch error {
+        case let .scanner(context, problem, mark, _):
+            return .invalidInput(file: file, line: mark.line, column: mark.column,
+                                 message: "YAML syntax: \(context?.text ?? "") \(problem)".replacingOccurrences(of: "  ", with: " "),
+                                 fix: "check quoting and indentation (spaces, not tabs) near this place")
+        case let .parser(context, problem, mark, _):
+            return .invalidInput(file: file, line: mark.line, column: mark.column,
+                                 message: "YAML structure: \(context?.text ?? "") \(problem)".replacingOccurrences(of: "  ", with: " "),
+                                 fix: "check indentation and that every list item starts with '-'")
+        case let .composer(context, problem, mark, _):
+            return .invalidInput(file: file, line: mark.line, column: mark.column,
+                                 message: "YAML: \(context?.text ?? "") \(problem)".replacingOccurrences(of: "  ", with: " "),
+                                 fix: "define each anchor before the alias that uses it")
+        case let .duplicatedKeysInMapping(duplicates, context):
+            let names = duplicates.sorted().joined(separator: ", ")
+            return .invalidInput(file: file, line: context.mark.line, column: context.mark.column,
+                                 message: "duplicate key(s) \(names) in one mapping", fix: "keep one of them")
+        default:
+            return .invalidInput(file: file, line: nil, column: nil, message: "YAML: \(error)", fix: nil)
+        }
+    }
+
+    /// Converts a composed node to a ``JSONValue``. CloudFormation short-form tags become their long form
+    /// (`!Ref X` → `{"Ref": "X"}`, `!GetAtt A.B` → `{"Fn::GetAtt": ["A", "B"]}`, `!Sub …` → `{"Fn::Sub": …}`).
+    /// Plain scalars are resolved with the YAML 1.1 core rules Yams applies (`true`, numbers, `null`).
+    public static func jsonValue(_ node: Node) -> JSONValue {
+        let tag = node.tag.description
+        if tag.hasPrefix("!"), !tag.hasPrefix("!!") {
+            let name = String(tag.dropFirst())
+            let inner = untagged(node)
+            if name == "Ref" || name == "Condition" { return .object([name: inner]) }
+            if name == "GetAtt", case .string(let s) = inner {
+                let parts = s.split(separator: ".", maxSplits: 1).map(String.init)
+                return .object(["Fn::GetAtt": .array(parts.map(JSONValue.string))])
+            }
+            return .object(["Fn::" + name: inner])
+        }
+        return untagged(node)
+    }
+
+    private static func untagged(_ node: Node) -> JSONValue {
+        switch node {
+        case .scalar(let s):
+            if s.style == .plain || node.tag.description.hasPrefix("tag:yaml.org") && s.style == .plain {
+                if s.string == "~" || s.string == "null" || s.string == "Null" || s.string == "NULL" || s.string.isEmpty { return .null }
+                if let b = node.bool, ["true", "false", "True", "False", "TRUE", "FALSE"].contains(s.string) { return .bool(b) }
+                if let i = node.int { return .number(Double(i)) }
+                if let d = node.float, s.string.contains("."), Double(s.string) != nil { return .number(d) }
+            }
+            return .string(s.string)
+        case .sequence(let seq):
+            return .array(seq.map(jsonValue))
+        case .mapping(let m):
+            var out: [String: JSONValue] = [:]
+            for (k, v) in m { out[k.string ?? "\(k)"] = jsonValue(v) }
+            return .object(out)
+        case .alias:
+            return .null
+        }
+    }
+}

@@ -1,0 +1,4 @@
+import ArgumentParser
+import Crypto
+import Yams
+print("x")
