@@ -1,0 +1,193 @@
+import CEKAuditCore
+import Foundation
+import Logging
+
+/// What to assess: built from an `audit.yaml`, or from a bare folder or file of evidence with default parameters.
+public struct AssessmentPlan: Sendable {
+    public struct Source: Sendable {
+        /// Absolute path on disk.
+        public var path: String
+        /// Path as shown in reports: relative to the assessment folder.
+        public var locator: String
+        public var kind: SourceKind
+        public var account: String?
+        public var tenant: String?
+        public var key: String?
+        /// Whether the assessment file named this file itself (a folder's files were found by walking it).
+        public var explicit: Bool
+    }
+
+    public var name: String
+    /// The folder locators are relative to.
+    public var root: String
+    /// The assessment file, when there is one.
+    public var file: AssessmentFile?
+    public var filePath: String?
+    public var sources: [Source]
+    /// Problems found while planning (a source path that does not exist).
+    public var diagnostics: [Diagnostic]
+    public var missing: [SourceCoverage]
+
+    /// Plans an assessment of `path`: a folder with an `audit.yaml`, an `audit.yaml` itself, or a folder or file of
+    /// evidence (every file recognised by content).
+    /// - Throws: ``CEKAuditError`` when the path does not exist or the assessment file is invalid.
+    public static func make(path: String) throws -> AssessmentPlan {
+        let fm = FileManager.default
+        var isDir: ObjCBool = false
+        guard fm.fileExists(atPath: path, isDirectory: &isDir) else {
+            throw CEKAuditError.unreadable(file: path, detail: "no such file or folder")
+        }
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        var auditPath: String?
+        if isDir.boolValue {
+            for candidate in ["audit.yaml", "audit.yml"] where fm.fileExists(atPath: absolute + "/" + candidate) {
+                auditPath = absolute + "/" + candidate
+                break
+            }
+        } else if ["audit.yaml", "audit.yml"].contains((absolute as NSString).lastPathComponent) {
+            auditPath = absolute
+        }
+        if let auditPath {
+            let file = try AssessmentFile.load(path: displayPath(auditPath))
+            let root = (auditPath as NSString).deletingLastPathComponent
+            var plan = AssessmentPlan(name: file.name, root: root, file: file, filePath: displayPath(auditPath), sources: [],
+                                      diagnostics: [], missing: [])
+            for s in file.sources {
+                let full = s.path.hasPrefix("/") ? s.path : root + "/" + s.path
+                let kind = SourceKind(rawValue: s.kind) ?? .auto
+                var sub: ObjCBool = false
+                guard fm.fileExists(atPath: full, isDirectory: &sub) else {
+                    plan.diagnostics.append(Diagnostic(.error, source: displayPath(auditPath), line: s.line,
+                                                       message: "source \(s.path) does not exist", fix: "correct the path (relative to the assessment file)"))
+                    plan.missing.append(SourceCoverage(source: s.path, collector: kind.collector?.name ?? "auto", status: .failed,
+                                                       resourceTypes: kind.collector?.suppliedTypes ?? allConfigTypes,
+                                                       detail: "the source does not exist"))
+                    continue
+                }
+                let files = sub.boolValue ? walk(full) : [full]
+                for f in files {
+                    plan.sources.append(Source(path: f, locator: relative(f, to: root), kind: kind, account: s.account, tenant: s.tenant,
+                                               key: s.key, explicit: !sub.boolValue))
+                }
+            }
+            return plan
+        }
+        let root = isDir.boolValue ? absolute : (absolute as NSString).deletingLastPathComponent
+        let files = isDir.boolValue ? walk(absolute) : [absolute]
+        var name = (root as NSString).lastPathComponent
+        if name.isEmpty || name == "/" { name = "assessment" }
+        return AssessmentPlan(name: sanitize(name), root: root, file: nil, filePath: nil,
+                              sources: files.map { Source(path: $0, locator: relative($0, to: root), kind: .auto, explicit: !isDir.boolValue) },
+                              diagnostics: [], missing: [])
+    }
+
+    /// Every resource type a configuration source can supply.
+    public static let allConfigTypes: [ResourceType] = [.key, .keyPolicy, .grant, .keyStore, .auditTrail, .dataStore]
+
+    static func walk(_ folder: String) -> [String] {
+        guard let e = FileManager.default.enumerator(atPath: folder) else { return [] }
+        var out: [String] = []
+        while let rel = e.nextObject() as? String {
+            let full = folder + "/" + rel
+            var d: ObjCBool = false
+            if (rel as NSString).lastPathComponent.hasPrefix(".") { if FileManager.default.fileExists(atPath: full, isDirectory: &d), d.boolValue { e.skipDescendants() }; continue }
+            if FileManager.default.fileExists(atPath: full, isDirectory: &d), !d.boolValue { out.append(full) }
+        }
+        return out.sorted()
+    }
+
+    static func relative(_ path: String, to root: String) -> String {
+        path.hasPrefix(root + "/") ? String(path.dropFirst(root.count + 1)) : path
+    }
+
+    /// A path as the user would write it: relative to the working directory when inside it.
+    static func displayPath(_ path: String) -> String {
+        relative(path, to: FileManager.default.currentDirectoryPath)
+    }
+
+    static func sanitize(_ name: String) -> String {
+        String(name.map { $0.isLetter || $0.isNumber || "._-".contains($0) ? $0 : "-" })
+    }
+}
+
+/// Runs the collectors of a plan, file by file. A file that cannot be read or parsed is reported with its place
+/// and a fix, counts as a failed source (so checks over what it would have supplied are inconclusive), and the run
+/// goes on.
+public struct AssessmentRunner: Sendable {
+    public var logger: Logger
+
+    public init(logger: Logger = Logger(label: "cek-audit.collect")) {
+        self.logger = logger
+    }
+
+    /// One line per file for the user: which collector read it, or why it was skipped.
+    public struct Note: Sendable, Hashable {
+        public var locator: String
+        public var text: String
+    }
+
+    /// Collects and normalizes every source of `plan`.
+    public func collect(_ plan: AssessmentPlan, context: CollectionContext) -> (FactSet, [Note]) {
+        var facts = FactSet(diagnostics: plan.diagnostics)
+        facts.coverage += plan.missing
+        var notes: [Note] = []
+        for source in plan.sources {
+            let data: Data
+            do { data = try Data(contentsOf: URL(fileURLWithPath: source.path)) } catch {
+                facts.diagnostics.append(Diagnostic(.error, source: source.locator, message: "cannot read the file (\(error.localizedDescription))"))
+                facts.coverage.append(SourceCoverage(source: source.locator, collector: source.kind.collector?.name ?? "auto", status: .failed,
+                                                     resourceTypes: source.kind.collector?.suppliedTypes ?? AssessmentPlan.allConfigTypes,
+                                                     detail: "unreadable"))
+                notes.append(Note(locator: source.locator, text: "error: cannot read the file"))
+                continue
+            }
+            let input = SourceInput(locator: source.locator, data: data, account: source.account, tenant: source.tenant, key: source.key)
+            var kind = source.kind
+            var document: ParsedDocument?
+            if kind == .auto {
+                switch SourceDetector.recognize(locator: source.locator, data: data) {
+                case .recognized(let k, let d):
+                    kind = k
+                    document = d
+                case .skipped(let why):
+                    facts.coverage.append(SourceCoverage(source: source.locator, collector: "none", status: .skipped, resourceTypes: [], detail: why))
+                    notes.append(Note(locator: source.locator, text: "skipped: \(why)"))
+                    if source.explicit {
+                        facts.diagnostics.append(Diagnostic(.warning, source: source.locator, message: "not used: \(why)"))
+                    }
+                    continue
+                case .invalid(let error):
+                    fail(&facts, &notes, source: source, error: error, types: AssessmentPlan.allConfigTypes)
+                    continue
+                }
+            } else {
+                do { document = try ParsedDocument(data: data, locator: source.locator) } catch let e as CEKAuditError {
+                    fail(&facts, &notes, source: source, error: e, types: kind.collector?.suppliedTypes ?? [])
+                    continue
+                } catch {
+                    fail(&facts, &notes, source: source, error: .unreadable(file: source.locator, detail: "\(error)"),
+                         types: kind.collector?.suppliedTypes ?? [])
+                    continue
+                }
+            }
+            guard let collector = kind.collector, let document else { continue }
+            let out = collector.collect(document, input: input, context: context)
+            facts.merge(out)
+            var counts: [String: Int] = [:]
+            for r in out.resources { counts[r.type.displayName, default: 0] += 1 }
+            let summary = counts.keys.sorted().map { "\(counts[$0] ?? 0) \($0)" }.joined(separator: ", ")
+            notes.append(Note(locator: source.locator, text: "read as \(kind.rawValue)" + (summary.isEmpty ? " (nothing relevant)" : ": \(summary)")))
+            logger.debug("collected", metadata: ["source": .string(source.locator), "collector": .string(collector.name)])
+        }
+        Normalizer.normalize(&facts)
+        return (facts, notes)
+    }
+
+    private func fail(_ facts: inout FactSet, _ notes: inout [Note], source: AssessmentPlan.Source, error: CEKAuditError,
+                      types: [ResourceType]) {
+        facts.diagnostics.append(error.diagnostic)
+        facts.coverage.append(SourceCoverage(source: source.locator, collector: source.kind.collector?.name ?? "auto", status: .failed,
+                                             resourceTypes: types, detail: error.diagnostic.message))
+        notes.append(Note(locator: source.locator, text: "error: \(error.diagnostic.message)"))
+    }
+}

@@ -1,0 +1,37 @@
+import CEKAuditCore
+import Foundation
+
+/// Reads a standalone AWS KMS key policy document (`{"Version": "2012-10-17", "Statement": [...]}`), as exported
+/// with `aws kms get-key-policy --output text` or kept in a repository.
+///
+/// The owning account comes from the assessment file (`account:` on the source) or is inferred by the analysis
+/// when every principal is in one account; template placeholders (`account-id`, `${this.account-id}`) stay
+/// unresolved, which makes isolation unknown, never public.
+public struct KeyPolicyCollector: Collector {
+    public let name = "key-policy"
+    public let suppliedTypes: [ResourceType] = [.keyPolicy]
+
+    public init() {}
+
+    /// Whether a parsed document is a policy document.
+    public static func recognizes(_ value: JSONValue) -> Bool {
+        guard let st = value["Statement"] else { return false }
+        switch st {
+        case .array, .object: return true
+        default: return false
+        }
+    }
+
+    public func collect(_ document: ParsedDocument, input: SourceInput, context: CollectionContext) -> FactSet {
+        let item = evidenceItem(input, kind: "key-policy", context: context)
+        let owner: AccountRef? = input.account.map { .id($0) }
+        var policy = PolicyFacts.resource(id: input.locator, keyID: input.key, keyName: input.key, policy: document.value,
+                                          owner: owner, context: context,
+                                          provenance: [Provenance(evidence: item.id, pointer: "Statement", line: document.line(at: [.key("Statement")]))])
+        policy.name = input.key ?? input.locator
+        let partial = !(policy.value("cross_tenant").isKnown)
+        return FactSet(evidence: [item], resources: [policy],
+                       coverage: [coverage(input, resources: [policy], partial: partial,
+                                           detail: partial ? "some principals or conditions could not be resolved" : nil)])
+    }
+}

@@ -1,0 +1,181 @@
+import CEKAuditCore
+import Foundation
+
+/// A property as written in infrastructure as code: absent (the service default applies), a literal, or an
+/// expression only known at deployment (`!Ref Param`, `Fn::If`, Terraform's "known after apply").
+/// Expressions become unknown facts with the expression as the reason: kept, never an error.
+public enum DeclaredValue: Sendable, Hashable {
+    case absent
+    case literal(JSONValue)
+    case expression(String)
+
+    /// Classifies a property value; `unknownMarker` says the value is not known yet (Terraform plans).
+    public init(_ value: JSONValue?, unknown: Bool = false) {
+        if unknown { self = .expression("known only after apply"); return }
+        guard let value, value != .null else { self = .absent; return }
+        if case .object(let o) = value, o.count == 1, let key = o.keys.first,
+           key == "Ref" || key.hasPrefix("Fn::") || key == "Condition" {
+            if let resolved = TemplateExpression.resolve(value) { self = .literal(.string(resolved)) } else {
+                self = .expression(value.compactText)
+            }
+            return
+        }
+        self = .literal(value)
+    }
+
+    private func unknown(_ what: String) -> FactValue {
+        if case .expression(let e) = self { return .unknown(reason: "\(what) depends on a deployment-time expression: \(e)") }
+        return .unknown(reason: "\(what) has an unexpected value")
+    }
+
+    /// A boolean fact; `default` applies when absent (`nil` default → null).
+    public func bool(_ what: String, default def: Bool?) -> FactValue {
+        switch self {
+        case .absent: return def.map(FactValue.bool) ?? .null
+        case .literal(let v): return v.boolValue.map(FactValue.bool) ?? unknown(what)
+        case .expression: return unknown(what)
+        }
+    }
+
+    /// A string fact.
+    public func string(_ what: String, default def: String?) -> FactValue {
+        switch self {
+        case .absent: return def.map(FactValue.string) ?? .null
+        case .literal(let v):
+            if let s = v.stringValue { return .string(s) }
+            if case .number = v { return .string(v.compactText) }
+            return unknown(what)
+        case .expression: return unknown(what)
+        }
+    }
+
+    /// A number fact.
+    public func number(_ what: String, default def: Double?) -> FactValue {
+        switch self {
+        case .absent: return def.map(FactValue.number) ?? .null
+        case .literal(let v): return v.numberValue.map(FactValue.number) ?? unknown(what)
+        case .expression: return unknown(what)
+        }
+    }
+
+    /// The literal string, if any.
+    public var text: String? {
+        if case .literal(let v) = self { return v.stringValue ?? (v.numberValue.map { _ in v.compactText }) }
+        return nil
+    }
+}
+
+/// Builds the normalized `key` resource from declared properties, with the AWS defaults
+/// (AWS CloudFormation `AWS::KMS::Key`, Terraform `aws_kms_key`: KeySpec SYMMETRIC_DEFAULT, KeyUsage
+/// ENCRYPT_DECRYPT, enabled, rotation off, rotation period 365 days when on, deletion window 30 days).
+struct KeyDeclaration {
+    var id: String
+    var name: String
+    var keyID: String
+    var account: FactValue
+    var arn: FactValue = .unknown(reason: "declared key: ARN assigned at deployment")
+    var description: DeclaredValue = .absent
+    var spec: DeclaredValue = .absent
+    var usage: DeclaredValue = .absent
+    var enabled: DeclaredValue = .absent
+    var origin: FactValue = .string("AWS_KMS")
+    var rotationEnabled: DeclaredValue = .absent
+    var rotationPeriod: DeclaredValue = .absent
+    var multiRegion: DeclaredValue = .absent
+    var replica = false
+    var windowDays: DeclaredValue = .absent
+    var keyStore: FactValue = .null
+    var validTo: DeclaredValue = .absent
+    var materialImported: Bool? = nil
+    var tags: [String] = []
+    var tenant: String?
+    var provenance: [Provenance]
+
+    func resource() -> Resource {
+        var f: [String: FactValue] = [:]
+        f["key_id"] = .string(keyID)
+        f["account"] = account
+        f["arn"] = arn
+        f["tenant"] = tenant.map(FactValue.string) ?? account
+        f["description"] = description.string("description", default: nil)
+        f["manager"] = .string("customer")
+        f["origin"] = origin
+        f["spec"] = spec.string("key spec", default: "SYMMETRIC_DEFAULT")
+        f["usage"] = usage.string("key usage", default: "ENCRYPT_DECRYPT")
+        let enabledFact = enabled.bool("enabled", default: true)
+        f["enabled"] = enabledFact
+        if origin == .string("EXTERNAL"), materialImported != true {
+            f["state"] = materialImported == false ? .string("PendingImport")
+                : .unknown(reason: "imported key material is loaded outside the template; the key is PendingImport until it is")
+        } else if case .bool(let on) = enabledFact {
+            f["state"] = .string(on ? "Enabled" : "Disabled")
+        } else {
+            f["state"] = .unknown(reason: enabledFact.unknownReason ?? "enabled state unknown")
+        }
+        f["evidence_kind"] = .string("declared")
+        let mr = multiRegion.bool("multi-Region", default: false)
+        f["multi_region"] = replica ? .bool(true) : mr
+        if replica { f["multi_region_role"] = .string("replica") } else if case .bool(let b) = mr { f["multi_region_role"] = .string(b ? "primary" : "none") } else { f["multi_region_role"] = mr }
+        f["key_store"] = keyStore
+        let rot = rotationEnabled.bool("rotation", default: false)
+        f["rotation.enabled"] = rot
+        switch rot {
+        case .bool(true): f["rotation.period_days"] = rotationPeriod.number("rotation period", default: 365)
+        case .bool(false): f["rotation.period_days"] = .null
+        default: f["rotation.period_days"] = .unknown(reason: rot.unknownReason ?? "rotation unknown")
+        }
+        f["rotation.last_rotated"] = .unknown(reason: "declared key: rotation history is only observable on the live key")
+        f["deletion.window_days"] = windowDays.number("deletion window", default: 30)
+        f["deletion.scheduled_for"] = .null
+        if origin == .string("EXTERNAL") {
+            let v = validTo.string("material expiry", default: nil)
+            f["material.valid_to"] = v
+            switch v {
+            case .string: f["material.expires"] = .bool(true)
+            case .null: f["material.expires"] = materialImported == nil ? .unknown(reason: "material is imported outside the template") : .bool(false)
+            default: f["material.expires"] = .unknown(reason: v.unknownReason ?? "unknown")
+            }
+        } else {
+            f["material.expires"] = .bool(false)
+            f["material.valid_to"] = .null
+        }
+        f["tags"] = .strings(tags.sorted())
+        f["aliases"] = .list([])
+        f["created"] = .unknown(reason: "declared key: created at deployment")
+        var r = Resource(type: .key, id: id, name: name, fields: f, provenance: provenance)
+        r.deriveKeyAnalyses()
+        return r
+    }
+}
+
+/// Builds the `key_policy` resource for a policy document attached to a key (or standalone).
+enum PolicyFacts {
+    static func resource(id: String, keyID: String?, keyName: String?, policy: JSONValue?, owner: AccountRef?,
+                         context: CollectionContext, extraTrusted: Set<String> = [], provenance: [Provenance]) -> Resource {
+        var trusted = context.trustedAccounts
+        trusted.formUnion(extraTrusted)
+        let analyzer = KeyPolicyAnalyzer(owner: owner, trustedAccounts: trusted, trustedOrganizations: context.trustedOrganizations)
+        var fields: [String: FactValue]
+        if let policy {
+            fields = analyzer.analyze(policy).facts
+            fields["default"] = .bool(false)
+        } else {
+            // AWS applies the default key policy: the owning account's root, with kms:* (AWS KMS Developer Guide,
+            // "Default key policy"), which delegates access to IAM policies in that account only.
+            let ownerText: String
+            switch owner {
+            case .id(let a)?: ownerText = a
+            default: ownerText = KeyPolicyAnalyzer.currentAccountMarker
+            }
+            let doc = JSONValue.object(["Statement": .array([.object([
+                "Sid": .string("Enable IAM User Permissions (default key policy)"), "Effect": .string("Allow"),
+                "Principal": .object(["AWS": .string("arn:aws:iam::\(ownerText):root")]),
+                "Action": .string("kms:*"), "Resource": .string("*")])])])
+            fields = analyzer.analyze(doc).facts
+            fields["default"] = .bool(true)
+        }
+        fields["key"] = keyID.map(FactValue.string) ?? .null
+        fields["key_name"] = keyName.map(FactValue.string) ?? .null
+        return Resource(type: .keyPolicy, id: id, name: keyName ?? id, fields: fields, provenance: provenance)
+    }
+}
