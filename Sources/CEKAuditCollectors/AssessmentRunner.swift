@@ -13,6 +13,7 @@ public struct AssessmentPlan: Sendable {
         public var account: String?
         public var tenant: String?
         public var key: String?
+        public var keyManager: String?
         /// Whether the assessment file named this file itself (a folder's files were found by walking it).
         public var explicit: Bool
     }
@@ -67,7 +68,7 @@ public struct AssessmentPlan: Sendable {
                 let files = sub.boolValue ? walk(full) : [full]
                 for f in files {
                     plan.sources.append(Source(path: f, locator: relative(f, to: root), kind: kind, account: s.account, tenant: s.tenant,
-                                               key: s.key, explicit: !sub.boolValue))
+                                               key: s.key, keyManager: s.keyManager, explicit: !sub.boolValue))
                 }
             }
             return plan
@@ -141,7 +142,8 @@ public struct AssessmentRunner: Sendable {
                 notes.append(Note(locator: source.locator, text: "error: cannot read the file"))
                 continue
             }
-            let input = SourceInput(locator: source.locator, data: data, account: source.account, tenant: source.tenant, key: source.key)
+            let input = SourceInput(locator: source.locator, data: data, account: source.account, tenant: source.tenant, key: source.key,
+                                    keyManager: source.keyManager)
             var kind = source.kind
             var document: ParsedDocument?
             if kind == .auto {

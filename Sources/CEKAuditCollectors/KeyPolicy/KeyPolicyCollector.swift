@@ -29,6 +29,8 @@ public struct KeyPolicyCollector: Collector {
                                           owner: owner, context: context,
                                           provenance: [Provenance(evidence: item.id, pointer: "Statement", line: document.line(at: [.key("Statement")]))])
         policy.name = input.key ?? input.locator
+        policy["key_manager"] = input.keyManager.map(FactValue.string)
+            ?? .unknown(reason: "standalone policy: whether its key is customer-managed is not known; set key_manager for this source")
         let partial = !(policy.value("cross_tenant").isKnown)
         return FactSet(evidence: [item], resources: [policy],
                        coverage: [coverage(input, resources: [policy], partial: partial,

@@ -13,8 +13,12 @@ public struct SourceInput: Sendable {
     public var tenant: String?
     /// For a standalone key policy: the key it belongs to.
     public var key: String?
+    /// For a standalone key policy: the manager (`customer` / `aws`) of its key, when the assessment file says.
+    public var keyManager: String?
 
-    public init(locator: String, data: Data, account: String? = nil, tenant: String? = nil, key: String? = nil) {
+    public init(locator: String, data: Data, account: String? = nil, tenant: String? = nil, key: String? = nil,
+                keyManager: String? = nil) {
+        self.keyManager = keyManager
         self.locator = locator
         self.data = data
         self.account = account

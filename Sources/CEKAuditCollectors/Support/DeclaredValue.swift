@@ -176,6 +176,9 @@ enum PolicyFacts {
         }
         fields["key"] = keyID.map(FactValue.string) ?? .null
         fields["key_name"] = keyName.map(FactValue.string) ?? .null
+        fields["key_manager"] = keyID == nil
+            ? .unknown(reason: "standalone policy: whether its key is customer-managed is not known; name the key in the assessment file")
+            : .string("customer")
         return Resource(type: .keyPolicy, id: id, name: keyName ?? id, fields: fields, provenance: provenance)
     }
 }

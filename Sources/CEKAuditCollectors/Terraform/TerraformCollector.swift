@@ -161,7 +161,8 @@ public struct TerraformCollector: Collector {
                 let owner: AccountRef? = accountText.map { .id($0) }
                 if policyUnknown {
                     var p = Resource(type: .keyPolicy, id: key.id + "/policy", name: key.name,
-                                     fields: ["key": .string(key.id), "key_name": .string(key.name), "default": .bool(false)],
+                                     fields: ["key": .string(key.id), "key_name": .string(key.name), "key_manager": .string("customer"),
+                                              "default": .bool(false)],
                                      provenance: provenance(policySource))
                     for f in ["public", "cross_tenant", "foreign_accounts", "customer_controls_lifecycle", "admin_users", "account"] {
                         p[f] = .unknown(reason: "the policy is known only after apply")
@@ -250,7 +251,10 @@ public struct TerraformCollector: Collector {
                 let keyAttr = spec.keyPath.joined(separator: ".")
                 var raw = dig(v, spec.keyPath)
                 if raw == .string("") { raw = nil }
-                let keyRef = DeclaredValue(raw, unknown: r.unknown.contains(spec.keyPath[0]))
+                // In a plan, an attribute the configuration does not set is computed by the provider: for a key
+                // attribute that means the service's AWS managed key, not an unknown one.
+                let configured = references[r.baseAddress].map { $0[keyAttr] != nil } ?? true
+                let keyRef = configured ? DeclaredValue(raw, unknown: r.unknown.contains(spec.keyPath[0])) : DeclaredValue(nil)
                 let linked = linkedKey(r, attribute: keyAttr)
                 var f = DataStoreSpecs.fields(kind: spec.kind, encrypted: encrypted, keyRef: keyRef, linkedKey: linked)
                 if case .expression = keyRef, linked != nil { f["key_ref"] = .string(references[r.baseAddress]?[keyAttr]?.first ?? "reference") }
@@ -287,6 +291,7 @@ public struct TerraformCollector: Collector {
             var attrs: [String: [String]] = [:]
             func walk(_ name: String, _ e: JSONValue) {
                 if let refs = e["references"] { attrs[name] = refs.asList.compactMap(\.stringValue).map { prefix + $0 } }
+                else if e["constant_value"] != nil { attrs[name] = attrs[name] ?? [] }
                 switch e {
                 case .object(let o): for (k, v) in o where k != "references" && k != "constant_value" { walk("\(name).\(k)", v) }
                 case .array(let a): for v in a { walk(name, v) }

@@ -11,6 +11,7 @@ import Foundation
 /// checks: {CEK08-AG3-ROTATION-PERIOD: {max_rotation_days: 180}}
 /// sources:
 ///   - {path: terraform/plan.json, kind: terraform-plan, account: "111122223333", tenant: tenant-a}
+///   - {path: policies/app.json, kind: key-policy, account: "111122223333", key: alias/app, key_manager: customer}
 ///   - {path: policies/, kind: auto}
 /// ```
 public struct AssessmentFile: Sendable, Hashable {
@@ -23,6 +24,8 @@ public struct AssessmentFile: Sendable, Hashable {
         public var account: String?
         public var tenant: String?
         public var key: String?
+        /// For a standalone key policy: `customer` or `aws`, the manager of the key it belongs to.
+        public var keyManager: String?
         public var line: Int?
     }
 
@@ -83,7 +86,11 @@ public struct AssessmentFile: Sendable, Hashable {
             throw (try m["trusted_accounts"]!.list())[i].error("'\(a)' is not a 12-digit AWS account id", fix: "quote it: \"111122223333\"")
         }
         let sources = try m["sources"]!.list().map { c -> Source in
-            let s = try c.mapping(allowed: ["path", "kind", "account", "tenant", "key"], required: ["path"])
+            let s = try c.mapping(allowed: ["path", "kind", "account", "tenant", "key", "key_manager"], required: ["path"])
+            let keyManager = try s["key_manager"]?.string()
+            if let keyManager, !["customer", "aws"].contains(keyManager) {
+                throw s["key_manager"]!.error("key_manager must be customer or aws")
+            }
             let kind = try s["kind"]?.string() ?? "auto"
             guard sourceKinds.contains(kind) else {
                 throw s["kind"]!.error("unknown source kind '\(kind)'", fix: "use one of \(sourceKinds.joined(separator: ", "))")
@@ -93,7 +100,7 @@ public struct AssessmentFile: Sendable, Hashable {
                 throw s["account"]!.error("'\(account)' is not a 12-digit AWS account id", fix: "quote it: \"111122223333\"")
             }
             return Source(path: try s["path"]!.nonEmptyString(), kind: kind, account: account, tenant: try s["tenant"]?.string(),
-                          key: try s["key"]?.string(), line: c.line)
+                          key: try s["key"]?.string(), keyManager: keyManager, line: c.line)
         }
         if sources.isEmpty { throw m["sources"]!.error("an assessment needs at least one source") }
         return AssessmentFile(name: name, description: try m["description"]?.string(), asOf: asOf, controls: try m["controls"]?.string(),

@@ -151,12 +151,12 @@ public struct RulesEngine: Sendable {
         }
         return groups.map { group, members in
             aggregate(check, subject: subject, group: group, groupBy: groupBy, members: members, whereCond: whereCond,
-                      minO: minO, maxO: maxO, failed: failed, context: context)
+                      minO: minO, maxO: maxO, failed: failed, facts: facts, context: context)
         }
     }
 
     private func aggregate(_ check: Check, subject: ResourceType, group: String?, groupBy: String?, members: [Resource],
-                           whereCond: Condition?, minO: Operand?, maxO: Operand?, failed: [SourceCoverage],
+                           whereCond: Condition?, minO: Operand?, maxO: Operand?, failed: [SourceCoverage], facts: FactSet,
                            context: EvaluationContext) -> CheckResult {
         var matched: [Resource] = []
         var undecided: [(Resource, [ConditionLeaf])] = []
@@ -168,7 +168,9 @@ public struct RulesEngine: Sendable {
             if truth == .true { matched.append(r) }
             if truth == .unknown { undecided.append((r, parts.filter { $0.truth == .unknown }.flatMap(\.decisive))) }
         }
-        let incomplete = !failed.isEmpty
+        // A universal claim ("at least one", "at most N") is decided against absence only when a source lists the
+        // subject completely; declared sources (templates, plans) are partial views.
+        let incomplete = !failed.isEmpty || !facts.hasInventory(of: subject)
         let count = matched.count
         let minV = minO.flatMap { Condition.number($0.resolve(context)) }
         let maxV = maxO.flatMap { Condition.number($0.resolve(context)) }
@@ -196,6 +198,9 @@ public struct RulesEngine: Sendable {
             reasons.append("\(r.name): " + leaves.filter { !$0.actual.isKnown }.map(\.explanation).joined(separator: "; "))
         }
         for s in failed { reasons.append("source \(s.source) could not be read: \(s.detail ?? "error")") }
+        if failed.isEmpty && !facts.hasInventory(of: subject) && verdict == .inconclusive {
+            reasons.append("the sources declare \(subject.displayName)s but none lists all of them (infrastructure code is not an inventory), so their absence elsewhere cannot be concluded")
+        }
         let template = check.messages[verdict] ?? {
             switch verdict {
             case .pass: return "\(check.title)\(scope): {count} matching \(subject.displayName)(s): {matched}."

@@ -105,17 +105,22 @@ public struct SourceCoverage: Sendable, Hashable, Codable {
     public var status: Status
     /// Resource types this source supplies (or would have supplied, when failed).
     public var resourceTypes: [ResourceType]
+    /// Types this source lists completely for its tenant (a live API listing), so that "none found" is evidence of
+    /// absence. Infrastructure code and standalone files are never inventories: a template without a trail says
+    /// nothing about the account's trails.
+    public var inventoryTypes: [ResourceType]
     /// Resources found, per type.
     public var found: [String: Int]
     /// Why it failed or was skipped.
     public var detail: String?
 
     public init(source: String, collector: String, status: Status, resourceTypes: [ResourceType],
-                found: [String: Int] = [:], detail: String? = nil) {
+                inventoryTypes: [ResourceType] = [], found: [String: Int] = [:], detail: String? = nil) {
         self.source = source
         self.collector = collector
         self.status = status
         self.resourceTypes = resourceTypes.sorted()
+        self.inventoryTypes = inventoryTypes.sorted()
         self.found = found
         self.detail = detail
     }
@@ -123,6 +128,7 @@ public struct SourceCoverage: Sendable, Hashable, Codable {
     enum CodingKeys: String, CodingKey {
         case source, collector, status, found, detail
         case resourceTypes = "resource_types"
+        case inventoryTypes = "inventory_types"
     }
 }
 
@@ -157,6 +163,11 @@ public struct FactSet: Sendable, Hashable {
     /// Sources that supply `type` and were read (complete or partial).
     public func sources(supplying type: ResourceType) -> [SourceCoverage] {
         coverage.filter { ($0.status == .complete || $0.status == .partial) && $0.resourceTypes.contains(type) }
+    }
+
+    /// Whether a source read completely lists every resource of `type` (an inventory), so absence is evidence.
+    public func hasInventory(of type: ResourceType) -> Bool {
+        coverage.contains { $0.status == .complete && $0.inventoryTypes.contains(type) }
     }
 
     /// Sources that would have supplied `type` but failed.

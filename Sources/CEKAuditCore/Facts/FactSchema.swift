@@ -38,6 +38,7 @@ public enum FactSchema {
         .keyPolicy: [
             "key": "Resource id of the key the policy is attached to, null for a standalone policy file",
             "key_name": "Display name of that key",
+            "key_manager": "`customer` or `aws` for the key the policy is attached to; unknown for a standalone policy file",
             "account": "Account that owns the key (explicit, or inferred when all principals share one account)",
             "default": "Whether this is the default key policy AWS applies when none is given",
             "statements": "Number of statements",

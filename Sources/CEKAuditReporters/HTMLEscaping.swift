@@ -1,0 +1,105 @@
+import Foundation
+
+/// Escaping for strings that come from a KMS, a file or a log before they land in an HTML document.
+///
+/// Follows the HTML Living Standard: text and double-quoted attribute values may not contain a raw `<`, `&` or
+/// the quote character ("The HTML syntax" → "Attributes", "Text", "Character references"). Both contexts here use the same, stricter set — `& < > " '` — so one function is safe in
+/// text and in quoted attributes alike (the OWASP rule for HTML body and attribute contexts). Control characters
+/// and bidirectional formatting characters are made visible, so a hostile key alias cannot hide text or reorder what
+/// the auditor reads ("Trojan Source", CVE-2021-42574).
+public enum HTMLEscaping {
+    /// Escapes `s` for HTML text content and for a double- or single-quoted attribute value.
+    ///
+    /// - `&` → `&amp;`, `<` → `&lt;`, `>` → `&gt;`, `"` → `&quot;`, `'` → `&#39;`.
+    /// - C0 controls other than tab, line feed and carriage return become their Control Pictures symbol
+    ///   (U+0000 → `␀`, U+007F → `␡`).
+    /// - C1 controls (U+0080–U+009F), bidirectional formatting characters (U+061C, U+200E, U+200F, U+202A–U+202E,
+    ///   U+2066–U+2069) and U+FEFF are shown as `<U+202E>` (escaped), so they are visible instead of acting.
+    /// - Everything else passes through unchanged (the document is UTF-8).
+    public static func escape(_ s: String) -> String {
+        guard s.unicodeScalars.contains(where: needsEscaping) else { return s }
+        var out = String.UnicodeScalarView()
+        out.reserveCapacity(s.unicodeScalars.count + 16)
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "&": out.append(contentsOf: "&amp;".unicodeScalars)
+            case "<": out.append(contentsOf: "&lt;".unicodeScalars)
+            case ">": out.append(contentsOf: "&gt;".unicodeScalars)
+            case "\"": out.append(contentsOf: "&quot;".unicodeScalars)
+            case "'": out.append(contentsOf: "&#39;".unicodeScalars)
+            default:
+                if isHiddenControl(scalar) {
+                    let picture = scalar.value == 0x7F ? 0x2421 : 0x2400 + scalar.value
+                    out.append(Unicode.Scalar(picture) ?? "\u{FFFD}")
+                } else if isInvisibleFormatting(scalar) {
+                    out.append(contentsOf: "&lt;U+\(hex4(scalar.value))&gt;".unicodeScalars)
+                } else {
+                    out.append(scalar)
+                }
+            }
+        }
+        return String(out)
+    }
+
+    /// A fragment identifier for an element that stands for the untrusted identifier `id` (an evidence id, an ARN, a
+    /// finding id), usable unquoted in `id="…"`, in `href="#…"` and in CSS selectors.
+    ///
+    /// Shape: `prefix-` followed by `id` where ASCII letters, digits and `-` are kept and every other UTF-8 byte
+    /// becomes `_` plus two lowercase hex digits (`:` → `_3a`, `_` → `_5f`). The mapping is injective, so two
+    /// different identifiers never share an anchor, and its output never contains `__`. `prefix` must itself be
+    /// letters, digits and `-` (it is the reporter's own constant).
+    public static func fragmentID(_ prefix: String, _ id: String) -> String {
+        var out = prefix + "-"
+        out.reserveCapacity(prefix.utf8.count + 1 + id.utf8.count)
+        for byte in id.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"):
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                out += "_" + hex2(byte)
+            }
+        }
+        return out
+    }
+
+    // MARK: - Character classes
+
+    private static func needsEscaping(_ c: Unicode.Scalar) -> Bool {
+        switch c {
+        case "&", "<", ">", "\"", "'": return true
+        default: return isHiddenControl(c) || isInvisibleFormatting(c)
+        }
+    }
+
+    /// C0 controls and DEL, except the whitespace HTML keeps (tab, LF, CR).
+    private static func isHiddenControl(_ c: Unicode.Scalar) -> Bool {
+        switch c.value {
+        case 0x09, 0x0A, 0x0D: return false
+        case 0x00...0x1F, 0x7F: return true
+        default: return false
+        }
+    }
+
+    /// C1 controls, bidirectional formatting characters and the byte-order mark.
+    private static func isInvisibleFormatting(_ c: Unicode.Scalar) -> Bool {
+        switch c.value {
+        case 0x80...0x9F, 0x061C, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069, 0xFEFF: return true
+        default: return false
+        }
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".unicodeScalars)
+
+    private static func hex2(_ byte: UInt8) -> String {
+        var s = String.UnicodeScalarView()
+        s.append(hexDigits[Int(byte >> 4)])
+        s.append(hexDigits[Int(byte & 0x0F)])
+        return String(s)
+    }
+
+    private static func hex4(_ value: UInt32) -> String {
+        let s = String(value, radix: 16, uppercase: true)
+        return String(repeating: "0", count: max(0, 4 - s.count)) + s
+    }
+}

@@ -1,0 +1,282 @@
+import CEKAuditCore
+import Foundation
+
+/// A guideline in the drill-down, with the verdicts found anywhere below it (for the filters).
+struct GuidelineBranch {
+    var id: String
+    var guideline: GuidelineResult?
+    var verdict: Verdict
+    var checks: [CheckBranch]
+    var contains: Set<Verdict>
+}
+
+/// A check in the drill-down: its catalog summary (absent for results of a check the guideline does not list) and
+/// the positions of its results in `report.results`, worst verdict first.
+struct CheckBranch {
+    /// `guideline/check`, unique in the tree.
+    var key: String
+    var id: String
+    var summary: CheckSummary?
+    var verdict: Verdict
+    var results: [Int]
+    var contains: Set<Verdict>
+}
+
+extension HTMLReportRenderer {
+    /// Groups results under the report's guidelines and their checks, in catalog order. Nothing is dropped: results
+    /// of a check a guideline does not list are shown under that guideline, and results of a guideline the report
+    /// does not list are shown after the catalog's guidelines.
+    static func buildTree(_ report: AssessmentReport) -> [GuidelineBranch] {
+        var byGuideline: [String: [Int]] = [:]
+        var guidelineOrder: [String] = []
+        for (i, r) in report.results.enumerated() {
+            if byGuideline[r.guideline] == nil { guidelineOrder.append(r.guideline) }
+            byGuideline[r.guideline, default: []].append(i)
+        }
+        func branch(id: String, guideline: GuidelineResult?) -> GuidelineBranch {
+            let indices = byGuideline[id] ?? []
+            var byCheck: [String: [Int]] = [:]
+            var checkOrder: [String] = []
+            for i in indices {
+                let c = report.results[i].check
+                if byCheck[c] == nil { checkOrder.append(c) }
+                byCheck[c, default: []].append(i)
+            }
+            let listed = guideline?.checks ?? []
+            let listedIDs = Set(listed.map(\.id))
+            var checks: [CheckBranch] = []
+            var seen: Set<String> = []
+            for c in listed where seen.insert(c.id).inserted {
+                checks.append(checkBranch(guideline: id, check: c.id, summary: c, indices: byCheck[c.id] ?? []))
+            }
+            for c in checkOrder where !listedIDs.contains(c) {
+                checks.append(checkBranch(guideline: id, check: c, summary: nil, indices: byCheck[c] ?? []))
+            }
+            let verdict = guideline?.verdict ?? Verdict.rollUp(indices.map { report.results[$0].verdict })
+            let contains = checks.reduce(into: Set([verdict])) { $0.formUnion($1.contains) }
+            return GuidelineBranch(id: id, guideline: guideline, verdict: verdict, checks: checks, contains: contains)
+        }
+        func checkBranch(guideline: String, check: String, summary: CheckSummary?, indices: [Int]) -> CheckBranch {
+            let sorted = indices.sorted { a, b in
+                let ra = report.results[a].verdict.severityRank, rb = report.results[b].verdict.severityRank
+                return ra != rb ? ra > rb : a < b
+            }
+            let verdicts = sorted.map { report.results[$0].verdict }
+            let verdict = summary?.verdict ?? Verdict.rollUp(verdicts)
+            return CheckBranch(key: guideline + "/" + check, id: check, summary: summary, verdict: verdict, results: sorted,
+                               contains: Set(verdicts).union([verdict]))
+        }
+        let listed = Set(report.guidelines.map(\.id))
+        var tree = report.guidelines.map { branch(id: $0.id, guideline: $0) }
+        for id in guidelineOrder where !listed.contains(id) {
+            tree.append(branch(id: id, guideline: nil))
+        }
+        return tree
+    }
+
+    // MARK: - Drill-down
+
+    func results() {
+        let counts = report.summary.results
+        w.open("section", ["id": "results", "aria-labelledby": "results-h"])
+        w.element("h2", ["id": "results-h"], text: "Results")
+        w.element("p", ["class": "lead"], text: "Guideline → check → result. Each result names its subject, says why, "
+                  + "and links to the evidence it was read from. Failing and inconclusive branches start open.")
+
+        w.open("div", ["class": "filterbar", "role": "radiogroup", "aria-label": "Show results with verdict"])
+        w.element("span", ["class": "title", "aria-hidden": "true"], text: "Show:")
+        filterOption(value: "all", title: "All", count: counts.total, verdict: nil)
+        for v in HTMLVerdict.order {
+            filterOption(value: v.rawValue, title: HTMLVerdict.title(v), count: counts.count(v), verdict: v)
+        }
+        w.open("span", ["class": "tools"])
+        w.element("button", ["type": "button", "data-details": "open", "hidden": ""], text: "Expand all")
+        w.element("button", ["type": "button", "data-details": "close", "hidden": ""], text: "Collapse all")
+        w.close("span")
+        w.close("div")
+
+        for v in HTMLVerdict.order {
+            w.element("p", ["class": "print-note e-\(v.rawValue)"],
+                      text: "Filtered: only results with verdict \(HTMLVerdict.badge(v)) are shown.")
+            if counts.count(v) == 0 {
+                w.element("p", ["class": "filter-empty e-\(v.rawValue)"],
+                          text: "No result has the verdict \(HTMLVerdict.badge(v)).")
+            }
+        }
+        if tree.isEmpty {
+            w.element("p", ["class": "empty"], text: "The report has no guidelines and no results.")
+        }
+        for g in tree { guidelineBranch(g) }
+        w.close("section")
+    }
+
+    private func filterOption(value: String, title: String, count: Int, verdict: Verdict?) {
+        let id = "vf-" + value
+        w.void("input", ["type": "radio", "name": "verdict-filter", "id": id, "value": value,
+                         "checked": verdict == nil ? "" : nil])
+        w.open("label", ["for": id, "class": verdict.map(HTMLVerdict.cssClass)])
+        if verdict != nil { w.element("span", ["class": "dot", "aria-hidden": "true"], text: "") }
+        w.text(title)
+        w.trusted(" ")
+        w.element("span", ["class": "n"], text: String(count))
+        w.close("label")
+    }
+
+    /// Classes that drive the filters: `branch has-fail has-pass …`, in a fixed order.
+    private func branchClasses(_ base: String, _ verdict: Verdict, _ contains: Set<Verdict>) -> String {
+        var cls = base + " branch " + HTMLVerdict.cssClass(verdict)
+        for v in HTMLVerdict.order where contains.contains(v) { cls += " has-" + v.rawValue }
+        return cls
+    }
+
+    private static let startsOpen: Set<Verdict> = [.fail, .inconclusive]
+
+    private func guidelineBranch(_ g: GuidelineBranch) {
+        let open = Self.startsOpen.contains(g.verdict) || g.verdict == .manual
+        w.open("details", ["class": branchClasses("guideline", g.verdict, g.contains), "id": guidelineAnchor[g.id],
+                           "open": open ? "" : nil])
+        w.open("summary")
+        badge(g.verdict, extraClass: nil)
+        w.open("h3")
+        w.element("span", ["class": "gid"], text: g.id)
+        w.text(g.guideline?.title ?? "Results outside the catalog's guidelines")
+        w.close("h3")
+        if let gr = g.guideline {
+            w.element("span", ["class": "tally"], text: "\(gr.origin.uppercased()) guideline \(gr.number) · " + tally(gr.counts))
+        }
+        w.close("summary")
+        w.open("div", ["class": "body"])
+        if let gr = g.guideline {
+            w.element("p", ["class": "prose"], text: gr.text)
+            if let p = gr.procedure, !p.isEmpty {
+                w.open("div", ["class": "procedure"])
+                w.element("strong", text: "Auditor procedure: ")
+                w.element("span", ["class": "prose"], text: p)
+                w.close("div")
+            }
+        } else {
+            w.element("p", ["class": "prose"], text: "The report has results for guideline \(g.id), which its catalog does not list.")
+        }
+        if g.checks.isEmpty {
+            w.element("p", ["class": "empty"], text: "No checks and no results.")
+        }
+        for c in g.checks { checkBranch(c) }
+        w.close("div")
+        w.close("details")
+    }
+
+    private func checkBranch(_ c: CheckBranch) {
+        let open = Self.startsOpen.contains(c.verdict)
+        w.open("details", ["class": branchClasses("check", c.verdict, c.contains), "id": checkAnchor[c.key], "open": open ? "" : nil])
+        w.open("summary")
+        badge(c.verdict, extraClass: nil)
+        w.open("h4")
+        w.element("span", ["class": "cid"], text: c.id)
+        w.text(c.summary?.title ?? "Results of a check the guideline does not list")
+        w.close("h4")
+        if let s = c.summary { severity(s.severity) }
+        let counts = c.summary?.counts ?? VerdictCounts(c.results.map { report.results[$0].verdict })
+        w.element("span", ["class": "tally"], text: tally(counts))
+        w.close("summary")
+        w.open("div", ["class": "body"])
+        if let rationale = c.summary?.rationale, !rationale.isEmpty {
+            w.element("p", ["class": "rationale prose"], text: rationale)
+        }
+        if let p = c.summary?.procedure, !p.isEmpty {
+            w.open("div", ["class": "procedure"])
+            w.element("strong", text: "Manual procedure: ")
+            w.element("span", ["class": "prose"], text: p)
+            w.close("div")
+        }
+        if let line = c.summary?.line {
+            w.element("p", ["class": "muted"], text: "Defined at \(report.catalog.source):\(line).")
+        }
+        if c.results.isEmpty {
+            w.element("p", ["class": "empty"], text: "No results.")
+        }
+        for i in c.results { result(i) }
+        w.close("div")
+        w.close("details")
+    }
+
+    private func result(_ index: Int) {
+        let r = report.results[index]
+        w.open("details", ["class": "result " + HTMLVerdict.cssClass(r.verdict), "id": resultAnchor[index],
+                           "open": Self.startsOpen.contains(r.verdict) ? "" : nil])
+        w.open("summary")
+        badge(r.verdict, extraClass: nil)
+        severity(r.severity)
+        w.element("span", ["class": "msg"], text: r.message)
+        w.close("summary")
+        w.open("div", ["class": "body"])
+        w.open("dl", ["class": "kv"])
+        w.element("dt", text: "Subject")
+        w.element("dd") { self.subject(r.subject) }
+        w.element("dt", text: "Finding")
+        w.element("dd") { self.w.element("code", text: r.id) }
+        w.element("dt", text: "Check")
+        w.element("dd") {
+            self.w.element("code", text: r.check)
+            self.w.text(" · guideline " + r.guideline)
+        }
+        w.close("dl")
+        w.element("p", ["class": "label"], text: "Reasons")
+        plainList(r.reasons, empty: "No reasons recorded.")
+        w.element("p", ["class": "label"], text: "Evidence")
+        provenanceList(r.evidence, empty: "No evidence item: this result rests on the absence of evidence or on an attestation.")
+        w.close("div")
+        w.close("details")
+    }
+
+    private func subject(_ s: SubjectRef?) {
+        guard let s else {
+            w.text("the assessment as a whole")
+            return
+        }
+        w.element("code", text: s.type)
+        w.trusted(" ")
+        if let anchor = resourceAnchor[ResourceKey(type: s.type, id: s.id)] {
+            w.element("a", ["href": "#" + anchor], text: s.name)
+        } else if s.id == "*" {
+            w.text(s.name.isEmpty || s.name == "*" ? "all resources of this type" : s.name)
+        } else {
+            w.element("strong", text: s.name)
+        }
+        if s.id != s.name && s.id != "*" {
+            w.trusted(" ")
+            w.element("code", text: s.id)
+        }
+    }
+
+    /// Evidence links: each provenance entry points at its evidence item's row in the Evidence section, with the
+    /// item's locator, the pointer and line inside it, and the item's SHA-256.
+    func provenanceList(_ provenance: [Provenance], empty: String) {
+        if provenance.isEmpty {
+            w.element("p", ["class": "empty"], text: empty)
+            return
+        }
+        w.open("ul", ["class": "evidence-links"])
+        for p in provenance {
+            w.open("li")
+            if let item = evidenceByID[p.evidence], let anchor = evidenceAnchor[p.evidence] {
+                w.element("a", ["href": "#" + anchor]) { self.w.element("code", text: item.locator) }
+                if let pointer = p.pointer, !pointer.isEmpty {
+                    w.trusted(" · at ")
+                    w.element("code", text: pointer)
+                }
+                if let line = p.line { w.text(" · line \(line)") }
+                w.trusted(" · sha256 ")
+                w.element("code", ["class": "hash"], text: item.sha256)
+            } else {
+                w.element("span", ["class": "missing"], text: "Evidence item \(p.evidence) is not in this report")
+                if let pointer = p.pointer, !pointer.isEmpty {
+                    w.trusted(" · at ")
+                    w.element("code", text: pointer)
+                }
+                if let line = p.line { w.text(" · line \(line)") }
+            }
+            w.close("li")
+        }
+        w.close("ul")
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+
+/// Builds an HTML document as text. Tag and attribute names are `StaticString`, so only the reporter's own constants
+/// become markup; every dynamic value — text or attribute value — goes through ``HTMLEscaping/escape(_:)``.
+/// The one way around that, ``trusted(_:)``, is for the style sheet and script the reporter generates itself.
+final class HTMLWriter {
+    /// Attributes in source order; a `nil` value omits the attribute, an empty value writes a bare boolean attribute.
+    typealias Attributes = KeyValuePairs<StaticString, String?>
+
+    private(set) var html = ""
+
+    /// Elements after whose end tag a line break is written, so the source reads and diffs line by line.
+    private static let blockElements: Set<String> = [
+        "html", "head", "body", "header", "footer", "main", "nav", "section", "article", "div", "details", "summary",
+        "p", "ul", "ol", "li", "dl", "dd", "table", "thead", "tbody", "tr", "title", "style", "script", "h1", "h2", "h3",
+        "h4",
+    ]
+
+    init() {
+        html.reserveCapacity(64 * 1024)
+    }
+
+    /// Writes the reporter's own markup as is.
+    func markup(_ s: StaticString) {
+        html += s.description
+    }
+
+    /// Writes text the reporter generated from constants and numbers only (style sheet, script, CSS rules).
+    /// Never pass a string from a report here.
+    func trusted(_ s: String) {
+        html += s
+    }
+
+    /// Writes escaped text.
+    func text(_ s: String) {
+        html += HTMLEscaping.escape(s)
+    }
+
+    /// Writes a start tag.
+    func open(_ tag: StaticString, _ attributes: Attributes = [:]) {
+        html += "<"
+        html += tag.description
+        for (name, value) in attributes {
+            guard let value else { continue }
+            html += " "
+            html += name.description
+            if !value.isEmpty {
+                html += "=\""
+                html += HTMLEscaping.escape(value)
+                html += "\""
+            }
+        }
+        html += ">"
+    }
+
+    /// Writes an end tag.
+    func close(_ tag: StaticString) {
+        let name = tag.description
+        html += "</" + name + ">"
+        if Self.blockElements.contains(name) { html += "\n" }
+    }
+
+    /// Writes a void element (`meta`, `input`, `br`): a start tag with no end tag.
+    func void(_ tag: StaticString, _ attributes: Attributes = [:]) {
+        open(tag, attributes)
+        html += "\n"
+    }
+
+    /// Writes an element whose content is escaped text.
+    func element(_ tag: StaticString, _ attributes: Attributes = [:], text content: String) {
+        open(tag, attributes)
+        text(content)
+        close(tag)
+    }
+
+    /// Writes an element whose content `body` writes.
+    func element(_ tag: StaticString, _ attributes: Attributes = [:], _ body: () -> Void) {
+        open(tag, attributes)
+        body()
+        close(tag)
+    }
+}
