@@ -134,7 +134,14 @@ public struct Check: Sendable, Hashable {
 public struct CheckExample: Sendable, Hashable {
     /// How the sources supplying the check's subject type fared, for the example.
     public enum Coverage: String, Sendable, Hashable {
-        case complete, failed, none
+        /// A source listed every resource of the subject type (an inventory, such as a live API listing).
+        case complete
+        /// Sources read fine but only declare some resources (infrastructure code): absence proves nothing.
+        case declared
+        /// A source that would have supplied the type failed.
+        case failed
+        /// No source supplies the type.
+        case none
     }
     public var name: String
     /// Field maps of the resources (type = the check's subject). Per-resource checks take exactly one.

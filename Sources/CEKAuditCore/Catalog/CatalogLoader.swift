@@ -232,7 +232,7 @@ public enum CatalogLoader {
         }
         var coverage = CheckExample.Coverage.complete
         if let cv = m["coverage"] {
-            guard let v = CheckExample.Coverage(rawValue: try cv.string()) else { throw cv.error("coverage must be complete, failed or none") }
+            guard let v = CheckExample.Coverage(rawValue: try cv.string()) else { throw cv.error("coverage must be complete, declared, failed or none") }
             coverage = v
         }
         var params: [String: FactValue] = [:]
