@@ -1,0 +1,58 @@
+import CEKAuditCollectors
+import CEKAuditCore
+import Foundation
+import Testing
+
+struct CloudFormationCollectorTests {
+    @Test func asymmetricKeyIsNotApplicableForRotationAndIsolated() throws {
+        let facts = try Fixtures.run(CloudFormationCollector(), "cases/asymmetric/signing-key.yaml")
+        let key = try #require(facts.resource(.key, named: "alias/release-signing"))
+        #expect(key.value("spec") == .string("RSA_4096"))
+        #expect(key.value("rotation.applicable") == .bool(false))
+        #expect(key.value("custody") == .string("customer-generated"))
+        #expect(key.value("account") == .string("self"))
+        #expect(key.value("aliases") == .strings(["alias/release-signing"]))
+        #expect(key.provenance.first?.line == 5)
+        #expect(key.provenance.first?.pointer == "Resources.ReleaseSigningKey")
+        let policy = try #require(facts.resources.first { $0.type == .keyPolicy })
+        #expect(policy.value("public") == .bool(false))
+        #expect(policy.value("cross_tenant") == .bool(false))
+        #expect(policy.value("customer_controls_lifecycle") == .bool(true))
+        #expect(facts.evidence.count == 1)
+        #expect(facts.evidence.first?.sha256.count == 64)
+    }
+
+    @Test func rotationPeriodsAndDefaults() throws {
+        let facts = try Fixtures.run(CloudFormationCollector(), "cases/rotation-periods/template.yaml")
+        func period(_ n: String) -> FactValue? { facts.resource(.key, named: n)?.value("rotation.period_days") }
+        #expect(period("QuarterlyKey") == .number(90))
+        #expect(period("BiennialKey") == .number(730))
+        #expect(period("DefaultPeriodKey") == .number(365))
+        #expect(period("NoRotationKey") == .null)
+        #expect(facts.resource(.key, named: "NoRotationKey")?.value("rotation.enabled") == .bool(false))
+        // No KeyPolicy: AWS applies the default policy (own account root).
+        let p = try #require(facts.resources.first { $0.type == .keyPolicy && $0.name == "NoRotationKey" })
+        #expect(p.value("default") == .bool(true))
+        #expect(p.value("cross_tenant") == .bool(false))
+    }
+
+    @Test func conditionalRotationIsUnknownNotFalse() throws {
+        let facts = try Fixtures.collect("../../../examples/acme-ai-platform/cloudformation/tenant-keys.yaml")
+        let key = try #require(facts.resource(.key, named: "alias/acme/prompt-logs"))
+        #expect(key.value("rotation.enabled").isKnown == false)
+        #expect(key.value("rotation.enabled").unknownReason?.contains("Fn::If") == true)
+        let table = try #require(facts.resource(.dataStore, named: "VectorStoreTable"))
+        #expect(table.value("key_custody") == .string("customer-generated"))
+        #expect(table.value("key_manager") == .string("customer"))
+    }
+
+    @Test func fragmentIsReadWithAWarning() throws {
+        let facts = try Fixtures.collect("mixed/fragment.yaml")
+        #expect(facts.resource(.key, named: "AppKey") != nil)
+        #expect(facts.diagnostics.contains { $0.severity == .warning && $0.message.contains("fragment") })
+        let p = try #require(facts.resources.first { $0.type == .keyPolicy })
+        #expect(p.value("admin_users") == .strings(["arn:aws:iam::444455556666:user/alice"]))
+        // Literal accounts in a template cannot be matched to the deploying account: unknown, not pass or fail.
+        #expect(p.value("cross_tenant").isKnown == false)
+    }
+}

@@ -1,0 +1,53 @@
+import CEKAuditCollectors
+import CEKAuditCore
+import Foundation
+
+/// Shared helpers: fixture paths, the project's catalog, and a one-call assessment of a fixture folder.
+enum Fixtures {
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+    /// 2026-11-01T00:00:00Z: the fixed assessment time of every test.
+    static let now = Date(timeIntervalSince1970: 1_793_491_200)
+
+    static func path(_ relative: String) -> String { folder.appendingPathComponent(relative).path }
+
+    static func catalog() throws -> Catalog {
+        try CatalogLoader.load(path: packageRoot.appendingPathComponent("Controls/CEK-08.yaml").path)
+    }
+
+    /// Collects a fixture file or folder the way `cek-audit assess` does.
+    static func collect(_ relative: String, trusted: Set<String> = []) throws -> FactSet {
+        let plan = try AssessmentPlan.make(path: path(relative))
+        return AssessmentRunner().collect(plan, context: CollectionContext(now: now, trustedAccounts: trusted)).0
+    }
+
+    /// Collects and evaluates; returns the results.
+    static func assess(_ relative: String, trusted: Set<String> = []) throws -> [CheckResult] {
+        let facts = try collect(relative, trusted: trusted)
+        return RulesEngine(catalog: try catalog(), now: now).evaluate(facts)
+    }
+
+    /// Parses a document and runs one collector on it.
+    static func run(_ collector: any Collector, _ relative: String, account: String? = nil) throws -> FactSet {
+        let data = try Data(contentsOf: folder.appendingPathComponent(relative))
+        let doc = try ParsedDocument(data: data, locator: relative)
+        return collector.collect(doc, input: SourceInput(locator: relative, data: data, account: account),
+                                 context: CollectionContext(now: now))
+    }
+}
+
+extension Array where Element == CheckResult {
+    /// Verdicts of one check, by subject name.
+    func verdicts(_ check: String) -> [String: Verdict] {
+        var out: [String: Verdict] = [:]
+        for r in self where r.check == check { out[r.subject?.name ?? "-"] = r.verdict }
+        return out
+    }
+}
+
+extension FactSet {
+    func resource(_ type: ResourceType, named name: String) -> Resource? {
+        resources.first { $0.type == type && $0.name == name }
+    }
+}

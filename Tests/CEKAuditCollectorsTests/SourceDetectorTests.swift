@@ -1,0 +1,36 @@
+import CEKAuditCollectors
+import CEKAuditCore
+import Foundation
+import Testing
+
+struct SourceDetectorTests {
+    @Test func badFileIsReportedWithLineAndTheRunGoesOn() throws {
+        let facts = try Fixtures.collect("mixed")
+        let error = try #require(facts.diagnostics.first { $0.source == "not-json.json" })
+        #expect(error.severity == .error)
+        #expect(error.line == 4)
+        #expect(error.fix != nil)
+        #expect(facts.coverage.contains { $0.source == "not-json.json" && $0.status == .failed })
+        #expect(facts.coverage.contains { $0.source == "notes.md" && $0.status == .skipped })
+        // The fragment beside it was still read.
+        #expect(facts.resource(.key, named: "AppKey") != nil)
+    }
+
+    @Test func failedSourceMakesChecksInconclusiveNeverPass() throws {
+        let results = try Fixtures.assess("mixed")
+        let fromFailed = results.filter { $0.subject?.id == "not-json.json" }
+        #expect(!fromFailed.isEmpty)
+        #expect(fromFailed.allSatisfy { $0.verdict == .inconclusive })
+    }
+
+    @Test func recognisesByContent() throws {
+        let tf = Data(#"{"format_version":"1.2","planned_values":{"root_module":{}}}"#.utf8)
+        if case .recognized(let k, _) = SourceDetector.recognize(locator: "x.json", data: tf) { #expect(k == .terraformPlan) } else { Issue.record("not recognised") }
+        let policy = Data(#"{"Statement":[]}"#.utf8)
+        if case .recognized(let k, _) = SourceDetector.recognize(locator: "p.json", data: policy) { #expect(k == .keyPolicy) } else { Issue.record("not recognised") }
+        if case .skipped(let why) = SourceDetector.recognize(locator: "main.tf", data: Data("resource {}".utf8)) {
+            #expect(why.contains("terraform show -json"))
+        } else { Issue.record("HCL should be skipped with advice") }
+        if case .skipped = SourceDetector.recognize(locator: "t.json", data: Data(#"{"Records":[]}"#.utf8)) {} else { Issue.record("CloudTrail should be skipped") }
+    }
+}
