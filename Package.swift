@@ -57,7 +57,7 @@ let package = Package(
                     resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "CEKAuditReportersTests", dependencies: ["CEKAuditReporters", "CEKAuditCore"],
                     swiftSettings: strict),
-        .testTarget(name: "CEKAuditCLITests", dependencies: ["CEKAuditCore", "CEKAuditCollectors", "CEKAuditReporters"],
+        .testTarget(name: "CEKAuditCLITests", dependencies: ["cek-audit", "CEKAuditCore", "CEKAuditCollectors", "CEKAuditReporters"],
                     swiftSettings: strict),
     ]
 )

@@ -1,0 +1,71 @@
+import Foundation
+
+/// Runs the built `cek-audit` executable, as a user would.
+enum CLI {
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    /// The executable next to the test bundle (SwiftPM builds it first: the test target depends on it).
+    static var executable: URL {
+        let besideTests = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("cek-audit")
+        if FileManager.default.isExecutableFile(atPath: besideTests.path) { return besideTests }
+        return packageRoot.appendingPathComponent(".build/debug/cek-audit")
+    }
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Runs `cek-audit args…` in the package root (so paths in reports are relative, as in the README).
+    static func run(_ args: [String], environment: [String: String] = [:]) throws -> Result {
+        let p = Process()
+        p.executableURL = executable
+        p.arguments = args
+        p.currentDirectoryURL = packageRoot
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "SOURCE_DATE_EPOCH")
+        for (k, v) in environment { env[k] = v }
+        p.environment = env
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    /// A fresh temporary folder.
+    static func tempDir() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("cek-audit-tests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// Validates a JSON file against `Schemas/report.schema.json` with Python's `jsonschema` (Draft 2020-12),
+    /// the validator `scripts/test.sh` installs. Returns the validator's complaint, or nil when valid.
+    static func schemaErrors(_ report: URL) throws -> String? {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        let python = ProcessInfo.processInfo.environment["CEK_AUDIT_PYTHON"] ?? "python3"
+        p.arguments = [python, "-c", """
+        import json, sys
+        import jsonschema
+        schema = json.load(open(sys.argv[1]))
+        v = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+        errs = sorted(v.iter_errors(json.load(open(sys.argv[2]))), key=lambda e: list(e.path))
+        for e in errs[:10]: print(list(e.path), e.message)
+        sys.exit(1 if errs else 0)
+        """, packageRoot.appendingPathComponent("Schemas/report.schema.json").path, report.path]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = out
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return p.terminationStatus == 0 ? nil : String(decoding: o, as: UTF8.self)
+    }
+}
