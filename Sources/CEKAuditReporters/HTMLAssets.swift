@@ -84,7 +84,7 @@ h3 { font-size: 1.05rem; margin: 1.25rem 0 .5rem; }
 .counts td { padding: .2rem 0; border: 0; }
 .counts td.n { text-align: right; font-variant-numeric: tabular-nums; font-weight: 600; }
 .counts tr.zero { color: var(--muted); }
-.counts tr.zero .badge { opacity: .55; }
+.counts tr.zero .badge { background: #fff; color: var(--vc); box-shadow: inset 0 0 0 1px var(--vc); }
 .bar { display: flex; height: .6rem; border-radius: .3rem; overflow: hidden; background: var(--panel); margin: .2rem 0 .6rem; }
 .bar span { display: block; flex: 0 1 0; background: var(--vc); }
 
@@ -155,6 +155,8 @@ details[open] > summary::before { content: "\25BE"; }
 .result ul { margin: 0; padding-left: 1.2rem; }
 .result li { margin: .1rem 0; overflow-wrap: anywhere; }
 .missing { color: var(--fail); }
+.result .hash { color: var(--muted); font-size: .8em; }
+.nowrap { white-space: nowrap; overflow-wrap: normal; }
 
 .resource { border: 1px solid var(--line); border-radius: .45rem; margin: .4rem 0; }
 .resource > summary { padding: .5rem .8rem; }
@@ -178,7 +180,7 @@ footer.foot { max-width: 90rem; margin: 0 auto; padding: 1rem 2rem 2rem; color: 
   .layout { display: block; padding: 0; max-width: none; }
   nav.toc, .filterbar, .skip, .tools, button { display: none !important; }
   a { color: inherit; text-decoration: none; }
-  details > summary::before { content: none; }
+  details > summary::before, details[open] > summary::before { content: none; }
   .badge, .bar span, .result, .guideline, .caiq, .card.overall { print-color-adjust: exact; -webkit-print-color-adjust: exact; }
   .result, .resource, .caiq, .card, table.grid tr, .check > summary, .guideline > summary { break-inside: avoid; }
   h2, h3, h4, summary { break-after: avoid; }

@@ -169,12 +169,12 @@ extension HTMLReportRenderer {
         w.open("tbody")
         for (i, item) in report.evidence.enumerated() {
             w.open("tr", ["id": evidenceRowAnchor[i]])
-            w.element("td") { self.w.element("code", text: item.id) }
+            w.element("td") { self.w.element("code", ["class": "nowrap"], text: item.id) }
             w.element("td") { self.w.element("code", text: item.locator) }
-            w.element("td", text: item.kind)
+            w.element("td", ["class": "nowrap"], text: item.kind)
             w.element("td", text: item.collector)
             w.element("td", ["class": "num"], text: Self.grouped(item.size))
-            w.element("td", ["class": "mono"], text: DateParsing.iso(item.collectedAt))
+            w.element("td", ["class": "mono nowrap"], text: DateParsing.iso(item.collectedAt))
             w.element("td") { self.w.element("code", text: item.sha256) }
             w.close("tr")
         }

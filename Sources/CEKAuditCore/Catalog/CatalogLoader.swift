@@ -51,9 +51,9 @@ public enum CatalogLoader {
         var caiq: [CAIQQuestion] = []
         for cursor in try root["caiq"]!.list() {
             let q = try readQuestion(cursor)
-            for ref in q.requires + q.supports where !guidelines.contains(where: { $0.id == ref }) {
-                throw cursor.error("question \(q.id) refers to guideline '\(ref)', which the catalog does not define",
-                                   fix: "use one of \(guidelines.map(\.id).joined(separator: ", "))")
+            for ref in q.requires + q.supports where !guidelines.contains(where: { $0.id == ref }) && checkIDs[ref] == nil {
+                throw cursor.error("question \(q.id) refers to '\(ref)', which is neither a guideline nor a check of the catalog",
+                                   fix: "use a guideline id (\(guidelines.map(\.id).joined(separator: ", "))) or a check id")
             }
             caiq.append(q)
         }
@@ -199,11 +199,40 @@ public enum CatalogLoader {
                           rationale: try m["rationale"]?.string(), severity: severity, kind: kind,
                           applicable: applicable, require: require, parameters: parameters, messages: messages,
                           examples: [], line: c.line)
+        try validatePlaceholders(check, cursor: m["messages"] ?? c)
         check.examples = try (m["examples"]?.list() ?? []).map { try readExample($0, check: check) }
         if check.subject != nil && check.examples.isEmpty {
             throw c.error("check \(id) has no examples", fix: "add at least one pass and one fail example; they are its tests")
         }
         return check
+    }
+
+    /// Placeholders an aggregate message may use besides parameters.
+    static let aggregatePlaceholders: Set<String> = ["count", "undecided", "min", "max", "group", "matched", "total"]
+
+    /// Every `{placeholder}` in a message must be a fact field of the subject, `param.<declared>`, or (aggregates)
+    /// one of ``aggregatePlaceholders``; a typo would otherwise print in every report.
+    static func validatePlaceholders(_ check: Check, cursor: YAMLCursor) throws {
+        for (verdict, template) in check.messages.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+            var rest = Substring(template)
+            while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
+                let name = String(rest[rest.index(after: open)..<close])
+                rest = rest[rest.index(after: close)...]
+                if name.hasPrefix("param.") {
+                    if check.parameters[String(name.dropFirst(6))] == nil {
+                        throw cursor.error("the \(verdict.rawValue) message of \(check.id) uses {\(name)}, which is not a parameter of the check")
+                    }
+                    continue
+                }
+                switch check.kind {
+                case .aggregate: if aggregatePlaceholders.contains(name) { continue }
+                case .resource(let subject): if FactSchema.knows(name, for: subject) { continue }
+                case .manual: break
+                }
+                throw cursor.error("the \(verdict.rawValue) message of \(check.id) uses {\(name)}, which is not a fact field or placeholder here",
+                                   fix: "see `cek-audit controls fields`; aggregates may use \(aggregatePlaceholders.sorted().joined(separator: ", "))")
+            }
+        }
     }
 
     static func readExample(_ c: YAMLCursor, check: Check) throws -> CheckExample {
@@ -227,13 +256,13 @@ public enum CatalogLoader {
         var facts: [[String: FactValue]] = []
         if let f = m["fact"] { facts = [try fieldMap(f)] }
         if let fs = m["facts"] { facts += try fs.list().map(fieldMap) }
-        if case .resource = check.kind, facts.count != 1 {
-            throw c.error("an example of a per-resource check takes exactly one 'fact'")
-        }
         var coverage = CheckExample.Coverage.complete
         if let cv = m["coverage"] {
             guard let v = CheckExample.Coverage(rawValue: try cv.string()) else { throw cv.error("coverage must be complete, declared, failed or none") }
             coverage = v
+        }
+        if case .resource = check.kind, facts.count != 1, !(facts.isEmpty && (coverage == .none || coverage == .failed)) {
+            throw c.error("an example of a per-resource check takes exactly one 'fact' (or none, with coverage none or failed)")
         }
         var params: [String: FactValue] = [:]
         if let p = m["parameters"], case .mapping(let pm) = p.node {

@@ -101,7 +101,15 @@ public enum AssessmentBuilder {
     /// Derives the proposed answer: any required guideline failing → NO; all passing or not applicable (at least one
     /// passing) → YES; all not applicable → NA; otherwise UNDETERMINED, with the gaps that keep it open.
     static func answer(_ q: CAIQQuestion, guidelines: [GuidelineResult], results: [CheckResult], facts: FactSet) -> CAIQAnswer {
-        func verdict(_ id: String) -> Verdict { guidelines.first { $0.id == id }?.verdict ?? .inconclusive }
+        // A reference is a guideline (its roll-up) or a single check (the roll-up of its results).
+        func verdict(_ id: String) -> Verdict {
+            if let g = guidelines.first(where: { $0.id == id }) { return g.verdict }
+            let rs = results.filter { $0.check == id }
+            return rs.isEmpty ? .inconclusive : Verdict.rollUp(rs.map(\.verdict))
+        }
+        func title(_ id: String) -> String {
+            guidelines.first { $0.id == id }?.title ?? guidelines.flatMap(\.checks).first { $0.id == id }?.title ?? id
+        }
         let required = q.requires.map { ($0, verdict($0)) }
         let verdicts = required.map(\.1)
         let answer: CAIQAnswer.Answer
@@ -113,8 +121,8 @@ public enum AssessmentBuilder {
         var supporting: [String] = []
         var gaps: [String] = []
         for id in q.requires + q.supports {
-            let rs = results.filter { $0.guideline == id }
-            let title = guidelines.first { $0.id == id }?.title ?? id
+            let rs = results.filter { $0.guideline == id || $0.check == id }
+            let title = title(id)
             // Aggregate passes say the most ("3 customer-managed keys: …"); per-resource passes are counted.
             let passes = rs.filter { $0.verdict == .pass }
             for r in passes where r.subject?.id == "*" || r.subject?.id.contains("=") == true {
@@ -132,10 +140,7 @@ public enum AssessmentBuilder {
         for k in keys { custody[k.value("custody").isKnown ? k.value("custody").displayText : "unknown", default: 0] += 1 }
         let custodyText = custody.keys.sorted().map { "\(custody[$0] ?? 0) \($0)" }.joined(separator: ", ")
         var description = "Evidence covers \(keys.count) key(s)" + (custodyText.isEmpty ? "" : " (\(custodyText))") + ". "
-        let states = required.map { pair -> String in
-            let title = guidelines.first { $0.id == pair.0 }?.title ?? ""
-            return "\(pair.0) \(title): \(pair.1.rawValue)"
-        }
+        let states = required.map { "\($0.0) \(title($0.0)): \($0.1.rawValue)" }
         description += states.joined(separator: "; ") + "."
         if answer == .undetermined { description += " The answer stays open until the gaps listed are evidenced." }
         if answer == .no { description += " Remediation is owned by the provider (\(q.ownership))." }

@@ -143,15 +143,21 @@ public struct RulesEngine: Sendable {
             var byKey: [String: [Resource]] = [:]
             for r in resources {
                 let v = r.value(groupBy)
-                byKey[v.isKnown ? v.displayText : "unknown", default: []].append(r)
+                byKey[v.isKnown ? v.displayText : "(\(groupBy) unknown)", default: []].append(r)
             }
             groups = byKey.keys.sorted().map { ($0, byKey[$0] ?? []) }
         } else {
             groups = [(nil, resources)]
         }
         return groups.map { group, members in
-            aggregate(check, subject: subject, group: group, groupBy: groupBy, members: members, whereCond: whereCond,
-                      minO: minO, maxO: maxO, failed: failed, facts: facts, context: context)
+            var r = aggregate(check, subject: subject, group: group, groupBy: groupBy, members: members, whereCond: whereCond,
+                              minO: minO, maxO: maxO, failed: failed, facts: facts, context: context)
+            // Resources whose group is unknown cannot support a claim about any particular group.
+            if let groupBy, members.contains(where: { !$0.value(groupBy).isKnown }), r.verdict == .pass {
+                r.verdict = .inconclusive
+                r.reasons.append("\(groupBy) is unknown for these \(subject.displayName)s, so the group they belong to is not known")
+            }
+            return r
         }
     }
 

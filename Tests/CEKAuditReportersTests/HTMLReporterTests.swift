@@ -1,0 +1,252 @@
+import CEKAuditCore
+import CEKAuditReporters
+import Foundation
+import Testing
+
+@Suite("HTML reporter")
+struct HTMLReporterTests {
+    static func render(_ report: AssessmentReport) -> String {
+        String(decoding: HTMLReporter().render(report), as: UTF8.self)
+    }
+
+    @Test("renders one UTF-8 HTML document with the header facts")
+    func header() throws {
+        let report = try HTMLReportFixture.report()
+        let data = HTMLReporter().render(report)
+        let html = try #require(String(data: data, encoding: .utf8))
+        #expect(html.hasPrefix("<!DOCTYPE html>\n<html lang=\"en\">"))
+        #expect(html.hasSuffix("</html>\n"))
+        for fact in ["acme-ai-platform", "CEK-08 — Customer Key Management Capability", "AICM 1.0.3",
+                     "2026-11-29T16:00:00Z", "cek-audit 0.4.0", "Controls/CEK-08.yaml", report.catalog.sha256] {
+            #expect(html.contains(fact), "header lacks \(fact)")
+        }
+        #expect(HTMLMarkup(html).anomalies.isEmpty)
+    }
+
+    @Test("the CSP meta forbids everything but the document's own style and script, by hash")
+    func contentSecurityPolicy() throws {
+        let html = Self.render(try HTMLReportFixture.report())
+        let markup = HTMLMarkup(html)
+        let meta = try #require(markup.tags.first { $0.name == "meta" && $0.value("http-equiv") == "Content-Security-Policy" })
+        let policy = try #require(meta.value("content"))
+        // The policy must come before any content it governs.
+        let metaIndex = try #require(markup.tags.firstIndex { $0.value("http-equiv") == "Content-Security-Policy" })
+        let styleIndex = try #require(markup.tags.firstIndex { $0.name == "style" })
+        #expect(metaIndex < styleIndex)
+
+        var directives: [String: [String]] = [:]
+        for part in policy.split(separator: ";") {
+            let words = part.split(separator: " ").map(String.init)
+            guard let name = words.first else { continue }
+            directives[name] = Array(words.dropFirst())
+        }
+        #expect(directives["default-src"] == ["'none'"])
+        #expect(directives["base-uri"] == ["'none'"])
+        #expect(directives["form-action"] == ["'none'"])
+        #expect(!policy.contains("unsafe-inline"))
+        #expect(!policy.contains("unsafe-eval"))
+        let scriptSources = try #require(directives["script-src"])
+        #expect(!scriptSources.isEmpty)
+        #expect(scriptSources.allSatisfy { $0.hasPrefix("'sha256-") && $0.hasSuffix("'") })
+
+        // The hashes are those of the inline elements, byte for byte, and there is one of each.
+        let styles = markup.rawText.filter { $0.element == "style" }
+        let scripts = markup.rawText.filter { $0.element == "script" }
+        #expect(styles.count == 1 && scripts.count == 1)
+        #expect(directives["style-src"] == styles.map { cspHashSource($0.text) })
+        #expect(scriptSources == scripts.map { cspHashSource($0.text) })
+    }
+
+    @Test("nothing is loaded from outside the document")
+    func noExternalReferences() throws {
+        let html = Self.render(try HTMLReportFixture.report())
+        let markup = HTMLMarkup(html)
+        let urlAttributes: Set<String> = ["src", "href", "action", "formaction", "data", "poster", "srcset", "cite", "background",
+                                          "manifest", "xlink:href", "ping", "longdesc", "icon"]
+        for tag in markup.tags {
+            for (name, value) in tag.attributes where urlAttributes.contains(name) {
+                let v = HTMLMarkup.decode(value ?? "")
+                #expect(v.hasPrefix("#") || v.hasPrefix("data:"), "<\(tag.name) \(name)=\"\(v)\"> points outside the document")
+            }
+            for (name, value) in tag.attributes {
+                let v = HTMLMarkup.decode(value ?? "").lowercased()
+                #expect(!v.contains("http://") && !v.contains("https://") && !v.hasPrefix("//"),
+                        "<\(tag.name) \(name)=\"\(v)\"> holds a URL")
+            }
+        }
+        let forbiddenElements: Set<String> = ["link", "img", "iframe", "object", "embed", "base", "form", "video", "audio", "source", "svg"]
+        #expect(markup.tags.filter { forbiddenElements.contains($0.name) }.isEmpty)
+        for (_, text) in markup.rawText {
+            #expect(!text.contains("url("))
+            #expect(!text.contains("@import"))
+            #expect(!text.contains("http:") && !text.contains("https:"))
+            #expect(!text.contains("fetch(") && !text.contains("XMLHttpRequest") && !text.contains("innerHTML"))
+        }
+        // The fixture's API locator (an https URL) is shown as text, not linked.
+        #expect(html.contains("https://kms.eu-west-1.amazonaws.com/?Action=DescribeKey&amp;KeyId="))
+    }
+
+    @Test("every verdict appears as a text badge, in the summary and as a filter")
+    func everyVerdict() throws {
+        let report = try HTMLReportFixture.report()
+        let html = Self.render(report)
+        let markup = HTMLMarkup(html)
+        let words: [Verdict: String] = [.pass: "PASS", .fail: "FAIL", .notApplicable: "NOT APPLICABLE",
+                                        .inconclusive: "INCONCLUSIVE", .manual: "MANUAL", .waived: "WAIVED"]
+        for v in Verdict.allCases {
+            #expect(report.summary.results.count(v) > 0, "the fixture should hold a \(v) result")
+            let word = try #require(words[v])
+            #expect(html.contains("<span class=\"badge v-\(v.rawValue)\">\(word)</span>"), "no \(word) badge")
+            #expect(markup.tags.contains { $0.name == "input" && $0.value("type") == "radio" && $0.value("id") == "vf-\(v.rawValue)" })
+            #expect(markup.tags.contains { $0.name == "label" && $0.value("for") == "vf-\(v.rawValue)" })
+            #expect(markup.tags.contains { $0.name == "details" && ($0.value("class") ?? "").hasPrefix("result v-\(v.rawValue)") })
+            let filter = "#results:has(#vf-\(v.rawValue):checked) .result:not(.v-\(v.rawValue))"
+            #expect(markup.rawText.contains { $0.element == "style" && $0.text.contains(filter) })
+        }
+        let all = try #require(markup.tags.first { $0.value("id") == "vf-all" })
+        #expect(all.attributes.contains { $0.name == "checked" })
+        #expect(html.contains("<span class=\"badge big a-no\">NO</span>"))
+    }
+
+    @Test("the drill-down nests guideline, check and result, and keeps results of unlisted checks")
+    func drillDown() throws {
+        let report = try HTMLReportFixture.report()
+        let html = Self.render(report)
+        let markup = HTMLMarkup(html)
+        let details = markup.tags.filter { $0.name == "details" }
+        #expect(details.filter { ($0.value("class") ?? "").hasPrefix("guideline ") }.count == report.guidelines.count)
+        #expect(details.filter { ($0.value("class") ?? "").hasPrefix("result ") }.count == report.results.count)
+        // AG-9 lists no check; the engine's AG-9-MANUAL result still shows, under AG-9.
+        #expect(html.contains("AG-9-MANUAL"))
+        #expect(html.contains("Results of a check the guideline does not list"))
+        // A guideline that failed is marked as containing a failure, for the filter.
+        let ag2 = try #require(details.first { $0.value("id") == "guideline-AG-2" })
+        let classes = (ag2.value("class") ?? "").split(separator: " ")
+        #expect(classes.contains("has-fail") && classes.contains("has-pass") && classes.contains("has-inconclusive"))
+        #expect(!classes.contains("has-waived"))
+        #expect(ag2.attributes.contains { $0.name == "open" })
+        // Reasons, messages, severities.
+        #expect(html.contains("account 444455556666 is not the key&#39;s tenant"))
+        #expect(html.contains("<span class=\"sev sev-critical\">critical</span>"))
+    }
+
+    @Test("every in-document link has a target, and ids are unique")
+    func anchors() throws {
+        let html = Self.render(try HTMLReportFixture.report())
+        let markup = HTMLMarkup(html)
+        let ids = markup.ids
+        #expect(Set(ids).count == ids.count, "duplicate ids")
+        let idSet = Set(ids)
+        let links = markup.fragmentLinks
+        #expect(!links.isEmpty)
+        for link in links { #expect(idSet.contains(link), "no element has id \(link)") }
+        // Result evidence links reach the evidence rows.
+        for item in [HTMLReportFixture.template, HTMLReportFixture.plan, HTMLReportFixture.policy, HTMLReportFixture.describe] {
+            let anchor = HTMLEscaping.fragmentID("evidence", item.id)
+            #expect(markup.tags.contains { $0.name == "tr" && $0.value("id") == anchor })
+            #expect(links.contains(anchor))
+        }
+        // A reference to an item the report does not hold is shown, not linked.
+        #expect(html.contains("Evidence item ev-000000000000 is not in this report"))
+        #expect(!links.contains(HTMLEscaping.fragmentID("evidence", "ev-000000000000")))
+    }
+
+    @Test("resources show fact fields; unknown values say why")
+    func resources() throws {
+        let html = Self.render(try HTMLReportFixture.report())
+        #expect(html.contains("unknown — DescribeKey failed: AccessDeniedException"))
+        #expect(html.contains("<span class=\"null\">none</span>"))
+        #expect(html.contains("<code>rotation.period_days</code>"))
+        #expect(html.contains("arn:aws:iam::444455556666:root"))
+        #expect(html.contains("Key policy (") == false, "no key policy resource in the fixture")
+        #expect(html.contains("Key (4)") && html.contains("Data store (1)"))
+    }
+
+    @Test("evidence, coverage and diagnostics tables carry every column")
+    func tables() throws {
+        let html = Self.render(try HTMLReportFixture.report())
+        let t = HTMLReportFixture.template
+        for cell in [t.locator, t.kind, t.collector, t.sha256, String(t.size)] { #expect(html.contains(cell)) }
+        #expect(html.contains("<span class=\"status status-failed\">failed</span>"))
+        #expect(html.contains("grant, key"))
+        #expect(html.contains("data_store: 1, key: 2"))
+        #expect(html.contains("2 attribute values are unknown until apply."))
+        #expect(html.contains("<code>terraform/plan.json:212:11</code>"))
+        #expect(html.contains("Grant kms:DescribeKey to the audit role."))
+        #expect(html.contains("<code>min_window_days</code>"))
+    }
+
+    @Test("print CSS opens everything, hides the controls and keeps results whole")
+    func printStyles() throws {
+        let html = Self.render(try HTMLReportFixture.report())
+        let style = try #require(HTMLMarkup(html).rawText.first { $0.element == "style" }?.text)
+        #expect(style.contains("@media print"))
+        #expect(style.contains(".filterbar, .skip, .tools, button { display: none !important; }")
+                || style.contains("nav.toc, .filterbar, .skip, .tools, button { display: none !important; }"))
+        #expect(style.contains("details::details-content { content-visibility: visible; }"))
+        #expect(style.contains("break-inside: avoid"))
+        let script = try #require(HTMLMarkup(html).rawText.first { $0.element == "script" }?.text)
+        #expect(script.contains("beforeprint"))
+    }
+
+    @Test("two renders are byte-equal, whatever order the dictionaries were built in")
+    func deterministic() throws {
+        let report = try HTMLReportFixture.report()
+        let first = HTMLReporter().render(report)
+        #expect(first == HTMLReporter().render(report))
+
+        var shuffled = report
+        func rebuilt<V>(_ d: [String: V]) -> [String: V] {
+            var out = [String: V](minimumCapacity: 97)
+            for k in d.keys.sorted().reversed() { out[k] = d[k] }
+            return out
+        }
+        shuffled.resources = report.resources.map { r in
+            var r = r
+            r.fields = rebuilt(r.fields)
+            return r
+        }
+        shuffled.parameters = rebuilt(report.parameters.mapValues { rebuilt($0) })
+        shuffled.summary.resources = rebuilt(report.summary.resources)
+        shuffled.caiq = report.caiq.map { a in
+            var a = a
+            a.requires = rebuilt(a.requires)
+            a.supports = rebuilt(a.supports)
+            return a
+        }
+        shuffled.coverage = report.coverage.map { c in
+            var c = c
+            c.found = rebuilt(c.found)
+            return c
+        }
+        #expect(HTMLReporter().render(shuffled) == first)
+    }
+
+    @Test("an empty report renders every section with its empty state")
+    func emptyReport() throws {
+        var report = try HTMLReportFixture.report()
+        report.results = []
+        report.guidelines = []
+        report.resources = []
+        report.evidence = []
+        report.coverage = []
+        report.diagnostics = []
+        report.caiq = []
+        report.parameters = [:]
+        report.summary.results = VerdictCounts()
+        report.summary.guidelines = VerdictCounts()
+        report.summary.resources = [:]
+        let html = Self.render(report)
+        let markup = HTMLMarkup(html)
+        #expect(markup.anomalies.isEmpty)
+        for id in ["summary", "caiq", "results", "parameters", "resources", "evidence", "coverage", "diagnostics"] {
+            #expect(markup.ids.contains(id))
+        }
+        for text in ["The catalog asks no CAIQ question.", "The report has no guidelines and no results.",
+                     "No resources were found in the evidence.", "No evidence items.", "No source was read.",
+                     "No problems were met while reading the inputs.", "No check takes parameters."] {
+            #expect(html.contains(text), "missing empty state: \(text)")
+        }
+        for link in markup.fragmentLinks { #expect(markup.ids.contains(link)) }
+    }
+}

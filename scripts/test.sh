@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs every test of cek-audit: the Swift test suite (unit, collector, CLI and golden-report tests) with the
+# report schema validated by Python's jsonschema, then the HTML report in headless Chromium when it is installed
+# (CI installs it; see .ci/run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+venv=.venv-tools
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import jsonschema, selenium' 2>/dev/null; then
+  echo "test.sh: preparing $venv (jsonschema, selenium) from PyPI" >&2
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "jsonschema>=4.18" "selenium>=4.10"
+fi
+export CEK_AUDIT_PYTHON="$PWD/$venv/bin/python"
+
+swift build --build-tests
+swift test --skip-build
+
+if command -v chromedriver >/dev/null 2>&1 && { command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; }; then
+  out=$(mktemp -d)
+  trap 'rm -rf "$out"' EXIT
+  .build/debug/cek-audit assess Tests/CEKAuditCollectorsTests/Fixtures/hostile -o "$out/hostile" -q || true
+  "$CEK_AUDIT_PYTHON" scripts/check-html.py Reports/acme-ai-platform/report.html
+  "$CEK_AUDIT_PYTHON" scripts/check-html.py "$out/hostile/report.html"
+  echo "browser check: 2 passed, 0 failed"
+else
+  echo "test.sh: SKIPPED the headless-browser check of report.html: install chromium and chromium-driver (Debian) to run it" >&2
+fi
