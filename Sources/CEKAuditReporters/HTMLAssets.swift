@@ -114,6 +114,7 @@ dl.kv dd { margin: 0; overflow-wrap: anywhere; }
   margin: 0 0 1rem; padding: .55rem .75rem; background: rgba(255, 255, 255, .97); border: 1px solid var(--line); border-radius: .55rem;
   box-shadow: 0 2px 6px rgba(27, 31, 36, .06); }
 .filterbar .title { font-weight: 600; margin-right: .25rem; }
+.filterbar .options { display: flex; flex-wrap: wrap; gap: .4rem; }
 .filterbar input { position: absolute; opacity: 0; width: 1px; height: 1px; margin: 0; }
 .filterbar label { display: inline-flex; align-items: center; gap: .35rem; padding: .2rem .75rem; border: 1px solid var(--line);
   border-radius: 999px; background: #fff; cursor: pointer; font-size: .85rem; user-select: none; }
@@ -139,7 +140,7 @@ details[open] > summary::before { content: "\25BE"; }
 .guideline > summary .gid { font-family: var(--mono); font-size: .9em; color: var(--muted); margin-right: .3rem; }
 .guideline > .body { padding: 0 1rem 1rem 2.2rem; }
 .guideline > .body > .prose { margin: 0 0 .6rem; }
-.tally { font-size: .8rem; color: var(--muted); white-space: nowrap; }
+.tally { font-size: .8rem; color: var(--muted); }
 .procedure { border-left: 3px solid var(--manual); background: #f5f2fb; padding: .5rem .8rem; margin: .5rem 0; border-radius: 0 .35rem .35rem 0; font-size: .9rem; }
 .check { border-top: 1px solid var(--line); padding: .15rem 0; }
 .check > summary { padding: .55rem 0; }
@@ -170,7 +171,7 @@ details[open] > summary::before { content: "\25BE"; }
 .resource, .guideline, .check, .result, table.grid tr { scroll-margin-top: 4.5rem; }
 :target > summary, .resource:target { box-shadow: inset 0 0 0 2px #f2c94c; }
 
-footer.foot { max-width: 90rem; margin: 0 auto; padding: 1rem 2rem 2rem; color: var(--muted); font-size: .82rem; border-top: 1px solid var(--line); }
+footer.foot { max-width: 90rem; margin: 0 auto; padding: 1rem 2rem 2rem; color: var(--muted); font-size: .82rem; border-top: 1px solid var(--line); overflow-wrap: anywhere; }
 
 @page { margin: 14mm 12mm; }
 @media print {

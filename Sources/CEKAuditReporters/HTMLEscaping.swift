@@ -2,11 +2,12 @@ import Foundation
 
 /// Escaping for strings that come from a KMS, a file or a log before they land in an HTML document.
 ///
-/// Follows the HTML Living Standard: text and double-quoted attribute values may not contain a raw `<`, `&` or
-/// the quote character ("The HTML syntax" → "Attributes", "Text", "Character references"). Both contexts here use the same, stricter set — `& < > " '` — so one function is safe in
-/// text and in quoted attributes alike (the OWASP rule for HTML body and attribute contexts). Control characters
-/// and bidirectional formatting characters are made visible, so a hostile key alias cannot hide text or reorder what
-/// the auditor reads ("Trojan Source", CVE-2021-42574).
+/// Follows the HTML Living Standard ("The HTML syntax": "Attributes", "Text", "Character references"): text and
+/// quoted attribute values may not contain a raw `<`, an ambiguous `&` or their quote character. One stricter set,
+/// `& < > " '`, is escaped everywhere, so the same function is safe in text and in single- or double-quoted
+/// attribute values (the OWASP rule for the HTML body and attribute contexts). Control characters and bidirectional
+/// formatting characters are made visible, so a hostile key alias can neither hide text nor reorder what the
+/// auditor reads ("Trojan Source", CVE-2021-42574).
 public enum HTMLEscaping {
     /// Escapes `s` for HTML text content and for a double- or single-quoted attribute value.
     ///

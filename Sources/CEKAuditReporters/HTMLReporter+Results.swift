@@ -83,12 +83,14 @@ extension HTMLReportRenderer {
         w.element("p", ["class": "lead"], text: "Guideline → check → result. Each result names its subject, says why, "
                   + "and links to the evidence it was read from. Failing and inconclusive branches start open.")
 
-        w.open("div", ["class": "filterbar", "role": "radiogroup", "aria-label": "Show results with verdict"])
-        w.element("span", ["class": "title", "aria-hidden": "true"], text: "Show:")
+        w.open("div", ["class": "filterbar"])
+        w.element("span", ["class": "title", "id": "verdict-filter-title"], text: "Show:")
+        w.open("span", ["class": "options", "role": "radiogroup", "aria-labelledby": "verdict-filter-title"])
         filterOption(value: "all", title: "All", count: counts.total, verdict: nil)
         for v in HTMLVerdict.order {
             filterOption(value: v.rawValue, title: HTMLVerdict.title(v), count: counts.count(v), verdict: v)
         }
+        w.close("span")
         w.open("span", ["class": "tools"])
         w.element("button", ["type": "button", "data-details": "open", "hidden": ""], text: "Expand all")
         w.element("button", ["type": "button", "data-details": "close", "hidden": ""], text: "Collapse all")

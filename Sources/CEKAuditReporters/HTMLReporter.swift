@@ -58,6 +58,17 @@ final class HTMLReportRenderer {
     /// The drill-down tree.
     private(set) var tree: [GuidelineBranch] = []
 
+    /// Ids the document's own structure uses; anchors made from report identifiers never take them.
+    static let fixedIDs: Set<String> = {
+        var ids: Set<String> = ["main", "verdict-filter-title", "vf-all"]
+        for section in ["summary", "caiq", "results", "parameters", "resources", "evidence", "coverage", "diagnostics"] {
+            ids.insert(section)
+            ids.insert(section + "-h")
+        }
+        for v in Verdict.allCases { ids.insert("vf-" + v.rawValue) }
+        return ids
+    }()
+
     /// A resource's identity as results refer to it.
     struct ResourceKey: Hashable {
         var type: String
@@ -66,7 +77,7 @@ final class HTMLReportRenderer {
 
     init(_ report: AssessmentReport) {
         self.report = report
-        var anchors = AnchorSet()
+        var anchors = AnchorSet(reserved: Self.fixedIDs)
         for item in report.evidence {
             let anchor = anchors.claim("evidence", item.id)
             evidenceRowAnchor.append(anchor)
@@ -161,8 +172,10 @@ final class HTMLReportRenderer {
         w.open("dl")
         meta("Control") { self.w.text("\(c.control) — \(c.title)") }
         meta("Framework") { self.w.text("\(c.framework) \(c.frameworkVersion)") }
-        meta("Generated at") { self.w.element("time", ["datetime": DateParsing.iso(self.report.generatedAt)], text: DateParsing.iso(self.report.generatedAt)) }
-        meta("Tool") { self.w.text("\(self.report.tool.name) \(self.report.tool.version) · report schema \(self.report.schemaVersion)") }
+        let generated = DateParsing.iso(report.generatedAt)
+        meta("Generated at") { self.w.element("time", ["datetime": generated], text: generated) }
+        let tool = report.tool
+        meta("Tool") { self.w.text("\(tool.name) \(tool.version) · report schema \(self.report.schemaVersion)") }
         meta("Catalog") { self.w.element("code", text: c.source) }
         meta("Catalog SHA-256") { self.w.element("code", text: c.sha256) }
         w.close("dl")
@@ -448,7 +461,12 @@ func naturalLess(_ a: String, _ b: String) -> Bool {
 /// Unique fragment identifiers within one document. A repeated identifier gets `__2`, `__3` …, which
 /// ``HTMLEscaping/fragmentID(_:_:)`` never produces, so suffixed anchors cannot collide with others.
 struct AnchorSet {
-    private var used: Set<String> = []
+    private var used: Set<String>
+
+    /// Starts with `reserved` taken.
+    init(reserved: Set<String> = []) {
+        used = reserved
+    }
 
     mutating func claim(_ prefix: String, _ id: String) -> String {
         let base = HTMLEscaping.fragmentID(prefix, id)

@@ -151,6 +151,23 @@ struct HTMLReporterTests {
         #expect(!links.contains(HTMLEscaping.fragmentID("evidence", "ev-000000000000")))
     }
 
+    @Test("identifiers that look like the document's own ids get anchors of their own")
+    func anchorsAvoidFixedIDs() throws {
+        var report = try HTMLReportFixture.report()
+        // `evidence-h` is the Evidence heading's id; an item with id `h` must not take it.
+        report.evidence[0].id = "h"
+        report.results[0].evidence = [Provenance(evidence: "h")]
+        report.results[1].id = "results-h"
+        report.guidelines[0].id = "h"
+        let markup = HTMLMarkup(Self.render(report))
+        let ids = markup.ids
+        #expect(Set(ids).count == ids.count, "duplicate ids: \(Dictionary(grouping: ids, by: { $0 }).filter { $0.value.count > 1 }.keys.sorted())")
+        let target = try #require(markup.tags.first { $0.name == "tr" && ($0.value("id") ?? "").hasPrefix("evidence-h") })
+        #expect(target.value("id") != "evidence-h")
+        #expect(markup.fragmentLinks.contains(target.value("id") ?? ""))
+        for link in markup.fragmentLinks { #expect(ids.contains(link)) }
+    }
+
     @Test("resources show fact fields; unknown values say why")
     func resources() throws {
         let html = Self.render(try HTMLReportFixture.report())
