@@ -159,12 +159,12 @@ public struct AssessmentRunner: Sendable {
                     }
                     continue
                 case .invalid(let error):
-                    fail(&facts, &notes, source: source, error: error, types: AssessmentPlan.allConfigTypes)
+                    fail(&facts, &notes, source: source, error: error, types: AssessmentPlan.allConfigTypes, data: data, now: context.now)
                     continue
                 }
             } else {
                 do { document = try ParsedDocument(data: data, locator: source.locator) } catch let e as CEKAuditError {
-                    fail(&facts, &notes, source: source, error: e, types: kind.collector?.suppliedTypes ?? [])
+                    fail(&facts, &notes, source: source, error: e, types: kind.collector?.suppliedTypes ?? [], data: data, now: context.now)
                     continue
                 } catch {
                     fail(&facts, &notes, source: source, error: .unreadable(file: source.locator, detail: "\(error)"),
@@ -186,8 +186,12 @@ public struct AssessmentRunner: Sendable {
     }
 
     private func fail(_ facts: inout FactSet, _ notes: inout [Note], source: AssessmentPlan.Source, error: CEKAuditError,
-                      types: [ResourceType]) {
+                      types: [ResourceType], data: Data? = nil, now: Date? = nil) {
         facts.diagnostics.append(error.diagnostic)
+        if let data, let now {
+            // The bytes that could not be read are evidence too: an auditor can see exactly which file failed.
+            facts.evidence.append(EvidenceItem(collector: "none", locator: source.locator, kind: "unreadable", bytes: data, collectedAt: now))
+        }
         facts.coverage.append(SourceCoverage(source: source.locator, collector: source.kind.collector?.name ?? "auto", status: .failed,
                                              resourceTypes: types, detail: error.diagnostic.message))
         notes.append(Note(locator: source.locator, text: "error: \(error.diagnostic.message)"))

@@ -56,6 +56,9 @@ public enum SourceDetector {
         if let tf = TerraformCollector.kind(of: v) { return .recognized(tf == .plan ? .terraformPlan : .terraformState, document) }
         if KeyPolicyCollector.recognizes(v) { return .recognized(.keyPolicy, document) }
         if v["Records"] != nil { return .skipped("CloudTrail log file: log evidence is not read by this version") }
+        if v["eventVersion"] != nil, v["eventSource"] != nil {
+            return .skipped("a single CloudTrail event record: log evidence is not read by this version")
+        }
         if v["digestStartTime"] != nil || v["logFiles"] != nil { return .skipped("CloudTrail digest file") }
         if let kind = v["kind"]?.stringValue, kind.hasPrefix("EncryptionConfig") {
             return .skipped("Kubernetes \(kind): not read by this version")
