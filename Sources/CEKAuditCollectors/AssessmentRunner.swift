@@ -173,7 +173,8 @@ public struct AssessmentRunner: Sendable {
                 }
             }
             guard let collector = kind.collector, let document else { continue }
-            let out = collector.collect(document, input: input, context: context)
+            var out = collector.collect(document, input: input, context: context)
+            out.payloads[EvidenceItem.makeID(locator: source.locator)] = data
             facts.merge(out)
             var counts: [String: Int] = [:]
             for r in out.resources { counts[r.type.displayName, default: 0] += 1 }
@@ -185,12 +186,45 @@ public struct AssessmentRunner: Sendable {
         return (facts, notes)
     }
 
+    /// Collects every live target of `plan` (concurrently, one task per target), then every file source, and
+    /// normalizes the whole set once.
+    public func collectAll(_ plan: AssessmentPlan, context: CollectionContext) async -> (FactSet, [Note]) {
+        var (facts, notes) = collect(plan, context: context)
+        let targets = plan.file?.targets ?? []
+        if targets.isEmpty { return (facts, notes) }
+        let logger = self.logger
+        let outputs = await withTaskGroup(of: (Int, FactSet).self) { group in
+            for (i, t) in targets.enumerated() {
+                group.addTask {
+                    guard let c = TargetCollectors.collector(for: t.kind) else {
+                        return (i, FactSet(diagnostics: [t.error("unknown target kind").diagnostic]))
+                    }
+                    return (i, await c.collect(t, context: context, logger: logger))
+                }
+            }
+            var all: [(Int, FactSet)] = []
+            for await r in group { all.append(r) }
+            return all.sorted { $0.0 < $1.0 }.map(\.1)
+        }
+        for (t, out) in zip(targets, outputs) {
+            var counts: [String: Int] = [:]
+            for r in out.resources { counts[r.type.displayName, default: 0] += 1 }
+            let summary = counts.keys.sorted().map { "\(counts[$0] ?? 0) \($0)" }.joined(separator: ", ")
+            let status = out.unreachableTargets.isEmpty ? "collected" : "unreachable"
+            notes.append(Note(locator: "target \(t.name)", text: "\(status) as \(t.kind)" + (summary.isEmpty ? "" : ": \(summary)")))
+            facts.merge(out)
+        }
+        Normalizer.normalize(&facts)
+        return (facts, notes)
+    }
+
     private func fail(_ facts: inout FactSet, _ notes: inout [Note], source: AssessmentPlan.Source, error: CEKAuditError,
                       types: [ResourceType], data: Data? = nil, now: Date? = nil) {
         facts.diagnostics.append(error.diagnostic)
         if let data, let now {
             // The bytes that could not be read are evidence too: an auditor can see exactly which file failed.
-            facts.evidence.append(EvidenceItem(collector: "none", locator: source.locator, kind: "unreadable", bytes: data, collectedAt: now))
+            facts.addEvidence(EvidenceItem(collector: "none", locator: source.locator, kind: "unreadable", bytes: data, collectedAt: now),
+                              bytes: data)
         }
         facts.coverage.append(SourceCoverage(source: source.locator, collector: source.kind.collector?.name ?? "auto", status: .failed,
                                              resourceTypes: types, detail: error.diagnostic.message))

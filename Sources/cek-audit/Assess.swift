@@ -18,7 +18,7 @@ enum FailOn: String, CaseIterable, ExpressibleByArgument {
 }
 
 extension CEKAudit {
-    struct Assess: ParsableCommand {
+    struct Assess: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Assess a folder of evidence (or an audit.yaml) and write report.json and report.html.",
             discussion: """
@@ -53,7 +53,7 @@ extension CEKAudit {
             if format.isEmpty { throw ValidationError("--format needs at least one of: json, html.") }
         }
 
-        func run() throws {
+        func run() async throws {
             let plan: AssessmentPlan
             do { plan = try AssessmentPlan.make(path: path) } catch let e as CEKAuditError {
                 Console.error(e.errorDescription ?? "\(e)")
@@ -64,7 +64,10 @@ extension CEKAudit {
             if let c = plan.file?.controls { catalogDefault = c.hasPrefix("/") ? c : plan.root + "/" + c }
             let catalog = try self.catalog.load(assessmentDefault: catalogDefault)
             if let file = plan.file, let filePath = plan.filePath {
-                do { try file.validate(against: catalog, file: filePath) } catch let e as CEKAuditError {
+                do {
+                    try file.validate(against: catalog, file: filePath)
+                    try TargetCollectors.validate(file.targets)
+                } catch let e as CEKAuditError {
                     Console.error(e.errorDescription ?? "\(e)")
                     throw CEKExit.invalidInput
                 }
@@ -73,7 +76,7 @@ extension CEKAudit {
             let context = CollectionContext(now: now, trustedAccounts: Set(plan.file?.trustedAccounts ?? []),
                                             trustedOrganizations: Set(plan.file?.trustedOrganizations ?? []))
             if !quiet { Console.error("Assessing \(plan.name) (\(plan.sources.count) file(s)) against \(catalog.control.id) from \(catalog.source)") }
-            let (facts, notes) = AssessmentRunner().collect(plan, context: context)
+            let (facts, notes) = await AssessmentRunner().collectAll(plan, context: context)
             if !quiet { for n in notes { Console.error("  \(n.locator): \(n.text)") } }
             for d in facts.diagnostics where d.severity >= .warning { Console.error(d.description) }
 
@@ -93,6 +96,12 @@ extension CEKAudit {
                 throw CEKExit.usage
             }
             printSummary(report, folder: folder)
+            let required = Set((plan.file?.targets ?? []).filter(\.required).map(\.name))
+            let unreachable = facts.unreachableTargets.filter { required.contains($0) }
+            if !unreachable.isEmpty {
+                Console.error("error: required target(s) unreachable: \(unreachable.joined(separator: ", ")); the reports mark what they should have supplied as inconclusive.")
+                throw CEKExit.unavailable
+            }
             try exit(for: report)
         }
 

@@ -5,7 +5,7 @@ import Foundation
 /// `cek-audit`: audits whether a key-management service lets its customers manage their own data encryption keys
 /// (CSA AICM control CEK-08, CAIQ question CEK-08.1).
 @main
-struct CEKAudit: ParsableCommand {
+struct CEKAudit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cek-audit",
         abstract: "Audit customer key management (CSA AICM CEK-08) from infrastructure code, key policies and more.",

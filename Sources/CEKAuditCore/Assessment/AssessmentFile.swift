@@ -29,6 +29,53 @@ public struct AssessmentFile: Sendable, Hashable {
         public var line: Int?
     }
 
+    /// A live target to probe through its API (`targets:` in the assessment file). Options are read by the
+    /// target's collector, which reports unknown or malformed ones with their line.
+    public struct Target: Sendable, Hashable {
+        /// Collector kind: `aws-kms`, `openbao`, …
+        public var kind: String
+        /// Label used in evidence locators and reports.
+        public var name: String
+        /// Whether an unreachable target fails the run with exit status 69 (default true).
+        public var required: Bool
+        /// Every other key of the entry, as fact values (strings, numbers, booleans, lists).
+        public var options: [String: FactValue]
+        public var line: Int?
+        /// The assessment file the entry is in, for error messages.
+        public var file: String
+
+        public init(kind: String, name: String, required: Bool = true, options: [String: FactValue] = [:], line: Int? = nil,
+                    file: String = "audit.yaml") {
+            self.kind = kind
+            self.name = name
+            self.required = required
+            self.options = options
+            self.line = line
+            self.file = file
+        }
+
+        /// An error about this entry, naming the file and line.
+        public func error(_ message: String, fix: String? = nil) -> CEKAuditError {
+            .invalidInput(file: file, line: line, column: nil, message: "target \(name) (\(kind)): \(message)", fix: fix)
+        }
+
+        /// A string option.
+        public func string(_ key: String) -> String? {
+            if case .string(let s)? = options[key] { return s }
+            if case .number? = options[key] { return options[key]?.displayText }
+            return nil
+        }
+
+        /// A list-of-strings option (a single string is a one-element list).
+        public func strings(_ key: String) -> [String]? {
+            switch options[key] {
+            case .string(let s)?: return [s]
+            case .list(let l)?: return l.map(\.displayText)
+            default: return nil
+            }
+        }
+    }
+
     public var name: String
     public var description: String?
     public var asOf: Date?
@@ -38,6 +85,7 @@ public struct AssessmentFile: Sendable, Hashable {
     public var parameters: [String: FactValue]
     public var checkParameters: [String: [String: FactValue]]
     public var sources: [Source]
+    public var targets: [Target]
 
     /// Source kinds the loader accepts.
     public static let sourceKinds = ["auto", "cloudformation", "terraform-plan", "terraform-state", "key-policy"]
@@ -55,8 +103,8 @@ public struct AssessmentFile: Sendable, Hashable {
         }
         let m = try YAMLCursor(node: node, file: path).mapping(
             allowed: ["schema_version", "name", "description", "as_of", "controls", "trusted_accounts", "trusted_organizations",
-                      "parameters", "checks", "sources"],
-            required: ["schema_version", "name", "sources"])
+                      "parameters", "checks", "sources", "targets"],
+            required: ["schema_version", "name"])
         let version = try m["schema_version"]!.int()
         guard version == supportedSchemaVersion else {
             throw m["schema_version"]!.error("schema_version \(version) is not supported", fix: "use schema_version: \(supportedSchemaVersion)")
@@ -85,7 +133,7 @@ public struct AssessmentFile: Sendable, Hashable {
         for (i, a) in accounts.enumerated() where !(a.count == 12 && a.allSatisfy(\.isNumber)) {
             throw (try m["trusted_accounts"]!.list())[i].error("'\(a)' is not a 12-digit AWS account id", fix: "quote it: \"111122223333\"")
         }
-        let sources = try m["sources"]!.list().map { c -> Source in
+        let sources = try (m["sources"]?.list() ?? []).map { c -> Source in
             let s = try c.mapping(allowed: ["path", "kind", "account", "tenant", "key", "key_manager"], required: ["path"])
             let keyManager = try s["key_manager"]?.string()
             if let keyManager, !["customer", "aws"].contains(keyManager) {
@@ -102,10 +150,32 @@ public struct AssessmentFile: Sendable, Hashable {
             return Source(path: try s["path"]!.nonEmptyString(), kind: kind, account: account, tenant: try s["tenant"]?.string(),
                           key: try s["key"]?.string(), keyManager: keyManager, line: c.line)
         }
-        if sources.isEmpty { throw m["sources"]!.error("an assessment needs at least one source") }
+        let targets = try (m["targets"]?.list() ?? []).enumerated().map { index, c -> Target in
+            guard case .mapping(let tm) = c.node else { throw c.error("a target is a mapping with at least 'kind'") }
+            var kind: String?
+            var name: String?
+            var required = true
+            var options: [String: FactValue] = [:]
+            for (k, v) in tm {
+                guard let key = k.string else { continue }
+                let value = YAMLCursor(node: v, file: path, path: "\(c.path).\(key)")
+                switch key {
+                case "kind": kind = try value.nonEmptyString()
+                case "name": name = try value.nonEmptyString()
+                case "required": required = try value.bool()
+                default: options[key] = try value.factValue()
+                }
+            }
+            guard let kind else { throw c.error("a target needs 'kind'", fix: "for example kind: aws-kms") }
+            return Target(kind: kind, name: name ?? "\(kind)-\(index + 1)", required: required, options: options, line: c.line, file: path)
+        }
+        if sources.isEmpty && targets.isEmpty {
+            throw YAMLCursor(node: node, file: path).error("an assessment needs at least one source or target")
+        }
         return AssessmentFile(name: name, description: try m["description"]?.string(), asOf: asOf, controls: try m["controls"]?.string(),
                               trustedAccounts: accounts, trustedOrganizations: try m["trusted_organizations"]?.stringList() ?? [],
-                              parameters: try m["parameters"].map(paramMap) ?? [:], checkParameters: checks, sources: sources)
+                              parameters: try m["parameters"].map(paramMap) ?? [:], checkParameters: checks, sources: sources,
+                              targets: targets)
     }
 
     /// Checks parameter and check references against a catalog: unknown check ids or parameter names are errors.

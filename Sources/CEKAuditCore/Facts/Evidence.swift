@@ -138,17 +138,32 @@ public struct FactSet: Sendable, Hashable {
     public var resources: [Resource]
     public var coverage: [SourceCoverage]
     public var diagnostics: [Diagnostic]
+    /// The bytes of each evidence item, by ``EvidenceItem/id``, for writing an evidence bundle. Never rendered into
+    /// reports. Collectors must redact credentials before they put bytes here.
+    public var payloads: [String: Data]
+    /// Live targets that could not be reached at all (exit status 69 when any is listed).
+    public var unreachableTargets: [String]
 
     public init(evidence: [EvidenceItem] = [], resources: [Resource] = [], coverage: [SourceCoverage] = [],
-                diagnostics: [Diagnostic] = []) {
+                diagnostics: [Diagnostic] = [], payloads: [String: Data] = [:], unreachableTargets: [String] = []) {
         self.evidence = evidence
         self.resources = resources
         self.coverage = coverage
         self.diagnostics = diagnostics
+        self.payloads = payloads
+        self.unreachableTargets = unreachableTargets
+    }
+
+    /// Adds an evidence item together with its bytes.
+    public mutating func addEvidence(_ item: EvidenceItem, bytes: Data) {
+        evidence.append(item)
+        payloads[item.id] = bytes
     }
 
     /// Appends another set.
     public mutating func merge(_ other: FactSet) {
+        payloads.merge(other.payloads) { a, _ in a }
+        unreachableTargets += other.unreachableTargets
         evidence += other.evidence
         resources += other.resources
         coverage += other.coverage
