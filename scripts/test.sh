@@ -13,12 +13,26 @@ if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import jsonschema, se
 fi
 export CEK_AUDIT_PYTHON="$PWD/$venv/bin/python"
 
+# Services the tests talk to (moto, OpenBao …): each scripts/services/NAME.sh takes `start STATE_DIR`, installs
+# what it needs, starts its server on loopback and prints `export VAR=value` lines for the tests; `stop STATE_DIR`
+# ends it. They are stopped whatever happens.
+state=$(mktemp -d)
+stop_services() {
+  for svc in scripts/services/*.sh; do [ -e "$svc" ] && bash "$svc" stop "$state/$(basename "$svc" .sh)" || true; done
+  rm -rf "$state"
+}
+trap stop_services EXIT
+for svc in scripts/services/*.sh; do
+  [ -e "$svc" ] || continue
+  mkdir -p "$state/$(basename "$svc" .sh)"
+  eval "$(bash "$svc" start "$state/$(basename "$svc" .sh)")"
+done
+
 swift build --build-tests
 swift test --skip-build
 
 if command -v chromedriver >/dev/null 2>&1 && { command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; }; then
-  out=$(mktemp -d)
-  trap 'rm -rf "$out"' EXIT
+  out="$state/html"
   .build/debug/cek-audit assess Tests/CEKAuditCollectorsTests/Fixtures/hostile -o "$out/hostile" -q || true
   "$CEK_AUDIT_PYTHON" scripts/check-html.py Reports/acme-ai-platform/report.html
   "$CEK_AUDIT_PYTHON" scripts/check-html.py "$out/hostile/report.html"
