@@ -8,7 +8,7 @@ let strict: [SwiftSetting] = [
 
 let package = Package(
     name: "cek-audit",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "cek-audit", targets: ["cek-audit"]),
         .library(name: "CEKAuditCore", targets: ["CEKAuditCore"]),
@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
+        // zlib (system library) for .json.gz CloudTrail logs: Foundation on Linux has no gzip API.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // Facts, catalog, rules engine, verdicts and the named analyses. No I/O beyond reading files it is handed.
         .target(
             name: "CEKAuditCore",
@@ -33,7 +35,7 @@ let package = Package(
         // Turn files (and later APIs and logs) into evidence items and normalized facts. Never judge.
         .target(
             name: "CEKAuditCollectors",
-            dependencies: ["CEKAuditCore", .product(name: "Yams", package: "Yams"),
+            dependencies: ["CEKAuditCore", "CZlib", .product(name: "Yams", package: "Yams"),
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),

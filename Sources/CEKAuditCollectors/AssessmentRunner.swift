@@ -16,6 +16,9 @@ public struct AssessmentPlan: Sendable {
         public var keyManager: String?
         /// Whether the assessment file named this file itself (a folder's files were found by walking it).
         public var explicit: Bool
+        /// The source entry the file came from (the path as written in the assessment file, or the folder
+        /// assessed): files of one entry that are logs form one log source.
+        public var group: String = "."
     }
 
     public var name: String
@@ -68,7 +71,7 @@ public struct AssessmentPlan: Sendable {
                 let files = sub.boolValue ? walk(full) : [full]
                 for f in files {
                     plan.sources.append(Source(path: f, locator: relative(f, to: root), kind: kind, account: s.account, tenant: s.tenant,
-                                               key: s.key, keyManager: s.keyManager, explicit: !sub.boolValue))
+                                               key: s.key, keyManager: s.keyManager, explicit: !sub.boolValue, group: s.path))
                 }
             }
             return plan
@@ -78,7 +81,8 @@ public struct AssessmentPlan: Sendable {
         var name = (root as NSString).lastPathComponent
         if name.isEmpty || name == "/" { name = "assessment" }
         return AssessmentPlan(name: sanitize(name), root: root, file: nil, filePath: nil,
-                              sources: files.map { Source(path: $0, locator: relative($0, to: root), kind: .auto, explicit: !isDir.boolValue) },
+                              sources: files.map { Source(path: $0, locator: relative($0, to: root), kind: .auto, explicit: !isDir.boolValue,
+                                                          group: isDir.boolValue ? sanitize(name) : relative($0, to: root)) },
                               diagnostics: [], missing: [])
     }
 
@@ -128,11 +132,16 @@ public struct AssessmentRunner: Sendable {
     }
 
     /// Collects and normalizes every source of `plan`.
-    public func collect(_ plan: AssessmentPlan, context: CollectionContext) -> (FactSet, [Note]) {
+    public func collect(_ plan: AssessmentPlan, context: CollectionContext) async -> (FactSet, [Note]) {
         var facts = FactSet(diagnostics: plan.diagnostics)
         facts.coverage += plan.missing
         var notes: [Note] = []
+        var logBatches: [String: [CloudTrailCollector.File]] = [:]
         for source in plan.sources {
+            if source.kind == .cloudtrail || (source.kind == .auto && CloudTrailCollector.looksLikeCloudTrail(source.locator)) {
+                logBatches[source.group, default: []].append(.init(path: source.path, locator: source.locator))
+                continue
+            }
             let data: Data
             do { data = try Data(contentsOf: URL(fileURLWithPath: source.path)) } catch {
                 facts.diagnostics.append(Diagnostic(.error, source: source.locator, message: "cannot read the file (\(error.localizedDescription))"))
@@ -151,6 +160,12 @@ public struct AssessmentRunner: Sendable {
                 case .recognized(let k, let d):
                     kind = k
                     document = d
+                case .logFile(.cloudtrail):
+                    logBatches[source.group, default: []].append(.init(path: source.path, locator: source.locator))
+                    continue
+                case .logFile(let k):
+                    notes.append(Note(locator: source.locator, text: "skipped: \(k.rawValue) is not read by this version"))
+                    continue
                 case .skipped(let why):
                     facts.coverage.append(SourceCoverage(source: source.locator, collector: "none", status: .skipped, resourceTypes: [], detail: why))
                     notes.append(Note(locator: source.locator, text: "skipped: \(why)"))
@@ -182,16 +197,21 @@ public struct AssessmentRunner: Sendable {
             notes.append(Note(locator: source.locator, text: "read as \(kind.rawValue)" + (summary.isEmpty ? " (nothing relevant)" : ": \(summary)")))
             logger.debug("collected", metadata: ["source": .string(source.locator), "collector": .string(collector.name)])
         }
-        Normalizer.normalize(&facts)
-        return (facts, notes)
-    }
-
-    /// Collects every live target of `plan` (concurrently, one task per target), then every file source, and
-    /// normalizes the whole set once.
-    public func collectAll(_ plan: AssessmentPlan, context: CollectionContext) async -> (FactSet, [Note]) {
-        var (facts, notes) = collect(plan, context: context)
+        let window = plan.file?.window
+        for group in logBatches.keys.sorted() {
+            let files = logBatches[group] ?? []
+            let out = await CloudTrailCollector(window: window).collect(files: files, label: group, context: context)
+            let source = out.resources.first { $0.type == .logSource }
+            notes.append(Note(locator: group, text: "read as CloudTrail logs: \(files.count) file(s), "
+                              + "\(source?.value("kms_records").displayText ?? "0") KMS event(s), "
+                              + "\(out.resources.filter { $0.type == .keyUsage }.count) key(s)"))
+            facts.merge(out)
+        }
         let targets = plan.file?.targets ?? []
-        if targets.isEmpty { return (facts, notes) }
+        if targets.isEmpty {
+            Normalizer.normalize(&facts)
+            return (facts, notes)
+        }
         let logger = self.logger
         let outputs = await withTaskGroup(of: (Int, FactSet).self) { group in
             for (i, t) in targets.enumerated() {

@@ -9,6 +9,7 @@ public enum SourceKind: String, Sendable, CaseIterable, Codable {
     case terraformPlan = "terraform-plan"
     case terraformState = "terraform-state"
     case keyPolicy = "key-policy"
+    case cloudtrail
 
     /// The collector for this kind (`auto` has none until the content is recognised).
     public var collector: (any Collector)? {
@@ -17,6 +18,7 @@ public enum SourceKind: String, Sendable, CaseIterable, Codable {
         case .cloudformation: return CloudFormationCollector()
         case .terraformPlan, .terraformState: return TerraformCollector()
         case .keyPolicy: return KeyPolicyCollector()
+        case .cloudtrail: return nil   // a log source: read in batches by CloudTrailCollector
         }
     }
 }
@@ -30,10 +32,19 @@ public enum SourceDetector {
         case skipped(String)
         /// Looks like an input (by extension) but cannot be parsed.
         case invalid(CEKAuditError)
+        /// A log file, read with the other files of its source by a log collector.
+        case logFile(SourceKind)
     }
 
     /// File extensions worth parsing.
     static let candidates: Set<String> = ["json", "yaml", "yml", "template"]
+
+    /// Whether the first bytes of a JSON document are a CloudTrail log (`Records`), digest or single event.
+    static func looksLikeCloudTrail(_ data: Data) -> Bool {
+        let head = String(decoding: data.prefix(4096), as: UTF8.self)
+        return head.contains("\"Records\"") || head.contains("\"digestStartTime\"")
+            || (head.contains("\"eventVersion\"") && head.contains("\"eventSource\""))
+    }
 
     /// Recognises the file at `locator` with bytes `data`.
     public static func recognize(locator: String, data: Data) -> Recognition {
@@ -43,8 +54,12 @@ public enum SourceDetector {
             return .skipped("Terraform HCL is not read; run `terraform show -json plan.out > plan.json` and assess the JSON")
         }
         if base == "audit.yaml" || base == "audit.yml" { return .skipped("assessment file") }
-        if base.hasSuffix(".json.gz") || ext == "gz" { return .skipped("compressed logs (CloudTrail) are not read by this version") }
+        if base.hasSuffix(".json.gz") {
+            guard let head = try? Gzip.inflate(data, limit: 512 * 1024 * 1024) else { return .skipped("a .json.gz file that does not inflate") }
+            return looksLikeCloudTrail(head) ? .logFile(.cloudtrail) : .skipped("compressed JSON that is not a CloudTrail log")
+        }
         guard candidates.contains(ext) else { return .skipped("not a JSON or YAML file") }
+        if ext == "json", looksLikeCloudTrail(data) { return .logFile(.cloudtrail) }
         let document: ParsedDocument
         do { document = try ParsedDocument(data: data, locator: locator) } catch let e as CEKAuditError {
             return .invalid(e)
@@ -55,11 +70,9 @@ public enum SourceDetector {
         if CloudFormationCollector.recognizes(v) { return .recognized(.cloudformation, document) }
         if let tf = TerraformCollector.kind(of: v) { return .recognized(tf == .plan ? .terraformPlan : .terraformState, document) }
         if KeyPolicyCollector.recognizes(v) { return .recognized(.keyPolicy, document) }
-        if v["Records"] != nil { return .skipped("CloudTrail log file: log evidence is not read by this version") }
-        if v["eventVersion"] != nil, v["eventSource"] != nil {
-            return .skipped("a single CloudTrail event record: log evidence is not read by this version")
+        if v["Records"] != nil || v["digestStartTime"] != nil || (v["eventVersion"] != nil && v["eventSource"] != nil) {
+            return .logFile(.cloudtrail)
         }
-        if v["digestStartTime"] != nil || v["logFiles"] != nil { return .skipped("CloudTrail digest file") }
         if let kind = v["kind"]?.stringValue, kind.hasPrefix("EncryptionConfig") {
             return .skipped("Kubernetes \(kind): not read by this version")
         }

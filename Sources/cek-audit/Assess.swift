@@ -76,7 +76,7 @@ extension CEKAudit {
             let context = CollectionContext(now: now, trustedAccounts: Set(plan.file?.trustedAccounts ?? []),
                                             trustedOrganizations: Set(plan.file?.trustedOrganizations ?? []))
             if !quiet { Console.error("Assessing \(plan.name) (\(plan.sources.count) file(s)) against \(catalog.control.id) from \(catalog.source)") }
-            let (facts, notes) = await AssessmentRunner().collectAll(plan, context: context)
+            let (facts, notes) = await AssessmentRunner().collect(plan, context: context)
             if !quiet { for n in notes { Console.error("  \(n.locator): \(n.text)") } }
             for d in facts.diagnostics where d.severity >= .warning { Console.error(d.description) }
 

@@ -36,8 +36,8 @@ struct CloudFormationCollectorTests {
         #expect(p.value("cross_tenant") == .bool(false))
     }
 
-    @Test func conditionalRotationIsUnknownNotFalse() throws {
-        let facts = try Fixtures.collect("../../../examples/acme-ai-platform/cloudformation/tenant-keys.yaml")
+    @Test func conditionalRotationIsUnknownNotFalse() async throws {
+        let facts = try await Fixtures.collect("../../../examples/acme-ai-platform/cloudformation/tenant-keys.yaml")
         let key = try #require(facts.resource(.key, named: "alias/acme/prompt-logs"))
         #expect(key.value("rotation.enabled").isKnown == false)
         #expect(key.value("rotation.enabled").unknownReason?.contains("Fn::If") == true)
@@ -46,8 +46,8 @@ struct CloudFormationCollectorTests {
         #expect(table.value("key_manager") == .string("customer"))
     }
 
-    @Test func fragmentIsReadWithAWarning() throws {
-        let facts = try Fixtures.collect("mixed/fragment.yaml")
+    @Test func fragmentIsReadWithAWarning() async throws {
+        let facts = try await Fixtures.collect("mixed/fragment.yaml")
         #expect(facts.resource(.key, named: "AppKey") != nil)
         #expect(facts.diagnostics.contains { $0.severity == .warning && $0.message.contains("fragment") })
         let p = try #require(facts.resources.first { $0.type == .keyPolicy })

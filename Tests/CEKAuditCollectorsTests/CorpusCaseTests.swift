@@ -6,37 +6,37 @@ import Testing
 /// The verdicts public bug reports got wrong, pinned on the project's own reproductions
 /// (shared corpus cases 01, 07, 08, 15 — here with our own templates and placeholder accounts).
 struct CorpusCaseTests {
-    @Test func asymmetricKeyRotationIsNotApplicableNeverFail() throws {   // Checkov #4475
-        let r = try Fixtures.assess("cases/asymmetric")
+    @Test func asymmetricKeyRotationIsNotApplicableNeverFail() async throws {   // Checkov #4475
+        let r = try await Fixtures.assess("cases/asymmetric")
         #expect(r.verdicts("CEK08-AG3-ROTATION-PERIOD") == ["alias/release-signing": .notApplicable])
         #expect(r.verdicts("CEK08-AG2-POLICY-TENANT-BOUNDARY") == ["alias/release-signing": .pass])
         #expect(!r.contains { $0.verdict == .fail && $0.subject?.type == "key" })
     }
 
-    @Test func callerAccountBoundWildcardIsIsolated() throws {   // Prowler #970
-        let r = try Fixtures.assess("cases/caller-account")
+    @Test func callerAccountBoundWildcardIsIsolated() async throws {   // Prowler #970
+        let r = try await Fixtures.assess("cases/caller-account")
         #expect(r.verdicts("CEK08-AG2-POLICY-TENANT-BOUNDARY").values.allSatisfy { $0 == .pass })
         #expect(r.verdicts("CEK08-AG2-POLICY-TENANT-BOUNDARY").count == 1)
     }
 
-    @Test func denyWithWildcardPrincipalIsNotPublic() throws {   // Checkov #4394
-        let r = try Fixtures.assess("cases/deny-wildcard")
+    @Test func denyWithWildcardPrincipalIsNotPublic() async throws {   // Checkov #4394
+        let r = try await Fixtures.assess("cases/deny-wildcard")
         #expect(r.verdicts("CEK08-AG2-POLICY-TENANT-BOUNDARY") == ["LedgerKey": .pass])
         #expect(r.verdicts("CEK08-AG3-ROTATION-PERIOD") == ["LedgerKey": .pass])
     }
 
-    @Test func rotationPeriodFollowsTheParameter() throws {   // cfn-lint #3153
-        let r = try Fixtures.assess("cases/rotation-periods")
+    @Test func rotationPeriodFollowsTheParameter() async throws {   // cfn-lint #3153
+        let r = try await Fixtures.assess("cases/rotation-periods")
         #expect(r.verdicts("CEK08-AG3-ROTATION-PERIOD") == [
             "QuarterlyKey": .pass, "BiennialKey": .fail, "DefaultPeriodKey": .pass, "NoRotationKey": .fail,
         ])
-        let facts = try Fixtures.collect("cases/rotation-periods")
+        let facts = try await Fixtures.collect("cases/rotation-periods")
         let strict = RulesEngine(catalog: try Fixtures.catalog(), globalParameters: ["max_rotation_days": .number(60)], now: Fixtures.now)
         #expect(strict.evaluate(facts).verdicts("CEK08-AG3-ROTATION-PERIOD")["QuarterlyKey"] == .fail)
     }
 
-    @Test func templatesWithoutTrailsDoNotProveThereIsNoTrail() throws {
-        let r = try Fixtures.assess("cases/asymmetric")
+    @Test func templatesWithoutTrailsDoNotProveThereIsNoTrail() async throws {
+        let r = try await Fixtures.assess("cases/asymmetric")
         let trail = r.filter { $0.guideline == "AG-4" }
         #expect(!trail.isEmpty)
         #expect(trail.allSatisfy { $0.verdict == .inconclusive })

@@ -17,14 +17,14 @@ enum Fixtures {
     }
 
     /// Collects a fixture file or folder the way `cek-audit assess` does.
-    static func collect(_ relative: String, trusted: Set<String> = []) throws -> FactSet {
+    static func collect(_ relative: String, trusted: Set<String> = []) async throws -> FactSet {
         let plan = try AssessmentPlan.make(path: path(relative))
-        return AssessmentRunner().collect(plan, context: CollectionContext(now: now, trustedAccounts: trusted)).0
+        return await AssessmentRunner().collect(plan, context: CollectionContext(now: now, trustedAccounts: trusted)).0
     }
 
     /// Collects and evaluates; returns the results.
-    static func assess(_ relative: String, trusted: Set<String> = []) throws -> [CheckResult] {
-        let facts = try collect(relative, trusted: trusted)
+    static func assess(_ relative: String, trusted: Set<String> = []) async throws -> [CheckResult] {
+        let facts = try await collect(relative, trusted: trusted)
         return RulesEngine(catalog: try catalog(), now: now).evaluate(facts)
     }
 

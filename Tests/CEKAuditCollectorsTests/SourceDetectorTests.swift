@@ -4,8 +4,8 @@ import Foundation
 import Testing
 
 struct SourceDetectorTests {
-    @Test func badFileIsReportedWithLineAndTheRunGoesOn() throws {
-        let facts = try Fixtures.collect("mixed")
+    @Test func badFileIsReportedWithLineAndTheRunGoesOn() async throws {
+        let facts = try await Fixtures.collect("mixed")
         let error = try #require(facts.diagnostics.first { $0.source == "not-json.json" })
         #expect(error.severity == .error)
         #expect(error.line == 4)
@@ -16,8 +16,8 @@ struct SourceDetectorTests {
         #expect(facts.resource(.key, named: "AppKey") != nil)
     }
 
-    @Test func failedSourceMakesChecksInconclusiveNeverPass() throws {
-        let results = try Fixtures.assess("mixed")
+    @Test func failedSourceMakesChecksInconclusiveNeverPass() async throws {
+        let results = try await Fixtures.assess("mixed")
         let fromFailed = results.filter { $0.subject?.id == "not-json.json" }
         #expect(!fromFailed.isEmpty)
         #expect(fromFailed.allSatisfy { $0.verdict == .inconclusive })
@@ -31,6 +31,8 @@ struct SourceDetectorTests {
         if case .skipped(let why) = SourceDetector.recognize(locator: "main.tf", data: Data("resource {}".utf8)) {
             #expect(why.contains("terraform show -json"))
         } else { Issue.record("HCL should be skipped with advice") }
-        if case .skipped = SourceDetector.recognize(locator: "t.json", data: Data(#"{"Records":[]}"#.utf8)) {} else { Issue.record("CloudTrail should be skipped") }
+        if case .logFile(.cloudtrail) = SourceDetector.recognize(locator: "t.json", data: Data(#"{"Records":[]}"#.utf8)) {} else {
+            Issue.record("a CloudTrail log should be recognised as a log file")
+        }
     }
 }

@@ -19,8 +19,8 @@ struct TerraformCollectorTests {
         #expect(store.value("hsm_cluster") == .string("cluster-1a23b4cdefg"))
     }
 
-    @Test func dataStoresLinkToKeysByARNAndAWSManagedAlias() throws {
-        let facts = try Fixtures.collect("tf/terraform.tfstate.json")
+    @Test func dataStoresLinkToKeysByARNAndAWSManagedAlias() async throws {
+        let facts = try await Fixtures.collect("tf/terraform.tfstate.json")
         let volume = try #require(facts.resources.first { $0.type == .dataStore && $0.name.hasSuffix("aws_ebs_volume.scratch") })
         #expect(volume.value("key_custody") == .string("customer-generated"))
         #expect(volume.value("key").displayText.hasSuffix("aws_kms_key.archive"))
@@ -28,8 +28,8 @@ struct TerraformCollectorTests {
         #expect(table.value("key_manager") == .string("aws"))
     }
 
-    @Test func planReferencesAndKnownAfterApply() throws {
-        let facts = try Fixtures.collect("../../../examples/acme-ai-platform/terraform/plan.json")
+    @Test func planReferencesAndKnownAfterApply() async throws {
+        let facts = try await Fixtures.collect("../../../examples/acme-ai-platform/terraform/plan.json")
         let training = try #require(facts.resource(.key, named: "alias/acme/training-data"))
         #expect(training.value("rotation.period_days") == .number(365))
         #expect(training.value("account") == .string("111122223333"))   // from the caller-identity data source

@@ -79,6 +79,8 @@ public struct AssessmentFile: Sendable, Hashable {
     public var name: String
     public var description: String?
     public var asOf: Date?
+    /// The assessment window for log evidence (`window: {start: …, end: …}`); `nil` when unbounded.
+    public var window: ClosedRange<Date>?
     public var controls: String?
     public var trustedAccounts: [String]
     public var trustedOrganizations: [String]
@@ -88,7 +90,7 @@ public struct AssessmentFile: Sendable, Hashable {
     public var targets: [Target]
 
     /// Source kinds the loader accepts.
-    public static let sourceKinds = ["auto", "cloudformation", "terraform-plan", "terraform-state", "key-policy"]
+    public static let sourceKinds = ["auto", "cloudformation", "terraform-plan", "terraform-state", "key-policy", "cloudtrail"]
 
     /// Loads and validates an assessment file.
     /// - Throws: ``CEKAuditError`` with file, line, column and fix.
@@ -102,7 +104,7 @@ public struct AssessmentFile: Sendable, Hashable {
                                              fix: "see examples/acme-ai-platform/audit.yaml")
         }
         let m = try YAMLCursor(node: node, file: path).mapping(
-            allowed: ["schema_version", "name", "description", "as_of", "controls", "trusted_accounts", "trusted_organizations",
+            allowed: ["schema_version", "name", "description", "as_of", "window", "controls", "trusted_accounts", "trusted_organizations",
                       "parameters", "checks", "sources", "targets"],
             required: ["schema_version", "name"])
         let version = try m["schema_version"]!.int()
@@ -117,6 +119,14 @@ public struct AssessmentFile: Sendable, Hashable {
         if let a = m["as_of"] {
             guard let d = DateParsing.parse(try a.string()) else { throw a.error("as_of is not an RFC 3339 date-time", fix: "write e.g. 2026-11-01T00:00:00Z") }
             asOf = d
+        }
+        var window: ClosedRange<Date>?
+        if let w = m["window"] {
+            let wm = try w.mapping(allowed: ["start", "end"], required: ["start", "end"])
+            guard let start = DateParsing.parse(try wm["start"]!.string()) else { throw wm["start"]!.error("not an RFC 3339 date-time") }
+            guard let end = DateParsing.parse(try wm["end"]!.string()) else { throw wm["end"]!.error("not an RFC 3339 date-time") }
+            guard start <= end else { throw w.error("the window starts after it ends") }
+            window = start...end
         }
         func paramMap(_ c: YAMLCursor) throws -> [String: FactValue] {
             guard case .mapping(let pm) = c.node else { throw c.error("expected a mapping of parameter: value") }
@@ -172,7 +182,8 @@ public struct AssessmentFile: Sendable, Hashable {
         if sources.isEmpty && targets.isEmpty {
             throw YAMLCursor(node: node, file: path).error("an assessment needs at least one source or target")
         }
-        return AssessmentFile(name: name, description: try m["description"]?.string(), asOf: asOf, controls: try m["controls"]?.string(),
+        return AssessmentFile(name: name, description: try m["description"]?.string(), asOf: asOf, window: window,
+                              controls: try m["controls"]?.string(),
                               trustedAccounts: accounts, trustedOrganizations: try m["trusted_organizations"]?.stringList() ?? [],
                               parameters: try m["parameters"].map(paramMap) ?? [:], checkParameters: checks, sources: sources,
                               targets: targets)

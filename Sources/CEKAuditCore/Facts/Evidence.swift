@@ -141,6 +141,9 @@ public struct FactSet: Sendable, Hashable {
     /// The bytes of each evidence item, by ``EvidenceItem/id``, for writing an evidence bundle. Never rendered into
     /// reports. Collectors must redact credentials before they put bytes here.
     public var payloads: [String: Data]
+    /// Evidence items whose bytes are a file on disk (large logs), by ``EvidenceItem/id``: copied into a bundle
+    /// from there instead of being held in memory.
+    public var payloadFiles: [String: String] = [:]
     /// Live targets that could not be reached at all (exit status 69 when any is listed).
     public var unreachableTargets: [String]
 
@@ -163,6 +166,7 @@ public struct FactSet: Sendable, Hashable {
     /// Appends another set.
     public mutating func merge(_ other: FactSet) {
         payloads.merge(other.payloads) { a, _ in a }
+        payloadFiles.merge(other.payloadFiles) { a, _ in a }
         unreachableTargets += other.unreachableTargets
         evidence += other.evidence
         resources += other.resources

@@ -1,0 +1,287 @@
+import CEKAuditCore
+import Foundation
+import Synchronization
+
+/// Reads CloudTrail log files — `.json` and `.json.gz`, single files or whole trees in the S3 delivery layout
+/// (`AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/…`, organization trails with the `o-…` segment) — and turns
+/// their KMS events into a `log_source` resource and one `key_usage` resource per key.
+///
+/// Digest files (`CloudTrail-Digest`) are recognised and used for integrity evidence (the SHA-256 of each listed
+/// log file's uncompressed content is compared with the digest's `hashValue`), never parsed as events. Files are
+/// scanned in parallel, each read, inflated and dropped in turn, so memory depends on the largest file and the
+/// number of keys, not on the size of the corpus. Per-file errors are reported and the run goes on.
+/// Follows the AWS CloudTrail User Guide ("CloudTrail record contents", "digest file structure").
+public struct CloudTrailCollector: Sendable {
+    public static let name = "cloudtrail"
+    public static let suppliedTypes: [ResourceType] = [.logSource, .keyUsage]
+
+    /// The assessment window: events outside it are counted but not used.
+    public var window: ClosedRange<Date>?
+    /// Parallel workers (default: the processor count).
+    public var workers: Int
+
+    public init(window: ClosedRange<Date>? = nil, workers: Int = ProcessInfo.processInfo.activeProcessorCount) {
+        self.window = window
+        self.workers = max(1, workers)
+    }
+
+    /// One file of a log source.
+    public struct File: Sendable {
+        public var path: String
+        public var locator: String
+        public init(path: String, locator: String) {
+            self.path = path
+            self.locator = locator
+        }
+    }
+
+    /// Whether a file looks like a CloudTrail log or digest by its name or place in the delivery layout.
+    public static func looksLikeCloudTrail(_ locator: String) -> Bool {
+        let lower = locator.lowercased()
+        guard lower.hasSuffix(".json") || lower.hasSuffix(".json.gz") else { return false }
+        return locator.contains("_CloudTrail_") || locator.contains("_CloudTrail-Digest_")
+            || locator.contains("/CloudTrail/") || locator.contains("/CloudTrail-Digest/")
+    }
+
+    struct FileResult: Sendable {
+        var index: Int
+        var item: EvidenceItem?
+        var aggregate = LogAggregate()
+        var diagnostics: [Diagnostic] = []
+        var digestEntries: [(object: String, hash: String)] = []
+        var uncompressedSHA256: String?
+        var isDigest = false
+        var failed = false
+    }
+
+    /// Deduplication shared by the workers: exact duplicate records are counted once and reported; records that
+    /// share an event id but differ are both kept and reported.
+    final class Dedupe: Sendable {
+        let seen = Mutex<[UInt64: UInt64]>([:])
+        /// Returns `.new`, `.duplicate` or `.collision`.
+        func check(id: UInt64, content: UInt64) -> Int {
+            seen.withLock { table in
+                if let previous = table[id] { return previous == content ? 1 : 2 }
+                table[id] = content
+                return 0
+            }
+        }
+    }
+
+    /// Collects a log source made of `files`; `label` names it in facts (the folder or file as given).
+    public func collect(files: [File], label: String, context: CollectionContext) async -> FactSet {
+        let windowText = window.map { DateParsing.iso($0.lowerBound)...DateParsing.iso($0.upperBound) }
+        // Digests first (small), so that log files listed in them get their uncompressed hash computed.
+        let digestNames = Set(files.filter { $0.locator.contains("CloudTrail-Digest") }.map(\.locator))
+        let ordered = files.filter { digestNames.contains($0.locator) } + files.filter { !digestNames.contains($0.locator) }
+        var digestHashes: [String: String] = [:]   // log file name → expected SHA-256
+        var results: [FileResult] = []
+        let dedupe = Dedupe()
+
+        // Phase 1: digests.
+        for (i, f) in ordered.enumerated() where digestNames.contains(f.locator) {
+            let r = Self.scan(f, index: i, window: windowText, wantHash: false, dedupe: dedupe, now: context.now)
+            for e in r.digestEntries { digestHashes[(e.object as NSString).lastPathComponent] = e.hash.lowercased() }
+            results.append(r)
+        }
+        // Phase 2: logs, in parallel with bounded workers.
+        let logs = Array(ordered.enumerated().filter { !digestNames.contains($0.element.locator) })
+        let expected = digestHashes
+        let workers = self.workers
+        let now = context.now
+        await withTaskGroup(of: FileResult.self) { group in
+            var next = 0
+            func addNext() {
+                guard next < logs.count else { return }
+                let (i, f) = logs[next]
+                next += 1
+                let wantHash = expected[(f.locator as NSString).lastPathComponent] != nil
+                group.addTask { Self.scan(f, index: i, window: windowText, wantHash: wantHash, dedupe: dedupe, now: now) }
+            }
+            for _ in 0..<workers { addNext() }
+            while let r = await group.next() {
+                results.append(r)
+                addNext()
+            }
+        }
+        results.sort { $0.index < $1.index }
+
+        var out = FactSet()
+        var total = LogAggregate()
+        var verified = 0, mismatched = 0
+        for r in results {
+            if let item = r.item { out.evidence.append(item) }
+            out.diagnostics += r.diagnostics
+            total.merge(r.aggregate)
+            if r.isDigest { total.digestFiles += 1 }
+            if let locator = r.item?.locator, let want = digestHashes[(locator as NSString).lastPathComponent], let got = r.uncompressedSHA256 {
+                if want == got { verified += 1 } else {
+                    mismatched += 1
+                    out.diagnostics.append(Diagnostic(.warning, source: locator,
+                                                      message: "digest hash mismatch: the digest lists SHA-256 \(want), the file's content hashes to \(got)",
+                                                      fix: "the log file may have been modified after delivery; compare it with the copy in S3"))
+                }
+            }
+        }
+        for f in files { out.payloadFiles[EvidenceItem.makeID(locator: f.locator)] = f.path }
+        out.resources += resources(total, label: label, verified: verified, mismatched: mismatched)
+        var found: [String: Int] = [:]
+        for r in out.resources { found[r.type.rawValue, default: 0] += 1 }
+        let failed = results.filter(\.failed).count
+        out.coverage.append(SourceCoverage(
+            source: label, collector: Self.name, status: failed > 0 ? .partial : .complete, resourceTypes: Self.suppliedTypes,
+            found: found, detail: failed > 0 ? "\(failed) of \(files.count) file(s) could not be read" : nil))
+        return out
+    }
+
+    /// Reads, inflates, splits and aggregates one file. Never throws: problems become diagnostics.
+    static func scan(_ f: File, index: Int, window: ClosedRange<String>?, wantHash: Bool, dedupe: Dedupe, now: Date) -> FileResult {
+        var result = FileResult(index: index)
+        let raw: Data
+        do { raw = try Data(contentsOf: URL(fileURLWithPath: f.path), options: .alwaysMapped) } catch {
+            result.failed = true
+            result.diagnostics.append(Diagnostic(.error, source: f.locator, message: "cannot read the file (\(error.localizedDescription))"))
+            return result
+        }
+        result.item = EvidenceItem(collector: name, locator: f.locator, kind: "cloudtrail-log", bytes: raw, collectedAt: now)
+        result.aggregate.bytesIn = raw.count
+        var data = raw
+        if Gzip.isGzip(raw) {
+            do { data = try Gzip.inflate(raw) } catch {
+                result.failed = true
+                result.aggregate.parseErrors += 1
+                result.diagnostics.append(Diagnostic(.error, source: f.locator, message: "\(error)",
+                                                     fix: "the file is truncated or not gzip; fetch it again from the trail's bucket"))
+                return result
+            }
+        }
+        result.aggregate.bytesUncompressed = data.count
+        if wantHash { result.uncompressedSHA256 = SHA256Hex.digest(data) }
+        data.withUnsafeBytes { (b: UnsafeRawBufferPointer) in
+            let shape: RecordSplitter.Shape
+            do { shape = try RecordSplitter.split(b) } catch let e as RecordSplitter.Failure {
+                let (line, col) = RecordSplitter.position(b, e.offset)
+                result.failed = true
+                result.aggregate.parseErrors += 1
+                result.diagnostics.append(Diagnostic(.error, source: f.locator, line: line, column: col, message: "not valid CloudTrail JSON: \(e.message)",
+                                                     fix: "check for a missing comma or an unclosed brace near this place"))
+                return
+            } catch { return }
+            switch shape {
+            case .digest:
+                result.isDigest = true
+                result.item?.kind = "cloudtrail-digest"
+                if let json = try? JSONSerialization.jsonObject(with: Data(b)) as? [String: Any],
+                   let logs = json["logFiles"] as? [[String: Any]] {
+                    for l in logs {
+                        if let object = l["s3Object"] as? String, let hash = l["hashValue"] as? String { result.digestEntries.append((object, hash)) }
+                    }
+                }
+            case .other:
+                result.diagnostics.append(Diagnostic(.warning, source: f.locator, message: "JSON without a Records array: not a CloudTrail log file"))
+            case .singleEvent:
+                result.aggregate.files += 1
+                decode(b, 0..<b.count, locator: f.locator, ordinal: 1, window: window, dedupe: dedupe, into: &result)
+            case .records(let ranges):
+                result.aggregate.files += 1
+                let needle = Array("kms.amazonaws.com".utf8)
+                for (k, range) in ranges.enumerated() {
+                    result.aggregate.records += 1
+                    guard RecordSplitter.contains(b, range, needle) else { continue }
+                    decode(b, range, locator: f.locator, ordinal: k + 1, window: window, dedupe: dedupe, into: &result)
+                }
+            }
+        }
+        return result
+    }
+
+    private static func decode(_ b: UnsafeRawBufferPointer, _ range: Range<Int>, locator: String, ordinal: Int,
+                               window: ClosedRange<String>?, dedupe: Dedupe, into result: inout FileResult) {
+        let record: CloudTrailRecord
+        do {
+            record = try JSONDecoder().decode(CloudTrailRecord.self, from: Data(b[range]))
+        } catch {
+            let (line, col) = RecordSplitter.position(b, range.lowerBound)
+            result.aggregate.parseErrors += 1
+            result.diagnostics.append(Diagnostic(.error, source: locator, line: line, column: col,
+                                                 message: "record \(ordinal) is not valid JSON and was not counted",
+                                                 fix: "check for a missing comma inside the record"))
+            return
+        }
+        guard record.eventSource == "kms.amazonaws.com" else { return }
+        if let id = record.eventID {
+            // Same id and same event (name, time, request, outcome): a re-delivery, whatever the formatting.
+            let content = [record.eventName, record.eventTime, record.requestID, record.errorCode].map { $0 ?? "" }.joined(separator: "\u{1F}")
+            switch dedupe.check(id: fnv(id), content: fnv(content)) {
+            case 1:
+                result.aggregate.duplicates += 1
+                if result.aggregate.duplicates <= 5 {
+                    result.diagnostics.append(Diagnostic(.warning, source: locator, message: "event \(id) is delivered more than once; counted once"))
+                }
+                return
+            case 2:
+                result.aggregate.idCollisions += 1
+                result.diagnostics.append(Diagnostic(.warning, source: locator, message: "event id \(id) is shared by different records; both are counted"))
+            default: break
+            }
+        }
+        result.aggregate.add(record, window: window)
+    }
+
+    private static func fnv(_ s: String) -> UInt64 {
+        var h: UInt64 = 0xcbf29ce484222325
+        for byte in s.utf8 { h = (h ^ UInt64(byte)) &* 0x100000001b3 }
+        return h
+    }
+
+    /// The facts: one `log_source`, one `key_usage` per key (alias-addressed calls resolved through alias events).
+    func resources(_ a: LogAggregate, label: String, verified: Int, mismatched: Int) -> [Resource] {
+        var out: [Resource] = []
+        var keys = a.keys
+        for (ref, stats) in a.keys where ref.hasPrefix("alias/") {
+            if let target = a.aliases[ref], let resolved = keys.keys.first(where: { $0.hasSuffix("/" + target) || $0 == target }) {
+                keys[resolved, default: .init()].merge(stats)
+                keys[ref] = nil
+            }
+        }
+        let usageEvents = keys.values.reduce(0) { $0 + $1.usage.values.reduce(0, +) }
+        var f: [String: FactValue] = [
+            "kind": .string("cloudtrail"), "name": .string(label),
+            "files": .int(a.files), "digest_files": .int(a.digestFiles), "records": .int(a.records), "kms_records": .int(a.kmsRecords),
+            "parse_errors": .int(a.parseErrors), "duplicates": .int(a.duplicates), "outside_window": .int(a.outsideWindow),
+            "failed_attempts": .int(a.failedAttempts),
+            "first_event": a.first.map(FactValue.string) ?? .null, "last_event": a.last.map(FactValue.string) ?? .null,
+            "categories": .strings(a.categories.sorted()),
+            "accounts": .strings(a.accounts.sorted()),
+            "usage_events": .int(usageEvents),
+            "attributed": .bool(a.unattributed == 0),
+            "integrity_verified": .int(verified), "integrity_mismatches": .int(mismatched),
+            "custom_key_store_events": .int(a.customKeyStoreEvents), "external_key_store_events": .int(a.externalKeyStoreEvents),
+        ]
+        if let w = window {
+            f["window_start"] = .string(DateParsing.iso(w.lowerBound))
+            f["window_end"] = .string(DateParsing.iso(w.upperBound))
+        } else {
+            f["window_start"] = .null
+            f["window_end"] = .null
+        }
+        out.append(Resource(type: .logSource, id: "cloudtrail:\(label)", name: label, fields: f, provenance: []))
+        for ref in keys.keys.sorted() {
+            guard let s = keys[ref] else { continue }
+            var k: [String: FactValue] = [
+                "key": .string(ref), "account": s.account.map(FactValue.string) ?? .null, "region": s.region.map(FactValue.string) ?? .null,
+                "lifecycle": .strings(s.lifecycle.sorted()), "failed_attempts": .strings(s.failed),
+                "principals": .strings(s.principals.sorted()),
+                "first_event": s.first.map(FactValue.string) ?? .null, "last_event": s.last.map(FactValue.string) ?? .null,
+                "last_rotated": s.lastRotated.map(FactValue.string) ?? .null,
+                "rotation_latest": s.rotationSwitch.map { .string($0.1 ? "enabled" : "disabled") } ?? .null,
+                "events_after_deletion": .int(s.eventsAfterDeletion),
+                "key_stores": .strings(s.keyStores.sorted()),
+            ]
+            for c in KMSEventCatalog.usageCategories { k["usage." + c] = .int(s.usage[c] ?? 0) }
+            k["usage.total"] = .int(s.usage.values.reduce(0, +))
+            out.append(Resource(type: .keyUsage, id: "cloudtrail:\(label):\(ref)", name: ref, fields: k, provenance: []))
+        }
+        return out
+    }
+}
