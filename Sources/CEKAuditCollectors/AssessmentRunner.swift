@@ -106,7 +106,7 @@ public struct AssessmentPlan: Sendable {
     }
 
     /// A path as the user would write it: relative to the working directory when inside it.
-    static func displayPath(_ path: String) -> String {
+    public static func displayPath(_ path: String) -> String {
         relative(path, to: FileManager.default.currentDirectoryPath)
     }
 

@@ -1,0 +1,177 @@
+import CEKAuditCore
+import Foundation
+
+/// An evidence bundle: everything an assessment collected, on disk, so the rules can be re-run offline later
+/// ("collect once, evaluate many", DESIGN.md) and an auditor can re-check every item against its SHA-256.
+///
+/// Layout (schema version 1):
+/// ```
+/// BUNDLE/manifest.json   what was collected, when, with which settings; every item with collector, locator,
+///                        kind, size, SHA-256 and its path; the SHA-256 of facts.json
+/// BUNDLE/facts.json      the normalized resources, per-source coverage and diagnostics
+/// BUNDLE/items/<id>      the bytes of each evidence item (files as read; API responses as received)
+/// ```
+/// Credentials never enter a bundle: collectors redact before they hand bytes over, and request headers are
+/// never evidence.
+public struct EvidenceBundle: Sendable {
+    public static let schemaVersion = "1"
+
+    /// What evaluation needs besides the facts: the settings of the assessment file, and the collection time.
+    public struct Settings: Sendable, Hashable, Codable {
+        public var name: String
+        public var collectedAt: Date
+        public var parameters: [String: FactValue]
+        public var checks: [String: [String: FactValue]]
+        /// The catalog the assessment file named, if any (as written).
+        public var controls: String?
+
+        public init(name: String, collectedAt: Date, parameters: [String: FactValue], checks: [String: [String: FactValue]], controls: String?) {
+            self.name = name
+            self.collectedAt = collectedAt
+            self.parameters = parameters
+            self.checks = checks
+            self.controls = controls
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case name, parameters, checks, controls
+            case collectedAt = "collected_at"
+        }
+    }
+
+    struct Manifest: Codable {
+        struct Item: Codable {
+            var item: EvidenceItem
+            var path: String
+        }
+        var schemaVersion: String
+        var toolVersion: String
+        var settings: Settings
+        var items: [Item]
+        var factsSHA256: String
+
+        enum CodingKeys: String, CodingKey {
+            case settings, items
+            case schemaVersion = "schema_version"
+            case toolVersion = "tool_version"
+            case factsSHA256 = "facts_sha256"
+        }
+    }
+
+    struct FactsFile: Codable {
+        var resources: [Resource]
+        var coverage: [SourceCoverage]
+        var diagnostics: [Diagnostic]
+    }
+
+    /// Problems reading a bundle. Each names the bundle and, for tampering, the item.
+    public enum Failure: Error, LocalizedError, Equatable {
+        case unreadable(String, String)
+        case tampered(bundle: String, item: String, locator: String, expected: String, found: String)
+        case missingPayload(String)
+
+        public var errorDescription: String? {
+            switch self {
+            case let .unreadable(path, detail): return "\(path): error: not a readable evidence bundle (\(detail))."
+            case let .tampered(bundle, item, locator, expected, found):
+                return "\(bundle): error: evidence item \(item) (\(locator)) does not match the manifest: SHA-256 \(expected) expected, \(found) found. Fix: the bundle was modified after collection; collect again or restore the original item."
+            case let .missingPayload(locator):
+                return "error: the bytes of evidence item \(locator) were not kept by its collector; the bundle would be incomplete."
+            }
+        }
+    }
+
+    static func encoder() -> JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        e.dateEncodingStrategy = .custom { d, enc in var c = enc.singleValueContainer(); try c.encode(DateParsing.iso(d)) }
+        return e
+    }
+
+    static func decoder() -> JSONDecoder {
+        let d = JSONDecoder()
+        d.dateDecodingStrategy = .custom { dec in
+            let s = try dec.singleValueContainer().decode(String.self)
+            guard let date = DateParsing.parse(s) else { throw DecodingError.dataCorrupted(.init(codingPath: dec.codingPath, debugDescription: "bad date \(s)")) }
+            return date
+        }
+        return d
+    }
+
+    /// Writes a bundle for `facts` into `folder` (created; an existing bundle there is replaced).
+    /// - Throws: file-system errors, or ``Failure/missingPayload(_:)`` when an item's bytes were not kept.
+    public static func write(_ facts: FactSet, settings: Settings, to folder: String, toolVersion: String) throws {
+        let fm = FileManager.default
+        let root = URL(fileURLWithPath: folder)
+        if fm.fileExists(atPath: root.appendingPathComponent("manifest.json").path) {
+            try? fm.removeItem(at: root.appendingPathComponent("items"))
+        }
+        try fm.createDirectory(at: root.appendingPathComponent("items"), withIntermediateDirectories: true)
+        var items: [Manifest.Item] = []
+        for item in facts.evidence.sorted(by: { $0.locator < $1.locator }) {
+            let rel = "items/\(item.id)"
+            let dest = root.appendingPathComponent(rel)
+            if let bytes = facts.payloads[item.id] {
+                try bytes.write(to: dest)
+            } else if let path = facts.payloadFiles[item.id] {
+                try? fm.removeItem(at: dest)
+                try fm.copyItem(atPath: path, toPath: dest.path)
+            } else {
+                throw Failure.missingPayload(item.locator)
+            }
+            items.append(.init(item: item, path: rel))
+        }
+        let factsData = try encoder().encode(FactsFile(resources: facts.resources.sorted { ($0.type, $0.id) < ($1.type, $1.id) },
+                                                       coverage: facts.coverage.sorted { $0.source < $1.source },
+                                                       diagnostics: facts.diagnostics))
+        try factsData.write(to: root.appendingPathComponent("facts.json"))
+        let manifest = Manifest(schemaVersion: schemaVersion, toolVersion: toolVersion, settings: settings, items: items,
+                                factsSHA256: SHA256Hex.digest(factsData))
+        try encoder().encode(manifest).write(to: root.appendingPathComponent("manifest.json"))
+    }
+
+    /// Reads and verifies a bundle: every item's size and SHA-256, and the facts file's SHA-256.
+    /// - Returns: the facts (evidence items included) and the settings.
+    /// - Throws: ``Failure/tampered(bundle:item:locator:expected:found:)`` naming the first item that does not
+    ///   match, or ``Failure/unreadable(_:_:)``.
+    public static func read(_ folder: String) throws -> (FactSet, Settings) {
+        let root = URL(fileURLWithPath: folder)
+        let manifest: Manifest
+        do {
+            manifest = try decoder().decode(Manifest.self, from: Data(contentsOf: root.appendingPathComponent("manifest.json")))
+        } catch {
+            throw Failure.unreadable(folder, "manifest.json: \(error.localizedDescription)")
+        }
+        guard manifest.schemaVersion == schemaVersion else {
+            throw Failure.unreadable(folder, "bundle schema \(manifest.schemaVersion), this build reads \(schemaVersion)")
+        }
+        for entry in manifest.items {
+            guard !entry.path.contains(".."), entry.path.hasPrefix("items/") else {
+                throw Failure.unreadable(folder, "item path \(entry.path) leaves the bundle")
+            }
+            let data: Data
+            do { data = try Data(contentsOf: root.appendingPathComponent(entry.path), options: .alwaysMapped) } catch {
+                throw Failure.tampered(bundle: folder, item: entry.item.id, locator: entry.item.locator, expected: entry.item.sha256, found: "missing file")
+            }
+            let digest = SHA256Hex.digest(data)
+            if digest != entry.item.sha256 || data.count != entry.item.size {
+                throw Failure.tampered(bundle: folder, item: entry.item.id, locator: entry.item.locator, expected: entry.item.sha256, found: digest)
+            }
+        }
+        let factsData: Data
+        do { factsData = try Data(contentsOf: root.appendingPathComponent("facts.json")) } catch {
+            throw Failure.unreadable(folder, "facts.json: \(error.localizedDescription)")
+        }
+        let digest = SHA256Hex.digest(factsData)
+        guard digest == manifest.factsSHA256 else {
+            throw Failure.tampered(bundle: folder, item: "facts", locator: "facts.json", expected: manifest.factsSHA256, found: digest)
+        }
+        let file: FactsFile
+        do { file = try decoder().decode(FactsFile.self, from: factsData) } catch {
+            throw Failure.unreadable(folder, "facts.json: \(error.localizedDescription)")
+        }
+        let facts = FactSet(evidence: manifest.items.map(\.item), resources: file.resources, coverage: file.coverage,
+                            diagnostics: file.diagnostics)
+        return (facts, manifest.settings)
+    }
+}
