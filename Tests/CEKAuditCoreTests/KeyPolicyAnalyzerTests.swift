@@ -121,6 +121,32 @@ struct KeyPolicyAnalyzerTests {
         #expect(KeyPolicyAnalyzer(owner: .id("111122223333"), trustedOrganizations: ["o-a1b2c3"]).analyze(p).crossTenant == .false)
     }
 
+    @Test func conditionalStatementsCountBothBranchesAndNeverSilentlyDrop() throws {
+        let root = JSONValue.object(["Effect": .string("Allow"), "Action": .string("kms:*"), "Resource": .string("*"),
+                                     "Principal": .object(["AWS": .string("arn:aws:iam::111122223333:root")])])
+        let partner = JSONValue.object(["Effect": .string("Allow"), "Action": .string("kms:Decrypt"), "Resource": .string("*"),
+                                        "Principal": .object(["AWS": .string("arn:aws:iam::444455556666:root")])])
+        let p = JSONValue.object(["Statement": .array([
+            root,
+            .object(["Fn::If": .array([.string("ShareWithPartner"), partner, .object(["Ref": .string("AWS::NoValue")])])]),
+        ])])
+        let a = KeyPolicyAnalyzer(owner: .id("111122223333")).analyze(p)
+        #expect(a.statementCount == 2)
+        #expect(a.crossTenant == .true)
+        #expect(a.foreignAccounts == ["444455556666"])
+        #expect(a.findings.contains { $0.contains("Fn::If") })
+        // Lifecycle control that exists only in a conditional branch is not proven.
+        let onlyConditionalRoot = JSONValue.object(["Statement": .object(["Fn::If": .array([.string("C"), root, .object(["Ref": .string("AWS::NoValue")])])])])
+        #expect(KeyPolicyAnalyzer(owner: .id("111122223333")).analyze(onlyConditionalRoot).customerControlsLifecycle == .unknown)
+    }
+
+    @Test func statementWithoutReadableEffectIsUnknown() throws {
+        let p = try policy(#"{"Statement":[{"Principal":"*","Action":"kms:*","Resource":"*"}]}"#)
+        let a = KeyPolicyAnalyzer(owner: .id("111122223333")).analyze(p)
+        #expect(a.crossTenant == .unknown)
+        #expect(a.isPublic == false)
+    }
+
     @Test func actionWildcardsExpand() {
         #expect(KMSActions.expand(.string("kms:ReEncrypt*")) == ["kms:ReEncryptFrom", "kms:ReEncryptTo"])
         #expect(KMSActions.expand(.string("KMS:describekey")) == ["kms:DescribeKey"])

@@ -124,8 +124,20 @@ public struct KeyPolicyAnalyzer: Sendable {
     /// Analyses a policy document (`{"Version": …, "Statement": [...]}`; a single statement object is accepted).
     public func analyze(_ policy: JSONValue) -> Analysis {
         var a = Analysis()
-        let statements = (policy["Statement"] ?? .null).asList
+        // CloudFormation `Fn::If` may choose a statement (or the whole list) at deployment: both branches are
+        // considered present, which over-approximates access; lifecycle control from such a branch is unknown.
+        var conditional: Set<Int> = []
+        var statements: [JSONValue] = []
+        for item in Self.expandConditional(policy["Statement"] ?? .null).asList {
+            for (branch, isConditional) in Self.branches(item) {
+                if isConditional { conditional.insert(statements.count) }
+                statements.append(branch)
+            }
+        }
         a.statementCount = statements.count
+        if !conditional.isEmpty {
+            a.findings.append("\(conditional.count) statement(s) depend on a template condition (Fn::If); both branches were considered.")
+        }
 
         var admitted: [(AccountRef, Set<KMSActions.Category>, String)] = []   // account, categories, statement label
         var crossUnknown = false
@@ -135,7 +147,13 @@ public struct KeyPolicyAnalyzer: Sendable {
 
         for (index, st) in statements.enumerated() {
             let label = st["Sid"]?.stringValue.map { "statement '\($0)'" } ?? "statement \(index + 1)"
-            let effect = st["Effect"]?.stringValue ?? "Allow"
+            guard case .object = st, let effect = st["Effect"].flatMap(TemplateExpression.resolve), effect == "Allow" || effect == "Deny" else {
+                a.findings.append("\(label) has no readable Effect (\(st["Effect"]?.compactText ?? "missing")); what it grants is unknown.")
+                a.unresolved.append("\(label): Effect")
+                crossUnknown = true
+                lifecycleUnknown = true
+                continue
+            }
             let actions = KMSActions.expand(st["Action"] ?? st["NotAction"].map { _ in .string("kms:*") } ?? .null)
             let categories = Set(actions.map(KMSActions.category))
             let principals: [PrincipalRef]
@@ -190,7 +208,9 @@ public struct KeyPolicyAnalyzer: Sendable {
                     admitted.append((effective, categories, label))
                     if categories.contains(.manage) {
                         if arn.contains(":user/") { a.adminUsers.append(arn) }
-                        if isOwner(acct) {
+                        if isOwner(acct) && conditional.contains(index) {
+                            lifecycleUnknown = true
+                        } else if isOwner(acct) {
                             lifecycleByOwner.formUnion(actions.filter { KMSActions.lifecycleCore.contains($0) })
                         } else if case .unresolved = acct { lifecycleUnknown = true }
                     }
@@ -242,7 +262,7 @@ public struct KeyPolicyAnalyzer: Sendable {
 
         // Lifecycle: owner principals (recomputed for an inferred owner) hold the core lifecycle actions.
         if a.ownerInferred, case .id(let only)? = owner {
-            for st in statements where (st["Effect"]?.stringValue ?? "Allow") == "Allow" {
+            for (idx, st) in statements.enumerated() where !conditional.contains(idx) && st["Effect"]?.stringValue == "Allow" {
                 for p in parsePrincipals(st["Principal"]) {
                     if case .account(.id(only), _) = p {
                         lifecycleByOwner.formUnion(KMSActions.expand(st["Action"] ?? .null).filter { KMSActions.lifecycleCore.contains($0) })
@@ -262,6 +282,25 @@ public struct KeyPolicyAnalyzer: Sendable {
         a.adminUsers = Array(Set(a.adminUsers)).sorted()
         a.unresolved = Array(Set(a.unresolved)).sorted()
         return a
+    }
+
+    /// `{"Fn::If": [cond, a, b]}` → both `a` and `b` (each flagged conditional); `AWS::NoValue` branches vanish.
+    static func branches(_ value: JSONValue) -> [(JSONValue, Bool)] {
+        guard case .object(let o) = value, o.count == 1, case .array(let parts)? = o["Fn::If"], parts.count == 3 else { return [(value, false)] }
+        return [parts[1], parts[2]].flatMap { part -> [(JSONValue, Bool)] in
+            if part == .object(["Ref": .string("AWS::NoValue")]) { return [] }
+            return branches(part).map { ($0.0, true) }
+        }
+    }
+
+    /// A `Statement` that is itself `Fn::If`: the union of both branches' statements.
+    static func expandConditional(_ value: JSONValue) -> JSONValue {
+        let options = branches(value)
+        if options.count == 1, !options[0].1 { return value }
+        return .array(options.flatMap { expandConditional($0.0).asList.map { stmt in
+            // Wrap again so each statement is still recognised as conditional.
+            JSONValue.object(["Fn::If": .array([.string("(statement list condition)"), stmt, .object(["Ref": .string("AWS::NoValue")])])])
+        } })
     }
 
     private func isOwner(_ acct: AccountRef) -> Bool {
