@@ -152,7 +152,7 @@ public struct AssessmentRunner: Sendable {
                 continue
             }
             let input = SourceInput(locator: source.locator, data: data, account: source.account, tenant: source.tenant, key: source.key,
-                                    keyManager: source.keyManager)
+                                    keyManager: source.keyManager, path: source.path)
             var kind = source.kind
             var document: ParsedDocument?
             if kind == .auto {
@@ -189,7 +189,10 @@ public struct AssessmentRunner: Sendable {
             }
             guard let collector = kind.collector, let document else { continue }
             var out = collector.collect(document, input: input, context: context)
-            out.payloads[EvidenceItem.makeID(locator: source.locator)] = data
+            // A collector that redacts (key material in a Kubernetes encryption configuration) supplies its own copy.
+            if out.payloads[EvidenceItem.makeID(locator: source.locator)] == nil {
+                out.payloads[EvidenceItem.makeID(locator: source.locator)] = data
+            }
             facts.merge(out)
             var counts: [String: Int] = [:]
             for r in out.resources { counts[r.type.displayName, default: 0] += 1 }

@@ -10,6 +10,8 @@ public enum SourceKind: String, Sendable, CaseIterable, Codable {
     case terraformState = "terraform-state"
     case keyPolicy = "key-policy"
     case cloudtrail
+    case k8sEncryptionConfig = "k8s-encryption-config"
+    case attestations
 
     /// The collector for this kind (`auto` has none until the content is recognised).
     public var collector: (any Collector)? {
@@ -19,6 +21,8 @@ public enum SourceKind: String, Sendable, CaseIterable, Codable {
         case .terraformPlan, .terraformState: return TerraformCollector()
         case .keyPolicy: return KeyPolicyCollector()
         case .cloudtrail: return nil   // a log source: read in batches by CloudTrailCollector
+        case .k8sEncryptionConfig: return EncryptionConfigurationCollector()
+        case .attestations: return AttestationCollector()
         }
     }
 }
@@ -70,15 +74,14 @@ public enum SourceDetector {
         if CloudFormationCollector.recognizes(v) { return .recognized(.cloudformation, document) }
         if let tf = TerraformCollector.kind(of: v) { return .recognized(tf == .plan ? .terraformPlan : .terraformState, document) }
         if KeyPolicyCollector.recognizes(v) { return .recognized(.keyPolicy, document) }
+        if EncryptionConfigurationCollector.recognizes(v) { return .recognized(.k8sEncryptionConfig, document) }
+        if AttestationCollector.recognizes(v) { return .recognized(.attestations, document) }
         if v["Records"] != nil || v["digestStartTime"] != nil || (v["eventVersion"] != nil && v["eventSource"] != nil) {
             return .logFile(.cloudtrail)
-        }
-        if let kind = v["kind"]?.stringValue, kind.hasPrefix("EncryptionConfig") {
-            return .skipped("Kubernetes \(kind): not read by this version")
         }
         if case .object(let o) = v, !o.isEmpty, o.values.allSatisfy({ $0["Type"]?.stringValue?.hasPrefix("AWS::") == true }) {
             return .recognized(.cloudformation, document.asTemplateFragment())
         }
-        return .skipped("not a recognised input (CloudFormation template, Terraform plan/state JSON, or key policy)")
+        return .skipped("not a recognised input (CloudFormation template, Terraform plan/state JSON, key policy, Kubernetes EncryptionConfiguration, or attestation file)")
     }
 }

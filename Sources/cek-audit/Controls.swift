@@ -40,7 +40,7 @@ extension CEKAudit {
                         let kind: String
                         switch check.kind {
                         case .resource(let s): kind = "per \(s.rawValue)"
-                        case .aggregate(let s, _, _, _, _): kind = "aggregate over \(s.rawValue)"
+                        case .aggregate(let s, _, _, _, _): kind = "aggregate over \(s.rawValue)" + (check.whenAbsent == nil ? "" : ", manual when absent")
                         case .manual: kind = "manual"
                         }
                         Console.out("    \(check.id)  [\(check.severity.rawValue), \(kind)]  \(check.title)")
@@ -75,7 +75,7 @@ extension CEKAudit {
                 if let check = c.checks.first(where: { $0.id == id }) {
                     Console.out("\(check.id) [\(check.severity.rawValue)] \(check.title) (guideline \(check.guideline), line \(check.line ?? 0))")
                     if let r = check.rationale { Console.out("Why: \(r)") }
-                    if case .manual(let p) = check.kind { Console.out("Procedure: \(p)") }
+                    if let p = check.procedure { Console.out(check.whenAbsent == nil ? "Procedure: \(p)" : "Procedure (while no evidence is in scope): \(p)") }
                     for (k, v) in check.parameters.sorted(by: { $0.key < $1.key }) { Console.out("  parameter \(k) = \(v.displayText)") }
                     for e in check.examples { Console.out("  example \"\(e.name)\" → \(e.expect.rawValue)") }
                     return

@@ -193,9 +193,12 @@ struct CatalogExamplesTests {
             #expect(v != .pass, "\(c.check.id) '\(c.example.name)' still passes without \(field)")
             #expect(v != .fail, "\(c.check.id) '\(c.example.name)' fails without \(field): missing evidence is not a failure")
         }
+        // Without any source an aggregate with `when_absent: manual` keeps its procedure; every other check is
+        // inconclusive. Either way it does not pass.
         let none = CatalogFixture.factSet(for: c.check, facts: [], coverage: .none)
-        #expect(CatalogFixture.verdict(c.check, facts: none, parameters: c.example.parameters) == .inconclusive,
-                "\(c.check.id) must be inconclusive when no source supplies \(c.check.subject?.rawValue ?? "-")")
+        let withoutSource: Verdict = c.check.whenAbsent == nil ? .inconclusive : .manual
+        #expect(CatalogFixture.verdict(c.check, facts: none, parameters: c.example.parameters) == withoutSource,
+                "\(c.check.id) must be \(withoutSource.rawValue) when no source supplies \(c.check.subject?.rawValue ?? "-")")
         let failed = CatalogFixture.factSet(for: c.check, facts: [], coverage: .failed)
         #expect(CatalogFixture.verdict(c.check, facts: failed, parameters: c.example.parameters) == .inconclusive,
                 "\(c.check.id) must be inconclusive when its only source failed")
@@ -224,7 +227,7 @@ struct CatalogExamplesTests {
         for g in try CatalogFixture.loaded.get().guidelines {
             #expect(!g.checks.isEmpty || g.procedure?.isEmpty == false, "\(g.id) has neither checks nor a procedure")
             for check in g.checks {
-                if case .manual(let procedure) = check.kind {
+                if let procedure = check.procedure {
                     #expect(procedure.contains("1.") && procedure.contains("2."), "\(check.id): a procedure is numbered steps")
                     #expect(check.messages[.manual] != nil, "\(check.id) needs a one-sentence manual message")
                 }
@@ -238,6 +241,9 @@ struct CatalogExamplesTests {
             #expect(expected.contains(.pass), "\(check.id) has no pass example")
             #expect(expected.contains(.fail), "\(check.id) has no fail example")
             #expect(expected.contains(.inconclusive), "\(check.id) has no inconclusive example")
+            if check.whenAbsent != nil {
+                #expect(expected.contains(.manual), "\(check.id) keeps a procedure while nothing is in scope but has no manual example")
+            }
             if check.applicable != nil {
                 #expect(expected.contains(.notApplicable), "\(check.id) has an applicability condition but no not_applicable example")
                 #expect(check.messages[.notApplicable] != nil, "\(check.id) needs a not_applicable message giving the reason")

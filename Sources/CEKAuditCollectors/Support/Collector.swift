@@ -15,9 +15,13 @@ public struct SourceInput: Sendable {
     public var key: String?
     /// For a standalone key policy: the manager (`customer` / `aws`) of its key, when the assessment file says.
     public var keyManager: String?
+    /// The file's path on disk, when it was read from one: collectors that follow references to other files (an
+    /// attestation's documents) resolve them against its folder. `nil` for inputs built in memory.
+    public var path: String?
 
     public init(locator: String, data: Data, account: String? = nil, tenant: String? = nil, key: String? = nil,
-                keyManager: String? = nil) {
+                keyManager: String? = nil, path: String? = nil) {
+        self.path = path
         self.keyManager = keyManager
         self.locator = locator
         self.data = data

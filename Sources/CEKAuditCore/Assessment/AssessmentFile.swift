@@ -19,7 +19,8 @@ public struct AssessmentFile: Sendable, Hashable {
 
     public struct Source: Sendable, Hashable {
         public var path: String
-        /// `auto`, `cloudformation`, `terraform-plan`, `terraform-state`, `key-policy`.
+        /// `auto`, `cloudformation`, `terraform-plan`, `terraform-state`, `key-policy`, `k8s-encryption-config`,
+        /// `attestations`.
         public var kind: String
         public var account: String?
         public var tenant: String?
@@ -90,7 +91,8 @@ public struct AssessmentFile: Sendable, Hashable {
     public var targets: [Target]
 
     /// Source kinds the loader accepts.
-    public static let sourceKinds = ["auto", "cloudformation", "terraform-plan", "terraform-state", "key-policy", "cloudtrail"]
+    public static let sourceKinds = ["auto", "cloudformation", "terraform-plan", "terraform-state", "key-policy", "cloudtrail",
+                                     "k8s-encryption-config", "attestations"]
 
     /// Loads and validates an assessment file.
     /// - Throws: ``CEKAuditError`` with file, line, column and fix.

@@ -112,6 +112,9 @@ public struct Check: Sendable, Hashable {
     public var applicable: Condition?
     /// The requirement: true → pass, false → fail, unknown → inconclusive.
     public var require: Condition?
+    /// What an aggregate gives when nothing it ranges over is in scope; `nil` is the default: inconclusive without
+    /// a source, and the usual count against `min` / `max` otherwise.
+    public var whenAbsent: WhenAbsent?
     /// Parameter defaults; the assessment file may override them.
     public var parameters: [String: FactValue]
     /// Message templates per verdict; `{field}` and `{param.name}` are replaced.
@@ -119,6 +122,22 @@ public struct Check: Sendable, Hashable {
     public var examples: [CheckExample]
     /// Line in the catalog file.
     public var line: Int?
+
+    /// How an aggregate answers when no resource of its subject is in scope (`aggregate.when_absent` in the catalog).
+    public enum WhenAbsent: Sendable, Hashable {
+        /// No resource satisfies `where` (none undecided) and no source of the subject failed: the verdict is
+        /// `manual` and the report shows `procedure`, which an auditor follows until the evidence (typically an
+        /// attestation) is supplied. Without any source of the subject the verdict is `manual` too.
+        case manual(procedure: String)
+    }
+
+    /// The procedure an auditor follows: the whole check for a manual check, or what stands in for the evidence
+    /// of an aggregate with `when_absent: manual`.
+    public var procedure: String? {
+        if case .manual(let p) = kind { return p }
+        if case .manual(let p)? = whenAbsent { return p }
+        return nil
+    }
 
     /// The resource type the check ranges over, if any.
     public var subject: ResourceType? {

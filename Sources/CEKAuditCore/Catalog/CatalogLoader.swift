@@ -129,6 +129,8 @@ public enum CatalogLoader {
                          text: try m["text"]!.nonEmptyString(), procedure: procedure, checks: checks, line: c.line)
     }
 
+    static let aggregateKeys = ["where", "group_by", "min", "max", "when_absent"]
+
     static let checkKeys = ["id", "title", "rationale", "severity", "subject", "aggregate", "manual", "applicable",
                             "require", "parameters", "messages", "examples"]
 
@@ -155,16 +157,33 @@ public enum CatalogLoader {
             }
             subject = t
         }
-        if let manual = m["manual"] {
-            for key in ["subject", "aggregate", "applicable", "require"] where m[key] != nil {
-                throw m[key]!.error("a manual check cannot have '\(key)'")
+        var whenAbsent: Check.WhenAbsent?
+        let procedure = try m["manual"].map { try $0.mapping(allowed: ["procedure"], required: ["procedure"])["procedure"]!.nonEmptyString() }
+        let absentManual = try m["aggregate"].flatMap { agg -> YAMLCursor? in
+            guard case .mapping = agg.node, let w = try agg.mapping(allowed: aggregateKeys)["when_absent"] else { return nil }
+            let value = try w.string()
+            guard value == "manual" else {
+                throw w.error("unknown when_absent value '\(value)'", fix: "use 'manual' (or leave it out for the default)")
             }
-            let mm = try manual.mapping(allowed: ["procedure"], required: ["procedure"])
-            kind = .manual(procedure: try mm["procedure"]!.nonEmptyString())
+            return w
+        }
+        if let absentManual {
+            guard let procedure else {
+                throw absentManual.error("when_absent: manual needs the procedure an auditor follows meanwhile",
+                                         fix: "add 'manual: {procedure: …}' to check \(id)")
+            }
+            whenAbsent = .manual(procedure: procedure)
+        }
+        if let procedure, whenAbsent == nil {
+            for key in ["aggregate", "subject", "applicable", "require"] where m[key] != nil {
+                throw m[key]!.error("a manual check cannot have '\(key)'",
+                                    fix: key == "aggregate" ? "add 'when_absent: manual' to the aggregate to keep the procedure until evidence is supplied" : nil)
+            }
+            kind = .manual(procedure: procedure)
         } else {
             guard let subject else { throw c.error("check \(id) needs 'subject' (or 'manual')") }
             if let agg = m["aggregate"] {
-                let a = try agg.mapping(allowed: ["where", "group_by", "min", "max"])
+                let a = try agg.mapping(allowed: aggregateKeys)
                 let whereCond = try a["where"].map { try readCondition($0, subject: subject) }
                 let groupBy = try a["group_by"]?.string()
                 if let g = groupBy, !FactSchema.knows(g, for: subject) {
@@ -197,7 +216,7 @@ public enum CatalogLoader {
         }
         var check = Check(id: id, guideline: guideline, title: try m["title"]!.nonEmptyString(),
                           rationale: try m["rationale"]?.string(), severity: severity, kind: kind,
-                          applicable: applicable, require: require, parameters: parameters, messages: messages,
+                          applicable: applicable, require: require, whenAbsent: whenAbsent, parameters: parameters, messages: messages,
                           examples: [], line: c.line)
         try validatePlaceholders(check, cursor: m["messages"] ?? c)
         check.examples = try (m["examples"]?.list() ?? []).map { try readExample($0, check: check) }
@@ -225,12 +244,12 @@ public enum CatalogLoader {
                     continue
                 }
                 switch check.kind {
-                case .aggregate: if aggregatePlaceholders.contains(name) { continue }
+                case .aggregate: if aggregatePlaceholders.contains(name) && verdict != .manual { continue }
                 case .resource(let subject): if FactSchema.knows(name, for: subject) { continue }
                 case .manual: break
                 }
                 throw cursor.error("the \(verdict.rawValue) message of \(check.id) uses {\(name)}, which is not a fact field or placeholder here",
-                                   fix: "see `cek-audit controls fields`; aggregates may use \(aggregatePlaceholders.sorted().joined(separator: ", "))")
+                                   fix: "see `cek-audit controls fields`; aggregates may use \(aggregatePlaceholders.sorted().joined(separator: ", ")) except in the manual message, shown while nothing is counted")
             }
         }
     }

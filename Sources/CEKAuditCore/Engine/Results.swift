@@ -78,7 +78,8 @@ public struct CheckSummary: Sendable, Hashable, Codable {
     public var verdict: Verdict
     public var counts: VerdictCounts
     public var rationale: String?
-    /// The manual procedure, for manual checks.
+    /// The manual procedure: of a manual check, or of an aggregate with `when_absent: manual` (followed while no
+    /// evidence such as an attestation is in its scope).
     public var procedure: String?
     /// Line of the check in the catalog.
     public var line: Int?

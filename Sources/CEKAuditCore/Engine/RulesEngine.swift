@@ -135,6 +135,10 @@ public struct RulesEngine: Sendable {
                                    minO: Operand?, maxO: Operand?, facts: FactSet, context: EvaluationContext) -> [CheckResult] {
         let resources = facts.resources(of: subject)
         let failed = facts.failedSources(for: subject)
+        if case .manual(let procedure)? = check.whenAbsent, failed.isEmpty,
+           !resources.contains(where: { r in whereCond.map { $0.evaluate(on: r, context: context).truth != .false } ?? true }) {
+            return [absentManual(check, subject: subject, procedure: procedure, found: resources.count, facts: facts, context: context)]
+        }
         if resources.isEmpty && failed.isEmpty && facts.sources(supplying: subject).isEmpty {
             return [noSourceResult(check, subject: subject)]
         }
@@ -166,13 +170,16 @@ public struct RulesEngine: Sendable {
                            context: EvaluationContext) -> CheckResult {
         var matched: [Resource] = []
         var undecided: [(Resource, [ConditionLeaf])] = []
+        // In scope (`where` holds) but failing the requirement: named in the reasons, so a failure says why.
+        var rejected: [(Resource, [ConditionLeaf])] = []
         for r in members {
-            var parts: [ConditionOutcome] = []
-            if let w = whereCond { parts.append(w.evaluate(on: r, context: context)) }
-            if let q = check.require { parts.append(q.evaluate(on: r, context: context)) }
+            let w = whereCond?.evaluate(on: r, context: context)
+            let q = check.require?.evaluate(on: r, context: context)
+            let parts = [w, q].compactMap { $0 }
             let truth = Truth.all(parts.map(\.truth))
             if truth == .true { matched.append(r) }
             if truth == .unknown { undecided.append((r, parts.filter { $0.truth == .unknown }.flatMap(\.decisive))) }
+            if let q, q.truth == .false, (w?.truth ?? .true) == .true { rejected.append((r, q.decisive)) }
         }
         // A universal claim ("at least one", "at most N") is decided against absence only when a source lists the
         // subject completely; declared sources (templates, plans) are partial views.
@@ -200,6 +207,9 @@ public struct RulesEngine: Sendable {
             "total": String(members.count),
         ]
         var reasons = ["\(count) of \(members.count) \(subject.displayName)s match\(scope)"]
+        for (r, leaves) in rejected.prefix(10) {
+            reasons.append("\(r.name) does not qualify: " + leaves.map(\.explanation).joined(separator: "; "))
+        }
         for (r, leaves) in undecided.prefix(10) {
             reasons.append("\(r.name): " + leaves.filter { !$0.actual.isKnown }.map(\.explanation).joined(separator: "; "))
         }
@@ -219,6 +229,18 @@ public struct RulesEngine: Sendable {
         let evidence = (verdict == .pass ? matched : members).prefix(50).flatMap(\.provenance)
         return result(check, verdict, subject: ref, message: render(template, resource: nil, context: context, extra: extra),
                       reasons: reasons, evidence: Array(evidence))
+    }
+
+    /// The result of an aggregate with `when_absent: manual` when nothing is in its scope: the procedure stands.
+    private func absentManual(_ check: Check, subject: ResourceType, procedure: String, found: Int, facts: FactSet,
+                              context: EvaluationContext) -> CheckResult {
+        let sources = facts.sources(supplying: subject).map(\.source)
+        let reason = sources.isEmpty
+            ? "no source in this assessment supplies \(subject.displayName)s"
+            : "none of the \(found) \(subject.displayName)(s) read from \(sources.joined(separator: ", ")) is in the scope of \(check.id)"
+        return result(check, .manual, subject: nil,
+                      message: render(check.messages[.manual] ?? "Needs an auditor's review: \(procedure)", resource: nil, context: context, extra: [:]),
+                      reasons: [reason, "until one is supplied, an auditor follows the check's procedure"], evidence: [])
     }
 
     // MARK: helpers

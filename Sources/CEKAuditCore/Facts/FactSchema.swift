@@ -77,13 +77,16 @@ public enum FactSchema {
             "connection_state": "Connection state, when observed",
         ],
         .dataStore: [
-            "kind": "s3-bucket, ebs-volume, rds-instance, rds-cluster, dynamodb-table, sagemaker-…, bedrock-…, …",
+            "kind": "s3-bucket, ebs-volume, rds-instance, rds-cluster, dynamodb-table, sagemaker-…, bedrock-…, …; `k8s-<resource>` for Kubernetes API resources in etcd (k8s-secrets, k8s-configmaps, k8s-*.*)",
             "evidence_kind": "`declared` or `observed`",
-            "encrypted": "Whether encryption at rest is on",
-            "key_ref": "The key reference as written (ARN, alias, id or expression), null when none",
+            "encrypted": "Whether encryption at rest is on (Kubernetes: whether new writes are encrypted, i.e. the first provider is not identity)",
+            "key_ref": "The key reference as written (ARN, alias, id or expression; for Kubernetes the KMS plugin or local key names), null when none",
             "key": "Resource id of the referenced key when it was found among the collected keys, else null",
-            "key_custody": "Custody of the protecting key: customer-generated, imported, …, provider-owned",
-            "key_manager": "`customer` or `aws` for the protecting key",
+            "key_custody": "Custody of the protecting key: customer-generated, imported, …, provider-owned; Kubernetes: external-kms or local-key-in-config; null when unencrypted",
+            "key_manager": "`customer` or `aws` for the protecting key; null when no key manager holds it (unencrypted, or a local key written in a configuration file)",
+            "write_provider": "Kubernetes: the provider that encrypts new writes (the first listed): kms, aescbc, aesgcm, secretbox or identity (plaintext)",
+            "kms_api_version": "Kubernetes: `v1` or `v2`, the KMS plugin API of the writing provider; null when it is not a KMS provider",
+            "read_providers": "Kubernetes: the later providers, used only to read data written before (e.g. identity: old plaintext stays readable)",
         ],
         .target: [
             "kind": "aws-kms, openbao, …", "endpoint": "API endpoint", "region": "Region",
@@ -134,7 +137,19 @@ public enum FactSchema {
             "events_after_deletion": "Events logged after the key's deletion (an inconsistent timeline)",
             "key_stores": "Custom key stores that served the key",
         ],
-        .capability: [:], .attestation: [:], .waiver: [:],
+        .attestation: [
+            "guideline": "Guideline the attested document answers (AG-5, CCM-1 …)",
+            "document": "Path of the document as written in the attestation file (relative to that file)",
+            "sha256_expected": "SHA-256 the attestation file records for the document (lowercase hex)",
+            "sha256_actual": "SHA-256 of the document's bytes as read now; unknown when the document is missing or unreadable",
+            "hash_matches": "Whether the document's bytes match the recorded SHA-256; unknown, with the reason, when it cannot be read",
+            "present": "Whether the document exists next to the attestation file",
+            "owner_role": "Role that owns the document",
+            "approved_by": "Who approved it (role or name)",
+            "reviewed_on": "When it was last reviewed (RFC 3339)",
+            "expires": "When the attestation lapses (RFC 3339), null when it does not",
+        ],
+        .capability: [:], .waiver: [:],
     ]
 
     /// Whether `field` is part of the vocabulary for `type` (or is a pseudo-field every resource has).
