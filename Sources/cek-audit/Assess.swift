@@ -10,8 +10,9 @@ extension CEKAudit {
             discussion: """
             PATH is a folder holding an audit.yaml, an audit.yaml itself, or a folder or file of evidence: \
             CloudFormation templates, Terraform plan/state JSON (`terraform show -json`), key-policy JSON, \
-            CloudTrail logs. Without an audit.yaml every file is recognised by its content and default parameters \
-            apply. `assess` is `collect` and `evaluate` in one step, without writing a bundle.
+            CloudTrail logs, Kubernetes EncryptionConfiguration files, attestation files. Without an audit.yaml \
+            every file is recognised by its content and default parameters apply. `assess` is `collect` and \
+            `evaluate` in one step, without writing a bundle.
             """)
 
         @Argument(help: ArgumentHelp("Assessment folder, audit.yaml, or evidence folder/file.", valueName: "path"))

@@ -98,6 +98,7 @@ enum Pipeline {
     /// Evaluates facts and writes the reports; prints the summary; returns the report.
     static func report(name: String, facts: FactSet, catalog: Catalog, parameters: [String: FactValue],
                        checks: [String: [String: FactValue]], now: Date, options: ReportOptions) throws -> AssessmentReport {
+        for d in AssessmentBuilder.catalogDiagnostics(catalog, facts: facts) where d.severity >= .warning { Console.error(d.description) }
         let engine = RulesEngine(catalog: catalog, globalParameters: parameters, checkParameters: checks, now: now)
         let report = AssessmentBuilder.build(name: name, catalog: catalog, facts: facts, engine: engine, toolVersion: CEKAuditVersion.current)
         let folder = options.output ?? "Reports/\(name)"

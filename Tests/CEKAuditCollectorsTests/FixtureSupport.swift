@@ -28,12 +28,26 @@ enum Fixtures {
         return RulesEngine(catalog: try catalog(), now: now).evaluate(facts)
     }
 
-    /// Parses a document and runs one collector on it.
+    /// Parses a document and runs one collector on it (the input carries its path on disk, so collectors can follow
+    /// references relative to it).
     static func run(_ collector: any Collector, _ relative: String, account: String? = nil) throws -> FactSet {
-        let data = try Data(contentsOf: folder.appendingPathComponent(relative))
-        let doc = try ParsedDocument(data: data, locator: relative)
-        return collector.collect(doc, input: SourceInput(locator: relative, data: data, account: account),
+        let url = folder.appendingPathComponent(relative)
+        return try run(collector, data: try Data(contentsOf: url), locator: relative, path: url.path, account: account)
+    }
+
+    /// Runs one collector on bytes given in the test, as if they were the file at `path`.
+    static func run(_ collector: any Collector, data: Data, locator: String, path: String? = nil, account: String? = nil) throws -> FactSet {
+        let doc = try ParsedDocument(data: data, locator: locator)
+        return collector.collect(doc, input: SourceInput(locator: locator, data: data, account: account, path: path),
                                  context: CollectionContext(now: now))
+    }
+
+    /// Assesses a fixture file or folder the way `cek-audit assess` does and builds the report model.
+    static func report(_ relative: String, parameters: [String: FactValue] = [:]) throws -> AssessmentReport {
+        let facts = try collect(relative)
+        let catalog = try catalog()
+        let engine = RulesEngine(catalog: catalog, globalParameters: parameters, now: now)
+        return AssessmentBuilder.build(name: "test", catalog: catalog, facts: facts, engine: engine, toolVersion: "test")
     }
 }
 

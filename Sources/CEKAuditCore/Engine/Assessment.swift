@@ -93,7 +93,45 @@ public enum AssessmentBuilder {
             resources: facts.resources.sorted { ($0.type, $0.id) < ($1.type, $1.id) },
             evidence: facts.evidence.sorted { $0.locator < $1.locator },
             coverage: facts.coverage.sorted { $0.source < $1.source },
-            diagnostics: facts.diagnostics.sorted { ($0.source, $0.line ?? 0, $0.message) < ($1.source, $1.line ?? 0, $1.message) })
+            diagnostics: (facts.diagnostics + catalogDiagnostics(catalog, facts: facts))
+                .sorted { ($0.source, $0.line ?? 0, $0.message) < ($1.source, $1.line ?? 0, $1.message) })
+    }
+
+    /// Problems only visible with the catalog at hand: an attestation for a guideline that no check reads
+    /// attestations for changes no verdict, which would otherwise go unnoticed (a typo such as AG-55, or a guideline
+    /// judged from configuration only).
+    public static func catalogDiagnostics(_ catalog: Catalog, facts: FactSet) -> [Diagnostic] {
+        let readers = catalog.checks.filter { $0.subject == .attestation }
+        // Guidelines a check's scope names (`where: {field: guideline, eq|in: …}`); nil when its scope is not
+        // restricted by guideline, so it reads every attestation.
+        func scope(_ check: Check) -> Set<String>? {
+            guard case .aggregate(_, let w?, _, _, _) = check.kind else { return nil }
+            var names: Set<String> = []
+            func walk(_ c: Condition) {
+                switch c {
+                case .all(let cs), .any(let cs): cs.forEach(walk)
+                case .not: break
+                case .compare(let field, let op, .literal(let v)) where field == "guideline":
+                    if op == .eq, case .string(let s) = v { names.insert(s) }
+                    if op == .in, case .list(let l) = v { for case .string(let s) in l { names.insert(s) } }
+                case .compare: break
+                }
+            }
+            walk(w)
+            return names.isEmpty ? nil : names
+        }
+        let scopes = readers.map(scope)
+        if scopes.contains(where: { $0 == nil }) { return [] }
+        let read = scopes.compactMap { $0 }.reduce(into: Set<String>()) { $0.formUnion($1) }
+        let locators = Dictionary(facts.evidence.map { ($0.id, $0.locator) }, uniquingKeysWith: { a, _ in a })
+        return facts.resources(of: .attestation).compactMap { r in
+            guard case .string(let g) = r.value("guideline"), !read.contains(g) else { return nil }
+            let place = r.provenance.first
+            let known = catalog.guideline(g) != nil
+            return Diagnostic(.warning, source: place.flatMap { locators[$0.evidence] } ?? r.id, line: place?.line,
+                              message: "the attestation of \(r.name) names \(g), " + (known ? "for which no check of the catalog reads attestations" : "which is not a guideline of \(catalog.control.id)") + ", so it changes no verdict",
+                              fix: "attest one of \(catalog.guidelines.map(\.id).filter(read.contains).joined(separator: ", "))")
+        }
     }
 
     /// Derives the proposed answer: any required guideline failing → NO; all passing or not applicable (at least one

@@ -207,6 +207,11 @@ public struct RulesEngine: Sendable {
             "total": String(members.count),
         ]
         var reasons = ["\(count) of \(members.count) \(subject.displayName)s match\(scope)"]
+        if let whereCond, check.require != nil {
+            // Scope and requirement differ: count what is in scope, so "0 of 5 match" does not hide which were judged.
+            let inScope = members.filter { whereCond.evaluate(on: $0, context: context).truth == .true }.count
+            reasons = ["\(count) of the \(inScope) \(subject.displayName)(s) in scope\(scope) meet the requirement (\(members.count) read)"]
+        }
         for (r, leaves) in rejected.prefix(10) {
             reasons.append("\(r.name) does not qualify: " + leaves.map(\.explanation).joined(separator: "; "))
         }
