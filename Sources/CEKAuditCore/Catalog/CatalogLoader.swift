@@ -169,7 +169,7 @@ public enum CatalogLoader {
         }
         if let absentManual {
             guard let procedure else {
-                throw absentManual.error("when_absent: manual needs the procedure an auditor follows meanwhile",
+                throw absentManual.error("manual needs the procedure an auditor follows while nothing is in scope",
                                          fix: "add 'manual: {procedure: …}' to check \(id)")
             }
             whenAbsent = .manual(procedure: procedure)
