@@ -114,15 +114,18 @@ struct EncryptionConfigurationCollectorTests {
         #expect(r["read_providers"] == .strings(["aescbc key old"]))
     }
 
-    /// Key material never enters facts, and the payload kept for an evidence bundle is a redacted copy; the evidence
-    /// item still carries the SHA-256 of the file as read.
+    /// Key material never enters facts, and the evidence item is a redacted copy: its payload, size and SHA-256
+    /// agree, so an evidence bundle verifies, and no secret reaches a bundle or a report.
     @Test func keyMaterialIsRedacted() throws {
         let file = "k8s/identity-first-aescbc.yaml"
         let bytes = try Data(contentsOf: Fixtures.folder.appendingPathComponent(file))
         let facts = try Fixtures.run(collector, file)
         let item = try #require(facts.evidence.first)
-        #expect(item.sha256 == SHA256Hex.digest(bytes))
         let payload = try #require(facts.payloads[item.id])
+        #expect(item.sha256 == SHA256Hex.digest(payload))
+        #expect(item.size == payload.count)
+        #expect(payload != bytes)
+        #expect(String(decoding: payload, as: UTF8.self).split(separator: "\n").count == String(decoding: bytes, as: UTF8.self).split(separator: "\n").count)
         let text = try #require(String(data: payload, encoding: .utf8))
         let secrets = ["placeholder-aes-key-one-32-bytes", "placeholder-aes-key-two-32-bytes", "placeholder-secretbox-key-32byte"]
             .map { Data($0.utf8).base64EncodedString() }

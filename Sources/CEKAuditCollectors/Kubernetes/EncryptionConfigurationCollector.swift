@@ -19,8 +19,8 @@ import Foundation
 ///   `v1`, which is deprecated since Kubernetes 1.28 in favour of `v2`.
 ///
 /// Collectors never judge: the facts say which provider writes and where its key lives; the catalog's checks
-/// decide. Key material (`secret:` values) never enters facts, and the evidence payload kept for a bundle is a
-/// redacted copy.
+/// decide. Key material (`secret:` values) never enters facts, and the evidence item (what a bundle keeps, and the
+/// SHA-256 a report shows) is a redacted copy of the file.
 public struct EncryptionConfigurationCollector: Collector {
     public let name = "k8s-encryption-config"
     public let suppliedTypes: [ResourceType] = [.dataStore]
@@ -50,8 +50,6 @@ public struct EncryptionConfigurationCollector: Collector {
         var endpoint: String?
         /// For local-key providers: key names in order; the first one encrypts.
         var keyNames: [String] = []
-        /// Key material, only to redact it from the payload.
-        var secrets: [String] = []
 
         /// How the provider is shown in facts: `identity`, `aescbc key key1`, `kms v2 plugin name`.
         var label: String {
@@ -65,9 +63,13 @@ public struct EncryptionConfigurationCollector: Collector {
     }
 
     public func collect(_ document: ParsedDocument, input: SourceInput, context: CollectionContext) -> FactSet {
-        let item = evidenceItem(input, kind: "k8s-encryption-config", context: context)
-        var out = FactSet(evidence: [item])
+        // The evidence item is the redacted copy: its SHA-256 and size are those of the bytes an evidence bundle keeps.
         let value = document.value
+        let redacted = Self.redact(input.data, secrets: Self.secrets(in: value))
+        let item = EvidenceItem(collector: name, locator: input.locator, kind: "k8s-encryption-config", bytes: redacted,
+                                collectedAt: context.now)
+        var out = FactSet(evidence: [item])
+        out.payloads[item.id] = redacted
         let kind = value["kind"]?.stringValue ?? "(none)"
         let apiVersion = value["apiVersion"]?.stringValue ?? "(none)"
         if kind == "EncryptionConfig" {
@@ -91,7 +93,6 @@ public struct EncryptionConfigurationCollector: Collector {
         }
 
         var configuredBy: [String: Int] = [:]
-        var secrets: [String] = []
         for (gi, group) in groups.enumerated() {
             let groupPath: [ParsedDocument.Step] = [.key("resources"), .index(gi)]
             let providers = group["providers"].map { $0.asList } ?? []
@@ -99,7 +100,6 @@ public struct EncryptionConfigurationCollector: Collector {
                 Self.provider(entry, at: groupPath + [.key("providers"), .index(pi)], document: document, input: input,
                               diagnostics: &out.diagnostics)
             }
-            secrets += parsed.flatMap(\.secrets)
             if parsed.isEmpty {
                 out.diagnostics.append(Diagnostic(.error, source: input.locator, line: document.line(at: groupPath),
                                                   message: "resources[\(gi)] lists no provider; the API server rejects this configuration",
@@ -140,7 +140,6 @@ public struct EncryptionConfigurationCollector: Collector {
                                               fields: Self.fields(resource: resource, providers: parsed, group: gi), provenance: provenance))
             }
         }
-        out.payloads[item.id] = Self.redact(input.data, secrets: secrets)
         let partial = out.resources.contains { $0.fields.values.contains { !$0.isKnown } }
         out.coverage.append(coverage(input, resources: out.resources, partial: partial,
                                      detail: partial ? "some providers could not be recognised" : nil))
@@ -216,7 +215,6 @@ public struct EncryptionConfigurationCollector: Collector {
         default:
             for k in (config?["keys"] ?? .null).asList {
                 if let n = k["name"]?.stringValue { p.keyNames.append(n) }
-                if let s = k["secret"]?.stringValue, !s.isEmpty { p.secrets.append(s) }
             }
             if p.keyNames.isEmpty {
                 diagnostics.append(Diagnostic(.warning, source: input.locator, line: document.line(at: path),
@@ -227,9 +225,24 @@ public struct EncryptionConfigurationCollector: Collector {
         return p
     }
 
-    /// The file with every key secret replaced, for the evidence payload: key material must not be copied into an
-    /// evidence bundle. The evidence item keeps the SHA-256 of the file as read, so it can be compared with the file
-    /// on the control plane.
+    /// Every string under a `secret` key anywhere in the document (key material of local-key providers, wherever a
+    /// malformed file puts it).
+    static func secrets(in value: JSONValue) -> [String] {
+        switch value {
+        case .object(let o):
+            var out: [String] = []
+            for (k, v) in o {
+                if k == "secret", let s = v.stringValue, !s.isEmpty { out.append(s) } else { out += secrets(in: v) }
+            }
+            return out
+        case .array(let a): return a.flatMap(secrets(in:))
+        default: return []
+        }
+    }
+
+    /// The file with every key secret replaced by `REDACTED` (same lines, so provenance line numbers hold): key
+    /// material must not be copied into an evidence bundle or a report. The evidence item is this copy; to compare
+    /// it with the file on the control plane, redact that file the same way.
     static func redact(_ data: Data, secrets: [String]) -> Data {
         guard !secrets.isEmpty, var text = String(data: data, encoding: .utf8) else { return data }
         for s in Set(secrets).sorted(by: { $0.count > $1.count }) {
