@@ -27,6 +27,31 @@ import Testing
         }
     }
 
+    /// The example's Kubernetes encryption configuration holds a local aescbc key: the bundle keeps a redacted copy
+    /// (which still verifies) and the attested documents, and neither the bundle nor a report contains the key.
+    @Test func kubernetesKeyMaterialNeverReachesABundleOrAReport() throws {
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let bundle = dir.appendingPathComponent("bundle").path
+        #expect(try CLI.run(["collect", "examples/acme-ai-platform", "--bundle", bundle, "-q"]).status == 0)
+        #expect(try CLI.run(["evaluate", bundle, "-o", dir.appendingPathComponent("out").path, "-q"]).status == 1)
+        let config = try String(contentsOf: CLI.packageRoot.appendingPathComponent("examples/acme-ai-platform/k8s/encryption-config.yaml"),
+                                encoding: .utf8)
+        let secret = try #require(config.split(separator: "\n").first { $0.contains("secret:") }?
+            .split(separator: ":").last?.trimmingCharacters(in: .whitespaces))
+        #expect(secret.count > 20)
+        let files = (FileManager.default.enumerator(atPath: dir.path)?.allObjects as? [String] ?? [])
+            .map { dir.appendingPathComponent($0) }
+            .filter { (try? $0.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true }
+        #expect(files.count > 10)
+        for file in files {
+            let text = String(decoding: try Data(contentsOf: file), as: UTF8.self)
+            #expect(!text.contains(secret), "\(file.lastPathComponent) contains the key material")
+        }
+        let manifest = try String(contentsOf: URL(fileURLWithPath: bundle + "/manifest.json"), encoding: .utf8)
+        #expect(manifest.contains("attested-document"))
+    }
+
     @Test func aChangedByteInAnItemIsDetectedAndNamed() throws {
         let dir = try CLI.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -13,7 +13,7 @@ struct AttestationCollectorTests {
         try #require(facts.resources.first { $0.type == .attestation && $0["guideline"] == .string(guideline) })
     }
 
-    @Test func currentAttestationMatchesItsDocument() throws {
+    @Test func currentAttestationMatchesItsDocument() async throws {
         let facts = try Fixtures.run(collector, Self.file)
         #expect(facts.resources.count == 5)
         let r = try attestation(facts, "AG-5")
@@ -36,7 +36,7 @@ struct AttestationCollectorTests {
         #expect(facts.payloads[doc.id] != nil)
     }
 
-    @Test func changedDocumentDoesNotMatch() throws {
+    @Test func changedDocumentDoesNotMatch() async throws {
         let r = try attestation(try Fixtures.run(collector, Self.file), "AG-6")
         #expect(r["present"] == .bool(true))
         #expect(r["hash_matches"] == .bool(false))
@@ -44,7 +44,7 @@ struct AttestationCollectorTests {
         #expect(r["expires"] == .null)
     }
 
-    @Test func missingDocumentIsAbsentAndItsHashUnknownWithTheReason() throws {
+    @Test func missingDocumentIsAbsentAndItsHashUnknownWithTheReason() async throws {
         let facts = try Fixtures.run(collector, Self.file)
         let r = try attestation(facts, "AG-7")
         #expect(r["present"] == .bool(false))
@@ -53,7 +53,7 @@ struct AttestationCollectorTests {
         #expect(facts.diagnostics.contains { $0.severity == .warning && $0.line == 19 && $0.message.contains("exception-register.md") })
     }
 
-    @Test func pathsAreNormalisedAndHashesCompareCaseInsensitively() throws {
+    @Test func pathsAreNormalisedAndHashesCompareCaseInsensitively() async throws {
         let r = try attestation(try Fixtures.run(collector, Self.file), "AG-9")
         #expect(r.name == "attestations/docs/annual-review-2025.md")
         #expect(r["document"] == .string("./docs/../docs/annual-review-2025.md"), "kept as written")
@@ -61,7 +61,7 @@ struct AttestationCollectorTests {
         #expect(r["reviewed_on"] == .string("2025-06-30T09:00:00Z"))
     }
 
-    @Test func theAttestationFilesAreTheInventoryOfAttestations() throws {
+    @Test func theAttestationFilesAreTheInventoryOfAttestations() async throws {
         let facts = try Fixtures.run(collector, Self.file)
         let c = try #require(facts.coverage.first)
         #expect(c.status == .complete)
@@ -72,7 +72,7 @@ struct AttestationCollectorTests {
         #expect(facts.evidence.count == 5)
     }
 
-    @Test func recognisedByContent() throws {
+    @Test func recognisedByContent() async throws {
         let data = try Data(contentsOf: Fixtures.folder.appendingPathComponent(Self.file))
         guard case .recognized(let kind, _) = SourceDetector.recognize(locator: "anything.yaml", data: data) else {
             Issue.record("not recognised")
@@ -83,7 +83,7 @@ struct AttestationCollectorTests {
         if case .recognized = SourceDetector.recognize(locator: "x.yaml", data: other) { Issue.record("not an attestation file") }
     }
 
-    @Test func aFolderIsNotADocument() throws {
+    @Test func aFolderIsNotADocument() async throws {
         let data = Data("""
         schema_version: 1
         attestations:
@@ -94,7 +94,7 @@ struct AttestationCollectorTests {
         #expect(facts.resources.first?["hash_matches"]?.unknownReason?.contains("is a folder") == true)
     }
 
-    @Test func withoutAPathOnDiskDocumentsAreUnknownNeverAbsent() throws {
+    @Test func withoutAPathOnDiskDocumentsAreUnknownNeverAbsent() async throws {
         let data = try Data(contentsOf: Fixtures.folder.appendingPathComponent(Self.file))
         let facts = try Fixtures.run(collector, data: data, locator: "attestations.yaml", path: nil)
         for r in facts.resources {
@@ -142,7 +142,7 @@ struct AttestationCollectorTests {
     ]
 
     @Test(arguments: breakages)
-    func brokenFileFailsWithItsPlace(_ b: Breakage) throws {
+    func brokenFileFailsWithItsPlace(_ b: Breakage) async throws {
         #expect(Self.valid.contains(b.from))
         let data = Data(Self.valid.replacingOccurrences(of: b.from, with: b.to).utf8)
         let facts = try Fixtures.run(collector, data: data, locator: "attestations.yaml", path: Fixtures.path("attestations/attestations.yaml"))
@@ -157,7 +157,7 @@ struct AttestationCollectorTests {
         #expect(d.fix != nil)
     }
 
-    @Test func validBaselineReads() throws {
+    @Test func validBaselineReads() async throws {
         let facts = try Fixtures.run(collector, data: Data(Self.valid.utf8), locator: "attestations.yaml",
                                      path: Fixtures.path("attestations/attestations.yaml"))
         #expect(facts.diagnostics.isEmpty)
@@ -168,8 +168,8 @@ struct AttestationCollectorTests {
 /// Verdicts: attestations turn manual guidelines into pass / fail on presence, hash and freshness; a guideline
 /// without one stays manual and keeps its procedure in the report.
 struct AttestationVerdictTests {
-    @Test func eachOutcomeOfTheFixture() throws {
-        let r = try Fixtures.assess("attestations")
+    @Test func eachOutcomeOfTheFixture() async throws {
+        let r = try await Fixtures.assess("attestations")
         func verdict(_ check: String) -> Verdict? { r.first { $0.check == check }?.verdict }
         #expect(verdict("CEK08-AG5-SCOPE-DOCUMENTED") == .pass)
         #expect(verdict("CEK08-AG6-RESPONSIBILITY-ASSIGNED") == .fail)   // hash mismatch
@@ -187,8 +187,8 @@ struct AttestationVerdictTests {
         #expect(why.contains { $0.contains("encryption-policy.md does not qualify") && $0.contains("expires = 2026-10-01T00:00:00Z") })
     }
 
-    @Test func theReviewPeriodIsAParameter() throws {
-        let report = try Fixtures.report("attestations", parameters: ["max_review_age_days": .number(730)])
+    @Test func theReviewPeriodIsAParameter() async throws {
+        let report = try await Fixtures.report("attestations", parameters: ["max_review_age_days": .number(730)])
         let ag9 = try #require(report.guidelines.first { $0.id == "AG-9" })
         #expect(ag9.verdict == .pass)
         #expect(report.parameters["CEK08-AG9-PERIODIC-REVIEW"]?["max_review_age_days"] == .number(730))
@@ -196,8 +196,8 @@ struct AttestationVerdictTests {
 
     /// Without any attestation source, every attestation check is manual, never inconclusive, and the report keeps
     /// the procedure an auditor follows.
-    @Test func withoutAttestationsGuidelinesStayManualWithTheirProcedure() throws {
-        let report = try Fixtures.report("k8s/kms-v2.yaml")
+    @Test func withoutAttestationsGuidelinesStayManualWithTheirProcedure() async throws {
+        let report = try await Fixtures.report("k8s/kms-v2.yaml")
         let attested = ["AG-5", "AG-6", "AG-7", "AG-8", "AG-9", "AG-10", "CCM-1", "CCM-4"]
         for id in attested {
             let g = try #require(report.guidelines.first { $0.id == id })
@@ -215,21 +215,21 @@ struct AttestationVerdictTests {
 
     /// An attestation file that cannot be read leaves the attestation checks inconclusive: "could not collect" is
     /// neither a pass nor the quiet manual of a guideline nobody attested.
-    @Test func brokenAttestationFileIsInconclusiveNotManual() throws {
+    @Test func brokenAttestationFileIsInconclusiveNotManual() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cek-attest-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         try Data("schema_version: 1\nattestations:\n  - guideline: AG-5\n    sha256: nope\n".utf8)
             .write(to: folder.appendingPathComponent("attestations.yaml"))
         let plan = try AssessmentPlan.make(path: folder.path)
-        let facts = AssessmentRunner().collect(plan, context: CollectionContext(now: Fixtures.now)).0
+        let facts = await AssessmentRunner().collect(plan, context: CollectionContext(now: Fixtures.now)).0
         let results = RulesEngine(catalog: try Fixtures.catalog(), now: Fixtures.now).evaluate(facts)
         let ag5 = results.filter { $0.check == "CEK08-AG5-SCOPE-DOCUMENTED" }
         #expect(!ag5.isEmpty)
         #expect(ag5.allSatisfy { $0.verdict == .inconclusive }, "\(ag5.map(\.message))")
     }
 
-    @Test func attestationsNoCheckReadsAreReported() throws {
+    @Test func attestationsNoCheckReadsAreReported() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cek-attest-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -242,7 +242,7 @@ struct AttestationVerdictTests {
           - {guideline: AG-55, document: doc.md, sha256: \(hash), owner_role: o, approved_by: a, reviewed_on: 2026-06-01}
           - {guideline: CCM-4, document: doc.md, sha256: \(hash), owner_role: o, approved_by: a, reviewed_on: 2026-06-01}
         """.utf8).write(to: folder.appendingPathComponent("attestations.yaml"))
-        let facts = AssessmentRunner().collect(try AssessmentPlan.make(path: folder.path), context: CollectionContext(now: Fixtures.now)).0
+        let facts = await AssessmentRunner().collect(try AssessmentPlan.make(path: folder.path), context: CollectionContext(now: Fixtures.now)).0
         let d = AssessmentBuilder.catalogDiagnostics(try Fixtures.catalog(), facts: facts)
         #expect(d.count == 2)
         #expect(d.contains { $0.line == 3 && $0.message.contains("AG-1, for which no check of the catalog reads attestations") })

@@ -15,7 +15,7 @@ struct EncryptionConfigurationCollectorTests {
         return (facts, r)
     }
 
-    @Test func kmsV1FirstWritesAndIdentityOnlyReads() throws {
+    @Test func kmsV1FirstWritesAndIdentityOnlyReads() async throws {
         let (facts, r) = try store("kms-v1-identity-fallback.yaml")
         #expect(r.id == "k8s/kms-v1-identity-fallback.yaml#secrets")
         #expect(r["kind"] == .string("k8s-secrets"))
@@ -37,20 +37,20 @@ struct EncryptionConfigurationCollectorTests {
         #expect(facts.coverage.first?.inventoryTypes == [], "a configuration file is not an inventory of data stores")
     }
 
-    @Test func kmsV2Only() throws {
+    @Test func kmsV2Only() async throws {
         let (facts, r) = try store("kms-v2.yaml")
         #expect(r["kms_api_version"] == .string("v2"))
         #expect(r["read_providers"] == .strings([]))
         #expect(facts.diagnostics.isEmpty)
     }
 
-    @Test func ofTwoKMSProvidersTheFirstWrites() throws {
+    @Test func ofTwoKMSProvidersTheFirstWrites() async throws {
         let (_, r) = try store("kms-v2-two-providers.yaml")
         #expect(r["key_ref"] == .string("kms plugin example-kms-new-seed at unix:///var/run/example-kms/new.sock"))
         #expect(r["read_providers"] == .strings(["kms v2 plugin example-kms-old"]))
     }
 
-    @Test func legacyEncryptionConfigIsRecognisedAndRead() throws {
+    @Test func legacyEncryptionConfigIsRecognisedAndRead() async throws {
         let data = try Data(contentsOf: Fixtures.folder.appendingPathComponent("k8s/legacy-encryptionconfig-v1.yaml"))
         guard case .recognized(let kind, _) = SourceDetector.recognize(locator: "legacy-encryptionconfig-v1.yaml", data: data) else {
             Issue.record("the legacy kind must be recognised, never skipped as not an EncryptionConfiguration")
@@ -69,7 +69,7 @@ struct EncryptionConfigurationCollectorTests {
         ("identity-first-local-keys.yaml", ["aesgcm key key1", "secretbox key key1"]),
         ("identity-first-aescbc.yaml", ["aesgcm key key1", "aescbc key key1", "secretbox key key1"]),
     ])
-    func identityFirstWritesPlaintext(file: String, readers: [String]) throws {
+    func identityFirstWritesPlaintext(file: String, readers: [String]) async throws {
         let (_, r) = try store(file)
         #expect(r["write_provider"] == .string("identity"))
         #expect(r["encrypted"] == .bool(false))
@@ -80,7 +80,7 @@ struct EncryptionConfigurationCollectorTests {
         #expect(r["read_providers"] == .strings(readers))
     }
 
-    @Test func resourceListsInOrderEarlierWins() throws {
+    @Test func resourceListsInOrderEarlierWins() async throws {
         let facts = try Fixtures.run(collector, "k8s/mixed-groups.yaml")
         func store(_ name: String) -> Resource? { facts.resource(.dataStore, named: "\(name) in k8s/mixed-groups.yaml") }
         #expect(facts.resources.count == 5, "\(facts.resources.map(\.name))")
@@ -103,7 +103,7 @@ struct EncryptionConfigurationCollectorTests {
         #expect(facts.coverage.first?.status == .partial)
     }
 
-    @Test func jsonFormIsReadToo() throws {
+    @Test func jsonFormIsReadToo() async throws {
         let data = try Data(contentsOf: Fixtures.folder.appendingPathComponent("k8s/kms-v2.json"))
         guard case .recognized(.k8sEncryptionConfig, _) = SourceDetector.recognize(locator: "kms-v2.json", data: data) else {
             Issue.record("JSON EncryptionConfiguration not recognised")
@@ -116,7 +116,7 @@ struct EncryptionConfigurationCollectorTests {
 
     /// Key material never enters facts, and the evidence item is a redacted copy: its payload, size and SHA-256
     /// agree, so an evidence bundle verifies, and no secret reaches a bundle or a report.
-    @Test func keyMaterialIsRedacted() throws {
+    @Test func keyMaterialIsRedacted() async throws {
         let file = "k8s/identity-first-aescbc.yaml"
         let bytes = try Data(contentsOf: Fixtures.folder.appendingPathComponent(file))
         let facts = try Fixtures.run(collector, file)
@@ -135,13 +135,13 @@ struct EncryptionConfigurationCollectorTests {
         }
         #expect(text.contains("secret: REDACTED"))
         // The runner keeps the collector's redacted copy rather than the raw bytes.
-        let (all, _) = AssessmentRunner().collect(try AssessmentPlan.make(path: Fixtures.path(file)),
+        let (all, _) = await AssessmentRunner().collect(try AssessmentPlan.make(path: Fixtures.path(file)),
                                                   context: CollectionContext(now: Fixtures.now))
         let kept = try #require(all.evidence.first.flatMap { all.payloads[$0.id] })
         #expect(!String(decoding: kept, as: UTF8.self).contains(secrets[0]))
     }
 
-    @Test func withoutAResourcesListTheSourceFails() throws {
+    @Test func withoutAResourcesListTheSourceFails() async throws {
         let data = Data("kind: EncryptionConfiguration\napiVersion: apiserver.config.k8s.io/v1\nproviders: []\n".utf8)
         let facts = try Fixtures.run(collector, data: data, locator: "enc.yaml")
         #expect(facts.resources.isEmpty)
@@ -150,7 +150,7 @@ struct EncryptionConfigurationCollectorTests {
         #expect(facts.diagnostics.contains { $0.severity == .error && $0.message.contains("no resources list") })
     }
 
-    @Test func unexpectedAPIVersionIsAWarningNotASkip() throws {
+    @Test func unexpectedAPIVersionIsAWarningNotASkip() async throws {
         let data = Data("""
         kind: EncryptionConfiguration
         apiVersion: apiserver.config.k8s.io/v1beta1
@@ -168,19 +168,19 @@ struct EncryptionConfigurationCollectorTests {
 
 /// Verdicts on the fixtures, matching the Kubernetes table of the shared corpus (`corpus/SOURCES.md`).
 struct EncryptionConfigurationVerdictTests {
-    func verdicts(_ file: String) throws -> (provider: Verdict?, cmk: Verdict?, v2: Verdict?) {
-        let results = try Fixtures.assess("k8s/\(file)")
+    func verdicts(_ file: String) async throws -> (provider: Verdict?, cmk: Verdict?, v2: Verdict?) {
+        let results = try await Fixtures.assess("k8s/\(file)")
         let name = "secrets in \(file)"
         return (results.verdicts("CEK08-AG1-K8S-KMS-PROVIDER")[name], results.verdicts("CEK08-CCM3-DATA-STORE-CMK")[name],
                 results.verdicts("CEK08-CCM3-K8S-KMS-V2")[name])
     }
 
-    @Test func kmsV1WithIdentityFallbackPassesWithTheDeprecationReported() throws {
-        let v = try verdicts("kms-v1-identity-fallback.yaml")
+    @Test func kmsV1WithIdentityFallbackPassesWithTheDeprecationReported() async throws {
+        let v = try await verdicts("kms-v1-identity-fallback.yaml")
         #expect(v.provider == .pass)
         #expect(v.cmk == .pass)
         #expect(v.v2 == .fail, "KMS v1 is deprecated: the low-severity version check fails")
-        let results = try Fixtures.assess("k8s/kms-v1-identity-fallback.yaml")
+        let results = try await Fixtures.assess("k8s/kms-v1-identity-fallback.yaml")
         let pass = try #require(results.first { $0.check == "CEK08-AG1-K8S-KMS-PROVIDER" })
         #expect(pass.message.contains("later providers, used only to read older data: identity"))
         let v1 = try #require(results.first { $0.check == "CEK08-CCM3-K8S-KMS-V2" })
@@ -188,15 +188,15 @@ struct EncryptionConfigurationVerdictTests {
     }
 
     @Test(arguments: ["kms-v2.yaml", "kms-v2-two-providers.yaml", "kms-v2.json"])
-    func kmsV2Passes(file: String) throws {
-        let v = try verdicts(file)
+    func kmsV2Passes(file: String) async throws {
+        let v = try await verdicts(file)
         #expect(v.provider == .pass)
         #expect(v.cmk == .pass)
         #expect(v.v2 == .pass)
     }
 
-    @Test func legacyKindPassesWithTheDeprecationReported() throws {
-        let v = try verdicts("legacy-encryptionconfig-v1.yaml")
+    @Test func legacyKindPassesWithTheDeprecationReported() async throws {
+        let v = try await verdicts("legacy-encryptionconfig-v1.yaml")
         #expect(v.provider == .pass)
         #expect(v.cmk == .pass)
         #expect(v.v2 == .fail)
@@ -205,15 +205,15 @@ struct EncryptionConfigurationVerdictTests {
     /// Identity first writes plaintext: FAIL for CEK-08, also when an aescbc key is listed after it (where KICS
     /// calls the file compliant).
     @Test(arguments: ["identity-first-local-keys.yaml", "identity-first-aescbc.yaml"])
-    func identityFirstFails(file: String) throws {
-        let v = try verdicts(file)
+    func identityFirstFails(file: String) async throws {
+        let v = try await verdicts(file)
         #expect(v.provider == .fail)
         #expect(v.cmk == .notApplicable, "unencrypted stores are CEK-03's question for the key-manager check")
         #expect(v.v2 == .notApplicable)
     }
 
-    @Test func localKeyFirstFailsBothTheCapabilityAndTheKeyModel() throws {
-        let results = try Fixtures.assess("k8s/mixed-groups.yaml")
+    @Test func localKeyFirstFailsBothTheCapabilityAndTheKeyModel() async throws {
+        let results = try await Fixtures.assess("k8s/mixed-groups.yaml")
         let apps = "*.apps in mixed-groups.yaml"
         #expect(results.verdicts("CEK08-AG1-K8S-KMS-PROVIDER")[apps] == .fail)
         #expect(results.verdicts("CEK08-CCM3-DATA-STORE-CMK")[apps] == .fail)
@@ -225,8 +225,8 @@ struct EncryptionConfigurationVerdictTests {
     }
 
     /// Data stores from infrastructure code are not Kubernetes resources: the Kubernetes checks do not apply.
-    @Test func awsDataStoresAreNotApplicable() throws {
-        let results = try Fixtures.assess("tf")
+    @Test func awsDataStoresAreNotApplicable() async throws {
+        let results = try await Fixtures.assess("tf")
         for check in ["CEK08-AG1-K8S-KMS-PROVIDER", "CEK08-CCM3-K8S-KMS-V2"] {
             let rs = results.filter { $0.check == check }
             #expect(rs.count == 2)

@@ -43,8 +43,8 @@ enum Fixtures {
     }
 
     /// Assesses a fixture file or folder the way `cek-audit assess` does and builds the report model.
-    static func report(_ relative: String, parameters: [String: FactValue] = [:]) throws -> AssessmentReport {
-        let facts = try collect(relative)
+    static func report(_ relative: String, parameters: [String: FactValue] = [:]) async throws -> AssessmentReport {
+        let facts = try await collect(relative)
         let catalog = try catalog()
         let engine = RulesEngine(catalog: catalog, globalParameters: parameters, now: now)
         return AssessmentBuilder.build(name: "test", catalog: catalog, facts: facts, engine: engine, toolVersion: "test")
