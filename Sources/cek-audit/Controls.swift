@@ -18,9 +18,10 @@ extension CEKAudit {
                 let path = try file ?? catalog.catalogPath()
                 do {
                     let c = try CatalogLoader.load(path: path)
-                    let automated = c.checks.filter { $0.subject != nil }.count
+                    let automated = c.checks.filter { $0.subject != nil && $0.whenAbsent == nil }.count
+                    let attestable = c.checks.filter { $0.whenAbsent != nil }.count
                     let examples = c.checks.reduce(0) { $0 + $1.examples.count }
-                    Console.out("\(path): valid — \(c.control.id) \(c.control.title), \(c.guidelines.count) guidelines, \(c.checks.count) checks (\(automated) automated, \(examples) examples), \(c.caiq.count) CAIQ question(s)")
+                    Console.out("\(path): valid — \(c.control.id) \(c.control.title), \(c.guidelines.count) guidelines, \(c.checks.count) checks (\(automated) automated, \(attestable) manual until evidenced, \(examples) examples), \(c.caiq.count) CAIQ question(s)")
                 } catch let e as CEKAuditError {
                     Console.error(e.errorDescription ?? "\(e)")
                     throw CEKExit.invalidInput
