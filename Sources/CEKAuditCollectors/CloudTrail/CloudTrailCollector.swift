@@ -76,13 +76,17 @@ public struct CloudTrailCollector: Sendable {
         let ordered = files.filter { digestNames.contains($0.locator) } + files.filter { !digestNames.contains($0.locator) }
         var digestHashes: [String: String] = [:]   // log file name → expected SHA-256
         var results: [FileResult] = []
+        var total = LogAggregate()
         let dedupe = Dedupe()
 
         // Phase 1: digests.
         for (i, f) in ordered.enumerated() where digestNames.contains(f.locator) {
             let r = Self.scan(f, index: i, window: windowText, wantHash: false, dedupe: dedupe, now: context.now)
             for e in r.digestEntries { digestHashes[(e.object as NSString).lastPathComponent] = e.hash.lowercased() }
-            results.append(r)
+            total.merge(r.aggregate)
+            var slim = r
+            slim.aggregate = LogAggregate()
+            results.append(slim)
         }
         // Phase 2: logs, in parallel with bounded workers.
         let logs = Array(ordered.enumerated().filter { !digestNames.contains($0.element.locator) })
@@ -99,7 +103,10 @@ public struct CloudTrailCollector: Sendable {
                 group.addTask { Self.scan(f, index: i, window: windowText, wantHash: wantHash, dedupe: dedupe, now: now) }
             }
             for _ in 0..<workers { addNext() }
-            while let r = await group.next() {
+            // Merge as results arrive, so memory holds one aggregate, not one per file.
+            while var r = await group.next() {
+                total.merge(r.aggregate)
+                r.aggregate = LogAggregate()
                 results.append(r)
                 addNext()
             }
@@ -107,12 +114,10 @@ public struct CloudTrailCollector: Sendable {
         results.sort { $0.index < $1.index }
 
         var out = FactSet()
-        var total = LogAggregate()
         var verified = 0, mismatched = 0
         for r in results {
             if let item = r.item { out.evidence.append(item) }
             out.diagnostics += r.diagnostics
-            total.merge(r.aggregate)
             if r.isDigest { total.digestFiles += 1 }
             if let locator = r.item?.locator, let want = digestHashes[(locator as NSString).lastPathComponent], let got = r.uncompressedSHA256 {
                 if want == got { verified += 1 } else {
@@ -199,12 +204,13 @@ public struct CloudTrailCollector: Sendable {
                                window: ClosedRange<String>?, dedupe: Dedupe, into result: inout FileResult) {
         let record: CloudTrailRecord
         do {
-            record = try JSONDecoder().decode(CloudTrailRecord.self, from: Data(b[range]))
+            record = try CloudTrailRecordReader.read(b, range)
         } catch {
-            let (line, col) = RecordSplitter.position(b, range.lowerBound)
+            let offset = (error as? CloudTrailRecordReader.Failure)?.offset ?? range.lowerBound
+            let (line, col) = RecordSplitter.position(b, offset)
             result.aggregate.parseErrors += 1
             result.diagnostics.append(Diagnostic(.error, source: locator, line: line, column: col,
-                                                 message: "record \(ordinal) is not valid JSON and was not counted",
+                                                 message: "record \(ordinal) is not valid JSON (\((error as? CloudTrailRecordReader.Failure)?.message ?? "\(error)")) and was not counted",
                                                  fix: "check for a missing comma inside the record"))
             return
         }
@@ -239,7 +245,7 @@ public struct CloudTrailCollector: Sendable {
         var out: [Resource] = []
         var keys = a.keys
         for (ref, stats) in a.keys where ref.hasPrefix("alias/") {
-            if let target = a.aliases[ref], let resolved = keys.keys.first(where: { $0.hasSuffix("/" + target) || $0 == target }) {
+            if let target = a.aliases[ref]?.1, let resolved = keys.keys.first(where: { $0.hasSuffix("/" + target) || $0 == target }) {
                 keys[resolved, default: .init()].merge(stats)
                 keys[ref] = nil
             }

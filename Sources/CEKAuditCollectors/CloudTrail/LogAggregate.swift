@@ -25,7 +25,8 @@ struct LogAggregate: Sendable {
             region = region ?? o.region
             usage.merge(o.usage, uniquingKeysWith: +)
             lifecycle.formUnion(o.lifecycle)
-            failed = Array((failed + o.failed).prefix(50))
+            // Sorted and capped, so the outcome does not depend on the order files finish in.
+            failed = Array(Set(failed + o.failed).sorted().prefix(50))
             principals.formUnion(o.principals)
             if principals.count > 200 { principals = Set(principals.sorted().prefix(200)) }
             first = LogAggregate.min(first, o.first)
@@ -57,7 +58,8 @@ struct LogAggregate: Sendable {
     var bytesIn = 0
     var bytesUncompressed = 0
     var keys: [String: KeyStats] = [:]
-    var aliases: [String: String] = [:]
+    /// Alias → (time of the latest alias event, target key).
+    var aliases: [String: (String, String)] = [:]
 
     mutating func merge(_ o: LogAggregate) {
         files += o.files; digestFiles += o.digestFiles; records += o.records; kmsRecords += o.kmsRecords
@@ -68,7 +70,7 @@ struct LogAggregate: Sendable {
         customKeyStoreEvents += o.customKeyStoreEvents; externalKeyStoreEvents += o.externalKeyStoreEvents
         bytesIn += o.bytesIn; bytesUncompressed += o.bytesUncompressed
         for (k, v) in o.keys { keys[k, default: KeyStats()].merge(v) }
-        aliases.merge(o.aliases) { a, _ in a }
+        aliases.merge(o.aliases) { a, b in a.0 >= b.0 ? a : b }
     }
 
     static func min(_ a: String?, _ b: String?) -> String? {
@@ -100,7 +102,7 @@ struct LogAggregate: Sendable {
         // Alias map from successful alias events, to resolve alias-addressed calls later.
         if r.errorCode == nil, name == "CreateAlias" || name == "UpdateAlias",
            let alias = r.requestParameters?.aliasName, let target = r.requestParameters?.targetKeyId {
-            aliases[alias] = target
+            if aliases[alias].map({ $0.0 <= time }) ?? true { aliases[alias] = (time, target) }
         }
         guard let keyRef = keyReference(r) else {
             if r.errorCode != nil { failedAttempts += 1 }
@@ -115,7 +117,8 @@ struct LogAggregate: Sendable {
         if let ks = r.additionalEventData?.customKeyStoreId { stats.keyStores.insert(ks) }
         if let code = r.errorCode {
             failedAttempts += 1
-            if stats.failed.count < 50 { stats.failed.append("\(name) (\(code))") }
+            let attempt = "\(name) (\(code))"
+            if stats.failed.count < 50, !stats.failed.contains(attempt) { stats.failed.append(attempt); stats.failed.sort() }
             keys[keyRef] = stats
             return
         }

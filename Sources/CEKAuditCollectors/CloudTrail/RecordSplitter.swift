@@ -9,7 +9,7 @@ import Glibc
 /// of interest is caught when it is decoded.
 ///
 /// Grammar: RFC 8259. Shape: AWS CloudTrail User Guide, "CloudTrail log file examples" and "digest file structure".
-enum RecordSplitter {
+struct RecordSplitter {
     enum Shape {
         /// A log file: the records' byte ranges.
         case records([Range<Int>])
@@ -26,86 +26,127 @@ enum RecordSplitter {
         var message: String
     }
 
+    private let b: UnsafeRawBufferPointer
+    private let n: Int
+    private var i = 0
+
+    private init(_ b: UnsafeRawBufferPointer) {
+        self.b = b
+        self.n = b.count
+    }
+
+    /// Splits a whole file.
+    /// - Throws: ``Failure`` with the byte offset of the first structural error.
     static func split(_ b: UnsafeRawBufferPointer) throws -> Shape {
-        var i = 0
-        let n = b.count
-        func ws() { while i < n, b[i] == 0x20 || b[i] == 0x0A || b[i] == 0x0D || b[i] == 0x09 { i += 1 } }
-        func fail(_ m: String) -> Failure { Failure(offset: i, message: m) }
-        /// Skips a string starting at `"`; returns the raw bytes range of its contents.
-        func string() throws -> Range<Int> {
-            guard i < n, b[i] == 0x22 else { throw fail("expected a string") }
+        var s = RecordSplitter(b)
+        return try s.file()
+    }
+
+    @inline(__always) private func byte(_ k: Int) -> UInt8 { b.load(fromByteOffset: k, as: UInt8.self) }
+
+    private func fail(_ m: String) -> Failure { Failure(offset: i, message: m) }
+
+    @inline(__always) private mutating func ws() {
+        while i < n {
+            let c = byte(i)
+            if c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 { i += 1 } else { return }
+        }
+    }
+
+    /// Skips a string starting at `"`; returns the range of its contents.
+    private mutating func string() throws -> Range<Int> {
+        guard i < n, byte(i) == 0x22 else { throw fail("expected a string") }
+        i += 1
+        let start = i
+        while i < n {
+            let c = byte(i)
+            if c == 0x5C { i += 2; continue }
+            if c == 0x22 { let r = start..<i; i += 1; return r }
+            if c < 0x20 { throw fail("control character inside a string") }
             i += 1
+        }
+        throw fail("unterminated string")
+    }
+
+    /// Skips an object or array, honouring strings.
+    private mutating func composite() throws {
+        var depth = 0
+        while i < n {
+            let c = byte(i)
+            switch c {
+            case 0x22:
+                _ = try string()
+                continue
+            case 0x7B, 0x5B:
+                depth += 1
+            case 0x7D, 0x5D:
+                depth -= 1
+                if depth == 0 { i += 1; return }
+            default:
+                break
+            }
+            i += 1
+        }
+        throw fail("unclosed object or array")
+    }
+
+    /// Skips any value.
+    private mutating func value() throws {
+        ws()
+        guard i < n else { throw fail("unexpected end of file") }
+        switch byte(i) {
+        case 0x22: _ = try string()
+        case 0x7B, 0x5B: try composite()
+        default:
             let start = i
             while i < n {
-                let c = b[i]
-                if c == 0x5C { i += 2; continue }
-                if c == 0x22 { let r = start..<i; i += 1; return r }
-                if c < 0x20 { throw fail("control character inside a string") }
+                let c = byte(i)
+                if c == 0x2C || c == 0x7D || c == 0x5D || c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 { break }
                 i += 1
             }
-            throw fail("unterminated string")
+            if i == start { throw fail("expected a value") }
         }
-        /// Skips any value.
-        func value() throws {
-            ws()
-            guard i < n else { throw fail("unexpected end of file") }
-            switch b[i] {
-            case 0x22: _ = try string()
-            case 0x7B, 0x5B:
-                var depth = 0
-                while i < n {
-                    let c = b[i]
-                    if c == 0x22 { _ = try string(); continue }
-                    if c == 0x7B || c == 0x5B { depth += 1 } else if c == 0x7D || c == 0x5D {
-                        depth -= 1
-                        if depth == 0 { i += 1; return }
-                    }
-                    i += 1
-                }
-                throw fail("unclosed object or array")
-            default:
-                let start = i
-                while i < n, b[i] != 0x2C, b[i] != 0x7D, b[i] != 0x5D, b[i] != 0x20, b[i] != 0x0A, b[i] != 0x0D, b[i] != 0x09 { i += 1 }
-                if i == start { throw fail("expected a value") }
-            }
-        }
-        func equals(_ r: Range<Int>, _ s: StaticString) -> Bool {
-            guard r.count == s.utf8CodeUnitCount else { return false }
-            let p = s.utf8Start
-            for k in 0..<r.count where b[r.lowerBound + k] != p[k] { return false }
-            return true
-        }
+    }
 
-        if n >= 3, b[0] == 0xEF, b[1] == 0xBB, b[2] == 0xBF { i = 3 }
+    private func equals(_ r: Range<Int>, _ s: StaticString) -> Bool {
+        guard r.count == s.utf8CodeUnitCount else { return false }
+        let p = s.utf8Start
+        for k in 0..<r.count where byte(r.lowerBound + k) != p[k] { return false }
+        return true
+    }
+
+    private mutating func file() throws -> Shape {
+        if n >= 3, byte(0) == 0xEF, byte(1) == 0xBB, byte(2) == 0xBF { i = 3 }
         ws()
-        guard i < n, b[i] == 0x7B else { throw fail("a CloudTrail file is a JSON object") }
+        guard i < n, byte(i) == 0x7B else { throw fail("a CloudTrail file is a JSON object") }
         i += 1
         var records: [Range<Int>]?
         var digest = false, single = false
         ws()
-        if i < n, b[i] == 0x7D { return .other }
+        if i < n, byte(i) == 0x7D { return .other }
         while true {
             ws()
             let key = try string()
             ws()
-            guard i < n, b[i] == 0x3A else { throw fail("expected ':' after a key") }
+            guard i < n, byte(i) == 0x3A else { throw fail("expected ':' after a key") }
             i += 1
             ws()
-            if equals(key, "Records"), i < n, b[i] == 0x5B {
+            if equals(key, "Records"), i < n, byte(i) == 0x5B {
                 i += 1
                 var ranges: [Range<Int>] = []
                 ws()
-                if i < n, b[i] == 0x5D { i += 1 } else {
+                if i < n, byte(i) == 0x5D { i += 1 } else {
                     while true {
                         ws()
-                        guard i < n, b[i] == 0x7B else { throw fail("expected a record object") }
+                        guard i < n, byte(i) == 0x7B else { throw fail("expected a record object") }
                         let start = i
-                        try value()
+                        try composite()
                         ranges.append(start..<i)
                         ws()
                         guard i < n else { throw fail("unexpected end of file inside Records") }
-                        if b[i] == 0x2C { i += 1; continue }
-                        if b[i] == 0x5D { i += 1; break }
+                        let c = byte(i)
+                        if c == 0x2C { i += 1; continue }
+                        if c == 0x5D { i += 1; break }
                         throw fail("expected ',' or ']' between records")
                     }
                 }
@@ -117,8 +158,9 @@ enum RecordSplitter {
             }
             ws()
             guard i < n else { throw fail("unexpected end of file") }
-            if b[i] == 0x2C { i += 1; continue }
-            if b[i] == 0x7D { i += 1; break }
+            let c = byte(i)
+            if c == 0x2C { i += 1; continue }
+            if c == 0x7D { i += 1; break }
             throw fail("expected ',' or '}' after a member")
         }
         ws()
@@ -153,5 +195,4 @@ enum RecordSplitter {
             return false
         }
     }
-
 }
