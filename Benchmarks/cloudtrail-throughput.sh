@@ -45,8 +45,8 @@ else
   echo "jq not installed: skipped"
 fi
 cat <<TXT
-What bounds cek-audit here: inflating gzip (zlib, ~300 MB/s per core) and decoding the KMS share of the records
-with JSONDecoder (~70 MB/s per core); other services' records are only delimited and counted. Both scale with
-cores (files are scanned in parallel). Memory holds one inflated file per worker plus per-key aggregates and
-~32 bytes per KMS event for duplicate detection.
+What bounds cek-audit here: inflating gzip (zlib, about 300 MB/s per core) and delimiting every record; only the
+KMS share of the records is read member by member (CloudTrailRecordReader), other services' records are counted
+and skipped. Files are scanned in parallel, so both scale with cores. Memory holds one inflated file per worker,
+one running aggregate (per key, not per event) and about 32 bytes per KMS event for duplicate detection.
 TXT
