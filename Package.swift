@@ -18,6 +18,12 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        // TLS with a private CA file on Linux: corelibs URLSession trusts only the system bundle (its EasyHandle sets
+        // CURLOPT_CAINFO to the system path and offers no hook outside Android), so the OpenBao client uses
+        // async-http-client with NIOSSL trust roots when a target names `ca_file` on Linux.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // zlib (system library) for .json.gz CloudTrail logs: Foundation on Linux has no gzip API.
@@ -36,7 +42,12 @@ let package = Package(
         .target(
             name: "CEKAuditCollectors",
             dependencies: ["CEKAuditCore", "CZlib", .product(name: "Yams", package: "Yams"),
-                           .product(name: "Logging", package: "swift-log")],
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "Crypto", package: "swift-crypto"),
+                           .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOHTTP1", package: "swift-nio"),
+                           .product(name: "NIOSSL", package: "swift-nio-ssl")],
             swiftSettings: strict
         ),
         // Pure: result model in, bytes out.

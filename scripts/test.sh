@@ -25,7 +25,9 @@ trap stop_services EXIT
 for svc in scripts/services/*.sh; do
   [ -e "$svc" ] || continue
   mkdir -p "$state/$(basename "$svc" .sh)"
-  eval "$(bash "$svc" start "$state/$(basename "$svc" .sh)")"
+  # Assigned first, so a service that fails to start stops the run (set -e does not see a failure inside eval "$(…)").
+  exports=$(bash "$svc" start "$state/$(basename "$svc" .sh)")
+  eval "$exports"
 done
 
 swift build --build-tests

@@ -14,6 +14,8 @@ public struct AssessmentPlan: Sendable {
         public var tenant: String?
         public var key: String?
         public var keyManager: String?
+        /// For an OpenBao / Vault audit log: the configured line prefix.
+        public var linePrefix: String? = nil
         /// Whether the assessment file named this file itself (a folder's files were found by walking it).
         public var explicit: Bool
         /// The source entry the file came from (the path as written in the assessment file, or the folder
@@ -57,21 +59,23 @@ public struct AssessmentPlan: Sendable {
             var plan = AssessmentPlan(name: file.name, root: root, file: file, filePath: displayPath(auditPath), sources: [],
                                       diagnostics: [], missing: [])
             for s in file.sources {
-                let full = s.path.hasPrefix("/") ? s.path : root + "/" + s.path
+                var full = s.path.hasPrefix("/") ? s.path : root + "/" + s.path
+                while full.count > 1 && full.hasSuffix("/") { full.removeLast() }   // `logs/` and `logs` name the same folder
                 let kind = SourceKind(rawValue: s.kind) ?? .auto
                 var sub: ObjCBool = false
                 guard fm.fileExists(atPath: full, isDirectory: &sub) else {
                     plan.diagnostics.append(Diagnostic(.error, source: displayPath(auditPath), line: s.line,
                                                        message: "source \(s.path) does not exist", fix: "correct the path (relative to the assessment file)"))
-                    plan.missing.append(SourceCoverage(source: s.path, collector: kind.collector?.name ?? "auto", status: .failed,
-                                                       resourceTypes: kind.collector?.suppliedTypes ?? allConfigTypes,
+                    plan.missing.append(SourceCoverage(source: s.path, collector: kind.collectorName ?? "auto", status: .failed,
+                                                       resourceTypes: kind.suppliedTypes ?? allConfigTypes,
                                                        detail: "the source does not exist"))
                     continue
                 }
                 let files = sub.boolValue ? walk(full) : [full]
                 for f in files {
                     plan.sources.append(Source(path: f, locator: relative(f, to: root), kind: kind, account: s.account, tenant: s.tenant,
-                                               key: s.key, keyManager: s.keyManager, explicit: !sub.boolValue, group: s.path))
+                                               key: s.key, keyManager: s.keyManager, linePrefix: s.linePrefix, explicit: !sub.boolValue,
+                                               group: s.path))
                 }
             }
             return plan
@@ -137,16 +141,23 @@ public struct AssessmentRunner: Sendable {
         facts.coverage += plan.missing
         var notes: [Note] = []
         var logBatches: [String: [CloudTrailCollector.File]] = [:]
+        var auditLogBatches: [String: [OpenBaoAuditLogCollector.File]] = [:]
+        var auditLogPrefixes: [String: String] = [:]
         for source in plan.sources {
             if source.kind == .cloudtrail || (source.kind == .auto && CloudTrailCollector.looksLikeCloudTrail(source.locator)) {
                 logBatches[source.group, default: []].append(.init(path: source.path, locator: source.locator))
                 continue
             }
+            if isOpenBaoAuditLog(source) {
+                auditLogBatches[source.group, default: []].append(.init(path: source.path, locator: source.locator))
+                if let p = source.linePrefix { auditLogPrefixes[source.group] = p }
+                continue
+            }
             let data: Data
             do { data = try Data(contentsOf: URL(fileURLWithPath: source.path)) } catch {
                 facts.diagnostics.append(Diagnostic(.error, source: source.locator, message: "cannot read the file (\(error.localizedDescription))"))
-                facts.coverage.append(SourceCoverage(source: source.locator, collector: source.kind.collector?.name ?? "auto", status: .failed,
-                                                     resourceTypes: source.kind.collector?.suppliedTypes ?? AssessmentPlan.allConfigTypes,
+                facts.coverage.append(SourceCoverage(source: source.locator, collector: source.kind.collectorName ?? "auto", status: .failed,
+                                                     resourceTypes: source.kind.suppliedTypes ?? AssessmentPlan.allConfigTypes,
                                                      detail: "unreadable"))
                 notes.append(Note(locator: source.locator, text: "error: cannot read the file"))
                 continue
@@ -210,6 +221,15 @@ public struct AssessmentRunner: Sendable {
                               + "\(out.resources.filter { $0.type == .keyUsage }.count) key(s)"))
             facts.merge(out)
         }
+        for group in auditLogBatches.keys.sorted() {
+            let files = auditLogBatches[group] ?? []
+            let out = OpenBaoAuditLogCollector(window: window, linePrefix: auditLogPrefixes[group]).collect(files: files, label: group, context: context)
+            let source = out.resources.first { $0.type == .logSource }
+            notes.append(Note(locator: group, text: "read as OpenBao audit log: \(files.count) file(s), "
+                              + "\(source?.value("records").displayText ?? "0") record(s), "
+                              + "\(out.resources.filter { $0.type == .keyUsage }.count) key(s)"))
+            facts.merge(out)
+        }
         let targets = plan.file?.targets ?? []
         if targets.isEmpty {
             Normalizer.normalize(&facts)
@@ -241,6 +261,16 @@ public struct AssessmentRunner: Sendable {
         return (facts, notes)
     }
 
+    /// Whether a source is an OpenBao / Vault audit log: named so, or an `auto` file whose first bytes look like one
+    /// (read without loading the file: logs can be large).
+    private func isOpenBaoAuditLog(_ source: AssessmentPlan.Source) -> Bool {
+        if source.kind == .openbaoAuditLog { return true }
+        guard source.kind == .auto, let handle = FileHandle(forReadingAtPath: source.path) else { return false }
+        let head = (try? handle.read(upToCount: SourceDetector.headLength)) ?? Data()
+        try? handle.close()
+        return SourceDetector.streamingKind(locator: source.locator, head: head) == .openbaoAuditLog
+    }
+
     private func fail(_ facts: inout FactSet, _ notes: inout [Note], source: AssessmentPlan.Source, error: CEKAuditError,
                       types: [ResourceType], data: Data? = nil, now: Date? = nil) {
         facts.diagnostics.append(error.diagnostic)
@@ -249,7 +279,7 @@ public struct AssessmentRunner: Sendable {
             facts.addEvidence(EvidenceItem(collector: "none", locator: source.locator, kind: "unreadable", bytes: data, collectedAt: now),
                               bytes: data)
         }
-        facts.coverage.append(SourceCoverage(source: source.locator, collector: source.kind.collector?.name ?? "auto", status: .failed,
+        facts.coverage.append(SourceCoverage(source: source.locator, collector: source.kind.collectorName ?? "auto", status: .failed,
                                              resourceTypes: types, detail: error.diagnostic.message))
         notes.append(Note(locator: source.locator, text: "error: \(error.diagnostic.message)"))
     }

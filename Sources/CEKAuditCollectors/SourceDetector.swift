@@ -12,17 +12,37 @@ public enum SourceKind: String, Sendable, CaseIterable, Codable {
     case cloudtrail
     case k8sEncryptionConfig = "k8s-encryption-config"
     case attestations
+    case openbaoAuditLog = "openbao-audit-log"
 
     /// The collector for this kind (`auto` has none until the content is recognised).
     public var collector: (any Collector)? {
         switch self {
         case .auto: return nil
+        case .openbaoAuditLog: return nil   // a log source: streamed in batches by OpenBaoAuditLogCollector
         case .cloudformation: return CloudFormationCollector()
         case .terraformPlan, .terraformState: return TerraformCollector()
         case .keyPolicy: return KeyPolicyCollector()
         case .cloudtrail: return nil   // a log source: read in batches by CloudTrailCollector
         case .k8sEncryptionConfig: return EncryptionConfigurationCollector()
         case .attestations: return AttestationCollector()
+        }
+    }
+
+    /// The collector name shown in coverage, the log collectors' included.
+    public var collectorName: String? {
+        switch self {
+        case .cloudtrail: return CloudTrailCollector.name
+        case .openbaoAuditLog: return OpenBaoAuditLogCollector.name
+        default: return collector?.name
+        }
+    }
+
+    /// Resource types a source of this kind supplies (or would have supplied, when it fails), the log collectors' included.
+    public var suppliedTypes: [ResourceType]? {
+        switch self {
+        case .cloudtrail: return CloudTrailCollector.suppliedTypes
+        case .openbaoAuditLog: return OpenBaoAuditLogCollector.suppliedTypes
+        default: return collector?.suppliedTypes
         }
     }
 }
@@ -42,6 +62,31 @@ public enum SourceDetector {
 
     /// File extensions worth parsing.
     static let candidates: Set<String> = ["json", "yaml", "yml", "template"]
+
+    /// Bytes of a file's head that ``streamingKind(locator:head:)`` needs.
+    public static let headLength = 64 * 1024
+
+    /// Recognises a log read line by line from its first bytes: an OpenBao / Vault file audit device log (one JSON
+    /// object per line with `time`, `type` = `request` / `response` and `request` or `auth`, optionally after a
+    /// per-line prefix). `nil` when the head does not look like one.
+    public static func streamingKind(locator: String, head: Data) -> SourceKind? {
+        let ext = (locator as NSString).pathExtension.lowercased()
+        guard ["", "log", "json", "jsonl", "ndjson", "txt"].contains(ext) || ext.allSatisfy(\.isNumber) else { return nil }
+        var lines = head.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true)
+        if head.count >= headLength, !lines.isEmpty { lines.removeLast() }   // possibly cut short
+        var seen = 0
+        for raw in lines.prefix(5) {
+            guard let text = String(data: Data(raw), encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines),
+                  !text.isEmpty else { continue }
+            guard let brace = text.firstIndex(of: "{"), text.last == "}",
+                  let data = String(text[brace...]).data(using: .utf8),
+                  let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
+                  let type = object["type"] as? String, ["request", "response"].contains(type), object["time"] is String,
+                  object["request"] != nil || object["auth"] != nil else { return nil }
+            seen += 1
+        }
+        return seen > 0 ? .openbaoAuditLog : nil
+    }
 
     /// Whether the first bytes of a JSON document are a CloudTrail log (`Records`), digest or single event.
     static func looksLikeCloudTrail(_ data: Data) -> Bool {

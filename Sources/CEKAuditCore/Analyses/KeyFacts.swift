@@ -91,15 +91,39 @@ public enum RotationApplicability {
 }
 
 extension Resource {
-    /// Fills the derived key fields `custody`, `rotation.applicable` and `rotation.reason` from the key's own facts.
-    /// Called by the normalizer after collection; leaves fields already set by a collector untouched only when the
-    /// analysis has nothing known to say.
+    /// Fills the derived key fields from the key's own facts: `service` (default `aws-kms`), `custody`,
+    /// `rotation.applicable` and `rotation.reason`, and for AWS keys `exportable` / `allow_plaintext_backup` (AWS KMS
+    /// offers no export of key material). Called by collectors after they set a key's facts.
+    ///
+    /// AWS keys follow ``Custody/classify(manager:origin:)`` and ``RotationApplicability``; OpenBao transit keys
+    /// (`service: openbao`) follow ``TransitRotationApplicability`` and keep the custody their collector set, since
+    /// transit rotates every key type.
     public mutating func deriveKeyAnalyses() {
         guard type == .key else { return }
         func known(_ f: String) -> String? {
             if case .string(let s) = value(f) { return s }
             return nil
         }
+        if fields["service"] == nil { fields["service"] = .string("aws-kms") }
+        if known("service") == "openbao" {
+            // The OpenBao collector decides custody and rotation from the read-key response
+            // (``TransitRotationApplicability``); only fill what it could not.
+            if fields["custody"] == nil {
+                switch known("origin") {
+                case "EXTERNAL"?: fields["custody"] = .string(Custody.imported.rawValue)
+                case "OPENBAO"?: fields["custody"] = .string(Custody.customerGenerated.rawValue)
+                default: fields["custody"] = .unknown(reason: value("origin").unknownReason ?? "key origin unknown")
+                }
+            }
+            if fields["rotation.applicable"] == nil {
+                let reason = "cannot tell whether rotation applies: the key's transit settings were not read"
+                fields["rotation.applicable"] = .unknown(reason: reason)
+                fields["rotation.reason"] = .string(reason)
+            }
+            return
+        }
+        if fields["exportable"] == nil { fields["exportable"] = .bool(false) }
+        if fields["allow_plaintext_backup"] == nil { fields["allow_plaintext_backup"] = .bool(false) }
         if let c = Custody.classify(manager: known("manager"), origin: known("origin")) {
             fields["custody"] = .string(c.rawValue)
         } else if fields["custody"] == nil {

@@ -19,14 +19,16 @@ public struct AssessmentFile: Sendable, Hashable {
 
     public struct Source: Sendable, Hashable {
         public var path: String
-        /// `auto`, `cloudformation`, `terraform-plan`, `terraform-state`, `key-policy`, `k8s-encryption-config`,
-        /// `attestations`.
+        /// `auto`, `cloudformation`, `terraform-plan`, `terraform-state`, `key-policy`, `cloudtrail`,
+        /// `k8s-encryption-config`, `attestations`, `openbao-audit-log`.
         public var kind: String
         public var account: String?
         public var tenant: String?
         public var key: String?
         /// For a standalone key policy: `customer` or `aws`, the manager of the key it belongs to.
         public var keyManager: String?
+        /// For an OpenBao / Vault audit log: the text the file audit device's `prefix` option puts before each line.
+        public var linePrefix: String?
         public var line: Int?
     }
 
@@ -41,16 +43,19 @@ public struct AssessmentFile: Sendable, Hashable {
         public var required: Bool
         /// Every other key of the entry, as fact values (strings, numbers, booleans, lists).
         public var options: [String: FactValue]
+        /// The line of each option's value, for error messages.
+        public var optionLines: [String: Int]
         public var line: Int?
         /// The assessment file the entry is in, for error messages.
         public var file: String
 
         public init(kind: String, name: String, required: Bool = true, options: [String: FactValue] = [:], line: Int? = nil,
-                    file: String = "audit.yaml") {
+                    file: String = "audit.yaml", optionLines: [String: Int] = [:]) {
             self.kind = kind
             self.name = name
             self.required = required
             self.options = options
+            self.optionLines = optionLines
             self.line = line
             self.file = file
         }
@@ -58,6 +63,12 @@ public struct AssessmentFile: Sendable, Hashable {
         /// An error about this entry, naming the file and line.
         public func error(_ message: String, fix: String? = nil) -> CEKAuditError {
             .invalidInput(file: file, line: line, column: nil, message: "target \(name) (\(kind)): \(message)", fix: fix)
+        }
+
+        /// An error about one option, naming the line of its value (or of the entry when not known).
+        public func error(option: String, _ message: String, fix: String? = nil) -> CEKAuditError {
+            .invalidInput(file: file, line: optionLines[option] ?? line, column: nil,
+                          message: "target \(name) (\(kind)): \(option): \(message)", fix: fix)
         }
 
         /// A string option.
@@ -92,7 +103,7 @@ public struct AssessmentFile: Sendable, Hashable {
 
     /// Source kinds the loader accepts.
     public static let sourceKinds = ["auto", "cloudformation", "terraform-plan", "terraform-state", "key-policy", "cloudtrail",
-                                     "k8s-encryption-config", "attestations"]
+                                     "k8s-encryption-config", "attestations", "openbao-audit-log"]
 
     /// Loads and validates an assessment file.
     /// - Throws: ``CEKAuditError`` with file, line, column and fix.
@@ -146,7 +157,7 @@ public struct AssessmentFile: Sendable, Hashable {
             throw (try m["trusted_accounts"]!.list())[i].error("'\(a)' is not a 12-digit AWS account id", fix: "quote it: \"111122223333\"")
         }
         let sources = try (m["sources"]?.list() ?? []).map { c -> Source in
-            let s = try c.mapping(allowed: ["path", "kind", "account", "tenant", "key", "key_manager"], required: ["path"])
+            let s = try c.mapping(allowed: ["path", "kind", "account", "tenant", "key", "key_manager", "line_prefix"], required: ["path"])
             let keyManager = try s["key_manager"]?.string()
             if let keyManager, !["customer", "aws"].contains(keyManager) {
                 throw s["key_manager"]!.error("key_manager must be customer or aws")
@@ -159,8 +170,12 @@ public struct AssessmentFile: Sendable, Hashable {
             if let account, !(account.count == 12 && account.allSatisfy(\.isNumber)) {
                 throw s["account"]!.error("'\(account)' is not a 12-digit AWS account id", fix: "quote it: \"111122223333\"")
             }
+            let linePrefix = try s["line_prefix"]?.nonEmptyString()
+            if linePrefix != nil, kind != "openbao-audit-log" {
+                throw s["line_prefix"]!.error("line_prefix applies to kind openbao-audit-log only", fix: "set kind: openbao-audit-log or remove line_prefix")
+            }
             return Source(path: try s["path"]!.nonEmptyString(), kind: kind, account: account, tenant: try s["tenant"]?.string(),
-                          key: try s["key"]?.string(), keyManager: keyManager, line: c.line)
+                          key: try s["key"]?.string(), keyManager: keyManager, linePrefix: linePrefix, line: c.line)
         }
         let targets = try (m["targets"]?.list() ?? []).enumerated().map { index, c -> Target in
             guard case .mapping(let tm) = c.node else { throw c.error("a target is a mapping with at least 'kind'") }
@@ -168,6 +183,7 @@ public struct AssessmentFile: Sendable, Hashable {
             var name: String?
             var required = true
             var options: [String: FactValue] = [:]
+            var optionLines: [String: Int] = [:]
             for (k, v) in tm {
                 guard let key = k.string else { continue }
                 let value = YAMLCursor(node: v, file: path, path: "\(c.path).\(key)")
@@ -175,11 +191,14 @@ public struct AssessmentFile: Sendable, Hashable {
                 case "kind": kind = try value.nonEmptyString()
                 case "name": name = try value.nonEmptyString()
                 case "required": required = try value.bool()
-                default: options[key] = try value.factValue()
+                default:
+                    options[key] = try value.factValue()
+                    optionLines[key] = value.line
                 }
             }
             guard let kind else { throw c.error("a target needs 'kind'", fix: "for example kind: aws-kms") }
-            return Target(kind: kind, name: name ?? "\(kind)-\(index + 1)", required: required, options: options, line: c.line, file: path)
+            return Target(kind: kind, name: name ?? "\(kind)-\(index + 1)", required: required, options: options, line: c.line, file: path,
+                          optionLines: optionLines)
         }
         if sources.isEmpty && targets.isEmpty {
             throw YAMLCursor(node: node, file: path).error("an assessment needs at least one source or target")

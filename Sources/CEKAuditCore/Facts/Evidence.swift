@@ -29,6 +29,20 @@ public struct EvidenceItem: Sendable, Hashable, Codable {
         self.collectedAt = collectedAt
     }
 
+    /// An item whose bytes were hashed elsewhere (a log file streamed line by line, never held in memory whole).
+    /// - Parameters:
+    ///   - size: size in bytes.
+    ///   - sha256: SHA-256 of the bytes, lowercase hex.
+    public init(collector: String, locator: String, kind: String, size: Int, sha256: String, collectedAt: Date) {
+        self.id = EvidenceItem.makeID(locator: locator)
+        self.collector = collector
+        self.locator = locator
+        self.kind = kind
+        self.size = size
+        self.sha256 = sha256
+        self.collectedAt = collectedAt
+    }
+
     /// The id an item at `locator` gets.
     public static func makeID(locator: String) -> String {
         "ev-" + String(SHA256Hex.digest(Data(locator.utf8)).prefix(12))

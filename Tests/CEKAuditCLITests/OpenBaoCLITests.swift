@@ -1,0 +1,111 @@
+import Foundation
+import Testing
+
+/// The `openbao` target and audit log through the command line: one report over AWS files and a live OpenBao
+/// server, tokens kept out of every output, exit 69 for an unreachable server, exit 65 for a bad option.
+@Suite(.serialized) struct OpenBaoCLITests {
+    static let env = ProcessInfo.processInfo.environment
+    static var live: Bool { env["CEK_AUDIT_BAO_PLAIN_ADDR"] != nil && env["CEK_AUDIT_BAO_TOKEN"] != nil }
+
+    static func write(_ yaml: String, in dir: URL) throws {
+        try Data(yaml.utf8).write(to: dir.appendingPathComponent("audit.yaml"))
+    }
+
+    @Test(.enabled(if: live, "needs the OpenBao dev server of scripts/services/openbao.sh"))
+    func awsFilesAndOpenBaoGiveOneReportWithEveryTenant() throws {
+        let out = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let r = try CLI.run(["assess", "examples/openbao", "-o", out.path],
+                            environment: ["BAO_ADDR": Self.env["CEK_AUDIT_BAO_PLAIN_ADDR"] ?? "", "BAO_TOKEN": Self.env["CEK_AUDIT_BAO_TOKEN"] ?? ""])
+        #expect(r.status == 1, "failures by design: \(r.stderr)")
+        #expect(r.stderr.contains("target acme-bao: collected as openbao"))
+        #expect(r.stderr.contains("audit-log/audit.log: read as openbao-audit-log"))
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("report.json"))) as? [String: Any])
+        let resources = try #require(json["resources"] as? [[String: Any]])
+        let keys = resources.filter { $0["type"] as? String == "key" }
+        let tenants = Set(keys.compactMap { ($0["fields"] as? [String: Any])?["tenant"] as? String })
+        #expect(tenants.isSuperset(of: ["acme-platform", "tenant-a", "tenant-b"]), "\(tenants)")
+        let services = Set(keys.compactMap { ($0["fields"] as? [String: Any])?["service"] as? String })
+        #expect(services == ["aws-kms", "openbao"])
+        #expect(resources.contains { $0["type"] as? String == "log_source" })
+        #expect(resources.contains { $0["type"] as? String == "key_store" && $0["id"] as? String == "openbao://acme-bao#seal" })
+        #expect(try CLI.schemaErrors(out.appendingPathComponent("report.json")) == nil)
+    }
+
+    @Test(.enabled(if: live, "needs the OpenBao dev server of scripts/services/openbao.sh"))
+    func tokensNeverReachReportsEvidenceOrTheTerminal() throws {
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let root = try #require(Self.env["CEK_AUDIT_BAO_TOKEN"]), probe = try #require(Self.env["CEK_AUDIT_BAO_PROBE_TOKEN"])
+        try Self.write("""
+        schema_version: 1
+        name: token-leak-check
+        sources:
+          - path: \(Self.env["CEK_AUDIT_BAO_AUDIT_LOG"] ?? "")
+            kind: openbao-audit-log
+        targets:
+          - kind: openbao
+            name: bao-tls
+            address_env: CEK_AUDIT_BAO_ADDR
+            token_env: CEK_AUDIT_BAO_TOKEN
+            ca_file: \(Self.env["CEK_AUDIT_BAO_CACERT"] ?? "")
+            probe_token_env: CEK_AUDIT_BAO_PROBE_TOKEN
+            probe_namespace: tenant-a
+          - kind: openbao
+            name: bao-bad-probe
+            address_env: CEK_AUDIT_BAO_PLAIN_ADDR
+            token_env: CEK_AUDIT_BAO_TOKEN
+            probe_token_env: CEK_AUDIT_BAO_TOKEN
+            probe_namespace: nowhere
+        """, in: dir)
+        let out = dir.appendingPathComponent("reports")
+        let r = try CLI.run(["assess", dir.appendingPathComponent("audit.yaml").path, "-o", out.path, "--format", "json", "html"])
+        #expect(r.status == 1, "\(r.stderr)")
+        #expect(r.stderr.contains("target bao-tls: collected as openbao"))
+        var texts = [("stdout", r.stdout), ("stderr", r.stderr)]
+        for name in try FileManager.default.contentsOfDirectory(atPath: out.path) {
+            texts.append((name, try String(contentsOf: out.appendingPathComponent(name), encoding: .utf8)))
+        }
+        #expect(texts.count == 4)
+        for (name, text) in texts {
+            #expect(!text.contains(root), "the root token is in \(name)")
+            #expect(!text.contains(probe), "the probe token is in \(name)")
+        }
+    }
+
+    @Test func anUnreachableRequiredTargetExits69AfterWritingTheReports() throws {
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Self.write("""
+        schema_version: 1
+        name: bao-down
+        targets:
+          - kind: openbao
+            name: bao-down
+            address: http://127.0.0.1:9
+            retries: 0
+            timeout_seconds: 3
+        """, in: dir)
+        let out = dir.appendingPathComponent("reports")
+        let r = try CLI.run(["assess", dir.path, "-o", out.path], environment: ["BAO_TOKEN": "s.unused"])
+        #expect(r.status == 69, "\(r.stderr)")
+        #expect(r.stderr.contains("required target(s) unreachable: bao-down"))
+        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("report.json").path))
+    }
+
+    @Test func aBadOptionExits65NamingItsLine() throws {
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Self.write("""
+        schema_version: 1
+        name: bao-bad
+        targets:
+          - kind: openbao
+            address: https://bao.example.com:8200
+            token: s.do-not-put-tokens-here
+        """, in: dir)
+        let r = try CLI.run(["assess", dir.path, "-o", dir.appendingPathComponent("r").path])
+        #expect(r.status == 65)
+        #expect(r.stderr.contains("audit.yaml:6: error: target openbao-1 (openbao): token: unknown option"), "\(r.stderr)")
+    }
+}
