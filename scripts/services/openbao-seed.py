@@ -16,7 +16,10 @@ A root-namespace policy `support-decrypt` reaches tenant-b's decrypt endpoint (t
 isolation analysis must report). Every key is used (encrypt/decrypt or sign/verify) so the audit log holds usage
 events, one denied cross-tenant read is made with tenant-a's token, and a refused delete is attempted.
 
-Prints `export NAME=value` lines: the tenant-a token (the isolation probe token) and the key names.
+Also writes the documented read-only collection policy (examples/openbao/collector-policy.hcl) as `cek-auditor`.
+
+Prints `export NAME=value` lines: the tenant-a token (the isolation probe token) and a token holding only the
+collection policy.
 Only the standard library and `cryptography` are used.
 """
 import base64
@@ -114,7 +117,14 @@ def main():
     call("GET", "transit/keys/orders-a", token=tokens[a], namespace=a)
     call("GET", "transit/keys/orders-b", token=tokens[a], namespace=b, ok=(403,))
 
+    # The documented read-only collection policy (examples/openbao/collector-policy.hcl) and a token holding only it.
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, "..", "..", "examples", "openbao", "collector-policy.hcl")) as f:
+        call("PUT", "sys/policies/acl/cek-auditor", {"policy": f.read()})
+    _, auditor = call("POST", "auth/token/create", {"policies": ["cek-auditor"], "ttl": "2h"})
+
     print(f"export CEK_AUDIT_BAO_PROBE_TOKEN={tokens[a]}")
+    print(f"export CEK_AUDIT_BAO_AUDITOR_TOKEN={auditor['auth']['client_token']}")
     print("export CEK_AUDIT_BAO_PROBE_NAMESPACE=tenant-a")
 
 

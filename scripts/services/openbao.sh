@@ -12,6 +12,7 @@
 #          CEK_AUDIT_BAO_TOKEN       root token (random per run)
 #          CEK_AUDIT_BAO_AUDIT_LOG   the audit log file
 #          CEK_AUDIT_BAO_PROBE_TOKEN / CEK_AUDIT_BAO_PROBE_NAMESPACE   a tenant-a token for the isolation probe
+#          CEK_AUDIT_BAO_AUDITOR_TOKEN  a token holding only examples/openbao/collector-policy.hcl
 # stop:  stops the server started in STATE_DIR.
 # Everything else goes to stderr or STATE_DIR/bao.log; stdout carries only the export lines.
 set -euo pipefail

@@ -74,6 +74,19 @@ struct OpenBaoLiveServerTests {
         for (x, y) in zip(a, b) { #expect(x.fields == y.fields, "\(x.name)") }
     }
 
+    @Test func theDocumentedReadOnlyPolicySufficesAndIsNotCountedAsReachingKeys() async throws {
+        let facts = try await LiveServer.collect(address: LiveServer.plainAddress, caFile: nil, tokenEnv: "CEK_AUDIT_BAO_AUDITOR_TOKEN")
+        #expect(facts.coverage.filter { $0.source.hasPrefix("openbao://") }.allSatisfy { $0.status == .complete },
+                "\(facts.coverage.map { "\($0.source) \($0.status) \($0.detail ?? "")" })")
+        #expect(facts.hasInventory(of: .key))
+        #expect(Set(facts.resources(of: .key).map(\.name)) == Set(LiveServer.keys))
+        for k in facts.resources(of: .key) {
+            #expect(!(k["isolation.policies"]?.displayText.contains("cek-auditor") ?? true), "\(k.name)")
+        }
+        #expect(facts.resource(.key, named: "tenant-a/transit/keys/orders-a")?["isolation.cross_tenant"] == .bool(false))
+        #expect(facts.resource(.key, named: "tenant-b/transit/keys/orders-b")?["isolation.cross_tenant"] == .bool(true))
+    }
+
     @Test func withoutTheCAFileTLSFailsAndTheTargetIsUnreachable() async throws {
         let facts = try await LiveServer.collect(address: LiveServer.tlsAddress, caFile: nil, retries: 0)
         #expect(facts.unreachableTargets == ["bao-live"])
@@ -123,9 +136,9 @@ enum LiveServer {
                        "tenant-b/transit/keys/hmac-b"]
 
     /// Collects the server as the `openbao` target would, with the isolation probe of tenant A.
-    static func collect(address: String, caFile: String?, retries: Int = 2) async throws -> FactSet {
+    static func collect(address: String, caFile: String?, retries: Int = 2, tokenEnv: String = "CEK_AUDIT_BAO_TOKEN") async throws -> FactSet {
         var options: [String: FactValue] = [
-            "address": .string(address), "token_env": .string("CEK_AUDIT_BAO_TOKEN"), "retries": .number(Double(retries)),
+            "address": .string(address), "token_env": .string(tokenEnv), "retries": .number(Double(retries)),
             "timeout_seconds": .number(10), "probe_token_env": .string("CEK_AUDIT_BAO_PROBE_TOKEN"), "probe_namespace": .string("tenant-a"),
         ]
         if let caFile { options["ca_file"] = .string(caFile) }

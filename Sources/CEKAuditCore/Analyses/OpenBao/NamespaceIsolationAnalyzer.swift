@@ -9,9 +9,11 @@ import Foundation
 /// B's key paths — directly, through a `+` segment (`+/transit/*`) or through a glob (`tenant-*`, `*`).
 ///
 /// For each policy in the key's namespace or an ancestor, the analysis asks the policy's deciding rule (see
-/// ``ACLPathPattern``) for every transit endpoint that names the key (read and configure it, rotate, encrypt,
-/// decrypt, rewrap, sign, verify, hmac, data keys, export, backup, soft delete …). A policy that grants any
-/// capability there reaches the key. Reaching from outside the key's namespace is cross-tenant unless that namespace
+/// ``ACLPathPattern``) for every transit endpoint that names the key (configure, rotate, encrypt, decrypt, rewrap,
+/// sign, verify, hmac, data keys, export, backup, soft delete, delete …). A policy reaches the key when it may use
+/// or change it there (`create`, `update`, `patch`, `delete`, `sudo`), or read its material (`read` on export and
+/// backup). Reading the key's metadata or listing names does not use the key: an auditor's read-only policy is not
+/// a tenant breach. Reaching from outside the key's namespace is cross-tenant unless that namespace
 /// is trusted (`trusted_namespaces` on the target, for a provider's operations namespace). The built-in `root`
 /// policy is the server's superuser and is not an ACL to analyse.
 public struct NamespaceIsolationAnalyzer: Sendable {
@@ -68,7 +70,7 @@ public struct NamespaceIsolationAnalyzer: Sendable {
             let relative = String(namespace.dropFirst(policy.namespace.count)) + mount
             var granted: [(String, ACLPolicy.Rule)] = []
             for e in endpoints {
-                if let rule = ACLPathPattern.decidingRule(for: relative + e, in: policy.rules), rule.grants {
+                if let rule = ACLPathPattern.decidingRule(for: relative + e, in: policy.rules), NamespaceIsolationAnalyzer.reaches(rule, endpoint: e) {
                     granted.append((e, rule))
                 }
             }
@@ -93,6 +95,15 @@ public struct NamespaceIsolationAnalyzer: Sendable {
             reason = blind.map { "policies of namespace \(ACLPolicy.displayName(namespace: $0.key)) could not be read (\($0.value))" }.joined(separator: "; ")
         }
         return Outcome(policies: reaching, foreignPolicies: foreign, findings: findings, crossTenant: cross, unknownReason: reason)
+    }
+
+    /// Whether `rule` lets its holder use, change or extract the key at `endpoint` (relative to the mount).
+    static func reaches(_ rule: ACLPolicy.Rule, endpoint: String) -> Bool {
+        guard rule.grants else { return false }
+        let caps = Set(rule.capabilities)
+        if !caps.isDisjoint(with: ["create", "update", "patch", "delete", "sudo"]) { return true }
+        // GET on these returns key material.
+        return caps.contains("read") && (endpoint.hasPrefix("export/") || endpoint.hasPrefix("backup/"))
     }
 
     /// The operation an endpoint stands for (`decrypt/k` → `decrypt`, `keys/k/rotate` → `rotate`).

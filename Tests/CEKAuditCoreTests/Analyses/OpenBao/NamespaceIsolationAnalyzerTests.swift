@@ -59,7 +59,7 @@ struct NamespaceIsolationAnalyzerTests {
     }
 
     @Test func trustedNamespacesAreNotCrossTenant() {
-        let parent = ACLPolicy(name: "platform-admin", namespace: "", rules: [ACLPolicy.Rule(path: "+/transit/keys/*", capabilities: ["read"])])
+        let parent = ACLPolicy(name: "platform-admin", namespace: "", rules: [ACLPolicy.Rule(path: "+/transit/keys/*", capabilities: ["update"])])
         let strict = NamespaceIsolationAnalyzer(policies: Self.policies([parent]))
         let trusting = NamespaceIsolationAnalyzer(policies: Self.policies([parent]), trustedNamespaces: ["root"])
         #expect(strict.analyze(namespace: "tenant-a", mount: "transit/", name: "k").crossTenant == true)
@@ -80,5 +80,16 @@ struct NamespaceIsolationAnalyzerTests {
         // Unreadable policies of a sibling say nothing about this key.
         let sibling = NamespaceIsolationAnalyzer(policies: Self.policies(), unreadable: ["tenant-b": "denied"])
         #expect(sibling.analyze(namespace: "tenant-a", mount: "transit/", name: "k").crossTenant == false)
+    }
+}
+
+extension NamespaceIsolationAnalyzerTests {
+    @Test func readingMetadataIsNotReachingButReadingMaterialIs() {
+        let auditor = ACLPolicy(name: "auditor", namespace: "", rules: [ACLPolicy.Rule(path: "+/transit/keys/*", capabilities: ["read", "list"])])
+        let exporter = ACLPolicy(name: "exporter", namespace: "", rules: [ACLPolicy.Rule(path: "+/transit/export/*", capabilities: ["read"])])
+        #expect(NamespaceIsolationAnalyzer(policies: Self.policies([auditor])).analyze(namespace: "tenant-a", mount: "transit/", name: "k").crossTenant == false)
+        let o = NamespaceIsolationAnalyzer(policies: Self.policies([exporter])).analyze(namespace: "tenant-a", mount: "transit/", name: "k")
+        #expect(o.crossTenant == true)
+        #expect(o.findings.first?.contains("export encryption-key") == true)
     }
 }
