@@ -67,6 +67,23 @@ import Testing
             texts.append((name, try String(contentsOf: out.appendingPathComponent(name), encoding: .utf8)))
         }
         #expect(texts.count == 4)
+        // The evidence bundle too: every API response it keeps is redacted, and evaluating it gives the verdicts.
+        let bundle = dir.appendingPathComponent("bundle")
+        let collect = try CLI.run(["collect", dir.appendingPathComponent("audit.yaml").path, "--bundle", bundle.path])
+        #expect(collect.status == 0, "\(collect.stderr)")
+        let evaluated = try CLI.run(["evaluate", bundle.path, "-o", dir.appendingPathComponent("eval").path])
+        #expect(evaluated.status == 1, "\(evaluated.stderr)")
+        texts += [("collect stdout", collect.stdout), ("collect stderr", collect.stderr), ("evaluate stderr", evaluated.stderr)]
+        let walker = FileManager.default.enumerator(atPath: bundle.path)
+        var bundled = 0
+        while let rel = walker?.nextObject() as? String {
+            let url = bundle.appendingPathComponent(rel)
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir), !isDir.boolValue else { continue }
+            bundled += 1
+            texts.append(("bundle/\(rel)", String(decoding: try Data(contentsOf: url), as: UTF8.self)))
+        }
+        #expect(bundled > 20, "API responses and the audit log are in the bundle")
         for (name, text) in texts {
             #expect(!text.contains(root), "the root token is in \(name)")
             #expect(!text.contains(probe), "the probe token is in \(name)")

@@ -115,7 +115,9 @@ public struct EvidenceBundle: Sendable {
                 try bytes.write(to: dest)
             } else if let path = facts.payloadFiles[item.id] {
                 try? fm.removeItem(at: dest)
-                try fm.copyItem(atPath: path, toPath: dest.path)
+                // Exactly the bytes that were hashed: a log may grow while it is collected (an OpenBao audit device
+                // appends the collector's own API requests to the very file being read).
+                try EvidenceBundle.copyPrefix(of: path, bytes: item.size, to: dest)
             } else {
                 throw Failure.missingPayload(item.locator)
             }
@@ -173,5 +175,25 @@ public struct EvidenceBundle: Sendable {
         let facts = FactSet(evidence: manifest.items.map(\.item), resources: file.resources, coverage: file.coverage,
                             diagnostics: file.diagnostics)
         return (facts, manifest.settings)
+    }
+
+    /// Copies the first `bytes` bytes of `path` to `dest` in chunks (constant memory).
+    /// - Throws: when the file cannot be read, is shorter than `bytes`, or `dest` cannot be written.
+    static func copyPrefix(of path: String, bytes: Int, to dest: URL) throws {
+        let input = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+        defer { try? input.close() }
+        guard FileManager.default.createFile(atPath: dest.path, contents: nil) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: dest.path])
+        }
+        let output = try FileHandle(forWritingTo: dest)
+        defer { try? output.close() }
+        var remaining = bytes
+        while remaining > 0 {
+            guard let chunk = try input.read(upToCount: min(remaining, 1 << 20)), !chunk.isEmpty else {
+                throw CocoaError(.fileReadCorruptFile, userInfo: [NSFilePathErrorKey: path])
+            }
+            try output.write(contentsOf: chunk)
+            remaining -= chunk.count
+        }
     }
 }

@@ -16,13 +16,18 @@ import Foundation
 /// `attributed`, `parse_errors` …) and one `key_usage` per key (`usage.*`, `lifecycle`, `failed_attempts` …).
 /// Logs are not inventories: no coverage row claims completeness.
 public struct OpenBaoAuditLogCollector: Sendable {
+    /// Collector name in evidence and coverage.
     public static let name = "openbao-audit-log"
+    /// What a log source supplies; a failed one makes checks over these inconclusive.
     public static let suppliedTypes: [ResourceType] = [.logSource, .keyUsage]
     /// The assessment window for events; `nil` when unbounded.
     public var window: ClosedRange<Date>?
     /// Text the file audit device writes before each line (its `prefix` option), when configured.
     public var linePrefix: String?
 
+    /// - Parameters:
+    ///   - window: events outside it are counted (`outside_window`) and not used.
+    ///   - linePrefix: the device's `prefix` text; without it, text before the first `{` is taken as the prefix.
     public init(window: ClosedRange<Date>? = nil, linePrefix: String? = nil) {
         self.window = window
         self.linePrefix = linePrefix

@@ -8,6 +8,7 @@ import Foundation
 /// statuses are answers. Every call returns a ``OpenBaoAPIResponse``, never throws: a failed call becomes unknown facts
 /// naming the endpoint and status, decided by the caller.
 public struct OpenBaoClient: Sendable {
+    /// Server address, without `/v1`.
     public let address: URL
     let transport: any OpenBaoTransport
     let token: String?

@@ -21,16 +21,23 @@ import Foundation
 /// Paths are relative to the assessment file. Tokens are read from the environment or a file, never from
 /// `audit.yaml` itself.
 public struct OpenBaoTargetOptions: Sendable, Hashable {
+    /// Server address without `/v1` (`https://bao.example.com:8200`).
     public var address: URL
     /// Where the token comes from (`environment variable BAO_TOKEN`), for messages; never the token.
     public var tokenEnv: String?
+    /// Absolute path of a file holding the token.
     public var tokenFile: String?
     /// Normalized namespace path (`tenant-a/`, empty for root).
     public var namespace: String
+    /// Absolute path of a PEM CA bundle to trust instead of the system store.
     public var caFile: String?
+    /// Seconds per attempt.
     public var timeout: TimeInterval
+    /// Extra attempts after a 5xx, 429 or transport error.
     public var retries: Int
+    /// Normalized namespaces whose policies may reach tenants' keys without counting as cross-tenant.
     public var trustedNamespaces: [String]
+    /// Isolation probe: where that tenant's token is, and the tenant's normalized namespace.
     public var probeTokenEnv: String?
     public var probeTokenFile: String?
     public var probeNamespace: String?

@@ -9,8 +9,10 @@
 /// when, in this order: its first `+` or `*` occurs earlier; it ends in `*` and P2 does not; it has more `+`
 /// segments; it is shorter; it sorts lower.
 public struct ACLPathPattern: Sendable, Hashable {
+    /// The pattern as written, without leading slashes.
     public let text: String
 
+    /// A pattern from a policy's `path "…"` label.
     public init(_ text: String) {
         // Leading slashes are ignored by the server.
         var t = Substring(text)

@@ -25,9 +25,11 @@ public struct ACLPolicy: Sendable, Hashable {
         public var grants: Bool { !capabilities.isEmpty && !capabilities.contains("deny") }
     }
 
+    /// Policy name (`tenant-a-kms`).
     public var name: String
     /// Namespace path with a trailing slash (`tenant-a/`), or the empty string for the root namespace.
     public var namespace: String
+    /// The `path` stanzas, in document order.
     public var rules: [Rule]
 
     public init(name: String, namespace: String, rules: [Rule]) {

@@ -38,6 +38,10 @@ public struct NamespaceIsolationAnalyzer: Sendable {
     /// Namespaces whose policies may reach into other tenants without counting as cross-tenant.
     public var trustedNamespaces: Set<String>
 
+    /// - Parameters:
+    ///   - policies: every policy read, in any namespace.
+    ///   - unreadable: namespace → why its policies (or one of them) could not be read.
+    ///   - trustedNamespaces: namespaces (any spelling: `root`, `ops`, `ops/`) whose reach is not cross-tenant.
     public init(policies: [ACLPolicy], unreadable: [String: String] = [:], trustedNamespaces: Set<String> = []) {
         self.policies = policies
         self.unreadable = Dictionary(uniqueKeysWithValues: unreadable.map { (ACLPolicy.normalize(namespace: $0.key), $0.value) })
