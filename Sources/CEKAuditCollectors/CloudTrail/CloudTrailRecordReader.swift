@@ -9,19 +9,12 @@ import Foundation
 /// unescaped by Foundation's JSON parser (RFC 8259 §7), so `\uXXXX` and surrogate pairs come out right. Members may
 /// be missing, `null` or of another type (they then read as absent), as in real trails.
 struct CloudTrailRecordReader {
-    struct Failure: Error {
-        var offset: Int
-        var message: String
-    }
+    typealias Failure = JSONByteCursor.Failure
 
-    private let b: UnsafeRawBufferPointer
-    private var i: Int
-    private let end: Int
+    private var c: JSONByteCursor
 
     private init(_ b: UnsafeRawBufferPointer, _ range: Range<Int>) {
-        self.b = b
-        self.i = range.lowerBound
-        self.end = range.upperBound
+        c = JSONByteCursor(b, range)
     }
 
     /// Reads the record in `range` of `b`.
@@ -31,114 +24,59 @@ struct CloudTrailRecordReader {
         return try r.record()
     }
 
-    @inline(__always) private func byte(_ k: Int) -> UInt8 { b.load(fromByteOffset: k, as: UInt8.self) }
-    private func fail(_ m: String) -> Failure { Failure(offset: i, message: m) }
-
-    @inline(__always) private mutating func ws() {
-        while i < end {
-            let c = byte(i)
-            if c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 { i += 1 } else { return }
-        }
-    }
-
-    private mutating func stringRange() throws -> (Range<Int>, Bool) {
-        guard i < end, byte(i) == 0x22 else { throw fail("expected a string") }
-        i += 1
-        let start = i
-        var escaped = false
-        while i < end {
-            let c = byte(i)
-            if c == 0x5C { escaped = true; i += 2; continue }
-            if c == 0x22 { let r = start..<i; i += 1; return (r, escaped) }
-            if c < 0x20 { throw fail("control character inside a string") }
-            i += 1
-        }
-        throw fail("unterminated string")
-    }
-
-    private mutating func skipValue() throws {
-        ws()
-        guard i < end else { throw fail("expected a value") }
-        let c0 = byte(i)
-        if c0 == 0x22 { _ = try stringRange(); return }
-        if c0 == 0x7B || c0 == 0x5B {
-            var depth = 0
-            while i < end {
-                let c = byte(i)
-                if c == 0x22 { _ = try stringRange(); continue }
-                if c == 0x7B || c == 0x5B { depth += 1 } else if c == 0x7D || c == 0x5D {
-                    depth -= 1
-                    if depth == 0 { i += 1; return }
-                }
-                i += 1
-            }
-            throw fail("unclosed object or array")
-        }
-        let start = i
-        while i < end {
-            let c = byte(i)
-            if c == 0x2C || c == 0x7D || c == 0x5D || c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 { break }
-            i += 1
-        }
-        if i == start { throw fail("expected a value") }
-    }
+    private mutating func skipValue() throws { try c.skipValue() }
+    private func equals(_ r: Range<Int>, _ s: StaticString) -> Bool { c.equals(r, s) }
 
     /// A string value (numbers and booleans as their text); `nil` for null, objects and arrays (skipped).
     private mutating func text() throws -> String? {
-        ws()
-        guard i < end else { throw fail("expected a value") }
-        let c = byte(i)
-        if c == 0x22 {
-            let (r, escaped) = try stringRange()
-            let raw = UnsafeRawBufferPointer(rebasing: b[r])
+        c.ws()
+        guard let first = c.current else { throw c.fail("expected a value") }
+        if first == 0x22 {
+            let (r, escaped) = try c.string()
+            let raw = UnsafeRawBufferPointer(rebasing: c.b[r])
             if !escaped { return String(decoding: raw, as: UTF8.self) }
             var quoted = Data([0x22])
             quoted.append(contentsOf: raw)
             quoted.append(0x22)
             return (try? JSONSerialization.jsonObject(with: quoted, options: [.fragmentsAllowed])) as? String
         }
-        if c == 0x7B || c == 0x5B { try skipValue(); return nil }
-        let start = i
-        try skipValue()
-        let literal = String(decoding: UnsafeRawBufferPointer(rebasing: b[start..<i]), as: UTF8.self)
+        if first == 0x7B || first == 0x5B { try c.skipValue(); return nil }
+        let start = c.i
+        try c.skipValue()
+        let literal = String(decoding: UnsafeRawBufferPointer(rebasing: c.b[start..<c.i]), as: UTF8.self)
         return literal == "null" ? nil : literal
     }
 
     /// Enters an object: `true` when the value is an object, `false` (value skipped) otherwise.
     private mutating func openObject() throws -> Bool {
-        ws()
-        guard i < end else { throw fail("expected a value") }
-        if byte(i) == 0x7B { i += 1; return true }
-        try skipValue()
+        c.ws()
+        guard let first = c.current else { throw c.fail("expected a value") }
+        if first == 0x7B { c.i += 1; return true }
+        try c.skipValue()
         return false
     }
 
     /// The next member key of the current object, or `nil` at its closing brace.
     private mutating func nextKey(first: inout Bool) throws -> Range<Int>? {
-        ws()
-        guard i < end else { throw fail("unexpected end of the record") }
-        if byte(i) == 0x7D { i += 1; return nil }
+        c.ws()
+        guard let next = c.current else { throw c.fail("unexpected end of the record") }
+        if next == 0x7D { c.i += 1; return nil }
         if !first {
-            guard byte(i) == 0x2C else { throw fail("expected ',' or '}' between members") }
-            i += 1
-            ws()
+            guard next == 0x2C else { throw c.fail("expected ',' or '}' between members") }
+            c.i += 1
+            c.ws()
         }
         first = false
-        let (key, _) = try stringRange()
-        ws()
-        guard i < end, byte(i) == 0x3A else { throw fail("expected ':' after a key") }
-        i += 1
+        let (key, _) = try c.string()
+        c.ws()
+        guard c.current == 0x3A else { throw c.fail("expected ':' after a key") }
+        c.i += 1
         return key
-    }
-
-    @inline(__always) private func equals(_ r: Range<Int>, _ s: StaticString) -> Bool {
-        guard r.count == s.utf8CodeUnitCount else { return false }
-        return memcmp(b.baseAddress! + r.lowerBound, s.utf8Start, r.count) == 0
     }
 
     private mutating func record() throws -> CloudTrailRecord {
         var r = CloudTrailRecord()
-        guard try openObject() else { throw fail("a record is an object") }
+        guard try openObject() else { throw c.fail("a record is an object") }
         var first = true
         while let k = try nextKey(first: &first) {
             if equals(k, "eventTime") { r.eventTime = try text() }
@@ -159,8 +97,8 @@ struct CloudTrailRecordReader {
             else if equals(k, "serviceEventDetails") { r.serviceEventDetails = try serviceEventDetails() }
             else { try skipValue() }
         }
-        ws()
-        if i != end { throw fail("unexpected data after the record") }
+        c.ws()
+        if c.i != c.end { throw c.fail("unexpected data after the record") }
         return r
     }
 
@@ -180,18 +118,18 @@ struct CloudTrailRecordReader {
     }
 
     private mutating func resources() throws -> [CloudTrailRecord.ResourceRef]? {
-        ws()
-        guard i < end, byte(i) == 0x5B else { try skipValue(); return nil }
-        i += 1
+        c.ws()
+        guard c.current == 0x5B else { try c.skipValue(); return nil }
+        c.i += 1
         var out: [CloudTrailRecord.ResourceRef] = []
         var firstItem = true
         while true {
-            ws()
-            guard i < end else { throw fail("unclosed resources list") }
-            if byte(i) == 0x5D { i += 1; return out }
+            c.ws()
+            guard let next = c.current else { throw c.fail("unclosed resources list") }
+            if next == 0x5D { c.i += 1; return out }
             if !firstItem {
-                guard byte(i) == 0x2C else { throw fail("expected ',' or ']' in resources") }
-                i += 1
+                guard next == 0x2C else { throw c.fail("expected ',' or ']' in resources") }
+                c.i += 1
             }
             firstItem = false
             guard try openObject() else { continue }

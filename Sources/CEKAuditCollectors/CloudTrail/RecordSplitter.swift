@@ -21,18 +21,12 @@ struct RecordSplitter {
         case other
     }
 
-    struct Failure: Error {
-        var offset: Int
-        var message: String
-    }
+    typealias Failure = JSONByteCursor.Failure
 
-    private let b: UnsafeRawBufferPointer
-    private let n: Int
-    private var i = 0
+    private var c: JSONByteCursor
 
     private init(_ b: UnsafeRawBufferPointer) {
-        self.b = b
-        self.n = b.count
+        c = JSONByteCursor(b, 0..<b.count)
     }
 
     /// Splits a whole file.
@@ -42,129 +36,60 @@ struct RecordSplitter {
         return try s.file()
     }
 
-    @inline(__always) private func byte(_ k: Int) -> UInt8 { b.load(fromByteOffset: k, as: UInt8.self) }
-
-    private func fail(_ m: String) -> Failure { Failure(offset: i, message: m) }
-
-    @inline(__always) private mutating func ws() {
-        while i < n {
-            let c = byte(i)
-            if c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 { i += 1 } else { return }
-        }
-    }
-
-    /// Skips a string starting at `"`; returns the range of its contents.
-    private mutating func string() throws -> Range<Int> {
-        guard i < n, byte(i) == 0x22 else { throw fail("expected a string") }
-        i += 1
-        let start = i
-        while i < n {
-            let c = byte(i)
-            if c == 0x5C { i += 2; continue }
-            if c == 0x22 { let r = start..<i; i += 1; return r }
-            if c < 0x20 { throw fail("control character inside a string") }
-            i += 1
-        }
-        throw fail("unterminated string")
-    }
-
-    /// Skips an object or array, honouring strings.
-    private mutating func composite() throws {
-        var depth = 0
-        while i < n {
-            let c = byte(i)
-            switch c {
-            case 0x22:
-                _ = try string()
-                continue
-            case 0x7B, 0x5B:
-                depth += 1
-            case 0x7D, 0x5D:
-                depth -= 1
-                if depth == 0 { i += 1; return }
-            default:
-                break
-            }
-            i += 1
-        }
-        throw fail("unclosed object or array")
-    }
-
-    /// Skips any value.
-    private mutating func value() throws {
-        ws()
-        guard i < n else { throw fail("unexpected end of file") }
-        switch byte(i) {
-        case 0x22: _ = try string()
-        case 0x7B, 0x5B: try composite()
-        default:
-            let start = i
-            while i < n {
-                let c = byte(i)
-                if c == 0x2C || c == 0x7D || c == 0x5D || c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 { break }
-                i += 1
-            }
-            if i == start { throw fail("expected a value") }
-        }
-    }
-
-    private func equals(_ r: Range<Int>, _ s: StaticString) -> Bool {
-        guard r.count == s.utf8CodeUnitCount else { return false }
-        let p = s.utf8Start
-        for k in 0..<r.count where byte(r.lowerBound + k) != p[k] { return false }
-        return true
-    }
-
     private mutating func file() throws -> Shape {
-        if n >= 3, byte(0) == 0xEF, byte(1) == 0xBB, byte(2) == 0xBF { i = 3 }
-        ws()
-        guard i < n, byte(i) == 0x7B else { throw fail("a CloudTrail file is a JSON object") }
-        i += 1
+        if c.end >= 3, c.byte(0) == 0xEF, c.byte(1) == 0xBB, c.byte(2) == 0xBF { c.i = 3 }
+        c.ws()
+        guard c.current == 0x7B else { throw c.fail("a CloudTrail file is a JSON object") }
+        c.i += 1
         var records: [Range<Int>]?
         var digest = false, single = false
-        ws()
-        if i < n, byte(i) == 0x7D { return .other }
+        c.ws()
+        if c.current == 0x7D { return .other }
         while true {
-            ws()
-            let key = try string()
-            ws()
-            guard i < n, byte(i) == 0x3A else { throw fail("expected ':' after a key") }
-            i += 1
-            ws()
-            if equals(key, "Records"), i < n, byte(i) == 0x5B {
-                i += 1
+            c.ws()
+            let (key, _) = try c.string()
+            c.ws()
+            guard c.current == 0x3A else { throw c.fail("expected ':' after a key") }
+            c.i += 1
+            c.ws()
+            if c.equals(key, "Records"), c.current == 0x5B {
+                c.i += 1
                 var ranges: [Range<Int>] = []
-                ws()
-                if i < n, byte(i) == 0x5D { i += 1 } else {
+                c.ws()
+                if c.current == 0x5D { c.i += 1 } else {
                     while true {
-                        ws()
-                        guard i < n, byte(i) == 0x7B else { throw fail("expected a record object") }
-                        let start = i
-                        try composite()
-                        ranges.append(start..<i)
-                        ws()
-                        guard i < n else { throw fail("unexpected end of file inside Records") }
-                        let c = byte(i)
-                        if c == 0x2C { i += 1; continue }
-                        if c == 0x5D { i += 1; break }
-                        throw fail("expected ',' or ']' between records")
+                        c.ws()
+                        guard c.current == 0x7B else { throw c.fail("expected a record object") }
+                        let start = c.i
+                        try c.composite()
+                        ranges.append(start..<c.i)
+                        c.ws()
+                        switch c.current {
+                        case 0x2C: c.i += 1; continue
+                        case 0x5D: c.i += 1
+                        case nil: throw c.fail("unexpected end of file inside Records")
+                        default: throw c.fail("expected ',' or ']' between records")
+                        }
+                        break
                     }
                 }
                 records = ranges
             } else {
-                if equals(key, "digestStartTime") || equals(key, "logFiles") { digest = true }
-                if equals(key, "eventSource") || equals(key, "eventVersion") { single = true }
-                try value()
+                if c.equals(key, "digestStartTime") || c.equals(key, "logFiles") { digest = true }
+                if c.equals(key, "eventSource") || c.equals(key, "eventVersion") { single = true }
+                try c.skipValue()
             }
-            ws()
-            guard i < n else { throw fail("unexpected end of file") }
-            let c = byte(i)
-            if c == 0x2C { i += 1; continue }
-            if c == 0x7D { i += 1; break }
-            throw fail("expected ',' or '}' after a member")
+            c.ws()
+            switch c.current {
+            case 0x2C: c.i += 1; continue
+            case 0x7D: c.i += 1
+            case nil: throw c.fail("unexpected end of file")
+            default: throw c.fail("expected ',' or '}' after a member")
+            }
+            break
         }
-        ws()
-        if i < n { throw fail("unexpected data after the JSON object") }
+        c.ws()
+        if c.i < c.end { throw c.fail("unexpected data after the JSON object") }
         if let records { return .records(records) }
         if digest { return .digest }
         if single { return .singleEvent }
