@@ -21,7 +21,7 @@ public protocol TargetCollector: Sendable {
 
 /// The target collectors this build knows, by kind. Add a collector here to make its kind usable in `targets:`.
 public enum TargetCollectors {
-    public static let all: [any TargetCollector] = [OpenBaoTargetCollector()]
+    public static let all: [any TargetCollector] = [AWSKMSCollector(), OpenBaoTargetCollector()]
 
     /// The collector for `kind`.
     public static func collector(for kind: String) -> (any TargetCollector)? {
