@@ -135,8 +135,10 @@ public struct AssessmentRunner: Sendable {
         public var text: String
     }
 
-    /// Collects and normalizes every source of `plan`.
-    public func collect(_ plan: AssessmentPlan, context: CollectionContext) async -> (FactSet, [Note]) {
+    /// Collects and normalizes every source of `plan`. `collectors` are the live target collectors to use, by kind
+    /// (default: the registry, ``TargetCollectors/all``); tests pass collectors with an injected environment or transport.
+    public func collect(_ plan: AssessmentPlan, context: CollectionContext,
+                        collectors: [any TargetCollector] = TargetCollectors.all) async -> (FactSet, [Note]) {
         var facts = FactSet(diagnostics: plan.diagnostics)
         facts.coverage += plan.missing
         var notes: [Note] = []
@@ -239,7 +241,7 @@ public struct AssessmentRunner: Sendable {
         let outputs = await withTaskGroup(of: (Int, FactSet).self) { group in
             for (i, t) in targets.enumerated() {
                 group.addTask {
-                    guard let c = TargetCollectors.collector(for: t.kind) else {
+                    guard let c = collectors.first(where: { $0.kind == t.kind }) else {
                         return (i, FactSet(diagnostics: [t.error("unknown target kind").diagnostic]))
                     }
                     return (i, await c.collect(t, context: context, logger: logger))

@@ -154,7 +154,7 @@ public struct AWSServiceClient: Sendable {
             }
             return .success(value)
         case .query:
-            guard (try? XMLDocument(data: body, options: [])) != nil else {
+            guard AWSXML.document(body) != nil else {
                 return .failure(.invalidResponse("the body is not complete XML (\(body.count) bytes; truncated?)"))
             }
             return .success(nil)
@@ -173,7 +173,7 @@ public struct AWSServiceClient: Sendable {
                 code = String(t.split(separator: "#").last ?? Substring(t))
             }
             message = (json["message"] ?? json["Message"] ?? json["errorMessage"])?.stringValue
-        } else if let doc = try? XMLDocument(data: response.body, options: []) {
+        } else if let doc = AWSXML.document(response.body) {
             code = code ?? AWSXML.firstText(doc, named: "Code")
             message = AWSXML.firstText(doc, named: "Message")
         }

@@ -6,9 +6,17 @@ import FoundationXML
 /// Reading AWS Query-protocol XML answers (STS, EC2) with FoundationXML: element text by local name, ignoring the
 /// service namespace (`https://sts.amazonaws.com/doc/2011-06-15/`).
 public enum AWSXML {
-    /// Parses `data`; `nil` when it is not well-formed XML.
+    /// Parses `data`; `nil` when it is not well-formed XML. HTML pages (a proxy's or an emulator's error page) are
+    /// not handed to the parser, which would print complaints to stderr.
     public static func document(_ data: Data) -> XMLDocument? {
-        try? XMLDocument(data: data, options: [])
+        guard looksLikeXML(data) else { return nil }
+        return try? XMLDocument(data: data, options: [])
+    }
+
+    /// Whether `data` starts like an XML document rather than HTML or JSON.
+    public static func looksLikeXML(_ data: Data) -> Bool {
+        let head = String(decoding: data.prefix(64), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        return head.hasPrefix("<") && !head.hasPrefix("<!doctype html") && !head.hasPrefix("<html")
     }
 
     /// The text of the first element whose local name is `name`, depth-first in document order.
