@@ -4,7 +4,8 @@
     fake_aws.py SCENARIO.json LOG.jsonl [MAX_SECONDS]
 
 Prints `PORT <n>` once listening on 127.0.0.1 (a free port), answers POST requests from the scenario, appends one JSON
-line per request to LOG.jsonl (operation, service, region, body, header names; never header values), and exits after
+line per request to LOG.jsonl (operation, service, region, access key id of the test credentials, body, header
+names; never a signature or a token), and exits after
 MAX_SECONDS (default 300) or when killed.
 
 Scenario: {"routes": [ROUTE, ...]}. A ROUTE matches a request by
@@ -20,16 +21,19 @@ The first matching route wins; no match answers 400 {"__type": "FakeServerNoRout
 """
 import json
 import re
+import signal
 import sys
 import threading
 import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request")
+SCOPE = re.compile(r"Credential=([^/]+)/\d{8}/([^/]+)/([^/]+)/aws4_request")
 
 
 def main():
+    # A child of a Swift test process inherits its blocked signals; take SIGTERM and SIGINT back so stop() works.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM, signal.SIGINT])
     scenario = json.load(open(sys.argv[1]))
     log_path = sys.argv[2]
     max_seconds = float(sys.argv[3]) if len(sys.argv) > 3 else 300.0
@@ -60,7 +64,7 @@ def main():
                 op = body.get("Action", "")
             auth = self.headers.get("Authorization") or ""
             m = SCOPE.search(auth)
-            region, service = (m.group(1), m.group(2)) if m else ("", "")
+            access_key, region, service = (m.group(1), m.group(2), m.group(3)) if m else ("", "", "")
             signed = re.search(r"SignedHeaders=([^,]+)", auth)
             with lock:
                 index = None
@@ -82,7 +86,7 @@ def main():
                     answers = routes[index]["responses"]
                     response = answers[min(counters[index], len(answers) - 1)]
                     counters[index] += 1
-                entry = {"op": op, "target": target, "service": service, "region": region, "body": body,
+                entry = {"op": op, "target": target, "access_key": access_key, "service": service, "region": region, "body": body,
                          "signed_headers": signed.group(1) if signed else "", "header_names": sorted(k.lower() for k in self.headers.keys()),
                          "route": index, "status": response.get("status", 200), "time": time.time()}
                 with open(log_path, "a") as log:

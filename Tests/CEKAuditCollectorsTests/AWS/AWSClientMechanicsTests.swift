@@ -1,0 +1,107 @@
+@testable import CEKAuditCollectors
+import CEKAuditCore
+import Foundation
+import Logging
+import Testing
+
+/// Retry policy, concurrency limiter, redaction and pagination, without a network.
+struct AWSClientMechanicsTests {
+    @Test func fullJitterStaysUnderTheExponentialCeiling() {
+        let p = RetryPolicy(maxAttempts: 5, baseDelay: 0.1, maximumDelay: 1)
+        #expect(p.ceiling(afterAttempt: 1) == 0.1)
+        #expect(p.ceiling(afterAttempt: 2) == 0.2)
+        #expect(p.ceiling(afterAttempt: 4) == 0.8)
+        #expect(p.ceiling(afterAttempt: 9) == 1)
+        #expect(p.delay(afterAttempt: 3, random: 0) == 0)
+        #expect(p.delay(afterAttempt: 3, random: 0.5) == 0.2)
+        #expect(p.delay(afterAttempt: 3, random: 0.999_999) < 0.4)
+    }
+
+    @Test func onlyThrottlingAndTransientFailuresAreRetried() {
+        let p = RetryPolicy()
+        #expect(p.isRetryable(.service(status: 400, code: "ThrottlingException", message: nil)))
+        #expect(p.isRetryable(.service(status: 429, code: "TooManyRequests", message: nil)))
+        #expect(p.isRetryable(.service(status: 500, code: "KMSInternalException", message: nil)))
+        #expect(p.isRetryable(.service(status: 503, code: "ServiceUnavailable", message: nil)))
+        #expect(p.isRetryable(.timeout(seconds: 1)))
+        #expect(p.isRetryable(.transport("reset")))
+        #expect(!p.isRetryable(.service(status: 400, code: "AccessDeniedException", message: nil)))
+        #expect(!p.isRetryable(.service(status: 400, code: "NotFoundException", message: nil)))
+        #expect(!p.isRetryable(.service(status: 400, code: "UnsupportedOperationException", message: nil)))
+        #expect(!p.isRetryable(.cancelled))
+    }
+
+    @Test func limiterNeverExceedsItsBound() async throws {
+        let limiter = AsyncLimiter(limit: 3)
+        let inFlight = Counter()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<40 {
+                group.addTask {
+                    try await limiter.withPermit {
+                        let now = await inFlight.enter()
+                        #expect(now <= 3)
+                        try await Task.sleep(nanoseconds: 2_000_000)
+                        await inFlight.leave()
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(await limiter.highWater == 3)
+        #expect(await inFlight.peak == 3)
+    }
+
+    @Test func aCancelledWaiterLeavesTheQueue() async throws {
+        let limiter = AsyncLimiter(limit: 1)
+        let holder = Task { try await limiter.withPermit { try await Task.sleep(nanoseconds: 300_000_000) } }
+        try await Task.sleep(nanoseconds: 20_000_000)
+        let waiter = Task { try await limiter.withPermit { "ran" } }
+        try await Task.sleep(nanoseconds: 20_000_000)
+        waiter.cancel()
+        let outcome = await waiter.result
+        #expect(throws: CancellationError.self) { try outcome.get() }
+        holder.cancel()
+        _ = await holder.result
+        #expect(try await limiter.withPermit { "free again" } == "free again")
+    }
+
+    @Test func redactorRemovesSecretsFromTextAndBytes() {
+        let r = SecretRedactor(secrets: ["wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "short"])
+        let text = "The Canonical String was 'x-amz-security-token:wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' short"
+        #expect(r.redact(text) == "The Canonical String was 'x-amz-security-token:[redacted]' short")
+        #expect(String(decoding: r.redact(Data(text.utf8)), as: UTF8.self).contains("[redacted]"))
+        let sts = Data(#"{"Credentials":{"AccessKeyId":"ASIA","SecretAccessKey":"s"},"Other":1}"#.utf8)
+        let scrubbed = String(decoding: r.scrubCredentialMembers(sts), as: UTF8.self)
+        #expect(scrubbed == #"{"Credentials":"[redacted]","Other":1}"#)
+        let plain = Data(#"{"Keys": []}"#.utf8)
+        #expect(r.scrubCredentialMembers(plain) == plain)
+    }
+
+    @Test func paginationFollowsMarkersAndStopsOnARepeat() async {
+        func page(_ json: String) -> Result<AWSResponse, AWSCallFailure> {
+            .success(AWSResponse(operation: "ListKeys", region: "r", status: 200, body: Data(json.utf8),
+                                 json: try? JSONValue.parse(Data(json.utf8), source: "t"), attempts: 1))
+        }
+        let pages = await AWSPages.collect(operation: "ListKeys", itemsKey: "Keys", style: .marker, parameters: [:]) { p in
+            switch p["Marker"]?.stringValue {
+            case nil: return page(#"{"Keys":[{"KeyId":"a"}],"Truncated":true,"NextMarker":"m2"}"#)
+            case "m2": return page(#"{"Keys":[{"KeyId":"b"}],"Truncated":true,"NextMarker":"m3"}"#)
+            default: return page(#"{"Keys":[{"KeyId":"c"}],"Truncated":false}"#)
+            }
+        }
+        #expect(pages.isComplete)
+        #expect(pages.items.compactMap { $0["KeyId"]?.stringValue } == ["a", "b", "c"])
+        let looping = await AWSPages.collect(operation: "ListKeys", itemsKey: "Keys", style: .marker, parameters: [:]) { _ in
+            page(#"{"Keys":[{"KeyId":"a"}],"Truncated":true,"NextMarker":"same"}"#)
+        }
+        #expect(!looping.isComplete)
+        #expect(looping.items.count == 2)
+    }
+}
+
+actor Counter {
+    private(set) var current = 0
+    private(set) var peak = 0
+    func enter() -> Int { current += 1; peak = max(peak, current); return current }
+    func leave() { current -= 1 }
+}
