@@ -65,12 +65,16 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Test doubles shared by the test targets: a scripted loopback AWS endpoint (fake_aws.py) and its scenarios.
+        .target(name: "CEKAuditTestSupport", dependencies: ["CEKAuditCore"], path: "Tests/CEKAuditTestSupport",
+                exclude: ["fake_aws.py"], swiftSettings: strict),
         .testTarget(name: "CEKAuditCoreTests", dependencies: ["CEKAuditCore"], swiftSettings: strict),
-        .testTarget(name: "CEKAuditCollectorsTests", dependencies: ["CEKAuditCollectors", "CEKAuditCore"],
+        .testTarget(name: "CEKAuditCollectorsTests", dependencies: ["CEKAuditCollectors", "CEKAuditCore", "CEKAuditTestSupport"],
                     resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "CEKAuditReportersTests", dependencies: ["CEKAuditReporters", "CEKAuditCore"],
                     swiftSettings: strict),
-        .testTarget(name: "CEKAuditCLITests", dependencies: ["cek-audit", "CEKAuditCore", "CEKAuditCollectors", "CEKAuditReporters"],
+        .testTarget(name: "CEKAuditCLITests", dependencies: ["cek-audit", "CEKAuditCore", "CEKAuditCollectors", "CEKAuditReporters",
+                                                            "CEKAuditTestSupport"],
                     swiftSettings: strict),
     ]
 )

@@ -84,7 +84,8 @@ public struct AWSTargetOptions: Sendable, Hashable {
                 for r in list where r.range(of: #"^[a-z]{2}(-[a-z]+)+-\d{1,2}$"#, options: .regularExpression) == nil {
                     throw target.error("'\(r)' is not an AWS region name", fix: "write it like us-east-1 or eu-west-1")
                 }
-                regions = Array(NSOrderedSet(array: list).compactMap { $0 as? String })
+                var seen = Set<String>()
+                regions = list.filter { seen.insert($0).inserted }
             }
         }
         profile = try string("profile")

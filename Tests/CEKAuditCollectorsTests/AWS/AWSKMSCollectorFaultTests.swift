@@ -1,6 +1,8 @@
 @testable import CEKAuditCollectors
 import CEKAuditCore
+import CEKAuditTestSupport
 import Foundation
+import Logging
 import Testing
 
 /// What moto cannot show, against the tests' own scripted endpoint: pagination across pages, throttling then
@@ -289,6 +291,29 @@ struct AWSKMSCollectorFaultTests {
         #expect(facts.resources(of: .auditTrail).count == 1, "a multi-Region trail seen in two regions is one trail")
         #expect(server.operations().filter { $0 == "GetTrailStatus" }.count == 1)
         #expect(facts.resources(of: .target).first?["region"] == .strings(["eu-west-1", "us-east-1"]))
+    }
+
+    @Test func secretsReachNeitherFactsNorEvidenceNorLogs() async throws {
+        let secret = "plantedSecretEXAMPLEKEYdoNotLeak0000000000", token = "plantedSessionTokenEXAMPLEdoNotLeak"
+        var s = Self.scenario()
+        s.overrides = [FakeAWSScenario.route("ListResourceTags", match: ["KeyId": Self.keyA], [FakeAWSScenario.error(
+            403, "SignatureDoesNotMatch", "canonical request: x-amz-security-token:\(token) secret \(secret)")]),
+                       FakeAWSScenario.route("GetKeyPolicy", match: ["KeyId": Self.keyB], [FakeAWSScenario.ok([
+                        "Policy": FakeAWSScenario.defaultPolicy("111122223333"), "Echo": "\(secret)/\(token)"])])]
+        let server = try FakeAWSServer(scenario: s.document)
+        let store = CapturingLogHandler.Store()
+        let logger = Logger(label: "test") { _ in CapturingLogHandler(store: store) }
+        let env = ["AWS_ACCESS_KEY_ID": "AKIAPLANTEDEXAMPLE99", "AWS_SECRET_ACCESS_KEY": secret, "AWS_SESSION_TOKEN": token, "HOME": "/nonexistent"]
+        let (facts, _) = await AWSTest.collect(AWSTest.target(_: "tenant-a", AWSTest.options(server)), environment: env, logger: logger)
+        #expect(store.all.count > 10, "debug lines were written")
+        var texts = store.all + facts.diagnostics.map(\.description)
+        texts += facts.resources.map { "\($0.fields)" }
+        texts += facts.payloads.values.map { String(decoding: $0, as: UTF8.self) }
+        for text in texts {
+            for planted in [secret, token, "AKIAPLANTEDEXAMPLE99"] { #expect(!text.contains(planted)) }
+        }
+        #expect(facts.diagnostics.contains { $0.message.contains("x-amz-security-token:[redacted]") })
+        #expect(facts.payloads.values.contains { String(decoding: $0, as: UTF8.self).contains("[redacted]/[redacted]") })
     }
 
     static func closedPort() throws -> Int {

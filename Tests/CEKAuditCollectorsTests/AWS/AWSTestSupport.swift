@@ -1,5 +1,6 @@
 @testable import CEKAuditCollectors
 import CEKAuditCore
+import CEKAuditTestSupport
 import Foundation
 import Logging
 
@@ -45,11 +46,12 @@ enum AWSTest {
 
     /// Collects one target with a recording URLSession transport and normalizes the facts.
     static func collect(_ target: AssessmentFile.Target, environment: [String: String] = credentials,
-                        trusted: Set<String> = [], recorder: RecordingTransport? = nil) async -> (FactSet, RecordingTransport) {
+                        trusted: Set<String> = [], recorder: RecordingTransport? = nil,
+                        logger: Logger = Logger(label: "test")) async -> (FactSet, RecordingTransport) {
         let rec = recorder ?? RecordingTransport(URLSessionTransport(maxConnectionsPerHost: 8))
         let collector = AWSKMSCollector(environment: environment, makeTransport: { _ in rec })
         var facts = await collector.collect(target, context: CollectionContext(now: Fixtures.now, trustedAccounts: trusted),
-                                            logger: Logger(label: "test"))
+                                            logger: logger)
         Normalizer.normalize(&facts)
         return (facts, rec)
     }
@@ -65,5 +67,28 @@ enum AWSTest {
                                       "backoff_base_ms": .number(5), "backoff_max_ms": .number(50), "timeout_seconds": .number(5)]
         for (k, v) in extra { o[k] = v }
         return o
+    }
+}
+
+/// Keeps every log line (message and metadata) at trace level, to search them for secrets.
+struct CapturingLogHandler: LogHandler {
+    final class Store: @unchecked Sendable {
+        private let lock = NSLock()
+        private var lines: [String] = []
+        func append(_ s: String) { lock.withLock { lines.append(s) } }
+        var all: [String] { lock.withLock { lines } }
+    }
+
+    let store: Store
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        store.append("\(event.level) \(event.message) \(metadata.merging(event.metadata ?? [:]) { $1 })")
     }
 }

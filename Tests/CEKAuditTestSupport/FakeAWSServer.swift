@@ -1,18 +1,20 @@
 import CEKAuditCore
 import Foundation
 
-/// Runs `Fixtures/aws/fake_aws.py` — a scripted AWS endpoint on 127.0.0.1 — for one test, and reads its request log.
-/// The server is the test's own: it starts on a free port, lives at most `maxSeconds`, and is stopped by pid.
-final class FakeAWSServer: @unchecked Sendable {
+/// Runs `fake_aws.py` (beside this file) — a scripted AWS endpoint on 127.0.0.1 — for one test, and reads its request
+/// log. The server is the test's own: it starts on a free port, lives at most `maxSeconds`, and is stopped by pid.
+public final class FakeAWSServer: @unchecked Sendable {
     let process: Process
-    let port: Int
+    public let port: Int
     let directory: URL
-    var endpoint: String { "http://127.0.0.1:\(port)" }
+    public var endpoint: String { "http://127.0.0.1:\(port)" }
 
-    enum Failure: Error { case noPort(String) }
+    public enum Failure: Error { case noPort(String) }
+
+    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("fake_aws.py").path
 
     /// Starts a server answering `scenario` (`{"routes": [...]}`, see fake_aws.py).
-    init(scenario: [String: Any], maxSeconds: Int = 120) throws {
+    public init(scenario: [String: Any], maxSeconds: Int = 120) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("cek-fake-aws-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let scenarioURL = directory.appendingPathComponent("scenario.json")
@@ -20,7 +22,7 @@ final class FakeAWSServer: @unchecked Sendable {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         let python = ProcessInfo.processInfo.environment["CEK_AUDIT_PYTHON"] ?? "python3"
-        p.arguments = [python, Fixtures.path("aws/fake_aws.py"), scenarioURL.path, directory.appendingPathComponent("requests.jsonl").path,
+        p.arguments = [python, Self.script, scenarioURL.path, directory.appendingPathComponent("requests.jsonl").path,
                        String(maxSeconds)]
         let out = Pipe()
         p.standardOutput = out
@@ -41,15 +43,15 @@ final class FakeAWSServer: @unchecked Sendable {
     }
 
     /// Every request the server saw, in order: `op`, `service`, `region`, `body`, `signed_headers`, `header_names`.
-    func requests() -> [JSONValue] {
+    public func requests() -> [JSONValue] {
         guard let data = try? Data(contentsOf: directory.appendingPathComponent("requests.jsonl")) else { return [] }
         return String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap { try? JSONValue.parse(Data($0.utf8), source: "log") }
     }
 
     /// Operations requested, in order.
-    func operations() -> [String] { requests().compactMap { $0["op"]?.stringValue } }
+    public func operations() -> [String] { requests().compactMap { $0["op"]?.stringValue } }
 
-    func stop() {
+    public func stop() {
         if process.isRunning {
             process.terminate()
             let deadline = Date().addingTimeInterval(2)

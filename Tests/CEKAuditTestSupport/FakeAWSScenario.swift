@@ -4,32 +4,38 @@ import Foundation
 /// Builds scenarios for ``FakeAWSServer``: a whole AWS account (identity, keys with their metadata, rotation, policy,
 /// grants, tags and aliases, custom key stores, one CloudTrail trail) with the project's placeholder ids, plus
 /// overrides placed in front of the generated routes (first match wins).
-struct FakeAWSScenario {
+public struct FakeAWSScenario {
     /// One key and what the API says about it.
-    struct Key {
-        var metadata: [String: Any]
+    public struct Key {
+        public var metadata: [String: Any]
         /// GetKeyRotationStatus answer, or nil to answer with `rotationError`.
-        var rotation: [String: Any]? = ["KeyRotationEnabled": false]
-        var rotationError: (status: Int, code: String, message: String)?
-        var rotationDates: [String] = []
-        var policy: String?
-        var grants: [[String: Any]] = []
-        var tags: [[String: Any]] = []
-        var aliases: [String] = []
+        public var rotation: [String: Any]? = ["KeyRotationEnabled": false]
+        public var rotationError: (status: Int, code: String, message: String)?
+        public var rotationDates: [String] = []
+        public var policy: String?
+        public var grants: [[String: Any]] = []
+        public var tags: [[String: Any]] = []
+        public var aliases: [String] = []
 
-        var id: String { metadata["KeyId"] as? String ?? "" }
-        var arn: String { metadata["Arn"] as? String ?? "" }
+        public init(metadata: [String: Any]) {
+            self.metadata = metadata
+        }
+
+        public var id: String { metadata["KeyId"] as? String ?? "" }
+        public var arn: String { metadata["Arn"] as? String ?? "" }
     }
 
-    var account = "111122223333"
-    var region = "us-east-1"
-    var callerArn = "arn:aws:iam::111122223333:role/cek-audit"
-    var keys: [Key] = []
-    var trails: [[String: Any]] = [FakeAWSScenario.goodTrail()]
-    var overrides: [[String: Any]] = []
+    public var account = "111122223333"
+    public var region = "us-east-1"
+    public var callerArn = "arn:aws:iam::111122223333:role/cek-audit"
+    public var keys: [Key] = []
+    public var trails: [[String: Any]] = [FakeAWSScenario.goodTrail()]
+    public var overrides: [[String: Any]] = []
+
+    public init() {}
 
     /// A symmetric customer-managed key with AWS KMS material, enabled.
-    static func symmetricKey(_ id: String, account: String = "111122223333", region: String = "us-east-1",
+    public static func symmetricKey(_ id: String, account: String = "111122223333", region: String = "us-east-1",
                              created: Double = 1_780_000_000) -> [String: Any] {
         ["AWSAccountId": account, "KeyId": id, "Arn": "arn:aws:kms:\(region):\(account):key/\(id)", "CreationDate": created, "Enabled": true,
          "Description": "", "KeyUsage": "ENCRYPT_DECRYPT", "KeyState": "Enabled", "Origin": "AWS_KMS", "KeyManager": "CUSTOMER",
@@ -38,19 +44,19 @@ struct FakeAWSScenario {
     }
 
     /// The default key policy AWS KMS applies (AWS KMS Developer Guide, "Default key policy").
-    static func defaultPolicy(_ account: String) -> String {
+    public static func defaultPolicy(_ account: String) -> String {
         #"{"Version":"2012-10-17","Id":"key-default-1","Statement":[{"Sid":"Enable IAM User Permissions","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::\#(account):root"},"Action":"kms:*","Resource":"*"}]}"#
     }
 
     /// A multi-Region trail with log-file validation and no event selectors (all management events).
-    static func goodTrail(account: String = "111122223333", region: String = "us-east-1", name: String = "org-audit") -> [String: Any] {
+    public static func goodTrail(account: String = "111122223333", region: String = "us-east-1", name: String = "org-audit") -> [String: Any] {
         ["Name": name, "S3BucketName": "audit-logs.example.com", "IncludeGlobalServiceEvents": true, "IsMultiRegionTrail": true,
          "HomeRegion": region, "TrailARN": "arn:aws:cloudtrail:\(region):\(account):trail/\(name)", "LogFileValidationEnabled": true,
          "HasCustomEventSelectors": false, "IsOrganizationTrail": false]
     }
 
     /// One route.
-    static func route(_ op: String, service: String? = nil, region: String? = nil, match: [String: Any] = [:],
+    public static func route(_ op: String, service: String? = nil, region: String? = nil, match: [String: Any] = [:],
                       _ responses: [[String: Any]]) -> [String: Any] {
         var r: [String: Any] = ["op": op, "responses": responses]
         if let service { r["service"] = service }
@@ -59,14 +65,14 @@ struct FakeAWSScenario {
         return r
     }
 
-    static func ok(_ json: [String: Any]) -> [String: Any] { ["status": 200, "json": json] }
+    public static func ok(_ json: [String: Any]) -> [String: Any] { ["status": 200, "json": json] }
 
-    static func error(_ status: Int, _ code: String, _ message: String = "") -> [String: Any] {
+    public static func error(_ status: Int, _ code: String, _ message: String = "") -> [String: Any] {
         ["status": status, "json": ["__type": code, "message": message], "headers": ["X-Amzn-ErrorType": code]]
     }
 
     /// An STS GetCallerIdentity answer (Query protocol XML).
-    static func callerIdentity(account: String, arn: String) -> [String: Any] {
+    public static func callerIdentity(account: String, arn: String) -> [String: Any] {
         ["status": 200, "content_type": "text/xml", "body": """
         <GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
           <GetCallerIdentityResult><Arn>\(arn)</Arn><UserId>AROAEXAMPLEID:cek-audit</UserId><Account>\(account)</Account></GetCallerIdentityResult>
@@ -76,7 +82,7 @@ struct FakeAWSScenario {
     }
 
     /// The scenario document.
-    var document: [String: Any] {
+    public var document: [String: Any] {
         var routes = overrides
         routes.append(Self.route("GetCallerIdentity", [Self.callerIdentity(account: account, arn: callerArn)]))
         routes.append(Self.route("ListKeys", region: region, [Self.ok(["Keys": keys.map { ["KeyId": $0.id, "KeyArn": $0.arn] }, "Truncated": false])]))
@@ -107,7 +113,7 @@ struct FakeAWSScenario {
 
     /// Reads a case file (`Fixtures/aws/cases/*.json`): `{"account", "region", "keys": [{"metadata", "rotation" |
     /// "rotation_error": {"status", "code", "message"}, "rotation_dates"}]}`.
-    static func fromCase(_ value: [String: Any]) -> FakeAWSScenario {
+    public static func fromCase(_ value: [String: Any]) -> FakeAWSScenario {
         var s = FakeAWSScenario()
         s.account = value["account"] as? String ?? s.account
         s.region = value["region"] as? String ?? s.region
