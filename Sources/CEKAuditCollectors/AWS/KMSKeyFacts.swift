@@ -30,7 +30,7 @@ public enum KMSKeyFacts {
 
         if let md = o.metadata.value {
             provenance += o.metadata.evidence.map(\.provenance)
-            metadataFacts(md, keyId: o.keyId, into: &f)
+            metadataFacts(md, keyId: md["KeyId"]?.stringValue ?? o.keyId, into: &f)
         } else {
             for name in metadataFields { f[name] = o.metadata.unknown }
         }
@@ -89,6 +89,11 @@ public enum KMSKeyFacts {
         f["multi_region"] = .bool(multi)
         if !multi {
             f["multi_region_role"] = .string("none")
+        } else if let primary = md["MultiRegionConfiguration"]?["PrimaryKey"]?["Arn"]?.stringValue, let own = md["Arn"]?.stringValue {
+            // The key whose ARN the configuration names as primary is the primary; every other copy is a replica.
+            // Read from the ARNs rather than MultiRegionKeyType, which moto 5.2.1 rewrites on the shared configuration
+            // once a replica is described.
+            f["multi_region_role"] = .string(primary == own ? "primary" : "replica")
         } else if let role = md["MultiRegionConfiguration"]?["MultiRegionKeyType"]?.stringValue {
             f["multi_region_role"] = .string(role.lowercased())
         } else {
