@@ -128,19 +128,13 @@ public struct AWSServiceClient: Sendable {
         }
     }
 
-    /// One attempt, raced against the timeout.
+    /// One attempt, raced against the timeout (``Deadline``): the call returns at the deadline even when the transport
+    /// does not react to cancellation.
     func attemptOnce(_ request: AWSHTTPRequest) async throws -> AWSHTTPResponse {
         let transport = self.transport
         let timeout = self.timeout
-        return try await withThrowingTaskGroup(of: AWSHTTPResponse.self) { group in
-            group.addTask { try await transport.send(request, timeout: timeout) }
-            group.addTask {
-                try await Task.sleep(nanoseconds: UInt64(timeout * 1_000_000_000))
-                throw AWSCallError.timeout(seconds: timeout)
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next() else { throw AWSCallError.cancelled }
-            return first
+        return try await Deadline.run(seconds: timeout, onTimeout: { AWSCallError.timeout(seconds: timeout) }) {
+            try await transport.send(request, timeout: timeout)
         }
     }
 

@@ -12,6 +12,8 @@ public actor AsyncLimiter {
     private var nextID: UInt64 = 0
     /// Highest number of permits held at once, for tests and the benchmark.
     public private(set) var highWater = 0
+    /// Tasks waiting for a permit.
+    public var waiting: Int { waiters.count }
 
     public init(limit: Int) {
         self.limit = max(1, limit)

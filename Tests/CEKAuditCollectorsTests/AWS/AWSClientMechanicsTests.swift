@@ -53,16 +53,31 @@ struct AWSClientMechanicsTests {
 
     @Test func aCancelledWaiterLeavesTheQueue() async throws {
         let limiter = AsyncLimiter(limit: 1)
-        let holder = Task { try await limiter.withPermit { try await Task.sleep(nanoseconds: 300_000_000) } }
-        try await Task.sleep(nanoseconds: 20_000_000)
+        let holder = Task { try await limiter.withPermit { try await Task.sleep(nanoseconds: 60_000_000_000) } }
+        while await limiter.highWater < 1 { await Task.yield() }
         let waiter = Task { try await limiter.withPermit { "ran" } }
-        try await Task.sleep(nanoseconds: 20_000_000)
+        while await limiter.waiting < 1 { await Task.yield() }
         waiter.cancel()
         let outcome = await waiter.result
         #expect(throws: CancellationError.self) { try outcome.get() }
+        #expect(await limiter.waiting == 0)
         holder.cancel()
         _ = await holder.result
         #expect(try await limiter.withPermit { "free again" } == "free again")
+    }
+
+    @Test func aDeadlineReturnsEvenWhenTheOperationIgnoresCancellation() async throws {
+        let started = Date()
+        await #expect(throws: AWSCallError.timeout(seconds: 0.2)) {
+            try await Deadline.run(seconds: 0.2, onTimeout: { AWSCallError.timeout(seconds: 0.2) }) {
+                // Answers late and never looks at cancellation, like a transport that cannot be interrupted.
+                await withCheckedContinuation { (c: CheckedContinuation<Int, Never>) in
+                    DispatchQueue.global().asyncAfter(deadline: .now() + 1.5) { c.resume(returning: 1) }
+                }
+            }
+        }
+        #expect(Date().timeIntervalSince(started) < 1.4)
+        #expect(try await Deadline.run(seconds: 5, onTimeout: { AWSCallError.timeout(seconds: 5) }) { 42 } == 42)
     }
 
     @Test func redactorRemovesSecretsFromTextAndBytes() {
