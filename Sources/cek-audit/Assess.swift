@@ -11,8 +11,9 @@ extension CEKAudit {
             PATH is a folder holding an audit.yaml, an audit.yaml itself, or a folder or file of evidence: \
             CloudFormation templates, Terraform plan/state JSON (`terraform show -json`), key-policy JSON, \
             CloudTrail logs, Kubernetes EncryptionConfiguration files, attestation files. Without an audit.yaml \
-            every file is recognised by its content and default parameters apply. `assess` is `collect` and \
-            `evaluate` in one step, without writing a bundle.
+            every file is recognised by its content and default parameters apply. An audit.yaml may also list live \
+            targets (kind: aws-kms, read-only); exit status 69 when a required one is unreachable. `assess` is \
+            `collect` and `evaluate` in one step, without writing a bundle.
             """)
 
         @Argument(help: ArgumentHelp("Assessment folder, audit.yaml, or evidence folder/file.", valueName: "path"))

@@ -7,7 +7,9 @@ import Foundation
 /// `debugDescription`, reflection) redacts them, so interpolating credentials into a log line or an error cannot leak
 /// them; the collector additionally scrubs them from anything a server sends back (``SecretRedactor``).
 public struct AWSCredentials: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    /// Access key id (`AKIA…` long-term, `ASIA…` temporary); it names the key, and is still kept out of outputs.
     public var accessKeyId: String
+    /// Secret access key: only ever used to derive the SigV4 signing key.
     public var secretAccessKey: String
     /// Session token of temporary credentials (STS), sent as `X-Amz-Security-Token`.
     public var sessionToken: String?

@@ -22,16 +22,26 @@ import Foundation
 ///     required: true                 # exit 69 when unreachable (default true)
 /// ```
 public struct AWSTargetOptions: Sendable, Hashable {
+    /// Regions to read, in order, without repeats; `nil` means the profile's or the environment's region.
     public var regions: [String]?
+    /// `regions: all`: every region enabled for the account (EC2 DescribeRegions).
     public var allRegions = false
+    /// Shared credentials/config profile.
     public var profile: String?
+    /// IAM role to assume before collecting, and its external id.
     public var roleArn: String?
     public var externalId: String?
+    /// One endpoint for every service (an emulator, a VPC endpoint).
     public var endpoint: URL?
+    /// The account the credentials must belong to.
     public var account: String?
+    /// Tenant label for every key (default: the account id).
     public var tenant: String?
+    /// Requests in flight at once.
     public var concurrency = 8
+    /// Per request attempt, in seconds.
     public var timeoutSeconds = 10.0
+    /// Attempts per call, and the backoff ceiling of the first retry and of any retry, in milliseconds.
     public var maxAttempts = 5
     public var backoffBaseMs = 100.0
     public var backoffMaxMs = 20_000.0

@@ -6,6 +6,7 @@ import Foundation
 public struct CloudTrailClient: Sendable {
     public static let targetPrefix = "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101"
 
+    /// The operations used, each read-only.
     public enum Operation: String, Sendable, CaseIterable {
         case describeTrails = "DescribeTrails"
         case getTrailStatus = "GetTrailStatus"

@@ -55,6 +55,14 @@ struct AWSTargetOptionsTests {
         #expect(TargetCollectors.collector(for: "aws-kms") is AWSKMSCollector)
     }
 
+    @Test func theLiveAccountExampleIsValid() throws {
+        let file = try AssessmentFile.load(path: Fixtures.packageRoot.appendingPathComponent("examples/aws-account/audit.yaml").path)
+        try TargetCollectors.validate(file.targets)
+        #expect(file.targets.map(\.name) == ["platform", "tenant-a"])
+        #expect(try AWSTargetOptions(file.targets[1]).allRegions)
+        #expect(file.targets[1].required == false)
+    }
+
     @Test(arguments: [
         ("  - {kind: aws-kms, name: a, regoins: [us-east-1]}\n", "audit.yaml:4", "unknown option 'regoins'", "did you mean 'regions'?"),
         ("  - {kind: aws-kms, name: a, regions: [us-east-1], concurrency: 0}\n", "audit.yaml:4", "concurrency must be a whole number from 1 to 64", nil),
