@@ -44,6 +44,7 @@ struct AWSTargetCLITests {
                 #expect(!text.contains(planted), "\(name) contains a planted credential")
             }
         }
+        #expect(try CLI.schemaErrors(out.appendingPathComponent("report.json")) == nil)
         let report = try String(contentsOf: out.appendingPathComponent("report.json"), encoding: .utf8)
         #expect(report.contains("x-amz-security-token:[redacted]"), "the echoed error is kept, scrubbed")
         #expect(report.contains("aws-kms://111122223333/us-east-1/DescribeKey/1234abcd-0000-4000-8000-00000000000a"))
