@@ -51,6 +51,37 @@ struct AWSTargetCLITests {
         #expect(server.requests().allSatisfy { $0["signed_headers"]?.stringValue?.contains("x-amz-security-token") == true })
     }
 
+    /// `collect` keeps every API response in the bundle (scrubbed), and `evaluate` reproduces `assess` offline.
+    @Test func liveEvidenceGoesIntoABundleAndEvaluatesOffline() throws {
+        var scenario = FakeAWSScenario()
+        var key = FakeAWSScenario.Key(metadata: FakeAWSScenario.symmetricKey("1234abcd-0000-4000-8000-00000000000b"))
+        key.rotation = ["KeyRotationEnabled": false]
+        scenario.keys = [key]
+        let server = try FakeAWSServer(scenario: scenario.document)
+        defer { server.stop() }
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try assessment(dir, targets: "  - {kind: aws-kms, name: tenant-a, regions: [us-east-1], endpoint: \"\(server.endpoint)\", max_attempts: 1}\n")
+        let env = ["AWS_ACCESS_KEY_ID": Self.accessKey, "AWS_SECRET_ACCESS_KEY": Self.secret, "AWS_SESSION_TOKEN": Self.token]
+        let bundle = dir.appendingPathComponent("bundle")
+        let collected = try CLI.run(["collect", dir.path, "--bundle", bundle.path, "-q"], environment: env)
+        #expect(collected.status == 0, "\(collected.stderr)")
+        let items = try FileManager.default.contentsOfDirectory(atPath: bundle.appendingPathComponent("items").path)
+        #expect(items.count >= 12, "one item per API response")
+        let files = FileManager.default.enumerator(atPath: bundle.path)?.allObjects.compactMap { $0 as? String } ?? []
+        for f in files {
+            guard let data = FileManager.default.contents(atPath: bundle.appendingPathComponent(f).path) else { continue }
+            let text = String(decoding: data, as: UTF8.self)
+            for planted in [Self.secret, Self.token, Self.accessKey] { #expect(!text.contains(planted), "\(f)") }
+        }
+        let offline = try CLI.run(["evaluate", bundle.path, "-o", dir.appendingPathComponent("offline").path, "-q"])
+        let live = try CLI.run(["assess", dir.path, "-o", dir.appendingPathComponent("live").path, "-q"], environment: env)
+        #expect(offline.status == 1 && live.status == 1, "rotation is off: \(offline.stdout) \(live.stdout)")
+        let a = try Data(contentsOf: dir.appendingPathComponent("offline/report.json"))
+        let b = try Data(contentsOf: dir.appendingPathComponent("live/report.json"))
+        #expect(a == b, "evaluate reproduces assess byte for byte")
+    }
+
     @Test func anUnreachableRequiredTargetExits69AfterWritingReports() throws {
         let dir = try CLI.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -86,7 +86,7 @@ struct AWSKMSMotoTests {
         let recorder = RecordingTransport(URLSessionTransport(maxConnectionsPerHost: 4))
         let collector = AWSKMSCollector(environment: environment, makeTransport: { _ in recorder })
         let plan = try AssessmentPlan.make(path: seeded.dir.path)
-        let (facts, notes) = await AssessmentRunner().collectAll(plan, context: CollectionContext(now: Fixtures.now), collectors: [collector])
+        let (facts, notes) = await AssessmentRunner().collect(plan, context: CollectionContext(now: Fixtures.now), collectors: [collector])
         let results = try AWSTest.evaluate(facts)
         let labels = seeded.labels
         func verdicts(_ check: String) -> [String: Verdict] {
