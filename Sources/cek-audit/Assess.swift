@@ -12,7 +12,7 @@ extension CEKAudit {
             CloudFormation templates, Terraform plan/state JSON (`terraform show -json`), key-policy JSON, \
             CloudTrail logs, Kubernetes EncryptionConfiguration files, attestation files. Without an audit.yaml \
             every file is recognised by its content and default parameters apply. An audit.yaml may also list live \
-            targets (kind: aws-kms, read-only); exit status 69 when a required one is unreachable. `assess` is \
+            targets (kind: aws-kms or openbao, read-only); exit status 69 when a required one is unreachable. `assess` is \
             `collect` and `evaluate` in one step, without writing a bundle.
             """)
 

@@ -28,7 +28,7 @@ public struct AWSKMSCollector: TargetCollector {
     public var random: @Sendable () -> Double
 
     public init(environment: [String: String] = ProcessInfo.processInfo.environment,
-                makeTransport: @escaping @Sendable (Int) -> any AWSTransport = { URLSessionTransport(maxConnectionsPerHost: $0) },
+                makeTransport: @escaping @Sendable (Int) -> any AWSTransport = { AWSURLSessionTransport(maxConnectionsPerHost: $0) },
                 clock: @escaping @Sendable () -> Date = { Date() },
                 random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }) {
         self.environment = environment

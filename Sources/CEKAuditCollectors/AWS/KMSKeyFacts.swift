@@ -11,7 +11,7 @@ import Foundation
 /// leaves exactly its facts unknown, with a reason naming the API and the error; the key itself is never dropped.
 public enum KMSKeyFacts {
     /// Fields DescribeKey supplies.
-    static let metadataFields = ["manager", "origin", "custody", "spec", "usage", "state", "enabled", "multi_region", "multi_region_role",
+    static let metadataFields = ["manager", "origin", "custody", "spec", "spec_class", "usage", "state", "enabled", "multi_region", "multi_region_role",
                                  "key_store", "created", "description", "material.expires", "material.valid_to",
                                  "deletion.scheduled_for", "deletion.window_days"]
 
@@ -71,6 +71,8 @@ public enum KMSKeyFacts {
         f["origin"] = text("Origin")
         let spec = (md["KeySpec"] ?? md["CustomerMasterKeySpec"])?.stringValue
         f["spec"] = spec.map(FactValue.string) ?? .unknown(reason: "DescribeKey returned no KeySpec")
+        f["spec_class"] = spec.map { .string($0 == "SYMMETRIC_DEFAULT" ? "symmetric" : $0.hasPrefix("HMAC") ? "hmac" : "asymmetric") }
+            ?? .unknown(reason: "DescribeKey returned no KeySpec")
         if let usage = md["KeyUsage"]?.stringValue {
             f["usage"] = .string(usage)
         } else if spec == "SYMMETRIC_DEFAULT" {

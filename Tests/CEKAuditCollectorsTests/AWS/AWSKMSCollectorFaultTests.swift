@@ -204,6 +204,17 @@ struct AWSKMSCollectorFaultTests {
         #expect(facts.resources(of: .key).count == 2)
     }
 
+    @Test func redirectsAreNotFollowedWithTheSignature() async throws {
+        var s = Self.scenario()
+        s.overrides = [FakeAWSScenario.route("GetKeyPolicy", match: ["KeyId": Self.keyA],
+                                             [["status": 307, "headers": ["Location": "http://127.0.0.1:9/elsewhere"], "body": ""]])]
+        let server = try FakeAWSServer(scenario: s.document)
+        let (facts, _) = await AWSTest.collect(AWSTest.target(_: "tenant-a", AWSTest.options(server)))
+        let policy = try #require(facts.resources(of: .keyPolicy).first { $0.id.contains(Self.keyA) })
+        #expect(policy["cross_tenant"]?.unknownReason?.contains("HTTP 307") == true)
+        #expect(try AWSTest.evaluate(facts).verdicts("CEK08-AG2-POLICY-TENANT-BOUNDARY")[Self.keyA] == .inconclusive)
+    }
+
     @Test func aListingCutOffAfterOnePageKeepsWhatItFoundButProvesNoAbsence() async throws {
         var s = Self.scenario()
         var managed = FakeAWSScenario.symmetricKey(Self.keyA)

@@ -83,7 +83,7 @@ struct AWSKMSMotoTests {
         defer { try? FileManager.default.removeItem(at: seeded.dir) }
         let environment = ["AWS_SHARED_CREDENTIALS_FILE": seeded.dir.appendingPathComponent("credentials").path,
                            "AWS_CONFIG_FILE": seeded.dir.appendingPathComponent("config").path, "HOME": "/nonexistent"]
-        let recorder = RecordingTransport(URLSessionTransport(maxConnectionsPerHost: 4))
+        let recorder = RecordingTransport(AWSURLSessionTransport(maxConnectionsPerHost: 4))
         let collector = AWSKMSCollector(environment: environment, makeTransport: { _ in recorder })
         let plan = try AssessmentPlan.make(path: seeded.dir.path)
         let (facts, notes) = await AssessmentRunner().collect(plan, context: CollectionContext(now: Fixtures.now), collectors: [collector])

@@ -48,7 +48,7 @@ enum AWSTest {
     static func collect(_ target: AssessmentFile.Target, environment: [String: String] = credentials,
                         trusted: Set<String> = [], recorder: RecordingTransport? = nil,
                         logger: Logger = Logger(label: "test")) async -> (FactSet, RecordingTransport) {
-        let rec = recorder ?? RecordingTransport(URLSessionTransport(maxConnectionsPerHost: 8))
+        let rec = recorder ?? RecordingTransport(AWSURLSessionTransport(maxConnectionsPerHost: 8))
         let collector = AWSKMSCollector(environment: environment, makeTransport: { _ in rec })
         var facts = await collector.collect(target, context: CollectionContext(now: Fixtures.now, trustedAccounts: trusted),
                                             logger: logger)

@@ -38,6 +38,9 @@ struct KMSKeyFactsTests {
         #expect(k["created"] == .string("2026-05-28T20:26:40Z"))
         #expect(k["tenant"] == .string("111122223333"))
         #expect(k["rotation.applicable"] == .bool(true))
+        #expect(k["service"] == .string("aws-kms"))
+        #expect(k["spec_class"] == .string("symmetric"))
+        #expect(k["exportable"] == .bool(false))
     }
 
     @Test func multiRegionRoleFollowsThePrimaryARN() {
