@@ -156,20 +156,22 @@ public enum AssessmentBuilder {
 
         var supporting: [String] = []
         var gaps: [String] = []
+        // A result is cited once, under the first reference that covers it (a required check before its guideline).
+        var cited = Set<String>()
         for id in q.requires + q.supports {
-            let rs = results.filter { $0.guideline == id || $0.check == id }
+            let rs = results.filter { ($0.guideline == id || $0.check == id) && !cited.contains($0.id) }
+            cited.formUnion(rs.map(\.id))
             let title = title(id)
             // Aggregate passes say the most ("3 customer-managed keys: …"); per-resource passes are counted.
+            let isAggregate: (CheckResult) -> Bool = { $0.subject?.id == "*" || $0.subject?.id.contains("=") == true }
             let passes = rs.filter { $0.verdict == .pass }
-            for r in passes where r.subject?.id == "*" || r.subject?.id.contains("=") == true {
-                supporting.append("\(id): \(r.message)")
-            }
-            let perResource = passes.filter { !($0.subject?.id == "*" || $0.subject?.id.contains("=") == true) }
-            if !perResource.isEmpty {
-                supporting.append("\(id) (\(title)): \(perResource.count) resource(s) pass.")
-            }
+            for r in passes where isAggregate(r) { supporting.append("\(id): \(r.message)") }
+            let perResource = passes.filter { !isAggregate($0) }
+            if !perResource.isEmpty { supporting.append("\(id) (\(title)): \(perResource.count) resource(s) pass.") }
             for r in rs where r.verdict == .fail || r.verdict == .inconclusive { gaps.append("\(id) [\(r.verdict.rawValue)]: \(r.message)") }
-            if verdict(id) == .manual { gaps.append("\(id) [manual]: \(title) needs an attestation or an auditor's review.") }
+            if verdict(id) == .manual && rs.contains(where: { $0.verdict == .manual }) {
+                gaps.append("\(id) [manual]: \(title) needs an attestation or an auditor's review.")
+            }
         }
         let keys = facts.resources(of: .key)
         var custody: [String: Int] = [:]
