@@ -30,6 +30,10 @@ for svc in scripts/services/*.sh; do
   eval "$exports"
 done
 
+# The live-server tests are skipped when these are missing; here they must run.
+: "${CEK_AUDIT_MOTO_ENDPOINT:?moto did not start (scripts/services/moto.sh)}"
+: "${CEK_AUDIT_BAO_ADDR:?OpenBao did not start (scripts/services/openbao.sh)}"
+
 swift build --build-tests
 swift test --skip-build
 
