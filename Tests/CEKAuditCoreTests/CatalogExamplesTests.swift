@@ -193,10 +193,11 @@ struct CatalogExamplesTests {
             #expect(v != .pass, "\(c.check.id) '\(c.example.name)' still passes without \(field)")
             #expect(v != .fail, "\(c.check.id) '\(c.example.name)' fails without \(field): missing evidence is not a failure")
         }
-        // Without any source an aggregate with `when_absent: manual` keeps its procedure; every other check is
-        // inconclusive. Either way it does not pass.
+        // Without any source an aggregate with `when_absent: manual` keeps its procedure, a check with
+        // `when_unsupplied: not_applicable` says it was not assessed, and every other check is inconclusive. None
+        // of them passes.
         let none = CatalogFixture.factSet(for: c.check, facts: [], coverage: .none)
-        let withoutSource: Verdict = c.check.whenAbsent == nil ? .inconclusive : .manual
+        let withoutSource: Verdict = c.check.whenAbsent != nil ? .manual : (c.check.whenUnsupplied ?? .inconclusive)
         #expect(CatalogFixture.verdict(c.check, facts: none, parameters: c.example.parameters) == withoutSource,
                 "\(c.check.id) must be \(withoutSource.rawValue) when no source supplies \(c.check.subject?.rawValue ?? "-")")
         let failed = CatalogFixture.factSet(for: c.check, facts: [], coverage: .failed)

@@ -115,6 +115,10 @@ public struct Check: Sendable, Hashable {
     /// What an aggregate gives when nothing it ranges over is in scope; `nil` is the default: inconclusive without
     /// a source, and the usual count against `min` / `max` otherwise.
     public var whenAbsent: WhenAbsent?
+    /// The verdict when no source of the assessment can describe the check's subject at all
+    /// (`when_unsupplied: not_applicable`), for evidence only some kinds of source carry (grants exist only live or
+    /// in Terraform). `nil` is the default: inconclusive. The reason always says the subject was not assessed.
+    public var whenUnsupplied: Verdict? = nil
     /// Parameter defaults; the assessment file may override them.
     public var parameters: [String: FactValue]
     /// Message templates per verdict; `{field}` and `{param.name}` are replaced.

@@ -132,7 +132,7 @@ public enum CatalogLoader {
     static let aggregateKeys = ["where", "group_by", "min", "max", "when_absent"]
 
     static let checkKeys = ["id", "title", "rationale", "severity", "subject", "aggregate", "manual", "applicable",
-                            "require", "parameters", "messages", "examples"]
+                            "require", "when_unsupplied", "parameters", "messages", "examples"]
 
     static func readCheck(_ c: YAMLCursor, guideline: String) throws -> Check {
         let m = try c.mapping(allowed: checkKeys, required: ["id", "title", "severity"])
@@ -218,6 +218,13 @@ public enum CatalogLoader {
                           rationale: try m["rationale"]?.string(), severity: severity, kind: kind,
                           applicable: applicable, require: require, whenAbsent: whenAbsent, parameters: parameters, messages: messages,
                           examples: [], line: c.line)
+        if let w = m["when_unsupplied"] {
+            if case .manual = check.kind { throw w.error("when_unsupplied does not apply to manual checks") }
+            guard try w.string() == "not_applicable" else {
+                throw w.error("when_unsupplied must be not_applicable", fix: "leave it out for the default (inconclusive)")
+            }
+            check.whenUnsupplied = .notApplicable
+        }
         try validatePlaceholders(check, cursor: m["messages"] ?? c)
         check.examples = try (m["examples"]?.list() ?? []).map { try readExample($0, check: check) }
         if check.subject != nil && check.examples.isEmpty {

@@ -68,7 +68,9 @@ public struct RulesEngine: Sendable {
         let resources = facts.resources(of: subject)
         let failed = facts.failedSources(for: subject)
         if resources.isEmpty && failed.isEmpty {
-            if facts.sources(supplying: subject).isEmpty {
+            if facts.sources(supplying: subject).isEmpty, check.whenUnsupplied == .notApplicable {
+                out.append(notAssessedResult(check, subject: subject))
+            } else if facts.sources(supplying: subject).isEmpty {
                 out.append(noSourceResult(check, subject: subject))
             } else {
                 out.append(result(check, .notApplicable, subject: nil,
@@ -140,6 +142,7 @@ public struct RulesEngine: Sendable {
             return [absentManual(check, subject: subject, procedure: procedure, found: resources.count, facts: facts, context: context)]
         }
         if resources.isEmpty && failed.isEmpty && facts.sources(supplying: subject).isEmpty {
+            if check.whenUnsupplied == .notApplicable { return [notAssessedResult(check, subject: subject)] }
             return [noSourceResult(check, subject: subject)]
         }
         var groups: [(String?, [Resource])] = []
@@ -249,6 +252,14 @@ public struct RulesEngine: Sendable {
     }
 
     // MARK: helpers
+
+    /// `when_unsupplied: not_applicable` and no source can describe the subject: not assessed, and saying so.
+    private func notAssessedResult(_ check: Check, subject: ResourceType) -> CheckResult {
+        result(check, .notApplicable, subject: nil,
+               message: "No source in this assessment describes \(subject.displayName)s, so \(check.id) was not assessed.",
+               reasons: ["\(subject.displayName)s are described only by some kinds of source; add one to assess them (see README, \"Sources\")"],
+               evidence: [])
+    }
 
     private func noSourceResult(_ check: Check, subject: ResourceType) -> CheckResult {
         result(check, .inconclusive, subject: nil,
