@@ -71,7 +71,19 @@ public struct AssessmentPlan: Sendable {
                                                        detail: "the source does not exist"))
                     continue
                 }
-                let files = sub.boolValue ? walk(full) : [full]
+                if !sub.boolValue, !isRegularFile(full) {
+                    plan.diagnostics.append(Diagnostic(.error, source: displayPath(auditPath), line: s.line,
+                                                       message: "source \(s.path) is not a regular file", fix: "name a file or a folder"))
+                    plan.missing.append(SourceCoverage(source: s.path, collector: kind.collector?.name ?? "auto", status: .failed,
+                                                       resourceTypes: kind.collector?.suppliedTypes ?? allConfigTypes,
+                                                       detail: "not a regular file"))
+                    continue
+                }
+                let (files, skipped) = sub.boolValue ? walk(full) : ([full], [])
+                for (path, why) in skipped {
+                    plan.missing.append(SourceCoverage(source: relative(path, to: root), collector: "none", status: .skipped,
+                                                       resourceTypes: [], detail: why))
+                }
                 for f in files {
                     plan.sources.append(Source(path: f, locator: relative(f, to: root), kind: kind, account: s.account, tenant: s.tenant,
                                                key: s.key, keyManager: s.keyManager, linePrefix: s.linePrefix, explicit: !sub.boolValue,
@@ -81,28 +93,64 @@ public struct AssessmentPlan: Sendable {
             return plan
         }
         let root = isDir.boolValue ? absolute : (absolute as NSString).deletingLastPathComponent
-        let files = isDir.boolValue ? walk(absolute) : [absolute]
+        if !isDir.boolValue, !isRegularFile(absolute) {
+            throw CEKAuditError.unreadable(file: path, detail: "not a regular file")
+        }
+        let (files, skipped) = isDir.boolValue ? walk(absolute) : ([absolute], [])
         var name = (root as NSString).lastPathComponent
         if name.isEmpty || name == "/" { name = "assessment" }
+        let skippedRows = skipped.map { SourceCoverage(source: relative($0.0, to: root), collector: "none", status: .skipped,
+                                                        resourceTypes: [], detail: $0.1) }
         return AssessmentPlan(name: sanitize(name), root: root, file: nil, filePath: nil,
                               sources: files.map { Source(path: $0, locator: relative($0, to: root), kind: .auto, explicit: !isDir.boolValue,
                                                           group: isDir.boolValue ? sanitize(name) : relative($0, to: root)) },
-                              diagnostics: [], missing: [])
+                              diagnostics: [], missing: skippedRows)
     }
 
     /// Every resource type a configuration source can supply.
     public static let allConfigTypes: [ResourceType] = [.key, .keyPolicy, .grant, .keyStore, .auditTrail, .dataStore]
 
-    static func walk(_ folder: String) -> [String] {
-        guard let e = FileManager.default.enumerator(atPath: folder) else { return [] }
-        var out: [String] = []
+    /// The regular files below `folder`, in path order, and the entries left out with the reason: hidden files
+    /// and folders, symbolic links that leave the folder, and anything that is not a regular file (a named pipe
+    /// would block the read forever, a device has no end).
+    static func walk(_ folder: String) -> (files: [String], skipped: [(String, String)]) {
+        let fm = FileManager.default
+        guard let e = fm.enumerator(atPath: folder) else { return ([], [(folder, "the folder cannot be listed")]) }
+        let root = URL(fileURLWithPath: folder).resolvingSymlinksInPath().path
+        var files: [String] = [], skipped: [(String, String)] = []
         while let rel = e.nextObject() as? String {
             let full = folder + "/" + rel
-            var d: ObjCBool = false
-            if (rel as NSString).lastPathComponent.hasPrefix(".") { if FileManager.default.fileExists(atPath: full, isDirectory: &d), d.boolValue { e.skipDescendants() }; continue }
-            if FileManager.default.fileExists(atPath: full, isDirectory: &d), !d.boolValue { out.append(full) }
+            let type = (try? fm.attributesOfItem(atPath: full))?[.type] as? FileAttributeType
+            if (rel as NSString).lastPathComponent.hasPrefix(".") {
+                if type == .typeDirectory { e.skipDescendants() }
+                skipped.append((full, "hidden file or folder"))
+                continue
+            }
+            switch type {
+            case .typeDirectory?: continue
+            case .typeRegular?: files.append(full)
+            case .typeSymbolicLink?:
+                let target = URL(fileURLWithPath: full).resolvingSymlinksInPath().path
+                var isDir: ObjCBool = false
+                if !(target == root || target.hasPrefix(root + "/")) {
+                    skipped.append((full, "symbolic link to \(target), outside the assessed folder"))
+                } else if fm.fileExists(atPath: target, isDirectory: &isDir), !isDir.boolValue,
+                          (try? fm.attributesOfItem(atPath: target))?[.type] as? FileAttributeType == .typeRegular {
+                    files.append(full)
+                } else {
+                    skipped.append((full, "symbolic link to something other than a regular file"))
+                }
+            default:
+                skipped.append((full, "not a regular file (a pipe, socket or device)"))
+            }
         }
-        return out.sorted()
+        return (files.sorted(), skipped.sorted { $0.0 < $1.0 })
+    }
+
+    /// Whether `path` is a regular file (or a link to one).
+    static func isRegularFile(_ path: String) -> Bool {
+        let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        return (try? FileManager.default.attributesOfItem(atPath: target))?[.type] as? FileAttributeType == .typeRegular
     }
 
     static func relative(_ path: String, to root: String) -> String {
@@ -141,7 +189,7 @@ public struct AssessmentRunner: Sendable {
                         collectors: [any TargetCollector] = TargetCollectors.all) async -> (FactSet, [Note]) {
         var facts = FactSet(diagnostics: plan.diagnostics)
         facts.coverage += plan.missing
-        var notes: [Note] = []
+        var notes: [Note] = plan.missing.filter { $0.status == .skipped }.map { Note(locator: $0.source, text: "skipped: \($0.detail ?? "")") }
         var logBatches: [String: [CloudTrailCollector.File]] = [:]
         var auditLogBatches: [String: [OpenBaoAuditLogCollector.File]] = [:]
         var auditLogPrefixes: [String: String] = [:]

@@ -173,7 +173,7 @@ final class HTMLReportRenderer {
         meta("Control") { self.w.text("\(c.control) — \(c.title)") }
         meta("Framework") { self.w.text("\(c.framework) \(c.frameworkVersion)") }
         let generated = DateParsing.iso(report.generatedAt)
-        meta("Generated at") { self.w.element("time", ["datetime": generated], text: generated) }
+        meta("Assessed as of") { self.w.element("time", ["datetime": generated], text: generated) }
         let tool = report.tool
         meta("Tool") { self.w.text("\(tool.name) \(tool.version) · report schema \(self.report.schemaVersion)") }
         meta("Catalog") { self.w.element("code", text: c.source) }

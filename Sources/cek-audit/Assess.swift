@@ -57,13 +57,17 @@ extension CEKAudit {
             let now = clock.time(fileAsOf: plan.file?.asOf)
             let facts = await Pipeline.collect(plan, now: now, quiet: quiet)
             let folder = bundle ?? "Reports/\(plan.name)/bundle"
+            let digest: String
             do {
-                try EvidenceBundle.write(facts, settings: Pipeline.settings(plan, now: now), to: folder, toolVersion: CEKAuditVersion.current)
+                digest = try EvidenceBundle.write(facts, settings: Pipeline.settings(plan, now: now), to: folder, toolVersion: CEKAuditVersion.current)
             } catch {
                 Console.error("\(folder): error: cannot write the bundle (\(error.localizedDescription)).")
                 throw CEKExit.usage
             }
             Console.out(quiet ? folder : "Bundle: \(folder) (\(facts.evidence.count) evidence item(s), \(facts.resources.count) resource(s))")
+            if !quiet {
+                Console.out("Manifest SHA-256: \(digest) — keep it apart from the bundle; `evaluate --manifest-sha256` checks it")
+            }
             let unreachable = Pipeline.requiredUnreachable(plan, facts)
             if !unreachable.isEmpty {
                 Console.error("error: required target(s) unreachable: \(unreachable.joined(separator: ", ")).")
@@ -80,6 +84,10 @@ extension CEKAudit {
         @Argument(help: ArgumentHelp("Bundle folder written by `collect`.", valueName: "bundle"))
         var bundle: String
 
+        @Option(name: .long, help: ArgumentHelp("The manifest SHA-256 `collect` printed; refuses a bundle whose manifest differs.",
+                                                valueName: "hex"))
+        var manifestSha256: String?
+
         @OptionGroup var catalog: CatalogOptions
         @OptionGroup var report: ReportOptions
         @OptionGroup var clock: ClockOptions
@@ -87,6 +95,13 @@ extension CEKAudit {
         func run() async throws {
             let facts: FactSet
             let settings: EvidenceBundle.Settings
+            if let expected = manifestSha256 {
+                let actual = (try? EvidenceBundle.manifestDigest(bundle)) ?? "unreadable"
+                guard actual == expected.lowercased() else {
+                    Console.error("\(bundle): error: manifest.json has SHA-256 \(actual), not \(expected.lowercased()). Fix: the bundle was changed after collection; collect again.")
+                    throw CEKExit.invalidInput
+                }
+            }
             do { (facts, settings) = try EvidenceBundle.read(bundle) } catch let e as EvidenceBundle.Failure {
                 Console.error(e.errorDescription ?? "\(e)")
                 throw CEKExit.invalidInput

@@ -190,3 +190,30 @@ struct RotationApplicabilityTests {
         #expect(Custody.classify(manager: nil, origin: "AWS_KMS") == nil)
     }
 }
+
+/// Hardening found by trying hostile inputs.
+struct KeyPolicyAnalyzerHardeningTests {
+    func policy(_ json: String) throws -> JSONValue { try JSONValue.parse(Data(json.utf8), source: "test") }
+
+    @Test func aWildcardBoundToOneAccountDoesNotNameTheOwner() throws {
+        // No account root in the policy: whose key this is stays unknown, so isolation cannot pass.
+        let p = try policy(#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"kms:Decrypt","Resource":"*","Condition":{"StringEquals":{"kms:CallerAccount":"444455556666"}}}]}"#)
+        let a = KeyPolicyAnalyzer(owner: nil).analyze(p)
+        #expect(a.owner == nil)
+        #expect(a.crossTenant == .unknown)
+    }
+
+    @Test func anAdministratorGivenByExpressionMayBeAUser() throws {
+        let p = JSONValue.object(["Statement": .array([.object([
+            "Effect": .string("Allow"), "Action": .string("kms:*"), "Resource": .string("*"),
+            "Principal": .object(["AWS": .object(["Ref": .string("AdminArn")])])])])])
+        let a = KeyPolicyAnalyzer(owner: .current).analyze(p)
+        #expect(a.facts["admin_users"]?.isKnown == false)
+    }
+
+    @Test func aLiteralAccountInATemplateLeavesLifecycleUnknown() throws {
+        let p = try policy(#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"}]}"#)
+        let a = KeyPolicyAnalyzer(owner: .current).analyze(p)
+        #expect(a.customerControlsLifecycle == .unknown)
+    }
+}

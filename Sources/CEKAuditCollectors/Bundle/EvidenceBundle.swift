@@ -100,7 +100,11 @@ public struct EvidenceBundle: Sendable {
 
     /// Writes a bundle for `facts` into `folder` (created; an existing bundle there is replaced).
     /// - Throws: file-system errors, or ``Failure/missingPayload(_:)`` when an item's bytes were not kept.
-    public static func write(_ facts: FactSet, settings: Settings, to folder: String, toolVersion: String) throws {
+    /// - Returns: the SHA-256 of `manifest.json`. The manifest lists the hash of every item and of the facts, so
+    ///   this one value, kept apart from the bundle (in a ticket, a signed note), detects any later change —
+    ///   including one that rewrites the manifest to match.
+    @discardableResult
+    public static func write(_ facts: FactSet, settings: Settings, to folder: String, toolVersion: String) throws -> String {
         let fm = FileManager.default
         let root = URL(fileURLWithPath: folder)
         if fm.fileExists(atPath: root.appendingPathComponent("manifest.json").path) {
@@ -129,7 +133,14 @@ public struct EvidenceBundle: Sendable {
         try factsData.write(to: root.appendingPathComponent("facts.json"))
         let manifest = Manifest(schemaVersion: schemaVersion, toolVersion: toolVersion, settings: settings, items: items,
                                 factsSHA256: SHA256Hex.digest(factsData))
-        try encoder().encode(manifest).write(to: root.appendingPathComponent("manifest.json"))
+        let manifestData = try encoder().encode(manifest)
+        try manifestData.write(to: root.appendingPathComponent("manifest.json"))
+        return SHA256Hex.digest(manifestData)
+    }
+
+    /// The SHA-256 of a bundle's `manifest.json`.
+    public static func manifestDigest(_ folder: String) throws -> String {
+        SHA256Hex.digest(try Data(contentsOf: URL(fileURLWithPath: folder).appendingPathComponent("manifest.json")))
     }
 
     /// Reads and verifies a bundle: every item's size and SHA-256, and the facts file's SHA-256.

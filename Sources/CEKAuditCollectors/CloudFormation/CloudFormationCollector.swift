@@ -68,7 +68,7 @@ public struct CloudFormationCollector: Collector {
                     if let k = DeclaredValue(t["Key"]).text { tags.append("\(k)=\(DeclaredValue(t["Value"]).text ?? "(expression)")") }
                 }
                 let origin = DeclaredValue(props?["Origin"]).string("origin", default: replica ? nil : "AWS_KMS")
-                var decl = KeyDeclaration(id: rid(logical), name: aliases[logical]?.sorted().first ?? logical, keyID: logical,
+                var decl = KeyDeclaration(id: rid(logical), name: aliases[logical]?.sorted().first ?? logical, keyID: nil,
                                           account: account, provenance: provenance(path))
                 decl.description = DeclaredValue(props?["Description"])
                 decl.spec = DeclaredValue(props?["KeySpec"])
@@ -82,6 +82,7 @@ public struct CloudFormationCollector: Collector {
                 decl.windowDays = DeclaredValue(props?["PendingWindowInDays"])
                 decl.tags = tags
                 decl.tenant = input.tenant
+                out.diagnostics += decl.configurationProblems(source: input.locator, line: document.line(at: path))
                 var key = decl.resource()
                 key["aliases"] = .strings((aliases[logical] ?? []).sorted())
                 if replica, key.value("rotation.applicable") != .bool(false) {

@@ -13,6 +13,9 @@ import Synchronization
 /// Follows the AWS CloudTrail User Guide ("CloudTrail record contents", "digest file structure").
 public struct CloudTrailCollector: Sendable {
     public static let name = "cloudtrail"
+    /// Largest uncompressed size read from one `.json.gz` file (CloudTrail log files are a few MB); the cap keeps a
+    /// decompression bomb from exhausting memory while files are read in parallel.
+    public static let maxUncompressedBytes = 512 * 1024 * 1024
     public static let suppliedTypes: [ResourceType] = [.logSource, .keyUsage]
 
     /// The assessment window: events outside it are counted but not used.
@@ -129,7 +132,8 @@ public struct CloudTrailCollector: Sendable {
             }
         }
         for f in files { out.payloadFiles[EvidenceItem.makeID(locator: f.locator)] = f.path }
-        out.resources += resources(total, label: label, verified: verified, mismatched: mismatched)
+        out.resources += resources(total, label: label, verified: verified, mismatched: mismatched,
+                                   items: out.evidence.filter { $0.kind == "cloudtrail-log" })
         var found: [String: Int] = [:]
         for r in out.resources { found[r.type.rawValue, default: 0] += 1 }
         let failed = results.filter(\.failed).count
@@ -152,11 +156,16 @@ public struct CloudTrailCollector: Sendable {
         result.aggregate.bytesIn = raw.count
         var data = raw
         if Gzip.isGzip(raw) {
-            do { data = try Gzip.inflate(raw) } catch {
+            do { data = try Gzip.inflate(raw, limit: Self.maxUncompressedBytes) } catch {
                 result.failed = true
                 result.aggregate.parseErrors += 1
-                result.diagnostics.append(Diagnostic(.error, source: f.locator, message: "\(error)",
-                                                     fix: "the file is truncated or not gzip; fetch it again from the trail's bucket"))
+                let fix: String
+                if case Gzip.Failure.tooLarge = error {
+                    fix = "CloudTrail delivers files far smaller than this; the file may be a decompression bomb — inspect it before assessing"
+                } else {
+                    fix = "the file is truncated or not gzip; fetch it again from the trail's bucket"
+                }
+                result.diagnostics.append(Diagnostic(.error, source: f.locator, message: "\(error)", fix: fix))
                 return result
             }
         }
@@ -183,7 +192,10 @@ public struct CloudTrailCollector: Sendable {
                     }
                 }
             case .other:
-                result.diagnostics.append(Diagnostic(.warning, source: f.locator, message: "JSON without a Records array: not a CloudTrail log file"))
+                result.failed = true
+                result.aggregate.parseErrors += 1
+                result.diagnostics.append(Diagnostic(.error, source: f.locator, message: "JSON without a Records array: not a CloudTrail log file",
+                                                     fix: "remove it from the log source, or name its kind in the assessment file"))
             case .singleEvent:
                 result.aggregate.files += 1
                 decode(b, 0..<b.count, locator: f.locator, ordinal: 1, window: window, dedupe: dedupe, into: &result)
@@ -231,7 +243,7 @@ public struct CloudTrailCollector: Sendable {
             default: break
             }
         }
-        result.aggregate.add(record, window: window)
+        result.aggregate.add(record, window: window, file: locator)
     }
 
     private static func fnv(_ s: String) -> UInt64 {
@@ -241,7 +253,11 @@ public struct CloudTrailCollector: Sendable {
     }
 
     /// The facts: one `log_source`, one `key_usage` per key (alias-addressed calls resolved through alias events).
-    func resources(_ a: LogAggregate, label: String, verified: Int, mismatched: Int) -> [Resource] {
+    func resources(_ a: LogAggregate, label: String, verified: Int, mismatched: Int, items: [EvidenceItem]) -> [Resource] {
+        // Provenance: the log source points at its files (the first 100, in locator order); a key's usage at the
+        // files holding its first and last event.
+        let byLocator = Dictionary(items.map { ($0.locator, $0.id) }, uniquingKeysWith: { a, _ in a })
+        let sourceProvenance = items.sorted { $0.locator < $1.locator }.prefix(100).map { Provenance(evidence: $0.id, pointer: "Records") }
         var out: [Resource] = []
         var keys = a.keys
         for (ref, stats) in a.keys where ref.hasPrefix("alias/") {
@@ -251,6 +267,7 @@ public struct CloudTrailCollector: Sendable {
             }
         }
         let usageEvents = keys.values.reduce(0) { $0 + $1.usage.values.reduce(0, +) }
+        let nothingRead = a.files == 0
         var f: [String: FactValue] = [
             "kind": .string("cloudtrail"), "name": .string(label),
             "files": .int(a.files), "digest_files": .int(a.digestFiles), "records": .int(a.records), "kms_records": .int(a.kmsRecords),
@@ -264,6 +281,12 @@ public struct CloudTrailCollector: Sendable {
             "integrity_verified": .int(verified), "integrity_mismatches": .int(mismatched),
             "custom_key_store_events": .int(a.customKeyStoreEvents), "external_key_store_events": .int(a.externalKeyStoreEvents),
         ]
+        if nothingRead {
+            // No log file could be read: what the logs would show is unknown, not "no events".
+            for field in ["usage_events", "categories", "attributed", "first_event", "last_event", "kms_records", "accounts"] {
+                f[field] = .unknown(reason: "no log file of this source could be read; see the diagnostics")
+            }
+        }
         if let w = window {
             f["window_start"] = .string(DateParsing.iso(w.lowerBound))
             f["window_end"] = .string(DateParsing.iso(w.upperBound))
@@ -271,7 +294,7 @@ public struct CloudTrailCollector: Sendable {
             f["window_start"] = .null
             f["window_end"] = .null
         }
-        out.append(Resource(type: .logSource, id: "cloudtrail:\(label)", name: label, fields: f, provenance: []))
+        out.append(Resource(type: .logSource, id: "cloudtrail:\(label)", name: label, fields: f, provenance: Array(sourceProvenance)))
         for ref in keys.keys.sorted() {
             guard let s = keys[ref] else { continue }
             var k: [String: FactValue] = [
@@ -286,7 +309,9 @@ public struct CloudTrailCollector: Sendable {
             ]
             for c in KMSEventCatalog.usageCategories { k["usage." + c] = .int(s.usage[c] ?? 0) }
             k["usage.total"] = .int(s.usage.values.reduce(0, +))
-            out.append(Resource(type: .keyUsage, id: "cloudtrail:\(label):\(ref)", name: ref, fields: k, provenance: []))
+            let files = [s.firstFile?.1, s.lastFile?.1].compactMap { $0 }
+            let provenance = Array(Set(files)).sorted().compactMap { byLocator[$0].map { Provenance(evidence: $0, pointer: "Records") } }
+            out.append(Resource(type: .keyUsage, id: "cloudtrail:\(label):\(ref)", name: ref, fields: k, provenance: provenance))
         }
         return out
     }

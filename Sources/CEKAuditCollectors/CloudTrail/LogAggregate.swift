@@ -19,8 +19,13 @@ struct LogAggregate: Sendable {
         var deletedAt: String?
         var eventsAfterDeletion = 0
         var keyStores: Set<String> = []
+        /// The files holding the key's first and last event (time, locator), for provenance.
+        var firstFile: (String, String)?
+        var lastFile: (String, String)?
 
         mutating func merge(_ o: KeyStats) {
+            if let f = o.firstFile, firstFile.map({ ($0.0, $0.1) > (f.0, f.1) }) ?? true { firstFile = f }
+            if let l = o.lastFile, lastFile.map({ ($0.0, $0.1) < (l.0, l.1) }) ?? true { lastFile = l }
             account = account ?? o.account
             region = region ?? o.region
             usage.merge(o.usage, uniquingKeysWith: +)
@@ -85,7 +90,7 @@ struct LogAggregate: Sendable {
     }
 
     /// Adds one decoded KMS record. Failed calls (errorCode) are attempts, never evidence of the action.
-    mutating func add(_ r: CloudTrailRecord, window: ClosedRange<String>?) {
+    mutating func add(_ r: CloudTrailRecord, window: ClosedRange<String>?, file: String = "") {
         let time = r.eventTime ?? ""
         if let window, !time.isEmpty, !window.contains(time) { outsideWindow += 1; return }
         kmsRecords += 1
@@ -114,6 +119,8 @@ struct LogAggregate: Sendable {
         stats.region = stats.region ?? ARN(parsing: keyRef)?.region ?? r.awsRegion
         stats.first = LogAggregate.min(stats.first, time)
         stats.last = LogAggregate.max(stats.last, time)
+        if stats.firstFile.map({ ($0.0, $0.1) > (time, file) }) ?? true { stats.firstFile = (time, file) }
+        if stats.lastFile.map({ ($0.0, $0.1) < (time, file) }) ?? true { stats.lastFile = (time, file) }
         if let ks = r.additionalEventData?.customKeyStoreId { stats.keyStores.insert(ks) }
         if let code = r.errorCode {
             failedAttempts += 1

@@ -24,6 +24,16 @@ public struct KeyPolicyCollector: Collector {
 
     public func collect(_ document: ParsedDocument, input: SourceInput, context: CollectionContext) -> FactSet {
         let item = evidenceItem(input, kind: "key-policy", context: context)
+        // A file named as a key policy that is not one must not read as an empty, harmless policy.
+        let statements = (document.value["Statement"] ?? .null).asList
+        guard Self.recognizes(document.value), !statements.isEmpty else {
+            let problem = document.value["Statement"] == nil ? "has no Statement" : "has no statements"
+            return FactSet(evidence: [item], coverage: [SourceCoverage(source: input.locator, collector: name, status: .failed, resourceTypes: suppliedTypes,
+                                                     detail: "not a key policy (\(problem))")],
+                           diagnostics: [Diagnostic(.error, source: input.locator, line: 1,
+                                                                     message: "not a key policy: the document \(problem)",
+                                                                     fix: "export the policy with `aws kms get-key-policy --output text`, or correct the source's kind")])
+        }
         let owner: AccountRef? = input.account.map { .id($0) }
         var policy = PolicyFacts.resource(id: input.locator, keyID: input.key, keyName: input.key, policy: document.value,
                                           owner: owner, context: context,

@@ -71,7 +71,8 @@ public enum DeclaredValue: Sendable, Hashable {
 struct KeyDeclaration {
     var id: String
     var name: String
-    var keyID: String
+    /// The key id when known (state, live); `nil` for a template, where AWS assigns it at deployment.
+    var keyID: String?
     var account: FactValue
     var arn: FactValue = .unknown(reason: "declared key: ARN assigned at deployment")
     var description: DeclaredValue = .absent
@@ -91,9 +92,36 @@ struct KeyDeclaration {
     var tenant: String?
     var provenance: [Provenance]
 
+    /// Key specs AWS KMS accepts (AWS KMS API Reference, CreateKey `KeySpec`).
+    static let keySpecs: Set<String> = [
+        "SYMMETRIC_DEFAULT", "RSA_2048", "RSA_3072", "RSA_4096", "ECC_NIST_P256", "ECC_NIST_P384", "ECC_NIST_P521",
+        "ECC_SECG_P256K1", "HMAC_224", "HMAC_256", "HMAC_384", "HMAC_512", "SM2", "ML_DSA_44", "ML_DSA_65", "ML_DSA_87",
+        "ECC_NIST_EDWARDS25519",
+    ]
+
+    /// Declarations AWS would refuse, as diagnostics (the facts they touch are unknown).
+    func configurationProblems(source: String, line: Int?) -> [Diagnostic] {
+        var out: [Diagnostic] = []
+        let r = resource()
+        if let reason = r.value("spec").unknownReason, reason.contains("not an AWS KMS key spec") {
+            out.append(Diagnostic(.error, source: source, line: line, message: "key \(name): \(reason)", fix: "use a KeySpec AWS KMS accepts, e.g. SYMMETRIC_DEFAULT"))
+        }
+        for field in ["deletion.window_days", "rotation.period_days"] {
+            if let reason = r.value(field).unknownReason, reason.contains("accepts") {
+                out.append(Diagnostic(.error, source: source, line: line, message: "key \(name): \(reason)", fix: "use a value in the accepted range"))
+            }
+        }
+        if case .string(let s) = r.value("spec"), s != "SYMMETRIC_DEFAULT", r.value("rotation.enabled") == .bool(true) {
+            out.append(Diagnostic(.error, source: source, line: line,
+                                  message: "key \(name): automatic rotation is enabled on a \(s) key, which AWS KMS refuses (only symmetric keys rotate automatically)",
+                                  fix: "remove the rotation setting; rotate by creating a new key and moving the alias"))
+        }
+        return out
+    }
+
     func resource() -> Resource {
         var f: [String: FactValue] = [:]
-        f["key_id"] = .string(keyID)
+        f["key_id"] = keyID.map(FactValue.string) ?? .unknown(reason: "declared key: the key id is assigned at deployment")
         f["account"] = account
         f["arn"] = arn
         f["tenant"] = tenant.map(FactValue.string) ?? account
@@ -101,6 +129,9 @@ struct KeyDeclaration {
         f["manager"] = .string("customer")
         f["origin"] = origin
         f["spec"] = spec.string("key spec", default: "SYMMETRIC_DEFAULT")
+        if case .string(let s) = f["spec"] ?? .null, !KeyDeclaration.keySpecs.contains(s) {
+            f["spec"] = .unknown(reason: "\(s) is not an AWS KMS key spec")
+        }
         f["usage"] = usage.string("key usage", default: "ENCRYPT_DECRYPT")
         let enabledFact = enabled.bool("enabled", default: true)
         f["enabled"] = enabledFact
@@ -126,6 +157,12 @@ struct KeyDeclaration {
         }
         f["rotation.last_rotated"] = .unknown(reason: "declared key: rotation history is only observable on the live key")
         f["deletion.window_days"] = windowDays.number("deletion window", default: 30)
+        if case .number(let w) = f["deletion.window_days"] ?? .null, !(7...30).contains(w) {
+            f["deletion.window_days"] = .unknown(reason: "a deletion window of \(FactValue.number(w).displayText) days is outside the 7–30 days AWS KMS accepts")
+        }
+        if case .number(let p) = f["rotation.period_days"] ?? .null, !(90...2560).contains(p) {
+            f["rotation.period_days"] = .unknown(reason: "a rotation period of \(FactValue.number(p).displayText) days is outside the 90–2560 days AWS KMS accepts")
+        }
         f["deletion.scheduled_for"] = .null
         if origin == .string("EXTERNAL") {
             let v = validTo.string("material expiry", default: nil)

@@ -47,8 +47,17 @@ public struct ParsedDocument {
                     message: "not valid JSON: \(debug)",
                     fix: "check for a missing comma, a trailing comma or an unclosed brace near this place (a template fragment must be wrapped in a whole document)")
             }
-            // Line numbers only; a JSON file YAML cannot read (tabs) still works without them.
-            root = try? YAMLDocument.compose(text, file: locator)
+            // Line numbers, and duplicate keys: JSON parsers keep the last of two equal keys silently, which would
+            // let `"EnableKeyRotation": false, "EnableKeyRotation": true` read as on. A JSON file YAML cannot read
+            // for other reasons (tabs) still works, without line numbers.
+            do {
+                root = try YAMLDocument.compose(text, file: locator)
+            } catch let CEKAuditError.invalidInput(file, line, column, message, _) where message.contains("duplicate key") {
+                throw CEKAuditError.invalidInput(file: file, line: line, column: column, message: message,
+                                                 fix: "keep one of them: JSON parsers disagree on which one wins")
+            } catch {
+                root = nil
+            }
         } else {
             syntax = .yaml
             let node = try YAMLDocument.compose(text, file: locator)

@@ -42,7 +42,14 @@ public struct TerraformCollector: Collector {
     }
 
     public func collect(_ document: ParsedDocument, input: SourceInput, context: CollectionContext) -> FactSet {
-        let kind = Self.kind(of: document.value) ?? .state
+        guard let kind = Self.kind(of: document.value) else {
+            let item = evidenceItem(input, kind: "terraform-unrecognised", context: context)
+            return FactSet(evidence: [item], coverage: [SourceCoverage(source: input.locator, collector: name, status: .failed, resourceTypes: suppliedTypes,
+                                                     detail: "not Terraform JSON")],
+                           diagnostics: [Diagnostic(.error, source: input.locator, line: 1,
+                                                                     message: "not Terraform JSON: no format_version with planned_values / values, and no state resources",
+                                                                     fix: "write the plan with `terraform show -json plan.out > plan.json` (or the state with `terraform show -json`)")])
+        }
         let item = evidenceItem(input, kind: kind.rawValue, context: context)
         var out = FactSet(evidence: [item])
         let root = document.value
@@ -144,6 +151,7 @@ public struct TerraformCollector: Collector {
                 }
                 if replica && !external { decl.origin = .unknown(reason: "a replica takes its origin from the primary key") }
                 if case .object(let tags)? = v["tags"] { decl.tags = tags.map { "\($0.key)=\($0.value.stringValue ?? $0.value.compactText)" } }
+                out.diagnostics += decl.configurationProblems(source: input.locator, line: document.line(at: r.path))
                 var key = decl.resource()
                 key["aliases"] = .strings((aliases[key.id] ?? []).sorted())
                 if replica {

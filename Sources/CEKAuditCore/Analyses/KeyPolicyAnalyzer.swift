@@ -68,6 +68,8 @@ public struct KeyPolicyAnalyzer: Sendable {
         public var foreignAccounts: [String] = []
         public var customerControlsLifecycle: Truth = .unknown
         public var adminUsers: [String] = []
+        /// Whether an administrator's principal could not be resolved (it may be an individual user).
+        public var adminUsersUnknown = false
         public var findings: [String] = []
         public var unresolved: [String] = []
 
@@ -77,7 +79,8 @@ public struct KeyPolicyAnalyzer: Sendable {
                 "statements": .int(statementCount),
                 "public": .bool(isPublic),
                 "foreign_accounts": .strings(foreignAccounts),
-                "admin_users": .strings(adminUsers),
+                "admin_users": adminUsersUnknown ? .unknown(reason: "an administrator's principal is a template expression")
+                    : .strings(adminUsers),
                 "findings": .strings(findings),
                 "unresolved": .strings(unresolved),
             ]
@@ -144,6 +147,8 @@ public struct KeyPolicyAnalyzer: Sendable {
         var lifecycleByOwner = Set<String>()
         var lifecycleDenied = Set<String>()
         var lifecycleUnknown = false
+        var adminUnknown = false
+        var rootAccounts = Set<AccountRef>()
 
         for (index, st) in statements.enumerated() {
             let label = st["Sid"]?.stringValue.map { "statement '\($0)'" } ?? "statement \(index + 1)"
@@ -206,13 +211,21 @@ public struct KeyPolicyAnalyzer: Sendable {
                     }
                     if case .unresolved(let text) = acct { a.unresolved.append(text); effective = acct }
                     admitted.append((effective, categories, label))
+                    if case .id = acct, arn.hasSuffix(":root") || arn.allSatisfy(\.isNumber) { rootAccounts.insert(acct) }
                     if categories.contains(.manage) {
                         if arn.contains(":user/") { a.adminUsers.append(arn) }
+                        // An administrator whose principal is an expression could be an individual user.
+                        if case .unresolved = acct { adminUnknown = true }
                         if isOwner(acct) && conditional.contains(index) {
                             lifecycleUnknown = true
                         } else if isOwner(acct) {
                             lifecycleByOwner.formUnion(actions.filter { KMSActions.lifecycleCore.contains($0) })
-                        } else if case .unresolved = acct { lifecycleUnknown = true }
+                        } else if case .unresolved = acct {
+                            lifecycleUnknown = true
+                        } else if case .id = acct, owner == .current || owner == nil {
+                            // A literal account in a template may or may not be the account it is deployed into.
+                            lifecycleUnknown = true
+                        }
                     }
                 case .service(let name):
                     let bound = restriction.accounts.map { $0.map(\.description).sorted().joined(separator: ", ") }
@@ -226,10 +239,12 @@ public struct KeyPolicyAnalyzer: Sendable {
             }
         }
 
-        // Owner: given, or inferred when every admitted account is one and the same.
+        // Owner: given, or inferred when the policy names exactly one account root (every key policy AWS writes
+        // names its own account's root, so the key stays manageable) and every admitted account is that one. A
+        // policy that names no root, such as a wildcard bound to some account, does not say whose key it is.
         var owner = self.owner
         let knownIDs = Set(admitted.compactMap { item -> String? in if case .id(let s) = item.0 { return s }; return nil })
-        if owner == nil, knownIDs.count == 1, let only = knownIDs.first {
+        if owner == nil, knownIDs.count == 1, let only = knownIDs.first, rootAccounts == [.id(only)] {
             owner = .id(only)
             a.ownerInferred = true
             a.findings.append("Owner account inferred as \(only): every principal the policy admits is in it.")
@@ -280,6 +295,7 @@ public struct KeyPolicyAnalyzer: Sendable {
             a.findings.append("The owner's principals do not hold \(missing.joined(separator: ", ")) in this policy.")
         }
         a.adminUsers = Array(Set(a.adminUsers)).sorted()
+        a.adminUsersUnknown = adminUnknown && a.adminUsers.isEmpty
         a.unresolved = Array(Set(a.unresolved)).sorted()
         return a
     }
