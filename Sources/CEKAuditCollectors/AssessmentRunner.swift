@@ -191,6 +191,8 @@ public struct AssessmentRunner: Sendable {
         facts.coverage += plan.missing
         var notes: [Note] = plan.missing.filter { $0.status == .skipped }.map { Note(locator: $0.source, text: "skipped: \($0.detail ?? "")") }
         var logBatches: [String: [CloudTrailCollector.File]] = [:]
+        var exportBatches: [String: [KMSExportCollector.File]] = [:]
+        var exportTenants: [String: String] = [:]
         var auditLogBatches: [String: [OpenBaoAuditLogCollector.File]] = [:]
         var auditLogPrefixes: [String: String] = [:]
         for source in plan.sources {
@@ -216,6 +218,11 @@ public struct AssessmentRunner: Sendable {
                                     keyManager: source.keyManager, path: source.path)
             var kind = source.kind
             var document: ParsedDocument?
+            if kind == .kmsApiExport {
+                exportBatches[source.group, default: []].append(.init(locator: source.locator, data: data))
+                if let t = source.tenant { exportTenants[source.group] = t }
+                continue
+            }
             if kind == .auto {
                 switch SourceDetector.recognize(locator: source.locator, data: data) {
                 case .recognized(let k, let d):
@@ -223,6 +230,10 @@ public struct AssessmentRunner: Sendable {
                     document = d
                 case .logFile(.cloudtrail):
                     logBatches[source.group, default: []].append(.init(path: source.path, locator: source.locator))
+                    continue
+                case .logFile(.kmsApiExport):
+                    exportBatches[source.group, default: []].append(.init(locator: source.locator, data: data))
+                    if let t = source.tenant { exportTenants[source.group] = t }
                     continue
                 case .logFile(let k):
                     notes.append(Note(locator: source.locator, text: "skipped: \(k.rawValue) is not read by this version"))
@@ -262,6 +273,13 @@ public struct AssessmentRunner: Sendable {
             logger.debug("collected", metadata: ["source": .string(source.locator), "collector": .string(collector.name)])
         }
         let window = plan.file?.window
+        for group in exportBatches.keys.sorted() {
+            let files = exportBatches[group] ?? []
+            let out = KMSExportCollector().collect(files: files, label: group, tenant: exportTenants[group], context: context)
+            notes.append(Note(locator: group, text: "read as exported AWS KMS API responses: \(files.count) file(s), "
+                              + "\(out.resources.filter { $0.type == .key }.count) key(s)"))
+            facts.merge(out)
+        }
         for group in logBatches.keys.sorted() {
             let files = logBatches[group] ?? []
             let out = await CloudTrailCollector(window: window).collect(files: files, label: group, context: context)

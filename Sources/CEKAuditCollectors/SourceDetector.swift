@@ -13,6 +13,7 @@ public enum SourceKind: String, Sendable, CaseIterable, Codable {
     case k8sEncryptionConfig = "k8s-encryption-config"
     case attestations
     case openbaoAuditLog = "openbao-audit-log"
+    case kmsApiExport = "kms-api-export"
 
     /// The collector for this kind (`auto` has none until the content is recognised).
     public var collector: (any Collector)? {
@@ -23,6 +24,7 @@ public enum SourceKind: String, Sendable, CaseIterable, Codable {
         case .terraformPlan, .terraformState: return TerraformCollector()
         case .keyPolicy: return KeyPolicyCollector()
         case .cloudtrail: return nil   // a log source: read in batches by CloudTrailCollector
+        case .kmsApiExport: return nil  // exported API responses: read together by KMSExportCollector
         case .k8sEncryptionConfig: return EncryptionConfigurationCollector()
         case .attestations: return AttestationCollector()
         }
@@ -33,6 +35,7 @@ public enum SourceKind: String, Sendable, CaseIterable, Codable {
         switch self {
         case .cloudtrail: return CloudTrailCollector.name
         case .openbaoAuditLog: return OpenBaoAuditLogCollector.name
+        case .kmsApiExport: return KMSExportCollector.name
         default: return collector?.name
         }
     }
@@ -42,6 +45,7 @@ public enum SourceKind: String, Sendable, CaseIterable, Codable {
         switch self {
         case .cloudtrail: return CloudTrailCollector.suppliedTypes
         case .openbaoAuditLog: return OpenBaoAuditLogCollector.suppliedTypes
+        case .kmsApiExport: return KMSExportCollector.suppliedTypes
         default: return collector?.suppliedTypes
         }
     }
@@ -119,6 +123,7 @@ public enum SourceDetector {
         if CloudFormationCollector.recognizes(v) { return .recognized(.cloudformation, document) }
         if let tf = TerraformCollector.kind(of: v) { return .recognized(tf == .plan ? .terraformPlan : .terraformState, document) }
         if KeyPolicyCollector.recognizes(v) { return .recognized(.keyPolicy, document) }
+        if KMSExportCollector.recognizes(v) { return .logFile(.kmsApiExport) }
         if EncryptionConfigurationCollector.recognizes(v) { return .recognized(.k8sEncryptionConfig, document) }
         if AttestationCollector.recognizes(v) { return .recognized(.attestations, document) }
         if v["Records"] != nil || v["digestStartTime"] != nil || (v["eventVersion"] != nil && v["eventSource"] != nil) {

@@ -132,6 +132,11 @@ public struct CloudTrailCollector: Sendable {
             }
         }
         for f in files { out.payloadFiles[EvidenceItem.makeID(locator: f.locator)] = f.path }
+        for (ref, stats) in total.keys.sorted(by: { $0.key < $1.key }) where stats.eventsAfterDeletion > 0 {
+            out.diagnostics.append(Diagnostic(.warning, source: label,
+                                              message: "key \(ref): \(stats.eventsAfterDeletion) event(s) logged after its deletion on \(stats.deletedAt ?? "?"); the timeline is inconsistent",
+                                              fix: "check whether the logs mix keys that share an id (copied examples) or were altered"))
+        }
         out.resources += resources(total, label: label, verified: verified, mismatched: mismatched,
                                    items: out.evidence.filter { $0.kind == "cloudtrail-log" })
         var found: [String: Int] = [:]

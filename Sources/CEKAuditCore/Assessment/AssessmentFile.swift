@@ -103,7 +103,7 @@ public struct AssessmentFile: Sendable, Hashable {
 
     /// Source kinds the loader accepts.
     public static let sourceKinds = ["auto", "cloudformation", "terraform-plan", "terraform-state", "key-policy", "cloudtrail",
-                                     "k8s-encryption-config", "attestations", "openbao-audit-log"]
+                                     "k8s-encryption-config", "attestations", "openbao-audit-log", "kms-api-export"]
 
     /// Loads and validates an assessment file.
     /// - Throws: ``CEKAuditError`` with file, line, column and fix.
