@@ -56,8 +56,7 @@ public struct AWSTargetOptions: Sendable, Hashable {
     /// - Throws: ``CEKAuditError/invalidInput(file:line:column:message:fix:)`` naming the option, the entry's line and a fix.
     public init(_ target: AssessmentFile.Target) throws {
         for key in target.options.keys.sorted() where !Self.known.contains(key) {
-            let near = Self.known.min { Self.distance($0, key) < Self.distance($1, key) }
-            let fix = near.flatMap { Self.distance($0, key) <= 3 ? "did you mean '\($0)'?" : nil } ?? "known options: \(Self.known.joined(separator: ", "))"
+            let fix = YAMLCursor.closest(key, in: Self.known).map { "did you mean '\($0)'?" } ?? "known options: \(Self.known.joined(separator: ", "))"
             throw target.error("unknown option '\(key)'", fix: fix)
         }
         func string(_ key: String) throws -> String? {
@@ -125,21 +124,5 @@ public struct AWSTargetOptions: Sendable, Hashable {
     /// The retry policy these options describe.
     public var retry: RetryPolicy {
         RetryPolicy(maxAttempts: maxAttempts, baseDelay: backoffBaseMs / 1000, maximumDelay: backoffMaxMs / 1000)
-    }
-
-    static func distance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
-        if a.isEmpty { return b.count }
-        var row = Array(0...b.count)
-        for i in 1...a.count {
-            var prev = row[0]
-            row[0] = i
-            for j in stride(from: 1, through: b.count, by: 1) {
-                let cur = row[j]
-                row[j] = min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] == b[j - 1] ? 0 : 1))
-                prev = cur
-            }
-        }
-        return row[b.count]
     }
 }

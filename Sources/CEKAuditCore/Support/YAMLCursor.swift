@@ -117,8 +117,8 @@ public struct YAMLCursor {
         }
     }
 
-    /// The allowed key nearest to `key` by edit distance, if close enough to be a typo.
-    static func closest(_ key: String, in allowed: [String]) -> String? {
+    /// The allowed key nearest to `key` by edit distance (Levenshtein), if close enough to be a typo.
+    public static func closest(_ key: String, in allowed: [String]) -> String? {
         func distance(_ a: String, _ b: String) -> Int {
             let a = Array(a), b = Array(b)
             var row = Array(0...b.count)
