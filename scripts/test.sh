@@ -42,7 +42,7 @@ if command -v chromedriver >/dev/null 2>&1 && { command -v chromium >/dev/null 2
   .build/debug/cek-audit assess Tests/CEKAuditCollectorsTests/Fixtures/hostile -o "$out/hostile" -q || true
   "$CEK_AUDIT_PYTHON" scripts/check-html.py Reports/acme-ai-platform/report.html
   "$CEK_AUDIT_PYTHON" scripts/check-html.py "$out/hostile/report.html"
-  echo "browser check: 2 passed, 0 failed"
+  echo "Headless-browser check of both HTML reports succeeded."
 else
   echo "test.sh: SKIPPED the headless-browser check of report.html: install chromium and chromium-driver (Debian) to run it" >&2
 fi
