@@ -5,12 +5,18 @@ import Foundation
 public enum ReportFormat: String, Sendable, CaseIterable, Codable {
     case json
     case html
+    /// SARIF 2.1.0, for code-scanning dashboards.
+    case sarif
+    /// JUnit XML, for CI test reports.
+    case junit
 
     /// File name inside the report folder.
     public var fileName: String {
         switch self {
         case .json: return "report.json"
         case .html: return "report.html"
+        case .sarif: return "report.sarif"
+        case .junit: return "report.junit.xml"
         }
     }
 
@@ -19,6 +25,8 @@ public enum ReportFormat: String, Sendable, CaseIterable, Codable {
         switch self {
         case .json: return try JSONReporter().render(report)
         case .html: return HTMLReporter().render(report)
+        case .sarif: return try SARIFReporter().render(report)
+        case .junit: return JUnitReporter().render(report)
         }
     }
 }
