@@ -6,14 +6,7 @@ import Testing
 /// and judges once something is; a source that failed keeps it inconclusive.
 struct AggregateWhenAbsentTests {
     static let catalog = """
-    schema_version: 1
-    control:
-      id: CEK-08
-      domain: {id: CEK, title: Keys}
-      title: Test control
-      framework: {name: Test, short_name: T, version: "1"}
-      statement: Providers let customers manage keys.
-    guidelines:
+    \(TestCatalog.header)
       - id: AG-9
         origin: aicm
         number: 9

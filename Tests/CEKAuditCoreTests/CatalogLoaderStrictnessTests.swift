@@ -5,14 +5,7 @@ import Testing
 /// The loader's refusals: each names file, line and a fix.
 struct CatalogLoaderStrictnessTests {
     static let minimal = """
-    schema_version: 1
-    control:
-      id: CEK-08
-      domain: {id: CEK, title: Keys}
-      title: Test control
-      framework: {name: Test, short_name: T, version: "1"}
-      statement: Providers let customers manage keys.
-    guidelines:
+    \(TestCatalog.header)
       - id: AG-1
         origin: aicm
         number: 1
