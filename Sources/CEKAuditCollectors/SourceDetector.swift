@@ -108,7 +108,8 @@ public enum SourceDetector {
         }
         if base == "audit.yaml" || base == "audit.yml" { return .skipped("assessment file") }
         if base.hasSuffix(".json.gz") {
-            guard let head = try? Gzip.inflate(data, limit: 512 * 1024 * 1024) else { return .skipped("a .json.gz file that does not inflate") }
+            // The start of the stream says what it is; the collector inflates the whole file once, later.
+            guard let head = try? Gzip.head(data, count: 4096) else { return .skipped("a .json.gz file that does not inflate") }
             return looksLikeCloudTrail(head) ? .logFile(.cloudtrail) : .skipped("compressed JSON that is not a CloudTrail log")
         }
         guard candidates.contains(ext) else { return .skipped("not a JSON or YAML file") }

@@ -21,10 +21,19 @@ public enum Gzip {
         data.count >= 2 && data[data.startIndex] == 0x1F && data[data.startIndex + 1] == 0x8B
     }
 
+    /// The first `count` bytes of the inflated stream (or all of it, if shorter): enough to recognise a file's
+    /// content without inflating all of it.
+    /// - Throws: ``Failure/corrupt(_:)`` when the stream is not gzip.
+    public static func head(_ data: Data, count: Int) throws -> Data {
+        try inflate(data, limit: count, truncate: true)
+    }
+
     /// Inflates `data`.
-    /// - Parameter limit: refuse output larger than this many bytes (a decompression bomb guard).
+    /// - Parameters:
+    ///   - limit: refuse output larger than this many bytes (a decompression bomb guard).
+    ///   - truncate: stop at `limit` and return what was inflated instead of throwing.
     /// - Throws: ``Failure``.
-    public static func inflate(_ data: Data, limit: Int = 2 * 1024 * 1024 * 1024) throws -> Data {
+    public static func inflate(_ data: Data, limit: Int = 2 * 1024 * 1024 * 1024, truncate: Bool = false) throws -> Data {
         if data.isEmpty { return Data() }
         var stream = z_stream()
         guard inflateInit2_(&stream, 15 + 32, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
@@ -32,7 +41,7 @@ public enum Gzip {
         }
         defer { inflateEnd(&stream) }
         var output = Data()
-        output.reserveCapacity(min(data.count * 8, limit))
+        output.reserveCapacity(min(data.count * 8, limit + 1))
         let chunk = 1 << 18
         var buffer = [UInt8](repeating: 0, count: chunk)
         try data.withUnsafeBytes { (input: UnsafeRawBufferPointer) in
@@ -47,7 +56,10 @@ public enum Gzip {
                 }
                 let produced = chunk - Int(stream.avail_out)
                 output.append(buffer, count: produced)
-                if output.count > limit { throw Failure.tooLarge(limit) }
+                if output.count > limit {
+                    if truncate { output.removeSubrange(limit...); return }
+                    throw Failure.tooLarge(limit)
+                }
                 if status == Z_STREAM_END {
                     // Another gzip member may follow (concatenated files).
                     if stream.avail_in > 0 {
