@@ -45,11 +45,10 @@ public struct CloudFormationCollector: Collector {
 
         // Aliases first, so keys can carry them.
         var aliases: [String: [String]] = [:]
-        for (logical, res) in resources where res["Type"]?.stringValue == "AWS::KMS::Alias" {
+        for res in resources.values where res["Type"]?.stringValue == "AWS::KMS::Alias" {
             let props = res["Properties"]
             guard let name = DeclaredValue(props?["AliasName"]).text else { continue }
             if let target = Self.referencedLogicalID(props?["TargetKeyId"]) { aliases[target, default: []].append(name) }
-            _ = logical
         }
 
         for logical in resources.keys.sorted() {
