@@ -67,15 +67,15 @@ public struct AssessmentPlan: Sendable {
                     plan.diagnostics.append(Diagnostic(.error, source: displayPath(auditPath), line: s.line,
                                                        message: "source \(s.path) does not exist", fix: "correct the path (relative to the assessment file)"))
                     plan.missing.append(SourceCoverage(source: s.path, collector: kind.collectorName ?? "auto", status: .failed,
-                                                       resourceTypes: kind.suppliedTypes ?? allConfigTypes,
+                                                       resourceTypes: kind.suppliedTypes ?? allSuppliableTypes,
                                                        detail: "the source does not exist"))
                     continue
                 }
                 if !sub.boolValue, !isRegularFile(full) {
                     plan.diagnostics.append(Diagnostic(.error, source: displayPath(auditPath), line: s.line,
                                                        message: "source \(s.path) is not a regular file", fix: "name a file or a folder"))
-                    plan.missing.append(SourceCoverage(source: s.path, collector: kind.collector?.name ?? "auto", status: .failed,
-                                                       resourceTypes: kind.collector?.suppliedTypes ?? allConfigTypes,
+                    plan.missing.append(SourceCoverage(source: s.path, collector: kind.collectorName ?? "auto", status: .failed,
+                                                       resourceTypes: kind.suppliedTypes ?? allSuppliableTypes,
                                                        detail: "not a regular file"))
                     continue
                 }
@@ -107,8 +107,10 @@ public struct AssessmentPlan: Sendable {
                               diagnostics: [], missing: skippedRows)
     }
 
-    /// Every resource type a configuration source can supply.
-    public static let allConfigTypes: [ResourceType] = [.key, .keyPolicy, .grant, .keyStore, .auditTrail, .dataStore]
+    /// Every type a file source of any kind can supply: what a file that could not even be recognised might have held.
+    public static var allSuppliableTypes: [ResourceType] {
+        Array(Set(SourceKind.allCases.flatMap { $0.suppliedTypes ?? [] })).sorted()
+    }
 
     /// The regular files below `folder`, in path order, and the entries left out with the reason: hidden files
     /// and folders, symbolic links that leave the folder, and anything that is not a regular file (a named pipe
@@ -209,7 +211,7 @@ public struct AssessmentRunner: Sendable {
             do { data = try Data(contentsOf: URL(fileURLWithPath: source.path)) } catch {
                 facts.diagnostics.append(Diagnostic(.error, source: source.locator, message: "cannot read the file (\(error.localizedDescription))"))
                 facts.coverage.append(SourceCoverage(source: source.locator, collector: source.kind.collectorName ?? "auto", status: .failed,
-                                                     resourceTypes: source.kind.suppliedTypes ?? AssessmentPlan.allConfigTypes,
+                                                     resourceTypes: source.kind.suppliedTypes ?? AssessmentPlan.allSuppliableTypes,
                                                      detail: "unreadable"))
                 notes.append(Note(locator: source.locator, text: "error: cannot read the file"))
                 continue
@@ -246,16 +248,16 @@ public struct AssessmentRunner: Sendable {
                     }
                     continue
                 case .invalid(let error):
-                    fail(&facts, &notes, source: source, error: error, types: AssessmentPlan.allConfigTypes, data: data, now: context.now)
+                    fail(&facts, &notes, source: source, error: error, types: AssessmentPlan.allSuppliableTypes, data: data, now: context.now)
                     continue
                 }
             } else {
                 do { document = try ParsedDocument(data: data, locator: source.locator) } catch let e as CEKAuditError {
-                    fail(&facts, &notes, source: source, error: e, types: kind.collector?.suppliedTypes ?? [], data: data, now: context.now)
+                    fail(&facts, &notes, source: source, error: e, types: kind.suppliedTypes ?? [], data: data, now: context.now)
                     continue
                 } catch {
                     fail(&facts, &notes, source: source, error: .unreadable(file: source.locator, detail: "\(error)"),
-                         types: kind.collector?.suppliedTypes ?? [])
+                         types: kind.suppliedTypes ?? [])
                     continue
                 }
             }

@@ -142,8 +142,9 @@ public struct CloudTrailCollector: Sendable {
         var found: [String: Int] = [:]
         for r in out.resources { found[r.type.rawValue, default: 0] += 1 }
         let failed = results.filter(\.failed).count
+        let status: SourceCoverage.Status = failed == 0 ? .complete : (failed == files.count ? .failed : .partial)
         out.coverage.append(SourceCoverage(
-            source: label, collector: Self.name, status: failed > 0 ? .partial : .complete, resourceTypes: Self.suppliedTypes,
+            source: label, collector: Self.name, status: status, resourceTypes: Self.suppliedTypes,
             found: found, detail: failed > 0 ? "\(failed) of \(files.count) file(s) could not be read" : nil))
         return out
     }
@@ -154,6 +155,7 @@ public struct CloudTrailCollector: Sendable {
         let raw: Data
         do { raw = try Data(contentsOf: URL(fileURLWithPath: f.path), options: .alwaysMapped) } catch {
             result.failed = true
+            result.aggregate.parseErrors += 1
             result.diagnostics.append(Diagnostic(.error, source: f.locator, message: "cannot read the file (\(error.localizedDescription))"))
             return result
         }
@@ -175,7 +177,7 @@ public struct CloudTrailCollector: Sendable {
             }
         }
         result.aggregate.bytesUncompressed = data.count
-        if wantHash { result.uncompressedSHA256 = SHA256Hex.digest(data) }
+        if wantHash { result.uncompressedSHA256 = Gzip.isGzip(raw) ? SHA256Hex.digest(data) : result.item?.sha256 }
         data.withUnsafeBytes { (b: UnsafeRawBufferPointer) in
             let shape: RecordSplitter.Shape
             do { shape = try RecordSplitter.split(b) } catch let e as RecordSplitter.Failure {
@@ -185,16 +187,25 @@ public struct CloudTrailCollector: Sendable {
                 result.diagnostics.append(Diagnostic(.error, source: f.locator, line: line, column: col, message: "not valid CloudTrail JSON: \(e.message)",
                                                      fix: "check for a missing comma or an unclosed brace near this place"))
                 return
-            } catch { return }
+            } catch {
+                result.failed = true
+                result.aggregate.parseErrors += 1
+                result.diagnostics.append(Diagnostic(.error, source: f.locator, message: "not valid CloudTrail JSON (\(error))"))
+                return
+            }
             switch shape {
             case .digest:
                 result.isDigest = true
                 result.item?.kind = "cloudtrail-digest"
-                if let json = try? JSONSerialization.jsonObject(with: Data(b)) as? [String: Any],
-                   let logs = json["logFiles"] as? [[String: Any]] {
-                    for l in logs {
-                        if let object = l["s3Object"] as? String, let hash = l["hashValue"] as? String { result.digestEntries.append((object, hash)) }
-                    }
+                guard let logs = (try? JSONValue.parse(data, source: f.locator))?["logFiles"], case .array(let entries) = logs else {
+                    result.failed = true
+                    result.aggregate.parseErrors += 1
+                    result.diagnostics.append(Diagnostic(.error, source: f.locator, message: "digest file without a readable logFiles list",
+                                                         fix: "fetch the digest again; log files it should list are not verified"))
+                    return
+                }
+                for l in entries {
+                    if let object = l["s3Object"]?.stringValue, let hash = l["hashValue"]?.stringValue { result.digestEntries.append((object, hash)) }
                 }
             case .other:
                 result.failed = true

@@ -38,7 +38,10 @@ struct CloudTrailRecordReader {
             var quoted = Data([0x22])
             quoted.append(contentsOf: raw)
             quoted.append(0x22)
-            return (try? JSONSerialization.jsonObject(with: quoted, options: [.fragmentsAllowed])) as? String
+            guard let decoded = (try? JSONSerialization.jsonObject(with: quoted, options: [.fragmentsAllowed])) as? String else {
+                throw c.fail("invalid escape sequence in a string")
+            }
+            return decoded
         }
         if first == 0x7B || first == 0x5B { try c.skipValue(); return nil }
         let start = c.i

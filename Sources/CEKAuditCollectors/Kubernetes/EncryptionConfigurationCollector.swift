@@ -140,9 +140,16 @@ public struct EncryptionConfigurationCollector: Collector {
                                               fields: Self.fields(resource: resource, providers: parsed, group: gi), provenance: provenance))
             }
         }
-        let partial = out.resources.contains { $0.fields.values.contains { !$0.isKnown } }
-        out.coverage.append(coverage(input, resources: out.resources, partial: partial,
-                                     detail: partial ? "some providers could not be recognised" : nil))
+        let errors = out.diagnostics.contains { $0.severity == .error }
+        let partial = errors || out.resources.contains { $0.fields.values.contains { !$0.isKnown } }
+        if out.resources.isEmpty {
+            // Nothing read: the configuration says nothing about what it encrypts, so checks must stay open.
+            out.coverage.append(SourceCoverage(source: input.locator, collector: name, status: .failed, resourceTypes: suppliedTypes,
+                                               detail: "no API resource could be read from the configuration"))
+        } else {
+            out.coverage.append(coverage(input, resources: out.resources, partial: partial,
+                                         detail: partial ? "some providers could not be recognised" : nil))
+        }
         return out
     }
 
@@ -244,7 +251,9 @@ public struct EncryptionConfigurationCollector: Collector {
     /// material must not be copied into an evidence bundle or a report. The evidence item is this copy; to compare
     /// it with the file on the control plane, redact that file the same way.
     static func redact(_ data: Data, secrets: [String]) -> Data {
-        guard !secrets.isEmpty, var text = String(data: data, encoding: .utf8) else { return data }
+        guard !secrets.isEmpty else { return data }
+        // Fail closed: bytes that cannot be searched for the secrets are not kept at all.
+        guard var text = String(data: data, encoding: .utf8) else { return Data("REDACTED: not UTF-8 text\n".utf8) }
         for s in Set(secrets).sorted(by: { $0.count > $1.count }) {
             text = text.replacingOccurrences(of: s, with: "REDACTED")
         }
