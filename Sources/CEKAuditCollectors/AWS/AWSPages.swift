@@ -41,7 +41,13 @@ public struct AWSPages: Sendable {
             case .success(let page):
                 out.pages.append(page)
                 let body = page.json ?? .null
-                out.items += (body[itemsKey] ?? .null).asList
+                // A page without its list is not an empty page: an empty listing would read as "nothing there".
+                guard case .array(let items)? = body[itemsKey] else {
+                    out.failure = AWSCallFailure(operation: operation, region: page.region,
+                                                 error: .invalidResponse("the answer has no \(itemsKey) list"), attempts: page.attempts)
+                    return out
+                }
+                out.items += items
                 let next: String?
                 switch style {
                 case .marker:

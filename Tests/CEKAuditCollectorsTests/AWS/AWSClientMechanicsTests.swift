@@ -111,6 +111,10 @@ struct AWSClientMechanicsTests {
         }
         #expect(!looping.isComplete)
         #expect(looping.items.count == 2)
+        // An answer without its list (an empty 2xx body reads as `{}`) is not an empty, complete inventory.
+        let empty = await AWSPages.collect(operation: "ListKeys", itemsKey: "Keys", style: .marker, parameters: [:]) { _ in page("{}") }
+        #expect(!empty.isComplete)
+        #expect(empty.failure != nil)
     }
 }
 
