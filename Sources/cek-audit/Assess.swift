@@ -59,7 +59,8 @@ extension CEKAudit {
             let folder = bundle ?? "Reports/\(plan.name)/bundle"
             let digest: String
             do {
-                digest = try EvidenceBundle.write(facts, settings: Pipeline.settings(plan, now: now), to: folder, toolVersion: CEKAuditVersion.current)
+                digest = try EvidenceBundle.write(facts, settings: Pipeline.settings(plan, now: now, unreachable: Pipeline.requiredUnreachable(plan, facts)),
+                                                  to: folder, toolVersion: CEKAuditVersion.current)
             } catch {
                 Console.error("\(folder): error: cannot write the bundle (\(error.localizedDescription)).")
                 throw CEKExit.usage
@@ -111,7 +112,7 @@ extension CEKAudit {
             if !report.quiet { Console.error("Evaluating bundle \(bundle) (\(facts.evidence.count) item(s) verified) as of \(DateParsing.iso(now))") }
             let result = try Pipeline.report(name: settings.name, facts: facts, catalog: catalog, parameters: settings.parameters,
                                              checks: settings.checks, now: now, options: report)
-            try Pipeline.exit(for: result, unreachable: [], failOn: report.failOn)
+            try Pipeline.exit(for: result, unreachable: settings.unreachableTargets ?? [], failOn: report.failOn)
         }
     }
 }

@@ -151,11 +151,11 @@ enum Pipeline {
     }
 
     /// The settings a bundle keeps for evaluation.
-    static func settings(_ plan: AssessmentPlan, now: Date) -> EvidenceBundle.Settings {
+    static func settings(_ plan: AssessmentPlan, now: Date, unreachable: [String] = []) -> EvidenceBundle.Settings {
         EvidenceBundle.Settings(name: plan.name, collectedAt: now, parameters: plan.file?.parameters ?? [:],
                                 checks: plan.file?.checkParameters ?? [:], controls: plan.file?.controls.map { c in
                                     AssessmentPlan.displayPath(c.hasPrefix("/") ? c : plan.root + "/" + c)
-                                })
+                                }, unreachableTargets: unreachable.isEmpty ? nil : unreachable)
     }
 
     static func requiredUnreachable(_ plan: AssessmentPlan, _ facts: FactSet) -> [String] {

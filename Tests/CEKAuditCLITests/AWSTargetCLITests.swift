@@ -95,6 +95,10 @@ struct AWSTargetCLITests {
         #expect(r.status == 69, "\(r.stderr)")
         #expect(r.stderr.contains("required target(s) unreachable: tenant-a"))
         #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("out/report.json").path))
+        // The bundle remembers it: evaluating offline later exits 69 as well, never 0.
+        let bundle = dir.appendingPathComponent("bundle").path
+        #expect(try CLI.run(["collect", dir.path, "--bundle", bundle, "-q"], environment: env).status == 69)
+        #expect(try CLI.run(["evaluate", bundle, "-o", dir.appendingPathComponent("eval").path, "-q"]).status == 69)
         try assessment(dir, targets: "  - \(entry), required: false}\n")
         let optional = try CLI.run(["assess", dir.path, "-o", dir.appendingPathComponent("out").path, "-q"], environment: env)
         #expect(optional.status == 0, "an optional target that is down leaves inconclusive results: \(optional.stdout)")

@@ -24,18 +24,23 @@ public struct EvidenceBundle: Sendable {
         public var checks: [String: [String: FactValue]]
         /// The catalog the assessment file named, if any (as written).
         public var controls: String?
+        /// Required live targets that could not be reached during collection: `evaluate` exits 69 for them too.
+        public var unreachableTargets: [String]?
 
-        public init(name: String, collectedAt: Date, parameters: [String: FactValue], checks: [String: [String: FactValue]], controls: String?) {
+        public init(name: String, collectedAt: Date, parameters: [String: FactValue], checks: [String: [String: FactValue]], controls: String?,
+                    unreachableTargets: [String]? = nil) {
             self.name = name
             self.collectedAt = collectedAt
             self.parameters = parameters
             self.checks = checks
             self.controls = controls
+            self.unreachableTargets = unreachableTargets
         }
 
         enum CodingKeys: String, CodingKey {
             case name, parameters, checks, controls
             case collectedAt = "collected_at"
+            case unreachableTargets = "unreachable_targets"
         }
     }
 
