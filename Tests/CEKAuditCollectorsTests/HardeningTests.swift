@@ -38,6 +38,13 @@ struct HardeningTests {
         #expect(Verdict.rollUp(r.filter { $0.check == "CEK08-AG4-LOGS-READABLE" }.map(\.verdict)) == .fail)
     }
 
+    @Test func anAuditLogWithNoReadableLineLeavesUsageLoggingOpen() async throws {
+        let r = try await Fixtures.assess("hardening/bao-garbage")
+        let usage = r.filter { $0.check == "CEK08-AG4-KEY-USAGE-LOGGED" }
+        #expect(!usage.isEmpty)
+        #expect(usage.allSatisfy { $0.verdict == .inconclusive })
+    }
+
     @Test func pipesLinksOutsideAndHiddenFilesAreListedAsSkipped() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cek-walk-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir.appendingPathComponent(".hidden"), withIntermediateDirectories: true)

@@ -152,6 +152,12 @@ public struct OpenBaoAuditLogCollector: Sendable {
             "keys": .int(t.keys.count),
             "tenants": .strings(t.tenants.sorted()),
         ]
+        if t.records == 0 {
+            // Nothing readable: what the log would show is unknown, not "no events, all attributed".
+            for field in ["usage_events", "attributed", "categories", "first_event", "last_event"] {
+                f[field] = .unknown(reason: t.lines == 0 ? "the audit log holds no lines" : "no line of the audit log could be read")
+            }
+        }
         f["window_start"] = window.map { .string(DateParsing.iso($0.lowerBound)) } ?? .null
         f["window_end"] = window.map { .string(DateParsing.iso($0.upperBound)) } ?? .null
         return Resource(type: .logSource, id: "\(Self.name):\(label)", name: label, fields: f, provenance: provenance)
