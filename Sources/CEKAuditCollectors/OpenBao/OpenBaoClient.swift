@@ -73,13 +73,30 @@ public struct OpenBaoClient: Sendable {
                     lastFailure = "HTTP \(r.status)"
                     continue
                 }
-                return OpenBaoAPIResponse(endpoint: endpoint, status: r.status, body: r.body, failure: nil)
+                // A server may echo the token (in an error text, a wrapped response); it is removed here, once,
+                // so no diagnostic, reason or evidence built from the response can carry it.
+                return OpenBaoAPIResponse(endpoint: endpoint, status: r.status, body: scrub(r.body), failure: nil)
             } catch {
-                lastFailure = OpenBaoClient.describe(error)
+                lastFailure = scrub(OpenBaoClient.describe(error))
             }
         }
         return OpenBaoAPIResponse(endpoint: endpoint, status: nil, body: Data(),
                                   failure: "\(lastFailure) after \(retries + 1) attempt(s)")
+    }
+
+    /// `data` without the token.
+    func scrub(_ data: Data) -> Data {
+        guard let token, !token.isEmpty else { return data }
+        var out = data
+        let secret = Data(token.utf8)
+        while let r = out.range(of: secret) { out.replaceSubrange(r, with: Data("[redacted]".utf8)) }
+        return out
+    }
+
+    /// `text` without the token.
+    func scrub(_ text: String) -> String {
+        guard let token, !token.isEmpty else { return text }
+        return text.replacingOccurrences(of: token, with: "[redacted]")
     }
 
     /// A transport error in one line, without request headers.
