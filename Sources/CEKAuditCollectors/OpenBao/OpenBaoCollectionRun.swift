@@ -225,12 +225,21 @@ struct OpenBaoCollectionRun {
                 diagnose(.warning, "child namespaces of \(ACLPolicy.displayName(namespace: ns)) unknown: \(r.reason)")
                 continue
             }
-            for child in (d["keys"]?.asList ?? []).compactMap(\.stringValue).sorted() {
+            guard case .array(let children)? = d["keys"] else {
+                failures[ns] = "the answer has no keys list"
+                diagnose(.warning, "child namespaces of \(ACLPolicy.displayName(namespace: ns)) unknown: the answer has no keys list")
+                continue
+            }
+            for child in children.compactMap(\.stringValue).sorted() {
                 let full = ACLPolicy.normalize(namespace: ns + child)
                 guard !all.contains(full) else { continue }
                 all.append(full)
                 queue.append(full)
             }
+        }
+        for ns in queue {
+            // Stopped at the namespace limit: what lies below these was not listed, so no complete inventory.
+            failures[ns] = "not listed: more than \(OpenBaoCollectionRun.maxNamespaces) namespaces"
         }
         return (all, failures)
     }
@@ -274,7 +283,12 @@ struct OpenBaoCollectionRun {
                 diagnose(.warning, "keys of \(ACLPolicy.normalize(namespace: ns))\(mount) unknown: \(r.reason)")
                 return .failure(ListingFailure(locator: evidence.locator(path: path, namespace: ns, list: true), reason: r.reason))
             }
-            let page = (d["keys"]?.asList ?? []).compactMap(\.stringValue)
+            // A listing answer without its `keys` list is not an empty mount.
+            guard case .array(let entries)? = d["keys"] else {
+                diagnose(.warning, "keys of \(ACLPolicy.normalize(namespace: ns))\(mount) unknown: the answer has no keys list")
+                return .failure(ListingFailure(locator: evidence.locator(path: path, namespace: ns, list: true), reason: "the answer has no keys list"))
+            }
+            let page = entries.compactMap(\.stringValue)
             let fresh = page.filter { !seen.contains($0) }
             for n in fresh { seen.insert(n) }
             names += fresh.filter { !$0.hasSuffix("/") }
@@ -333,9 +347,9 @@ struct OpenBaoCollectionRun {
         for ns in namespaces {
             let list = await client.get("sys/policies/acl", namespace: ns, list: true)
             _ = evidence.record(list, path: "sys/policies/acl", namespace: ns, list: true)
-            guard list.ok, let d = list.data else {
-                if list.status == 404 { continue }
-                unreadable[ns] = list.reason
+            // Every namespace has at least the `default` policy: an error, a 404 included, leaves its policies unknown.
+            guard list.ok, let d = list.data, case .array? = d["keys"] else {
+                unreadable[ns] = list.ok ? "the answer has no keys list" : list.reason
                 diagnose(.warning, "ACL policies of namespace \(ACLPolicy.displayName(namespace: ns)) unknown: \(list.reason)")
                 continue
             }
