@@ -84,7 +84,13 @@ struct OpenBaoCollectionRun {
         var mounts: [(namespace: String, mount: String)] = []
         for ns in namespaces {
             switch await transitMounts(in: ns) {
-            case .success(let list): mounts += list.map { (ns, $0) }
+            case .success(let (list, filtered)):
+                mounts += list.map { (ns, $0) }
+                // The UI mount list shows only what the token may see: read, but not an inventory.
+                if filtered {
+                    keyFailures.append((evidence.locator(path: "sys/internal/ui/mounts", namespace: ns, list: false),
+                                        "sys/mounts was refused; the mount list the token can see may leave mounts out"))
+                }
             case .failure(let f): keyFailures.append((f.locator, f.reason))
             }
         }
@@ -250,20 +256,23 @@ struct OpenBaoCollectionRun {
     }
 
     /// Transit mounts of a namespace (`sys/mounts`, or `sys/internal/ui/mounts` for tokens without read on it).
-    private mutating func transitMounts(in ns: String) async -> Result<[String], ListingFailure> {
+    /// - Returns: the transit mounts, and whether they come from the token-filtered UI list.
+    private mutating func transitMounts(in ns: String) async -> Result<([String], Bool), ListingFailure> {
         var r = await client.get("sys/mounts", namespace: ns)
         _ = evidence.record(r, path: "sys/mounts", namespace: ns)
         var table = r.data
+        var filtered = false
         if !r.ok {
             let ui = await client.get("sys/internal/ui/mounts", namespace: ns)
             _ = evidence.record(ui, path: "sys/internal/ui/mounts", namespace: ns)
-            if ui.ok { r = ui; table = ui.data?["secret"] }
+            if ui.ok { r = ui; table = ui.data?["secret"]; filtered = true }
         }
         guard r.ok, let mounts = table?.objectValue else {
             diagnose(.warning, "transit mounts of namespace \(ACLPolicy.displayName(namespace: ns)) unknown: \(r.reason)")
             return .failure(ListingFailure(locator: evidence.locator(path: "sys/mounts", namespace: ns, list: false), reason: r.reason))
         }
-        return .success(mounts.filter { $0.value["type"]?.stringValue == "transit" }.keys.map { $0.hasSuffix("/") ? $0 : $0 + "/" }.sorted())
+        return .success((mounts.filter { $0.value["type"]?.stringValue == "transit" }.keys.map { $0.hasSuffix("/") ? $0 : $0 + "/" }.sorted(),
+                         filtered))
     }
 
     /// Key names of a transit mount, paginated; names ending in `/` (the `import/` entry the wrapping-key endpoint
