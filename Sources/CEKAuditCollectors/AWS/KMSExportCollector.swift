@@ -76,8 +76,7 @@ public struct KMSExportCollector: Sendable {
             let lowerName = (f.locator as NSString).lastPathComponent.lowercased()
             if let message = v["Error"]?["Message"]?.stringValue ?? v["message"]?.stringValue {
                 let code = v["Error"]?["Code"]?.stringValue ?? v["__type"]?.stringValue ?? "Error"
-                guard let range = message.range(of: #"arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+"#, options: .regularExpression),
-                      var o = observations[String(message[range])] else {
+                guard let keyArn = ARN.firstKMSKey(in: message), var o = observations[keyArn] else {
                     out.diagnostics.append(Diagnostic(.warning, source: f.locator, message: "error response for a key the export does not describe; left out"))
                     continue
                 }

@@ -1,3 +1,4 @@
+import CEKAuditCore
 import Crypto
 import Foundation
 
@@ -59,13 +60,13 @@ public struct SigV4Signer: Sendable {
             Self.canonicalQuery(request.url),
             canonicalHeaders,
             signedHeaders,
-            Self.hex(SHA256.hash(data: request.body)),
+            SHA256Hex.digest(request.body),
         ].joined(separator: "\n")
         let stringToSign = [
             Self.algorithm,
             Self.amzDate(date),
             scope(date),
-            Self.hex(SHA256.hash(data: Data(canonicalRequest.utf8))),
+            SHA256Hex.digest(Data(canonicalRequest.utf8)),
         ].joined(separator: "\n")
         let key = signingKey(date)
         let signature = Self.hex(HMAC<SHA256>.authenticationCode(for: Data(stringToSign.utf8), using: key))

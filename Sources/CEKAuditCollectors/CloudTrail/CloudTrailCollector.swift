@@ -160,7 +160,6 @@ public struct CloudTrailCollector: Sendable {
             return result
         }
         result.item = EvidenceItem(collector: name, locator: f.locator, kind: "cloudtrail-log", bytes: raw, collectedAt: now)
-        result.aggregate.bytesIn = raw.count
         var data = raw
         if Gzip.isGzip(raw) {
             do { data = try Gzip.inflate(raw, limit: Self.maxUncompressedBytes) } catch {
@@ -176,7 +175,6 @@ public struct CloudTrailCollector: Sendable {
                 return result
             }
         }
-        result.aggregate.bytesUncompressed = data.count
         if wantHash { result.uncompressedSHA256 = Gzip.isGzip(raw) ? SHA256Hex.digest(data) : result.item?.sha256 }
         data.withUnsafeBytes { (b: UnsafeRawBufferPointer) in
             let shape: RecordSplitter.Shape
@@ -287,7 +285,7 @@ public struct CloudTrailCollector: Sendable {
         var f: [String: FactValue] = [
             "kind": .string("cloudtrail"), "name": .string(label),
             "files": .int(a.files), "digest_files": .int(a.digestFiles), "records": .int(a.records), "kms_records": .int(a.kmsRecords),
-            "parse_errors": .int(a.parseErrors), "duplicates": .int(a.duplicates), "outside_window": .int(a.outsideWindow),
+            "parse_errors": .int(a.parseErrors), "duplicates": .int(a.duplicates), "id_collisions": .int(a.idCollisions), "outside_window": .int(a.outsideWindow),
             "failed_attempts": .int(a.failedAttempts),
             "first_event": a.first.map(FactValue.string) ?? .null, "last_event": a.last.map(FactValue.string) ?? .null,
             "categories": .strings(a.categories.sorted()),

@@ -11,7 +11,6 @@ struct CloudTrailRecord {
     var requestID: String?
     var errorCode: String?
     var errorMessage: String?
-    var eventType: String?
     var recipientAccountId: String?
     var userIdentity: UserIdentity?
     var resources: [ResourceRef]?
@@ -25,7 +24,6 @@ struct CloudTrailRecord {
         var arn: String?
         var accountId: String?
         var invokedBy: String?
-        var principalId: String?
     }
     struct ResourceRef {
         var arn: String?

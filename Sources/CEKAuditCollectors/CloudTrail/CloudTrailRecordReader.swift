@@ -90,7 +90,6 @@ struct CloudTrailRecordReader {
             else if equals(k, "requestID") { r.requestID = try text() }
             else if equals(k, "errorCode") { r.errorCode = try text() }
             else if equals(k, "errorMessage") { r.errorMessage = try text() }
-            else if equals(k, "eventType") { r.eventType = try text() }
             else if equals(k, "recipientAccountId") { r.recipientAccountId = try text() }
             else if equals(k, "userIdentity") { r.userIdentity = try userIdentity() }
             else if equals(k, "resources") { r.resources = try resources() }
@@ -114,7 +113,6 @@ struct CloudTrailRecordReader {
             else if equals(k, "arn") { u.arn = try text() }
             else if equals(k, "accountId") { u.accountId = try text() }
             else if equals(k, "invokedBy") { u.invokedBy = try text() }
-            else if equals(k, "principalId") { u.principalId = try text() }
             else { try skipValue() }
         }
         return u

@@ -60,8 +60,6 @@ struct LogAggregate: Sendable {
     var accounts: Set<String> = []
     var customKeyStoreEvents = 0
     var externalKeyStoreEvents = 0
-    var bytesIn = 0
-    var bytesUncompressed = 0
     var keys: [String: KeyStats] = [:]
     /// Alias → (time of the latest alias event, target key).
     var aliases: [String: (String, String)] = [:]
@@ -73,7 +71,6 @@ struct LogAggregate: Sendable {
         first = LogAggregate.min(first, o.first); last = LogAggregate.max(last, o.last)
         categories.formUnion(o.categories); accounts.formUnion(o.accounts)
         customKeyStoreEvents += o.customKeyStoreEvents; externalKeyStoreEvents += o.externalKeyStoreEvents
-        bytesIn += o.bytesIn; bytesUncompressed += o.bytesUncompressed
         for (k, v) in o.keys { keys[k, default: KeyStats()].merge(v) }
         aliases.merge(o.aliases) { a, b in a.0 >= b.0 ? a : b }
     }
@@ -163,10 +160,7 @@ struct LogAggregate: Sendable {
             if let account = r.recipientAccountId, let region = r.awsRegion { return "arn:aws:kms:\(region):\(account):key/\(id)" }
             return id
         }
-        if let message = r.errorMessage,
-           let range = message.range(of: #"arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+"#, options: .regularExpression) {
-            return String(message[range])
-        }
+        if let message = r.errorMessage, let arn = ARN.firstKMSKey(in: message) { return arn }
         return nil
     }
 }

@@ -323,6 +323,12 @@ public struct ARN: Sendable, Hashable {
     public var account: String
     public var resource: String
 
+    /// The first KMS key ARN in free text (an error message), any partition.
+    public static func firstKMSKey(in text: String) -> String? {
+        guard let r = text.range(of: #"arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+"#, options: .regularExpression) else { return nil }
+        return String(text[r])
+    }
+
     /// Parses `arn:partition:service:region:account:resource`; `nil` for anything else.
     public init?(parsing text: String) {
         let parts = text.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)

@@ -138,6 +138,7 @@ public enum FactSchema {
             "kms_records": "Key-management events used (inside the window, duplicates counted once)",
             "parse_errors": "Files or records that could not be parsed (each is a diagnostic)",
             "duplicates": "Event records delivered more than once (counted once)",
+            "id_collisions": "Different records that share an event id (both counted; reported as diagnostics)",
             "outside_window": "Key-management events outside the assessment window (not used)",
             "failed_attempts": "Denied or failed calls (attempts, never evidence that the action happened)",
             "first_event": "Time of the first key-management event used (RFC 3339)",
