@@ -214,11 +214,15 @@ struct AWSKMSCollection: Sendable {
             return .observed(aliasesByKey[keyId] ?? [], evidence: aliasEvidence)
         }
 
-        let items = (keys.value ?? []).compactMap { item -> (AWSListedItem, String, String)? in
-            guard let id = item.value["KeyId"]?.stringValue, !id.isEmpty else { return nil }
+        let listedKeys = keys.value ?? []
+        let items = listedKeys.compactMap { item -> (AWSListedItem, String, String)? in
+            guard let id = item.value["KeyId"]?.stringValue ?? item.value["KeyArn"]?.stringValue.flatMap({ ARN(parsing: $0)?.resource })
+                .map({ $0.hasPrefix("key/") ? String($0.dropFirst(4)) : $0 }), !id.isEmpty else { return nil }
             let arn = item.value["KeyArn"]?.stringValue ?? "arn:aws:kms:\(region):\(session.label):key/\(id)"
             return (item, id, arn)
         }
+        // A listed key that names neither id nor ARN cannot be described; the listing then does not account for every key.
+        let unidentified = listedKeys.count - items.count
         let window = max(1, options.concurrency * 2)
         let observations: [KMSKeyObservation] = await withTaskGroup(of: (Int, KMSKeyObservation).self) { group in
             var next = 0
@@ -266,9 +270,11 @@ struct AWSKMSCollection: Sendable {
             }
         }
         part.facts.coverage.append(SourceCoverage(
-            source: locator(session, region, "ListKeys"), collector: Self.collectorName, status: keys.isComplete ? .complete : .failed,
-            resourceTypes: [.key, .keyPolicy, .grant], inventoryTypes: keys.isComplete ? [.key, .keyPolicy] : [], found: found,
-            detail: keys.failure.map { "the key list is incomplete: \($0)" }))
+            source: locator(session, region, "ListKeys"), collector: Self.collectorName,
+            status: keys.isComplete ? (unidentified == 0 ? .complete : .partial) : .failed,
+            resourceTypes: [.key, .keyPolicy, .grant], inventoryTypes: keys.isComplete && unidentified == 0 ? [.key, .keyPolicy] : [], found: found,
+            detail: keys.failure.map { "the key list is incomplete: \($0)" }
+                ?? (unidentified > 0 ? "\(unidentified) listed key(s) named neither KeyId nor KeyArn" : nil)))
 
         // Custom key stores.
         let stores = listed(await storeListing, itemsKey: "CustomKeyStores", path: "DescribeCustomKeyStores", region: region, session)
@@ -289,7 +295,13 @@ struct AWSKMSCollection: Sendable {
             part.succeeded += 1
             let ev = evidence(response, locator: trailSource, pointer: "trailList")
             part.facts.addEvidence(ev.item, bytes: ev.bytes)
-            let list = (response.json?["trailList"] ?? .null).asList
+            // Without its trailList the answer lists nothing; it must not read as "no trails".
+            guard case .array(let list)? = response.json?["trailList"] else {
+                part.facts.coverage.append(SourceCoverage(source: trailSource, collector: Self.collectorName, status: .failed,
+                                                          resourceTypes: [.auditTrail], detail: "DescribeTrails answered without a trailList"))
+                part.facts.diagnostics.append(Diagnostic(.warning, source: trailSource, message: "DescribeTrails answered without a trailList; trails unknown"))
+                return part
+            }
             for (i, t) in list.enumerated() {
                 part.trails.append((t, region, Provenance(evidence: ev.item.id, pointer: "trailList[\(i)]")))
             }
