@@ -107,6 +107,10 @@ public struct AWSTargetOptions: Sendable, Hashable {
             guard let u = URL(string: e), let scheme = u.scheme?.lowercased(), ["http", "https"].contains(scheme), u.host != nil else {
                 throw target.error("endpoint '\(e)' is not an http(s) URL", fix: "write it like http://127.0.0.1:5100")
             }
+            // Credentials in the URL would reach evidence locators and messages; SigV4 carries them instead.
+            guard u.user == nil, u.password == nil else {
+                throw target.error("the endpoint holds a user name or password", fix: "remove them: credentials come from the environment or profiles")
+            }
             endpoint = u
         }
         account = try string("account")
