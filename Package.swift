@@ -6,12 +6,19 @@ let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
 
+/// What every provider family may depend on: Core and the collection kit's protocol, never another family.
+let family: [Target.Dependency] = [
+    "CEKAuditCore", "CEKAuditCollectorKit",
+    .product(name: "Logging", package: "swift-log"),
+]
+
 let package = Package(
     name: "cek-audit",
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "cek-audit", targets: ["cek-audit"]),
         .library(name: "CEKAuditCore", targets: ["CEKAuditCore"]),
+        .library(name: "CEKAuditKit", targets: ["CEKAuditKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -28,7 +35,8 @@ let package = Package(
     targets: [
         // zlib (system library) for .json.gz CloudTrail logs: Foundation on Linux has no gzip API.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        // Facts, catalog, rules engine, verdicts and the named analyses. No I/O beyond reading files it is handed.
+        // Facts, catalog, rules engine, verdicts and generic analyses. No provider names, no I/O beyond reading files
+        // it is handed.
         .target(
             name: "CEKAuditCore",
             dependencies: [
@@ -38,28 +46,56 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // Turn files (and later APIs and logs) into evidence items and normalized facts. Never judge.
+        // The collection kit's protocol: one `EvidenceCollector` protocol for file, log and live collectors, the
+        // `FactAnalysis` protocol of the normalize stage, and the input plumbing every family shares (parsed
+        // documents, gzip, line reading, bounded concurrency, deadlines, retries, redaction).
         .target(
-            name: "CEKAuditCollectors",
+            name: "CEKAuditCollectorKit",
             dependencies: ["CEKAuditCore", "CZlib", .product(name: "Yams", package: "Yams"),
                            .product(name: "Logging", package: "swift-log"),
-                           .product(name: "Crypto", package: "swift-crypto"),
-                           .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                           .product(name: "NIOCore", package: "swift-nio"),
-                           .product(name: "NIOHTTP1", package: "swift-nio"),
-                           .product(name: "NIOSSL", package: "swift-nio-ssl")],
+                           .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
+        // Provider families: each a room of its own, depending on Core and the kit only.
+        // AWS KMS (live API, exported API responses, standalone key policies) and the AWS analyses (custody,
+        // rotation applicability, key-policy and grant tenancy).
+        .target(name: "CEKAuditAWS", dependencies: family + [.product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: strict),
+        // OpenBao / Vault (live API, file audit log) and its analyses (transit rotation, ACL namespace isolation).
+        .target(
+            name: "CEKAuditOpenBao",
+            dependencies: family + [.product(name: "AsyncHTTPClient", package: "async-http-client"),
+                                    .product(name: "NIOCore", package: "swift-nio"),
+                                    .product(name: "NIOHTTP1", package: "swift-nio"),
+                                    .product(name: "NIOSSL", package: "swift-nio-ssl")],
+            swiftSettings: strict
+        ),
+        // Infrastructure code and configuration files: CloudFormation, Terraform plan/state JSON, Kubernetes
+        // EncryptionConfiguration.
+        .target(name: "CEKAuditInfraCode", dependencies: family + [.product(name: "Yams", package: "Yams")], swiftSettings: strict),
+        // Logs read in batches: CloudTrail.
+        .target(name: "CEKAuditLogs", dependencies: family + ["CZlib"], swiftSettings: strict),
+        // Attestation files (documents with recorded hashes).
+        .target(name: "CEKAuditAttestations", dependencies: family, swiftSettings: strict),
         // Pure: result model in, bytes out.
         .target(
             name: "CEKAuditReporters",
             dependencies: ["CEKAuditCore"],
             swiftSettings: strict
         ),
+        // Orchestration between the CLI and the collectors: the registry of every built-in collector and analysis,
+        // planning, the collection runner, the evidence bundle, the normalize stage, evaluation and report writing.
+        .target(
+            name: "CEKAuditKit",
+            dependencies: ["CEKAuditCore", "CEKAuditCollectorKit", "CEKAuditAWS", "CEKAuditOpenBao", "CEKAuditInfraCode",
+                           "CEKAuditLogs", "CEKAuditAttestations", "CEKAuditReporters",
+                           .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "cek-audit",
             dependencies: [
-                "CEKAuditCore", "CEKAuditCollectors", "CEKAuditReporters",
+                "CEKAuditCore", "CEKAuditKit", "CEKAuditReporters",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -69,12 +105,14 @@ let package = Package(
         .target(name: "CEKAuditTestSupport", dependencies: ["CEKAuditCore"], path: "Tests/CEKAuditTestSupport",
                 exclude: ["fake_aws.py"], swiftSettings: strict),
         .testTarget(name: "CEKAuditCoreTests", dependencies: ["CEKAuditCore"], swiftSettings: strict),
-        .testTarget(name: "CEKAuditCollectorsTests", dependencies: ["CEKAuditCollectors", "CEKAuditCore", "CEKAuditTestSupport"],
+        .testTarget(name: "CEKAuditCollectorsTests",
+                    dependencies: ["CEKAuditCore", "CEKAuditCollectorKit", "CEKAuditAWS", "CEKAuditOpenBao", "CEKAuditInfraCode",
+                                   "CEKAuditLogs", "CEKAuditAttestations", "CEKAuditKit", "CEKAuditTestSupport"],
                     resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "CEKAuditReportersTests", dependencies: ["CEKAuditReporters", "CEKAuditCore"],
                     swiftSettings: strict),
-        .testTarget(name: "CEKAuditCLITests", dependencies: ["cek-audit", "CEKAuditCore", "CEKAuditCollectors", "CEKAuditReporters",
-                                                            "CEKAuditTestSupport"],
+        .testTarget(name: "CEKAuditCLITests", dependencies: ["cek-audit", "CEKAuditCore", "CEKAuditKit", "CEKAuditAWS",
+                                                            "CEKAuditOpenBao", "CEKAuditReporters", "CEKAuditTestSupport"],
                     swiftSettings: strict),
     ]
 )

@@ -40,6 +40,47 @@ extension HTMLReportRenderer {
         w.close("section")
     }
 
+    // MARK: - Trust settings
+
+    /// The trust settings the analyses ran with and where each came from (assessment file, bundle, override).
+    func settings() {
+        let s = report.settings
+        w.open("section", ["id": "settings", "aria-labelledby": "settings-h"])
+        w.element("h2", ["id": "settings-h"], text: "Trust settings")
+        w.element("p", ["class": "lead"], text: "Who counts as inside a key's tenant: custody, key-policy and grant tenancy and "
+                  + "namespace isolation were derived from the collected observations with these values.")
+        let namespaces = s.trustedNamespaces.keys.sorted(by: naturalLess).map { "\($0): \(s.trustedNamespaces[$0, default: []].joined(separator: ", "))" }
+        let rows: [(String, [String], String)] = [
+            ("trusted_accounts", s.trustedAccounts, "trusted_accounts"),
+            ("trusted_organizations", s.trustedOrganizations, "trusted_organizations"),
+            ("trusted_namespaces", namespaces, "trusted_namespaces"),
+            ("parameters", [], "parameters"),
+        ]
+        w.open("div", ["class": "table-wrap"])
+        w.open("table", ["class": "grid"])
+        w.element("thead") {
+            self.w.element("tr") {
+                self.w.element("th", ["scope": "col"], text: "Setting")
+                self.w.element("th", ["scope": "col"], text: "Value")
+                self.w.element("th", ["scope": "col"], text: "From")
+            }
+        }
+        w.open("tbody")
+        for (name, values, key) in rows {
+            w.open("tr")
+            w.element("td") { self.w.element("code", text: name) }
+            w.element("td") {
+                if name == "parameters" { self.w.text("see Check parameters") } else { self.plainList(values, empty: "none") }
+            }
+            w.element("td", text: s.origins[key] ?? "not recorded")
+            w.close("tr")
+        }
+        w.close("tbody")
+        w.close("table")
+        w.close("div")
+        w.close("section")
+    }
+
     // MARK: - Resources
 
     func resources() {

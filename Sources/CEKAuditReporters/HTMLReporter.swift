@@ -145,6 +145,7 @@ final class HTMLReportRenderer {
         caiq()
         results()
         parameters()
+        settings()
         resources()
         evidence()
         coverage()
@@ -215,6 +216,7 @@ final class HTMLReportRenderer {
         }
         w.close("li")
         tocEntry("parameters", "Check parameters")
+        tocEntry("settings", "Trust settings")
         tocEntry("resources", "Resources (\(report.resources.count))")
         tocEntry("evidence", "Evidence (\(report.evidence.count))")
         tocEntry("coverage", "Coverage (\(report.coverage.count))")

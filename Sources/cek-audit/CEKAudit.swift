@@ -14,7 +14,7 @@ struct CEKAudit: AsyncParsableCommand {
         beyond --fail-on; 64 usage error; 65 invalid controls or assessment file; 69 a required target unreachable.
         """,
         version: CEKAuditVersion.current,
-        subcommands: [Assess.self, Collect.self, Evaluate.self, Controls.self],
+        subcommands: [Assess.self, Collect.self, Evaluate.self, Controls.self, Sources.self],
         defaultSubcommand: nil)
 }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
-import CEKAuditCollectors
+import CEKAuditCollectorKit
+import CEKAuditKit
 import CEKAuditCore
 import CEKAuditReporters
 import Foundation
@@ -54,11 +55,14 @@ struct ClockOptions: ParsableArguments {
     }
 }
 
-/// The steps `assess`, `collect` and `evaluate` share.
+/// The steps `assess`, `collect` and `evaluate` share: the kit does the work, this prints and maps to exit codes.
 enum Pipeline {
+    /// The collectors and analyses of this build.
+    static let registry = CollectorRegistry.builtIn
+
     /// Plans an assessment, exiting 64 for a missing path and 65 for an invalid assessment file.
     static func plan(_ path: String) throws -> AssessmentPlan {
-        do { return try AssessmentPlan.make(path: path) } catch let e as CEKAuditError {
+        do { return try AssessmentPlan.make(path: path, registry: registry) } catch let e as CEKAuditError {
             Console.error(e.errorDescription ?? "\(e)")
             if case .unreadable = e { throw CEKExit.usage }
             throw CEKExit.invalidInput
@@ -73,7 +77,7 @@ enum Pipeline {
         if let file = plan.file, let filePath = plan.filePath {
             do {
                 try file.validate(against: catalog, file: filePath)
-                try TargetCollectors.validate(file.targets)
+                try registry.validate(file.targets)
             } catch let e as CEKAuditError {
                 Console.error(e.errorDescription ?? "\(e)")
                 throw CEKExit.invalidInput
@@ -82,33 +86,30 @@ enum Pipeline {
         return catalog
     }
 
-    /// Collects every source and target of a plan, printing progress on stderr.
+    /// Collects every source and target of a plan (observations), printing progress on stderr.
     static func collect(_ plan: AssessmentPlan, now: Date, quiet: Bool) async -> FactSet {
-        let context = CollectionContext(now: now, trustedAccounts: Set(plan.file?.trustedAccounts ?? []),
-                                        trustedOrganizations: Set(plan.file?.trustedOrganizations ?? []))
+        let context = CollectionContext(now: now, window: plan.file?.window)
         if !quiet {
             Console.error("Collecting \(plan.name): \(plan.sources.count) file(s), \(plan.file?.targets.count ?? 0) target(s)")
         }
-        let (facts, notes) = await AssessmentRunner().collect(plan, context: context)
+        let (facts, notes) = await CollectionRunner(registry: registry).collect(plan, context: context)
         if !quiet { for n in notes { Console.error("  \(n.locator): \(n.text)") } }
         for d in facts.diagnostics where d.severity >= .warning { Console.error(d.description) }
         return facts
     }
 
-    /// Evaluates facts and writes the reports; prints the summary; returns the report.
-    static func report(name: String, facts: FactSet, catalog: Catalog, parameters: [String: FactValue],
-                       checks: [String: [String: FactValue]], now: Date, options: ReportOptions) throws -> AssessmentReport {
-        for d in AssessmentBuilder.catalogDiagnostics(catalog, facts: facts) where d.severity >= .warning { Console.error(d.description) }
-        let engine = RulesEngine(catalog: catalog, globalParameters: parameters, checkParameters: checks, now: now)
-        let report = AssessmentBuilder.build(name: name, catalog: catalog, facts: facts, engine: engine, toolVersion: CEKAuditVersion.current)
-        let folder = options.output ?? "Reports/\(name)"
-        do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            for f in options.format {
-                let data = try f.render(report)
-                try data.write(to: URL(fileURLWithPath: folder).appendingPathComponent(f.fileName), options: .atomic)
-            }
-        } catch {
+    /// The evaluation inputs of a plan: its assessment file's parameters and trust settings.
+    static func inputs(_ plan: AssessmentPlan, now: Date) -> Evaluation.Inputs {
+        Evaluation.inputs(name: plan.name, file: plan.file, origin: plan.filePath, now: now)
+    }
+
+    /// Normalizes and evaluates observations, writes the reports, prints the summary; returns the report.
+    static func report(_ observations: FactSet, catalog: Catalog, inputs: Evaluation.Inputs, options: ReportOptions) throws -> AssessmentReport {
+        let (report, catalogDiagnostics) = Evaluation.evaluate(observations, catalog: catalog, inputs: inputs, toolVersion: CEKAuditVersion.current,
+                                                               registry: registry)
+        for d in catalogDiagnostics where d.severity >= .warning { Console.error(d.description) }
+        let folder = options.output ?? "Reports/\(inputs.name)"
+        do { try Evaluation.write(report, formats: options.format, to: folder) } catch {
             Console.error("\(folder): error: cannot write the reports (\(error.localizedDescription)).")
             throw CEKExit.usage
         }
@@ -155,7 +156,8 @@ enum Pipeline {
         EvidenceBundle.Settings(name: plan.name, collectedAt: now, parameters: plan.file?.parameters ?? [:],
                                 checks: plan.file?.checkParameters ?? [:], controls: plan.file?.controls.map { c in
                                     AssessmentPlan.displayPath(c.hasPrefix("/") ? c : plan.root + "/" + c)
-                                }, unreachableTargets: unreachable.isEmpty ? nil : unreachable)
+                                }, unreachableTargets: unreachable.isEmpty ? nil : unreachable,
+                                analysis: inputs(plan, now: now).settings)
     }
 
     static func requiredUnreachable(_ plan: AssessmentPlan, _ facts: FactSet) -> [String] {

@@ -19,7 +19,7 @@ import Testing
                             environment: ["BAO_ADDR": Self.env["CEK_AUDIT_BAO_PLAIN_ADDR"] ?? "", "BAO_TOKEN": Self.env["CEK_AUDIT_BAO_TOKEN"] ?? ""])
         #expect(r.status == 1, "failures by design: \(r.stderr)")
         #expect(r.stderr.contains("target acme-bao: collected as openbao"))
-        #expect(r.stderr.contains("audit-log/: read as OpenBao audit log: 1 file(s)"))
+        #expect(r.stderr.contains("audit-log/: read as openbao-audit-log: 1 file(s)"))
         let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("report.json"))) as? [String: Any])
         let resources = try #require(json["resources"] as? [[String: Any]])
         let keys = resources.filter { $0["type"] as? String == "key" }

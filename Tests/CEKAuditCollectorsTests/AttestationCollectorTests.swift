@@ -1,4 +1,10 @@
-import CEKAuditCollectors
+import CEKAuditCollectorKit
+import CEKAuditAWS
+import CEKAuditOpenBao
+import CEKAuditInfraCode
+import CEKAuditLogs
+import CEKAuditAttestations
+import CEKAuditKit
 import CEKAuditCore
 import Foundation
 import Testing
@@ -74,13 +80,9 @@ struct AttestationCollectorTests {
 
     @Test func recognisedByContent() async throws {
         let data = try Data(contentsOf: Fixtures.folder.appendingPathComponent(Self.file))
-        guard case .recognized(let kind, _) = SourceDetector.recognize(locator: "anything.yaml", data: data) else {
-            Issue.record("not recognised")
-            return
-        }
-        #expect(kind == .attestations)
+        #expect(try Fixtures.recognizedKind("anything.yaml", data: data) == "attestations")
         let other = Data("schema_version: 1\nname: x\nsources: []\n".utf8)
-        if case .recognized = SourceDetector.recognize(locator: "x.yaml", data: other) { Issue.record("not an attestation file") }
+        #expect(try Fixtures.recognizedKind("x.yaml", data: other) == nil, "not an attestation file")
     }
 
     @Test func aFolderIsNotADocument() async throws {
@@ -222,7 +224,7 @@ struct AttestationVerdictTests {
         try Data("schema_version: 1\nattestations:\n  - guideline: AG-5\n    sha256: nope\n".utf8)
             .write(to: folder.appendingPathComponent("attestations.yaml"))
         let plan = try AssessmentPlan.make(path: folder.path)
-        let facts = await AssessmentRunner().collect(plan, context: CollectionContext(now: Fixtures.now)).0
+        let facts = await Fixtures.runPlan(plan).0
         let results = RulesEngine(catalog: try Fixtures.catalog(), now: Fixtures.now).evaluate(facts)
         let ag5 = results.filter { $0.check == "CEK08-AG5-SCOPE-DOCUMENTED" }
         #expect(!ag5.isEmpty)
@@ -242,7 +244,7 @@ struct AttestationVerdictTests {
           - {guideline: AG-55, document: doc.md, sha256: \(hash), owner_role: o, approved_by: a, reviewed_on: 2026-06-01}
           - {guideline: CCM-4, document: doc.md, sha256: \(hash), owner_role: o, approved_by: a, reviewed_on: 2026-06-01}
         """.utf8).write(to: folder.appendingPathComponent("attestations.yaml"))
-        let facts = await AssessmentRunner().collect(try AssessmentPlan.make(path: folder.path), context: CollectionContext(now: Fixtures.now)).0
+        let facts = await Fixtures.runPlan(try AssessmentPlan.make(path: folder.path)).0
         let d = AssessmentBuilder.catalogDiagnostics(try Fixtures.catalog(), facts: facts)
         #expect(d.count == 2)
         #expect(d.contains { $0.line == 3 && $0.message.contains("AG-1, for which no check of the catalog reads attestations") })

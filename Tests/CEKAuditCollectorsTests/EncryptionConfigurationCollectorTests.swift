@@ -1,4 +1,10 @@
-import CEKAuditCollectors
+import CEKAuditCollectorKit
+import CEKAuditAWS
+import CEKAuditOpenBao
+import CEKAuditInfraCode
+import CEKAuditLogs
+import CEKAuditAttestations
+import CEKAuditKit
 import CEKAuditCore
 import Foundation
 import Testing
@@ -52,11 +58,8 @@ struct EncryptionConfigurationCollectorTests {
 
     @Test func legacyEncryptionConfigIsRecognisedAndRead() async throws {
         let data = try Data(contentsOf: Fixtures.folder.appendingPathComponent("k8s/legacy-encryptionconfig-v1.yaml"))
-        guard case .recognized(let kind, _) = SourceDetector.recognize(locator: "legacy-encryptionconfig-v1.yaml", data: data) else {
-            Issue.record("the legacy kind must be recognised, never skipped as not an EncryptionConfiguration")
-            return
-        }
-        #expect(kind == .k8sEncryptionConfig)
+        #expect(try Fixtures.recognizedKind("legacy-encryptionconfig-v1.yaml", data: data) == "k8s-encryption-config",
+                "the legacy kind must be recognised, never skipped as not an EncryptionConfiguration")
         let (facts, r) = try store("legacy-encryptionconfig-v1.yaml")
         #expect(r["write_provider"] == .string("kms"))
         #expect(r["kms_api_version"] == .string("v1"))
@@ -105,10 +108,7 @@ struct EncryptionConfigurationCollectorTests {
 
     @Test func jsonFormIsReadToo() async throws {
         let data = try Data(contentsOf: Fixtures.folder.appendingPathComponent("k8s/kms-v2.json"))
-        guard case .recognized(.k8sEncryptionConfig, _) = SourceDetector.recognize(locator: "kms-v2.json", data: data) else {
-            Issue.record("JSON EncryptionConfiguration not recognised")
-            return
-        }
+        #expect(try Fixtures.recognizedKind("kms-v2.json", data: data) == "k8s-encryption-config", "JSON EncryptionConfiguration not recognised")
         let (_, r) = try store("kms-v2.json")
         #expect(r["write_provider"] == .string("kms"))
         #expect(r["read_providers"] == .strings(["aescbc key old"]))
@@ -135,8 +135,7 @@ struct EncryptionConfigurationCollectorTests {
         }
         #expect(text.contains("secret: REDACTED"))
         // The runner keeps the collector's redacted copy rather than the raw bytes.
-        let (all, _) = await AssessmentRunner().collect(try AssessmentPlan.make(path: Fixtures.path(file)),
-                                                  context: CollectionContext(now: Fixtures.now))
+        let (all, _) = await Fixtures.runPlan(try AssessmentPlan.make(path: Fixtures.path(file)))
         let kept = try #require(all.evidence.first.flatMap { all.payloads[$0.id] })
         #expect(!String(decoding: kept, as: UTF8.self).contains(secrets[0]))
     }

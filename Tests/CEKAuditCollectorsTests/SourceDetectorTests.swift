@@ -1,4 +1,10 @@
-import CEKAuditCollectors
+import CEKAuditCollectorKit
+import CEKAuditAWS
+import CEKAuditOpenBao
+import CEKAuditInfraCode
+import CEKAuditLogs
+import CEKAuditAttestations
+import CEKAuditKit
 import CEKAuditCore
 import Foundation
 import Testing
@@ -25,14 +31,12 @@ struct SourceDetectorTests {
 
     @Test func recognisesByContent() throws {
         let tf = Data(#"{"format_version":"1.2","planned_values":{"root_module":{}}}"#.utf8)
-        if case .recognized(let k, _) = SourceDetector.recognize(locator: "x.json", data: tf) { #expect(k == .terraformPlan) } else { Issue.record("not recognised") }
+        #expect(try Fixtures.recognizedKind("x.json", data: tf) == "terraform-plan")
         let policy = Data(#"{"Statement":[]}"#.utf8)
-        if case .recognized(let k, _) = SourceDetector.recognize(locator: "p.json", data: policy) { #expect(k == .keyPolicy) } else { Issue.record("not recognised") }
-        if case .skipped(let why) = SourceDetector.recognize(locator: "main.tf", data: Data("resource {}".utf8)) {
+        #expect(try Fixtures.recognizedKind("p.json", data: policy) == "key-policy")
+        if case .skipped(let why) = try Fixtures.recognize("main.tf", data: Data("resource {}".utf8)) {
             #expect(why.contains("terraform show -json"))
         } else { Issue.record("HCL should be skipped with advice") }
-        if case .logFile(.cloudtrail) = SourceDetector.recognize(locator: "t.json", data: Data(#"{"Records":[]}"#.utf8)) {} else {
-            Issue.record("a CloudTrail log should be recognised as a log file")
-        }
+        #expect(try Fixtures.recognizedKind("t.json", data: Data(#"{"Records":[]}"#.utf8)) == "cloudtrail", "a CloudTrail log is a log file")
     }
 }

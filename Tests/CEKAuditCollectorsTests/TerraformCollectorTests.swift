@@ -1,4 +1,10 @@
-import CEKAuditCollectors
+import CEKAuditCollectorKit
+import CEKAuditAWS
+import CEKAuditOpenBao
+import CEKAuditInfraCode
+import CEKAuditLogs
+import CEKAuditAttestations
+import CEKAuditKit
 import CEKAuditCore
 import Foundation
 import Testing

@@ -191,7 +191,7 @@ enum HTMLReportFixture {
         let results = try results()
         let guidelines = try guidelines(for: results)
         var report: AssessmentReport = try decode(#"""
-        {"schema_version":"1.0.0","tool":{"name":"cek-audit","version":"0.4.0"},"assessment":"acme-ai-platform",
+        {"schema_version":"1.1.0","tool":{"name":"cek-audit","version":"0.4.0"},"assessment":"acme-ai-platform",
          "generated_at":"2026-11-29T16:00:00Z",
          "catalog":{"source":"Controls/CEK-08.yaml","sha256":"9f2c4e1b7a3d5f60c8e2a4b6d8f0a1c3e5b7d9f1a3c5e7b9d1f3a5c7e9b1d3f5",
                     "control":"CEK-08","title":"Customer Key Management Capability","framework":"AICM","framework_version":"1.0.3"},
@@ -199,7 +199,8 @@ enum HTMLReportFixture {
          "summary":{"verdict":"pass","results":\#(zeroCounts),"guidelines":\#(zeroCounts),"resources":{}},
          "caiq":[{"id":"CEK-08.1","question":"","answer":"UNDETERMINED","ownership":"","description":"","requires":{},"supports":{},
                   "supporting_evidence":[],"gaps":[]}],
-         "guidelines":[],"results":[],"resources":[],"evidence":[],"coverage":[],"diagnostics":[]}
+         "guidelines":[],"results":[],"resources":[],"evidence":[],"coverage":[],"diagnostics":[],
+         "settings":{"trusted_accounts":[],"trusted_organizations":[],"trusted_namespaces":{},"origins":{}}}
         """#)
         report.results = results
         report.guidelines = guidelines

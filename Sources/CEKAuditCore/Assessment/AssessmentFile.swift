@@ -19,8 +19,7 @@ public struct AssessmentFile: Sendable, Hashable {
 
     public struct Source: Sendable, Hashable {
         public var path: String
-        /// `auto`, `cloudformation`, `terraform-plan`, `terraform-state`, `key-policy`, `cloudtrail`,
-        /// `k8s-encryption-config`, `attestations`, `openbao-audit-log`.
+        /// `auto` (recognised by content), or a source kind of the collector registry (`cek-audit sources`).
         public var kind: String
         public var account: String?
         public var tenant: String?
@@ -29,6 +28,8 @@ public struct AssessmentFile: Sendable, Hashable {
         public var keyManager: String?
         /// For an OpenBao / Vault audit log: the text the file audit device's `prefix` option puts before each line.
         public var linePrefix: String?
+        /// The line of `line_prefix`, for error messages.
+        public var linePrefixLine: Int?
         public var line: Int?
     }
 
@@ -101,13 +102,11 @@ public struct AssessmentFile: Sendable, Hashable {
     public var sources: [Source]
     public var targets: [Target]
 
-    /// Source kinds the loader accepts.
-    public static let sourceKinds = ["auto", "cloudformation", "terraform-plan", "terraform-state", "key-policy", "cloudtrail",
-                                     "k8s-encryption-config", "attestations", "openbao-audit-log", "kms-api-export"]
-
     /// Loads and validates an assessment file.
+    /// - Parameter sourceKinds: the source kinds `sources:` may name besides `auto` (the collector registry's).
     /// - Throws: ``CEKAuditError`` with file, line, column and fix.
-    public static func load(path: String) throws -> AssessmentFile {
+    public static func load(path: String, sourceKinds: [String]) throws -> AssessmentFile {
+        let sourceKinds = ["auto"] + sourceKinds
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
             throw CEKAuditError.unreadable(file: path, detail: error.localizedDescription)
@@ -171,11 +170,8 @@ public struct AssessmentFile: Sendable, Hashable {
                 throw s["account"]!.error("'\(account)' is not a 12-digit AWS account id", fix: "quote it: \"111122223333\"")
             }
             let linePrefix = try s["line_prefix"]?.nonEmptyString()
-            if linePrefix != nil, kind != "openbao-audit-log" {
-                throw s["line_prefix"]!.error("line_prefix applies to kind openbao-audit-log only", fix: "set kind: openbao-audit-log or remove line_prefix")
-            }
             return Source(path: try s["path"]!.nonEmptyString(), kind: kind, account: account, tenant: try s["tenant"]?.string(),
-                          key: try s["key"]?.string(), keyManager: keyManager, linePrefix: linePrefix, line: c.line)
+                          key: try s["key"]?.string(), keyManager: keyManager, linePrefix: linePrefix, linePrefixLine: s["line_prefix"]?.line, line: c.line)
         }
         let targets = try (m["targets"]?.list() ?? []).enumerated().map { index, c -> Target in
             guard case .mapping(let tm) = c.node else { throw c.error("a target is a mapping with at least 'kind'") }

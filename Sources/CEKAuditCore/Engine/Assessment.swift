@@ -4,7 +4,7 @@ import Foundation
 /// (`schema_version`, documented in `Schemas/report.schema.json`); encoded with sorted keys.
 public struct AssessmentReport: Sendable, Hashable, Codable {
     /// Version of the report schema.
-    public static let schemaVersion = "1.0.0"
+    public static let schemaVersion = "1.1.0"
 
     public struct Tool: Sendable, Hashable, Codable {
         public var name: String
@@ -49,9 +49,12 @@ public struct AssessmentReport: Sendable, Hashable, Codable {
     public var evidence: [EvidenceItem]
     public var coverage: [SourceCoverage]
     public var diagnostics: [Diagnostic]
+    /// The analysis settings the facts were derived with (trusted accounts, organizations, namespaces) and where each
+    /// came from: the assessment file, the bundle's record of collection, or an `--assessment` override.
+    public var settings: AnalysisSettings
 
     enum CodingKeys: String, CodingKey {
-        case tool, assessment, catalog, parameters, summary, caiq, guidelines, results, resources, evidence, coverage, diagnostics
+        case tool, assessment, catalog, parameters, summary, caiq, guidelines, results, resources, evidence, coverage, diagnostics, settings
         case schemaVersion = "schema_version"
         case generatedAt = "generated_at"
     }
@@ -63,7 +66,8 @@ public enum AssessmentBuilder {
     /// - Parameters:
     ///   - name: the assessment name (report folder name).
     ///   - toolVersion: injected so reports are reproducible.
-    public static func build(name: String, catalog: Catalog, facts: FactSet, engine: RulesEngine, toolVersion: String) -> AssessmentReport {
+    public static func build(name: String, catalog: Catalog, facts: FactSet, engine: RulesEngine, toolVersion: String,
+                             settings: AnalysisSettings = AnalysisSettings()) -> AssessmentReport {
         let results = engine.evaluate(facts)
         let guidelines = catalog.guidelines.map { g -> GuidelineResult in
             let mine = results.filter { $0.guideline == g.id }
@@ -90,11 +94,12 @@ public enum AssessmentBuilder {
             catalog: .init(source: catalog.source, sha256: catalog.sha256, control: catalog.control.id, title: catalog.control.title,
                            framework: catalog.control.framework.shortName, frameworkVersion: catalog.control.framework.version),
             parameters: params, summary: summary, caiq: caiq, guidelines: guidelines, results: results,
-            resources: facts.resources.sorted { ($0.type, $0.id) < ($1.type, $1.id) },
+            resources: facts.resources.sorted { ($0.type, $0.id) < ($1.type, $1.id) }.map { r in var r = r; r.observed = nil; return r },
             evidence: facts.evidence.sorted { $0.locator < $1.locator },
             coverage: facts.coverage.sorted { $0.source < $1.source },
             diagnostics: (facts.diagnostics + catalogDiagnostics(catalog, facts: facts))
-                .sorted { ($0.source, $0.line ?? 0, $0.message) < ($1.source, $1.line ?? 0, $1.message) })
+                .sorted { ($0.source, $0.line ?? 0, $0.message) < ($1.source, $1.line ?? 0, $1.message) },
+            settings: settings)
     }
 
     /// Problems only visible with the catalog at hand: an attestation for a guideline that no check reads

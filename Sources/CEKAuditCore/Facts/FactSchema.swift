@@ -69,6 +69,7 @@ public enum FactSchema {
         .grant: [
             "key": "Resource id of the key",
             "grantee": "Grantee principal",
+            "account": "Account that owns the key the grant is on",
             "grantee_account": "Account of the grantee, when it can be read from the principal",
             "operations": "Granted operations",
             "constraints": "Whether encryption-context constraints are set",

@@ -48,14 +48,19 @@ public struct Resource: Sendable, Hashable, Codable {
     public var name: String
     public var fields: [String: FactValue]
     public var provenance: [Provenance]
+    /// Raw structured observations that analyses read but checks do not: a key policy's document as read, the ACL
+    /// policies of an OpenBao namespace. Kept in the evidence bundle so `evaluate` can re-derive; left out of
+    /// reports (the evidence items hold the same bytes). `nil` when the collector observed nothing of the kind.
+    public var observed: [String: JSONValue]?
 
     public init(type: ResourceType, id: String, name: String? = nil, fields: [String: FactValue] = [:],
-                provenance: [Provenance] = []) {
+                provenance: [Provenance] = [], observed: [String: JSONValue]? = nil) {
         self.type = type
         self.id = id
         self.name = name ?? id
         self.fields = fields
         self.provenance = provenance
+        self.observed = observed
     }
 
     /// The value of a dotted field, `.unknown` when no source supplied it. The pseudo-fields `id` and `name`

@@ -1,4 +1,10 @@
-@testable import CEKAuditCollectors
+@testable import CEKAuditCollectorKit
+@testable import CEKAuditAWS
+@testable import CEKAuditOpenBao
+@testable import CEKAuditInfraCode
+@testable import CEKAuditLogs
+@testable import CEKAuditAttestations
+@testable import CEKAuditKit
 import CEKAuditCore
 import CEKAuditTestSupport
 import Foundation

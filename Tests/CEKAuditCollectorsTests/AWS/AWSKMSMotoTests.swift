@@ -1,4 +1,10 @@
-@testable import CEKAuditCollectors
+@testable import CEKAuditCollectorKit
+@testable import CEKAuditAWS
+@testable import CEKAuditOpenBao
+@testable import CEKAuditInfraCode
+@testable import CEKAuditLogs
+@testable import CEKAuditAttestations
+@testable import CEKAuditKit
 import CEKAuditCore
 import Foundation
 import Testing
@@ -86,7 +92,7 @@ struct AWSKMSMotoTests {
         let recorder = RecordingTransport(AWSURLSessionTransport(maxConnectionsPerHost: 4))
         let collector = AWSKMSCollector(environment: environment, makeTransport: { _ in recorder })
         let plan = try AssessmentPlan.make(path: seeded.dir.path)
-        let (facts, notes) = await AssessmentRunner().collect(plan, context: CollectionContext(now: Fixtures.now), collectors: [collector])
+        let (facts, notes) = await Fixtures.runPlan(plan, collectors: [collector])
         let results = try AWSTest.evaluate(facts)
         let labels = seeded.labels
         func verdicts(_ check: String) -> [String: Verdict] {

@@ -1,4 +1,10 @@
-@testable import CEKAuditCollectors
+@testable import CEKAuditCollectorKit
+@testable import CEKAuditAWS
+@testable import CEKAuditOpenBao
+@testable import CEKAuditInfraCode
+@testable import CEKAuditLogs
+@testable import CEKAuditAttestations
+@testable import CEKAuditKit
 import CEKAuditCore
 import Foundation
 import Testing
@@ -10,12 +16,12 @@ struct AWSTargetOptionsTests {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let path = dir.appendingPathComponent("audit.yaml")
         try "schema_version: 1\nname: t\ntargets:\n\(targets)".write(to: path, atomically: true, encoding: .utf8)
-        return try AssessmentFile.load(path: path.path)
+        return try AssessmentFile.load(path: path.path, sourceKinds: CollectorRegistry.builtIn.sourceKinds)
     }
 
     func error(_ targets: String) throws -> String {
         let file = try load(targets)
-        do { try TargetCollectors.validate(file.targets) } catch let e as CEKAuditError { return e.errorDescription ?? "" }
+        do { try CollectorRegistry.builtIn.validate(file.targets) } catch let e as CEKAuditError { return e.errorDescription ?? "" }
         return ""
     }
 
@@ -37,7 +43,7 @@ struct AWSTargetOptionsTests {
             backoff_max_ms: 2000
             required: false
         """)
-        try TargetCollectors.validate(file.targets)
+        try CollectorRegistry.builtIn.validate(file.targets)
         let t = try #require(file.targets.first)
         #expect(t.required == false)
         #expect(t.line == 4)
@@ -52,12 +58,12 @@ struct AWSTargetOptionsTests {
         #expect(o.retry == RetryPolicy(maxAttempts: 4, baseDelay: 0.05, maximumDelay: 2))
         let all = try AWSTargetOptions(try #require(try load("  - {kind: aws-kms, regions: all}\n").targets.first))
         #expect(all.allRegions)
-        #expect(TargetCollectors.collector(for: "aws-kms") is AWSKMSCollector)
+        #expect(CollectorRegistry.builtIn.collector(for: "aws-kms") is AWSKMSCollector)
     }
 
     @Test func theLiveAccountExampleIsValid() throws {
-        let file = try AssessmentFile.load(path: Fixtures.packageRoot.appendingPathComponent("examples/aws-account/audit.yaml").path)
-        try TargetCollectors.validate(file.targets)
+        let file = try AssessmentFile.load(path: Fixtures.packageRoot.appendingPathComponent("examples/aws-account/audit.yaml").path, sourceKinds: CollectorRegistry.builtIn.sourceKinds)
+        try CollectorRegistry.builtIn.validate(file.targets)
         #expect(file.targets.map(\.name) == ["platform", "tenant-a"])
         #expect(try AWSTargetOptions(file.targets[1]).allRegions)
         #expect(file.targets[1].required == false)

@@ -1,4 +1,10 @@
-@testable import CEKAuditCollectors
+@testable import CEKAuditCollectorKit
+@testable import CEKAuditAWS
+@testable import CEKAuditOpenBao
+@testable import CEKAuditInfraCode
+@testable import CEKAuditLogs
+@testable import CEKAuditAttestations
+@testable import CEKAuditKit
 import CEKAuditCore
 import CEKAuditTestSupport
 import Foundation
@@ -50,10 +56,8 @@ enum AWSTest {
                         logger: Logger = Logger(label: "test")) async -> (FactSet, RecordingTransport) {
         let rec = recorder ?? RecordingTransport(AWSURLSessionTransport(maxConnectionsPerHost: 8))
         let collector = AWSKMSCollector(environment: environment, makeTransport: { _ in rec })
-        var facts = await collector.collect(target, context: CollectionContext(now: Fixtures.now, trustedAccounts: trusted),
-                                            logger: logger)
-        Normalizer.normalize(&facts)
-        return (facts, rec)
+        let observations = await collector.collect(target, context: CollectionContext(now: Fixtures.now), logger: logger)
+        return (NormalizeStage.run(observations, settings: AnalysisSettings(trustedAccounts: Array(trusted))), rec)
     }
 
     /// Evaluates facts with the project's catalog at the test clock.

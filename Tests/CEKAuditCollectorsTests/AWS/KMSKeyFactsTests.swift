@@ -1,4 +1,10 @@
-@testable import CEKAuditCollectors
+@testable import CEKAuditCollectorKit
+@testable import CEKAuditAWS
+@testable import CEKAuditOpenBao
+@testable import CEKAuditInfraCode
+@testable import CEKAuditLogs
+@testable import CEKAuditAttestations
+@testable import CEKAuditKit
 import CEKAuditCore
 import Foundation
 import Testing
@@ -6,7 +12,10 @@ import Testing
 /// The pure mapping from API answers to key, key-policy and grant facts (AWS KMS API Reference, "KeyMetadata").
 struct KMSKeyFactsTests {
     static let arn = "arn:aws:kms:eu-west-1:111122223333:key/5555aaaa-0000-4000-8000-000000000001"
-    static let context = CollectionContext(now: Fixtures.now, trustedAccounts: ["777788889999"])
+    static let settings = AnalysisSettings(trustedAccounts: ["777788889999"])
+
+    /// A resource after the normalize stage, as reports show it.
+    static func derive(_ r: Resource) -> Resource { NormalizeStage.run(FactSet(resources: [r]), settings: settings).resources[0] }
 
     func metadata(_ extra: [String: JSONValue]) -> JSONValue {
         var m: [String: JSONValue] = ["AWSAccountId": .string("111122223333"), "KeyId": .string("5555aaaa-0000-4000-8000-000000000001"),
@@ -27,7 +36,7 @@ struct KMSKeyFactsTests {
     }
 
     @Test func aSymmetricKeyWithoutNewerMembersReadsAsAWSDocumentsThem() {
-        let k = KMSKeyFacts.key(observation(metadata([:])), tenant: nil)
+        let k = Self.derive(KMSKeyFacts.key(observation(metadata([:])), tenant: nil))
         #expect(k["usage"] == .string("ENCRYPT_DECRYPT"), "the only usage of SYMMETRIC_DEFAULT")
         #expect(k["multi_region"] == .bool(false))
         #expect(k["multi_region_role"] == .string("none"))
@@ -47,33 +56,33 @@ struct KMSKeyFactsTests {
         let id = "mrk-1234abcd12ab34cd56ef1234567890ab"
         let primary = "arn:aws:kms:us-east-1:111122223333:key/\(id)"
         let config: JSONValue = .object(["MultiRegionKeyType": .string("PRIMARY"), "PrimaryKey": .object(["Arn": .string(primary)])])
-        let replica = KMSKeyFacts.key(observation(metadata(["KeyId": .string(id), "Arn": .string("arn:aws:kms:eu-west-1:111122223333:key/\(id)"),
-                                                            "MultiRegion": .bool(true), "MultiRegionConfiguration": config])), tenant: nil)
+        let replica = Self.derive(KMSKeyFacts.key(observation(metadata(["KeyId": .string(id), "Arn": .string("arn:aws:kms:eu-west-1:111122223333:key/\(id)"),
+                                                            "MultiRegion": .bool(true), "MultiRegionConfiguration": config])), tenant: nil))
         #expect(replica["multi_region_role"] == .string("replica"))
         #expect(replica["rotation.applicable"] == .bool(false))
-        let noFlag = KMSKeyFacts.key(observation(metadata(["KeyId": .string(id)])), tenant: "acme")
+        let noFlag = Self.derive(KMSKeyFacts.key(observation(metadata(["KeyId": .string(id)])), tenant: "acme"))
         #expect(noFlag["multi_region"] == .bool(true), "mrk- ids are multi-Region keys")
         #expect(noFlag["multi_region_role"]?.isKnown == false)
         #expect(noFlag["tenant"] == .string("acme"))
     }
 
     @Test func importedMaterial() {
-        let expiring = KMSKeyFacts.key(observation(metadata(["Origin": .string("EXTERNAL"), "ExpirationModel": .string("KEY_MATERIAL_EXPIRES"),
-                                                             "ValidTo": .number(1_800_000_000)])), tenant: nil)
+        let expiring = Self.derive(KMSKeyFacts.key(observation(metadata(["Origin": .string("EXTERNAL"), "ExpirationModel": .string("KEY_MATERIAL_EXPIRES"),
+                                                             "ValidTo": .number(1_800_000_000)])), tenant: nil))
         #expect(expiring["custody"] == .string("imported"))
         #expect(expiring["material.expires"] == .bool(true))
         #expect(expiring["material.valid_to"] == .string("2027-01-15T08:00:00Z"))
-        let permanent = KMSKeyFacts.key(observation(metadata(["Origin": .string("EXTERNAL"), "ExpirationModel": .string("KEY_MATERIAL_DOES_NOT_EXPIRE")])), tenant: nil)
+        let permanent = Self.derive(KMSKeyFacts.key(observation(metadata(["Origin": .string("EXTERNAL"), "ExpirationModel": .string("KEY_MATERIAL_DOES_NOT_EXPIRE")])), tenant: nil))
         #expect(permanent["material.expires"] == .bool(false))
-        let waiting = KMSKeyFacts.key(observation(metadata(["Origin": .string("EXTERNAL"), "KeyState": .string("PendingImport")])), tenant: nil)
+        let waiting = Self.derive(KMSKeyFacts.key(observation(metadata(["Origin": .string("EXTERNAL"), "KeyState": .string("PendingImport")])), tenant: nil))
         #expect(waiting["material.expires"] == .bool(false))
         #expect(waiting["rotation.applicable"] == .bool(false))
-        let silent = KMSKeyFacts.key(observation(metadata(["Origin": .string("EXTERNAL")])), tenant: nil)
+        let silent = Self.derive(KMSKeyFacts.key(observation(metadata(["Origin": .string("EXTERNAL")])), tenant: nil))
         #expect(silent["material.expires"]?.isKnown == false)
     }
 
     @Test func anAWSManagedKeyIsProviderOwned() {
-        let k = KMSKeyFacts.key(observation(metadata(["KeyManager": .string("AWS")])), tenant: nil)
+        let k = Self.derive(KMSKeyFacts.key(observation(metadata(["KeyManager": .string("AWS")])), tenant: nil))
         #expect(k["manager"] == .string("aws"))
         #expect(k["custody"] == .string("provider-owned"))
         #expect(k["rotation.applicable"] == .bool(false))
@@ -81,14 +90,14 @@ struct KMSKeyFactsTests {
 
     @Test func aKeyWhoseDescribeKeyFailedIsKeptWithItsFactsUnknown() {
         let o = observation(nil)
-        let k = KMSKeyFacts.key(o, tenant: nil)
+        let k = Self.derive(KMSKeyFacts.key(o, tenant: nil))
         #expect(k.id == Self.arn)
         #expect(k["account"] == .string("111122223333"))
         #expect(k["evidence_kind"] == .string("observed"))
         for f in ["manager", "origin", "custody", "spec", "state", "rotation.applicable", "rotation.enabled", "created", "material.expires"] {
             #expect(k[f]?.unknownReason == "DescribeKey failed: AccessDeniedException (HTTP 400): no", "\(f)")
         }
-        let policy = KMSKeyFacts.policy(o, key: k, context: Self.context)
+        let policy = Self.derive(KMSKeyFacts.policy(o, key: k))
         #expect(policy["key_manager"]?.isKnown == false)
         #expect(policy["cross_tenant"]?.unknownReason == "test")
     }
@@ -96,14 +105,14 @@ struct KMSKeyFactsTests {
     @Test func policiesAreAnalysedWithTheKeysAccountAsOwner() {
         var o = observation(metadata([:]))
         o.policy = .observed(#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":["arn:aws:iam::111122223333:root","arn:aws:iam::777788889999:root"]},"Action":"kms:*","Resource":"*"}]}"#, evidence: [])
-        let k = KMSKeyFacts.key(o, tenant: nil)
-        let p = KMSKeyFacts.policy(o, key: k, context: Self.context)
+        let k = Self.derive(KMSKeyFacts.key(o, tenant: nil))
+        let p = Self.derive(KMSKeyFacts.policy(o, key: k))
         #expect(p["cross_tenant"] == .bool(false), "777788889999 is trusted")
         #expect(p["customer_controls_lifecycle"] == .bool(true))
         #expect(p["key_manager"] == .string("customer"))
         #expect(p["default"] == .bool(false))
         o.policy = .observed("not json", evidence: [])
-        #expect(KMSKeyFacts.policy(o, key: k, context: Self.context)["public"]?.unknownReason == "GetKeyPolicy returned a policy that is not JSON")
+        #expect(Self.derive(KMSKeyFacts.policy(o, key: k))["public"]?.unknownReason == "GetKeyPolicy returned a policy that is not JSON")
     }
 
     @Test func grantees() {
@@ -116,8 +125,8 @@ struct KMSKeyFactsTests {
             AWSListedItem(value: .object(["GrantId": .string("service"), "GranteePrincipal": .string("dynamodb.eu-west-1.amazonaws.com")]), provenance: p),
             AWSListedItem(value: .object(["GrantId": .string("odd"), "GranteePrincipal": .string("AIDAEXAMPLEUNIQUEID")]), provenance: p),
         ], evidence: [])
-        let k = KMSKeyFacts.key(o, tenant: nil)
-        let grants = Dictionary(uniqueKeysWithValues: KMSKeyFacts.grants(o, key: k, context: Self.context).map { ($0.name, $0) })
+        let k = Self.derive(KMSKeyFacts.key(o, tenant: nil))
+        let grants = Dictionary(uniqueKeysWithValues: KMSKeyFacts.grants(o, key: k).map(Self.derive).map { ($0.name, $0) })
         #expect(grants["own"]?["cross_tenant"] == .bool(false))
         #expect(grants["foreign"]?["cross_tenant"] == .bool(true))
         #expect(grants["foreign"]?["constraints"] == .bool(true))

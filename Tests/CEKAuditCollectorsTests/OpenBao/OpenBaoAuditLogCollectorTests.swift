@@ -1,4 +1,10 @@
-import CEKAuditCollectors
+import CEKAuditCollectorKit
+import CEKAuditAWS
+import CEKAuditOpenBao
+import CEKAuditInfraCode
+import CEKAuditLogs
+import CEKAuditAttestations
+import CEKAuditKit
 import CEKAuditCore
 import Foundation
 import Testing
@@ -174,11 +180,11 @@ struct OpenBaoAuditLogCollectorTests {
 
     @Test func detectsAuditLogsByContent() throws {
         let head = Data(("**x**" + Self.line("request", id: "1", op: "update", path: "encrypt/k") + "\n").utf8)
-        #expect(SourceDetector.streamingKind(locator: "logs/vault_audit.log", head: head) == .openbaoAuditLog)
-        #expect(SourceDetector.streamingKind(locator: "logs/audit.log.3", head: head) == .openbaoAuditLog)
-        #expect(SourceDetector.streamingKind(locator: "x.log", head: Data("hello\n".utf8)) == nil)
-        #expect(SourceDetector.streamingKind(locator: "t.json", head: Data(#"{"Records":[]}"#.utf8)) == nil)
-        #expect(SourceDetector.streamingKind(locator: "t.yaml", head: head) == nil)
+        #expect(try Fixtures.recognizedKind("vault_audit.log", data: head) == "openbao-audit-log")
+        #expect(try Fixtures.recognizedKind("audit.log.3", data: head) == "openbao-audit-log")
+        #expect(try Fixtures.recognizedKind("no-extension", data: head) == "openbao-audit-log", "the extension is only a hint")
+        #expect(try Fixtures.recognizedKind("x.log", data: Data("hello\n".utf8)) == nil)
+        #expect(try Fixtures.recognizedKind("t.json", data: Data(#"{"Records":[]}"#.utf8)) == "cloudtrail")
     }
 
     @Test func aFolderWithoutAnAssessmentFileFindsTheLog() async throws {

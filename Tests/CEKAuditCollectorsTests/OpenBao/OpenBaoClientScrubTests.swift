@@ -1,4 +1,10 @@
-import CEKAuditCollectors
+import CEKAuditCollectorKit
+import CEKAuditAWS
+import CEKAuditOpenBao
+import CEKAuditInfraCode
+import CEKAuditLogs
+import CEKAuditAttestations
+import CEKAuditKit
 import Foundation
 import Testing
 

@@ -1,4 +1,10 @@
-import CEKAuditCollectors
+import CEKAuditCollectorKit
+import CEKAuditAWS
+import CEKAuditOpenBao
+import CEKAuditInfraCode
+import CEKAuditLogs
+import CEKAuditAttestations
+import CEKAuditKit
 import CEKAuditCore
 import Foundation
 import Logging
@@ -145,8 +151,8 @@ enum LiveServer {
         let target = AssessmentFile.Target(kind: "openbao", name: "bao-live", options: options, line: 1, file: "/audit.yaml")
         let collector = OpenBaoTargetCollector()
         try collector.validate(target)
-        var facts = await collector.collect(target, context: CollectionContext(now: Date()), logger: Logger(label: "live"))
-        Normalizer.normalize(&facts)
+        let observations = await collector.collect(target, context: CollectionContext(now: Date()), logger: Logger(label: "live"))
+        let facts = NormalizeStage.run(observations, settings: AnalysisSettings())
         return facts
     }
 

@@ -1,4 +1,10 @@
-import CEKAuditCollectors
+import CEKAuditCollectorKit
+import CEKAuditAWS
+import CEKAuditOpenBao
+import CEKAuditInfraCode
+import CEKAuditLogs
+import CEKAuditAttestations
+import CEKAuditKit
 import CEKAuditCore
 import Foundation
 import Logging
@@ -59,9 +65,8 @@ struct OpenBaoTargetCollectorTests {
     static func collect(_ transport: RecordedTransport, options: [String: FactValue] = [:],
                         environment: [String: String] = ["AUDIT_TOKEN": token]) async -> FactSet {
         let c = OpenBaoTargetCollector(environment: environment, transport: { _ in transport }, pause: { _ in })
-        var facts = await c.collect(target(options), context: CollectionContext(now: now), logger: Logger(label: "test"))
-        Normalizer.normalize(&facts)
-        return facts
+        let observations = await c.collect(target(options), context: CollectionContext(now: now), logger: Logger(label: "test"))
+        return NormalizeStage.run(observations, settings: AnalysisSettings())
     }
 
     @Test func collectsKeysAsAnInventoryAndDropsTheImportPseudoEntry() async throws {
@@ -200,7 +205,7 @@ struct OpenBaoTargetCollectorTests {
     }
 
     @Test func theRegistryKnowsOpenBao() {
-        #expect(TargetCollectors.collector(for: "openbao") != nil)
+        #expect(CollectorRegistry.builtIn.collector(for: "openbao") != nil)
     }
 }
 

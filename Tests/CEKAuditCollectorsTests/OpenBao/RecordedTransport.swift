@@ -1,4 +1,10 @@
-import CEKAuditCollectors
+import CEKAuditCollectorKit
+import CEKAuditAWS
+import CEKAuditOpenBao
+import CEKAuditInfraCode
+import CEKAuditLogs
+import CEKAuditAttestations
+import CEKAuditKit
 import Foundation
 
 /// A test double for ``OpenBaoTransport``: answers from a handler keyed by the request, records every request.

@@ -1,0 +1,133 @@
+import CEKAuditCollectorKit
+import CEKAuditCore
+import Foundation
+
+/// The options of an `aws-kms` entry under `targets:` in `audit.yaml`, validated with the entry's line:
+///
+/// ```yaml
+/// targets:
+///   - kind: aws-kms
+///     name: tenant-a                 # label in evidence locators and reports
+///     regions: [us-east-1, eu-west-1] # or `all` (EC2 DescribeRegions); default: the profile's or AWS_REGION
+///     profile: tenant-a              # shared credentials/config profile; default: environment, then AWS_PROFILE
+///     role_arn: arn:aws:iam::111122223333:role/cek-audit   # optional role to assume first
+///     external_id: example-external-id
+///     endpoint: http://127.0.0.1:5100  # optional: one endpoint for every service (moto, VPC endpoint)
+///     account: "111122223333"        # optional: the account the credentials must belong to
+///     tenant: tenant-a               # optional tenant label on every key (default: the account)
+///     concurrency: 8                 # requests in flight at once (1–64)
+///     timeout_seconds: 10            # per call attempt
+///     max_attempts: 5                # per call, with exponential backoff and full jitter
+///     backoff_base_ms: 100           # first backoff ceiling; doubles per attempt
+///     backoff_max_ms: 20000          # cap of one backoff wait
+///     required: true                 # exit 69 when unreachable (default true)
+/// ```
+public struct AWSTargetOptions: Sendable, Hashable {
+    /// Regions to read, in order, without repeats; `nil` means the profile's or the environment's region.
+    public var regions: [String]?
+    /// `regions: all`: every region enabled for the account (EC2 DescribeRegions).
+    public var allRegions = false
+    /// Shared credentials/config profile.
+    public var profile: String?
+    /// IAM role to assume before collecting, and its external id.
+    public var roleArn: String?
+    public var externalId: String?
+    /// One endpoint for every service (an emulator, a VPC endpoint).
+    public var endpoint: URL?
+    /// The account the credentials must belong to.
+    public var account: String?
+    /// Tenant label for every key (default: the account id).
+    public var tenant: String?
+    /// Requests in flight at once.
+    public var concurrency = 8
+    /// Per request attempt, in seconds.
+    public var timeoutSeconds = 10.0
+    /// Attempts per call, and the backoff ceiling of the first retry and of any retry, in milliseconds.
+    public var maxAttempts = 5
+    public var backoffBaseMs = 100.0
+    public var backoffMaxMs = 20_000.0
+
+    /// Option names an `aws-kms` target accepts (besides `kind`, `name`, `required`).
+    public static let known = ["regions", "profile", "role_arn", "external_id", "endpoint", "account", "tenant", "concurrency",
+                               "timeout_seconds", "max_attempts", "backoff_base_ms", "backoff_max_ms"]
+
+    public init() {}
+
+    /// Reads and validates the options of `target`.
+    /// - Throws: ``CEKAuditError/invalidInput(file:line:column:message:fix:)`` naming the option, the entry's line and a fix.
+    public init(_ target: AssessmentFile.Target) throws {
+        for key in target.options.keys.sorted() where !Self.known.contains(key) {
+            let fix = YAMLCursor.closest(key, in: Self.known).map { "did you mean '\($0)'?" } ?? "known options: \(Self.known.joined(separator: ", "))"
+            throw target.error("unknown option '\(key)'", fix: fix)
+        }
+        func string(_ key: String) throws -> String? {
+            guard let v = target.options[key] else { return nil }
+            guard case .string(let s) = v, !s.trimmingCharacters(in: .whitespaces).isEmpty else {
+                if case .number = v, key == "account" { throw target.error("account must be quoted", fix: "write account: \"\(v.displayText)\"") }
+                throw target.error("\(key) must be a non-empty string")
+            }
+            return s
+        }
+        func number(_ key: String, _ range: ClosedRange<Double>, integer: Bool) throws -> Double? {
+            guard let v = target.options[key] else { return nil }
+            guard case .number(let d) = v, range.contains(d), !integer || d == d.rounded() else {
+                let what = integer ? "a whole number" : "a number"
+                throw target.error("\(key) must be \(what) from \(FactValue.number(range.lowerBound).displayText) to \(FactValue.number(range.upperBound).displayText), found '\(v.displayText)'")
+            }
+            return d
+        }
+        if let v = target.options["regions"] {
+            let list: [String]
+            switch v {
+            case .string(let s): list = [s]
+            case .list(let items):
+                list = try items.map { item in
+                    guard case .string(let s) = item else { throw target.error("regions must be a list of region names") }
+                    return s
+                }
+            default: throw target.error("regions must be a list of region names or `all`", fix: "write regions: [us-east-1, eu-west-1]")
+            }
+            if list == ["all"] {
+                allRegions = true
+            } else {
+                guard !list.isEmpty else { throw target.error("regions is empty", fix: "name at least one region, or write regions: all") }
+                for r in list where r.range(of: #"^[a-z]{2}(-[a-z]+)+-\d{1,2}$"#, options: .regularExpression) == nil {
+                    throw target.error("'\(r)' is not an AWS region name", fix: "write it like us-east-1 or eu-west-1")
+                }
+                var seen = Set<String>()
+                regions = list.filter { seen.insert($0).inserted }
+            }
+        }
+        profile = try string("profile")
+        roleArn = try string("role_arn")
+        if let r = roleArn, ARN(parsing: r)?.service != "iam" {
+            throw target.error("role_arn '\(r)' is not an IAM role ARN", fix: "write it like arn:aws:iam::111122223333:role/cek-audit")
+        }
+        externalId = try string("external_id")
+        if let e = try string("endpoint") {
+            guard let u = URL(string: e), let scheme = u.scheme?.lowercased(), ["http", "https"].contains(scheme), u.host != nil else {
+                throw target.error("endpoint '\(e)' is not an http(s) URL", fix: "write it like http://127.0.0.1:5100")
+            }
+            // Credentials in the URL would reach evidence locators and messages; SigV4 carries them instead.
+            guard u.user == nil, u.password == nil else {
+                throw target.error("the endpoint holds a user name or password", fix: "remove them: credentials come from the environment or profiles")
+            }
+            endpoint = u
+        }
+        account = try string("account")
+        if let a = account, !(a.count == 12 && a.allSatisfy(\.isNumber)) {
+            throw target.error("account '\(a)' is not a 12-digit AWS account id", fix: "quote it: \"111122223333\"")
+        }
+        tenant = try string("tenant")
+        concurrency = Int(try number("concurrency", 1...64, integer: true) ?? 8)
+        timeoutSeconds = try number("timeout_seconds", 0.1...300, integer: false) ?? 10
+        maxAttempts = Int(try number("max_attempts", 1...10, integer: true) ?? 5)
+        backoffBaseMs = try number("backoff_base_ms", 0...60_000, integer: false) ?? 100
+        backoffMaxMs = try number("backoff_max_ms", 0...300_000, integer: false) ?? 20_000
+    }
+
+    /// The retry policy these options describe.
+    public var retry: RetryPolicy {
+        RetryPolicy(maxAttempts: maxAttempts, baseDelay: backoffBaseMs / 1000, maximumDelay: backoffMaxMs / 1000)
+    }
+}

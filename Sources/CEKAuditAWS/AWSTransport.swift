@@ -1,0 +1,14 @@
+import CEKAuditCollectorKit
+import CEKAuditCore
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// Sends one signed HTTP request and returns the complete response. The one requirement a test double has to meet
+/// (a recording transport, a canned one); the live implementation is ``AWSURLSessionTransport``.
+public protocol AWSTransport: Sendable {
+    /// Sends `request` and waits for the whole body.
+    /// - Throws: ``AWSCallError/transport(_:)`` or ``AWSCallError/timeout(seconds:)`` when no complete response came.
+    func send(_ request: AWSHTTPRequest, timeout: Double) async throws -> AWSHTTPResponse
+}

@@ -1,0 +1,175 @@
+import CEKAuditCollectorKit
+import CEKAuditCore
+import Foundation
+import Logging
+
+/// What to assess: built from an `audit.yaml`, or from a bare folder or file of evidence with default parameters.
+public struct AssessmentPlan: Sendable {
+    public struct Source: Sendable {
+        /// Absolute path on disk.
+        public var path: String
+        /// Path as shown in reports: relative to the assessment folder.
+        public var locator: String
+        /// `auto` (recognised by content) or a source kind of the registry.
+        public var kind: String
+        public var account: String?
+        public var tenant: String?
+        public var key: String?
+        public var keyManager: String?
+        /// For an OpenBao / Vault audit log: the configured line prefix.
+        public var linePrefix: String? = nil
+        /// Whether the assessment file named this file itself (a folder's files were found by walking it).
+        public var explicit: Bool
+        /// The source entry the file came from (the path as written in the assessment file, or the folder
+        /// assessed): files of one entry that are logs form one log source.
+        public var group: String = "."
+    }
+
+    public var name: String
+    /// The folder locators are relative to.
+    public var root: String
+    /// The assessment file, when there is one.
+    public var file: AssessmentFile?
+    public var filePath: String?
+    public var sources: [Source]
+    /// Problems found while planning (a source path that does not exist).
+    public var diagnostics: [Diagnostic]
+    public var missing: [SourceCoverage]
+
+    /// Plans an assessment of `path`: a folder with an `audit.yaml`, an `audit.yaml` itself, or a folder or file of
+    /// evidence (every file recognised by content).
+    /// - Throws: ``CEKAuditError`` when the path does not exist or the assessment file is invalid.
+    public static func make(path: String, registry: CollectorRegistry = .builtIn) throws -> AssessmentPlan {
+        let fm = FileManager.default
+        var isDir: ObjCBool = false
+        guard fm.fileExists(atPath: path, isDirectory: &isDir) else {
+            throw CEKAuditError.unreadable(file: path, detail: "no such file or folder")
+        }
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        var auditPath: String?
+        if isDir.boolValue {
+            for candidate in ["audit.yaml", "audit.yml"] where fm.fileExists(atPath: absolute + "/" + candidate) {
+                auditPath = absolute + "/" + candidate
+                break
+            }
+        } else if ["audit.yaml", "audit.yml"].contains((absolute as NSString).lastPathComponent) {
+            auditPath = absolute
+        }
+        if let auditPath {
+            let file = try AssessmentFile.load(path: displayPath(auditPath), sourceKinds: registry.sourceKinds)
+            for s in file.sources where s.linePrefix != nil {
+                guard registry.collector(for: s.kind)?.input == .batch, s.kind == "openbao-audit-log" else {
+                    throw CEKAuditError.invalidInput(file: displayPath(auditPath), line: s.linePrefixLine ?? s.line, column: nil,
+                                                     message: "line_prefix applies to kind openbao-audit-log only",
+                                                     fix: "set kind: openbao-audit-log or remove line_prefix")
+                }
+            }
+            let root = (auditPath as NSString).deletingLastPathComponent
+            var plan = AssessmentPlan(name: file.name, root: root, file: file, filePath: displayPath(auditPath), sources: [],
+                                      diagnostics: [], missing: [])
+            for s in file.sources {
+                var full = s.path.hasPrefix("/") ? s.path : root + "/" + s.path
+                while full.count > 1 && full.hasSuffix("/") { full.removeLast() }   // `logs/` and `logs` name the same folder
+                let kind = s.kind
+                var sub: ObjCBool = false
+                guard fm.fileExists(atPath: full, isDirectory: &sub) else {
+                    plan.diagnostics.append(Diagnostic(.error, source: displayPath(auditPath), line: s.line,
+                                                       message: "source \(s.path) does not exist", fix: "correct the path (relative to the assessment file)"))
+                    plan.missing.append(SourceCoverage(source: s.path, collector: kind, status: .failed,
+                                                       resourceTypes: registry.suppliedTypes(kind: kind),
+                                                       detail: "the source does not exist"))
+                    continue
+                }
+                if !sub.boolValue, !isRegularFile(full) {
+                    plan.diagnostics.append(Diagnostic(.error, source: displayPath(auditPath), line: s.line,
+                                                       message: "source \(s.path) is not a regular file", fix: "name a file or a folder"))
+                    plan.missing.append(SourceCoverage(source: s.path, collector: kind, status: .failed,
+                                                       resourceTypes: registry.suppliedTypes(kind: kind),
+                                                       detail: "not a regular file"))
+                    continue
+                }
+                let (files, skipped) = sub.boolValue ? walk(full) : ([full], [])
+                for (path, why) in skipped {
+                    plan.missing.append(SourceCoverage(source: relative(path, to: root), collector: "none", status: .skipped,
+                                                       resourceTypes: [], detail: why))
+                }
+                for f in files {
+                    plan.sources.append(Source(path: f, locator: relative(f, to: root), kind: kind, account: s.account, tenant: s.tenant,
+                                               key: s.key, keyManager: s.keyManager, linePrefix: s.linePrefix, explicit: !sub.boolValue,
+                                               group: s.path))
+                }
+            }
+            return plan
+        }
+        let root = isDir.boolValue ? absolute : (absolute as NSString).deletingLastPathComponent
+        if !isDir.boolValue, !isRegularFile(absolute) {
+            throw CEKAuditError.unreadable(file: path, detail: "not a regular file")
+        }
+        let (files, skipped) = isDir.boolValue ? walk(absolute) : ([absolute], [])
+        var name = (root as NSString).lastPathComponent
+        if name.isEmpty || name == "/" { name = "assessment" }
+        let skippedRows = skipped.map { SourceCoverage(source: relative($0.0, to: root), collector: "none", status: .skipped,
+                                                        resourceTypes: [], detail: $0.1) }
+        return AssessmentPlan(name: sanitize(name), root: root, file: nil, filePath: nil,
+                              sources: files.map { Source(path: $0, locator: relative($0, to: root), kind: "auto", explicit: !isDir.boolValue,
+                                                          group: isDir.boolValue ? sanitize(name) : relative($0, to: root)) },
+                              diagnostics: [], missing: skippedRows)
+    }
+
+    /// The regular files below `folder`, in path order, and the entries left out with the reason: hidden files
+    /// and folders, symbolic links that leave the folder, and anything that is not a regular file (a named pipe
+    /// would block the read forever, a device has no end).
+    static func walk(_ folder: String) -> (files: [String], skipped: [(String, String)]) {
+        let fm = FileManager.default
+        guard let e = fm.enumerator(atPath: folder) else { return ([], [(folder, "the folder cannot be listed")]) }
+        let root = URL(fileURLWithPath: folder).resolvingSymlinksInPath().path
+        var files: [String] = [], skipped: [(String, String)] = []
+        while let rel = e.nextObject() as? String {
+            let full = folder + "/" + rel
+            let type = (try? fm.attributesOfItem(atPath: full))?[.type] as? FileAttributeType
+            if (rel as NSString).lastPathComponent.hasPrefix(".") {
+                if type == .typeDirectory { e.skipDescendants() }
+                skipped.append((full, "hidden file or folder"))
+                continue
+            }
+            switch type {
+            case .typeDirectory?: continue
+            case .typeRegular?: files.append(full)
+            case .typeSymbolicLink?:
+                let target = URL(fileURLWithPath: full).resolvingSymlinksInPath().path
+                var isDir: ObjCBool = false
+                if !(target == root || target.hasPrefix(root + "/")) {
+                    skipped.append((full, "symbolic link to \(target), outside the assessed folder"))
+                } else if fm.fileExists(atPath: target, isDirectory: &isDir), !isDir.boolValue,
+                          (try? fm.attributesOfItem(atPath: target))?[.type] as? FileAttributeType == .typeRegular {
+                    files.append(full)
+                } else {
+                    skipped.append((full, "symbolic link to something other than a regular file"))
+                }
+            default:
+                skipped.append((full, "not a regular file (a pipe, socket or device)"))
+            }
+        }
+        return (files.sorted(), skipped.sorted { $0.0 < $1.0 })
+    }
+
+    /// Whether `path` is a regular file (or a link to one).
+    static func isRegularFile(_ path: String) -> Bool {
+        let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        return (try? FileManager.default.attributesOfItem(atPath: target))?[.type] as? FileAttributeType == .typeRegular
+    }
+
+    static func relative(_ path: String, to root: String) -> String {
+        path.hasPrefix(root + "/") ? String(path.dropFirst(root.count + 1)) : path
+    }
+
+    /// A path as the user would write it: relative to the working directory when inside it.
+    public static func displayPath(_ path: String) -> String {
+        relative(path, to: FileManager.default.currentDirectoryPath)
+    }
+
+    static func sanitize(_ name: String) -> String {
+        String(name.map { $0.isLetter || $0.isNumber || "._-".contains($0) ? $0 : "-" })
+    }
+}
+

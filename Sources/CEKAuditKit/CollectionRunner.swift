@@ -1,0 +1,127 @@
+import CEKAuditCollectorKit
+import CEKAuditCore
+import Foundation
+import Logging
+
+/// Runs the collectors of a plan: every file is recognised (by content, unless its source names a kind) and handed
+/// to its collector — documents one by one, logs and exports per source entry as one batch —, then the live targets
+/// are collected concurrently. No collector is special here: all of them come from the ``CollectorRegistry``.
+///
+/// The result holds **observations** only; ``NormalizeStage`` derives from them after the evidence bundle. A file that
+/// cannot be read or parsed is reported with its place and a fix, counts as a failed source (so checks over what it
+/// would have supplied are inconclusive), and the run goes on.
+public struct CollectionRunner: Sendable {
+    public var registry: CollectorRegistry
+    public var logger: Logger
+
+    public init(registry: CollectorRegistry = .builtIn, logger: Logger = Logger(label: "cek-audit.collect")) {
+        self.registry = registry
+        self.logger = logger
+    }
+
+    /// One line per source for the user: which collector read it, or why it was skipped.
+    public struct Note: Sendable, Hashable {
+        public var locator: String
+        public var text: String
+    }
+
+    /// A collector run over the files of one source entry.
+    struct Job {
+        var collector: any EvidenceCollector
+        var label: String
+        var files: [SourceFile] = []
+    }
+
+    /// Collects every source and target of `plan`.
+    public func collect(_ plan: AssessmentPlan, context: CollectionContext) async -> (FactSet, [Note]) {
+        var facts = FactSet(diagnostics: plan.diagnostics)
+        facts.coverage += plan.missing
+        var notes: [Note] = plan.missing.filter { $0.status == .skipped }.map { Note(locator: $0.source, text: "skipped: \($0.detail ?? "")") }
+        var jobs: [Job] = []
+        let recognizer = ContentRecognizer(registry: registry)
+        for source in plan.sources {
+            var file = SourceFile(path: source.path, locator: source.locator, account: source.account, tenant: source.tenant, key: source.key,
+                                  keyManager: source.keyManager, linePrefix: source.linePrefix)
+            let collector: any EvidenceCollector
+            if source.kind != "auto", let named = registry.collector(for: source.kind) {
+                collector = named
+            } else {
+                switch recognizer.recognize(file) {
+                case .recognized(let c, let read):
+                    collector = c
+                    file = read
+                case .skipped(let why):
+                    facts.coverage.append(SourceCoverage(source: source.locator, collector: "none", status: .skipped, resourceTypes: [], detail: why))
+                    notes.append(Note(locator: source.locator, text: "skipped: \(why)"))
+                    if source.explicit { facts.diagnostics.append(Diagnostic(.warning, source: source.locator, message: "not used: \(why)")) }
+                    continue
+                case .invalid(let error, let data):
+                    facts.diagnostics.append(error.diagnostic)
+                    if let data {
+                        // The bytes that could not be read are evidence too: an auditor can see exactly which file failed.
+                        facts.addEvidence(EvidenceItem(collector: "none", locator: source.locator, kind: "unreadable", bytes: data, collectedAt: context.now),
+                                          bytes: data)
+                    }
+                    facts.coverage.append(SourceCoverage(source: source.locator, collector: "auto", status: .failed,
+                                                         resourceTypes: registry.suppliedTypes(kind: "auto"), detail: error.diagnostic.message))
+                    notes.append(Note(locator: source.locator, text: "error: \(error.diagnostic.message)"))
+                    continue
+                }
+            }
+            // Documents are collected one by one; the files of one source entry that a batch collector reads form one job.
+            if collector.input == .batch, let i = jobs.firstIndex(where: { $0.collector.kind == collector.kind && $0.label == source.group }) {
+                jobs[i].files.append(file)
+            } else {
+                jobs.append(Job(collector: collector, label: collector.input == .batch ? source.group : source.locator, files: [file]))
+            }
+        }
+        for job in jobs {
+            let out = await job.collector.collect(CollectionJob(label: job.label, files: job.files), context: context, logger: logger)
+            notes += Self.notes(for: job, out)
+            facts.merge(out)
+        }
+        let targets = plan.file?.targets ?? []
+        let registry = self.registry, logger = self.logger
+        let outputs = await withTaskGroup(of: (Int, FactSet).self) { group in
+            for (i, t) in targets.enumerated() {
+                group.addTask {
+                    guard let c = registry.collector(for: t.kind), c.input == .live else {
+                        return (i, FactSet(diagnostics: [t.error("unknown target kind").diagnostic]))
+                    }
+                    return (i, await c.collect(CollectionJob(label: t.name, target: t), context: context, logger: logger))
+                }
+            }
+            var all: [(Int, FactSet)] = []
+            for await r in group { all.append(r) }
+            return all.sorted { $0.0 < $1.0 }.map(\.1)
+        }
+        for (t, out) in zip(targets, outputs) {
+            let status = out.unreachableTargets.isEmpty ? "collected" : "unreachable"
+            notes.append(Note(locator: "target \(t.name)", text: "\(status) as \(t.kind)" + (Self.summary(out.resources).map { ": \($0)" } ?? "")))
+            facts.merge(out)
+        }
+        return (facts, notes)
+    }
+
+    /// The notes for one job: per file for documents, one for a batch.
+    static func notes(for job: Job, _ out: FactSet) -> [Note] {
+        if job.collector.input == .batch {
+            return [Note(locator: job.label, text: "read as \(job.collector.kind): \(job.files.count) file(s)"
+                         + (summary(out.resources).map { ", \($0)" } ?? ", nothing relevant"))]
+        }
+        return job.files.map { f in
+            let row = out.coverage.first { $0.source == f.locator }
+            if let row, row.status == .failed { return Note(locator: f.locator, text: "error: \(row.detail ?? "could not be read")") }
+            let mine = out.resources.filter { r in r.provenance.contains { $0.evidence == EvidenceItem.makeID(locator: f.locator) } }
+            return Note(locator: f.locator, text: "read as \(job.collector.kind)" + (summary(mine).map { ": \($0)" } ?? " (nothing relevant)"))
+        }
+    }
+
+    /// `2 key, 1 key policy`, or `nil` when there are none.
+    static func summary(_ resources: [Resource]) -> String? {
+        var counts: [String: Int] = [:]
+        for r in resources { counts[r.type.displayName, default: 0] += 1 }
+        guard !counts.isEmpty else { return nil }
+        return counts.keys.sorted().map { "\(counts[$0] ?? 0) \($0)" }.joined(separator: ", ")
+    }
+}

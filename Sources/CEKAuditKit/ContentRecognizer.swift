@@ -1,0 +1,148 @@
+import CEKAuditCollectorKit
+import CEKAuditCore
+import Foundation
+
+/// Recognises a file by its content, whatever its name or extension (`terraform.tfstate`, `*.tfstate.backup`,
+/// `stack.template`, a key policy without extension …): the first ``ContentProbe/headLength`` bytes decide whether
+/// it is text at all (binary files are skipped cheaply, with the reason), whether a log collector reads it (by its
+/// head, never by loading it), and whether it is a JSON or YAML document worth parsing; the registry's collectors
+/// then recognise the parsed document. The extension is only a hint: it decides whether a file that does not parse
+/// is an error (it claims to be JSON or YAML) or simply not an input.
+public struct ContentRecognizer: Sendable {
+    public var registry: CollectorRegistry
+
+    /// Largest document read whole for recognition (templates, plans and state are far smaller); a larger text
+    /// file that no log collector recognised by its head is skipped with the reason.
+    public static let maxDocumentBytes = 256 * 1024 * 1024
+
+    /// Extensions that claim a JSON or YAML document: such a file that does not parse is an error, not a skip.
+    static let documentExtensions: Set<String> = ["json", "yaml", "yml", "template", "tfstate", "backup", "policy"]
+
+    public init(registry: CollectorRegistry) {
+        self.registry = registry
+    }
+
+    /// The outcome of looking at one file.
+    public enum Outcome: Sendable {
+        /// Read by `collector`; `file` carries the bytes and parsed document when recognition already read them.
+        case recognized(any EvidenceCollector, SourceFile)
+        /// Not an input this version reads; the reason says what it looks like and what to do.
+        case skipped(String)
+        /// Claims to be an input but cannot be read or parsed; the bytes, when read, are kept as evidence.
+        case invalid(CEKAuditError, Data?)
+    }
+
+    /// Recognises `file` (its `path` and `locator`).
+    public func recognize(_ file: SourceFile) -> Outcome {
+        let base = (file.locator as NSString).lastPathComponent
+        let ext = (file.locator as NSString).pathExtension.lowercased()
+        if base == "audit.yaml" || base == "audit.yml" { return .skipped("assessment file") }
+        if ext == "tf" || ext == "hcl" {
+            return .skipped("Terraform HCL is not read yet; run `terraform show -json plan.out > plan.json` and assess the JSON")
+        }
+        let head: Data
+        let whole: Bool
+        do { (head, whole) = try Self.readHead(file.path) } catch {
+            return .invalid(.unreadable(file: file.locator, detail: Self.describe(error)), nil)
+        }
+        if head.isEmpty { return .skipped("empty file") }
+        var probe = ContentProbe(locator: file.locator, head: head, headIsWhole: whole)
+        if Gzip.isGzip(head) {
+            guard let inflated = try? Gzip.head(Self.readPrefix(file.path, bytes: 8 * 1024 * 1024) ?? head, count: ContentProbe.headLength),
+                  !inflated.isEmpty else {
+                return .skipped("a gzip file that does not inflate")
+            }
+            probe.head = inflated
+            probe.headIsWhole = false
+            if let c = registry.collectors.first(where: { $0.input == .batch && $0.recognizes(probe) }) {
+                return .recognized(c, file)
+            }
+            return .skipped("compressed content that no collector reads (only CloudTrail logs are read compressed)")
+        }
+        if let why = Self.binaryReason(head, whole: whole) { return .skipped(why) }
+        // Logs are recognised by their head and streamed later, never loaded here.
+        if let c = registry.collectors.first(where: { $0.input == .batch && $0.recognizes(probe) }) {
+            return .recognized(c, file)
+        }
+        let claimsDocument = Self.documentExtensions.contains(ext) || Self.looksLikeJSON(head)
+        let size = (try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int) ?? 0
+        guard size <= Self.maxDocumentBytes else {
+            return .skipped("a \(size / (1024 * 1024)) MiB text file that no log collector recognises, too large to be a document")
+        }
+        let data: Data
+        do { data = whole ? head : try Data(contentsOf: URL(fileURLWithPath: file.path)) } catch {
+            return .invalid(.unreadable(file: file.locator, detail: Self.describe(error)), nil)
+        }
+        let document: ParsedDocument
+        do { document = try ParsedDocument(data: data, locator: file.locator) } catch {
+            guard claimsDocument else { return .skipped(notRecognised) }
+            return .invalid((error as? CEKAuditError) ?? .unreadable(file: file.locator, detail: "\(error)"), data)
+        }
+        probe.document = document
+        var read = file
+        read.data = data
+        read.document = document
+        if let c = registry.recognize(probe) { return .recognized(c, read) }
+        return .skipped(notRecognised)
+    }
+
+    /// "not a recognised input (…)" naming what the registry reads.
+    var notRecognised: String {
+        "not a recognised input (\(registry.sourceKinds.joined(separator: ", ")))"
+    }
+
+    /// Whether the head starts (after white space and a byte-order mark) with `{` or `[`.
+    static func looksLikeJSON(_ head: Data) -> Bool {
+        for b in head.prefix(4096) {
+            switch b {
+            case 0x20, 0x09, 0x0A, 0x0D, 0xEF, 0xBB, 0xBF: continue
+            case UInt8(ascii: "{"), UInt8(ascii: "["): return true
+            default: return false
+            }
+        }
+        return false
+    }
+
+    /// Why a head is not text: a NUL byte, or bytes that are not UTF-8 (a multi-byte character cut at the end of a
+    /// partial head is allowed). `nil` for text.
+    static func binaryReason(_ head: Data, whole: Bool) -> String? {
+        if head.contains(0) { return "binary file (it contains NUL bytes); not an input this version reads" }
+        var bytes = head
+        if !whole {
+            // Drop a possibly cut multi-byte sequence at the end.
+            var cut = 0
+            for b in bytes.reversed().prefix(3) where b & 0xC0 == 0x80 || b & 0xC0 == 0xC0 {
+                cut += 1
+                if b & 0xC0 == 0xC0 { break }
+            }
+            bytes = bytes.dropLast(cut)
+        }
+        if String(data: bytes, encoding: .utf8) == nil { return "binary file (not UTF-8 text); not an input this version reads" }
+        return nil
+    }
+
+    /// The first ``ContentProbe/headLength`` bytes and whether they are the whole file.
+    static func readHead(_ path: String) throws -> (Data, Bool) {
+        let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+        defer { try? handle.close() }
+        let head = try handle.read(upToCount: ContentProbe.headLength + 1) ?? Data()
+        if head.count > ContentProbe.headLength { return (head.prefix(ContentProbe.headLength), false) }
+        return (head, true)
+    }
+
+    /// Up to `bytes` bytes from the start of a file.
+    static func readPrefix(_ path: String, bytes: Int) -> Data? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        return try? handle.read(upToCount: bytes)
+    }
+
+    static func describe(_ error: any Error) -> String {
+        let e = error as NSError
+        if let posix = e.userInfo[NSUnderlyingErrorKey] as? NSError, posix.domain == NSPOSIXErrorDomain,
+           let code = POSIXErrorCode(rawValue: Int32(posix.code)) {
+            return String(cString: strerror(code.rawValue))
+        }
+        return e.localizedDescription
+    }
+}

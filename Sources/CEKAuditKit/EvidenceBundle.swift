@@ -1,0 +1,229 @@
+import CEKAuditCollectorKit
+import CEKAuditCore
+import Foundation
+
+/// An evidence bundle: everything an assessment collected, on disk, so the rules can be re-run offline later
+/// ("collect once, evaluate many", DESIGN.md) and an auditor can re-check every item against its SHA-256.
+///
+/// Layout (schema version 2):
+/// ```
+/// BUNDLE/manifest.json   what was collected, when, with which settings; every item with collector, locator,
+///                        kind, size, SHA-256 and its path; the SHA-256 of facts.json
+/// BUNDLE/facts.json      the observations: resources as collectors observed them (normalized to the fact schema,
+///                        with provenance and the raw structures analyses read), per-source coverage, diagnostics
+/// BUNDLE/items/<id>      the bytes of each evidence item (files as read; API responses as received)
+/// ```
+/// Nothing in a bundle depends on an analysis or on the assessment's trust settings: custody, rotation
+/// applicability, key-policy and grant tenancy and namespace isolation are derived by ``NormalizeStage`` when the
+/// bundle is evaluated, with the settings recorded here or those an `--assessment` file gives. Version 1 bundles held
+/// derived facts and are refused with a message. Credentials never enter a bundle: collectors redact before they
+/// hand bytes over, and request headers are never evidence.
+public struct EvidenceBundle: Sendable {
+    public static let schemaVersion = "2"
+
+    /// What evaluation needs besides the facts: the settings of the assessment file, and the collection time.
+    public struct Settings: Sendable, Hashable, Codable {
+        public var name: String
+        public var collectedAt: Date
+        public var parameters: [String: FactValue]
+        public var checks: [String: [String: FactValue]]
+        /// The catalog the assessment file named, if any (as written).
+        public var controls: String?
+        /// Required live targets that could not be reached during collection: `evaluate` exits 69 for them too.
+        public var unreachableTargets: [String]?
+        /// The analysis settings of the assessment file at collection (trusted accounts, organizations, namespaces).
+        public var analysis: AnalysisSettings
+
+        public init(name: String, collectedAt: Date, parameters: [String: FactValue], checks: [String: [String: FactValue]], controls: String?,
+                    unreachableTargets: [String]? = nil, analysis: AnalysisSettings = AnalysisSettings()) {
+            self.analysis = analysis
+            self.name = name
+            self.collectedAt = collectedAt
+            self.parameters = parameters
+            self.checks = checks
+            self.controls = controls
+            self.unreachableTargets = unreachableTargets
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case name, parameters, checks, controls, analysis
+            case collectedAt = "collected_at"
+            case unreachableTargets = "unreachable_targets"
+        }
+    }
+
+    struct Manifest: Codable {
+        struct Item: Codable {
+            var item: EvidenceItem
+            var path: String
+        }
+        var schemaVersion: String
+        var toolVersion: String
+        var settings: Settings
+        var items: [Item]
+        var factsSHA256: String
+
+        enum CodingKeys: String, CodingKey {
+            case settings, items
+            case schemaVersion = "schema_version"
+            case toolVersion = "tool_version"
+            case factsSHA256 = "facts_sha256"
+        }
+    }
+
+    struct FactsFile: Codable {
+        var resources: [Resource]
+        var coverage: [SourceCoverage]
+        var diagnostics: [Diagnostic]
+    }
+
+    /// Problems reading a bundle. Each names the bundle and, for tampering, the item.
+    public enum Failure: Error, LocalizedError, Equatable {
+        case unreadable(String, String)
+        case tampered(bundle: String, item: String, locator: String, expected: String, found: String)
+        case missingPayload(String)
+        case outdated(bundle: String, found: String)
+
+        public var errorDescription: String? {
+            switch self {
+            case let .unreadable(path, detail): return "\(path): error: not a readable evidence bundle (\(detail))."
+            case let .tampered(bundle, item, locator, expected, found):
+                return "\(bundle): error: evidence item \(item) (\(locator)) does not match the manifest: SHA-256 \(expected) expected, \(found) found. Fix: the bundle was modified after collection; collect again or restore the original item."
+            case let .outdated(bundle, found):
+                return "\(bundle): error: this bundle has format version \(found); this build reads version \(EvidenceBundle.schemaVersion), which keeps observations and derives analyses at evaluation. Fix: collect again with this build (the evidence items of the old bundle stay valid as files), or evaluate it with the release that wrote it."
+            case let .missingPayload(locator):
+                return "error: the bytes of evidence item \(locator) were not kept by its collector; the bundle would be incomplete."
+            }
+        }
+    }
+
+    static func encoder() -> JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        e.dateEncodingStrategy = .custom { d, enc in var c = enc.singleValueContainer(); try c.encode(DateParsing.iso(d)) }
+        return e
+    }
+
+    static func decoder() -> JSONDecoder {
+        let d = JSONDecoder()
+        d.dateDecodingStrategy = .custom { dec in
+            let s = try dec.singleValueContainer().decode(String.self)
+            guard let date = DateParsing.parse(s) else { throw DecodingError.dataCorrupted(.init(codingPath: dec.codingPath, debugDescription: "bad date \(s)")) }
+            return date
+        }
+        return d
+    }
+
+    /// Writes a bundle for `facts` into `folder` (created; an existing bundle there is replaced).
+    /// - Throws: file-system errors, or ``Failure/missingPayload(_:)`` when an item's bytes were not kept.
+    /// - Returns: the SHA-256 of `manifest.json`. The manifest lists the hash of every item and of the facts, so
+    ///   this one value, kept apart from the bundle (in a ticket, a signed note), detects any later change —
+    ///   including one that rewrites the manifest to match.
+    @discardableResult
+    public static func write(_ facts: FactSet, settings: Settings, to folder: String, toolVersion: String) throws -> String {
+        let fm = FileManager.default
+        let root = URL(fileURLWithPath: folder)
+        if fm.fileExists(atPath: root.appendingPathComponent("manifest.json").path) {
+            try? fm.removeItem(at: root.appendingPathComponent("items"))
+        }
+        try fm.createDirectory(at: root.appendingPathComponent("items"), withIntermediateDirectories: true)
+        var items: [Manifest.Item] = []
+        for item in facts.evidence.sorted(by: { $0.locator < $1.locator }) {
+            let rel = "items/\(item.id)"
+            let dest = root.appendingPathComponent(rel)
+            if let bytes = facts.payloads[item.id] {
+                try bytes.write(to: dest)
+            } else if let path = facts.payloadFiles[item.id] {
+                try? fm.removeItem(at: dest)
+                // Exactly the bytes that were hashed: a log may grow while it is collected (an OpenBao audit device
+                // appends the collector's own API requests to the very file being read).
+                try EvidenceBundle.copyPrefix(of: path, bytes: item.size, to: dest)
+            } else {
+                throw Failure.missingPayload(item.locator)
+            }
+            items.append(.init(item: item, path: rel))
+        }
+        let factsData = try encoder().encode(FactsFile(resources: facts.resources.sorted { ($0.type, $0.id) < ($1.type, $1.id) },
+                                                       coverage: facts.coverage.sorted { $0.source < $1.source },
+                                                       diagnostics: facts.diagnostics))
+        try factsData.write(to: root.appendingPathComponent("facts.json"))
+        let manifest = Manifest(schemaVersion: schemaVersion, toolVersion: toolVersion, settings: settings, items: items,
+                                factsSHA256: SHA256Hex.digest(factsData))
+        let manifestData = try encoder().encode(manifest)
+        try manifestData.write(to: root.appendingPathComponent("manifest.json"))
+        return SHA256Hex.digest(manifestData)
+    }
+
+    /// The SHA-256 of a bundle's `manifest.json`.
+    public static func manifestDigest(_ folder: String) throws -> String {
+        SHA256Hex.digest(try Data(contentsOf: URL(fileURLWithPath: folder).appendingPathComponent("manifest.json")))
+    }
+
+    /// Reads and verifies a bundle: every item's size and SHA-256, and the facts file's SHA-256.
+    /// - Returns: the facts (evidence items included) and the settings.
+    /// - Throws: ``Failure/tampered(bundle:item:locator:expected:found:)`` naming the first item that does not
+    ///   match, or ``Failure/unreadable(_:_:)``.
+    public static func read(_ folder: String) throws -> (FactSet, Settings) {
+        let root = URL(fileURLWithPath: folder)
+        let manifestData: Data
+        do { manifestData = try Data(contentsOf: root.appendingPathComponent("manifest.json")) } catch {
+            throw Failure.unreadable(folder, "manifest.json: \(error.localizedDescription)")
+        }
+        struct Version: Decodable { var schema_version: String }
+        if let v = try? JSONDecoder().decode(Version.self, from: manifestData), v.schema_version != schemaVersion {
+            throw Failure.outdated(bundle: folder, found: v.schema_version)
+        }
+        let manifest: Manifest
+        do { manifest = try decoder().decode(Manifest.self, from: manifestData) } catch {
+            throw Failure.unreadable(folder, "manifest.json: \(error.localizedDescription)")
+        }
+        for entry in manifest.items {
+            guard !entry.path.contains(".."), entry.path.hasPrefix("items/") else {
+                throw Failure.unreadable(folder, "item path \(entry.path) leaves the bundle")
+            }
+            let data: Data
+            do { data = try Data(contentsOf: root.appendingPathComponent(entry.path), options: .alwaysMapped) } catch {
+                throw Failure.tampered(bundle: folder, item: entry.item.id, locator: entry.item.locator, expected: entry.item.sha256, found: "missing file")
+            }
+            let digest = SHA256Hex.digest(data)
+            if digest != entry.item.sha256 || data.count != entry.item.size {
+                throw Failure.tampered(bundle: folder, item: entry.item.id, locator: entry.item.locator, expected: entry.item.sha256, found: digest)
+            }
+        }
+        let factsData: Data
+        do { factsData = try Data(contentsOf: root.appendingPathComponent("facts.json")) } catch {
+            throw Failure.unreadable(folder, "facts.json: \(error.localizedDescription)")
+        }
+        let digest = SHA256Hex.digest(factsData)
+        guard digest == manifest.factsSHA256 else {
+            throw Failure.tampered(bundle: folder, item: "facts", locator: "facts.json", expected: manifest.factsSHA256, found: digest)
+        }
+        let file: FactsFile
+        do { file = try decoder().decode(FactsFile.self, from: factsData) } catch {
+            throw Failure.unreadable(folder, "facts.json: \(error.localizedDescription)")
+        }
+        let facts = FactSet(evidence: manifest.items.map(\.item), resources: file.resources, coverage: file.coverage,
+                            diagnostics: file.diagnostics)
+        return (facts, manifest.settings)
+    }
+
+    /// Copies the first `bytes` bytes of `path` to `dest` in chunks (constant memory).
+    /// - Throws: when the file cannot be read, is shorter than `bytes`, or `dest` cannot be written.
+    static func copyPrefix(of path: String, bytes: Int, to dest: URL) throws {
+        let input = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+        defer { try? input.close() }
+        guard FileManager.default.createFile(atPath: dest.path, contents: nil) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: dest.path])
+        }
+        let output = try FileHandle(forWritingTo: dest)
+        defer { try? output.close() }
+        var remaining = bytes
+        while remaining > 0 {
+            guard let chunk = try input.read(upToCount: min(remaining, 1 << 20)), !chunk.isEmpty else {
+                throw CocoaError(.fileReadCorruptFile, userInfo: [NSFilePathErrorKey: path])
+            }
+            try output.write(contentsOf: chunk)
+            remaining -= chunk.count
+        }
+    }
+}

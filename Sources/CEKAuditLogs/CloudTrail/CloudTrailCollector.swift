@@ -1,0 +1,361 @@
+import CEKAuditCollectorKit
+import CEKAuditCore
+import Foundation
+import Logging
+import Synchronization
+
+/// Reads CloudTrail log files — `.json` and `.json.gz`, single files or whole trees in the S3 delivery layout
+/// (`AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/…`, organization trails with the `o-…` segment) — and turns
+/// their KMS events into a `log_source` resource and one `key_usage` resource per key.
+///
+/// Digest files (`CloudTrail-Digest`) are recognised and used for integrity evidence (the SHA-256 of each listed
+/// log file's uncompressed content is compared with the digest's `hashValue`), never parsed as events. Files are
+/// scanned in parallel, each read, inflated and dropped in turn, so memory depends on the largest file and the
+/// number of keys, not on the size of the corpus. Per-file errors are reported and the run goes on.
+/// Follows the AWS CloudTrail User Guide ("CloudTrail record contents", "digest file structure").
+public struct CloudTrailCollector: EvidenceCollector {
+    public static let name = "cloudtrail"
+    /// Largest uncompressed size read from one `.json.gz` file (CloudTrail log files are a few MB); the cap keeps a
+    /// decompression bomb from exhausting memory while files are read in parallel.
+    public static let maxUncompressedBytes = 512 * 1024 * 1024
+    public static let suppliedTypes: [ResourceType] = [.logSource, .keyUsage]
+
+    /// The assessment window: events outside it are counted but not used.
+    public var window: ClosedRange<Date>?
+    /// Parallel workers (default: the processor count).
+    public var workers: Int
+
+    public init(window: ClosedRange<Date>? = nil, workers: Int = ProcessInfo.processInfo.activeProcessorCount) {
+        self.window = window
+        self.workers = max(1, workers)
+    }
+
+    public var kind: String { Self.name }
+    public var input: CollectorInput { .batch }
+    public var suppliedTypes: [ResourceType] { Self.suppliedTypes }
+    public var reads: String { "CloudTrail log files (`.json`, `.json.gz`), single files or `AWSLogs/…` delivery trees with organization trails; digest files verify integrity." }
+    public var example: String { "{path: logs/AWSLogs/, kind: cloudtrail}" }
+
+    /// A CloudTrail log (`Records`), digest (`digestStartTime`) or single event (`eventVersion` with
+    /// `eventSource`), from the head of the (inflated) content.
+    public func recognizes(_ probe: ContentProbe) -> Bool {
+        Self.looksLikeCloudTrail(content: probe.head)
+    }
+
+    /// Whether the first bytes of a JSON document are a CloudTrail log, digest or single event.
+    public static func looksLikeCloudTrail(content: Data) -> Bool {
+        let head = String(decoding: content.prefix(4096), as: UTF8.self)
+        guard head.drop(while: { $0.isWhitespace }).first == "{" else { return false }
+        return head.contains("\"Records\"") || head.contains("\"digestStartTime\"")
+            || (head.contains("\"eventVersion\"") && head.contains("\"eventSource\""))
+    }
+
+    /// Collects the files of one source entry as one log source; the window comes from the context.
+    public func collect(_ job: CollectionJob, context: CollectionContext, logger: Logger) async -> FactSet {
+        var c = self
+        if c.window == nil { c.window = context.window }
+        return await c.collect(files: job.files.map { File(path: $0.path, locator: $0.locator) }, label: job.label, context: context)
+    }
+
+    /// One file of a log source.
+    public struct File: Sendable {
+        public var path: String
+        public var locator: String
+        public init(path: String, locator: String) {
+            self.path = path
+            self.locator = locator
+        }
+    }
+
+    /// Whether a file looks like a CloudTrail log or digest by its name or place in the delivery layout.
+    public static func looksLikeCloudTrail(_ locator: String) -> Bool {
+        let lower = locator.lowercased()
+        guard lower.hasSuffix(".json") || lower.hasSuffix(".json.gz") else { return false }
+        return locator.contains("_CloudTrail_") || locator.contains("_CloudTrail-Digest_")
+            || locator.contains("/CloudTrail/") || locator.contains("/CloudTrail-Digest/")
+    }
+
+    struct FileResult: Sendable {
+        var index: Int
+        var item: EvidenceItem?
+        var aggregate = LogAggregate()
+        var diagnostics: [Diagnostic] = []
+        var digestEntries: [(object: String, hash: String)] = []
+        var uncompressedSHA256: String?
+        var isDigest = false
+        var failed = false
+    }
+
+    /// Deduplication shared by the workers: exact duplicate records are counted once and reported; records that
+    /// share an event id but differ are both kept and reported.
+    final class Dedupe: Sendable {
+        let seen = Mutex<[UInt64: UInt64]>([:])
+        /// Returns `.new`, `.duplicate` or `.collision`.
+        func check(id: UInt64, content: UInt64) -> Int {
+            seen.withLock { table in
+                if let previous = table[id] { return previous == content ? 1 : 2 }
+                table[id] = content
+                return 0
+            }
+        }
+    }
+
+    /// Collects a log source made of `files`; `label` names it in facts (the folder or file as given).
+    public func collect(files: [File], label: String, context: CollectionContext) async -> FactSet {
+        let windowText = window.map { DateParsing.iso($0.lowerBound)...DateParsing.iso($0.upperBound) }
+        // Digests first (small), so that log files listed in them get their uncompressed hash computed.
+        let digestNames = Set(files.filter { $0.locator.contains("CloudTrail-Digest") }.map(\.locator))
+        let ordered = files.filter { digestNames.contains($0.locator) } + files.filter { !digestNames.contains($0.locator) }
+        var digestHashes: [String: String] = [:]   // log file name → expected SHA-256
+        var results: [FileResult] = []
+        var total = LogAggregate()
+        let dedupe = Dedupe()
+
+        // Phase 1: digests.
+        for (i, f) in ordered.enumerated() where digestNames.contains(f.locator) {
+            let r = Self.scan(f, index: i, window: windowText, wantHash: false, dedupe: dedupe, now: context.now)
+            for e in r.digestEntries { digestHashes[(e.object as NSString).lastPathComponent] = e.hash.lowercased() }
+            total.merge(r.aggregate)
+            var slim = r
+            slim.aggregate = LogAggregate()
+            results.append(slim)
+        }
+        // Phase 2: logs, in parallel with bounded workers.
+        let logs = Array(ordered.enumerated().filter { !digestNames.contains($0.element.locator) })
+        let expected = digestHashes
+        let workers = self.workers
+        let now = context.now
+        await withTaskGroup(of: FileResult.self) { group in
+            var next = 0
+            func addNext() {
+                guard next < logs.count else { return }
+                let (i, f) = logs[next]
+                next += 1
+                let wantHash = expected[(f.locator as NSString).lastPathComponent] != nil
+                group.addTask { Self.scan(f, index: i, window: windowText, wantHash: wantHash, dedupe: dedupe, now: now) }
+            }
+            for _ in 0..<workers { addNext() }
+            // Merge as results arrive, so memory holds one aggregate, not one per file.
+            while var r = await group.next() {
+                total.merge(r.aggregate)
+                r.aggregate = LogAggregate()
+                results.append(r)
+                addNext()
+            }
+        }
+        results.sort { $0.index < $1.index }
+
+        var out = FactSet()
+        var verified = 0, mismatched = 0
+        for r in results {
+            if let item = r.item { out.evidence.append(item) }
+            out.diagnostics += r.diagnostics
+            if r.isDigest { total.digestFiles += 1 }
+            if let locator = r.item?.locator, let want = digestHashes[(locator as NSString).lastPathComponent], let got = r.uncompressedSHA256 {
+                if want == got { verified += 1 } else {
+                    mismatched += 1
+                    out.diagnostics.append(Diagnostic(.warning, source: locator,
+                                                      message: "digest hash mismatch: the digest lists SHA-256 \(want), the file's content hashes to \(got)",
+                                                      fix: "the log file may have been modified after delivery; compare it with the copy in S3"))
+                }
+            }
+        }
+        for f in files { out.payloadFiles[EvidenceItem.makeID(locator: f.locator)] = f.path }
+        for (ref, stats) in total.keys.sorted(by: { $0.key < $1.key }) where stats.eventsAfterDeletion > 0 {
+            out.diagnostics.append(Diagnostic(.warning, source: label,
+                                              message: "key \(ref): \(stats.eventsAfterDeletion) event(s) logged after its deletion on \(stats.deletedAt ?? "?"); the timeline is inconsistent",
+                                              fix: "check whether the logs mix keys that share an id (copied examples) or were altered"))
+        }
+        out.resources += resources(total, label: label, verified: verified, mismatched: mismatched,
+                                   items: out.evidence.filter { $0.kind == "cloudtrail-log" })
+        var found: [String: Int] = [:]
+        for r in out.resources { found[r.type.rawValue, default: 0] += 1 }
+        let failed = results.filter(\.failed).count
+        let status: SourceCoverage.Status = failed == 0 ? .complete : (failed == files.count ? .failed : .partial)
+        out.coverage.append(SourceCoverage(
+            source: label, collector: Self.name, status: status, resourceTypes: Self.suppliedTypes,
+            found: found, detail: failed > 0 ? "\(failed) of \(files.count) file(s) could not be read" : nil))
+        return out
+    }
+
+    /// Reads, inflates, splits and aggregates one file. Never throws: problems become diagnostics.
+    static func scan(_ f: File, index: Int, window: ClosedRange<String>?, wantHash: Bool, dedupe: Dedupe, now: Date) -> FileResult {
+        var result = FileResult(index: index)
+        let raw: Data
+        do { raw = try Data(contentsOf: URL(fileURLWithPath: f.path), options: .alwaysMapped) } catch {
+            result.failed = true
+            result.aggregate.parseErrors += 1
+            result.diagnostics.append(Diagnostic(.error, source: f.locator, message: "cannot read the file (\(error.localizedDescription))"))
+            return result
+        }
+        result.item = EvidenceItem(collector: name, locator: f.locator, kind: "cloudtrail-log", bytes: raw, collectedAt: now)
+        var data = raw
+        if Gzip.isGzip(raw) {
+            do { data = try Gzip.inflate(raw, limit: Self.maxUncompressedBytes) } catch {
+                result.failed = true
+                result.aggregate.parseErrors += 1
+                let fix: String
+                if case Gzip.Failure.tooLarge = error {
+                    fix = "CloudTrail delivers files far smaller than this; the file may be a decompression bomb — inspect it before assessing"
+                } else {
+                    fix = "the file is truncated or not gzip; fetch it again from the trail's bucket"
+                }
+                result.diagnostics.append(Diagnostic(.error, source: f.locator, message: "\(error)", fix: fix))
+                return result
+            }
+        }
+        if wantHash { result.uncompressedSHA256 = Gzip.isGzip(raw) ? SHA256Hex.digest(data) : result.item?.sha256 }
+        data.withUnsafeBytes { (b: UnsafeRawBufferPointer) in
+            let shape: RecordSplitter.Shape
+            do { shape = try RecordSplitter.split(b) } catch let e as RecordSplitter.Failure {
+                let (line, col) = RecordSplitter.position(b, e.offset)
+                result.failed = true
+                result.aggregate.parseErrors += 1
+                result.diagnostics.append(Diagnostic(.error, source: f.locator, line: line, column: col, message: "not valid CloudTrail JSON: \(e.message)",
+                                                     fix: "check for a missing comma or an unclosed brace near this place"))
+                return
+            } catch {
+                result.failed = true
+                result.aggregate.parseErrors += 1
+                result.diagnostics.append(Diagnostic(.error, source: f.locator, message: "not valid CloudTrail JSON (\(error))"))
+                return
+            }
+            switch shape {
+            case .digest:
+                result.isDigest = true
+                result.item?.kind = "cloudtrail-digest"
+                guard let logs = (try? JSONValue.parse(data, source: f.locator))?["logFiles"], case .array(let entries) = logs else {
+                    result.failed = true
+                    result.aggregate.parseErrors += 1
+                    result.diagnostics.append(Diagnostic(.error, source: f.locator, message: "digest file without a readable logFiles list",
+                                                         fix: "fetch the digest again; log files it should list are not verified"))
+                    return
+                }
+                for l in entries {
+                    if let object = l["s3Object"]?.stringValue, let hash = l["hashValue"]?.stringValue { result.digestEntries.append((object, hash)) }
+                }
+            case .other:
+                result.failed = true
+                result.aggregate.parseErrors += 1
+                result.diagnostics.append(Diagnostic(.error, source: f.locator, message: "JSON without a Records array: not a CloudTrail log file",
+                                                     fix: "remove it from the log source, or name its kind in the assessment file"))
+            case .singleEvent:
+                result.aggregate.files += 1
+                decode(b, 0..<b.count, locator: f.locator, ordinal: 1, window: window, dedupe: dedupe, into: &result)
+            case .records(let ranges):
+                result.aggregate.files += 1
+                let needle = Array("kms.amazonaws.com".utf8)
+                for (k, range) in ranges.enumerated() {
+                    result.aggregate.records += 1
+                    guard RecordSplitter.contains(b, range, needle) else { continue }
+                    decode(b, range, locator: f.locator, ordinal: k + 1, window: window, dedupe: dedupe, into: &result)
+                }
+            }
+        }
+        return result
+    }
+
+    private static func decode(_ b: UnsafeRawBufferPointer, _ range: Range<Int>, locator: String, ordinal: Int,
+                               window: ClosedRange<String>?, dedupe: Dedupe, into result: inout FileResult) {
+        let record: CloudTrailRecord
+        do {
+            record = try CloudTrailRecordReader.read(b, range)
+        } catch {
+            let offset = (error as? CloudTrailRecordReader.Failure)?.offset ?? range.lowerBound
+            let (line, col) = RecordSplitter.position(b, offset)
+            result.aggregate.parseErrors += 1
+            result.diagnostics.append(Diagnostic(.error, source: locator, line: line, column: col,
+                                                 message: "record \(ordinal) is not valid JSON (\((error as? CloudTrailRecordReader.Failure)?.message ?? "\(error)")) and was not counted",
+                                                 fix: "check for a missing comma inside the record"))
+            return
+        }
+        guard record.eventSource == "kms.amazonaws.com" else { return }
+        if let id = record.eventID {
+            // Same id and same event (name, time, request, outcome): a re-delivery, whatever the formatting.
+            let content = [record.eventName, record.eventTime, record.requestID, record.errorCode].map { $0 ?? "" }.joined(separator: "\u{1F}")
+            switch dedupe.check(id: fnv(id), content: fnv(content)) {
+            case 1:
+                result.aggregate.duplicates += 1
+                if result.aggregate.duplicates <= 5 {
+                    result.diagnostics.append(Diagnostic(.warning, source: locator, message: "event \(id) is delivered more than once; counted once"))
+                }
+                return
+            case 2:
+                result.aggregate.idCollisions += 1
+                result.diagnostics.append(Diagnostic(.warning, source: locator, message: "event id \(id) is shared by different records; both are counted"))
+            default: break
+            }
+        }
+        result.aggregate.add(record, window: window, file: locator)
+    }
+
+    private static func fnv(_ s: String) -> UInt64 {
+        var h: UInt64 = 0xcbf29ce484222325
+        for byte in s.utf8 { h = (h ^ UInt64(byte)) &* 0x100000001b3 }
+        return h
+    }
+
+    /// The facts: one `log_source`, one `key_usage` per key (alias-addressed calls resolved through alias events).
+    func resources(_ a: LogAggregate, label: String, verified: Int, mismatched: Int, items: [EvidenceItem]) -> [Resource] {
+        // Provenance: the log source points at its files (the first 100, in locator order); a key's usage at the
+        // files holding its first and last event.
+        let byLocator = Dictionary(items.map { ($0.locator, $0.id) }, uniquingKeysWith: { a, _ in a })
+        let sourceProvenance = items.sorted { $0.locator < $1.locator }.prefix(100).map { Provenance(evidence: $0.id, pointer: "Records") }
+        var out: [Resource] = []
+        var keys = a.keys
+        for (ref, stats) in a.keys where ref.hasPrefix("alias/") {
+            if let target = a.aliases[ref]?.1, let resolved = keys.keys.first(where: { $0.hasSuffix("/" + target) || $0 == target }) {
+                keys[resolved, default: .init()].merge(stats)
+                keys[ref] = nil
+            }
+        }
+        let usageEvents = keys.values.reduce(0) { $0 + $1.usage.values.reduce(0, +) }
+        let nothingRead = a.files == 0
+        var f: [String: FactValue] = [
+            "kind": .string("cloudtrail"), "name": .string(label),
+            "files": .int(a.files), "digest_files": .int(a.digestFiles), "records": .int(a.records), "kms_records": .int(a.kmsRecords),
+            "parse_errors": .int(a.parseErrors), "duplicates": .int(a.duplicates), "id_collisions": .int(a.idCollisions), "outside_window": .int(a.outsideWindow),
+            "failed_attempts": .int(a.failedAttempts),
+            "first_event": a.first.map(FactValue.string) ?? .null, "last_event": a.last.map(FactValue.string) ?? .null,
+            "categories": .strings(a.categories.sorted()),
+            "accounts": .strings(a.accounts.sorted()),
+            "usage_events": .int(usageEvents),
+            "attributed": .bool(a.unattributed == 0),
+            "integrity_verified": .int(verified), "integrity_mismatches": .int(mismatched),
+            "custom_key_store_events": .int(a.customKeyStoreEvents), "external_key_store_events": .int(a.externalKeyStoreEvents),
+        ]
+        if nothingRead {
+            // No log file could be read: what the logs would show is unknown, not "no events".
+            for field in ["usage_events", "categories", "attributed", "first_event", "last_event", "kms_records", "accounts"] {
+                f[field] = .unknown(reason: "no log file of this source could be read; see the diagnostics")
+            }
+        }
+        if let w = window {
+            f["window_start"] = .string(DateParsing.iso(w.lowerBound))
+            f["window_end"] = .string(DateParsing.iso(w.upperBound))
+        } else {
+            f["window_start"] = .null
+            f["window_end"] = .null
+        }
+        out.append(Resource(type: .logSource, id: "cloudtrail:\(label)", name: label, fields: f, provenance: Array(sourceProvenance)))
+        for ref in keys.keys.sorted() {
+            guard let s = keys[ref] else { continue }
+            var k: [String: FactValue] = [
+                "key": .string(ref), "account": s.account.map(FactValue.string) ?? .null, "region": s.region.map(FactValue.string) ?? .null,
+                "lifecycle": .strings(s.lifecycle.sorted()), "failed_attempts": .strings(s.failed),
+                "principals": .strings(s.principals.sorted()),
+                "first_event": s.first.map(FactValue.string) ?? .null, "last_event": s.last.map(FactValue.string) ?? .null,
+                "last_rotated": s.lastRotated.map(FactValue.string) ?? .null,
+                "rotation_latest": s.rotationSwitch.map { .string($0.1 ? "enabled" : "disabled") } ?? .null,
+                "events_after_deletion": .int(s.eventsAfterDeletion),
+                "key_stores": .strings(s.keyStores.sorted()),
+            ]
+            for c in KMSEventCatalog.usageCategories { k["usage." + c] = .int(s.usage[c] ?? 0) }
+            k["usage.total"] = .int(s.usage.values.reduce(0, +))
+            let files = [s.firstFile?.1, s.lastFile?.1].compactMap { $0 }
+            let provenance = Array(Set(files)).sorted().compactMap { byLocator[$0].map { Provenance(evidence: $0, pointer: "Records") } }
+            out.append(Resource(type: .keyUsage, id: "cloudtrail:\(label):\(ref)", name: ref, fields: k, provenance: provenance))
+        }
+        return out
+    }
+}

@@ -1,0 +1,98 @@
+import CEKAuditCollectorKit
+import CEKAuditCore
+import Foundation
+
+/// The scanning primitives shared by ``RecordSplitter`` and ``CloudTrailRecordReader``: a position in a byte
+/// buffer that skips whitespace, strings and whole values by the JSON grammar (RFC 8259) without building a tree.
+struct JSONByteCursor {
+    struct Failure: Error {
+        var offset: Int
+        var message: String
+    }
+
+    let b: UnsafeRawBufferPointer
+    var i: Int
+    let end: Int
+
+    init(_ b: UnsafeRawBufferPointer, _ range: Range<Int>) {
+        self.b = b
+        self.i = range.lowerBound
+        self.end = range.upperBound
+    }
+
+    @inline(__always) func byte(_ k: Int) -> UInt8 { b.load(fromByteOffset: k, as: UInt8.self) }
+
+    /// The byte at the cursor, or `nil` at the end.
+    @inline(__always) var current: UInt8? { i < end ? byte(i) : nil }
+
+    func fail(_ m: String) -> Failure { Failure(offset: i, message: m) }
+
+    @inline(__always) mutating func ws() {
+        while i < end {
+            let c = byte(i)
+            if c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 { i += 1 } else { return }
+        }
+    }
+
+    /// Skips a string starting at `"`; returns the range of its contents and whether it holds escapes.
+    mutating func string() throws -> (Range<Int>, Bool) {
+        guard i < end, byte(i) == 0x22 else { throw fail("expected a string") }
+        i += 1
+        let start = i
+        var escaped = false
+        while i < end {
+            let c = byte(i)
+            if c == 0x5C { escaped = true; i += 2; continue }
+            if c == 0x22 { let r = start..<i; i += 1; return (r, escaped) }
+            if c < 0x20 { throw fail("control character inside a string") }
+            i += 1
+        }
+        throw fail("unterminated string")
+    }
+
+    /// Skips an object or array starting at the cursor, honouring strings; checks nesting only.
+    mutating func composite() throws {
+        var depth = 0
+        while i < end {
+            let c = byte(i)
+            switch c {
+            case 0x22:
+                _ = try string()
+                continue
+            case 0x7B, 0x5B:
+                depth += 1
+            case 0x7D, 0x5D:
+                depth -= 1
+                if depth == 0 { i += 1; return }
+            default:
+                break
+            }
+            i += 1
+        }
+        throw fail("unclosed object or array")
+    }
+
+    /// Skips any value (after whitespace).
+    mutating func skipValue() throws {
+        ws()
+        guard i < end else { throw fail("expected a value") }
+        switch byte(i) {
+        case 0x22: _ = try string()
+        case 0x7B, 0x5B: try composite()
+        default:
+            let start = i
+            while i < end {
+                let c = byte(i)
+                if c == 0x2C || c == 0x7D || c == 0x5D || c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 { break }
+                i += 1
+            }
+            if i == start { throw fail("expected a value") }
+        }
+    }
+
+    /// Whether the bytes in `r` spell `s`.
+    @inline(__always) func equals(_ r: Range<Int>, _ s: StaticString) -> Bool {
+        guard r.count == s.utf8CodeUnitCount, let base = b.baseAddress else { return false }
+        return memcmp(base + r.lowerBound, s.utf8Start, r.count) == 0
+    }
+}

@@ -1,0 +1,42 @@
+import CEKAuditCollectorKit
+import CEKAuditCore
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+
+/// ``OpenBaoTransport`` over async-http-client, used when a target names a CA file on Linux, where URLSession can only
+/// trust the system bundle. The CA file becomes the only trust root (NIOSSL `TLSConfiguration.trustRoots`), with
+/// full certificate and host-name verification; redirects are not followed.
+public final class AsyncHTTPClientTransport: OpenBaoTransport {
+    private let client: HTTPClient
+    /// Largest response body read (64 MiB): a key listing of hundreds of thousands of names fits.
+    static let maxBody = 64 * 1024 * 1024
+
+    /// - Parameters:
+    ///   - caFile: PEM CA bundle to trust; `nil` uses the system trust store.
+    ///   - timeout: connect and read timeout in seconds.
+    public init(caFile: String?, timeout: TimeInterval) {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let caFile { tls.trustRoots = .file(caFile) }
+        let t = TimeAmount.milliseconds(Int64(max(timeout, 0.1) * 1000))
+        let configuration = HTTPClient.Configuration(tlsConfiguration: tls, redirectConfiguration: .disallow,
+                                                     timeout: .init(connect: t, read: t))
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    public func send(_ request: OpenBaoHTTPRequest) async throws -> OpenBaoHTTPResponse {
+        var r = HTTPClientRequest(url: request.url.absoluteString)
+        r.method = .GET
+        for (k, v) in request.headers { r.headers.add(name: k, value: v) }
+        let response = try await client.execute(r, timeout: .milliseconds(Int64(max(request.timeout, 0.1) * 1000)))
+        let body = try await response.body.collect(upTo: AsyncHTTPClientTransport.maxBody)
+        let bytes = body.getBytes(at: body.readerIndex, length: body.readableBytes) ?? []
+        return OpenBaoHTTPResponse(status: Int(response.status.code), body: Data(bytes))
+    }
+
+    public func shutdown() async {
+        try? await client.shutdown()
+    }
+}

@@ -1,0 +1,227 @@
+import CEKAuditCollectorKit
+import CEKAuditCore
+import Foundation
+import Logging
+
+/// Reads OpenBao / Vault file audit device logs (OpenBao documentation, "Audit devices" → "File"): JSON lines, one
+/// `request` and one `response` entry per request, optionally each behind the device's `prefix` text. The files of
+/// one source (a folder of rotated logs, or one file) make one log source.
+///
+/// Each file is streamed (``LineReader``): constant memory, any size. Per line, a configured prefix is stripped,
+/// else anything before the first `{` is taken as the prefix (hashicorp/vault#9236: `**staging**{"time":…}`); a line
+/// that still does not decode counts as a parse error — reported as "N unparseable lines", never as "no audit
+/// events". HMAC'd values stay as they are: a setting whose value is HMAC'd is recorded as set, its value unreadable.
+/// Denied and failed requests are attempts, not evidence of the operation. Events outside the assessment window are
+/// counted and not used.
+///
+/// Facts, in the vocabulary the CloudTrail collector shares: one `log_source` (`usage_events`, `categories`,
+/// `attributed`, `parse_errors` …) and one `key_usage` per key (`usage.*`, `lifecycle`, `failed_attempts` …).
+/// Logs are not inventories: no coverage row claims completeness.
+public struct OpenBaoAuditLogCollector: EvidenceCollector {
+    /// Collector name in evidence and coverage.
+    public static let name = "openbao-audit-log"
+    /// What a log source supplies; a failed one makes checks over these inconclusive.
+    public static let suppliedTypes: [ResourceType] = [.logSource, .keyUsage]
+    /// The assessment window for events; `nil` when unbounded.
+    public var window: ClosedRange<Date>?
+    /// Text the file audit device writes before each line (its `prefix` option), when configured.
+    public var linePrefix: String?
+
+    /// - Parameters:
+    ///   - window: events outside it are counted (`outside_window`) and not used.
+    ///   - linePrefix: the device's `prefix` text; without it, text before the first `{` is taken as the prefix.
+    public init(window: ClosedRange<Date>? = nil, linePrefix: String? = nil) {
+        self.window = window
+        self.linePrefix = linePrefix
+    }
+
+    public var kind: String { Self.name }
+    public var input: CollectorInput { .batch }
+    public var suppliedTypes: [ResourceType] { Self.suppliedTypes }
+    public var reads: String { "OpenBao / Vault file audit device logs: JSON lines of request and response entries, optionally behind the device's prefix; rotated files of one source together." }
+    public var example: String { "{path: logs/audit.log, kind: openbao-audit-log, line_prefix: \"**staging**\"}" }
+
+    /// One JSON object per line with `time`, `type` = `request` / `response` and `request` or `auth`, optionally
+    /// after a per-line prefix, in the first lines of the head.
+    public func recognizes(_ probe: ContentProbe) -> Bool {
+        var lines = probe.head.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true)
+        if !probe.headIsWhole, !lines.isEmpty { lines.removeLast() }   // possibly cut short
+        var seen = 0
+        for raw in lines.prefix(5) {
+            guard let text = String(data: Data(raw), encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines),
+                  !text.isEmpty else { continue }
+            guard let brace = text.firstIndex(of: "{"), text.last == "}",
+                  let data = String(text[brace...]).data(using: .utf8),
+                  let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
+                  let type = object["type"] as? String, ["request", "response"].contains(type), object["time"] is String,
+                  object["request"] != nil || object["auth"] != nil else { return false }
+            seen += 1
+        }
+        return seen > 0
+    }
+
+    /// Reads the files of one source entry as one log source; the window comes from the context and the line
+    /// prefix from the source entry.
+    public func collect(_ job: CollectionJob, context: CollectionContext, logger: Logger) async -> FactSet {
+        var c = self
+        if c.window == nil { c.window = context.window }
+        if c.linePrefix == nil { c.linePrefix = job.files.compactMap(\.linePrefix).first }
+        return c.collect(files: job.files.map { File(path: $0.path, locator: $0.locator) }, label: job.label, context: context)
+    }
+
+    /// A log file: where it is and how reports name it.
+    public struct File: Sendable {
+        public var path: String
+        public var locator: String
+        public init(path: String, locator: String) {
+            self.path = path
+            self.locator = locator
+        }
+    }
+
+    /// Reads `files` (in order: request/response pairs may span a rotation) as one log source named `label`.
+    public func collect(files: [File], label: String, context: CollectionContext) -> FactSet {
+        var facts = FactSet()
+        var tally = AuditLogTally(window: window)
+        let decoder = JSONDecoder()
+        let prefix = linePrefix.map { Array($0.utf8) }
+        var provenance: [Provenance] = []
+        var failedFiles = 0
+        for file in files {
+            var reader: LineReader
+            do { reader = try LineReader(path: file.path) } catch {
+                failedFiles += 1
+                facts.diagnostics.append(Diagnostic(.error, source: file.locator, message: "cannot open the log (\(error.localizedDescription))"))
+                continue
+            }
+            var lineNumber = 0
+            do {
+                while let line = try reader.next() {
+                    lineNumber += 1
+                    switch line {
+                    case .tooLong:
+                        tally.lines += 1
+                        tally.parseError(file: file.locator, line: lineNumber)
+                    case .text(let bytes):
+                        guard bytes.contains(where: { !($0 == 0x20 || $0 == 0x09) }) else { continue }
+                        tally.lines += 1
+                        parse(bytes, file: file.locator, line: lineNumber, prefix: prefix, decoder: decoder, into: &tally)
+                    }
+                }
+            } catch {
+                failedFiles += 1
+                facts.diagnostics.append(Diagnostic(.error, source: file.locator, line: lineNumber,
+                                                    message: "reading the log failed after \(lineNumber) line(s) (\(error.localizedDescription))"))
+            }
+            let digest = reader.finishDigest()
+            let item = EvidenceItem(collector: Self.name, locator: file.locator, kind: "openbao-audit-log", size: reader.size, sha256: digest,
+                                    collectedAt: context.now)
+            // A log is pinned by its hash; a bundle copies it from disk instead of holding it in memory.
+            facts.evidence.append(item)
+            facts.payloadFiles[item.id] = file.path
+            provenance.append(Provenance(evidence: item.id))
+            if let lines = tally.errorLines[file.locator], !lines.isEmpty {
+                let count = lines.count
+                facts.diagnostics.append(Diagnostic(.warning, source: file.locator, line: lines.first,
+                                                    message: "unparseable line(s) \(lines.map(String.init).joined(separator: ", "))\(count >= 10 ? ", …" : ""): their events were not evaluated",
+                                                    fix: "if every line starts with the same text before the JSON, set line_prefix on the source; otherwise check for truncated or interleaved writes"))
+            }
+        }
+        tally.finish()
+        facts.resources.append(logSource(tally, label: label, files: files.count - failedFiles, provenance: provenance))
+        facts.resources += keyUsage(tally, label: label, provenance: provenance)
+        if tally.records == 0 && failedFiles < files.count {
+            facts.diagnostics.append(Diagnostic(.warning, source: label, message: "no audit record could be read from this log source",
+                                                fix: "check that it is a file audit device log (JSON lines)"))
+        }
+        var found: [String: Int] = [:]
+        for r in facts.resources { found[r.type.rawValue, default: 0] += 1 }
+        let status: SourceCoverage.Status = failedFiles == files.count ? .failed : (failedFiles > 0 || tally.parseErrors > 0 ? .partial : .complete)
+        var detail: [String] = []
+        if failedFiles > 0 { detail.append("\(failedFiles) of \(files.count) file(s) could not be read") }
+        if tally.parseErrors > 0 { detail.append("\(tally.parseErrors) unparseable line(s) of \(tally.lines)") }
+        facts.coverage.append(SourceCoverage(source: label, collector: Self.name, status: status, resourceTypes: Self.suppliedTypes,
+                                             found: found, detail: detail.isEmpty ? nil : detail.joined(separator: "; ")))
+        return facts
+    }
+
+    private func parse(_ bytes: [UInt8], file: String, line: Int, prefix: [UInt8]?, decoder: JSONDecoder, into tally: inout AuditLogTally) {
+        var body = bytes[...]
+        if let prefix, !prefix.isEmpty, bytes.starts(with: prefix) {
+            body = bytes[prefix.count...]
+            tally.sawPrefix(String(decoding: prefix, as: UTF8.self))
+        }
+        guard let brace = body.firstIndex(of: UInt8(ascii: "{")) else { tally.parseError(file: file, line: line); return }
+        if brace > body.startIndex {
+            tally.sawPrefix(String(decoding: body[body.startIndex..<brace], as: UTF8.self))
+        }
+        do {
+            let record = try decoder.decode(AuditLogRecord.self, from: Data(body[brace...]))
+            guard record.type == "request" || record.type == "response" else { tally.parseError(file: file, line: line); return }
+            tally.add(record)
+        } catch {
+            tally.parseError(file: file, line: line)
+        }
+    }
+
+    private func logSource(_ t: AuditLogTally, label: String, files: Int, provenance: [Provenance]) -> Resource {
+        var f: [String: FactValue] = [
+            "kind": .string("openbao-audit-log"),
+            "name": .string(label),
+            "files": .int(files),
+            "lines": .int(t.lines),
+            "records": .int(t.records),
+            "parse_errors": .int(t.parseErrors),
+            "prefix": t.prefixes.isEmpty ? .null : .string(t.prefixes.joined(separator: " | ")),
+            "first_event": t.first.map(FactValue.string) ?? .null,
+            "last_event": t.last.map(FactValue.string) ?? .null,
+            "categories": .strings(t.categories.sorted()),
+            "usage_events": .int(t.usageEvents),
+            "attributed": .bool(t.unattributed == 0),
+            "failed_attempts": .int(t.denied + t.errored),
+            "outside_window": .int(t.outsideWindow),
+            "requests": .int(t.requests),
+            "responses": .int(t.responses),
+            "unpaired_requests": .int(t.unpaired),
+            "denied": .int(t.denied),
+            "errored": .int(t.errored),
+            "keys": .int(t.keys.count),
+            "tenants": .strings(t.tenants.sorted()),
+        ]
+        if t.records == 0 {
+            // Nothing readable: what the log would show is unknown, not "no events, all attributed".
+            for field in ["usage_events", "attributed", "categories", "first_event", "last_event"] {
+                f[field] = .unknown(reason: t.lines == 0 ? "the audit log holds no lines" : "no line of the audit log could be read")
+            }
+        }
+        f["window_start"] = window.map { .string(DateParsing.iso($0.lowerBound)) } ?? .null
+        f["window_end"] = window.map { .string(DateParsing.iso($0.upperBound)) } ?? .null
+        return Resource(type: .logSource, id: "\(Self.name):\(label)", name: label, fields: f, provenance: provenance)
+    }
+
+    /// Usage categories shared with CloudTrail (`usage.<category>`).
+    static let usageCategories = ["encrypt", "decrypt", "generate-data-key", "re-encrypt", "sign-verify-mac"]
+
+    private func keyUsage(_ t: AuditLogTally, label: String, provenance: [Provenance]) -> [Resource] {
+        t.keys.keys.sorted().compactMap { ref in
+            guard let s = t.keys[ref] else { return nil }
+            var f: [String: FactValue] = [
+                "key": .string(ref.path), "tenant": .string(ref.namespace), "account": .null, "region": .null,
+                "lifecycle": .strings(s.lifecycle.sorted()), "failed_attempts": .strings(s.failed),
+                "principals": .strings(s.principals.sorted()),
+                "first_event": s.first.map(FactValue.string) ?? .null, "last_event": s.last.map(FactValue.string) ?? .null,
+                "last_rotated": s.lastRotated.map(FactValue.string) ?? .null,
+                "events_after_deletion": .int(s.eventsAfterDeletion), "key_stores": .list([]),
+                "settings": .strings(s.settings.sorted()), "unconfirmed": .int(s.unconfirmed),
+            ]
+            switch s.rotationSwitch {
+            case nil: f["rotation_latest"] = .null
+            case let (_, state?)?: f["rotation_latest"] = .string(state)
+            case (_, nil)?: f["rotation_latest"] = .unknown(reason: "auto_rotate_period is HMAC'd in the audit log: rotation was configured, its period is not readable")
+            }
+            for c in Self.usageCategories { f["usage." + c] = .int(s.usage[c] ?? 0) }
+            f["usage.total"] = .int(s.usage.values.reduce(0, +))
+            return Resource(type: .keyUsage, id: "\(Self.name):\(label):\(ref.path)", name: ref.path, fields: f, provenance: provenance)
+        }
+    }
+}

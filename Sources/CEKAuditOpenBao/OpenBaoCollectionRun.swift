@@ -1,0 +1,489 @@
+import CEKAuditCollectorKit
+import CEKAuditCore
+import Foundation
+import Logging
+
+/// One collection from one OpenBao / Vault target (the work behind ``OpenBaoTargetCollector``), read-only:
+///
+/// 1. `sys/health` (unauthenticated; no answer at all → the target is unreachable) and `sys/seal-status` → the seal
+///    as a `key_store` (Shamir, HSM / PKCS#11, or auto-unseal through an upstream KMS: AG-10, CCM-4 evidence).
+/// 2. `auth/token/lookup-self` → who collected (display name and policies only; the response holds the token and is
+///    not kept).
+/// 3. `sys/namespaces?list=true`, recursively from the target's namespace → the tenants.
+/// 4. per namespace `sys/mounts` (or `sys/internal/ui/mounts`) → every transit mount; per mount
+///    `<mount>/keys?list=true` (paginated with `after` / `limit`, the `import/` pseudo-entry of the wrapping-key
+///    endpoint dropped) and `<mount>/keys/:name` → one `key` per listed key, observed.
+/// 5. per namespace `sys/policies/acl` → the ACL policies, for ``NamespaceIsolationAnalyzer``.
+/// 6. `sys/audit` → one `audit_trail` per audit device.
+/// 7. optionally the isolation probe: another tenant's token reads every key outside its namespace and must get 403.
+///
+/// A call that fails makes exactly the facts it should have supplied unknown, with the endpoint and status in the
+/// reason and a diagnostic; a listing that fails adds a failed coverage row so checks over that type are
+/// inconclusive; a key whose read fails is kept with unknown facts.
+struct OpenBaoCollectionRun {
+    let name: String
+    let options: OpenBaoTargetOptions
+    let client: OpenBaoClient
+    let token: (token: String?, origin: String)
+    let probe: (token: String?, origin: String)?
+    let context: CollectionContext
+    let logger: Logger
+    var evidence: OpenBaoEvidence
+    private var facts = FactSet()
+    private var targetFields: [String: FactValue] = [:]
+    private var targetProvenance: [Provenance] = []
+    private var targetObserved: [String: JSONValue]?
+
+    /// How many keys are read at once.
+    static let concurrency = 8
+    static let maxNamespaces = 1000
+    static let pageSize = 1000
+
+    init(name: String, options: OpenBaoTargetOptions, client: OpenBaoClient, token: (token: String?, origin: String),
+         probe: (token: String?, origin: String)?, context: CollectionContext, logger: Logger) {
+        self.name = name
+        self.options = options
+        self.client = client
+        self.token = token
+        self.probe = probe
+        self.context = context
+        self.logger = logger
+        self.evidence = OpenBaoEvidence(target: name, secrets: [token.token, probe?.token].compactMap { $0 }, now: context.now)
+    }
+
+    var rootID: String { "openbao://\(name)" }
+
+    // MARK: run
+
+    mutating func run() async -> FactSet {
+        targetFields = [
+            "kind": .string("openbao"), "endpoint": .string(options.address.absoluteString), "region": .null,
+            "tenant": .string(ACLPolicy.displayName(namespace: options.namespace)),
+        ]
+        let health = await client.get("sys/health", query: [
+            URLQueryItem(name: "standbyok", value: "true"), URLQueryItem(name: "perfstandbyok", value: "true"),
+            URLQueryItem(name: "sealedcode", value: "200"), URLQueryItem(name: "uninitcode", value: "200"),
+        ], authenticated: false)
+        targetProvenance.append(evidence.record(health, path: "sys/health", namespace: ""))
+        guard health.status != nil else {
+            unreachable(health.reason)
+            return finish()
+        }
+        readHealth(health)
+        await readSeal()
+        guard token.token != nil else {
+            let reason = "no token was found (\(token.origin))"
+            diagnose(.error, "\(reason); only the unauthenticated health and seal status were read",
+                     fix: "export BAO_TOKEN (or set token_env / token_file on the target)")
+            failRows([.key, .auditTrail], reason: reason)
+            targetFields["caller"] = .unknown(reason: reason)
+            return finish()
+        }
+        await readCaller()
+        let (namespaces, namespaceFailures) = await listNamespaces()
+        targetFields["namespaces"] = .strings(namespaces.map { ACLPolicy.displayName(namespace: $0) })
+        var keyFailures: [(String, String)] = namespaceFailures.map { ("\(evidence.locator(path: "sys/namespaces", namespace: $0.key, list: true))", $0.value) }
+        var mounts: [(namespace: String, mount: String)] = []
+        for ns in namespaces {
+            switch await transitMounts(in: ns) {
+            case .success(let (list, filtered)):
+                mounts += list.map { (ns, $0) }
+                // The UI mount list shows only what the token may see: read, but not an inventory.
+                if filtered {
+                    keyFailures.append((evidence.locator(path: "sys/internal/ui/mounts", namespace: ns, list: false),
+                                        "sys/mounts was refused; the mount list the token can see may leave mounts out"))
+                }
+            case .failure(let f): keyFailures.append((f.locator, f.reason))
+            }
+        }
+        targetFields["transit_mounts"] = .strings(mounts.map { ACLPolicy.normalize(namespace: $0.namespace) + $0.mount })
+        var keys: [Resource] = []
+        for m in mounts {
+            switch await listKeys(namespace: m.namespace, mount: m.mount) {
+            case .success(let names): keys += await readKeys(namespace: m.namespace, mount: m.mount, names: names)
+            case .failure(let f): keyFailures.append((f.locator, f.reason))
+            }
+        }
+        let policies = await readPolicies(namespaces: namespaces)
+        // The ACL policies are observations: namespace isolation is analysed after the bundle, with the trusted
+        // namespaces in force (``OpenBaoNamespaceIsolationAnalysis``).
+        targetObserved = OpenBaoNamespaceIsolationAnalysis.observation(policies: policies.read, unreadable: policies.unreadable,
+                                                                       trustedNamespaces: options.trustedNamespaces)
+        let probeResults = await runProbe(keys: keys)
+        for i in keys.indices { keys[i].fields["isolation.probe"] = probeResults[keys[i].id] ?? .null }
+        facts.resources += keys
+        var found: [String: Int] = [ResourceType.key.rawValue: keys.count]
+        found[ResourceType.keyPolicy.rawValue] = 0
+        found[ResourceType.grant.rawValue] = 0
+        // OpenBao has no key policies or grants: tenant isolation is judged per key from the ACL policies, so a
+        // successful listing also says "there are none" for those types.
+        facts.coverage.append(SourceCoverage(source: "\(rootID) (transit keys)", collector: "openbao",
+                                             status: keyFailures.isEmpty ? .complete : .partial,
+                                             resourceTypes: [.key, .keyPolicy, .grant], inventoryTypes: keyFailures.isEmpty ? [.key] : [],
+                                             found: found, detail: keyFailures.isEmpty ? nil : "\(keyFailures.count) listing(s) failed"))
+        for (locator, reason) in keyFailures {
+            facts.coverage.append(SourceCoverage(source: locator, collector: "openbao", status: .failed, resourceTypes: [.key], detail: reason))
+        }
+        await readAuditDevices()
+        return finish()
+    }
+
+    private mutating func finish() -> FactSet {
+        facts.resources.append(Resource(type: .target, id: rootID, name: name, fields: targetFields, provenance: targetProvenance,
+                                        observed: targetObserved))
+        facts.coverage.append(SourceCoverage(source: rootID, collector: "openbao", status: .complete, resourceTypes: [.target],
+                                             inventoryTypes: [], found: [ResourceType.target.rawValue: 1]))
+        facts.evidence += evidence.items
+        facts.payloads.merge(evidence.payloads) { a, _ in a }
+        return facts
+    }
+
+    // MARK: steps
+
+    private mutating func unreachable(_ reason: String) {
+        facts.unreachableTargets.append(name)
+        diagnose(.error, "cannot reach \(options.address.absoluteString): \(reason)",
+                 fix: "check the address, that the server is running and, for https, the CA (ca_file)")
+        for (k, v) in ["version", "sealed", "initialized", "caller", "namespaces", "transit_mounts"] .map({ ($0, FactValue.unknown(reason: "the target is unreachable: \(reason)")) }) {
+            targetFields[k] = v
+        }
+        failRows([.key, .auditTrail, .keyStore], reason: "the target is unreachable: \(reason)")
+    }
+
+    private mutating func readHealth(_ r: OpenBaoAPIResponse) {
+        guard r.ok, let j = r.json else {
+            for k in ["version", "sealed", "initialized"] { targetFields[k] = .unknown(reason: r.reason) }
+            diagnose(.warning, "health status unreadable: \(r.reason)")
+            return
+        }
+        targetFields["version"] = j["version"]?.stringValue.map(FactValue.string) ?? .unknown(reason: "\(r.endpoint) did not return version")
+        targetFields["sealed"] = j["sealed"]?.boolValue.map(FactValue.bool) ?? .unknown(reason: "\(r.endpoint) did not return sealed")
+        targetFields["initialized"] = j["initialized"]?.boolValue.map(FactValue.bool) ?? .unknown(reason: "\(r.endpoint) did not return initialized")
+    }
+
+    /// `sys/seal-status` → the seal as the server's upstream key store.
+    private mutating func readSeal() async {
+        let r = await client.get("sys/seal-status", authenticated: false)
+        let p = evidence.record(r, path: "sys/seal-status", namespace: "")
+        var f: [String: FactValue] = ["kind": .string("openbao-seal"), "name": .string("\(name) seal"), "hsm_cluster": .null,
+                                      "proxy_endpoint": .null]
+        if r.ok, let j = r.json, let type = j["type"]?.stringValue {
+            let sealed = j["sealed"]?.boolValue
+            let klass = OpenBaoCollectionRun.sealClass(type)
+            f["seal_type"] = .string(type)
+            f["seal_class"] = .string(klass)
+            f["sealed"] = sealed.map(FactValue.bool) ?? .unknown(reason: "\(r.endpoint) did not return sealed")
+            // A Shamir seal has no upstream to be connected to. An HSM or auto-unseal seal is in use while the server
+            // is unsealed (its keyring was decrypted through it); a sealed server cannot use its keys.
+            if klass == "shamir" {
+                f["connection_state"] = .null
+            } else {
+                f["connection_state"] = sealed.map { .string($0 ? "SEALED" : "CONNECTED") } ?? .unknown(reason: "\(r.endpoint) did not return sealed")
+            }
+            facts.coverage.append(SourceCoverage(source: "\(rootID) (seal)", collector: "openbao", status: .complete, resourceTypes: [.keyStore],
+                                                 inventoryTypes: [.keyStore], found: [ResourceType.keyStore.rawValue: 1]))
+        } else {
+            for k in ["seal_type", "seal_class", "sealed", "connection_state"] { f[k] = .unknown(reason: r.reason) }
+            diagnose(.warning, "seal status unreadable: \(r.reason)")
+            facts.coverage.append(SourceCoverage(source: "\(rootID) (seal)", collector: "openbao", status: .partial, resourceTypes: [.keyStore],
+                                                 found: [ResourceType.keyStore.rawValue: 1], detail: r.reason))
+        }
+        facts.resources.append(Resource(type: .keyStore, id: "\(rootID)#seal", name: "\(name) seal", fields: f, provenance: [p]))
+    }
+
+    /// `shamir`, `hsm` (PKCS#11, KMIP) or `auto-unseal` (a cloud KMS, another server's transit …).
+    static func sealClass(_ type: String) -> String {
+        switch type.lowercased() {
+        case "shamir": return "shamir"
+        case "pkcs11", "kmip", "hsm": return "hsm"
+        default: return "auto-unseal"
+        }
+    }
+
+    private mutating func readCaller() async {
+        let r = await client.get("auth/token/lookup-self", namespace: options.namespace)
+        guard r.ok, let d = r.data else {
+            targetFields["caller"] = .unknown(reason: r.reason)
+            if r.status == 403 || r.status == 401 {
+                diagnose(.error, "the token from \(token.origin) was refused: \(r.reason)", fix: "use a valid token for namespace \(ACLPolicy.displayName(namespace: options.namespace))")
+            }
+            return
+        }
+        // Keep only who the caller is: the response also holds the token itself and its accessor.
+        let display = d["display_name"]?.stringValue ?? "unknown"
+        let policies = (d["policies"]?.asList ?? []).compactMap(\.stringValue).sorted()
+        targetFields["caller"] = .string("\(display) (policies: \(policies.joined(separator: ", ")))")
+        let reduced = JSONValue.object(["display_name": .string(display), "policies": .array(policies.map(JSONValue.string))]).compactText
+        targetProvenance.append(evidence.record(bytes: Data(reduced.utf8),
+                                                locator: evidence.locator(path: "auth/token/lookup-self", namespace: options.namespace, list: false)))
+    }
+
+    /// Every namespace from the target's namespace down, and the namespaces whose children could not be listed.
+    private mutating func listNamespaces() async -> ([String], [String: String]) {
+        var all = [options.namespace]
+        var failures: [String: String] = [:]
+        var queue = [options.namespace]
+        while !queue.isEmpty, all.count < OpenBaoCollectionRun.maxNamespaces {
+            let ns = queue.removeFirst()
+            let r = await client.get("sys/namespaces", namespace: ns, list: true)
+            _ = evidence.record(r, path: "sys/namespaces", namespace: ns, list: true)
+            if r.status == 404 { continue }   // no child namespaces (or a server without namespaces)
+            guard r.ok, let d = r.data else {
+                failures[ns] = r.reason
+                diagnose(.warning, "child namespaces of \(ACLPolicy.displayName(namespace: ns)) unknown: \(r.reason)")
+                continue
+            }
+            guard case .array(let children)? = d["keys"] else {
+                failures[ns] = "the answer has no keys list"
+                diagnose(.warning, "child namespaces of \(ACLPolicy.displayName(namespace: ns)) unknown: the answer has no keys list")
+                continue
+            }
+            for child in children.compactMap(\.stringValue).sorted() {
+                let full = ACLPolicy.normalize(namespace: ns + child)
+                guard !all.contains(full) else { continue }
+                all.append(full)
+                queue.append(full)
+            }
+        }
+        for ns in queue {
+            // Stopped at the namespace limit: what lies below these was not listed, so no complete inventory.
+            failures[ns] = "not listed: more than \(OpenBaoCollectionRun.maxNamespaces) namespaces"
+        }
+        return (all, failures)
+    }
+
+    struct ListingFailure: Error {
+        var locator: String
+        var reason: String
+    }
+
+    /// Transit mounts of a namespace (`sys/mounts`, or `sys/internal/ui/mounts` for tokens without read on it).
+    /// - Returns: the transit mounts, and whether they come from the token-filtered UI list.
+    private mutating func transitMounts(in ns: String) async -> Result<([String], Bool), ListingFailure> {
+        var r = await client.get("sys/mounts", namespace: ns)
+        _ = evidence.record(r, path: "sys/mounts", namespace: ns)
+        var table = r.data
+        var filtered = false
+        if !r.ok {
+            let ui = await client.get("sys/internal/ui/mounts", namespace: ns)
+            _ = evidence.record(ui, path: "sys/internal/ui/mounts", namespace: ns)
+            if ui.ok { r = ui; table = ui.data?["secret"]; filtered = true }
+        }
+        guard r.ok, let mounts = table?.objectValue else {
+            diagnose(.warning, "transit mounts of namespace \(ACLPolicy.displayName(namespace: ns)) unknown: \(r.reason)")
+            return .failure(ListingFailure(locator: evidence.locator(path: "sys/mounts", namespace: ns, list: false), reason: r.reason))
+        }
+        return .success((mounts.filter { $0.value["type"]?.stringValue == "transit" }.keys.map { $0.hasSuffix("/") ? $0 : $0 + "/" }.sorted(),
+                         filtered))
+    }
+
+    /// Key names of a transit mount, paginated; names ending in `/` (the `import/` entry the wrapping-key endpoint
+    /// leaves) are not keys.
+    private mutating func listKeys(namespace ns: String, mount: String) async -> Result<[String], ListingFailure> {
+        var names: [String] = []
+        var seen: Set<String> = []
+        var after: String?
+        for _ in 0..<1000 {
+            var query = [URLQueryItem(name: "limit", value: String(OpenBaoCollectionRun.pageSize))]
+            if let after { query.append(URLQueryItem(name: "after", value: after)) }
+            let path = mount + "keys"
+            let r = await client.get(path, namespace: ns, list: true, query: query)
+            _ = evidence.record(r, path: path, namespace: ns, list: true, tag: after.map { "after=\($0)" })
+            if r.status == 404 { break }   // no keys yet
+            guard r.ok, let d = r.data else {
+                diagnose(.warning, "keys of \(ACLPolicy.normalize(namespace: ns))\(mount) unknown: \(r.reason)")
+                return .failure(ListingFailure(locator: evidence.locator(path: path, namespace: ns, list: true), reason: r.reason))
+            }
+            // A listing answer without its `keys` list is not an empty mount.
+            guard case .array(let entries)? = d["keys"] else {
+                diagnose(.warning, "keys of \(ACLPolicy.normalize(namespace: ns))\(mount) unknown: the answer has no keys list")
+                return .failure(ListingFailure(locator: evidence.locator(path: path, namespace: ns, list: true), reason: "the answer has no keys list"))
+            }
+            let page = entries.compactMap(\.stringValue)
+            let fresh = page.filter { !seen.contains($0) }
+            for n in fresh { seen.insert(n) }
+            names += fresh.filter { !$0.hasSuffix("/") }
+            // Servers that ignore `limit` return everything at once; a page with nothing new ends the loop too.
+            guard page.count >= OpenBaoCollectionRun.pageSize, !fresh.isEmpty, let last = page.last else { break }
+            after = last
+        }
+        return .success(names.sorted())
+    }
+
+    /// Reads every listed key, a few at a time; a failed read keeps the key with unknown facts.
+    private mutating func readKeys(namespace ns: String, mount: String, names: [String]) async -> [Resource] {
+        let client = self.client
+        var responses: [String: OpenBaoAPIResponse] = [:]
+        var index = 0
+        while index < names.count {
+            let batch = names[index..<min(index + OpenBaoCollectionRun.concurrency, names.count)]
+            index += batch.count
+            await withTaskGroup(of: (String, OpenBaoAPIResponse).self) { group in
+                for n in batch {
+                    group.addTask { (n, await client.get(mount + "keys/" + OpenBaoCollectionRun.encode(n), namespace: ns)) }
+                }
+                for await (n, r) in group { responses[n] = r }
+            }
+        }
+        var out: [Resource] = []
+        for n in names {
+            guard let r = responses[n] else { continue }
+            let path = mount + "keys/" + OpenBaoCollectionRun.encode(n)
+            let p = evidence.record(r, path: path, namespace: ns, pointer: "data")
+            var f = TransitKeyFacts.base(namespace: ns, mount: mount, name: n)
+            var observed: [String: JSONValue]?
+            if r.ok, let d = r.data {
+                f.merge(TransitKeyFacts.fields(from: d, endpoint: r.endpoint)) { _, new in new }
+                observed = [OpenBaoKeyAnalysis.allowRotationKey: d["imported_key_allow_rotation"] ?? .null]
+            } else {
+                f.merge(TransitKeyFacts.unknown(r.reason)) { _, new in new }
+                diagnose(.warning, "key \(TransitKeyFacts.path(namespace: ns, mount: mount, name: n)) unreadable: \(r.reason)")
+            }
+            let keyPath = TransitKeyFacts.path(namespace: ns, mount: mount, name: n)
+            out.append(Resource(type: .key, id: "\(rootID)/\(keyPath)", name: keyPath, fields: f, provenance: [p], observed: observed))
+        }
+        return out
+    }
+
+    /// ACL policies of every namespace; namespaces whose policies could not all be read (and, when the target starts
+    /// below the root, the namespaces above it) are reported as unreadable to the analysis.
+    private mutating func readPolicies(namespaces: [String]) async -> (read: [ACLPolicy], unreadable: [String: String]) {
+        var read: [ACLPolicy] = []
+        var unreadable: [String: String] = [:]
+        var above = options.namespace
+        while !above.isEmpty {
+            var parts = above.split(separator: "/").map(String.init)
+            parts.removeLast()
+            above = parts.isEmpty ? "" : parts.joined(separator: "/") + "/"
+            unreadable[above] = "the target starts at namespace \(ACLPolicy.displayName(namespace: options.namespace)), so policies above it were not collected"
+        }
+        for ns in namespaces {
+            let list = await client.get("sys/policies/acl", namespace: ns, list: true)
+            _ = evidence.record(list, path: "sys/policies/acl", namespace: ns, list: true)
+            // Every namespace has at least the `default` policy: an error, a 404 included, leaves its policies unknown.
+            guard list.ok, let d = list.data, case .array? = d["keys"] else {
+                unreadable[ns] = list.ok ? "the answer has no keys list" : list.reason
+                diagnose(.warning, "ACL policies of namespace \(ACLPolicy.displayName(namespace: ns)) unknown: \(list.reason)")
+                continue
+            }
+            for policyName in (d["keys"]?.asList ?? []).compactMap(\.stringValue).sorted() {
+                if ns.isEmpty && policyName == "root" { continue }
+                let path = "sys/policies/acl/" + OpenBaoCollectionRun.encode(policyName)
+                let r = await client.get(path, namespace: ns)
+                _ = evidence.record(r, path: path, namespace: ns, pointer: "data.policy")
+                guard r.ok, let text = r.data?["policy"]?.stringValue else {
+                    unreadable[ns] = "policy \(policyName): \(r.reason)"
+                    diagnose(.warning, "ACL policy \(policyName) in namespace \(ACLPolicy.displayName(namespace: ns)) unreadable: \(r.reason)")
+                    continue
+                }
+                do {
+                    read.append(ACLPolicy(name: policyName, namespace: ns, rules: try ACLPolicyParser.parse(text)))
+                } catch {
+                    unreadable[ns] = "policy \(policyName) could not be parsed (\(error))"
+                    diagnose(.warning, "ACL policy \(policyName) in namespace \(ACLPolicy.displayName(namespace: ns)) could not be parsed: \(error)")
+                }
+            }
+        }
+        return (read, unreadable)
+    }
+
+    /// Probe outcome per key id: `denied`, `allowed`, or unknown with the reason.
+    private mutating func runProbe(keys: [Resource]) async -> [String: FactValue] {
+        guard let probe, let probeNamespace = options.probeNamespace else { return [:] }
+        var out: [String: FactValue] = [:]
+        let outside = keys.filter { k in
+            guard case .string(let t) = k.value("tenant") else { return false }
+            return !ACLPolicy.normalize(namespace: t).hasPrefix(probeNamespace)
+        }
+        guard let probeToken = probe.token else {
+            let reason = "the probe token was not found (\(probe.origin))"
+            diagnose(.error, reason, fix: "export the variable named by probe_token_env, or fix probe_token_file")
+            for k in outside { out[k.id] = .unknown(reason: reason) }
+            return out
+        }
+        let probeClient = client.with(token: probeToken)
+        // A 403 only shows isolation if the token itself is valid: check it in its own namespace first.
+        let me = await probeClient.get("auth/token/lookup-self", namespace: probeNamespace)
+        guard me.ok else {
+            let reason = "the probe token is not valid in namespace \(ACLPolicy.displayName(namespace: probeNamespace)) (\(me.reason))"
+            diagnose(.error, reason, fix: "give a current token of that tenant")
+            for k in outside { out[k.id] = .unknown(reason: reason) }
+            return out
+        }
+        _ = evidence.record(bytes: Data("{\"probe_token_valid\":true}".utf8),
+                            locator: evidence.locator(path: "auth/token/lookup-self", namespace: probeNamespace, list: false, tag: "probe"))
+        for k in outside {
+            guard case .string(let mount) = k.value("mount"), case .string(let keyName) = k.value("key_id"),
+                  case .string(let tenant) = k.value("tenant") else { continue }
+            let path = mount + "keys/" + OpenBaoCollectionRun.encode(keyName)
+            let r = await probeClient.get(path, namespace: tenant)
+            _ = evidence.record(r, path: path, namespace: tenant, tag: "probe")
+            switch r.status {
+            case 403?: out[k.id] = .string("denied")
+            case let s? where (200..<300).contains(s): out[k.id] = .string("allowed")
+            default: out[k.id] = .unknown(reason: "probe: \(r.reason)")
+            }
+        }
+        return out
+    }
+
+    /// `sys/audit` → one `audit_trail` per audit device (OpenBao API docs, "/sys/audit").
+    private mutating func readAuditDevices() async {
+        let r = await client.get("sys/audit")
+        let p = evidence.record(r, path: "sys/audit", namespace: "")
+        let source = "\(rootID) (audit devices)"
+        guard r.ok, let table = r.data?.objectValue else {
+            diagnose(.warning, "audit devices unknown: \(r.reason)", fix: "the token needs read (sudo) on sys/audit in the root namespace")
+            facts.coverage.append(SourceCoverage(source: source, collector: "openbao", status: .failed, resourceTypes: [.auditTrail], detail: r.reason))
+            return
+        }
+        var count = 0
+        for (path, device) in table.sorted(by: { $0.key < $1.key }) {
+            guard let type = device["type"]?.stringValue else { continue }
+            count += 1
+            let options = device["options"]?.objectValue ?? [:]
+            var f: [String: FactValue] = [
+                "kind": .string("openbao-audit-device"), "name": .string(path), "account": .null, "tenant": .string("root"),
+                "evidence_kind": .string("observed"), "device_type": .string(type),
+                "file_path": options["file_path"]?.stringValue.map(FactValue.string) ?? .null,
+                // Listed devices are enabled; a device that cannot write blocks requests rather than dropping entries.
+                "logging": .bool(true),
+                "multi_region": .null,
+                "encrypted_with_cmk": .unknown(reason: "OpenBao audit devices do not encrypt the log; it depends on where the log is stored"),
+            ]
+            if options["filter"] != nil {
+                f["kms_events_included"] = .unknown(reason: "audit device \(path) has a filter; whether transit requests pass it is not evaluated")
+            } else {
+                f["kms_events_included"] = .bool(true)
+            }
+            f["integrity_validation"] = type == "file"
+                ? .bool(false)
+                : .unknown(reason: "a \(type) audit device forwards entries; their integrity depends on the receiving log store")
+            facts.resources.append(Resource(type: .auditTrail, id: "\(rootID)/sys/audit/\(path)", name: "\(name) \(path)", fields: f,
+                                            provenance: [Provenance(evidence: p.evidence, pointer: "data.\(path)")]))
+        }
+        facts.coverage.append(SourceCoverage(source: source, collector: "openbao", status: .complete, resourceTypes: [.auditTrail],
+                                             inventoryTypes: [.auditTrail], found: [ResourceType.auditTrail.rawValue: count]))
+    }
+
+    // MARK: helpers
+
+    private mutating func failRows(_ types: [ResourceType], reason: String) {
+        for t in types {
+            facts.coverage.append(SourceCoverage(source: "\(rootID) (\(t.displayName))", collector: "openbao", status: .failed,
+                                                 resourceTypes: t == .key ? [.key, .keyPolicy, .grant] : [t], detail: reason))
+        }
+    }
+
+    private mutating func diagnose(_ severity: Diagnostic.Severity, _ message: String, fix: String? = nil) {
+        facts.diagnostics.append(Diagnostic(severity, source: "target \(name) (openbao)", message: message, fix: fix))
+        logger.debug("openbao", metadata: ["target": .string(name), "message": .string(message)])
+    }
+
+    /// One path segment, percent-encoded.
+    static func encode(_ segment: String) -> String {
+        var allowed = CharacterSet.urlPathAllowed
+        allowed.remove(charactersIn: "/?#%")
+        return segment.addingPercentEncoding(withAllowedCharacters: allowed) ?? segment
+    }
+}

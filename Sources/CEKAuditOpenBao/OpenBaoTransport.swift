@@ -1,0 +1,44 @@
+import CEKAuditCollectorKit
+import CEKAuditCore
+import Foundation
+
+/// One HTTP exchange with an OpenBao / Vault server, as the client needs it: GET only (listing is
+/// `GET …?list=true`, which the OpenBao HTTP API accepts in place of the `LIST` verb).
+public struct OpenBaoHTTPRequest: Sendable, Hashable {
+    public var url: URL
+    /// Header name → value. Holds the token (`X-Vault-Token`): never log or persist a request.
+    public var headers: [String: String]
+    /// Seconds before the request is abandoned.
+    public var timeout: TimeInterval
+
+    public init(url: URL, headers: [String: String], timeout: TimeInterval) {
+        self.url = url
+        self.headers = headers
+        self.timeout = timeout
+    }
+}
+
+/// The status and body of a response.
+public struct OpenBaoHTTPResponse: Sendable, Hashable {
+    public var status: Int
+    public var body: Data
+
+    public init(status: Int, body: Data) {
+        self.status = status
+        self.body = body
+    }
+}
+
+/// Sends requests to an OpenBao / Vault server. Implementations: ``URLSessionTransport`` (system trust, and a CA file
+/// on Apple platforms), ``AsyncHTTPClientTransport`` (a CA file on Linux); tests use recorded transports.
+///
+/// Implementations must not follow redirects: a redirect (a standby node pointing at the active one) would carry
+/// the token to another address.
+public protocol OpenBaoTransport: Sendable {
+    /// Sends `request`.
+    /// - Throws: when no HTTP response arrived (connection refused, TLS failure, timeout). HTTP error statuses are
+    ///   responses, not throws.
+    func send(_ request: OpenBaoHTTPRequest) async throws -> OpenBaoHTTPResponse
+    /// Releases connections and threads. Called once, after the last request.
+    func shutdown() async
+}
