@@ -110,10 +110,18 @@ public struct ParsedDocument: @unchecked Sendable {   // immutable after parsing
         return out
     }
 
-    /// Turns Foundation's "around character N" into a line and column.
+    /// Turns Foundation's "around character N" into a line and column; an unexpected end of the text is placed at
+    /// its last character (where the parser stopped reading).
     static func position(in text: String, debug: String) -> (Int?, Int?) {
-        guard let range = debug.range(of: #"character (\d+)"#, options: .regularExpression),
-              let offset = Int(debug[range].dropFirst("character ".count)) else { return (nil, nil) }
+        let offset: Int
+        if let range = debug.range(of: #"character (\d+)"#, options: .regularExpression),
+           let n = Int(debug[range].dropFirst("character ".count)) {
+            offset = n
+        } else if debug.localizedCaseInsensitiveContains("end of file") || debug.localizedCaseInsensitiveContains("unexpected end") {
+            offset = max(0, text.utf8.count - 1)
+        } else {
+            return (nil, nil)
+        }
         var line = 1, column = 1, count = 0
         for scalar in text.utf8 {
             if count >= offset { break }

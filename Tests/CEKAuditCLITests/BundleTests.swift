@@ -82,4 +82,51 @@ import Testing
         #expect(r.status == 65)
         #expect(r.stderr.contains("facts.json"))
     }
+
+    /// Collect once, evaluate many: a corrected trust list reaches evidence collected before it, without collecting
+    /// again. The bundle holds observations; the grant's tenancy is decided at evaluation.
+    @Test func evaluateWithAnotherAssessmentFileReDerivesTenancy() throws {
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let bundle = dir.appendingPathComponent("bundle").path
+        #expect(try CLI.run(["collect", "examples/acme-ai-platform", "--bundle", bundle, "-q"]).status == 0)
+        let audit = try String(contentsOf: CLI.packageRoot.appendingPathComponent("examples/acme-ai-platform/audit.yaml"), encoding: .utf8)
+        let partner = audit.replacingOccurrences(of: #"trusted_accounts: ["111122223333"]"#, with: #"trusted_accounts: ["111122223333", "444455556666"]"#)
+        #expect(partner != audit)
+        let override = dir.appendingPathComponent("partner-audit.yaml")
+        try partner.write(to: override, atomically: true, encoding: .utf8)
+
+        func grantVerdict(_ args: [String], _ out: String) throws -> (String?, [String: Any]) {
+            let r = try CLI.run(["evaluate", bundle, "-o", dir.appendingPathComponent(out).path, "-q"] + args)
+            #expect(r.status == 1, "\(r.stderr)")
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("\(out)/report.json"))) as? [String: Any])
+            let results = try #require(json["results"] as? [[String: Any]])
+            let grant = results.first { $0["check"] as? String == "CEK08-AG2-GRANT-TENANT-BOUNDARY" }
+            return (grant?["verdict"] as? String, try #require(json["settings"] as? [String: Any]))
+        }
+        let (before, recorded) = try grantVerdict([], "recorded")
+        #expect(before == "fail", "the partner account is outside the tenant with the bundle's own settings")
+        #expect((recorded["origins"] as? [String: String])?["trusted_accounts"] == "examples/acme-ai-platform/audit.yaml")
+        let (after, overridden) = try grantVerdict(["--assessment", override.path], "override")
+        #expect(after == "pass", "the same observations, judged with the partner trusted")
+        #expect((overridden["trusted_accounts"] as? [String]) == ["111122223333", "444455556666"])
+        #expect((overridden["origins"] as? [String: String])?["trusted_accounts"]?.hasPrefix("--assessment ") == true)
+        #expect(try CLI.schemaErrors(dir.appendingPathComponent("override/report.json")) == nil)
+    }
+
+    /// A bundle written by a release that stored derived facts is refused with what to do, not misread.
+    @Test func anOlderBundleFormatGetsAClearMessage() throws {
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let bundle = dir.appendingPathComponent("bundle").path
+        #expect(try CLI.run(["collect", "Tests/CEKAuditCollectorsTests/Fixtures/cases/rotation-periods", "--bundle", bundle, "-q"]).status == 0)
+        let manifest = URL(fileURLWithPath: bundle + "/manifest.json")
+        let text = try String(contentsOf: manifest, encoding: .utf8)
+        #expect(text.contains(#""schema_version" : "2""#))
+        try text.replacingOccurrences(of: #""schema_version" : "2""#, with: #""schema_version" : "1""#).write(to: manifest, atomically: true, encoding: .utf8)
+        let r = try CLI.run(["evaluate", bundle, "-o", dir.appendingPathComponent("out").path])
+        #expect(r.status == 65)
+        #expect(r.stderr.contains("format version 1"))
+        #expect(r.stderr.contains("collect again"))
+    }
 }
