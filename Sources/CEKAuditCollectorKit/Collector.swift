@@ -121,17 +121,35 @@ public struct SourceFile: Sendable {
     }
 }
 
+/// A path of a source entry that could not be read at all: a named pipe, a broken or escaping link, a device, a
+/// folder that cannot be listed, a file a digest lists that is not there. A gap of a log source is evidence the
+/// auditor did not see, and keeps the source from being "completely read".
+public struct SourceGap: Sendable, Hashable {
+    /// Path relative to the assessment folder.
+    public var locator: String
+    /// Why it could not be read, as a sentence fragment ("not a regular file (a pipe, socket or device)").
+    public var reason: String
+
+    public init(locator: String, reason: String) {
+        self.locator = locator
+        self.reason = reason
+    }
+}
+
 /// What one collector run gets: the files of one source entry (document and batch collectors) or one live target.
 public struct CollectionJob: Sendable {
     /// The source entry as written in the assessment file (or the folder assessed): names a batch's log source.
     public var label: String
     public var files: [SourceFile]
+    /// Paths of the source entry that could not be read (batch collectors account for them).
+    public var gaps: [SourceGap]
     /// The live target, for ``CollectorInput/live`` collectors.
     public var target: AssessmentFile.Target?
 
-    public init(label: String, files: [SourceFile] = [], target: AssessmentFile.Target? = nil) {
+    public init(label: String, files: [SourceFile] = [], gaps: [SourceGap] = [], target: AssessmentFile.Target? = nil) {
         self.label = label
         self.files = files
+        self.gaps = gaps
         self.target = target
     }
 }
@@ -182,6 +200,18 @@ extension EvidenceCollector {
     /// become inconclusive.
     public func failedCoverage(_ source: String, detail: String) -> SourceCoverage {
         SourceCoverage(source: source, collector: kind, status: .failed, resourceTypes: suppliedTypes, detail: detail)
+    }
+
+    /// The gaps of a job as a log collector reports them: an error diagnostic and a failed coverage row each (so
+    /// checks over what they would have supplied are inconclusive, never pass).
+    public func gapFacts(_ gaps: [SourceGap]) -> FactSet {
+        var out = FactSet()
+        for g in gaps {
+            out.diagnostics.append(Diagnostic(.error, source: g.locator, message: "part of log source not read: \(g.reason)",
+                                              fix: "replace it with the log file it should be, or remove it from the source"))
+            out.coverage.append(failedCoverage(g.locator, detail: g.reason))
+        }
+        return out
     }
 }
 

@@ -35,6 +35,13 @@ public struct AssessmentPlan: Sendable {
     /// Problems found while planning (a source path that does not exist).
     public var diagnostics: [Diagnostic]
     public var missing: [SourceCoverage]
+    /// Paths of each source entry (by ``Source/group``) left out of the walk because they cannot be read (pipes,
+    /// devices, links leaving the folder or to something else than a file, unlistable folders); hidden files are
+    /// left out on purpose and are not gaps. Batch (log) collectors of the group account for them.
+    public var gaps: [String: [SourceGap]] = [:]
+    /// Source entries (by group) that name a batch (log) kind: they get their collector run even when no file of
+    /// theirs could be read, so "nothing read" is a fact, not silence.
+    public var batchGroups: Set<String> = []
 
     /// Plans an assessment of `path`: a folder with an `audit.yaml`, an `audit.yaml` itself, or a folder or file of
     /// evidence (every file recognised by content).
@@ -92,7 +99,9 @@ public struct AssessmentPlan: Sendable {
                 for (path, why) in skipped {
                     plan.missing.append(SourceCoverage(source: relative(path, to: root), collector: "none", status: .skipped,
                                                        resourceTypes: [], detail: why))
+                    if why != hiddenReason { plan.gaps[s.path, default: []].append(SourceGap(locator: relative(path, to: root), reason: why)) }
                 }
+                if let c = registry.collector(for: kind), c.input == .batch { plan.batchGroups.insert(s.path) }
                 for f in files {
                     plan.sources.append(Source(path: f, locator: relative(f, to: root), kind: kind, account: s.account, tenant: s.tenant,
                                                key: s.key, keyManager: s.keyManager, linePrefix: s.linePrefix, explicit: !sub.boolValue,
@@ -110,11 +119,18 @@ public struct AssessmentPlan: Sendable {
         if name.isEmpty || name == "/" { name = "assessment" }
         let skippedRows = skipped.map { SourceCoverage(source: relative($0.0, to: root), collector: "none", status: .skipped,
                                                         resourceTypes: [], detail: $0.1) }
-        return AssessmentPlan(name: sanitize(name), root: root, file: nil, filePath: nil,
-                              sources: files.map { Source(path: $0, locator: relative($0, to: root), kind: "auto", explicit: !isDir.boolValue,
-                                                          group: isDir.boolValue ? sanitize(name) : relative($0, to: root)) },
-                              diagnostics: [], missing: skippedRows)
+        let group = isDir.boolValue ? sanitize(name) : relative(absolute, to: root)
+        var plan = AssessmentPlan(name: sanitize(name), root: root, file: nil, filePath: nil,
+                                  sources: files.map { Source(path: $0, locator: relative($0, to: root), kind: "auto", explicit: !isDir.boolValue,
+                                                              group: group) },
+                                  diagnostics: [], missing: skippedRows)
+        let gaps = skipped.filter { $0.1 != hiddenReason }.map { SourceGap(locator: relative($0.0, to: root), reason: $0.1) }
+        if !gaps.isEmpty { plan.gaps[group] = gaps }
+        return plan
     }
+
+    /// Why a hidden file or folder is left out (on purpose: not a gap).
+    static let hiddenReason = "hidden file or folder"
 
     /// The regular files below `folder`, in path order, and the entries left out with the reason: hidden files
     /// and folders, symbolic links that leave the folder, and anything that is not a regular file (a named pipe
@@ -129,7 +145,7 @@ public struct AssessmentPlan: Sendable {
             let type = (try? fm.attributesOfItem(atPath: full))?[.type] as? FileAttributeType
             if (rel as NSString).lastPathComponent.hasPrefix(".") {
                 if type == .typeDirectory { e.skipDescendants() }
-                skipped.append((full, "hidden file or folder"))
+                skipped.append((full, hiddenReason))
                 continue
             }
             switch type {

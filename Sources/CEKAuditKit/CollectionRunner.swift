@@ -30,6 +30,7 @@ public struct CollectionRunner: Sendable {
         var collector: any EvidenceCollector
         var label: String
         var files: [SourceFile] = []
+        var gaps: [SourceGap] = []
     }
 
     /// Collects every source and target of `plan`.
@@ -75,8 +76,21 @@ public struct CollectionRunner: Sendable {
                 jobs.append(Job(collector: collector, label: collector.input == .batch ? source.group : source.locator, files: [file]))
             }
         }
+        // A source entry that names a log kind is collected even when none of its files could be read.
+        for group in plan.batchGroups.sorted() where !jobs.contains(where: { $0.label == group && $0.collector.input == .batch }) {
+            guard let kind = plan.file?.sources.first(where: { $0.path == group })?.kind, let c = registry.collector(for: kind) else { continue }
+            jobs.append(Job(collector: c, label: group))
+        }
+        // The unreadable paths of a source entry belong to its log sources: they report them as gaps instead of
+        // the plan's "skipped" rows.
+        var handedOver = Set<String>()
+        for i in jobs.indices where jobs[i].collector.input == .batch {
+            jobs[i].gaps = plan.gaps[jobs[i].label] ?? []
+            handedOver.formUnion(jobs[i].gaps.map(\.locator))
+        }
+        facts.coverage.removeAll { $0.status == .skipped && handedOver.contains($0.source) }
         for job in jobs {
-            let out = await job.collector.collect(CollectionJob(label: job.label, files: job.files), context: context, logger: logger)
+            let out = await job.collector.collect(CollectionJob(label: job.label, files: job.files, gaps: job.gaps), context: context, logger: logger)
             notes += Self.notes(for: job, out)
             facts.merge(out)
         }

@@ -66,7 +66,12 @@ public struct OpenBaoAuditLogCollector: EvidenceCollector {
         var c = self
         if c.window == nil { c.window = context.window }
         if c.linePrefix == nil { c.linePrefix = job.files.compactMap(\.linePrefix).first }
-        return c.collect(files: job.files.map { File(path: $0.path, locator: $0.locator) }, label: job.label, context: context)
+        var out = c.collect(files: job.files.map { File(path: $0.path, locator: $0.locator) }, label: job.label, context: context)
+        guard !job.gaps.isEmpty else { return out }
+        out.merge(gapFacts(job.gaps))
+        for i in out.resources.indices where out.resources[i].type == .logSource { out.resources[i]["unread_paths"] = .int(job.gaps.count) }
+        for i in out.coverage.indices where out.coverage[i].source == job.label && out.coverage[i].status == .complete { out.coverage[i].status = .partial }
+        return out
     }
 
     /// A log file: where it is and how reports name it.
@@ -172,6 +177,7 @@ public struct OpenBaoAuditLogCollector: EvidenceCollector {
             "lines": .int(t.lines),
             "records": .int(t.records),
             "parse_errors": .int(t.parseErrors),
+            "unread_paths": .int(0),
             "prefix": t.prefixes.isEmpty ? .null : .string(t.prefixes.joined(separator: " | ")),
             "first_event": t.first.map(FactValue.string) ?? .null,
             "last_event": t.last.map(FactValue.string) ?? .null,

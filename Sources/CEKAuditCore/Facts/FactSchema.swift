@@ -138,6 +138,7 @@ public enum FactSchema {
             "records": "Event records read (all services)",
             "kms_records": "Key-management events used (inside the window, duplicates counted once)",
             "parse_errors": "Files or records that could not be parsed (each is a diagnostic)",
+            "unread_paths": "Paths of the source that could not be read at all (pipes, broken links, unlistable folders) and log files a digest lists that are missing (each is a diagnostic and a failed part of the source)",
             "duplicates": "Event records delivered more than once (counted once)",
             "id_collisions": "Different records that share an event id (both counted; reported as diagnostics)",
             "outside_window": "Key-management events outside the assessment window (not used)",

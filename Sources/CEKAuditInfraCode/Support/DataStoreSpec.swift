@@ -72,6 +72,7 @@ enum DataStoreSpecs {
         case .absent: f["key_ref"] = .null
         case .literal(let v): f["key_ref"] = .string(v.stringValue ?? v.compactText)
         case .expression(let e): f["key_ref"] = .string(e)
+        case .missing: f["key_ref"] = keyRef.string("the key reference", default: nil)
         }
         f["key"] = linkedKey.map(FactValue.string) ?? .null
         return f

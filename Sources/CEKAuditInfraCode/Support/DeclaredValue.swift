@@ -9,6 +9,18 @@ public enum DeclaredValue: Sendable, Hashable {
     case absent
     case literal(JSONValue)
     case expression(String)
+    /// The attribute is not in a document whose format always writes it (Terraform plan and state JSON write every
+    /// attribute of a resource's schema, `null` when not set): the document was cut or edited, so the value is
+    /// unknown — never the default. The string names the document kind.
+    case missing(String)
+
+    /// A Terraform attribute of a plan's or state's `values`: absent from the object is ``missing(_:)``, `null` is
+    /// ``absent`` (not set: the provider's default), an after-apply value is an expression.
+    public init(terraform object: JSONValue, _ attribute: String, unknown: Bool) {
+        if unknown { self = .expression("known only after apply"); return }
+        guard case .object(let o) = object, let value = o[attribute] else { self = .missing("Terraform plan or state"); return }
+        self.init(value)
+    }
 
     /// Classifies a property value; `unknownMarker` says the value is not known yet (Terraform plans).
     public init(_ value: JSONValue?, unknown: Bool = false) {
@@ -25,8 +37,12 @@ public enum DeclaredValue: Sendable, Hashable {
     }
 
     private func unknown(_ what: String) -> FactValue {
-        if case .expression(let e) = self { return .unknown(reason: "\(what) depends on a deployment-time expression: \(e)") }
-        return .unknown(reason: "\(what) has an unexpected value")
+        switch self {
+        case .expression(let e): return .unknown(reason: "\(what) depends on a deployment-time expression: \(e)")
+        case .missing(let kind):
+            return .unknown(reason: "\(what) is missing from the \(kind), which writes every attribute (null when not set): the file was cut or edited; export it again")
+        default: return .unknown(reason: "\(what) has an unexpected value")
+        }
     }
 
     /// A boolean fact; `default` applies when absent (`nil` default → null).
@@ -34,7 +50,7 @@ public enum DeclaredValue: Sendable, Hashable {
         switch self {
         case .absent: return def.map(FactValue.bool) ?? .null
         case .literal(let v): return v.boolValue.map(FactValue.bool) ?? unknown(what)
-        case .expression: return unknown(what)
+        case .expression, .missing: return unknown(what)
         }
     }
 
@@ -46,7 +62,7 @@ public enum DeclaredValue: Sendable, Hashable {
             if let s = v.stringValue { return .string(s) }
             if case .number = v { return .string(v.compactText) }
             return unknown(what)
-        case .expression: return unknown(what)
+        case .expression, .missing: return unknown(what)
         }
     }
 
@@ -55,7 +71,7 @@ public enum DeclaredValue: Sendable, Hashable {
         switch self {
         case .absent: return def.map(FactValue.number) ?? .null
         case .literal(let v): return v.numberValue.map(FactValue.number) ?? unknown(what)
-        case .expression: return unknown(what)
+        case .expression, .missing: return unknown(what)
         }
     }
 

@@ -130,7 +130,7 @@ public struct TerraformCollector: DocumentCollector {
         var partial = false
         for r in managed {
             let v = r.values
-            func d(_ attr: String) -> DeclaredValue { DeclaredValue(v[attr], unknown: r.unknown.contains(attr)) }
+            func d(_ attr: String) -> DeclaredValue { DeclaredValue(terraform: v, attr, unknown: r.unknown.contains(attr)) }
             switch r.type {
             case let t where keyTypes.contains(t):
                 let external = t.contains("external")
@@ -172,9 +172,18 @@ public struct TerraformCollector: DocumentCollector {
                 var policyValue: JSONValue?
                 var policySource = r
                 var policyUnknown = r.unknown.contains("policy")
+                var policyMissing = false
                 if let override = policies[key.id] { policyValue = override.0; policySource = override.1; policyUnknown = override.0 == nil }
-                else { policyValue = v["policy"] }
-                if policyUnknown {
+                else { policyValue = v["policy"]; policyMissing = v["policy"] == nil && !policyUnknown }
+                if policyMissing {
+                    // `policy` is an attribute of every aws_kms_key (null only in a plan whose configuration sets
+                    // none, which Terraform still writes): its absence is a damaged document, never the default policy.
+                    out.resources.append(KeyPolicyObservation.unobserved(
+                        id: key.id + "/policy", keyID: key.id, keyName: key.name,
+                        reason: "the policy attribute is missing from the Terraform plan or state, which writes every attribute: the file was cut or edited",
+                        provenance: provenance(policySource)))
+                    partial = true
+                } else if policyUnknown {
                     var p = KeyPolicyObservation.unobserved(id: key.id + "/policy", keyID: key.id, keyName: key.name,
                                                             reason: "the policy is known only after apply", provenance: provenance(policySource))
                     p["default"] = .bool(false)
@@ -264,11 +273,14 @@ public struct TerraformCollector: DocumentCollector {
                 }
                 let keyAttr = spec.keyPath.joined(separator: ".")
                 var raw = dig(v, spec.keyPath)
-                if raw == .string("") { raw = nil }
+                if raw == .string("") { raw = .null }
                 // In a plan, an attribute the configuration does not set is computed by the provider: for a key
                 // attribute that means the service's AWS managed key, not an unknown one.
                 let configured = references[r.baseAddress].map { $0[keyAttr] != nil } ?? true
-                let keyRef = configured ? DeclaredValue(raw, unknown: r.unknown.contains(spec.keyPath[0])) : DeclaredValue(nil)
+                // A top-level key attribute missing from the values (not null) means a cut or edited document.
+                let keyRef = !configured ? DeclaredValue(nil)
+                    : spec.keyPath.count == 1 && raw == nil ? DeclaredValue(terraform: v, spec.keyPath[0], unknown: r.unknown.contains(spec.keyPath[0]))
+                    : DeclaredValue(raw, unknown: r.unknown.contains(spec.keyPath[0]))
                 let linked = linkedKey(r, attribute: keyAttr)
                 var f = DataStoreSpecs.fields(kind: spec.kind, encrypted: encrypted, keyRef: keyRef, linkedKey: linked)
                 if case .expression = keyRef, linked != nil { f["key_ref"] = .string(references[r.baseAddress]?[keyAttr]?.first ?? "reference") }

@@ -54,7 +54,7 @@ public struct CloudTrailCollector: EvidenceCollector {
     public func collect(_ job: CollectionJob, context: CollectionContext, logger: Logger) async -> FactSet {
         var c = self
         if c.window == nil { c.window = context.window }
-        return await c.collect(files: job.files.map { File(path: $0.path, locator: $0.locator) }, label: job.label, context: context)
+        return await c.collect(files: job.files.map { File(path: $0.path, locator: $0.locator) }, label: job.label, gaps: job.gaps, context: context)
     }
 
     /// One file of a log source.
@@ -100,8 +100,10 @@ public struct CloudTrailCollector: EvidenceCollector {
         }
     }
 
-    /// Collects a log source made of `files`; `label` names it in facts (the folder or file as given).
-    public func collect(files: [File], label: String, context: CollectionContext) async -> FactSet {
+    /// Collects a log source made of `files`; `label` names it in facts (the folder or file as given). `gaps` are
+    /// paths of the source that could not be read at all; with the log files a digest lists that are not among
+    /// `files`, they are counted in `unread_paths` and reported each as a failed part of the source.
+    public func collect(files: [File], label: String, gaps: [SourceGap] = [], context: CollectionContext) async -> FactSet {
         let windowText = window.map { DateParsing.iso($0.lowerBound)...DateParsing.iso($0.upperBound) }
         // Digests first (small), so that log files listed in them get their uncompressed hash computed.
         let digestNames = Set(files.filter { $0.locator.contains("CloudTrail-Digest") }.map(\.locator))
@@ -146,6 +148,13 @@ public struct CloudTrailCollector: EvidenceCollector {
         results.sort { $0.index < $1.index }
 
         var out = FactSet()
+        // Log files a digest lists that the source does not hold: evidence the auditor did not see.
+        let present = Set(files.map { ($0.locator as NSString).lastPathComponent })
+        var allGaps = gaps
+        for name in digestHashes.keys.sorted() where !present.contains(name) {
+            allGaps.append(SourceGap(locator: "\(label)/\(name)", reason: "listed by a CloudTrail digest file but not in the log source"))
+        }
+        out.merge(gapFacts(allGaps))
         var verified = 0, mismatched = 0
         for r in results {
             if let item = r.item { out.evidence.append(item) }
@@ -167,11 +176,11 @@ public struct CloudTrailCollector: EvidenceCollector {
                                               fix: "check whether the logs mix keys that share an id (copied examples) or were altered"))
         }
         out.resources += resources(total, label: label, verified: verified, mismatched: mismatched,
-                                   items: out.evidence.filter { $0.kind == "cloudtrail-log" })
+                                   items: out.evidence.filter { $0.kind == "cloudtrail-log" }, unread: allGaps.count)
         var found: [String: Int] = [:]
         for r in out.resources { found[r.type.rawValue, default: 0] += 1 }
         let failed = results.filter(\.failed).count
-        let status: SourceCoverage.Status = failed == 0 ? .complete : (failed == files.count ? .failed : .partial)
+        let status: SourceCoverage.Status = failed == 0 && allGaps.isEmpty ? .complete : (failed == files.count ? .failed : .partial)
         out.coverage.append(SourceCoverage(
             source: label, collector: Self.name, status: status, resourceTypes: Self.suppliedTypes,
             found: found, detail: failed > 0 ? "\(failed) of \(files.count) file(s) could not be read" : nil))
@@ -296,7 +305,7 @@ public struct CloudTrailCollector: EvidenceCollector {
     }
 
     /// The facts: one `log_source`, one `key_usage` per key (alias-addressed calls resolved through alias events).
-    func resources(_ a: LogAggregate, label: String, verified: Int, mismatched: Int, items: [EvidenceItem]) -> [Resource] {
+    func resources(_ a: LogAggregate, label: String, verified: Int, mismatched: Int, items: [EvidenceItem], unread: Int = 0) -> [Resource] {
         // Provenance: the log source points at its files (the first 100, in locator order); a key's usage at the
         // files holding its first and last event.
         let byLocator = Dictionary(items.map { ($0.locator, $0.id) }, uniquingKeysWith: { a, _ in a })
@@ -314,7 +323,7 @@ public struct CloudTrailCollector: EvidenceCollector {
         var f: [String: FactValue] = [
             "kind": .string("cloudtrail"), "name": .string(label),
             "files": .int(a.files), "digest_files": .int(a.digestFiles), "records": .int(a.records), "kms_records": .int(a.kmsRecords),
-            "parse_errors": .int(a.parseErrors), "duplicates": .int(a.duplicates), "id_collisions": .int(a.idCollisions), "outside_window": .int(a.outsideWindow),
+            "parse_errors": .int(a.parseErrors), "unread_paths": .int(unread), "duplicates": .int(a.duplicates), "id_collisions": .int(a.idCollisions), "outside_window": .int(a.outsideWindow),
             "failed_attempts": .int(a.failedAttempts),
             "first_event": a.first.map(FactValue.string) ?? .null, "last_event": a.last.map(FactValue.string) ?? .null,
             "categories": .strings(a.categories.sorted()),
