@@ -232,4 +232,32 @@ struct EncryptionConfigurationVerdictTests {
             #expect(rs.allSatisfy { $0.verdict == .notApplicable }, "\(rs.map(\.message))")
         }
     }
+
+    /// A kms provider without name or endpoint makes the API server refuse the whole file: it cannot be the
+    /// configuration in effect, so none of its resources passes on it (it warned before and still passed three checks).
+    @Test(arguments: ["name: example-kms\n        apiVersion: v2", "endpoint: unix:///var/run/example-kms/plugin.sock\n        apiVersion: v2"])
+    func aKMSProviderTheAPIServerRejectsIsNotEvidence(_ kms: String) async throws {
+        let yaml = """
+        apiVersion: apiserver.config.k8s.io/v1
+        kind: EncryptionConfiguration
+        resources:
+          - resources: [secrets, configmaps]
+            providers:
+              - kms:
+                \(kms)
+              - identity: {}
+        """
+        let facts = try Fixtures.run(EncryptionConfigurationCollector(), data: Data(yaml.utf8), locator: "k8s/rejected.yaml")
+        let stores = facts.resources(of: .dataStore)
+        #expect(stores.count == 2)
+        for s in stores {
+            for f in ["encrypted", "write_provider", "kms_api_version", "key_custody", "key_manager"] {
+                #expect(s[f]?.unknownReason?.contains("rejects this configuration") == true, "\(s.name) \(f)")
+            }
+        }
+        #expect(facts.diagnostics.contains { $0.severity == .error && $0.message.contains("needs name and endpoint") })
+        let catalog = try Fixtures.catalog()
+        let results = RulesEngine(catalog: catalog, now: Fixtures.now).evaluate(facts)
+        #expect(!results.contains { $0.verdict == .pass && $0.subject?.type == "data_store" }, "\(results.filter { $0.verdict == .pass }.map(\.check))")
+    }
 }

@@ -145,6 +145,17 @@ public struct EncryptionConfigurationCollector: DocumentCollector {
                                               fields: Self.fields(resource: resource, providers: parsed, group: gi), provenance: provenance))
             }
         }
+        // The API server refuses to start with a configuration that has an invalid provider anywhere (kube-apiserver
+        // validates every provider: Kubernetes "Encrypting Confidential Data at Rest"): such a file cannot be the
+        // configuration in effect, so what it says about each resource is not evidence of what etcd holds.
+        if let rejected = groups.flatMap({ ($0["providers"] ?? .null).asList }).compactMap({ Self.rejection($0) }).first {
+            let reason = "the API server rejects this configuration (\(rejected)), so it cannot be the one in effect"
+            for i in out.resources.indices {
+                for k in ["write_provider", "encrypted", "kms_api_version", "key_ref", "key_custody", "key_manager"] {
+                    out.resources[i].fields[k] = .unknown(reason: reason)
+                }
+            }
+        }
         let errors = out.diagnostics.contains { $0.severity == .error }
         let partial = errors || out.resources.contains { $0.fields.values.contains { !$0.isKnown } }
         if out.resources.isEmpty {
@@ -196,6 +207,15 @@ public struct EncryptionConfigurationCollector: DocumentCollector {
         return f
     }
 
+    /// Why the API server would reject a `providers` entry: a kms provider needs `name` and `endpoint`. `nil` when
+    /// it accepts it (other problems are reported per entry).
+    static func rejection(_ entry: JSONValue) -> String? {
+        guard let kms = entry["kms"] else { return nil }
+        if kms["name"]?.stringValue?.isEmpty != false { return "a kms provider has no name" }
+        if kms["endpoint"]?.stringValue?.isEmpty != false { return "a kms provider has no endpoint" }
+        return nil
+    }
+
     /// Reads one `providers` entry: a mapping with exactly one provider type.
     static func provider(_ entry: JSONValue, at path: [ParsedDocument.Step], document: ParsedDocument, input: SourceInput,
                          diagnostics: inout [Diagnostic]) -> Provider {
@@ -218,7 +238,7 @@ public struct EncryptionConfigurationCollector: DocumentCollector {
             p.kmsName = config?["name"]?.stringValue
             p.endpoint = config?["endpoint"]?.stringValue
             if p.kmsName == nil || p.endpoint == nil {
-                diagnostics.append(Diagnostic(.warning, source: input.locator, line: document.line(at: path),
+                diagnostics.append(Diagnostic(.error, source: input.locator, line: document.line(at: path),
                                               message: "\(ParsedDocument.pointer(path)): a kms provider needs name and endpoint; the API server rejects it without them",
                                               fix: "set name and endpoint (for example unix:///var/run/kmsplugin/socket.sock)"))
             }
