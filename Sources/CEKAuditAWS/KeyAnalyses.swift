@@ -133,13 +133,23 @@ public struct AWSKeyPolicyAnalysis: FactAnalysis {
     public var name: String { "aws key policies" }
 
     public func derive(_ facts: inout FactSet, settings: AnalysisSettings) {
+        let locators = Dictionary(facts.evidence.map { ($0.id, $0.locator) }, uniquingKeysWith: { a, _ in a })
         for i in facts.resources.indices where facts.resources[i].type == .keyPolicy {
             guard let observed = facts.resources[i].observed else { continue }
-            derive(&facts.resources[i], observed: observed, settings: settings)
+            let malformed = derive(&facts.resources[i], observed: observed, settings: settings)
+            guard !malformed.isEmpty else { continue }
+            // Where the policy was read, so the author can find the statements.
+            let place = facts.resources[i].provenance.first
+            facts.diagnostics.append(Diagnostic(
+                .error, source: place.flatMap { locators[$0.evidence] } ?? facts.resources[i].id, line: place?.line,
+                message: "key policy \(facts.resources[i].name): \(malformed.joined(separator: ", ")) lack(s) an element AWS requires (Effect, Principal or Action); what they grant is unknown",
+                fix: "complete each statement with Effect, Principal (or NotPrincipal) and Action (or NotAction)"))
         }
     }
 
-    func derive(_ r: inout Resource, observed: [String: JSONValue], settings: AnalysisSettings) {
+    /// Derives one policy's fields; returns the labels of malformed statements.
+    @discardableResult
+    func derive(_ r: inout Resource, observed: [String: JSONValue], settings: AnalysisSettings) -> [String] {
         let format = observed[KeyPolicyObservation.formatKey]?.stringValue ?? "iam"
         let dialect = dialects.first { $0.format == format } ?? PolicyDialects.Plain()
         let owner: AccountRef?
@@ -154,11 +164,13 @@ public struct AWSKeyPolicyAnalysis: FactAnalysis {
         } else if r.fields["default"] == .bool(true) {
             document = Self.defaultPolicy(owner: owner)
         } else {
-            return
+            return []
         }
         let analyzer = KeyPolicyAnalyzer(owner: owner, trustedAccounts: Set(settings.trustedAccounts),
                                          trustedOrganizations: Set(settings.trustedOrganizations), dialect: dialect)
-        for (k, v) in analyzer.analyze(document).facts { r.fields[k] = v }
+        let analysis = analyzer.analyze(document)
+        for (k, v) in analysis.facts { r.fields[k] = v }
+        return analysis.malformed
     }
 
     /// The policy AWS applies when none is given: the owning account's root with `kms:*`, which delegates access to

@@ -76,6 +76,9 @@ public struct KeyPolicyAnalyzer: Sendable {
         public var adminUsersUnknown = false
         public var findings: [String] = []
         public var unresolved: [String] = []
+        /// Statements missing an element AWS requires (Effect, Principal, Action): the policy cannot be in force as
+        /// written, and what they grant is unknown.
+        public var malformed: [String] = []
 
         /// The `key_policy` fact fields (see ``FactSchema``).
         public var facts: [String: FactValue] {
@@ -83,7 +86,8 @@ public struct KeyPolicyAnalyzer: Sendable {
                 "statements": .int(statementCount),
                 "public": .bool(isPublic),
                 "foreign_accounts": .strings(foreignAccounts),
-                "admin_users": adminUsersUnknown ? .unknown(reason: "an administrator's principal is a template expression")
+                "admin_users": adminUsersUnknown ? .unknown(reason: malformed.isEmpty ? "an administrator's principal is a template expression"
+                                                                                     : "malformed statement(s): \(malformed.joined(separator: ", "))")
                     : .strings(adminUsers),
                 "findings": .strings(findings),
                 "unresolved": .strings(unresolved),
@@ -104,7 +108,8 @@ public struct KeyPolicyAnalyzer: Sendable {
             switch customerControlsLifecycle {
             case .true: f["customer_controls_lifecycle"] = .bool(true)
             case .false: f["customer_controls_lifecycle"] = .bool(false)
-            case .unknown: f["customer_controls_lifecycle"] = .unknown(reason: "the owner's principals could not be identified")
+            case .unknown: f["customer_controls_lifecycle"] = .unknown(reason: malformed.isEmpty ? "the owner's principals could not be identified"
+                                                                           : "malformed statement(s) \(malformed.joined(separator: ", ")) may grant or deny lifecycle actions")
             }
             return f
         }
@@ -162,6 +167,22 @@ public struct KeyPolicyAnalyzer: Sendable {
             guard case .object = st, let effect = st["Effect"].flatMap(dialect.resolve), effect == "Allow" || effect == "Deny" else {
                 a.findings.append("\(label) has no readable Effect (\(st["Effect"]?.compactText ?? "missing")); what it grants is unknown.")
                 a.unresolved.append("\(label): Effect")
+                a.malformed.append(label)
+                crossUnknown = true
+                lifecycleUnknown = true
+                continue
+            }
+            // A statement without its principal or its actions is malformed (IAM User Guide, "IAM JSON policy
+            // elements": a key policy statement needs Principal or NotPrincipal, and Action or NotAction). AWS refuses
+            // such a policy, so this document cannot be the one in force; dropping the statement would turn a
+            // possible grant into silence.
+            var missing: [String] = []
+            if Self.absent(st["Principal"]) && Self.absent(st["NotPrincipal"]) { missing.append("Principal") }
+            if Self.absent(st["Action"]) && Self.absent(st["NotAction"]) { missing.append("Action") }
+            if !missing.isEmpty {
+                a.findings.append("\(label) has no \(missing.joined(separator: " and ")); AWS rejects such a policy, so what it grants is unknown.")
+                a.unresolved.append("\(label): \(missing.joined(separator: ", "))")
+                a.malformed.append(label)
                 crossUnknown = true
                 lifecycleUnknown = true
                 continue
@@ -301,10 +322,17 @@ public struct KeyPolicyAnalyzer: Sendable {
             let missing = KMSActions.lifecycleCore.subtracting(held).sorted()
             a.findings.append("The owner's principals do not hold \(missing.joined(separator: ", ")) in this policy.")
         }
+        if !a.malformed.isEmpty && a.customerControlsLifecycle == .true { a.customerControlsLifecycle = .unknown }
         a.adminUsers = Array(Set(a.adminUsers)).sorted()
-        a.adminUsersUnknown = adminUnknown && a.adminUsers.isEmpty
+        a.adminUsersUnknown = (adminUnknown || !a.malformed.isEmpty) && a.adminUsers.isEmpty
         a.unresolved = Array(Set(a.unresolved)).sorted()
         return a
+    }
+
+    /// Whether a policy element is missing or null.
+    static func absent(_ value: JSONValue?) -> Bool {
+        guard let value else { return true }
+        return value == .null
     }
 
     private func isOwner(_ acct: AccountRef) -> Bool {

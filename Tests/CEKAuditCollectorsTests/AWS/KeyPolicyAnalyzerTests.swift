@@ -219,4 +219,34 @@ struct KeyPolicyAnalyzerHardeningTests {
         let a = KeyPolicyAnalyzer(owner: .current).analyze(p)
         #expect(a.customerControlsLifecycle == .unknown)
     }
+
+    /// A statement without Principal or Action (or Effect) is malformed: AWS rejects the policy. It is never dropped
+    /// silently — a foreign grant it might hold keeps isolation unknown, and lifecycle control is not proven.
+    @Test(arguments: ["Principal", "Action", "Effect"])
+    func aMalformedStatementIsNeverDropped(_ element: String) throws {
+        var partner: [String: JSONValue] = ["Effect": .string("Allow"), "Action": .string("kms:Decrypt"), "Resource": .string("*"),
+                                            "Principal": .object(["AWS": .string("arn:aws:iam::444455556666:root")])]
+        partner[element] = nil
+        let p = JSONValue.object(["Statement": .array([
+            .object(["Effect": .string("Allow"), "Action": .string("kms:*"), "Resource": .string("*"),
+                     "Principal": .object(["AWS": .string("arn:aws:iam::111122223333:root")])]),
+            .object(partner),
+        ])])
+        let a = KeyPolicyAnalyzer(owner: .id("111122223333")).analyze(p)
+        #expect(a.crossTenant == .unknown, "the dropped statement may admit another account")
+        #expect(a.customerControlsLifecycle == .unknown)
+        #expect(a.malformed == ["statement 2"])
+        #expect(a.facts["admin_users"]?.isKnown == false)
+        #expect(a.facts["cross_tenant"]?.isKnown == false)
+    }
+
+    /// The normalize stage names the file and line of a policy with a malformed statement.
+    @Test func aMalformedStatementIsADiagnosticWithItsPlace() throws {
+        let text = #"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"},{"Sid":"Partner","Effect":"Allow","Action":"kms:Decrypt","Resource":"*"}]}"#
+        let facts = try Fixtures.run(KeyPolicyCollector(), data: Data(text.utf8), locator: "policies/partner.json", account: "111122223333")
+        let d = try #require(facts.diagnostics.first { $0.message.contains("statement 'Partner'") })
+        #expect(d.source == "policies/partner.json")
+        #expect(d.line == 1)
+        #expect(facts.resources(of: .keyPolicy).first?["cross_tenant"]?.isKnown == false)
+    }
 }
