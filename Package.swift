@@ -1,10 +1,15 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
+
+/// `CEK_AUDIT_FUZZ=1` (scripts/fuzz.sh only): the project's own targets are compiled with libFuzzer's coverage
+/// instrumentation and AddressSanitizer, and the `CEKAuditFuzz` driver is added. Dependencies are never instrumented.
+let fuzzing = ProcessInfo.processInfo.environment["CEK_AUDIT_FUZZ"] == "1"
 
 /// Settings every target shares: Swift 6 language mode (strict concurrency) and explicit `any`.
 let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
-]
+] + (fuzzing ? [.unsafeFlags(["-sanitize=fuzzer,address"])] : [])
 
 /// What every provider family may depend on: Core and the collection kit's protocol, never another family.
 let family: [Target.Dependency] = [
@@ -116,3 +121,12 @@ let package = Package(
                     swiftSettings: strict),
     ]
 )
+
+if fuzzing {
+    // libFuzzer without its main (our entry point calls LLVMFuzzerRunDriver), with the toolchain's copy.
+    let toolchain = ProcessInfo.processInfo.environment["CEK_AUDIT_FUZZ_LIB"] ?? "/opt/swift/usr/lib/clang/21/lib/linux/libclang_rt.fuzzer_no_main-x86_64.a"
+    package.targets.append(.executableTarget(
+        name: "CEKAuditFuzz", dependencies: ["CEKAuditKit"],
+        swiftSettings: strict + [.unsafeFlags(["-parse-as-library"])],
+        linkerSettings: [.unsafeFlags(["-sanitize=address", toolchain, "-lstdc++"])]))
+}

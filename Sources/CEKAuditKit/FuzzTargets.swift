@@ -1,0 +1,93 @@
+import CEKAuditAWS
+import CEKAuditAttestations
+import CEKAuditCollectorKit
+import CEKAuditCore
+import CEKAuditInfraCode
+import CEKAuditLogs
+import CEKAuditOpenBao
+import Foundation
+import Logging
+
+/// The entry points the fuzzers drive: one per parser the tool has, each taking arbitrary bytes the way the tool
+/// takes a file, and running them through parsing, collection and the normalize stage. A target never crashes,
+/// hangs or traps, whatever the bytes; errors are the expected outcome of most inputs.
+///
+/// `scripts/fuzz.sh` builds them with libFuzzer (`-sanitize=fuzzer,address`, `Sources/CEKAuditFuzz`) and runs each
+/// for a bounded time, seeded from the project's fixtures and the shared corpus; inputs that crashed are kept under
+/// `Tests/CEKAuditCollectorsTests/Fixtures/fuzz-regressions/<target>/` and replayed by the test suite through
+/// ``run(_:_:)``.
+public enum FuzzTargets {
+    /// Target names, in the order `scripts/fuzz.sh` runs them.
+    public static let names = ["json", "yaml", "catalog", "assessment-file", "recognizer", "cloudformation", "terraform",
+                               "key-policy", "kms-api-export", "k8s-encryption-config", "attestations", "cloudtrail",
+                               "openbao-audit-log"]
+
+    /// The fixed assessment clock of fuzzed runs.
+    static let now = Date(timeIntervalSince1970: 1_793_491_200)
+
+    /// Runs `data` through target `name` from synchronous code (libFuzzer's callback). Unknown names do nothing.
+    public static func run(_ name: String, _ data: Data) {
+        let done = DispatchSemaphore(value: 0)
+        Task.detached {
+            await run(name, data)
+            done.signal()
+        }
+        done.wait()
+    }
+
+    /// Runs `data` through target `name`. Unknown names do nothing.
+    public static func run(_ name: String, _ data: Data) async {
+        switch name {
+        case "json": _ = try? JSONValue.parse(data, source: "fuzz.json")
+        case "yaml":
+            if let text = String(data: data, encoding: .utf8) { _ = try? YAMLDocument.compose(text, file: "fuzz.yaml") }
+        case "catalog": _ = try? CatalogLoader.load(data: data, source: "fuzz-catalog.yaml")
+        case "assessment-file":
+            withFile(data, name: "audit.yaml") { path in
+                _ = try? AssessmentFile.load(path: path, sourceKinds: CollectorRegistry.builtIn.sourceKinds)
+            }
+        case "recognizer":
+            withFile(data, name: "input") { path in
+                _ = ContentRecognizer(registry: .builtIn).recognize(SourceFile(path: path, locator: "input"))
+            }
+        case "cloudformation": document(data, CloudFormationCollector(), name: "stack.template")
+        case "terraform": document(data, TerraformCollector(document: .plan), name: "plan.json")
+        case "key-policy": document(data, KeyPolicyCollector(), name: "policy.json")
+        case "k8s-encryption-config": document(data, EncryptionConfigurationCollector(), name: "encryption-config.yaml")
+        case "attestations": document(data, AttestationCollector(), name: "attestations.yaml")
+        case "kms-api-export": await batch(data, KMSExportCollector(), name: "describe-key.json")
+        case "cloudtrail": await batch(data, CloudTrailCollector(workers: 1), name: "111122223333_CloudTrail_eu-west-1_20261020T1100Z_fuzz.json")
+        case "openbao-audit-log": await batch(data, OpenBaoAuditLogCollector(), name: "audit.log")
+        default: break
+        }
+    }
+
+    /// A document collector on `data`, then the normalize stage.
+    static func document(_ data: Data, _ collector: any DocumentCollector, name: String) {
+        guard let doc = try? ParsedDocument(data: data, locator: name) else { return }
+        let observations = collector.collect(doc, input: SourceInput(locator: name, data: data), context: CollectionContext(now: now))
+        _ = NormalizeStage.run(observations, settings: AnalysisSettings(trustedAccounts: ["111122223333"]))
+    }
+
+    /// A batch collector on `data` written to a file, then the normalize stage.
+    static func batch(_ data: Data, _ collector: any EvidenceCollector, name: String) async {
+        guard let path = file(data, name: name) else { return }
+        let job = CollectionJob(label: "fuzz", files: [SourceFile(path: path, locator: name, data: data)])
+        let observations = await collector.collect(job, context: CollectionContext(now: now), logger: Logger(label: "fuzz"))
+        _ = NormalizeStage.run(observations, settings: AnalysisSettings())
+    }
+
+    /// Writes `data` to a file named `name` in a folder of this process's own, runs `body` with its path.
+    static func withFile(_ data: Data, name: String, _ body: (String) -> Void) {
+        if let path = file(data, name: name) { body(path) }
+    }
+
+    /// Writes `data` to a file named `name` in a folder of this process's own; its path, or `nil` when it cannot.
+    static func file(_ data: Data, name: String) -> String? {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cek-fuzz-\(ProcessInfo.processInfo.processIdentifier)")
+        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let url = dir.appendingPathComponent(name)
+        guard (try? data.write(to: url)) != nil else { return nil }
+        return url.path
+    }
+}
