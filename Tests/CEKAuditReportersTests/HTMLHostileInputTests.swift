@@ -73,6 +73,7 @@ struct HTMLHostileInputTests {
                 c.title = poisoned(c.title)
                 c.rationale = poisoned(c.rationale ?? "")
                 c.procedure = poisoned(c.procedure ?? "")
+                c.source = poisoned(c.source ?? "")
                 return c
             }
             return g
