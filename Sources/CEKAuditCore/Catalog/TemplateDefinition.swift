@@ -44,13 +44,15 @@ struct TemplateDefinition {
                 throw YAMLCursor(node: key, file: c.file, path: c.path)
                     .error("'\(name)' is not a template name", fix: "use lowercase letters, digits and '_', starting with a letter")
             }
-            return try read(name: name, cursor)
+            return try read(name: name, cursor, line: key.mark?.line)
         }
     }
 
-    static func read(name: String, _ c: YAMLCursor) throws -> TemplateDefinition {
+    /// Reads the template `name`, whose value is `c`; `line` is that of its name.
+    static func read(name: String, _ c: YAMLCursor, line: Int?) throws -> TemplateDefinition {
         let m = try c.mapping(allowed: ["variables", "defaults", "check"], required: ["variables", "check"])
         var variables: [String: String] = [:]
+        var declaredAt: [String: YAMLCursor] = [:]
         guard case .mapping(let vm) = m["variables"]!.node else {
             throw m["variables"]!.error("variables must be a mapping of name: what a derived check gives")
         }
@@ -63,6 +65,7 @@ struct TemplateDefinition {
                                     : "use lowercase letters, digits and '_', starting with a letter")
             }
             variables[variable] = try YAMLCursor(node: v, file: c.file, path: "\(key.path).\(variable)").nonEmptyString()
+            declaredAt[variable] = key
         }
         var defaults: [String: String] = [:]
         for (variable, value) in try m["defaults"]?.mapping(allowed: variables.keys.sorted()) ?? [:] {
@@ -81,13 +84,13 @@ struct TemplateDefinition {
             }
         }
         for variable in variables.keys.sorted() where !used.contains(variable) {
-            throw m["variables"]!.error("template \(name) declares variable '\(variable)' but never uses ${\(variable)}",
-                                        fix: "use it in the template's check, or remove it")
+            throw (declaredAt[variable] ?? m["variables"]!).error("template \(name) declares variable '\(variable)' but never uses ${\(variable)}",
+                                                             fix: "use it in the template's check, or remove it")
         }
         let marks = scalars(c).compactMap(\.line)
-        let first = c.line ?? marks.min() ?? 0
+        let first = line ?? c.line ?? marks.min() ?? 0
         return TemplateDefinition(
-            info: CheckTemplate(name: name, variables: variables, defaults: defaults, checks: [], source: c.file, line: c.line),
+            info: CheckTemplate(name: name, variables: variables, defaults: defaults, checks: [], source: c.file, line: line ?? c.line),
             check: check, lines: first...max(first, marks.max() ?? first))
     }
 
