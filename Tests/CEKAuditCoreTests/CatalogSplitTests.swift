@@ -51,18 +51,7 @@ struct CatalogSplitTests {
 
         """
 
-        static let ag1 = """
-        guideline: AG-1
-        checks:
-          - id: T-1
-            title: Rotation on
-            severity: medium
-            subject: key
-            require: {field: rotation.enabled, eq: true}
-            examples:
-              - {name: on, fact: {rotation.enabled: true}, expect: pass}
-
-        """
+        static let ag1 = "guideline: AG-1\nchecks:\n" + TestCatalog.indented(TestCatalog.rotationCheck, by: 2) + "\n"
 
         static let ag5 = """
         guideline: AG-5
@@ -112,6 +101,14 @@ struct CatalogSplitTests {
         var files = Folder.files
         files[file] = edit(files[file] ?? "")
         return try Folder(files: files)
+    }
+
+    /// Writes the catalog with `file` edited, loads it and removes it again: the loader's refusal, and the folder
+    /// (gone, but its paths are what the error names).
+    static func refusal(_ file: String, _ edit: (String) -> String) throws -> (error: (file: String, line: Int?, column: Int?, message: String), folder: Folder) {
+        let f = try folder(file, edit)
+        defer { f.remove() }
+        return (try #require(f.error(), "the catalog with \(file) edited should not load"), f)
     }
 
     // MARK: what loads
@@ -216,18 +213,14 @@ struct CatalogSplitTests {
     // MARK: mistakes, each in its own file
 
     @Test func aMistakeInAChecksFileNamesThatFile() throws {
-        let f = try Self.folder("ag1/checks.yaml") { $0.replacingOccurrences(of: "severity: medium", with: "severity: medium\n    sevrity: low") }
-        defer { f.remove() }
-        let e = try #require(f.error())
+        let (e, f) = try Self.refusal("ag1/checks.yaml") { $0.replacingOccurrences(of: "severity: medium", with: "severity: medium\n    sevrity: low") }
         #expect(e.file == f.path("ag1/checks.yaml"))
         #expect(e.line == 6 && e.column == 5)
         #expect(e.message.contains("unknown key 'sevrity'"))
     }
 
     @Test func aMistakeInTheTemplateNamesTheTemplateFileAndTheCheck() throws {
-        let f = try Self.folder("templates.yaml") { $0.replacingOccurrences(of: "{field: present, eq: true}", with: "{field: presnt, eq: true}") }
-        defer { f.remove() }
-        let e = try #require(f.error())
+        let (e, f) = try Self.refusal("templates.yaml") { $0.replacingOccurrences(of: "{field: present, eq: true}", with: "{field: presnt, eq: true}") }
         #expect(e.file == f.path("templates.yaml"))
         #expect(e.line == 12 && e.column == 24)
         #expect(e.message.contains("'presnt' is not a fact field of attestation"))
@@ -247,28 +240,21 @@ struct CatalogSplitTests {
 
     @Test func anIncludedPathStaysInsideTheCatalogFolder() throws {
         for bad in ["../outside.yaml", "/etc/passwd", "ag1//checks.yaml"] {
-            let f = try Self.folder("catalog.yaml") { $0.replacingOccurrences(of: "checks: ag1/checks.yaml", with: "checks: \(bad)") }
-            defer { f.remove() }
-            let e = try #require(f.error(), "\(bad)")
+            let e = try Self.refusal("catalog.yaml") { $0.replacingOccurrences(of: "checks: ag1/checks.yaml", with: "checks: \(bad)") }.error
             #expect(e.message.contains("is not a path inside the catalog's folder"), "\(bad)")
         }
-        let twice = try Self.folder("catalog.yaml") { $0.replacingOccurrences(of: "checks: ag5/checks.yaml", with: "checks: ag1/checks.yaml") }
-        defer { twice.remove() }
-        #expect(try #require(twice.error()).message.contains("ag1/checks.yaml is already part of the catalog"))
+        let twice = try Self.refusal("catalog.yaml") { $0.replacingOccurrences(of: "checks: ag5/checks.yaml", with: "checks: ag1/checks.yaml") }.error
+        #expect(twice.message.contains("ag1/checks.yaml is already part of the catalog"))
     }
 
     @Test func aChecksFileNamesTheGuidelineThatIncludesIt() throws {
-        let f = try Self.folder("ag1/checks.yaml") { $0.replacingOccurrences(of: "guideline: AG-1", with: "guideline: AG-2") }
-        defer { f.remove() }
-        let e = try #require(f.error())
+        let (e, f) = try Self.refusal("ag1/checks.yaml") { $0.replacingOccurrences(of: "guideline: AG-1", with: "guideline: AG-2") }
         #expect(e.file == f.path("ag1/checks.yaml") && e.line == 1)
         #expect(e.message.contains("this file holds the checks of AG-2, but guideline AG-1 includes it"))
     }
 
     @Test func aSyntaxErrorInAnIncludedFileNamesThatFile() throws {
-        let f = try Self.folder("ag5/checks.yaml") { $0.replacingOccurrences(of: "title: Scope attested", with: "title: [Scope attested") }
-        defer { f.remove() }
-        let e = try #require(f.error())
+        let (e, f) = try Self.refusal("ag5/checks.yaml") { $0.replacingOccurrences(of: "title: Scope attested", with: "title: [Scope attested") }
         #expect(e.file == f.path("ag5/checks.yaml"))
         #expect(e.line != nil && e.column != nil)
     }
@@ -296,9 +282,7 @@ struct CatalogSplitTests {
              "ag5/checks.yaml", 3, "check T-5 has no 'severity'"),
         ]
         for c in cases {
-            let f = try Self.folder(c.file, c.edit)
-            defer { f.remove() }
-            let e = try #require(f.error(), "\(c.message)")
+            let (e, f) = try Self.refusal(c.file, c.edit)
             #expect(e.file == f.path(c.at), "\(c.message): \(e)")
             #expect(e.line == c.line, "\(c.message): \(e)")
             #expect(e.message.contains(c.message), "\(e.message)")
@@ -306,11 +290,9 @@ struct CatalogSplitTests {
     }
 
     @Test func anUnusedTemplateIsRefused() throws {
-        let f = try Self.folder("ag5/checks.yaml") {
+        let (e, f) = try Self.refusal("ag5/checks.yaml") {
             $0.replacingOccurrences(of: "    template: attested\n", with: "").replacingOccurrences(of: "    with:\n      topic: the documented scope\n", with: "")
         }
-        defer { f.remove() }
-        let e = try #require(f.error())
         #expect(e.file == f.path("templates.yaml") && e.line == 2)
         #expect(e.message.contains("template 'attested' is used by no check"))
     }
