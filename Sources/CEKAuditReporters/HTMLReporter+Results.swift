@@ -191,7 +191,7 @@ extension HTMLReportRenderer {
             w.close("div")
         }
         if let line = c.summary?.line {
-            w.element("p", ["class": "muted"], text: "Defined at \(report.catalog.source):\(line).")
+            w.element("p", ["class": "muted"], text: "Defined at \(c.summary?.source ?? report.catalog.source):\(line).")
         }
         if c.results.isEmpty {
             w.element("p", ["class": "empty"], text: "No results.")

@@ -29,11 +29,12 @@ enum CEKExit {
 
 /// Where the control catalog comes from.
 struct CatalogOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Control catalog YAML (default: Controls/CEK-08.yaml).", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("Control catalog YAML: one file, or the root file of a catalog split into files (default: Controls/CEK-08.yaml).", valueName: "file"))
     var controls: String?
 
-    /// Resolves the catalog path: `--controls`, `$CEK_AUDIT_CONTROLS`, `./Controls/CEK-08.yaml`, then the
-    /// `Controls/` folder above the executable (a build inside the repository).
+    /// Resolves the catalog's root file: `--controls`, `$CEK_AUDIT_CONTROLS`, `./Controls/CEK-08.yaml`, then the
+    /// `Controls/` folder above the executable (a build inside the repository). The root file of the shipped
+    /// catalog includes the files under `Controls/CEK-08/`, which the loader finds beside it.
     func catalogPath(assessmentDefault: String? = nil) throws -> String {
         if let controls { return controls }
         if let assessmentDefault { return assessmentDefault }

@@ -9,8 +9,8 @@ extension CEKAudit {
             subcommands: [Validate.self, List.self, Show.self, Fields.self])
 
         struct Validate: ParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Check a catalog file; errors name file:line:column and a fix.")
-            @Argument(help: ArgumentHelp("Catalog file (default: Controls/CEK-08.yaml).", valueName: "file"))
+            static let configuration = CommandConfiguration(abstract: "Check a catalog and the files it includes; errors name file:line:column and a fix.")
+            @Argument(help: ArgumentHelp("Catalog file: one file, or the root of a split catalog (default: Controls/CEK-08.yaml).", valueName: "file"))
             var file: String?
             @OptionGroup var catalog: CatalogOptions
 
@@ -21,7 +21,10 @@ extension CEKAudit {
                     let automated = c.checks.filter { $0.subject != nil && $0.whenAbsent == nil }.count
                     let attestable = c.checks.filter { $0.whenAbsent != nil }.count
                     let examples = c.checks.reduce(0) { $0 + $1.examples.count }
-                    Console.out("\(path): valid — \(c.control.id) \(c.control.title), \(c.guidelines.count) guidelines, \(c.checks.count) checks (\(automated) automated, \(attestable) manual until evidenced, \(examples) examples), \(c.caiq.count) CAIQ question(s)")
+                    let derived = c.checks.filter { $0.template != nil }.count
+                    let templates = c.templates.isEmpty ? "" : ", \(derived) derived from \(c.templates.count) template(s)"
+                    let files = c.files.count > 1 ? " in \(c.files.count) files" : ""
+                    Console.out("\(path): valid — \(c.control.id) \(c.control.title), \(c.guidelines.count) guidelines, \(c.checks.count) checks (\(automated) automated, \(attestable) manual until evidenced\(templates), \(examples) examples), \(c.caiq.count) CAIQ question(s)\(files)")
                 } catch let e as CEKAuditError {
                     Console.error(e.errorDescription ?? "\(e)")
                     throw CEKExit.invalidInput
@@ -44,17 +47,20 @@ extension CEKAudit {
                         case .aggregate(let s, _, _, _, _): kind = "aggregate over \(s.rawValue)" + (check.whenAbsent == nil ? "" : ", manual when absent")
                         case .manual: kind = "manual"
                         }
-                        Console.out("    \(check.id)  [\(check.severity.rawValue), \(kind)]  \(check.title)")
+                        let template = check.template.map { ", from template \($0)" } ?? ""
+                        Console.out("    \(check.id)  [\(check.severity.rawValue), \(kind)\(template)]  \(check.title)")
                     }
                     if g.checks.isEmpty { Console.out("    (manual procedure)") }
                 }
                 for q in c.caiq { Console.out("\(q.id)  requires \(q.requires.joined(separator: ", "))") }
+                for t in c.templates { Console.out("template \(t.name)  \(t.checks.count) check(s): \(t.checks.joined(separator: ", "))") }
             }
         }
 
         struct Show: ParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Show a guideline, a check or a CAIQ question.")
-            @Argument(help: "A guideline id (AG-3), a check id, a CAIQ question id (CEK-08.1) or the control id.")
+            static let configuration = CommandConfiguration(
+                abstract: "Show a guideline, a check (as read, template expanded), a CAIQ question or a check template.")
+            @Argument(help: "A guideline id (AG-3), a check id, a CAIQ question id (CEK-08.1), the control id or a template name.")
             var id: String
             @OptionGroup var catalog: CatalogOptions
 
@@ -74,19 +80,34 @@ extension CEKAudit {
                     return
                 }
                 if let check = c.checks.first(where: { $0.id == id }) {
-                    Console.out("\(check.id) [\(check.severity.rawValue)] \(check.title) (guideline \(check.guideline), line \(check.line ?? 0))")
+                    Console.out("\(check.id) [\(check.severity.rawValue)] \(check.title) (guideline \(check.guideline), \(place(check.source ?? c.source, check.line)))")
+                    if let name = check.template, let t = c.templates.first(where: { $0.name == name }) {
+                        Console.out("Derived from template \(name) (\(place(t.source, t.line)))")
+                    }
                     if let r = check.rationale { Console.out("Why: \(r)") }
                     if let p = check.procedure { Console.out(check.whenAbsent == nil ? "Procedure: \(p)" : "Procedure (while no evidence is in scope): \(p)") }
                     for (k, v) in check.parameters.sorted(by: { $0.key < $1.key }) { Console.out("  parameter \(k) = \(v.displayText)") }
-                    for e in check.examples { Console.out("  example \"\(e.name)\" → \(e.expect.rawValue)") }
+                    for v in Verdict.allCases { if let m = check.messages[v] { Console.out("  message \(v.rawValue): \(m)") } }
+                    for e in check.examples { Console.out("  example \"\(e.name)\" → \(e.expect.rawValue) (\(place(e.source ?? c.source, e.line)))") }
                     return
                 }
                 if let q = c.caiq.first(where: { $0.id == id }) {
                     Console.out("\(q.id): \(q.question)\n  requires \(q.requires.joined(separator: ", "))\n  supports \(q.supports.joined(separator: ", "))\n  ownership \(q.ownership)")
                     return
                 }
-                throw ValidationError("No guideline, check or question '\(id)' in \(c.source).")
+                if let t = c.templates.first(where: { $0.name == id }) {
+                    Console.out("template \(t.name) (\(place(t.source, t.line)))")
+                    for (k, v) in t.variables.sorted(by: { $0.key < $1.key }) {
+                        Console.out("  variable \(k): \(v)" + (t.defaults[k].map { " (default \($0))" } ?? ""))
+                    }
+                    Console.out("  checks: \(t.checks.joined(separator: ", "))")
+                    return
+                }
+                throw ValidationError("No guideline, check, question or template '\(id)' in \(c.source).")
             }
+
+            /// `file:line`, or the file alone when the line is not known.
+            func place(_ file: String, _ line: Int?) -> String { line.map { "\(file):\($0)" } ?? file }
         }
 
         struct Fields: ParsableCommand {

@@ -63,5 +63,33 @@ import Testing
         #expect(show.status == 0)
         #expect(show.stdout.contains("requires"))
         #expect(try CLI.run(["controls", "show", "AG-99"]).status == 64)
+        // A derived check is shown as read: where it is written, its template, its expanded messages.
+        let derived = try CLI.run(["controls", "show", "CEK08-AG5-SCOPE-DOCUMENTED"])
+        #expect(derived.status == 0)
+        #expect(derived.stdout.contains("(guideline AG-5, Controls/CEK-08/checks/AG-5.yaml:"))
+        #expect(derived.stdout.contains("Derived from template attestation_check (Controls/CEK-08/templates.yaml:"))
+        #expect(derived.stdout.contains("message manual: The documented scope of customer key control needs an auditor's review or an attestation."))
+        let template = try CLI.run(["controls", "show", "attestation_check"])
+        #expect(template.status == 0)
+        #expect(template.stdout.contains("variable topic:"))
+        #expect(template.stdout.contains("CEK08-CCM4-HSM-VALIDATION"))
+        #expect(list.stdout.contains("from template attestation_check"))
+    }
+
+    /// `--controls` takes the root file of a split catalog anywhere; a mistake in one of its files is named there.
+    @Test func aSplitCatalogIsValidatedFileByFile() throws {
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let copy = dir.appendingPathComponent("Controls")
+        try FileManager.default.copyItem(at: CLI.packageRoot.appendingPathComponent("Controls"), to: copy)
+        let good = try CLI.run(["controls", "validate", copy.appendingPathComponent("CEK-08.yaml").path])
+        #expect(good.status == 0, "\(good.stderr)")
+        #expect(good.stdout.contains("derived from 1 template(s)"))
+        let checks = copy.appendingPathComponent("CEK-08/checks/AG-8.yaml")
+        let text = try String(contentsOf: checks, encoding: .utf8).replacingOccurrences(of: "severity: low", with: "severity: lowest")
+        try text.write(to: checks, atomically: true, encoding: .utf8)
+        let bad = try CLI.run(["controls", "list", "--controls", copy.appendingPathComponent("CEK-08.yaml").path])
+        #expect(bad.status == 65)
+        #expect(bad.stderr.contains("CEK-08/checks/AG-8.yaml:9:15: error: checks[0].severity: unknown severity"), "\(bad.stderr)")
     }
 }

@@ -2,8 +2,10 @@ import Foundation
 import Testing
 @testable import CEKAuditCore
 
-/// The shipped catalog `Controls/CEK-08.yaml`, loaded once for every catalog test, and the harness that turns a
-/// check's example into a fact set (DESIGN.md, "Rules as data": a check's examples are its tests).
+/// The shipped catalog (`Controls/CEK-08.yaml` and the checks and template files it includes from
+/// `Controls/CEK-08/`), loaded once for every catalog test, and the harness that turns a check's example into a fact
+/// set (DESIGN.md, "Rules as data": a check's examples are its tests; a template's examples are tests of every check
+/// derived from it).
 enum CatalogFixture {
     /// The package root: the nearest folder above this file that holds `Package.swift`.
     static let packageRoot: URL = {
@@ -36,6 +38,8 @@ enum CatalogFixture {
         let check: Check
         let example: CheckExample
         var testDescription: String { "\(check.id) · \(example.name) → \(example.expect.rawValue)" }
+        /// Where the example is written (the check's file, or its template's).
+        var place: String { "\(example.source ?? "?"):\(example.line ?? 0)" }
     }
 
     static let exampleCases: [ExampleCase] = (catalog?.checks ?? []).flatMap { check in
@@ -160,7 +164,7 @@ struct CatalogExamplesTests {
         let results = CatalogFixture.results(c.check, facts: facts, parameters: c.example.parameters)
         let verdict = Verdict.rollUp(results.map(\.verdict))
         #expect(verdict == c.example.expect,
-                "\(c.check.id) example '\(c.example.name)' (line \(c.example.line ?? 0)): \(results.map { "\($0.verdict.rawValue): \($0.message)" })")
+                "\(c.check.id) example '\(c.example.name)' (\(c.place)): \(results.map { "\($0.verdict.rawValue): \($0.message)" })")
     }
 
     /// Every finding is one sentence; a per-resource finding names its resource (Prowler style, STYLE.md habit 4).
@@ -299,6 +303,54 @@ struct CatalogExamplesTests {
             for name in check.parameters.keys {
                 #expect(used.contains(name), "\(check.id) declares parameter \(name) but no condition reads it")
             }
+        }
+    }
+
+    // MARK: (5) layout: a checks file per guideline, attestation checks from one template
+
+    @Test func everyGuidelinesChecksAreInItsOwnFile() throws {
+        let catalog = try CatalogFixture.loaded.get()
+        let folder = CatalogFixture.packageRoot.appendingPathComponent("Controls/CEK-08").path
+        for check in catalog.checks {
+            #expect(check.source == "\(folder)/checks/\(check.guideline).yaml", "\(check.id) is written in \(check.source ?? "?")")
+        }
+        #expect(catalog.files.first == CatalogFixture.catalogPath)
+        #expect(Set(catalog.files.dropFirst()) == Set(["\(folder)/templates.yaml"] + catalog.guidelines.map { "\(folder)/checks/\($0.id).yaml" }))
+    }
+
+    /// The attestation checks are not cloned: every aggregate over attestations that stays manual while nothing is
+    /// attested is derived from `attestation_check`.
+    @Test func attestationChecksAreDerivedFromTheTemplate() throws {
+        let catalog = try CatalogFixture.loaded.get()
+        let attestation = catalog.checks.filter { $0.subject == .attestation && $0.whenAbsent != nil }
+        #expect(attestation.map(\.guideline) == ["AG-5", "AG-6", "AG-7", "AG-8", "AG-9", "AG-10", "CCM-1", "CCM-4"])
+        for check in attestation { #expect(check.template == "attestation_check", "\(check.id) is written out instead of derived") }
+        let template = try #require(catalog.templates.first { $0.name == "attestation_check" })
+        #expect(template.checks == attestation.map(\.id))
+    }
+
+    /// The template's examples run for every derived check, with the check's guideline filled in (and another
+    /// guideline where the example is about one).
+    @Test func theTemplatesExamplesRunForEveryDerivedCheck() throws {
+        let catalog = try CatalogFixture.loaded.get()
+        let template = try #require(catalog.templates.first { $0.name == "attestation_check" })
+        var shared: [String]?
+        for id in template.checks {
+            let check = try #require(catalog.checks.first { $0.id == id })
+            let fromTemplate = check.examples.filter { $0.source == template.source }
+            #expect(fromTemplate.count >= 10, "\(id) runs \(fromTemplate.count) of the template's examples")
+            let names = fromTemplate.map { $0.name.replacingOccurrences(of: check.guideline, with: "<guideline>") }
+            if let shared { #expect(names == shared, "\(id) runs other template examples") } else { shared = names }
+            #expect(fromTemplate.contains { $0.name.contains(check.guideline) })
+            for example in fromTemplate {
+                let named = Set(example.facts.compactMap { $0["guideline"] })
+                if example.expect == .manual && !example.facts.isEmpty {
+                    #expect(!named.contains(.string(check.guideline)), "\(id) '\(example.name)' should use another guideline")
+                } else if !example.facts.isEmpty {
+                    #expect(named == [.string(check.guideline)], "\(id) '\(example.name)' names \(named)")
+                }
+            }
+            #expect(CatalogFixture.exampleCases.filter { $0.check.id == id }.count == check.examples.count)
         }
     }
 

@@ -12,13 +12,7 @@ struct CatalogLoaderStrictnessTests {
         title: Capability
         text: Keys exist.
         checks:
-          - id: T-1
-            title: Rotation on
-            severity: medium
-            subject: key
-            require: {field: rotation.enabled, eq: true}
-            examples:
-              - {name: on, fact: {rotation.enabled: true}, expect: pass}
+    \(TestCatalog.indented(TestCatalog.rotationCheck, by: 6))
     caiq:
       - {id: CEK-08.1, question: Can customers manage keys?, requires: [AG-1], ownership: CSP-Owned}
     """

@@ -11,4 +11,22 @@ enum TestCatalog {
       statement: Providers let customers manage keys.
     guidelines:
     """
+
+    /// A per-resource check with one example, at the left margin; ``indented(_:by:)`` places it under a
+    /// guideline's `checks:` (inline, or in a checks file).
+    static let rotationCheck = """
+    - id: T-1
+      title: Rotation on
+      severity: medium
+      subject: key
+      require: {field: rotation.enabled, eq: true}
+      examples:
+        - {name: on, fact: {rotation.enabled: true}, expect: pass}
+    """
+
+    /// `text` with every non-empty line indented by `spaces`.
+    static func indented(_ text: String, by spaces: Int) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { $0.isEmpty ? "" : String(repeating: " ", count: spaces) + $0 }.joined(separator: "\n")
+    }
 }

@@ -73,6 +73,7 @@ struct HTMLHostileInputTests {
                 c.title = poisoned(c.title)
                 c.rationale = poisoned(c.rationale ?? "")
                 c.procedure = poisoned(c.procedure ?? "")
+                c.source = poisoned(c.source ?? "")
                 return c
             }
             return g
@@ -189,15 +190,34 @@ struct HTMLHostileInputTests {
         #expect(!policy.contains("unsafe"))
     }
 
-    /// Writes the clean and the hostile sample to `$CEK_AUDIT_HTML_SAMPLE_DIR` (when set) for the browser check:
-    /// `CEK_AUDIT_HTML_SAMPLE_DIR=/tmp/html swift test --filter writeHTMLSamples`, then
-    /// `scripts/check-html.py /tmp/html/report.html` and `scripts/check-html.py /tmp/html/hostile-report.html`.
-    @Test("write sample reports for the browser check when CEK_AUDIT_HTML_SAMPLE_DIR is set")
-    func writeHTMLSamples() throws {
+    /// The two pages `scripts/test.sh` also loads in headless Chromium (`scripts/check-html.py`): the fixture and its
+    /// hostile twin. A passing browser check proves something only if they hold what it exercises — a result of
+    /// every verdict behind its filter, the one inline style and script, and (hostile) the payload, which sets
+    /// `window.__xss` if any of it runs, in text and in an attribute value. With `CEK_AUDIT_HTML_SAMPLE_DIR` set
+    /// (scripts/test.sh sets it) they are written there as `report.html` and `hostile-report.html`.
+    @Test("the samples for the browser check hold every verdict and, hostile, the payload in text and attributes")
+    func browserCheckSamples() throws {
+        let samples = [("report.html", HTMLReporter().render(try HTMLReportFixture.report())),
+                       ("hostile-report.html", HTMLReporter().render(try Self.hostileReport()))]
+        for (name, data) in samples {
+            let markup = HTMLMarkup(String(decoding: data, as: UTF8.self))
+            for v in Verdict.allCases {
+                #expect(markup.tags.contains { $0.name == "input" && $0.value("id") == "vf-\(v.rawValue)" }, "\(name) has no \(v.rawValue) filter")
+                #expect(markup.tags.contains { $0.name == "details" && ($0.value("class") ?? "").hasPrefix("result v-\(v.rawValue)") },
+                        "\(name) has no \(v.rawValue) result for the filter to keep or hide")
+            }
+            #expect(markup.rawText.map(\.element).sorted() == ["script", "style"], "\(name): the browser check expects one inline style and one script")
+        }
+        let hostile = HTMLMarkup(String(decoding: samples[1].1, as: UTF8.self))
+        #expect(hostile.texts.filter { $0.contains("window.__xss=") }.count >= 10, "the payload is not spread over the text")
+        #expect(hostile.tags.contains { $0.attributes.contains { ($0.value ?? "").contains("window.__xss=") } }, "no attribute value holds the payload")
+
         guard let dir = ProcessInfo.processInfo.environment["CEK_AUDIT_HTML_SAMPLE_DIR"], !dir.isEmpty else { return }
         let url = URL(fileURLWithPath: dir, isDirectory: true)
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        try HTMLReporter().render(try HTMLReportFixture.report()).write(to: url.appendingPathComponent("report.html"))
-        try HTMLReporter().render(try Self.hostileReport()).write(to: url.appendingPathComponent("hostile-report.html"))
+        for (name, data) in samples {
+            try data.write(to: url.appendingPathComponent(name))
+            #expect(FileManager.default.contents(atPath: url.appendingPathComponent(name).path) == data)
+        }
     }
 }

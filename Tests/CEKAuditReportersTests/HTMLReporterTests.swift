@@ -108,6 +108,17 @@ struct HTMLReporterTests {
         #expect(html.contains("<span class=\"badge big a-no\">NO</span>"))
     }
 
+    @Test("a check says where it is defined: its own catalog file, or else the catalog's")
+    func definedAt() throws {
+        let report = try HTMLReportFixture.report()
+        let html = Self.render(report)
+        let checks = report.guidelines.flatMap(\.checks)
+        let split = try #require(checks.first { $0.source != nil })
+        let inline = try #require(checks.first { $0.source == nil })
+        #expect(html.contains("Defined at Controls/CEK-08/checks/AG-3.yaml:\(split.line ?? 0)."))
+        #expect(html.contains("Defined at \(report.catalog.source):\(inline.line ?? 0)."))
+    }
+
     @Test("the drill-down nests guideline, check and result, and keeps results of unlisted checks")
     func drillDown() throws {
         let report = try HTMLReportFixture.report()

@@ -3,18 +3,31 @@ import Foundation
 /// A control catalog as loaded from `Controls/*.yaml`: one control (CEK-08), its guidelines with their checks,
 /// and the CAIQ questions whose answers derive from them. The text is the project's own paraphrase; a user may
 /// load a catalog with the official wording through `--controls`.
+///
+/// A catalog is one file, or a root file whose guidelines name the files holding their checks
+/// (`checks: CEK-08/checks/AG-1.yaml`) and which may name a file of check templates (``CheckTemplate``); see
+/// ``CatalogLoader``.
 public struct Catalog: Sendable, Hashable {
     /// The schema version this build reads.
     public static let supportedSchemaVersion = 1
 
     public var schemaVersion: Int
-    /// Path the catalog was loaded from, as given.
+    /// Path of the catalog's root file, as given.
     public var source: String
-    /// SHA-256 of the catalog file.
+    /// SHA-256 (lowercase hex) identifying the catalog's content. For a catalog in one file, the SHA-256 of that
+    /// file. For a root file with included files, the SHA-256 of the `sha256sum`-style listing of every file read:
+    /// one line `<sha256 of the file>  <path relative to the root file's folder>` per file, sorted by path (bytes),
+    /// each ending in a newline — what `cd Controls && LC_ALL=C sha256sum $(find CEK-08.yaml CEK-08 -name '*.yaml' |
+    /// LC_ALL=C sort) | sha256sum` prints for the shipped catalog.
     public var sha256: String
+    /// Every file the catalog was read from, as paths usable from the current folder: the root file first, then
+    /// the included files in the order they were read.
+    public var files: [String] = []
     public var control: ControlInfo
     public var guidelines: [Guideline]
     public var caiq: [CAIQQuestion]
+    /// The check templates the catalog defines, in the order they are written.
+    public var templates: [CheckTemplate] = []
 
     /// Every check of every guideline, in catalog order.
     public var checks: [Check] { guidelines.flatMap(\.checks) }
@@ -86,7 +99,7 @@ public struct Guideline: Sendable, Hashable {
     /// What an auditor does by hand, shown while the guideline is `manual`.
     public var procedure: String?
     public var checks: [Check]
-    /// Line in the catalog file.
+    /// Line in the catalog's root file.
     public var line: Int?
 }
 
@@ -124,8 +137,12 @@ public struct Check: Sendable, Hashable {
     /// Message templates per verdict; `{field}` and `{param.name}` are replaced.
     public var messages: [Verdict: String]
     public var examples: [CheckExample]
-    /// Line in the catalog file.
+    /// The file the check is written in (the root file, or the checks file its guideline includes).
+    public var source: String? = nil
+    /// Line of the check in ``source``.
     public var line: Int?
+    /// The name of the ``CheckTemplate`` the check is derived from, if any.
+    public var template: String? = nil
 
     /// How an aggregate answers when no resource of its subject is in scope (`aggregate.when_absent` in the catalog).
     public enum WhenAbsent: Sendable, Hashable {
@@ -172,6 +189,9 @@ public struct CheckExample: Sendable, Hashable {
     public var coverage: Coverage
     public var parameters: [String: FactValue]
     public var expect: Verdict
+    /// The file the example is written in: the check's file, or the template's for a template's shared example.
+    public var source: String? = nil
+    /// Line of the example in ``source``.
     public var line: Int?
 }
 
@@ -186,5 +206,30 @@ public struct CAIQQuestion: Sendable, Hashable {
     public var supports: [String]
     /// Default SSRM ownership value for the answer (AI-CAIQ column D).
     public var ownership: String
+    /// Line in the catalog's root file.
+    public var line: Int?
+}
+
+/// A check template (`templates:` in the catalog): the part that checks differing only in wording have in common,
+/// such as the attestation checks (evidence, requirement, parameters, message frames and the shared examples).
+///
+/// A check that names `template:` gives its `id`, `title` and `with:` values for the template's variables and may
+/// add or override any other key; the loader expands it into an ordinary ``Check``. In the template, `${name}` is
+/// replaced by the variable's value (`${Name}`, with a capital first letter, by the value with its first letter
+/// capitalised) and `${guideline}` by the id of the guideline the check is listed under. `messages` and
+/// `parameters` merge key by key (the check's own win), the check's `examples` follow the template's, and every
+/// other key the check gives replaces the template's.
+public struct CheckTemplate: Sendable, Hashable {
+    /// The name checks refer to (`template: attestation_check`).
+    public var name: String
+    /// The variables a derived check sets under `with:`, each with what it holds; `guideline` is always set.
+    public var variables: [String: String]
+    /// Values for variables a derived check may leave out.
+    public var defaults: [String: String]
+    /// Ids of the checks derived from the template, in catalog order.
+    public var checks: [String]
+    /// The file the template is written in.
+    public var source: String
+    /// Line of the template in ``source``.
     public var line: Int?
 }

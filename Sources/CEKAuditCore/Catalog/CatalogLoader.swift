@@ -3,22 +3,39 @@ import Yams
 
 /// Loads and validates a control catalog (`Controls/CEK-08.yaml`, schema version 1).
 ///
+/// A catalog is one YAML file, or a root file that includes others: a guideline's `checks:` is either the list of
+/// its checks or the path of a file holding them (`guideline: AG-1` and `checks: [...]`), and `templates:` is either
+/// the mapping of ``CheckTemplate``s or the path of a file holding one (`templates: {...}`). Included paths are
+/// relative to the root file's folder (``CatalogFiles``). A check naming `template:` is expanded into an ordinary
+/// ``Check`` (``CheckTemplate`` describes the merge).
+///
 /// Strict: unknown keys, wrong types, duplicate ids, dangling references (CAIQ → guideline, condition →
-/// parameter, condition → fact field) and malformed examples are errors with `file:line:column` and a fix.
-/// The document is untrusted input and goes through ``YAMLDocument/compose(_:file:)`` (size and alias limits).
+/// parameter, condition → fact field, check → template, `${variable}` → template variable), unused templates and
+/// template variables, and malformed examples are errors with `file:line:column` and a fix; the file is the one
+/// the mistake is written in — the included checks file, or the templates file for a mistake in a template.
+/// Every document is untrusted input and goes through ``YAMLDocument/compose(_:file:)`` (size and alias limits).
 public enum CatalogLoader {
-    /// Loads the catalog at `path`.
-    /// - Throws: ``CEKAuditError`` naming the file, line, column and fix.
+    /// Loads the catalog whose root file is at `path`, with the files it includes.
+    /// - Throws: ``CEKAuditError/unreadable(file:detail:)`` when the root file cannot be read, otherwise
+    ///   ``CEKAuditError/invalidInput(file:line:column:message:fix:)`` naming the file, line, column and fix.
     public static func load(path: String) throws -> Catalog {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw CEKAuditError.unreadable(file: path, detail: error.localizedDescription)
-        }
-        return try load(data: data, source: path)
+        var files = CatalogFiles(root: path)
+        let data = try files.readRoot()
+        return try load(data: data, files: files)
     }
 
-    /// Loads a catalog from bytes; `source` names it in errors.
+    /// Loads a catalog from the bytes of its root file; `source` names it in errors, and files it includes are read
+    /// relative to the folder of `source`.
+    /// - Throws: ``CEKAuditError`` naming the file, line, column and fix.
     public static func load(data: Data, source: String) throws -> Catalog {
+        var files = CatalogFiles(root: source)
+        files.add(rootData: data)
+        return try load(data: data, files: files)
+    }
+
+    static func load(data: Data, files: CatalogFiles) throws -> Catalog {
+        var files = files
+        let source = files.root
         guard let text = String(data: data, encoding: .utf8) else {
             throw CEKAuditError.invalidInput(file: source, line: nil, column: nil, message: "the file is not UTF-8 text", fix: "save it as UTF-8")
         }
@@ -26,7 +43,7 @@ public enum CatalogLoader {
             throw CEKAuditError.invalidInput(file: source, line: 1, column: 1, message: "the catalog is empty", fix: "see Controls/CEK-08.yaml for the shape")
         }
         let root = try YAMLCursor(node: node, file: source).mapping(
-            allowed: ["schema_version", "control", "guidelines", "caiq"],
+            allowed: ["schema_version", "control", "guidelines", "caiq", "templates"],
             required: ["schema_version", "control", "guidelines", "caiq"])
         let version = try root["schema_version"]!.int()
         guard version == Catalog.supportedSchemaVersion else {
@@ -34,14 +51,24 @@ public enum CatalogLoader {
                                                 fix: "this build reads schema_version \(Catalog.supportedSchemaVersion)")
         }
         let control = try readControl(root["control"]!)
+        var templates: [TemplateDefinition] = []
+        if let t = root["templates"] {
+            let mapping: YAMLCursor
+            if case .scalar = t.node {
+                mapping = try files.include(t).mapping(allowed: ["templates"], required: ["templates"])["templates"]!
+            } else {
+                mapping = t
+            }
+            templates = try TemplateDefinition.readAll(mapping)
+        }
         var guidelines: [Guideline] = []
         var checkIDs: [String: Int?] = [:]
         for cursor in try root["guidelines"]!.list() {
-            let g = try readGuideline(cursor)
+            let g = try readGuideline(cursor, files: &files, templates: templates)
             if guidelines.contains(where: { $0.id == g.id }) { throw cursor.error("duplicate guideline id '\(g.id)'") }
             for check in g.checks {
                 if checkIDs[check.id] != nil {
-                    throw CEKAuditError.invalidInput(file: source, line: check.line, column: nil,
+                    throw CEKAuditError.invalidInput(file: check.source ?? source, line: check.line, column: nil,
                                                      message: "duplicate check id '\(check.id)'", fix: "give each check its own id")
                 }
                 checkIDs[check.id] = check.line
@@ -57,8 +84,19 @@ public enum CatalogLoader {
             }
             caiq.append(q)
         }
-        return Catalog(schemaVersion: version, source: source, sha256: SHA256Hex.digest(data), control: control,
-                       guidelines: guidelines, caiq: caiq)
+        let checks = guidelines.flatMap(\.checks)
+        let used = try templates.map { t -> CheckTemplate in
+            var info = t.info
+            info.checks = checks.filter { $0.template == info.name }.map(\.id)
+            if info.checks.isEmpty {
+                throw CEKAuditError.invalidInput(file: info.source, line: info.line, column: nil,
+                                                 message: "template '\(info.name)' is used by no check",
+                                                 fix: "remove it, or derive a check from it with 'template: \(info.name)'")
+            }
+            return info
+        }
+        return Catalog(schemaVersion: version, source: source, sha256: files.sha256, files: files.paths, control: control,
+                       guidelines: guidelines, caiq: caiq, templates: used)
     }
 
     // MARK: control
@@ -104,7 +142,8 @@ public enum CatalogLoader {
 
     // MARK: guidelines and checks
 
-    static func readGuideline(_ c: YAMLCursor) throws -> Guideline {
+    /// Reads a guideline; its `checks:` is the list of its checks or the path of a file holding them.
+    static func readGuideline(_ c: YAMLCursor, files: inout CatalogFiles, templates: [TemplateDefinition]) throws -> Guideline {
         let m = try c.mapping(allowed: ["id", "origin", "number", "title", "text", "procedure", "checks"],
                               required: ["id", "origin", "number", "title", "text"])
         let id = try m["id"]!.nonEmptyString()
@@ -120,237 +159,27 @@ public enum CatalogLoader {
             throw m["id"]!.error("guideline id '\(id)' does not match origin \(origin) and number \(number)",
                                  fix: "use '\(prefix)\(number)' so ids and numbering stay exact")
         }
-        let checks = try (m["checks"]?.list() ?? []).map { try readCheck($0, guideline: id) }
+        var entries: [YAMLCursor] = []
+        if let listed = m["checks"] {
+            if case .scalar = listed.node {
+                let file = try files.include(listed).mapping(allowed: ["guideline", "checks"], required: ["guideline", "checks"])
+                let named = try file["guideline"]!.string()
+                guard named == id else {
+                    throw file["guideline"]!.error("this file holds the checks of \(named), but guideline \(id) includes it at \(listed.file):\(listed.line ?? 0)",
+                                                   fix: "include it from guideline \(named), or correct 'guideline:'")
+                }
+                entries = try file["checks"]!.list()
+            } else {
+                entries = try listed.list()
+            }
+        }
+        let checks = try entries.map { try readCheck($0, guideline: id, templates: templates) }
         let procedure = try m["procedure"]?.string()
         if checks.isEmpty && procedure == nil {
             throw c.error("guideline \(id) has neither checks nor a procedure", fix: "add 'procedure:' for the manual steps")
         }
         return Guideline(id: id, origin: origin, number: number, title: try m["title"]!.nonEmptyString(),
                          text: try m["text"]!.nonEmptyString(), procedure: procedure, checks: checks, line: c.line)
-    }
-
-    static let aggregateKeys = ["where", "group_by", "min", "max", "when_absent"]
-
-    static let checkKeys = ["id", "title", "rationale", "severity", "subject", "aggregate", "manual", "applicable",
-                            "require", "when_unsupplied", "parameters", "messages", "examples"]
-
-    static func readCheck(_ c: YAMLCursor, guideline: String) throws -> Check {
-        let m = try c.mapping(allowed: checkKeys, required: ["id", "title", "severity"])
-        let id = try m["id"]!.nonEmptyString()
-        guard let severity = Severity(rawValue: try m["severity"]!.string()) else {
-            throw m["severity"]!.error("unknown severity", fix: "use one of \(Severity.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        var parameters: [String: FactValue] = [:]
-        if let p = m["parameters"] {
-            guard case .mapping(let pm) = p.node else { throw p.error("parameters must be a mapping of name: default") }
-            for (k, v) in pm {
-                guard let name = k.string else { continue }
-                parameters[name] = try YAMLCursor(node: v, file: c.file, path: "\(p.path).\(name)").factValue()
-            }
-        }
-
-        let kind: Check.Kind
-        var subject: ResourceType?
-        if let s = m["subject"] {
-            guard let t = ResourceType(rawValue: try s.string()) else {
-                throw s.error("unknown subject", fix: "use one of \(ResourceType.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            subject = t
-        }
-        var whenAbsent: Check.WhenAbsent?
-        let procedure = try m["manual"].map { try $0.mapping(allowed: ["procedure"], required: ["procedure"])["procedure"]!.nonEmptyString() }
-        let absentManual = try m["aggregate"].flatMap { agg -> YAMLCursor? in
-            guard case .mapping = agg.node, let w = try agg.mapping(allowed: aggregateKeys)["when_absent"] else { return nil }
-            let value = try w.string()
-            guard value == "manual" else {
-                throw w.error("unknown when_absent value '\(value)'", fix: "use 'manual' (or leave it out for the default)")
-            }
-            return w
-        }
-        if let absentManual {
-            guard let procedure else {
-                throw absentManual.error("manual needs the procedure an auditor follows while nothing is in scope",
-                                         fix: "add 'manual: {procedure: …}' to check \(id)")
-            }
-            whenAbsent = .manual(procedure: procedure)
-        }
-        if let procedure, whenAbsent == nil {
-            for key in ["aggregate", "subject", "applicable", "require"] where m[key] != nil {
-                throw m[key]!.error("a manual check cannot have '\(key)'",
-                                    fix: key == "aggregate" ? "add 'when_absent: manual' to the aggregate to keep the procedure until evidence is supplied" : nil)
-            }
-            kind = .manual(procedure: procedure)
-        } else {
-            guard let subject else { throw c.error("check \(id) needs 'subject' (or 'manual')") }
-            if let agg = m["aggregate"] {
-                let a = try agg.mapping(allowed: aggregateKeys)
-                let whereCond = try a["where"].map { try readCondition($0, subject: subject) }
-                let groupBy = try a["group_by"]?.string()
-                if let g = groupBy, !FactSchema.knows(g, for: subject) {
-                    throw a["group_by"]!.error("'\(g)' is not a fact field of \(subject.rawValue)")
-                }
-                let minO = try a["min"].map { try readOperand($0) }
-                let maxO = try a["max"].map { try readOperand($0) }
-                if minO == nil && maxO == nil { throw agg.error("an aggregate needs 'min', 'max' or both") }
-                kind = .aggregate(subject: subject, where: whereCond, groupBy: groupBy, min: minO, max: maxO)
-            } else {
-                if m["require"] == nil { throw c.error("check \(id) needs 'require'") }
-                kind = .resource(subject: subject)
-            }
-        }
-        let applicable = try m["applicable"].map { try readCondition($0, subject: subject) }
-        let require = try m["require"].map { try readCondition($0, subject: subject) }
-
-        var referenced = (applicable?.parameters ?? []) + (require?.parameters ?? [])
-        if case .aggregate(_, let w, _, let mn, let mx) = kind {
-            referenced += (w?.parameters ?? []) + (mn?.parameters ?? []) + (mx?.parameters ?? [])
-        }
-        for p in referenced where parameters[p] == nil {
-            throw c.error("check \(id) uses parameter '\(p)' without a default", fix: "add it under 'parameters:'")
-        }
-
-        var messages: [Verdict: String] = [:]
-        if let msgs = m["messages"] {
-            let mm = try msgs.mapping(allowed: ["pass", "fail", "not_applicable", "inconclusive", "manual"])
-            for (k, v) in mm { if let verdict = Verdict(rawValue: k) { messages[verdict] = try v.string() } }
-        }
-        var check = Check(id: id, guideline: guideline, title: try m["title"]!.nonEmptyString(),
-                          rationale: try m["rationale"]?.string(), severity: severity, kind: kind,
-                          applicable: applicable, require: require, whenAbsent: whenAbsent, parameters: parameters, messages: messages,
-                          examples: [], line: c.line)
-        if let w = m["when_unsupplied"] {
-            if case .manual = check.kind { throw w.error("when_unsupplied does not apply to manual checks") }
-            guard try w.string() == "not_applicable" else {
-                throw w.error("when_unsupplied must be not_applicable", fix: "leave it out for the default (inconclusive)")
-            }
-            check.whenUnsupplied = .notApplicable
-        }
-        try validatePlaceholders(check, cursor: m["messages"] ?? c)
-        check.examples = try (m["examples"]?.list() ?? []).map { try readExample($0, check: check) }
-        if check.subject != nil && check.examples.isEmpty {
-            throw c.error("check \(id) has no examples", fix: "add at least one pass and one fail example; they are its tests")
-        }
-        return check
-    }
-
-    /// Placeholders an aggregate message may use besides parameters.
-    static let aggregatePlaceholders: Set<String> = ["count", "undecided", "min", "max", "group", "matched", "total"]
-
-    /// Every `{placeholder}` in a message must be a fact field of the subject, `param.<declared>`, or (aggregates)
-    /// one of ``aggregatePlaceholders``; a typo would otherwise print in every report.
-    static func validatePlaceholders(_ check: Check, cursor: YAMLCursor) throws {
-        for (verdict, template) in check.messages.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
-            var rest = Substring(template)
-            while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
-                let name = String(rest[rest.index(after: open)..<close])
-                rest = rest[rest.index(after: close)...]
-                if name.hasPrefix("param.") {
-                    if check.parameters[String(name.dropFirst(6))] == nil {
-                        throw cursor.error("the \(verdict.rawValue) message of \(check.id) uses {\(name)}, which is not a parameter of the check")
-                    }
-                    continue
-                }
-                switch check.kind {
-                case .aggregate: if aggregatePlaceholders.contains(name) && verdict != .manual { continue }
-                case .resource(let subject): if FactSchema.knows(name, for: subject) { continue }
-                case .manual: break
-                }
-                throw cursor.error("the \(verdict.rawValue) message of \(check.id) uses {\(name)}, which is not a fact field or placeholder here",
-                                   fix: "see `cek-audit controls fields`; aggregates may use \(aggregatePlaceholders.sorted().joined(separator: ", ")) except in the manual message, shown while nothing is counted")
-            }
-        }
-    }
-
-    static func readExample(_ c: YAMLCursor, check: Check) throws -> CheckExample {
-        let m = try c.mapping(allowed: ["name", "fact", "facts", "coverage", "parameters", "expect"], required: ["name", "expect"])
-        guard let expect = Verdict(rawValue: try m["expect"]!.string()) else {
-            throw m["expect"]!.error("unknown verdict", fix: "use one of \(Verdict.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        func fieldMap(_ f: YAMLCursor) throws -> [String: FactValue] {
-            guard case .mapping(let fm) = f.node else { throw f.error("a fact is a mapping of field: value") }
-            var out: [String: FactValue] = [:]
-            for (k, v) in fm {
-                guard let name = k.string else { continue }
-                if let subject = check.subject, !FactSchema.knows(name, for: subject) {
-                    throw YAMLCursor(node: k, file: c.file, path: f.path)
-                        .error("'\(name)' is not a fact field of \(subject.rawValue)", fix: "see `cek-audit controls fields`")
-                }
-                out[name] = try YAMLCursor(node: v, file: c.file, path: "\(f.path).\(name)").factValue()
-            }
-            return out
-        }
-        var facts: [[String: FactValue]] = []
-        if let f = m["fact"] { facts = [try fieldMap(f)] }
-        if let fs = m["facts"] { facts += try fs.list().map(fieldMap) }
-        var coverage = CheckExample.Coverage.complete
-        if let cv = m["coverage"] {
-            guard let v = CheckExample.Coverage(rawValue: try cv.string()) else { throw cv.error("coverage must be complete, declared, failed or none") }
-            coverage = v
-        }
-        if case .resource = check.kind, facts.count != 1, !(facts.isEmpty && (coverage == .none || coverage == .failed)) {
-            throw c.error("an example of a per-resource check takes exactly one 'fact' (or none, with coverage none or failed)")
-        }
-        var params: [String: FactValue] = [:]
-        if let p = m["parameters"], case .mapping(let pm) = p.node {
-            for (k, v) in pm {
-                guard let name = k.string else { continue }
-                guard check.parameters[name] != nil else { throw p.error("the check has no parameter '\(name)'") }
-                params[name] = try YAMLCursor(node: v, file: c.file, path: "\(p.path).\(name)").factValue()
-            }
-        }
-        return CheckExample(name: try m["name"]!.nonEmptyString(), facts: facts, coverage: coverage, parameters: params,
-                            expect: expect, line: c.line)
-    }
-
-    // MARK: conditions
-
-    static let operatorKeys = ComparisonOperator.allCases.map(\.rawValue)
-
-    /// Reads a condition: `{all: [...]}`, `{any: [...]}`, `{not: cond}` or `{field: f, <operator>: operand}`.
-    static func readCondition(_ c: YAMLCursor, subject: ResourceType?) throws -> Condition {
-        guard case .mapping(let m) = c.node else {
-            throw c.error("a condition is a mapping: all / any / not, or field plus an operator")
-        }
-        let keys: [String] = m.keys.compactMap { $0.string }
-        if keys == ["all"] || keys == ["any"] {
-            let parts = try YAMLCursor(node: m.values.first!, file: c.file, path: "\(c.path).\(keys[0])").list()
-                .map { try readCondition($0, subject: subject) }
-            if parts.isEmpty { throw c.error("'\(keys[0])' needs at least one condition") }
-            return keys == ["all"] ? .all(parts) : .any(parts)
-        }
-        if keys == ["not"] {
-            return .not(try readCondition(YAMLCursor(node: m.values.first!, file: c.file, path: "\(c.path).not"), subject: subject))
-        }
-        let mm = try c.mapping(allowed: ["field"] + operatorKeys, required: ["field"])
-        let field = try mm["field"]!.nonEmptyString()
-        if let subject, !FactSchema.knows(field, for: subject) {
-            throw mm["field"]!.error("'\(field)' is not a fact field of \(subject.rawValue)",
-                                     fix: "see `cek-audit controls fields \(subject.rawValue)` for the vocabulary")
-        }
-        let ops = mm.keys.filter { $0 != "field" }
-        guard ops.count == 1, let opName = ops.first, let op = ComparisonOperator(rawValue: opName), let operandCursor = mm[opName] else {
-            throw c.error("a comparison needs exactly one operator", fix: "use one of \(operatorKeys.joined(separator: ", "))")
-        }
-        let operand = try readOperand(operandCursor)
-        if op == .in || op == .notIn, case .literal(let v) = operand, case .list = v {} else if op == .in || op == .notIn {
-            if case .param = operand {} else { throw operandCursor.error("'\(opName)' takes a list") }
-        }
-        return .compare(field: field, op: op, operand: operand)
-    }
-
-    /// Reads an operand: a literal, `{param: name}`, `{days_ago: N}`, `{days_ahead: N}` or `{now: true}`.
-    static func readOperand(_ c: YAMLCursor) throws -> Operand {
-        if case .mapping(let m) = c.node, let key = m.keys.first?.string, m.count == 1,
-           ["param", "days_ago", "days_ahead", "now"].contains(key) {
-            let inner = YAMLCursor(node: m.values.first!, file: c.file, path: "\(c.path).\(key)")
-            switch key {
-            case "param": return .param(try inner.nonEmptyString())
-            case "days_ago": return .daysAgo(try readOperand(inner))
-            case "days_ahead": return .daysAhead(try readOperand(inner))
-            default: return .now
-            }
-        }
-        return .literal(try c.factValue())
     }
 
     // MARK: CAIQ

@@ -74,7 +74,8 @@ public enum AssessmentBuilder {
             let summaries: [CheckSummary] = g.checks.map { c in
                 let rs = mine.filter { $0.check == c.id }
                 return CheckSummary(id: c.id, title: c.title, severity: c.severity, verdict: Verdict.rollUp(rs.map(\.verdict)),
-                                    counts: VerdictCounts(rs.map(\.verdict)), rationale: c.rationale, procedure: c.procedure, line: c.line)
+                                    counts: VerdictCounts(rs.map(\.verdict)), rationale: c.rationale, procedure: c.procedure,
+                                    source: c.source ?? catalog.source, line: c.line)
             }
             return GuidelineResult(id: g.id, origin: g.origin, number: g.number, title: g.title, text: g.text,
                                    verdict: Verdict.rollUp(mine.map(\.verdict)), counts: VerdictCounts(mine.map(\.verdict)),

@@ -81,7 +81,9 @@ public struct CheckSummary: Sendable, Hashable, Codable {
     /// The manual procedure: of a manual check, or of an aggregate with `when_absent: manual` (followed while no
     /// evidence such as an attestation is in its scope).
     public var procedure: String?
-    /// Line of the check in the catalog.
+    /// The catalog file the check is written in: the root file, or the checks file its guideline includes.
+    public var source: String?
+    /// Line of the check in ``source``.
     public var line: Int?
 }
 
