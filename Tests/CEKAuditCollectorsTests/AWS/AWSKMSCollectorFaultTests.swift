@@ -181,9 +181,9 @@ struct AWSKMSCollectorFaultTests {
         s.overrides = [FakeAWSScenario.route("GetKeyPolicy", match: ["KeyId": Self.keyA],
                                              [["status": 200, "delay": 5, "json": ["Policy": FakeAWSScenario.defaultPolicy("111122223333")]]])]
         let server = try FakeAWSServer(scenario: s.document)
-        let started = Date()
+        // The timeouts, not the server (5 s per answer), end the calls: the reason says so (no wall-clock bound,
+        // which a busy machine would break).
         let (facts, _) = await AWSTest.collect(AWSTest.target(_: "tenant-a", AWSTest.options(server, ["timeout_seconds": .number(0.5), "max_attempts": .number(2)])))
-        #expect(Date().timeIntervalSince(started) < 9.5, "the timeouts, not the server (5 s per answer, two attempts), end the calls")
         let policy = try #require(facts.resources(of: .keyPolicy).first { $0.id.contains(Self.keyA) })
         #expect(policy["cross_tenant"]?.unknownReason?.contains("GetKeyPolicy failed after 2 attempts: no answer within 0.5 s (timeout)") == true)
         let results = try AWSTest.evaluate(facts)
