@@ -54,4 +54,57 @@ struct TerraformCollectorTests {
         let db = try #require(facts.resources.first { $0.type == .dataStore && $0.name.hasSuffix("feature_store") })
         #expect(db.value("key_manager") == .string("aws"))
     }
+
+    /// Terraform writes every attribute of a resource (null when not set) and marks values known only after apply in
+    /// `after_unknown`. A plan with an attribute or that bookkeeping deleted is damaged: what it no longer says is
+    /// unknown, never the provider default. Each mutation may turn results inconclusive, but never a non-pass into
+    /// a pass.
+    @Test(arguments: ["resource_changes", "policy", "rotation_period_in_days", "deletion_window_in_days", "enable_logging",
+                      "enable_key_rotation", "is_enabled", "key_usage", "customer_master_key_spec"])
+    func anAttributeDeletedFromAPlanIsUnknownNeverTheDefault(_ attribute: String) async throws {
+        let original = Fixtures.packageRoot.appendingPathComponent("examples/acme-ai-platform/terraform/plan.json")
+        var plan = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: original)) as? [String: Any])
+        let removed: Int
+        if attribute == "resource_changes" {
+            removed = plan.removeValue(forKey: "resource_changes") == nil ? 0 : 1
+        } else {
+            var count = 0
+            plan["planned_values"] = Self.removing(attribute, from: plan["planned_values"] as Any, count: &count)
+            removed = count
+        }
+        #expect(removed > 0, "the example plan has \(attribute)")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cek-tf-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Data(contentsOf: original).write(to: dir.appendingPathComponent("pristine.json"))
+        let damagedURL = dir.appendingPathComponent("damaged.json")
+        try JSONSerialization.data(withJSONObject: plan).write(to: damagedURL)
+        func verdicts(_ file: String) async throws -> ([String: Verdict], FactSet) {
+            let facts = await Fixtures.runPlan(try AssessmentPlan.make(path: dir.appendingPathComponent(file).path)).0
+            var out: [String: Verdict] = [:]
+            for r in RulesEngine(catalog: try Fixtures.catalog(), now: Fixtures.now).evaluate(facts) {
+                out["\(r.check) @ \(r.subject?.name ?? "-")"] = r.verdict
+            }
+            return (out, facts)
+        }
+        let (before, _) = try await verdicts("pristine.json")
+        let (after, facts) = try await verdicts("damaged.json")
+        let newPasses = after.filter { $0.value == .pass && before[$0.key] != .pass }.map(\.key).sorted()
+        #expect(newPasses.isEmpty, "deleting \(attribute) made these pass: \(newPasses)")
+        if attribute != "resource_changes" {
+            let said = facts.resources.flatMap { $0.fields.values.compactMap(\.unknownReason) }
+            #expect(said.contains { $0.contains("missing from the Terraform plan or state") }, "deleting \(attribute) is reported as a damaged document")
+        }
+    }
+
+    /// `value` with every member named `key` removed from the objects below it.
+    static func removing(_ key: String, from value: Any, count: inout Int) -> Any {
+        if var o = value as? [String: Any] {
+            if o.removeValue(forKey: key) != nil { count += 1 }
+            for (k, v) in o { o[k] = removing(key, from: v, count: &count) }
+            return o
+        }
+        if let a = value as? [Any] { return a.map { removing(key, from: $0, count: &count) } }
+        return value
+    }
 }
