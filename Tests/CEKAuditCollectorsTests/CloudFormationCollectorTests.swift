@@ -58,7 +58,9 @@ struct CloudFormationCollectorTests {
         #expect(facts.diagnostics.contains { $0.severity == .warning && $0.message.contains("fragment") })
         let p = try #require(facts.resources.first { $0.type == .keyPolicy })
         #expect(p.value("admin_users") == .strings(["arn:aws:iam::444455556666:user/alice"]))
-        // Literal accounts in a template cannot be matched to the deploying account: unknown, not pass or fail.
-        #expect(p.value("cross_tenant").isKnown == false)
+        // Whichever account the template is deployed into, one of its two literal accounts is foreign.
+        #expect(p.value("cross_tenant") == .bool(true))
+        #expect(p.value("foreign_accounts") == .strings(["111122223333", "444455556666"]))
+        #expect(p.value("account") == .string("self"))
     }
 }

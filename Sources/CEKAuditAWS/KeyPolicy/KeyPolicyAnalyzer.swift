@@ -96,7 +96,7 @@ public struct KeyPolicyAnalyzer: Sendable {
             case .id(let a)?: f["account"] = .string(a)
             case .current?: f["account"] = .string("self")
             case .unresolved(let s)?: f["account"] = .unknown(reason: "owner account is a template expression: \(s)")
-            case nil: f["account"] = .unknown(reason: "owner account not known and principals span several accounts")
+            case nil: f["account"] = .unknown(reason: "owner account not known: the source names none and the policy's principals do not identify one")
             }
             switch crossTenant {
             case .true: f["cross_tenant"] = .bool(true)
@@ -127,10 +127,25 @@ public struct KeyPolicyAnalyzer: Sendable {
     struct Restriction {
         /// Accounts the caller is bound to (intersection across restricting keys); `nil` when no key binds it.
         var accounts: Set<AccountRef>?
+        /// The condition keys (lowercased) that bound ``accounts``.
+        var accountKeys: Set<String> = []
         var organizations: Set<String> = []
         var viaServices: [String] = []
         var unresolved: [String] = []
-        var negatedOnly = false
+        /// Whether a negated or non-string operator tests the caller's account, ARN or organization: it may exclude
+        /// the very principals the statement names.
+        var negatesCaller = false
+
+        /// Whether the statement certainly admits principals of `account` when they are named (or, for a wildcard,
+        /// bound to it): every account-binding key names the caller and includes it, and nothing else about the
+        /// caller's identity is tested. Other conditions (transport, encryption context, service) narrow the
+        /// requests, not the accounts; `aws:SourceAccount` and the like describe a service's resource and may be
+        /// absent from the caller's own requests, so they decide nothing here.
+        func certainlyAdmits(_ account: String, wildcard: Bool) -> Bool {
+            guard organizations.isEmpty, unresolved.isEmpty, !negatesCaller else { return false }
+            guard let accounts else { return !wildcard }
+            return accountKeys.isSubset(of: KeyPolicyAnalyzer.callerKeys) && accounts.contains(.id(account))
+        }
     }
 
     /// Analyses a policy document (`{"Version": …, "Statement": [...]}`; a single statement object is accepted).
@@ -161,6 +176,10 @@ public struct KeyPolicyAnalyzer: Sendable {
         var lifecycleUnknown = false
         var adminUnknown = false
         var rootAccounts = Set<AccountRef>()
+        // For an owner that is not known: the literal accounts each unconditional Allow certainly admits, with the
+        // use and manage actions it grants them, and every Deny that could take some of them away again.
+        var certain: [String: Set<String>] = [:]
+        var denials: [(principals: [PrincipalRef], actions: Set<String>)] = []
 
         for (index, st) in statements.enumerated() {
             let label = st["Sid"]?.stringValue.map { "statement '\($0)'" } ?? "statement \(index + 1)"
@@ -194,6 +213,7 @@ public struct KeyPolicyAnalyzer: Sendable {
             let restriction = parseConditions(st["Condition"])
 
             if effect == "Deny" {
+                denials.append((principals, actions))
                 let lifecycle = actions.filter { KMSActions.lifecycleCore.contains($0) }
                 if st["Condition"] == nil, !lifecycle.isEmpty, principals.contains(where: { p in
                     if case .wildcard = p { return true }
@@ -208,11 +228,16 @@ public struct KeyPolicyAnalyzer: Sendable {
                 continue
             }
             let usesOrManages = categories.contains(.use) || categories.contains(.manage)
+            let granted = actions.filter { KMSActions.category($0) != .read }
+            let certainlyPresent = !conditional.contains(index) && st["NotPrincipal"] == nil && st["NotAction"] == nil && !granted.isEmpty
             for p in principals {
                 switch p {
                 case .wildcard:
                     if let accounts = restriction.accounts {
                         for acct in accounts { admitted.append((acct, categories, label)) }
+                        for case .id(let id) in accounts where certainlyPresent && restriction.certainlyAdmits(id, wildcard: true) {
+                            certain[id, default: []].formUnion(granted)
+                        }
                         a.findings.append("\(label) admits any principal, bounded to account(s) \(accounts.map(\.description).sorted().joined(separator: ", ")) by its conditions.")
                         if accounts.contains(where: { if case .unresolved = $0 { return true }; return false }) { a.unresolved += restriction.unresolved }
                     } else if !restriction.organizations.isEmpty {
@@ -239,6 +264,9 @@ public struct KeyPolicyAnalyzer: Sendable {
                     }
                     if case .unresolved(let text) = acct { a.unresolved.append(text); effective = acct }
                     admitted.append((effective, categories, label))
+                    if case .id(let id) = acct, certainlyPresent, restriction.certainlyAdmits(id, wildcard: false) {
+                        certain[id, default: []].formUnion(granted)
+                    }
                     if case .id = acct, arn.hasSuffix(":root") || arn.allSatisfy(\.isNumber) { rootAccounts.insert(acct) }
                     if categories.contains(.manage) {
                         if arn.contains(":user/") { a.adminUsers.append(arn) }
@@ -281,11 +309,19 @@ public struct KeyPolicyAnalyzer: Sendable {
 
         var foreign = Set<String>()
         let ownerID: String? = { if case .id(let s)? = owner { return s }; return nil }()
+        // Whoever owns the key, it is one account: when two or more untrusted accounts are certainly admitted, at
+        // least one of them is foreign, so the policy crosses tenants although the owner is not known.
+        let surelyAdmitted = ownerID != nil || !a.malformed.isEmpty ? [] : certain.filter { id, granted in
+            !trustedAccounts.contains(id)
+                && !granted.subtracting(denials.filter { Self.mayReach($0.principals, id) }.flatMap(\.actions)).isEmpty
+        }.keys.sorted()
+        let someForeign = surelyAdmitted.count >= 2
         for (acct, cats, label) in admitted where cats.contains(.use) || cats.contains(.manage) {
             switch acct {
             case .current: continue
             case .id(let id):
                 if ownerID == id || trustedAccounts.contains(id) { continue }
+                if someForeign && surelyAdmitted.contains(id) { continue }
                 if ownerID == nil {
                     // Cannot tell whether a literal id is the deploying account.
                     crossUnknown = true
@@ -301,7 +337,11 @@ public struct KeyPolicyAnalyzer: Sendable {
         for id in a.foreignAccounts {
             a.findings.append("Account \(id) is outside the owner and the trusted accounts and may use or manage the key.")
         }
-        if a.isPublic || !foreign.isEmpty { a.crossTenant = .true } else if crossUnknown { a.crossTenant = .unknown } else { a.crossTenant = .false }
+        if someForeign {
+            a.foreignAccounts = surelyAdmitted
+            a.findings.append("The owner account is not known, but accounts \(surelyAdmitted.joined(separator: ", ")) are each admitted to use or manage the key and none is trusted, so whichever account owns it, at least one of them is foreign.")
+        }
+        if a.isPublic || !a.foreignAccounts.isEmpty { a.crossTenant = .true } else if crossUnknown { a.crossTenant = .unknown } else { a.crossTenant = .false }
 
         // Lifecycle: owner principals (recomputed for an inferred owner) hold the core lifecycle actions.
         if a.ownerInferred, case .id(let only)? = owner {
@@ -333,6 +373,19 @@ public struct KeyPolicyAnalyzer: Sendable {
     static func absent(_ value: JSONValue?) -> Bool {
         guard let value else { return true }
         return value == .null
+    }
+
+    /// Whether a Deny naming `principals` could apply to principals of `account` (its conditions are not read: a
+    /// conditional Deny is taken to apply, which only keeps the decision from being made).
+    static func mayReach(_ principals: [PrincipalRef], _ account: String) -> Bool {
+        principals.contains { p in
+            switch p {
+            case .wildcard, .other: return true
+            case .account(.id(let id), _): return id == account
+            case .account: return true   // the deploying account or an expression: it may be this one
+            case .service: return false
+            }
+        }
     }
 
     private func isOwner(_ acct: AccountRef) -> Bool {
@@ -372,6 +425,9 @@ public struct KeyPolicyAnalyzer: Sendable {
     static let arnKeys: Set<String> = ["aws:principalarn", "aws:sourcearn", "kms:encryptioncontext:aws:cloudtrail:arn"]
     /// Keys every KMS request carries, so an `…IfExists` operator still binds them.
     static let alwaysPresent: Set<String> = ["kms:calleraccount", "aws:principalaccount"]
+    /// Keys that name the caller's own account or ARN (IAM User Guide, "AWS global condition context keys"; AWS KMS
+    /// Developer Guide, "kms:CallerAccount").
+    static let callerKeys: Set<String> = ["kms:calleraccount", "aws:principalaccount", "aws:principalarn"]
 
     func parseConditions(_ value: JSONValue?) -> Restriction {
         var r = Restriction()
@@ -387,7 +443,7 @@ public struct KeyPolicyAnalyzer: Sendable {
                 let key = rawKey.lowercased()
                 let values = vals.asList.map { dialect.resolve($0) ?? "{unresolved}" }
                 guard positive else {
-                    if Self.accountKeys.contains(key) || key == "aws:principalorgid" { r.negatedOnly = true }
+                    if Self.accountKeys.contains(key) || Self.arnKeys.contains(key) || key == "aws:principalorgid" { r.negatesCaller = true }
                     continue
                 }
                 if ifExists && !Self.alwaysPresent.contains(key) { continue }
@@ -416,6 +472,7 @@ public struct KeyPolicyAnalyzer: Sendable {
                     r.viaServices += values
                 }
                 if let accounts {
+                    r.accountKeys.insert(key)
                     // Keys in one block are ANDed: intersect when both sides are literal ids; with unresolved
                     // values on either side, keep every candidate so nothing is hidden.
                     if let previous = r.accounts {

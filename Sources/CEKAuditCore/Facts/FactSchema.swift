@@ -60,7 +60,7 @@ public enum FactSchema {
             "statements": "Number of statements",
             "public": "Whether an Allow statement admits any principal of any account without a restricting condition",
             "cross_tenant": "Whether a principal outside the owner and the trusted accounts can use or manage the key",
-            "foreign_accounts": "Accounts outside the owner and trusted accounts that the policy admits",
+            "foreign_accounts": "Accounts outside the owner and trusted accounts that the policy admits; when the owner is not known, the untrusted accounts it certainly admits, all but at most one of which (the owner) are foreign",
             "customer_controls_lifecycle": "Whether principals of the owning account hold the key's lifecycle actions",
             "admin_users": "IAM users (individuals) granted key administration, not roles",
             "findings": "One sentence per statement that matters to isolation or lifecycle",

@@ -150,6 +150,80 @@ struct KeyPolicyAnalyzerTests {
         #expect(a.isPublic == false)
     }
 
+    // MARK: an owner that is not known
+
+    /// The key belongs to one account; two untrusted accounts certainly admitted leave at least one foreign.
+    static let twoAccounts = """
+    {"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"},
+     {"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:role/partner"},"Action":["kms:Decrypt","kms:DescribeKey"],"Resource":"*"}]}
+    """
+
+    @Test func twoAdmittedAccountsAreCrossTenantWhicheverOwnsTheKey() throws {
+        let a = KeyPolicyAnalyzer(owner: nil).analyze(try policy(Self.twoAccounts))
+        #expect(a.owner == nil)
+        #expect(a.crossTenant == .true)
+        #expect(a.foreignAccounts == ["111122223333", "444455556666"])
+        #expect(a.findings.contains { $0.contains("whichever account owns it") })
+        #expect(a.facts["cross_tenant"] == .bool(true))
+        #expect(a.facts["account"]?.unknownReason?.contains("owner account not known") == true)
+        // The same holds for each account as the owner, which is why the decision is sound.
+        for owner in ["111122223333", "444455556666"] {
+            #expect(KeyPolicyAnalyzer(owner: .id(owner)).analyze(try policy(Self.twoAccounts)).crossTenant == .true)
+        }
+        // A template: the deploying account is one account too.
+        #expect(KeyPolicyAnalyzer(owner: .current).analyze(try policy(Self.twoAccounts)).crossTenant == .true)
+    }
+
+    @Test func aTrustedAccountLeavesOneCandidateOwnerSoItStaysUnknown() throws {
+        let a = KeyPolicyAnalyzer(owner: nil, trustedAccounts: ["444455556666"]).analyze(try policy(Self.twoAccounts))
+        #expect(a.crossTenant == .unknown)
+        #expect(a.foreignAccounts.isEmpty)
+    }
+
+    @Test(arguments: [
+        // Bound by a condition on the caller's organization: the partner may not be in it.
+        #"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"kms:Decrypt","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-a1b2c3"}}}"#,
+        // Bound to two callers that do not include the named account: nobody.
+        #"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"kms:Decrypt","Resource":"*","Condition":{"StringEquals":{"kms:CallerAccount":["111122223333","777788889999"]}}}"#,
+        // A negated test of the caller's ARN may exclude every principal of the account.
+        #"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"kms:Decrypt","Resource":"*","Condition":{"StringNotLike":{"aws:PrincipalArn":"arn:aws:iam::444455556666:*"}}}"#,
+        // Only read actions: nothing to use or manage.
+        #"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"kms:DescribeKey","Resource":"*"}"#,
+        // A wildcard tied to the account by aws:SourceAccount describes a service's resource, not the caller.
+        #"{"Effect":"Allow","Principal":"*","Action":"kms:Decrypt","Resource":"*","Condition":{"StringEquals":{"aws:SourceAccount":"444455556666"}}}"#,
+        // NotAction may grant nothing of KMS at all.
+        #"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"NotAction":"kms:*","Resource":"*"}"#,
+    ])
+    func aSecondAccountThatMayNotBeAdmittedDecidesNothing(_ second: String) throws {
+        let p = try policy(#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"},"# + second + "]}")
+        let a = KeyPolicyAnalyzer(owner: nil).analyze(p)
+        #expect(a.crossTenant != .true, "\(second)")
+        #expect(!a.findings.contains { $0.contains("whichever account owns it") })
+    }
+
+    @Test func aDenyThatMayRemoveTheSecondAccountKeepsItUnknown() throws {
+        let deny = #"{"Effect":"Deny","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"kms:Decrypt","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}"#
+        let withDeny = Self.twoAccounts.replacingOccurrences(of: "}]}", with: "},\(deny)]}")
+        #expect(KeyPolicyAnalyzer(owner: nil).analyze(try policy(withDeny)).crossTenant == .unknown)
+        // A Deny of other actions leaves Decrypt: still decided.
+        let narrow = withDeny.replacingOccurrences(of: #""Deny","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"kms:Decrypt""#,
+                                                   with: #""Deny","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"kms:ScheduleKeyDeletion""#)
+        #expect(KeyPolicyAnalyzer(owner: nil).analyze(try policy(narrow)).crossTenant == .true)
+    }
+
+    @Test func aMalformedStatementMayBeADenyOfEitherAccount() throws {
+        let malformed = Self.twoAccounts.replacingOccurrences(of: "}]}", with: #"},{"Effect":"Deny","Action":"kms:*","Resource":"*"}]}"#)
+        #expect(KeyPolicyAnalyzer(owner: nil).analyze(try policy(malformed)).crossTenant == .unknown)
+    }
+
+    @Test func aWildcardBoundToTwoCallerAccountsAdmitsBoth() throws {
+        let p = try policy(#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":["kms:Encrypt","kms:Decrypt"],"Resource":"*","Condition":{"StringEquals":{"kms:CallerAccount":["444455556666","777788889999"]}}}]}"#)
+        let a = KeyPolicyAnalyzer(owner: nil).analyze(p)
+        #expect(a.isPublic == false)
+        #expect(a.crossTenant == .true)
+        #expect(a.foreignAccounts == ["444455556666", "777788889999"])
+    }
+
     @Test func actionWildcardsExpand() {
         #expect(KMSActions.expand(.string("kms:ReEncrypt*")) == ["kms:ReEncryptFrom", "kms:ReEncryptTo"])
         #expect(KMSActions.expand(.string("KMS:describekey")) == ["kms:DescribeKey"])
