@@ -14,7 +14,7 @@ public enum KMSKeyFacts {
     /// Fields DescribeKey supplies.
     static let metadataFields = ["manager", "origin", "custody", "spec", "spec_class", "usage", "state", "enabled", "multi_region", "multi_region_role",
                                  "key_store", "created", "description", "material.expires", "material.valid_to",
-                                 "deletion.scheduled_for", "deletion.window_days"]
+                                 "deletion.scheduled_for", "deletion.window_days", "deletion.window_min_days"]
 
     /// The `key` resource. `tenant` labels it (default: its account).
     public static func key(_ o: KMSKeyObservation, tenant: String?) -> Resource {
@@ -130,12 +130,21 @@ public enum KMSKeyFacts {
 
         let deletion = AWSTimestamp.fact(md["DeletionDate"], what: "DeletionDate")
         f["deletion.scheduled_for"] = deletion
+        let pending = state == "PendingDeletion" || state == "PendingReplicaDeletion"
         if let w = md["PendingDeletionWindowInDays"]?.numberValue {
             f["deletion.window_days"] = .number(w)
-        } else if deletion == .null && state != "PendingDeletion" && state != "PendingReplicaDeletion" {
+            f["deletion.window_min_days"] = .number(w)
+        } else if deletion == .null && !pending {
             f["deletion.window_days"] = .null
+            f["deletion.window_min_days"] = .null
         } else {
-            f["deletion.window_days"] = .unknown(reason: "DescribeKey returned a scheduled deletion without PendingDeletionWindowInDays")
+            // DescribeKey reports the window only for a multi-Region primary key waiting for its replicas; any
+            // scheduled deletion still waits at least the 7 days AWS KMS requires.
+            f["deletion.window_days"] = .unknown(reason: "DescribeKey reports no PendingDeletionWindowInDays for this scheduled deletion; AWS KMS accepts only 7 to 30 days")
+            let scheduled: Bool
+            if case .string = deletion { scheduled = true } else { scheduled = pending }
+            f["deletion.window_min_days"] = scheduled ? KMSDeletionWindow.minimum
+                : .unknown(reason: deletion.unknownReason ?? "whether a deletion is scheduled is not known")
         }
     }
 

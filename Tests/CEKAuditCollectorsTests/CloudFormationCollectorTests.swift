@@ -42,6 +42,18 @@ struct CloudFormationCollectorTests {
         #expect(p.value("cross_tenant") == .bool(false))
     }
 
+    @Test func aDeletionWindowFromAParameterIsStillOneAWSKMSAccepts() async throws {
+        let facts = try Fixtures.run(CloudFormationCollector(), "cases/deletion-window/template.yaml")
+        let parameter = try #require(facts.resource(.key, named: "ParameterWindowKey"))
+        #expect(parameter.value("deletion.window_days").unknownReason?.contains("DeletionWindow") == true)
+        #expect(parameter.value("deletion.window_min_days") == .number(7))
+        let byDefault = try #require(facts.resource(.key, named: "DefaultWindowKey"))
+        #expect(byDefault.value("deletion.window_days") == .number(30))
+        #expect(byDefault.value("deletion.window_min_days") == .number(30), "the normalizer bounds a known window by itself")
+        let r = try await Fixtures.assess("cases/deletion-window/template.yaml")
+        #expect(r.verdicts("CEK08-AG3-DELETION-WINDOW") == ["ParameterWindowKey": .pass, "DefaultWindowKey": .pass])
+    }
+
     @Test func conditionalRotationIsUnknownNotFalse() async throws {
         let facts = try await Fixtures.collect("../../../examples/acme-ai-platform/cloudformation/tenant-keys.yaml")
         let key = try #require(facts.resource(.key, named: "alias/acme/prompt-logs"))

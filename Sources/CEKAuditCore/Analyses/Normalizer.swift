@@ -1,7 +1,7 @@
 import Foundation
 
 /// The generic part of the normalize stage, after every provider's analyses: defaults each key's tenant to its
-/// account and links data stores to the collected keys that protect them (by resource id, ARN, key id or alias),
+/// account and the lower bound of its deletion window to the window when that is known, and links data stores to the collected keys that protect them (by resource id, ARN, key id or alias),
 /// filling the custody of those keys. Pure; knows no provider.
 public enum Normalizer {
     /// Normalizes a fact set in place.
@@ -12,6 +12,9 @@ public enum Normalizer {
             switch r.type {
             case .key:
                 if r.fields["tenant"] == nil || r.fields["tenant"] == .null { r.fields["tenant"] = r.value("account") }
+                if r.fields["deletion.window_min_days"] == nil, let window = r.fields["deletion.window_days"], window.isKnown {
+                    r.fields["deletion.window_min_days"] = window
+                }
             case .dataStore:
                 linkDataStore(&r, keys: keys)
             default: break

@@ -35,6 +35,7 @@ public enum FactSchema {
             "material.valid_to": "When imported key material expires (RFC 3339), null when it does not",
             "deletion.scheduled_for": "Scheduled deletion date (RFC 3339), null when none is scheduled",
             "deletion.window_days": "Waiting period before deletion, in days",
+            "deletion.window_min_days": "Shortest waiting period the key can have before deletion, in days: the window when known, else the key manager's documented minimum (AWS KMS: 7, for a scheduled deletion DescribeKey reports no window for, or a declared window written as an expression); null when no waiting period is configured or scheduled",
             "created": "Creation date (RFC 3339)",
             "exportable": "Whether the key material can be exported from the key manager (OpenBao transit `exportable`; AWS KMS never exports)",
             "allow_plaintext_backup": "Whether a plaintext backup of the key material can be taken (OpenBao transit `allow_plaintext_backup`)",

@@ -173,10 +173,12 @@ struct KeyDeclaration {
         default: f["rotation.period_days"] = .unknown(reason: rot.unknownReason ?? "rotation unknown")
         }
         f["rotation.last_rotated"] = .unknown(reason: "declared key: rotation history is only observable on the live key")
-        f["deletion.window_days"] = windowDays.number("deletion window", default: 30)
-        if case .number(let w) = f["deletion.window_days"] ?? .null, !(7...30).contains(w) {
+        f["deletion.window_days"] = windowDays.number("deletion window", default: KMSDeletionWindow.defaultDays)
+        if case .number(let w) = f["deletion.window_days"] ?? .null, !KMSDeletionWindow.days.contains(w) {
             f["deletion.window_days"] = .unknown(reason: "a deletion window of \(FactValue.number(w).displayText) days is outside the 7–30 days AWS KMS accepts")
         }
+        // A window written as an expression is still one AWS KMS accepts, or the key is never created.
+        if case .expression = windowDays { f["deletion.window_min_days"] = KMSDeletionWindow.minimum }
         if case .number(let p) = f["rotation.period_days"] ?? .null, !(90...2560).contains(p) {
             f["rotation.period_days"] = .unknown(reason: "a rotation period of \(FactValue.number(p).displayText) days is outside the 90–2560 days AWS KMS accepts")
         }

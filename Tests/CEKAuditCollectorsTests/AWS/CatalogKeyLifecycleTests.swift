@@ -22,7 +22,7 @@ struct CatalogKeyLifecycleTests {
             "evidence_kind": .string("observed"), "service": .string("aws-kms"), "rotation.enabled": .bool(false), "rotation.period_days": .null,
             "rotation.last_rotated": .null, "created": .string("2021-06-01T00:00:00Z"),
             "material.expires": .bool(false), "material.valid_to": .null,
-            "deletion.window_days": .null, "deletion.scheduled_for": .null,
+            "deletion.window_days": .null, "deletion.window_min_days": .null, "deletion.scheduled_for": .null,
         ]
         for (k, v) in extra { fields[k] = v }
         var key = Resource(type: .key, id: "arn:aws:kms:eu-west-1:\(account):key/\(id)", name: id, fields: fields)

@@ -81,6 +81,34 @@ struct KMSKeyFactsTests {
         #expect(silent["material.expires"]?.isKnown == false)
     }
 
+    /// DescribeKey reports `PendingDeletionWindowInDays` only for a multi-Region primary key waiting for its
+    /// replicas; AWS KMS accepts no window under 7 days, so a scheduled deletion is bounded even without it.
+    @Test func aScheduledDeletionWithoutItsWindowStillWaitsSevenDays() throws {
+        let pending = Self.derive(KMSKeyFacts.key(observation(metadata(["KeyState": .string("PendingDeletion"), "Enabled": .bool(false),
+                                                                         "DeletionDate": .number(1_780_600_000)])), tenant: nil))
+        #expect(pending["deletion.window_days"]?.unknownReason?.contains("7 to 30 days") == true)
+        #expect(pending["deletion.window_min_days"] == .number(7))
+        let primary = Self.derive(KMSKeyFacts.key(observation(metadata(["KeyState": .string("PendingReplicaDeletion"),
+                                                                         "PendingDeletionWindowInDays": .number(21)])), tenant: nil))
+        #expect(primary["deletion.window_days"] == .number(21))
+        #expect(primary["deletion.window_min_days"] == .number(21))
+        let live = Self.derive(KMSKeyFacts.key(observation(metadata([:])), tenant: nil))
+        #expect(live["deletion.window_min_days"] == .null)
+        let failed = Self.derive(KMSKeyFacts.key(observation(nil), tenant: nil))
+        #expect(failed["deletion.window_min_days"]?.isKnown == false, "missing evidence bounds nothing")
+
+        // The deletion-window check decides at the 7-day floor, and only there.
+        let catalog = try Fixtures.catalog()
+        let check = try #require(catalog.checks.first { $0.id == "CEK08-AG3-DELETION-WINDOW" })
+        let facts = FactSet(resources: [pending, failed], coverage: [SourceCoverage(source: "kms", collector: "aws-kms", status: .complete,
+                                                                                   resourceTypes: [.key], found: ["key": 2])])
+        func verdicts(_ parameters: [String: FactValue]) -> [Verdict] {
+            RulesEngine(catalog: catalog, now: Fixtures.now).evaluate(check, facts: facts, parameterOverrides: parameters).map(\.verdict)
+        }
+        #expect(verdicts([:]) == [.pass, .inconclusive])
+        #expect(verdicts(["min_deletion_window_days": .number(14)]) == [.inconclusive, .inconclusive])
+    }
+
     @Test func anAWSManagedKeyIsProviderOwned() {
         let k = Self.derive(KMSKeyFacts.key(observation(metadata(["KeyManager": .string("AWS")])), tenant: nil))
         #expect(k["manager"] == .string("aws"))
