@@ -33,6 +33,7 @@ public enum KMSKeyFacts {
             provenance += o.metadata.evidence.map(\.provenance)
             metadataFacts(md, keyId: md["KeyId"]?.stringValue ?? o.keyId, into: &f)
         } else {
+            provenance += o.metadata.evidence.map(\.provenance)   // an error answer kept as evidence
             for name in metadataFields { f[name] = o.metadata.unknown }
         }
         rotationFacts(o, into: &f)
