@@ -75,4 +75,16 @@ struct CloudFormationCollectorTests {
         #expect(p.value("foreign_accounts") == .strings(["111122223333", "444455556666"]))
         #expect(p.value("account") == .string("self"))
     }
+
+    /// A store that names no key is under the key its service documents: a secret under the AWS managed key
+    /// aws/secretsmanager (a fail, not inconclusive); an encrypted EBS volume under the account's default EBS key,
+    /// which may be customer managed (inconclusive, not a fail).
+    @Test func storesWithoutAKeyTakeTheirServicesDocumentedKey() async throws {
+        let r = try await Fixtures.assess("cases/service-default-keys/template.yaml")
+        #expect(r.verdicts("CEK08-CCM3-DATA-STORE-CMK") == ["DefaultKeySecret": .fail, "OwnKeySecret": .pass, "ScratchVolume": .inconclusive])
+        let facts = try Fixtures.run(CloudFormationCollector(), "cases/service-default-keys/template.yaml")
+        let secret = try #require(facts.resource(.dataStore, named: "DefaultKeySecret"))
+        #expect(secret.value("key_custody") == .string("provider-owned"))
+        #expect(facts.resource(.dataStore, named: "ScratchVolume")?.value("key_manager").unknownReason?.contains("ModifyEbsDefaultKmsKeyId") == true)
+    }
 }

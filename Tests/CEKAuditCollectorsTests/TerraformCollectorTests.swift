@@ -107,4 +107,15 @@ struct TerraformCollectorTests {
         if let a = value as? [Any] { return a.map { removing(key, from: $0, count: &count) } }
         return value
     }
+
+    /// `aws_secretsmanager_secret` without `kms_key_id` is under the AWS managed key aws/secretsmanager, in state
+    /// (an empty string) and in a plan (null, and not set in the configuration) alike.
+    @Test(arguments: [("terraform.tfstate", "aws_secretsmanager_secret.default_key"), ("plan.json", "aws_secretsmanager_secret.api_token")])
+    func aSecretWithoutAKeyIsUnderTheAWSManagedKey(file: String, secret: String) async throws {
+        let r = try await Fixtures.assess("cases/service-default-keys/" + file)
+        #expect(r.verdicts("CEK08-CCM3-DATA-STORE-CMK")[secret] == .fail)
+        if file == "terraform.tfstate" {
+            #expect(r.verdicts("CEK08-CCM3-DATA-STORE-CMK")["aws_secretsmanager_secret.own_key"] == .pass)
+        }
+    }
 }

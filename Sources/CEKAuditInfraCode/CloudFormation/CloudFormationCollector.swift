@@ -114,8 +114,8 @@ public struct CloudFormationCollector: DocumentCollector {
                 let keyRef = DeclaredValue(rule?["KMSMasterKeyID"])
                 var f = DataStoreSpecs.fields(kind: "s3-bucket", encrypted: .bool(true), keyRef: keyRef,
                                               linkedKey: Self.referencedLogicalID(rule?["KMSMasterKeyID"]).map(rid))
-                if case .literal(let a) = algorithm, a.stringValue == "AES256" { f["key_ref"] = .null; f["key_manager"] = .string("aws"); f["key_custody"] = .string("provider-owned") }
-                if case .absent = algorithm { f["key_manager"] = .string("aws"); f["key_custody"] = .string("provider-owned") }
+                if case .literal(let a) = algorithm, a.stringValue == "AES256" { f["key_ref"] = .null; DataStoreSpecs.applyProviderKey(to: &f) }
+                if case .absent = algorithm { DataStoreSpecs.applyProviderKey(to: &f) }
                 out.resources.append(Resource(type: .dataStore, id: rid(logical), name: logical, fields: f, provenance: provenance(path)))
             default:
                 guard let spec = DataStoreSpecs.cloudFormation[type] else { continue }
@@ -138,7 +138,7 @@ public struct CloudFormationCollector: DocumentCollector {
         let keyRef = DeclaredValue(raw)
         var f = DataStoreSpecs.fields(kind: spec.kind, encrypted: encrypted, keyRef: keyRef,
                                       linkedKey: Self.referencedLogicalID(raw).map(rid))
-        if case .absent = keyRef, encrypted == .bool(true) { f["key_manager"] = .string("aws"); f["key_custody"] = .string("provider-owned") }
+        if case .absent = keyRef, encrypted == .bool(true) { spec.applyServiceKey(to: &f) }
         if encrypted == .bool(false) { f["key_manager"] = .null; f["key_custody"] = .null }
         return Resource(type: .dataStore, id: id, name: logical, fields: f, provenance: provenance)
     }

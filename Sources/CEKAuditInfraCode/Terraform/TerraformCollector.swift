@@ -260,7 +260,7 @@ public struct TerraformCollector: DocumentCollector {
                                               linkedKey: linkedKey(r, attribute: "rule.apply_server_side_encryption_by_default.kms_master_key_id"))
                 if f["key_ref"] == .string("") { f["key_ref"] = .null }
                 if algorithm == "AES256" || (f["key_ref"] == .null && f["key"] == .null && references[r.baseAddress]?["rule"] == nil) {
-                    f["key_ref"] = .null; f["key_manager"] = .string("aws"); f["key_custody"] = .string("provider-owned")
+                    f["key_ref"] = .null; DataStoreSpecs.applyProviderKey(to: &f)
                 }
                 let bucket = v["bucket"]?.stringValue ?? r.address
                 out.resources.append(Resource(type: .dataStore, id: rid(r.address), name: bucket, fields: f, provenance: provenance(r)))
@@ -284,7 +284,7 @@ public struct TerraformCollector: DocumentCollector {
                 let linked = linkedKey(r, attribute: keyAttr)
                 var f = DataStoreSpecs.fields(kind: spec.kind, encrypted: encrypted, keyRef: keyRef, linkedKey: linked)
                 if case .expression = keyRef, linked != nil { f["key_ref"] = .string(references[r.baseAddress]?[keyAttr]?.first ?? "reference") }
-                if case .absent = keyRef, linked == nil, encrypted == .bool(true) { f["key_manager"] = .string("aws"); f["key_custody"] = .string("provider-owned") }
+                if case .absent = keyRef, linked == nil, encrypted == .bool(true) { spec.applyServiceKey(to: &f) }
                 if encrypted == .bool(false) { f["key_manager"] = .null; f["key_custody"] = .null }
                 out.resources.append(Resource(type: .dataStore, id: rid(r.address), name: r.address, fields: f, provenance: provenance(r)))
             }
