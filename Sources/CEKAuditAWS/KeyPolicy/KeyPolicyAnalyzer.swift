@@ -174,6 +174,10 @@ public struct KeyPolicyAnalyzer: Sendable {
         var lifecycleByOwner = Set<String>()
         var lifecycleDenied = Set<String>()
         var lifecycleUnknown = false
+        // Core lifecycle actions any Allow grants to anyone (conditional statements included); whether an Allow's
+        // actions are written as expressions, so that what it grants is not known.
+        var lifecycleAllowed = Set<String>()
+        var actionsUnresolved = false
         var adminUnknown = false
         var rootAccounts = Set<AccountRef>()
         // For an owner that is not known: the literal accounts each unconditional Allow certainly admits, with the
@@ -215,9 +219,11 @@ public struct KeyPolicyAnalyzer: Sendable {
             if effect == "Deny" {
                 denials.append((principals, actions))
                 let lifecycle = actions.filter { KMSActions.lifecycleCore.contains($0) }
+                // Only a Deny of the whole owner account (its root, or any principal) takes an action from the owner; a
+                // Deny of one role leaves the account's other principals.
                 if st["Condition"] == nil, !lifecycle.isEmpty, principals.contains(where: { p in
                     if case .wildcard = p { return true }
-                    if case .account(let acct, _) = p, isOwner(acct) { return true }
+                    if case .account(let acct, let arn) = p, isOwner(acct), arn.hasSuffix(":root") || arn.allSatisfy(\.isNumber) { return true }
                     return false
                 }) {
                     lifecycleDenied.formUnion(lifecycle)
@@ -228,6 +234,12 @@ public struct KeyPolicyAnalyzer: Sendable {
                 continue
             }
             let usesOrManages = categories.contains(.use) || categories.contains(.manage)
+            lifecycleAllowed.formUnion(actions.intersection(KMSActions.lifecycleCore))
+            if (st["Action"] ?? .null).asList.contains(where: { dialect.resolve($0) == nil }) {
+                actionsUnresolved = true
+                lifecycleUnknown = true
+                a.findings.append("\(label) names actions through an expression that could not be resolved: \((st["Action"] ?? .null).compactText).")
+            }
             let granted = actions.filter { KMSActions.category($0) != .read }
             let certainlyPresent = !conditional.contains(index) && st["NotPrincipal"] == nil && st["NotAction"] == nil && !granted.isEmpty
             for p in principals {
@@ -354,13 +366,18 @@ public struct KeyPolicyAnalyzer: Sendable {
             }
         }
         let held = lifecycleByOwner.subtracting(lifecycleDenied)
-        if owner == nil { a.customerControlsLifecycle = .unknown }
-        else if held.isSuperset(of: KMSActions.lifecycleCore) { a.customerControlsLifecycle = .true }
-        else if lifecycleUnknown { a.customerControlsLifecycle = .unknown }
-        else {
+        // An action no statement allows to anyone is one the owner cannot perform, whoever the owner is.
+        let allowedToNobody = KMSActions.lifecycleCore.subtracting(lifecycleAllowed.subtracting(lifecycleDenied))
+        if owner != nil, held.isSuperset(of: KMSActions.lifecycleCore) { a.customerControlsLifecycle = .true }
+        else if owner != nil, !lifecycleUnknown {
             a.customerControlsLifecycle = .false
             let missing = KMSActions.lifecycleCore.subtracting(held).sorted()
             a.findings.append("The owner's principals do not hold \(missing.joined(separator: ", ")) in this policy.")
+        } else if a.malformed.isEmpty, !actionsUnresolved, !allowedToNobody.isEmpty {
+            a.customerControlsLifecycle = .false
+            a.findings.append("No statement lets any principal perform \(allowedToNobody.sorted().joined(separator: ", ")), so the owner cannot, whichever account it is.")
+        } else {
+            a.customerControlsLifecycle = .unknown
         }
         if !a.malformed.isEmpty && a.customerControlsLifecycle == .true { a.customerControlsLifecycle = .unknown }
         a.adminUsers = Array(Set(a.adminUsers)).sorted()

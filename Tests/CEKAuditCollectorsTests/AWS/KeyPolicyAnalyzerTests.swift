@@ -224,6 +224,35 @@ struct KeyPolicyAnalyzerTests {
         #expect(a.foreignAccounts == ["444455556666", "777788889999"])
     }
 
+    @Test func lifecycleNoStatementAllowsIsHeldByNoOwner() throws {
+        let p = try policy("""
+        {"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:role/app"},"Action":["kms:Encrypt","kms:Decrypt","kms:DisableKey"],"Resource":"*"},
+         {"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::777788889999:root"},"Action":["kms:Describe*","kms:PutKeyPolicy"],"Resource":"*"}]}
+        """)
+        let a = KeyPolicyAnalyzer(owner: nil).analyze(p)
+        #expect(a.customerControlsLifecycle == .false)
+        #expect(a.findings.contains { $0.contains("kms:EnableKeyRotation, kms:ScheduleKeyDeletion") && $0.contains("whichever account") })
+        // Actions written as an expression may include them: not decided.
+        let templated = JSONValue.object(["Statement": .array([.object([
+            "Effect": .string("Allow"), "Resource": .string("*"), "Principal": .object(["AWS": .string("arn:aws:iam::444455556666:root")]),
+            "Action": .array([.string("kms:Decrypt"), .object(["Ref": .string("AdminActions")])])])])])
+        #expect(KeyPolicyAnalyzer(owner: nil, dialect: CloudFormationPolicyDialect()).analyze(templated).customerControlsLifecycle == .unknown)
+        #expect(KeyPolicyAnalyzer(owner: .id("444455556666"), dialect: CloudFormationPolicyDialect()).analyze(templated).customerControlsLifecycle == .unknown)
+    }
+
+    @Test func aDenyOfOneRoleLeavesTheOwnerAccountItsLifecycle() throws {
+        let p = try policy("""
+        {"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"},
+         {"Effect":"Deny","Principal":{"AWS":"arn:aws:iam::111122223333:role/ci"},"Action":"kms:ScheduleKeyDeletion","Resource":"*"}]}
+        """)
+        #expect(KeyPolicyAnalyzer(owner: .id("111122223333")).analyze(p).customerControlsLifecycle == .true)
+        let wholeAccount = try policy("""
+        {"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"},
+         {"Effect":"Deny","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:ScheduleKeyDeletion","Resource":"*"}]}
+        """)
+        #expect(KeyPolicyAnalyzer(owner: .id("111122223333")).analyze(wholeAccount).customerControlsLifecycle == .false)
+    }
+
     @Test func actionWildcardsExpand() {
         #expect(KMSActions.expand(.string("kms:ReEncrypt*")) == ["kms:ReEncryptFrom", "kms:ReEncryptTo"])
         #expect(KMSActions.expand(.string("KMS:describekey")) == ["kms:DescribeKey"])
