@@ -190,14 +190,20 @@ public struct AWSKeyPolicyAnalysis: FactAnalysis {
 
 /// The grant tenancy analysis of the normalize stage: whether each `grant`'s grantee lies outside the key's owner
 /// and the trusted accounts (AWS KMS Developer Guide, "Grants in AWS KMS"). An AWS service principal acts for the
-/// key's own account and holds no tenant of its own.
+/// key's own account and holds no tenant of its own. A grant whose source does not say the key's account takes it
+/// from the collected key it is on (a grant belongs to the key's account; the key's ARN names it).
 public struct AWSGrantAnalysis: FactAnalysis {
     public init() {}
     public var name: String { "aws grants" }
 
     public func derive(_ facts: inout FactSet, settings: AnalysisSettings) {
         let trusted = Set(settings.trustedAccounts)
+        let keys = Normalizer.keyIndex(facts)
         for i in facts.resources.indices where facts.resources[i].type == .grant {
+            if !facts.resources[i].value("account").isKnown, case .string(let ref) = facts.resources[i].value("key"),
+               case .string(let account)? = keys[ref]?.value("account"), account.count == 12, account.allSatisfy(\.isNumber) {
+                facts.resources[i].fields["account"] = .string(account)
+            }
             let r = facts.resources[i]
             facts.resources[i].fields["cross_tenant"] = Self.crossTenant(grantee: r.value("grantee"), granteeAccount: r.value("grantee_account"),
                                                                          owner: r.value("account"), trusted: trusted)

@@ -118,4 +118,13 @@ struct TerraformCollectorTests {
             #expect(r.verdicts("CEK08-CCM3-DATA-STORE-CMK")["aws_secretsmanager_secret.own_key"] == .pass)
         }
     }
+
+    /// A state file read without `account:` or a caller identity still says whose key a grant is on: the key's ARN.
+    @Test func aGrantTakesItsOwnerFromTheKeyItIsOn() async throws {
+        let facts = try await Fixtures.collect("cases/grant-owner/terraform.tfstate")
+        let grants = Dictionary(uniqueKeysWithValues: facts.resources.filter { $0.type == .grant }.map { ($0.name, $0) })
+        #expect(grants["aws_kms_grant.etl"]?.value("account") == .string("111122223333"))
+        #expect(grants["aws_kms_grant.etl"]?.value("cross_tenant") == .bool(true))
+        #expect(grants["aws_kms_grant.app"]?.value("cross_tenant") == .bool(false))
+    }
 }
