@@ -72,14 +72,16 @@ public enum KMSKeyFacts {
             ?? .unknown(reason: "DescribeKey returned no KeySpec")
         if let usage = md["KeyUsage"]?.stringValue {
             f["usage"] = .string(usage)
-        } else if spec == "SYMMETRIC_DEFAULT" {
-            f["usage"] = .string("ENCRYPT_DECRYPT")   // the only usage AWS KMS allows for this spec
+        } else if let only = spec.flatMap(onlyUsage) {
+            f["usage"] = .string(only)
         } else {
             f["usage"] = .unknown(reason: "DescribeKey returned no KeyUsage")
         }
         let state = md["KeyState"]?.stringValue
         f["state"] = state.map(FactValue.string) ?? .unknown(reason: "DescribeKey returned no KeyState")
-        f["enabled"] = md["Enabled"]?.boolValue.map(FactValue.bool) ?? .unknown(reason: "DescribeKey returned no Enabled")
+        // `Enabled` is true exactly when KeyState is Enabled (AWS KMS API Reference, KeyMetadata).
+        f["enabled"] = md["Enabled"]?.boolValue.map(FactValue.bool) ?? state.map { .bool($0 == "Enabled") }
+            ?? .unknown(reason: "DescribeKey returned neither Enabled nor KeyState")
         f["description"] = md["Description"]?.stringValue.map(FactValue.string) ?? .null
 
         // Multi-Region keys always have `mrk-` ids (AWS KMS Developer Guide, "Multi-Region key identifiers"); answers
@@ -147,6 +149,16 @@ public enum KMSKeyFacts {
             f["deletion.window_min_days"] = scheduled ? KMSDeletionWindow.minimum
                 : .unknown(reason: deletion.unknownReason ?? "whether a deletion is scheduled is not known")
         }
+    }
+
+    /// The key usage a spec allows, when it allows only one (AWS KMS API Reference, CreateKey `KeyUsage`): symmetric
+    /// encryption keys encrypt, HMAC keys generate and verify MACs, secp256k1 and ML-DSA keys sign. `nil` for specs
+    /// with a choice (RSA, NIST curves, SM2) or not known here.
+    static func onlyUsage(_ spec: String) -> String? {
+        if spec == "SYMMETRIC_DEFAULT" { return "ENCRYPT_DECRYPT" }
+        if spec.hasPrefix("HMAC_") { return "GENERATE_VERIFY_MAC" }
+        if spec == "ECC_SECG_P256K1" || spec.hasPrefix("ML_DSA_") { return "SIGN_VERIFY" }
+        return nil
     }
 
     static func rotationFacts(_ o: KMSKeyObservation, into f: inout [String: FactValue]) {

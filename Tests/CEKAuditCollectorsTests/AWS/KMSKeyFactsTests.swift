@@ -52,6 +52,21 @@ struct KMSKeyFactsTests {
         #expect(k["exportable"] == .bool(false))
     }
 
+    /// Members an older or trimmed answer leaves out, read from what AWS KMS documents about the ones present.
+    @Test(arguments: [("HMAC_256", "GENERATE_VERIFY_MAC"), ("ECC_SECG_P256K1", "SIGN_VERIFY"), ("ML_DSA_65", "SIGN_VERIFY")])
+    func aSpecWithOneUsageNamesIt(spec: String, usage: String) {
+        let k = Self.derive(KMSKeyFacts.key(observation(metadata(["KeySpec": .string(spec)])), tenant: nil))
+        #expect(k["usage"] == .string(usage))
+        let rsa = Self.derive(KMSKeyFacts.key(observation(metadata(["KeySpec": .string("RSA_2048")])), tenant: nil))
+        #expect(rsa["usage"]?.isKnown == false, "RSA keys encrypt or sign")
+    }
+
+    @Test func enabledFollowsTheKeyState() {
+        var md = metadata(["KeyState": .string("Disabled")])
+        if case .object(var m) = md { m["Enabled"] = nil; md = .object(m) }
+        #expect(Self.derive(KMSKeyFacts.key(observation(md), tenant: nil))["enabled"] == .bool(false))
+    }
+
     @Test func multiRegionRoleFollowsThePrimaryARN() {
         let id = "mrk-1234abcd12ab34cd56ef1234567890ab"
         let primary = "arn:aws:kms:us-east-1:111122223333:key/\(id)"
