@@ -92,8 +92,10 @@ public struct NamespaceIsolationAnalyzer: Sendable {
                 findings.append("Policy \(policy.name) in \(place) reaches key \(ACLPolicy.displayName(namespace: namespace))/\(mount)keys/\(name) through \(rules.map { "path \"\($0)\"" }.joined(separator: ", ")) (\(ops.joined(separator: ", "))).")
             }
         }
-        // Policies that could not be read, in the key's namespace or above it, might reach it too.
-        let blind = unreadable.filter { namespace.hasPrefix($0.key) }.sorted { $0.key < $1.key }
+        // Policies that could not be read above the key's namespace might reach it from outside; those of its own
+        // namespace, or of a trusted one, would not count even if they did.
+        let blind = unreadable.filter { namespace.hasPrefix($0.key) && $0.key != namespace && !trustedNamespaces.contains($0.key) }
+            .sorted { $0.key < $1.key }
         var cross: Bool? = !foreign.isEmpty
         var reason: String?
         if foreign.isEmpty, !blind.isEmpty {

@@ -82,6 +82,11 @@ struct NamespaceIsolationAnalyzerTests {
         // Unreadable policies of a sibling say nothing about this key.
         let sibling = NamespaceIsolationAnalyzer(policies: Self.policies(), unreadable: ["tenant-b": "denied"])
         #expect(sibling.analyze(namespace: "tenant-a", mount: "transit/", name: "k").crossTenant == false)
+        // Nor do those of the key's own namespace, or of a trusted one: they are inside the tenant, or trusted.
+        let own = NamespaceIsolationAnalyzer(policies: Self.policies(), unreadable: ["tenant-a": "denied"])
+        #expect(own.analyze(namespace: "tenant-a", mount: "transit/", name: "k").crossTenant == false)
+        let trusted = NamespaceIsolationAnalyzer(policies: Self.policies(), unreadable: ["root": "denied"], trustedNamespaces: ["root"])
+        #expect(trusted.analyze(namespace: "tenant-a", mount: "transit/", name: "k").crossTenant == false)
     }
 }
 
