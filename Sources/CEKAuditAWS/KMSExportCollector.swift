@@ -22,7 +22,7 @@ public struct KMSExportCollector: EvidenceCollector {
     public var kind: String { Self.name }
     public var input: CollectorInput { .batch }
     public var suppliedTypes: [ResourceType] { Self.suppliedTypes }
-    public var reads: String { "AWS KMS API responses saved as JSON (`aws kms describe-key`, `get-key-rotation-status`, `list-key-rotations`, `get-key-policy`, error answers); the files of one source form one export." }
+    public var reads: String { "AWS KMS API responses saved as JSON (`aws kms describe-key`, `get-key-rotation-status`, `list-key-rotations`, `get-key-policy`, error answers), alone or as an object of answers by key id in which some entries are errors; the files of one source form one export." }
     public var example: String { "{path: exports/, kind: kms-api-export, tenant: tenant-a}" }
 
     public func recognizes(_ probe: ContentProbe) -> Bool {
