@@ -75,13 +75,13 @@ enum Console {
     /// Replaces C0/C1 control characters (except newline and tab) and the bidirectional overrides and isolates
     /// (U+202A–U+202E, U+2066–U+2069, which can reorder what a terminal shows) with U+FFFD.
     static func safe(_ s: String) -> String {
-        String(String.UnicodeScalarView(s.unicodeScalars.map { scalar in
+        s.replacingScalars { scalar in
             let v = scalar.value
-            if v == 0x0A || v == 0x09 { return scalar }
+            if v == 0x0A || v == 0x09 { return nil }
             if v < 0x20 || (0x7F...0x9F).contains(v) || (0x202A...0x202E).contains(v) || (0x2066...0x2069).contains(v) {
                 return "\u{FFFD}"
             }
-            return scalar
-        }))
+            return nil
+        }
     }
 }
