@@ -117,7 +117,9 @@ public struct ContentRecognizer: Sendable {
             }
             bytes = bytes.dropLast(cut)
         }
-        if String(data: bytes, encoding: .utf8) == nil { return "binary file (not UTF-8 text); not an input this version reads" }
+        if let (_, place) = TextPosition.firstInvalidUTF8(in: bytes) {
+            return "binary file (not UTF-8 text from line \(place.line), column \(place.column)); not an input this version reads"
+        }
         return nil
     }
 

@@ -111,8 +111,9 @@ public struct AssessmentFile: Sendable, Hashable {
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
             throw CEKAuditError.unreadable(file: path, detail: error.localizedDescription)
         }
-        guard let text = String(data: data, encoding: .utf8), let node = try YAMLDocument.compose(text, file: path) else {
-            throw CEKAuditError.invalidInput(file: path, line: 1, column: 1, message: "the assessment file is empty or not UTF-8",
+        let text = try TextPosition.utf8Text(data, file: path)
+        guard let node = try YAMLDocument.compose(text, file: path) else {
+            throw CEKAuditError.invalidInput(file: path, line: 1, column: 1, message: "the assessment file is empty",
                                              fix: "see examples/acme-ai-platform/audit.yaml")
         }
         let m = try YAMLCursor(node: node, file: path).mapping(

@@ -27,9 +27,11 @@ public enum YAMLDocument {
         do {
             node = try Yams.compose(yaml: text)
         } catch let error as YamlError {
-            throw invalid(error, file: file)
+            throw invalid(error, file: file, text: text)
         } catch {
-            throw CEKAuditError.invalidInput(file: file, line: nil, column: nil, message: "\(error)", fix: nil)
+            // Not a YamlError: nothing tells where; the parser read up to the end at most.
+            let end = TextPosition(byteOffset: text.utf8.count, in: text.utf8)
+            throw CEKAuditError.invalidInput(file: file, line: end.line, column: end.column, message: "\(error)", fix: nil)
         }
         if let node { try checkExpansion(node, file: file) }
         return node
@@ -57,7 +59,7 @@ public enum YAMLDocument {
         }
     }
 
-    static func invalid(_ error: YamlError, file: String) -> CEKAuditError {
+    static func invalid(_ error: YamlError, file: String, text: String) -> CEKAuditError {
         switch error {
         case let .scanner(context, problem, mark, _):
             return .invalidInput(file: file, line: mark.line, column: mark.column,
@@ -75,8 +77,16 @@ public enum YAMLDocument {
             let names = duplicates.sorted().joined(separator: ", ")
             return .invalidInput(file: file, line: context.mark.line, column: context.mark.column,
                                  message: "duplicate key(s) \(names) in one mapping", fix: "keep one of them")
+        case let .reader(problem, offset, value, yaml):
+            // The reader stopped at `offset` (characters); control characters and bad encodings end up here.
+            let place = TextPosition(characterOffset: offset ?? yaml.count, in: yaml)
+            let what = value >= 0 ? " (character U+\(String(format: "%04X", value)))" : ""
+            return .invalidInput(file: file, line: place.line, column: place.column, message: "YAML: \(problem)\(what)",
+                                 fix: "remove the character or write it as an escape inside a double-quoted string (\"\\u0001\")")
         default:
-            return .invalidInput(file: file, line: nil, column: nil, message: "YAML: \(error)", fix: nil)
+            // Not tied to a place: at the end of the text, the furthest the reader can have gone.
+            let end = TextPosition(byteOffset: text.utf8.count, in: text.utf8)
+            return .invalidInput(file: file, line: end.line, column: end.column, message: "YAML: \(error)", fix: nil)
         }
     }
 
