@@ -93,9 +93,10 @@ public struct ConditionLeaf: Sendable, Hashable, Codable {
     public var truth: Truth
 
     /// One clause in plain words: `rotation.enabled = false (expected eq true)`; unknown values give their reason.
+    /// Values are shortened by ``Excerpt/clip(_:limit:)``.
     public var explanation: String {
-        if let reason = actual.unknownReason { return "\(field) is unknown (\(reason))" }
-        return "\(field) = \(actual.displayText) (required \(op) \(expected.displayText))"
+        if let reason = actual.unknownReason { return "\(field) is unknown (\(Excerpt.clip(reason)))" }
+        return "\(field) = \(Excerpt.clip(actual.displayText)) (required \(op) \(Excerpt.clip(expected.displayText)))"
     }
 }
 

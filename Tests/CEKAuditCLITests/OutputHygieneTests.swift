@@ -1,0 +1,30 @@
+import Foundation
+import Testing
+
+/// What the terminal shows and which exit status comes back: strings from inputs cannot start lines of their own,
+/// a path that cannot be opened is 64 and an invalid file 65 whatever the command, file errors say what happened and
+/// what to do, dates and parameters are checked where they are written.
+@Suite(.serialized) struct OutputHygieneTests {
+    let fixtures = "Tests/CEKAuditCollectorsTests/Fixtures"
+
+    // MARK: Amplification
+
+    @Test func aliasAmplificationIsRefusedNamingTheFileAndTheLimit() throws {
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var yaml = "AWSTemplateFormatVersion: '2010-09-09'\nMetadata:\n  Big: &big \"" + String(repeating: "x", count: 100_000) + "\"\nResources:\n"
+        for i in 0..<400 {
+            yaml += "  Key\(i):\n    Type: AWS::KMS::Key\n    Properties: {Description: *big, EnableKeyRotation: true}\n"
+        }
+        try yaml.write(to: dir.appendingPathComponent("stack.yaml"), atomically: true, encoding: .utf8)
+        let out = dir.appendingPathComponent("out")
+        let r = try CLI.run(["assess", dir.path, "-o", out.path, "--format", "json", "html", "sarif", "junit"])
+        #expect([0, 1, 2].contains(r.status), "\(r.stderr)")
+        #expect(r.stderr.contains("stack.yaml:3:8"), "\(r.stderr)")
+        #expect(r.stderr.contains("32 MiB"))
+        let sizes = try FileManager.default.contentsOfDirectory(atPath: out.path).map {
+            (try FileManager.default.attributesOfItem(atPath: out.appendingPathComponent($0).path)[.size] as? Int) ?? 0
+        }
+        #expect(sizes.allSatisfy { $0 < 2_000_000 }, "\(sizes)")
+    }
+}
