@@ -43,7 +43,9 @@ struct ClockOptions: ParsableArguments {
     var asOf: String?
 
     func validate() throws {
-        if let asOf, DateParsing.parse(asOf) == nil { throw ValidationError("--as-of '\(asOf)' is not an RFC 3339 date-time.") }
+        if let asOf, case .failure(let why) = DateParsing.read(asOf) {
+            throw ValidationError("--as-of '\(asOf)' is not a date: \(why.reason). Write an RFC 3339 date-time such as 2026-11-01T00:00:00Z.")
+        }
     }
 
     /// `--as-of`, then the assessment file's `as_of`, then `SOURCE_DATE_EPOCH`, then the current time (whole seconds).

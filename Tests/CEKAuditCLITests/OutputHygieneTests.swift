@@ -7,6 +7,26 @@ import Testing
 @Suite(.serialized) struct OutputHygieneTests {
     let fixtures = "Tests/CEKAuditCollectorsTests/Fixtures"
 
+    // MARK: Dates where they are written
+
+    @Test func impossibleDatesNameWhereTheyCameFrom() throws {
+        let r = try CLI.run(["assess", "\(fixtures)/cases/asymmetric", "--as-of", "2026-02-30"])
+        #expect(r.status == 64)
+        #expect(r.stderr.contains("--as-of"))
+        #expect(r.stderr.contains("February 2026 has 28 days"))
+        #expect(try CLI.run(["assess", "\(fixtures)/cases/asymmetric", "--as-of", "0000-01-01T00:00:00Z"]).status == 64)
+        #expect(try CLI.run(["assess", "\(fixtures)/cases/asymmetric", "--as-of", "20260-01-01T00:00:00Z"]).status == 64)
+
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try "schema_version: 1\nname: t\nas_of: 2026-02-30\nsources: [{path: x.json}]\n".write(
+            to: dir.appendingPathComponent("audit.yaml"), atomically: true, encoding: .utf8)
+        let file = try CLI.run(["assess", dir.path, "-o", dir.appendingPathComponent("out").path])
+        #expect(file.status == 65)
+        #expect(file.stderr.contains("audit.yaml:3:8"), "\(file.stderr)")
+        #expect(file.stderr.contains("February 2026 has 28 days"))
+    }
+
     // MARK: Amplification
 
     @Test func aliasAmplificationIsRefusedNamingTheFileAndTheLimit() throws {

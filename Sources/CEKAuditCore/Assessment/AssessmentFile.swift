@@ -128,16 +128,11 @@ public struct AssessmentFile: Sendable, Hashable {
         guard name.range(of: #"^[A-Za-z0-9][A-Za-z0-9._-]*$"#, options: .regularExpression) != nil else {
             throw m["name"]!.error("name '\(name)' cannot be used as a folder name", fix: "use letters, digits, '.', '_' and '-'")
         }
-        var asOf: Date?
-        if let a = m["as_of"] {
-            guard let d = DateParsing.parse(try a.string()) else { throw a.error("as_of is not an RFC 3339 date-time", fix: "write e.g. 2026-11-01T00:00:00Z") }
-            asOf = d
-        }
+        let asOf = try m["as_of"]?.date()
         var window: ClosedRange<Date>?
         if let w = m["window"] {
             let wm = try w.mapping(allowed: ["start", "end"], required: ["start", "end"])
-            guard let start = DateParsing.parse(try wm["start"]!.string()) else { throw wm["start"]!.error("not an RFC 3339 date-time") }
-            guard let end = DateParsing.parse(try wm["end"]!.string()) else { throw wm["end"]!.error("not an RFC 3339 date-time") }
+            let start = try wm["start"]!.date(), end = try wm["end"]!.date()
             guard start <= end else { throw w.error("the window starts after it ends") }
             window = start...end
         }
