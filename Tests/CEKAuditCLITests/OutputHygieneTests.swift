@@ -27,6 +27,26 @@ import Testing
         #expect(file.stderr.contains("February 2026 has 28 days"))
     }
 
+    // MARK: Parameters where they are written
+
+    @Test func aParameterThatIsNotFiniteIsRefusedBeforeAnythingRuns() throws {
+        for value in ["1e400", ".nan", ".inf", "-30", "12.5"] {
+            let dir = try CLI.tempDir()
+            defer { try? FileManager.default.removeItem(at: dir) }
+            try FileManager.default.copyItem(atPath: CLI.packageRoot.appendingPathComponent("\(fixtures)/cases/asymmetric").path,
+                                             toPath: dir.appendingPathComponent("evidence").path)
+            try "schema_version: 1\nname: t\nsources: [{path: evidence}]\nparameters:\n  max_rotation_days: \(value)\n".write(
+                to: dir.appendingPathComponent("audit.yaml"), atomically: true, encoding: .utf8)
+            let out = dir.appendingPathComponent("out")
+            let r = try CLI.run(["assess", dir.path, "-o", out.path])
+            #expect(r.status == 65, "\(value): \(r.stderr)")
+            #expect(r.stderr.contains("audit.yaml:5:22"), "\(value): \(r.stderr)")
+            #expect(r.stderr.contains("max_rotation_days"))
+            #expect(!r.stderr.contains("correct format"))
+            #expect(!FileManager.default.fileExists(atPath: out.path))
+        }
+    }
+
     // MARK: Amplification
 
     @Test func aliasAmplificationIsRefusedNamingTheFileAndTheLimit() throws {

@@ -117,7 +117,8 @@ public struct YAMLCursor {
                 if ["~", "null", "Null", "NULL", ""].contains(s.string) { return .null }
                 if ["true", "false", "True", "False", "TRUE", "FALSE"].contains(s.string), let b = node.bool { return .bool(b) }
                 if let i = node.int { return .number(Double(i)) }
-                if Double(s.string) != nil, let d = node.float { return .number(d) }
+                // Only finite numbers: `.inf`, `.nan` and `1e400` stay text, for the readers to refuse.
+                if Double(s.string) != nil, let d = node.float, d.isFinite { return .number(d) }
             }
             return .string(s.string)
         case .sequence:

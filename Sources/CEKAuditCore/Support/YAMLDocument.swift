@@ -143,7 +143,7 @@ public enum YAMLDocument {
                 if s.string == "~" || s.string == "null" || s.string == "Null" || s.string == "NULL" || s.string.isEmpty { return .null }
                 if let b = node.bool, ["true", "false", "True", "False", "TRUE", "FALSE"].contains(s.string) { return .bool(b) }
                 if let i = node.int { return .number(Double(i)) }
-                if let d = node.float, s.string.contains("."), Double(s.string) != nil { return .number(d) }
+                if let d = node.float, d.isFinite, s.string.contains("."), Double(s.string) != nil { return .number(d) }
             }
             return .string(s.string)
         case .sequence(let seq):
