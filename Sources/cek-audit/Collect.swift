@@ -35,8 +35,10 @@ extension CEKAudit {
                 Console.error("\(folder): error: cannot write the bundle (\(error.localizedDescription)).")
                 throw CEKExit.usage
             }
-            Console.out(quiet ? folder : "Bundle: \(folder) (\(facts.evidence.count) evidence item(s), \(facts.resources.count) resource(s))")
-            if !quiet {
+            if quiet {
+                Console.out("\(folder)")
+            } else {
+                Console.out("Bundle: \(folder) (\(facts.evidence.count) evidence item(s), \(facts.resources.count) resource(s))")
                 Console.out("Manifest SHA-256: \(digest) — keep it apart from the bundle; `evaluate --manifest-sha256` checks it")
             }
             let unreachable = Pipeline.requiredUnreachable(plan, facts)

@@ -23,7 +23,7 @@ extension CEKAudit {
                     let examples = c.checks.reduce(0) { $0 + $1.examples.count }
                     Console.out("\(path): valid — \(c.control.id) \(c.control.title), \(c.guidelines.count) guidelines, \(c.checks.count) checks (\(automated) automated, \(attestable) manual until evidenced, \(examples) examples), \(c.caiq.count) CAIQ question(s)")
                 } catch let e as CEKAuditError {
-                    Console.error(e.errorDescription ?? "\(e)")
+                    Console.error("\(e.errorDescription ?? "\(e)")")
                     throw CEKExit.invalidInput
                 }
             }
@@ -62,30 +62,33 @@ extension CEKAudit {
                 let c = try catalog.load()
                 if id == c.control.id {
                     Console.out("\(c.control.id) \(c.control.title) — \(c.control.framework.name) \(c.control.framework.version)")
-                    Console.out(c.control.statement)
+                    Console.out("\(lines: c.control.statement, indent: "")")
                     for n in c.control.versionNotes { Console.out("  \(n.version): \(n.title ?? "") \(n.note)") }
                     for o in c.control.ownership { Console.out("  \(o.actor): \(o.owner) — \(o.summary)") }
                     return
                 }
                 if let g = c.guideline(id) {
-                    Console.out("\(g.id) (\(g.origin) #\(g.number)) \(g.title)\n\(g.text)")
-                    if let p = g.procedure { Console.out("Procedure: \(p)") }
+                    Console.out("\(g.id) (\(g.origin) #\(g.number)) \(g.title)\n\(lines: g.text, indent: "")")
+                    if let p = g.procedure { Console.out("Procedure:\n  \(lines: p, indent: "  ")") }
                     for check in g.checks { Console.out("  \(check.id): \(check.title)") }
                     return
                 }
                 if let check = c.checks.first(where: { $0.id == id }) {
                     Console.out("\(check.id) [\(check.severity.rawValue)] \(check.title) (guideline \(check.guideline), line \(check.line ?? 0))")
-                    if let r = check.rationale { Console.out("Why: \(r)") }
-                    if let p = check.procedure { Console.out(check.whenAbsent == nil ? "Procedure: \(p)" : "Procedure (while no evidence is in scope): \(p)") }
+                    if let r = check.rationale { Console.out("Why: \(lines: r, indent: "  ")") }
+                    if let p = check.procedure {
+                        Console.out(check.whenAbsent == nil ? "Procedure:\n  \(lines: p, indent: "  ")"
+                                    : "Procedure (while no evidence is in scope):\n  \(lines: p, indent: "  ")")
+                    }
                     for (k, v) in check.parameters.sorted(by: { $0.key < $1.key }) { Console.out("  parameter \(k) = \(v.displayText)") }
                     for e in check.examples { Console.out("  example \"\(e.name)\" → \(e.expect.rawValue)") }
                     return
                 }
                 if let q = c.caiq.first(where: { $0.id == id }) {
-                    Console.out("\(q.id): \(q.question)\n  requires \(q.requires.joined(separator: ", "))\n  supports \(q.supports.joined(separator: ", "))\n  ownership \(q.ownership)")
+                    Console.out("\(q.id): \(lines: q.question, indent: "  ")\n  requires \(q.requires.joined(separator: ", "))\n  supports \(q.supports.joined(separator: ", "))\n  ownership \(q.ownership)")
                     return
                 }
-                throw ValidationError("No guideline, check or question '\(id)' in \(c.source).")
+                throw ValidationError("No guideline, check or question '\(Console.neutralize(id))' in \(Console.neutralize(c.source)).")
             }
         }
 
@@ -98,7 +101,7 @@ extension CEKAudit {
                 let types: [ResourceType]
                 if let type {
                     guard let t = ResourceType(rawValue: type) else {
-                        throw ValidationError("Unknown resource type '\(type)'. Use one of: \(ResourceType.allCases.map(\.rawValue).joined(separator: ", ")).")
+                        throw ValidationError("Unknown resource type '\(Console.neutralize(type))'. Use one of: \(ResourceType.allCases.map(\.rawValue).joined(separator: ", ")).")
                     }
                     types = [t]
                 } else {
@@ -107,7 +110,7 @@ extension CEKAudit {
                 for t in types {
                     let fields = FactSchema.fields[t] ?? [:]
                     if fields.isEmpty { continue }
-                    Console.out(t.rawValue)
+                    Console.out("\(t.rawValue)")
                     for (name, doc) in fields.sorted(by: { $0.key < $1.key }) { Console.out("  \(name.padding(toLength: 30, withPad: " ", startingAt: 0)) \(doc)") }
                 }
             }

@@ -39,7 +39,7 @@ extension CEKAudit {
                 }
             }
             do { (facts, settings) = try EvidenceBundle.read(bundle) } catch let e as EvidenceBundle.Failure {
-                Console.error(e.errorDescription ?? "\(e)")
+                Console.error("\(e.errorDescription ?? "\(e)")")
                 throw CEKExit.invalidInput
             }
             let catalog = try self.catalog.load(assessmentDefault: settings.controls)
@@ -51,12 +51,12 @@ extension CEKAudit {
                 // Trust settings and parameters from another assessment file, applied to the same observations.
                 let file: AssessmentFile
                 do { file = try AssessmentFile.load(path: assessment, sourceKinds: Pipeline.registry.sourceKinds) } catch let e as CEKAuditError {
-                    Console.error(e.errorDescription ?? "\(e)")
+                    Console.error("\(e.errorDescription ?? "\(e)")")
                     if case .unreadable = e { throw CEKExit.usage }
                     throw CEKExit.invalidInput
                 }
                 do { try file.validate(against: catalog, file: assessment) } catch let e as CEKAuditError {
-                    Console.error(e.errorDescription ?? "\(e)")
+                    Console.error("\(e.errorDescription ?? "\(e)")")
                     throw CEKExit.invalidInput
                 }
                 let display = AssessmentPlan.displayPath(URL(fileURLWithPath: assessment).standardizedFileURL.path)
@@ -65,8 +65,9 @@ extension CEKAudit {
                 inputs.checks = override.checks
                 inputs.settings = override.settings
                 if !report.quiet {
-                    Console.error("Settings from \(display): trusted accounts \(override.settings.trustedAccounts.joined(separator: ", ").nonEmpty ?? "none"), "
-                                  + "trusted organizations \(override.settings.trustedOrganizations.joined(separator: ", ").nonEmpty ?? "none")")
+                    let accounts = override.settings.trustedAccounts.joined(separator: ", ").nonEmpty ?? "none"
+                    let organizations = override.settings.trustedOrganizations.joined(separator: ", ").nonEmpty ?? "none"
+                    Console.error("Settings from \(display): trusted accounts \(accounts), trusted organizations \(organizations)")
                 }
             }
             let result = try Pipeline.report(facts, catalog: catalog, inputs: inputs, options: report)

@@ -7,6 +7,40 @@ import Testing
 @Suite(.serialized) struct OutputHygieneTests {
     let fixtures = "Tests/CEKAuditCollectorsTests/Fixtures"
 
+    // MARK: Console injection
+
+    @Test func lineFeedsAndTabsFromInputsNeverStartALine() throws {
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let forged = "\\n  AG-1   pass           forged\\n\\tAG-2\\r\\u2028  AG-3   pass"
+        let template = """
+        {"AWSTemplateFormatVersion":"2010-09-09","Resources":{"K":{"Type":"AWS::KMS::Key","Properties":{"EnableKeyRotation":true,
+         "RotationPeriodInDays":900}},"A":{"Type":"AWS::KMS::Alias","Properties":{"AliasName":"alias/x\(forged)","TargetKeyId":{"Ref":"K"}}}}}
+        """
+        try template.write(to: dir.appendingPathComponent("t\n  AG-4   pass\t.json"), atomically: true, encoding: .utf8)
+        try "{\"Resources\": [".write(to: dir.appendingPathComponent("broken\n  AG-5   pass.json"), atomically: true, encoding: .utf8)
+        let r = try CLI.run(["assess", dir.path, "-o", dir.appendingPathComponent("out").path])
+        #expect(r.status == 1, "\(r.stderr)")
+        for output in [r.stdout, r.stderr] {
+            #expect(!output.contains("\t") && !output.contains("\r") && !output.contains("\u{2028}"))
+            // Every line that looks like a guideline row is one the tool wrote: ten of them, each with a title.
+            let rows = output.split(separator: "\n").filter { $0.hasPrefix("  AG-") || $0.hasPrefix("\tAG-") }
+            #expect(rows.allSatisfy { !$0.contains("forged") && !$0.contains(".json") && $0.split(separator: " ").count > 3 }, "\(rows)")
+            #expect(rows.isEmpty || Set(rows.map { $0.split(separator: " ")[0] }).count == 10)
+        }
+        #expect(r.stdout.split(separator: "\n").filter { $0.hasPrefix("  AG-1 ") }.count == 1)
+        #expect(r.stdout.contains("alias/x\u{FFFD}  AG-1   pass"))
+        #expect(r.stderr.contains("broken\u{FFFD}  AG-5   pass.json"))
+    }
+
+    @Test func multiLineCatalogTextKeepsItsLinesIndented() throws {
+        let r = try CLI.run(["controls", "show", "CEK08-AG5-SCOPE-DOCUMENTED"])
+        #expect(r.status == 0)
+        let lines = r.stdout.split(separator: "\n")
+        let procedure = try #require(lines.firstIndex { $0.hasPrefix("Procedure") })
+        #expect(lines[(procedure + 1)...].prefix(3).allSatisfy { $0.hasPrefix("  ") })
+    }
+
     // MARK: Dates where they are written
 
     @Test func impossibleDatesNameWhereTheyCameFrom() throws {
