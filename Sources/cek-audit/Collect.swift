@@ -31,8 +31,11 @@ extension CEKAudit {
             do {
                 digest = try EvidenceBundle.write(facts, settings: Pipeline.settings(plan, now: now, unreachable: Pipeline.requiredUnreachable(plan, facts)),
                                                   to: folder, toolVersion: CEKAuditVersion.current)
+            } catch let e as CEKAuditError {
+                Console.error("\(e.errorDescription ?? "\(e)") (The bundle goes to \(folder); choose another folder with --bundle.)")
+                throw CEKExit.usage
             } catch {
-                Console.error("\(folder): error: cannot write the bundle (\(error.localizedDescription)).")
+                Console.error("\(folder): error: cannot write the bundle: \(error.localizedDescription)")
                 throw CEKExit.usage
             }
             if quiet {

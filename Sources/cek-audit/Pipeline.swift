@@ -111,8 +111,11 @@ enum Pipeline {
                                                                registry: registry)
         for d in catalogDiagnostics where d.severity >= .warning { Console.error("\(d)") }
         let folder = options.output ?? "Reports/\(inputs.name)"
-        do { try Evaluation.write(report, formats: options.format, to: folder) } catch {
-            Console.error("\(folder): error: cannot write the reports (\(error.localizedDescription)).")
+        do { try Evaluation.write(report, formats: options.format, to: folder) } catch let e as CEKAuditError {
+            Console.error("\(e.errorDescription ?? "\(e)") (The reports go to \(folder); choose another folder with --output.)")
+            throw CEKExit.usage
+        } catch {
+            Console.error("\(folder): error: cannot write the reports: \(String(describing: error))")
             throw CEKExit.usage
         }
         printSummary(report, folder: folder, options: options)

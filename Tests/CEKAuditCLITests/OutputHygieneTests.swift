@@ -41,6 +41,36 @@ import Testing
         #expect(lines[(procedure + 1)...].prefix(3).allSatisfy { $0.hasPrefix("  ") })
     }
 
+    // MARK: File errors in words
+
+    @Test func anOutputFolderBelowADeviceSaysSo() throws {
+        let r = try CLI.run(["assess", "\(fixtures)/cases/asymmetric", "-o", "/dev/null/x", "-q"])
+        #expect(r.status == 64)
+        #expect(!r.stderr.contains("NSCocoaErrorDomain"))
+        #expect(r.stderr.contains("“/dev/null” is a character device, not a folder"), "\(r.stderr)")
+        #expect(r.stderr.contains("Fix:"))
+        #expect(r.stderr.contains("--output"))
+    }
+
+    @Test func aNamedPipeAndALinkLoopSayWhatTheyAre() throws {
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fifo = dir.appendingPathComponent("catalog.yaml").path
+        #expect(mkfifo(fifo, 0o644) == 0)
+        let loop = dir.appendingPathComponent("loop").path
+        try FileManager.default.createSymbolicLink(atPath: loop, withDestinationPath: loop)
+        let pipe = try CLI.run(["assess", "\(fixtures)/cases/asymmetric", "--controls", fifo])
+        #expect(pipe.status == 64)
+        #expect(pipe.stderr.contains("named pipe (FIFO), not a regular file"), "\(pipe.stderr)")
+        #expect(!pipe.stderr.contains("permission"))
+        for args in [["assess", loop], ["assess", "\(fixtures)/cases/asymmetric", "--controls", loop]] {
+            let r = try CLI.run(args)
+            #expect(r.status == 64, "\(args)")
+            #expect(r.stderr.contains("leads back to itself"), "\(args): \(r.stderr)")
+            #expect(!r.stderr.contains("no such file"))
+        }
+    }
+
     // MARK: Dates where they are written
 
     @Test func impossibleDatesNameWhereTheyCameFrom() throws {

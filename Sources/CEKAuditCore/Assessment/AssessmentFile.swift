@@ -119,7 +119,7 @@ public struct AssessmentFile: Sendable, Hashable {
         let sourceKinds = ["auto"] + sourceKinds
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw CEKAuditError.unreadable(file: path, detail: error.localizedDescription)
+            throw CEKAuditError.cannotRead(path, FileProblem.reading(path, error: error))
         }
         let text = try TextPosition.utf8Text(data, file: path)
         guard let node = try YAMLDocument.compose(text, file: path) else {

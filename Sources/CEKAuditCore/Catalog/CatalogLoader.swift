@@ -12,7 +12,7 @@ public enum CatalogLoader {
     public static func load(path: String) throws -> Catalog {
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw CEKAuditError.unreadable(file: path, detail: error.localizedDescription)
+            throw CEKAuditError.cannotRead(path, FileProblem.reading(path, error: error))
         }
         return try load(data: data, source: path)
     }
