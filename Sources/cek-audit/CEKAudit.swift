@@ -11,7 +11,8 @@ struct CEKAudit: AsyncParsableCommand {
         abstract: "Audit customer key management (CSA AICM CEK-08) from infrastructure code, key policies and more.",
         discussion: """
         Exit codes: 0 no failure; 1 failures (after all reports are written); 2 inconclusive or manual results \
-        beyond --fail-on; 64 usage error; 65 invalid controls or assessment file; 69 a required target unreachable.
+        beyond --fail-on; 64 usage error, or a path that cannot be opened; 65 a file that was read but is invalid \
+        (catalog, assessment file, bundle); 69 a required target unreachable.
         """,
         version: CEKAuditVersion.current,
         subcommands: [Assess.self, Collect.self, Evaluate.self, Controls.self, Sources.self],
@@ -25,6 +26,12 @@ enum CEKExit {
     static let usage = ExitCode(64)
     static let invalidInput = ExitCode(65)
     static let unavailable = ExitCode(69)
+
+    /// The one rule for an input named on the command line or by the assessment file: a path that does not exist or
+    /// cannot be opened is a usage error (64); a file that was read but is invalid is invalid input (65).
+    static func status(for error: CEKAuditError) -> ExitCode {
+        error.isUnopenablePath ? usage : invalidInput
+    }
 }
 
 /// Where the control catalog comes from.
@@ -55,10 +62,7 @@ struct CatalogOptions: ParsableArguments {
         do {
             return try CatalogLoader.load(path: path)
         } catch let e as CEKAuditError {
-            Console.error("\(e.errorDescription ?? "\(e)")")
-            // A catalog that does not exist is a usage error; one that is malformed is invalid input.
-            if case .unreadable = e { throw CEKExit.usage }
-            throw CEKExit.invalidInput
+            throw Console.fail(e)
         }
     }
 }
@@ -74,6 +78,12 @@ enum Console {
 
     static func error(_ text: ConsoleText) {
         FileHandle.standardError.write(Data((text.text + "\n").utf8))
+    }
+
+    /// Prints `error` on stderr and returns the exit status it calls for (``CEKExit/status(for:)``).
+    static func fail(_ error: CEKAuditError) -> ExitCode {
+        Console.error("\(error.errorDescription ?? "\(error)")")
+        return CEKExit.status(for: error)
     }
 
     /// `s` with every control character replaced by U+FFFD: C0 controls including line feed, carriage return and tab,

@@ -23,8 +23,7 @@ extension CEKAudit {
                     let examples = c.checks.reduce(0) { $0 + $1.examples.count }
                     Console.out("\(path): valid — \(c.control.id) \(c.control.title), \(c.guidelines.count) guidelines, \(c.checks.count) checks (\(automated) automated, \(attestable) manual until evidenced, \(examples) examples), \(c.caiq.count) CAIQ question(s)")
                 } catch let e as CEKAuditError {
-                    Console.error("\(e.errorDescription ?? "\(e)")")
-                    throw CEKExit.invalidInput
+                    throw Console.fail(e)
                 }
             }
         }

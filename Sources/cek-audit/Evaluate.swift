@@ -31,6 +31,11 @@ extension CEKAudit {
         func run() async throws {
             let facts: FactSet
             let settings: EvidenceBundle.Settings
+            // The bundle path itself: missing or not a folder is a usage error (64); a bundle that is broken inside is 65.
+            var isFolder: ObjCBool = false
+            if !FileManager.default.fileExists(atPath: bundle, isDirectory: &isFolder) || !isFolder.boolValue {
+                throw Console.fail(.cannotRead(bundle, FileProblem.reading(bundle, folder: true)))
+            }
             if let expected = manifestSha256 {
                 let actual = (try? EvidenceBundle.manifestDigest(bundle)) ?? "unreadable"
                 guard actual == expected.lowercased() else {
@@ -51,13 +56,10 @@ extension CEKAudit {
                 // Trust settings and parameters from another assessment file, applied to the same observations.
                 let file: AssessmentFile
                 do { file = try AssessmentFile.load(path: assessment, sourceKinds: Pipeline.registry.sourceKinds) } catch let e as CEKAuditError {
-                    Console.error("\(e.errorDescription ?? "\(e)")")
-                    if case .unreadable = e { throw CEKExit.usage }
-                    throw CEKExit.invalidInput
+                    throw Console.fail(e)
                 }
                 do { try file.validate(against: catalog, file: assessment) } catch let e as CEKAuditError {
-                    Console.error("\(e.errorDescription ?? "\(e)")")
-                    throw CEKExit.invalidInput
+                    throw Console.fail(e)
                 }
                 let display = AssessmentPlan.displayPath(URL(fileURLWithPath: assessment).standardizedFileURL.path)
                 let override = Evaluation.inputs(name: settings.name, file: file, origin: "--assessment \(display)", now: now)

@@ -65,9 +65,7 @@ enum Pipeline {
     /// Plans an assessment, exiting 64 for a missing path and 65 for an invalid assessment file.
     static func plan(_ path: String) throws -> AssessmentPlan {
         do { return try AssessmentPlan.make(path: path, registry: registry) } catch let e as CEKAuditError {
-            Console.error("\(e.errorDescription ?? "\(e)")")
-            if case .unreadable = e { throw CEKExit.usage }
-            throw CEKExit.invalidInput
+            throw Console.fail(e)
         }
     }
 
@@ -81,8 +79,7 @@ enum Pipeline {
                 try file.validate(against: catalog, file: filePath)
                 try registry.validate(file.targets)
             } catch let e as CEKAuditError {
-                Console.error("\(e.errorDescription ?? "\(e)")")
-                throw CEKExit.invalidInput
+                throw Console.fail(e)
             }
         }
         return catalog

@@ -41,6 +41,44 @@ import Testing
         #expect(lines[(procedure + 1)...].prefix(3).allSatisfy { $0.hasPrefix("  ") })
     }
 
+    // MARK: Exit codes: 64 for a path that cannot be opened, 65 for an invalid file
+
+    @Test func aMissingPathIs64ForEveryCommand() throws {
+        let missing = "does/not/exist.yaml"
+        for args in [["assess", "\(fixtures)/cases/asymmetric", "--controls", missing, "-o", "/tmp/cek-unused"],
+                     ["controls", "validate", missing], ["controls", "validate", "--controls", missing],
+                     ["controls", "list", "--controls", missing], ["collect", missing], ["evaluate", "does/not/exist"]] {
+            let r = try CLI.run(args)
+            #expect(r.status == 64, "\(args): \(r.status) \(r.stderr)")
+            #expect(r.stderr.contains("does not exist"), "\(args): \(r.stderr)")
+        }
+    }
+
+    @Test func aCatalogThatCannotBeOpenedIs64ForControlsValidateToo() throws {
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fifo = dir.appendingPathComponent("catalog.yaml").path
+        #expect(mkfifo(fifo, 0o644) == 0)
+        let loop = dir.appendingPathComponent("loop").path
+        try FileManager.default.createSymbolicLink(atPath: loop, withDestinationPath: loop)
+        for (path, says) in [(fifo, "named pipe"), (loop, "leads back to itself"), (dir.path, "a folder")] {
+            let r = try CLI.run(["controls", "validate", path])
+            #expect(r.status == 64, "\(path): \(r.stderr)")
+            #expect(r.stderr.contains(says), "\(path): \(r.stderr)")
+        }
+    }
+
+    @Test func anInvalidCatalogIs65ForEveryCommand() throws {
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let bad = dir.appendingPathComponent("bad.yaml").path
+        try "schema_version: 1\nextra: 1\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        for args in [["assess", "\(fixtures)/cases/asymmetric", "--controls", bad, "-o", dir.appendingPathComponent("o").path],
+                     ["controls", "validate", bad], ["controls", "list", "--controls", bad]] {
+            #expect(try CLI.run(args).status == 65, "\(args)")
+        }
+    }
+
     // MARK: File errors in words
 
     @Test func anOutputFolderBelowADeviceSaysSo() throws {

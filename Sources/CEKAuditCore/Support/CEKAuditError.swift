@@ -60,4 +60,13 @@ public enum CEKAuditError: Error, LocalizedError, Sendable, Equatable {
         }
     }
 
+    /// Whether the error is about a path that cannot be opened (missing, not a file, no permission) rather than
+    /// about its content: a usage error (exit 64) for a path named on the command line, where invalid content is
+    /// exit 65.
+    public var isUnopenablePath: Bool {
+        switch self {
+        case .unreadable, .unwritable: return true
+        case .invalidInput, .invalidJSON: return false
+        }
+    }
 }
