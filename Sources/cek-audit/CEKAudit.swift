@@ -17,6 +17,13 @@ struct CEKAudit: AsyncParsableCommand {
         version: CEKAuditVersion.current,
         subcommands: [Assess.self, Collect.self, Evaluate.self, Controls.self, Sources.self],
         defaultSubcommand: nil)
+
+    /// Without a subcommand there is nothing to do: the help goes to stderr and the exit status is 64 (usage error),
+    /// so a script that forgot the subcommand does not pass.
+    func run() async throws {
+        FileHandle.standardError.write(Data((CEKAudit.helpMessage() + "\n").utf8))
+        throw CEKExit.usage
+    }
 }
 
 /// Process exit codes (README, "Exit codes"; sysexits.h for 64, 65 and 69).

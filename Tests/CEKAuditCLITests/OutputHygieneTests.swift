@@ -7,6 +7,16 @@ import Testing
 @Suite(.serialized) struct OutputHygieneTests {
     let fixtures = "Tests/CEKAuditCollectorsTests/Fixtures"
 
+    // MARK: No arguments
+
+    @Test func noArgumentsPrintsUsageOnStderrAndExits64() throws {
+        let r = try CLI.run([])
+        #expect(r.status == 64)
+        #expect(r.stdout.isEmpty)
+        #expect(r.stderr.contains("USAGE"))
+        #expect(r.stderr.contains("assess"))
+    }
+
     // MARK: Console injection
 
     @Test func lineFeedsAndTabsFromInputsNeverStartALine() throws {
