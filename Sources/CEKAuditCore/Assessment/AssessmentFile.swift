@@ -108,7 +108,9 @@ public struct AssessmentFile: Sendable, Hashable {
 
     /// A place in the assessment file (1-based line and column).
     public struct Position: Sendable, Hashable {
+        /// 1-based line of the value, when the YAML parser recorded it.
         public var line: Int?
+        /// 1-based column (Unicode scalars) of the value, when recorded.
         public var column: Int?
     }
 

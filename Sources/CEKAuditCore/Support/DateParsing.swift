@@ -28,6 +28,7 @@ public enum DateParsing {
     public struct Invalid: Error, Sendable, Equatable, CustomStringConvertible {
         /// What is wrong, without the text itself.
         public var reason: String
+        /// The reason.
         public var description: String { reason }
     }
 

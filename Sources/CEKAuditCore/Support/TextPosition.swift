@@ -3,9 +3,12 @@ import Foundation
 /// Line and column of a place in an input file, for `file:line:column` in errors. Lines and columns are 1-based;
 /// a column counts Unicode scalars from the start of the line, as editors and Yams do.
 public struct TextPosition: Sendable, Hashable {
+    /// 1-based line.
     public var line: Int
+    /// 1-based column, in Unicode scalars from the start of the line.
     public var column: Int
 
+    /// A position given by its line and column (both 1-based).
     public init(line: Int, column: Int) {
         self.line = line
         self.column = column
