@@ -7,6 +7,15 @@ import Testing
 @Suite(.serialized) struct OutputHygieneTests {
     let fixtures = "Tests/CEKAuditCollectorsTests/Fixtures"
 
+    /// A named pipe `catalog.yaml` and a symbolic link `loop` that points at itself, in `dir`.
+    static func pipeAndLoop(in dir: URL) throws -> (fifo: String, loop: String) {
+        let fifo = dir.appendingPathComponent("catalog.yaml").path
+        #expect(mkfifo(fifo, 0o644) == 0)
+        let loop = dir.appendingPathComponent("loop").path
+        try FileManager.default.createSymbolicLink(atPath: loop, withDestinationPath: loop)
+        return (fifo, loop)
+    }
+
     // MARK: No arguments
 
     @Test func noArgumentsPrintsUsageOnStderrAndExits64() throws {
@@ -67,10 +76,7 @@ import Testing
     @Test func aCatalogThatCannotBeOpenedIs64ForControlsValidateToo() throws {
         let dir = try CLI.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let fifo = dir.appendingPathComponent("catalog.yaml").path
-        #expect(mkfifo(fifo, 0o644) == 0)
-        let loop = dir.appendingPathComponent("loop").path
-        try FileManager.default.createSymbolicLink(atPath: loop, withDestinationPath: loop)
+        let (fifo, loop) = try Self.pipeAndLoop(in: dir)
         for (path, says) in [(fifo, "named pipe"), (loop, "leads back to itself"), (dir.path, "a folder")] {
             let r = try CLI.run(["controls", "validate", path])
             #expect(r.status == 64, "\(path): \(r.stderr)")
@@ -103,10 +109,7 @@ import Testing
     @Test func aNamedPipeAndALinkLoopSayWhatTheyAre() throws {
         let dir = try CLI.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let fifo = dir.appendingPathComponent("catalog.yaml").path
-        #expect(mkfifo(fifo, 0o644) == 0)
-        let loop = dir.appendingPathComponent("loop").path
-        try FileManager.default.createSymbolicLink(atPath: loop, withDestinationPath: loop)
+        let (fifo, loop) = try Self.pipeAndLoop(in: dir)
         let pipe = try CLI.run(["assess", "\(fixtures)/cases/asymmetric", "--controls", fifo])
         #expect(pipe.status == 64)
         #expect(pipe.stderr.contains("named pipe (FIFO), not a regular file"), "\(pipe.stderr)")
