@@ -36,9 +36,9 @@ public struct KMSExportCollector: EvidenceCollector {
         for f in job.files {
             if let data = f.data { files.append(File(locator: f.locator, data: data)); continue }
             do { files.append(File(locator: f.locator, data: try Data(contentsOf: URL(fileURLWithPath: f.path)))) } catch {
-                out.diagnostics.append(Diagnostic(.error, source: f.locator, message: "cannot read the file (\(error.localizedDescription))",
-                                                  fix: "check that the file exists and is readable"))
-                out.coverage.append(failedCoverage(f.locator, detail: "unreadable"))
+                let problem = FileProblem.reading(f.path, error: error)
+                out.diagnostics.append(CEKAuditError.cannotRead(f.locator, problem).diagnostic)
+                out.coverage.append(failedCoverage(f.locator, detail: problem.what))
             }
         }
         out.merge(collect(files: files, label: job.label, tenant: job.files.compactMap(\.tenant).first, context: context))

@@ -107,10 +107,13 @@ public struct AttestationCollector: DocumentCollector {
         guard let folder else { return .unreadable("the attestation file was not read from disk, so relative paths cannot be resolved") }
         let path = normalize(folder + "/" + document)
         var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else { return .missing("does not exist") }
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+            let problem = FileProblem.reading(path)
+            return problem.pathMissing ? .missing("does not exist") : .unreadable(problem.what)
+        }
         if isDir.boolValue { return .missing("is a folder, not a document") }
         do { return .read(try Data(contentsOf: URL(fileURLWithPath: path))) } catch {
-            return .unreadable(error.localizedDescription)
+            return .unreadable(FileProblem.reading(path, error: error).what)
         }
     }
 

@@ -66,8 +66,8 @@ struct AttestationFile {
                 throw e["sha256"]!.error("'\(hash)' is not a SHA-256 (64 hexadecimal digits)",
                                          fix: "compute it with `sha256sum \(document)` (macOS: `shasum -a 256 \(document)`)")
             }
-            let reviewed = try date(e["reviewed_on"]!)
-            let expires = try e["expires"].map(date)
+            let reviewed = try e["reviewed_on"]!.date()
+            let expires = try e["expires"]?.date()
             if let expires, expires < reviewed {
                 throw e["expires"]!.error("expires (\(DateParsing.iso(expires))) is before reviewed_on (\(DateParsing.iso(reviewed)))",
                                           fix: "correct one of the two dates")
@@ -76,26 +76,5 @@ struct AttestationFile {
                          approvedBy: try e["approved_by"]!.nonEmptyString(), reviewedOn: reviewed, expires: expires, line: c.line)
         }
         return AttestationFile(entries: entries)
-    }
-
-    /// A calendar date (`2026-09-15`, midnight UTC) or an RFC 3339 date-time; never a bare number.
-    static func date(_ c: YAMLCursor) throws -> Date {
-        let text = try c.string()
-        guard text.range(of: #"^\d{4}-\d{2}-\d{2}"#, options: .regularExpression) != nil, isCalendarDate(text.prefix(10)),
-              let d = DateParsing.parse(text) else {
-            throw c.error("'\(text)' is not a date", fix: "write a date such as 2026-09-15 or a date-time such as 2026-09-15T00:00:00Z")
-        }
-        return d
-    }
-
-    /// Whether `YYYY-MM-DD` names a day that exists (the ISO 8601 parser rolls 2026-02-30 over to March).
-    static func isCalendarDate(_ text: Substring) -> Bool {
-        let parts = text.split(separator: "-").compactMap { Int($0) }
-        guard parts.count == 3, (1...12).contains(parts[1]), parts[2] >= 1 else { return false }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC") ?? calendar.timeZone
-        guard let first = calendar.date(from: DateComponents(year: parts[0], month: parts[1], day: 1)),
-              let days = calendar.range(of: .day, in: .month, for: first) else { return false }
-        return days.contains(parts[2])
     }
 }

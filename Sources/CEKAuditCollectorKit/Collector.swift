@@ -239,16 +239,16 @@ extension DocumentCollector {
             let data: Data
             if let d = file.data { data = d } else {
                 do { data = try Data(contentsOf: URL(fileURLWithPath: file.path)) } catch {
-                    facts.diagnostics.append(Diagnostic(.error, source: file.locator, message: "cannot read the file (\(error.localizedDescription))",
-                                                        fix: "check that the file exists and is readable"))
-                    facts.coverage.append(failedCoverage(file.locator, detail: "unreadable"))
+                    let problem = FileProblem.reading(file.path, error: error)
+                    facts.diagnostics.append(CEKAuditError.cannotRead(file.locator, problem).diagnostic)
+                    facts.coverage.append(failedCoverage(file.locator, detail: problem.what))
                     continue
                 }
             }
             let document: ParsedDocument
             if let d = file.document { document = d } else {
                 do { document = try ParsedDocument(data: data, locator: file.locator) } catch {
-                    let e = (error as? CEKAuditError) ?? .unreadable(file: file.locator, detail: "\(error)")
+                    let e = (error as? CEKAuditError) ?? .cannotRead(file.locator, FileProblem.reading(file.path, error: error))
                     facts.diagnostics.append(e.diagnostic)
                     // The bytes that could not be read are evidence too: an auditor can see exactly which file failed.
                     facts.addEvidence(EvidenceItem(collector: kind, locator: file.locator, kind: "unreadable", bytes: data, collectedAt: context.now),

@@ -30,10 +30,7 @@ public struct ParsedDocument: @unchecked Sendable {   // immutable after parsing
     /// - Throws: ``CEKAuditError/invalidInput(file:line:column:message:fix:)`` with the place of the syntax error.
     public init(data: Data, locator: String) throws {
         self.locator = locator
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw CEKAuditError.invalidInput(file: locator, line: nil, column: nil, message: "the file is not UTF-8 text",
-                                             fix: "convert it to UTF-8")
-        }
+        let text = try TextPosition.utf8Text(data, file: locator)
         let trimmed = text.drop { $0.isWhitespace || $0 == "\u{FEFF}" }
         if trimmed.first == "{" || trimmed.first == "[" {
             syntax = .json
@@ -110,24 +107,30 @@ public struct ParsedDocument: @unchecked Sendable {   // immutable after parsing
         return out
     }
 
-    /// Turns Foundation's "around character N" into a line and column; an unexpected end of the text is placed at
-    /// its last character (where the parser stopped reading).
+    /// The line and column a `JSONSerialization` error message points at. Foundation says where in several ways:
+    /// "around line L, column C", "around character N", "… at N" (a bad `\u` escape), "Number X is not representable"
+    /// (placed at the first occurrence of X), or an unexpected end of the text (placed at its last character, where
+    /// the parser stopped reading). `nil` only for a message that names no place at all.
     static func position(in text: String, debug: String) -> (Int?, Int?) {
+        func captures(_ pattern: String) -> [Int]? {
+            guard let regex = try? NSRegularExpression(pattern: pattern),
+                  let m = regex.firstMatch(in: debug, range: NSRange(debug.startIndex..., in: debug)) else { return nil }
+            return (1..<m.numberOfRanges).compactMap { Range(m.range(at: $0), in: debug).flatMap { Int(debug[$0]) } }
+        }
+        if let lc = captures(#"line (\d+), column (\d+)"#), lc.count == 2 { return (lc[0], lc[1]) }
         let offset: Int
-        if let range = debug.range(of: #"character (\d+)"#, options: .regularExpression),
-           let n = Int(debug[range].dropFirst("character ".count)) {
+        if let n = captures(#"character (\d+)"#)?.first ?? captures(#" at (\d+)\.?$"#)?.first {
             offset = n
+        } else if let range = debug.range(of: #"Number (\S+) is not representable"#, options: .regularExpression),
+                  let number = debug[range].split(separator: " ").dropFirst().first,
+                  let found = text.utf8.firstRange(of: number.utf8) {
+            offset = text.utf8.distance(from: text.utf8.startIndex, to: found.lowerBound)
         } else if debug.localizedCaseInsensitiveContains("end of file") || debug.localizedCaseInsensitiveContains("unexpected end") {
-            offset = max(0, text.utf8.count - 1)
+            offset = text.utf8.count   // past the end: the last character
         } else {
             return (nil, nil)
         }
-        var line = 1, column = 1, count = 0
-        for scalar in text.utf8 {
-            if count >= offset { break }
-            if scalar == UInt8(ascii: "\n") { line += 1; column = 1 } else { column += 1 }
-            count += 1
-        }
-        return (line, column)
+        let place = TextPosition(byteOffset: offset, in: text.utf8)
+        return (place.line, place.column)
     }
 }

@@ -50,7 +50,7 @@ public struct AssessmentPlan: Sendable {
         let fm = FileManager.default
         var isDir: ObjCBool = false
         guard fm.fileExists(atPath: path, isDirectory: &isDir) else {
-            throw CEKAuditError.unreadable(file: path, detail: "no such file or folder")
+            throw CEKAuditError.cannotRead(path, FileProblem.reading(path))
         }
         let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
         var auditPath: String?
@@ -79,20 +79,14 @@ public struct AssessmentPlan: Sendable {
                 while full.count > 1 && full.hasSuffix("/") { full.removeLast() }   // `logs/` and `logs` name the same folder
                 let kind = s.kind
                 var sub: ObjCBool = false
-                guard fm.fileExists(atPath: full, isDirectory: &sub) else {
+                if !fm.fileExists(atPath: full, isDirectory: &sub) || (!sub.boolValue && !isRegularFile(full)) {
+                    let problem = FileProblem.reading(full)
+                    let fix = problem.pathMissing ? "correct the path (relative to the assessment file)" : problem.fix
                     plan.diagnostics.append(Diagnostic(.error, source: displayPath(auditPath), line: s.line,
-                                                       message: "source \(s.path) does not exist", fix: "correct the path (relative to the assessment file)"))
+                                                       message: "source \(s.path): \(problem.what)", fix: fix))
                     plan.missing.append(SourceCoverage(source: s.path, collector: kind, status: .failed,
                                                        resourceTypes: registry.suppliedTypes(kind: kind),
-                                                       detail: "the source does not exist"))
-                    continue
-                }
-                if !sub.boolValue, !isRegularFile(full) {
-                    plan.diagnostics.append(Diagnostic(.error, source: displayPath(auditPath), line: s.line,
-                                                       message: "source \(s.path) is not a regular file", fix: "name a file or a folder"))
-                    plan.missing.append(SourceCoverage(source: s.path, collector: kind, status: .failed,
-                                                       resourceTypes: registry.suppliedTypes(kind: kind),
-                                                       detail: "not a regular file"))
+                                                       detail: problem.what))
                     continue
                 }
                 let (files, skipped) = sub.boolValue ? walk(full) : ([full], [])
@@ -112,7 +106,7 @@ public struct AssessmentPlan: Sendable {
         }
         let root = isDir.boolValue ? absolute : (absolute as NSString).deletingLastPathComponent
         if !isDir.boolValue, !isRegularFile(absolute) {
-            throw CEKAuditError.unreadable(file: path, detail: "not a regular file")
+            throw CEKAuditError.cannotRead(path, FileProblem.reading(path))
         }
         let (files, skipped) = isDir.boolValue ? walk(absolute) : ([absolute], [])
         var name = (root as NSString).lastPathComponent
@@ -137,7 +131,9 @@ public struct AssessmentPlan: Sendable {
     /// would block the read forever, a device has no end).
     static func walk(_ folder: String) -> (files: [String], skipped: [(String, String)]) {
         let fm = FileManager.default
-        guard let e = fm.enumerator(atPath: folder) else { return ([], [(folder, "the folder cannot be listed")]) }
+        guard let e = fm.enumerator(atPath: folder) else {
+            return ([], [(folder, "the folder cannot be listed: \(FileProblem.reading(folder, folder: true).what)")])
+        }
         let root = URL(fileURLWithPath: folder).resolvingSymlinksInPath().path
         var files: [String] = [], skipped: [(String, String)] = []
         while let rel = e.nextObject() as? String {

@@ -43,7 +43,7 @@ public struct ContentRecognizer: Sendable {
         let head: Data
         let whole: Bool
         do { (head, whole) = try Self.readHead(file.path) } catch {
-            return .invalid(.unreadable(file: file.locator, detail: Self.describe(error)), nil)
+            return .invalid(.cannotRead(file.locator, FileProblem.reading(file.path, error: error)), nil)
         }
         if head.isEmpty { return .skipped("empty file") }
         var probe = ContentProbe(locator: file.locator, head: head, headIsWhole: whole)
@@ -71,12 +71,12 @@ public struct ContentRecognizer: Sendable {
         }
         let data: Data
         do { data = whole ? head : try Data(contentsOf: URL(fileURLWithPath: file.path)) } catch {
-            return .invalid(.unreadable(file: file.locator, detail: Self.describe(error)), nil)
+            return .invalid(.cannotRead(file.locator, FileProblem.reading(file.path, error: error)), nil)
         }
         let document: ParsedDocument
         do { document = try ParsedDocument(data: data, locator: file.locator) } catch {
             guard claimsDocument else { return .skipped(notRecognised) }
-            return .invalid((error as? CEKAuditError) ?? .unreadable(file: file.locator, detail: "\(error)"), data)
+            return .invalid((error as? CEKAuditError) ?? .cannotRead(file.locator, FileProblem.reading(file.path, error: error)), data)
         }
         probe.document = document
         var read = file
@@ -117,7 +117,9 @@ public struct ContentRecognizer: Sendable {
             }
             bytes = bytes.dropLast(cut)
         }
-        if String(data: bytes, encoding: .utf8) == nil { return "binary file (not UTF-8 text); not an input this version reads" }
+        if let (_, place) = TextPosition.firstInvalidUTF8(in: bytes) {
+            return "binary file (not UTF-8 text from line \(place.line), column \(place.column)); not an input this version reads"
+        }
         return nil
     }
 
@@ -135,14 +137,5 @@ public struct ContentRecognizer: Sendable {
         guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
         defer { try? handle.close() }
         return try? handle.read(upToCount: bytes)
-    }
-
-    static func describe(_ error: any Error) -> String {
-        let e = error as NSError
-        if let posix = e.userInfo[NSUnderlyingErrorKey] as? NSError, posix.domain == NSPOSIXErrorDomain,
-           let code = POSIXErrorCode(rawValue: Int32(posix.code)) {
-            return String(cString: strerror(code.rawValue))
-        }
-        return e.localizedDescription
     }
 }

@@ -39,12 +39,14 @@ public enum Evaluation {
     }
 
     /// Writes `report` in each format into `folder` (created).
-    /// - Throws: file-system errors, or a rendering error.
+    /// - Throws: ``CEKAuditError/unwritable(file:detail:fix:)`` naming the folder or file that could not be written and
+    ///   why (``FileProblem``); an `EncodingError` only if a report holds a value JSON cannot carry.
     public static func write(_ report: AssessmentReport, formats: [ReportFormat], to folder: String) throws {
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try CEKAuditError.writing(folder) { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
         for f in formats {
             let data = try f.render(report)
-            try data.write(to: URL(fileURLWithPath: folder).appendingPathComponent(f.fileName), options: .atomic)
+            let path = URL(fileURLWithPath: folder).appendingPathComponent(f.fileName)
+            try CEKAuditError.writing(path.path) { try data.write(to: path, options: .atomic) }
         }
     }
 

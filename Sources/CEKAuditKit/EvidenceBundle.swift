@@ -126,18 +126,18 @@ public struct EvidenceBundle: Sendable {
         if fm.fileExists(atPath: root.appendingPathComponent("manifest.json").path) {
             try? fm.removeItem(at: root.appendingPathComponent("items"))
         }
-        try fm.createDirectory(at: root.appendingPathComponent("items"), withIntermediateDirectories: true)
+        try CEKAuditError.writing(folder) { try fm.createDirectory(at: root.appendingPathComponent("items"), withIntermediateDirectories: true) }
         var items: [Manifest.Item] = []
         for item in facts.evidence.sorted(by: { $0.locator < $1.locator }) {
             let rel = "items/\(item.id)"
             let dest = root.appendingPathComponent(rel)
             if let bytes = facts.payloads[item.id] {
-                try bytes.write(to: dest)
+                try CEKAuditError.writing(dest.path) { try bytes.write(to: dest) }
             } else if let path = facts.payloadFiles[item.id] {
                 try? fm.removeItem(at: dest)
                 // Exactly the bytes that were hashed: a log may grow while it is collected (an OpenBao audit device
                 // appends the collector's own API requests to the very file being read).
-                try EvidenceBundle.copyPrefix(of: path, bytes: item.size, to: dest)
+                try CEKAuditError.writing(dest.path) { try EvidenceBundle.copyPrefix(of: path, bytes: item.size, to: dest) }
             } else {
                 throw Failure.missingPayload(item.locator)
             }
@@ -146,12 +146,29 @@ public struct EvidenceBundle: Sendable {
         let factsData = try encoder().encode(FactsFile(resources: facts.resources.sorted { ($0.type, $0.id) < ($1.type, $1.id) },
                                                        coverage: facts.coverage.sorted { $0.source < $1.source },
                                                        diagnostics: facts.diagnostics))
-        try factsData.write(to: root.appendingPathComponent("facts.json"))
+        try CEKAuditError.writing(root.appendingPathComponent("facts.json").path) { try factsData.write(to: root.appendingPathComponent("facts.json")) }
         let manifest = Manifest(schemaVersion: schemaVersion, toolVersion: toolVersion, settings: settings, items: items,
                                 factsSHA256: SHA256Hex.digest(factsData))
         let manifestData = try encoder().encode(manifest)
-        try manifestData.write(to: root.appendingPathComponent("manifest.json"))
+        try CEKAuditError.writing(root.appendingPathComponent("manifest.json").path) {
+            try manifestData.write(to: root.appendingPathComponent("manifest.json"))
+        }
         return SHA256Hex.digest(manifestData)
+    }
+
+    /// What a decoding error says, in words: the JSON path and the problem, instead of "The data isn't in the correct
+    /// format".
+    static func describe(decoding error: any Error) -> String {
+        func path(_ c: DecodingError.Context) -> String {
+            let p = c.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+            return p.isEmpty ? "" : " at \(p.hasPrefix(".") ? String(p.dropFirst()) : p)"
+        }
+        switch error as? DecodingError {
+        case .dataCorrupted(let c)?: return "not valid\(path(c)): \(c.debugDescription)"
+        case .keyNotFound(let key, let c)?: return "'\(key.stringValue)' is missing\(path(c))"
+        case .typeMismatch(_, let c)?, .valueNotFound(_, let c)?: return "a value has the wrong type\(path(c)): \(c.debugDescription)"
+        default: return (error as NSError).localizedDescription
+        }
     }
 
     /// The SHA-256 of a bundle's `manifest.json`.
@@ -167,7 +184,7 @@ public struct EvidenceBundle: Sendable {
         let root = URL(fileURLWithPath: folder)
         let manifestData: Data
         do { manifestData = try Data(contentsOf: root.appendingPathComponent("manifest.json")) } catch {
-            throw Failure.unreadable(folder, "manifest.json: \(error.localizedDescription)")
+            throw Failure.unreadable(folder, "manifest.json: \(FileProblem.reading(root.appendingPathComponent("manifest.json").path, error: error).what)")
         }
         struct Version: Decodable { var schema_version: String }
         if let v = try? JSONDecoder().decode(Version.self, from: manifestData), v.schema_version != schemaVersion {
@@ -175,7 +192,7 @@ public struct EvidenceBundle: Sendable {
         }
         let manifest: Manifest
         do { manifest = try decoder().decode(Manifest.self, from: manifestData) } catch {
-            throw Failure.unreadable(folder, "manifest.json: \(error.localizedDescription)")
+            throw Failure.unreadable(folder, "manifest.json: \(Self.describe(decoding: error))")
         }
         for entry in manifest.items {
             guard !entry.path.contains(".."), entry.path.hasPrefix("items/") else {
@@ -192,7 +209,7 @@ public struct EvidenceBundle: Sendable {
         }
         let factsData: Data
         do { factsData = try Data(contentsOf: root.appendingPathComponent("facts.json")) } catch {
-            throw Failure.unreadable(folder, "facts.json: \(error.localizedDescription)")
+            throw Failure.unreadable(folder, "facts.json: \(FileProblem.reading(root.appendingPathComponent("facts.json").path, error: error).what)")
         }
         let digest = SHA256Hex.digest(factsData)
         guard digest == manifest.factsSHA256 else {
@@ -200,7 +217,7 @@ public struct EvidenceBundle: Sendable {
         }
         let file: FactsFile
         do { file = try decoder().decode(FactsFile.self, from: factsData) } catch {
-            throw Failure.unreadable(folder, "facts.json: \(error.localizedDescription)")
+            throw Failure.unreadable(folder, "facts.json: \(Self.describe(decoding: error))")
         }
         let facts = FactSet(evidence: manifest.items.map(\.item), resources: file.resources, coverage: file.coverage,
                             diagnostics: file.diagnostics)

@@ -96,7 +96,7 @@ public struct OpenBaoAuditLogCollector: EvidenceCollector {
             var reader: LineReader
             do { reader = try LineReader(path: file.path) } catch {
                 failedFiles += 1
-                facts.diagnostics.append(Diagnostic(.error, source: file.locator, message: "cannot open the log (\(error.localizedDescription))"))
+                facts.diagnostics.append(CEKAuditError.cannotRead(file.locator, FileProblem.reading(file.path, error: error)).diagnostic)
                 continue
             }
             var lineNumber = 0
@@ -116,7 +116,7 @@ public struct OpenBaoAuditLogCollector: EvidenceCollector {
             } catch {
                 failedFiles += 1
                 facts.diagnostics.append(Diagnostic(.error, source: file.locator, line: lineNumber,
-                                                    message: "reading the log failed after \(lineNumber) line(s) (\(error.localizedDescription))"))
+                                                    message: "reading the log failed after \(lineNumber) line(s): \(FileProblem.reading(file.path, error: error).what)"))
             }
             let digest = reader.finishDigest()
             let item = EvidenceItem(collector: Self.name, locator: file.locator, kind: "openbao-audit-log", size: reader.size, sha256: digest,

@@ -73,7 +73,9 @@ public struct OpenBaoTargetOptions: Sendable, Hashable {
             guard let s = try string(key) else { return nil }
             let full = s.hasPrefix("/") ? s : (base.isEmpty ? s : base + "/" + s)
             guard FileManager.default.isReadableFile(atPath: full) else {
-                throw t.error(option: key, "the file \(s) does not exist or cannot be read", fix: "give a path relative to the assessment file")
+                let problem = FileProblem.reading(full)
+                throw t.error(option: key, "the file \(s) cannot be read: \(problem.what)",
+                              fix: problem.pathMissing ? "give a path relative to the assessment file" : problem.fix)
             }
             return full
         }

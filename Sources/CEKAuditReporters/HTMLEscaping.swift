@@ -1,3 +1,4 @@
+import CEKAuditCore
 import Foundation
 
 /// Escaping for strings that come from a KMS, a file or a log before they land in an HTML document.
@@ -17,29 +18,25 @@ public enum HTMLEscaping {
     /// - C1 controls (U+0080–U+009F), bidirectional formatting characters (U+061C, U+200E, U+200F, U+202A–U+202E,
     ///   U+2066–U+2069) and U+FEFF are shown as `<U+202E>` (escaped), so they are visible instead of acting.
     /// - Everything else passes through unchanged (the document is UTF-8).
+    ///
+    /// Linear in the length of `s` (one pass, see ``Swift/String/replacingScalars(_:)``).
     public static func escape(_ s: String) -> String {
-        guard s.unicodeScalars.contains(where: needsEscaping) else { return s }
-        var out = String.UnicodeScalarView()
-        out.reserveCapacity(s.unicodeScalars.count + 16)
-        for scalar in s.unicodeScalars {
+        s.replacingScalars { scalar in
             switch scalar {
-            case "&": out.append(contentsOf: "&amp;".unicodeScalars)
-            case "<": out.append(contentsOf: "&lt;".unicodeScalars)
-            case ">": out.append(contentsOf: "&gt;".unicodeScalars)
-            case "\"": out.append(contentsOf: "&quot;".unicodeScalars)
-            case "'": out.append(contentsOf: "&#39;".unicodeScalars)
+            case "&": return "&amp;"
+            case "<": return "&lt;"
+            case ">": return "&gt;"
+            case "\"": return "&quot;"
+            case "'": return "&#39;"
             default:
                 if isHiddenControl(scalar) {
                     let picture = scalar.value == 0x7F ? 0x2421 : 0x2400 + scalar.value
-                    out.append(Unicode.Scalar(picture) ?? "\u{FFFD}")
-                } else if isInvisibleFormatting(scalar) {
-                    out.append(contentsOf: "&lt;U+\(hex4(scalar.value))&gt;".unicodeScalars)
-                } else {
-                    out.append(scalar)
+                    return String(Unicode.Scalar(picture) ?? "\u{FFFD}")
                 }
+                if isInvisibleFormatting(scalar) { return "&lt;U+\(hex4(scalar.value))&gt;" }
+                return nil
             }
         }
-        return String(out)
     }
 
     /// A fragment identifier for an element that stands for the untrusted identifier `id` (an evidence id, an ARN, a
@@ -50,28 +47,24 @@ public enum HTMLEscaping {
     /// different identifiers never share an anchor, and its output never contains `__`. `prefix` must itself be
     /// letters, digits and `-` (it is the reporter's own constant).
     public static func fragmentID(_ prefix: String, _ id: String) -> String {
-        var out = prefix + "-"
-        out.reserveCapacity(prefix.utf8.count + 1 + id.utf8.count)
+        var out = Array(prefix.utf8)
+        out.reserveCapacity(prefix.utf8.count + 1 + 3 * id.utf8.count)
+        out.append(UInt8(ascii: "-"))
         for byte in id.utf8 {
             switch byte {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
                  UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"):
-                out.unicodeScalars.append(Unicode.Scalar(byte))
+                out.append(byte)
             default:
-                out += "_" + hex2(byte)
+                out.append(UInt8(ascii: "_"))
+                out.append(hexDigits[Int(byte >> 4)])
+                out.append(hexDigits[Int(byte & 0x0F)])
             }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
     // MARK: - Character classes
-
-    private static func needsEscaping(_ c: Unicode.Scalar) -> Bool {
-        switch c {
-        case "&", "<", ">", "\"", "'": return true
-        default: return isHiddenControl(c) || isInvisibleFormatting(c)
-        }
-    }
 
     /// C0 controls and DEL, except the whitespace HTML keeps (tab, LF, CR).
     private static func isHiddenControl(_ c: Unicode.Scalar) -> Bool {
@@ -90,14 +83,7 @@ public enum HTMLEscaping {
         }
     }
 
-    private static let hexDigits = Array("0123456789abcdef".unicodeScalars)
-
-    private static func hex2(_ byte: UInt8) -> String {
-        var s = String.UnicodeScalarView()
-        s.append(hexDigits[Int(byte >> 4)])
-        s.append(hexDigits[Int(byte & 0x0F)])
-        return String(s)
-    }
+    private static let hexDigits = Array("0123456789abcdef".utf8)
 
     private static func hex4(_ value: UInt32) -> String {
         let s = String(value, radix: 16, uppercase: true)

@@ -110,7 +110,7 @@ extension HTMLReportRenderer {
 
     private func resource(_ index: Int) {
         let r = report.resources[index]
-        let related = resultsBySubject[ResourceKey(type: r.type.rawValue, id: r.id)] ?? []
+        let related = resultsBySubject[ResourceKey(r)] ?? []
         let verdicts = related.map { report.results[$0].verdict }
         w.open("details", ["class": "resource", "id": resourceAnchorByIndex[index]])
         w.open("summary")

@@ -69,10 +69,21 @@ final class HTMLReportRenderer {
         return ids
     }()
 
-    /// A resource's identity as results refer to it.
+    /// A resource's identity as results refer to it: the subject id a result carries, which is the resource id
+    /// shortened by ``Excerpt/identifier(_:limit:)`` when it is long.
     struct ResourceKey: Hashable {
         var type: String
         var id: String
+
+        init(type: String, id: String) {
+            self.type = type
+            self.id = id
+        }
+
+        /// The key of a resource, as its results name it.
+        init(_ r: Resource) {
+            self.init(type: r.type.rawValue, id: Excerpt.identifier(r.id))
+        }
     }
 
     init(_ report: AssessmentReport) {
@@ -87,8 +98,9 @@ final class HTMLReportRenderer {
             }
         }
         for r in report.resources {
-            let key = ResourceKey(type: r.type.rawValue, id: r.id)
-            let anchor = anchors.claim("resource", r.type.rawValue + "/" + r.id)
+            let key = ResourceKey(r)
+            // From the shortened id: an anchor is repeated in the link of every result about the resource.
+            let anchor = anchors.claim("resource", key.type + "/" + key.id)
             resourceAnchorByIndex.append(anchor)
             if resourceAnchor[key] == nil { resourceAnchor[key] = anchor }
         }

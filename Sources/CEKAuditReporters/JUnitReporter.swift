@@ -76,10 +76,10 @@ public struct JUnitReporter: Sendable {
 
     /// Replaces characters outside the XML 1.0 `Char` production (§2.2) with U+FFFD.
     static func xmlSafe(_ s: String) -> String {
-        String(String.UnicodeScalarView(s.unicodeScalars.map { c in
+        s.replacingScalars { c in
             let v = c.value
             let ok = v == 0x9 || v == 0xA || v == 0xD || (0x20...0xD7FF).contains(v) || (0xE000...0xFFFD).contains(v) || (0x10000...0x10FFFF).contains(v)
-            return ok ? c : "\u{FFFD}"
-        }))
+            return ok ? nil : "\u{FFFD}"
+        }
     }
 }

@@ -51,7 +51,7 @@ public struct SARIFReporter: Sendable {
             if let i = ruleIndex[r.check] { out["ruleIndex"] = .number(Double(i)) }
             var location: [String: JSONValue] = [:]
             if let p = r.evidence.first, let item = evidence[p.evidence], !item.locator.contains("://") {
-                var physical: [String: JSONValue] = ["artifactLocation": .object(["uri": .string(item.locator), "uriBaseId": .string("ASSESSMENT")])]
+                var physical: [String: JSONValue] = ["artifactLocation": .object(["uri": .string(Self.uri(item.locator)), "uriBaseId": .string("ASSESSMENT")])]
                 if let line = p.line { physical["region"] = .object(["startLine": .number(Double(line))]) }
                 location["physicalLocation"] = .object(physical)
             }
@@ -82,6 +82,13 @@ public struct SARIFReporter: Sendable {
         var data = Data(Self.pretty(log).utf8)
         data.append(0x0A)
         return data
+    }
+
+    /// The `artifactLocation.uri` of an evidence file: its locator (a path relative to the assessment folder)
+    /// percent-encoded as an RFC 3986 relative reference (SARIF §3.4.3 requires a valid URI reference), keeping `/`.
+    /// `a b/"x".json` → `a%20b/%22x%22.json`; a bidi mark or a control character becomes its UTF-8 bytes in `%XX`.
+    static func uri(_ locator: String) -> String {
+        PercentEncoding.encode(locator, keeping: .relativePath)
     }
 
     /// SARIF `kind` for a verdict.

@@ -11,11 +11,19 @@ struct CEKAudit: AsyncParsableCommand {
         abstract: "Audit customer key management (CSA AICM CEK-08) from infrastructure code, key policies and more.",
         discussion: """
         Exit codes: 0 no failure; 1 failures (after all reports are written); 2 inconclusive or manual results \
-        beyond --fail-on; 64 usage error; 65 invalid controls or assessment file; 69 a required target unreachable.
+        beyond --fail-on; 64 usage error, or a path that cannot be opened; 65 a file that was read but is invalid \
+        (catalog, assessment file, bundle); 69 a required target unreachable.
         """,
         version: CEKAuditVersion.current,
         subcommands: [Assess.self, Collect.self, Evaluate.self, Controls.self, Sources.self],
         defaultSubcommand: nil)
+
+    /// Without a subcommand there is nothing to do: the help goes to stderr and the exit status is 64 (usage error),
+    /// so a script that forgot the subcommand does not pass.
+    func run() async throws {
+        FileHandle.standardError.write(Data((CEKAudit.helpMessage() + "\n").utf8))
+        throw CEKExit.usage
+    }
 }
 
 /// Process exit codes (README, "Exit codes"; sysexits.h for 64, 65 and 69).
@@ -25,6 +33,12 @@ enum CEKExit {
     static let usage = ExitCode(64)
     static let invalidInput = ExitCode(65)
     static let unavailable = ExitCode(69)
+
+    /// The one rule for an input named on the command line or by the assessment file: a path that does not exist or
+    /// cannot be opened is a usage error (64); a file that was read but is invalid is invalid input (65).
+    static func status(for error: CEKAuditError) -> ExitCode {
+        error.isUnopenablePath ? usage : invalidInput
+    }
 }
 
 /// Where the control catalog comes from.
@@ -56,33 +70,77 @@ struct CatalogOptions: ParsableArguments {
         do {
             return try CatalogLoader.load(path: path)
         } catch let e as CEKAuditError {
-            Console.error(e.errorDescription ?? "\(e)")
-            // A catalog that does not exist is a usage error; one that is malformed is invalid input.
-            if case .unreadable = e { throw CEKExit.usage }
-            throw CEKExit.invalidInput
+            throw Console.fail(e)
         }
     }
 }
 
-/// Terminal output: stdout for what the user asked for, stderr for progress and diagnostics. Strings that came
-/// from inputs are stripped of control characters so a file cannot drive the terminal.
+/// Terminal output: stdout for what the user asked for, stderr for progress and diagnostics.
+///
+/// Everything printed is a ``ConsoleText``: its literal parts are the tool's own words and print as written, newlines
+/// included; every interpolated value is treated as coming from an input (a file, a server, a catalog) and goes
+/// through ``neutralize(_:)``, so a key alias, a principal or a file name can neither start a line of its own (a
+/// forged `  AG-1   pass` in the summary) nor drive the terminal.
 enum Console {
-    static func out(_ s: String) { print(safe(s)) }
+    static func out(_ text: ConsoleText) { print(text.text) }
 
-    static func error(_ s: String) {
-        FileHandle.standardError.write(Data((safe(s) + "\n").utf8))
+    static func error(_ text: ConsoleText) {
+        FileHandle.standardError.write(Data((text.text + "\n").utf8))
     }
 
-    /// Replaces C0/C1 control characters (except newline and tab) and the bidirectional overrides and isolates
-    /// (U+202A–U+202E, U+2066–U+2069, which can reorder what a terminal shows) with U+FFFD.
-    static func safe(_ s: String) -> String {
-        String(String.UnicodeScalarView(s.unicodeScalars.map { scalar in
-            let v = scalar.value
-            if v == 0x0A || v == 0x09 { return scalar }
-            if v < 0x20 || (0x7F...0x9F).contains(v) || (0x202A...0x202E).contains(v) || (0x2066...0x2069).contains(v) {
+    /// Prints `error` on stderr and returns the exit status it calls for (``CEKExit/status(for:)``).
+    static func fail(_ error: CEKAuditError) -> ExitCode {
+        Console.error("\(error.errorDescription ?? "\(error)")")
+        return CEKExit.status(for: error)
+    }
+
+    /// `s` with every control character replaced by U+FFFD: C0 controls including line feed, carriage return and tab,
+    /// DEL, C1 controls (NEL among them), the line and paragraph separators U+2028 and U+2029, and the bidirectional
+    /// marks, embeddings, overrides and isolates (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069) that reorder
+    /// what a terminal shows. One pass, linear in the length of `s`.
+    static func neutralize(_ s: String) -> String {
+        s.replacingScalars { scalar in
+            switch scalar.value {
+            case 0x00...0x1F, 0x7F...0x9F, 0x2028, 0x2029, 0x061C, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069:
                 return "\u{FFFD}"
+            default:
+                return nil
             }
-            return scalar
-        }))
+        }
+    }
+}
+
+/// Text for the terminal, built with string interpolation: literals are the tool's own, interpolated values are
+/// neutralized (``Console/neutralize(_:)``). `\(lines: text, indent: "  ")` keeps the line structure of a multi-line
+/// input value (a catalog procedure) under the tool's control: each of its lines is neutralized and printed indented;
+/// `\(trusted: text)` is for text the tool generated from its own constants only.
+struct ConsoleText: ExpressibleByStringInterpolation {
+    fileprivate(set) var text: String
+
+    init(stringLiteral value: String) { text = value }
+
+    init(stringInterpolation: StringInterpolation) { text = stringInterpolation.text }
+
+    struct StringInterpolation: StringInterpolationProtocol {
+        var text = ""
+
+        init(literalCapacity: Int, interpolationCount: Int) { text.reserveCapacity(literalCapacity + 16 * interpolationCount) }
+
+        mutating func appendLiteral(_ literal: String) { text += literal }
+
+        /// A value from an input: printed on the current line, whatever it holds.
+        mutating func appendInterpolation(_ value: some CustomStringConvertible) {
+            text += Console.neutralize(value.description)
+        }
+
+        /// A multi-line value from an input: its lines, each neutralized, the second and later ones indented.
+        mutating func appendInterpolation(lines value: String, indent: String) {
+            var lines = value.split(separator: "\n", omittingEmptySubsequences: false).map { Console.neutralize(String($0)) }
+            while lines.count > 1, lines.last?.isEmpty == true { lines.removeLast() }   // a YAML block scalar's final newline
+            text += lines.joined(separator: "\n" + indent)
+        }
+
+        /// Text the tool made from its own constants (a table of the collector registry). Never a value from an input.
+        mutating func appendInterpolation(trusted value: String) { text += value }
     }
 }

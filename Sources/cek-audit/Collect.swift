@@ -31,12 +31,17 @@ extension CEKAudit {
             do {
                 digest = try EvidenceBundle.write(facts, settings: Pipeline.settings(plan, now: now, unreachable: Pipeline.requiredUnreachable(plan, facts)),
                                                   to: folder, toolVersion: CEKAuditVersion.current)
+            } catch let e as CEKAuditError {
+                Console.error("\(e.errorDescription ?? "\(e)") (The bundle goes to \(folder); choose another folder with --bundle.)")
+                throw CEKExit.usage
             } catch {
-                Console.error("\(folder): error: cannot write the bundle (\(error.localizedDescription)).")
+                Console.error("\(folder): error: cannot write the bundle: \(error.localizedDescription)")
                 throw CEKExit.usage
             }
-            Console.out(quiet ? folder : "Bundle: \(folder) (\(facts.evidence.count) evidence item(s), \(facts.resources.count) resource(s))")
-            if !quiet {
+            if quiet {
+                Console.out("\(folder)")
+            } else {
+                Console.out("Bundle: \(folder) (\(facts.evidence.count) evidence item(s), \(facts.resources.count) resource(s))")
                 Console.out("Manifest SHA-256: \(digest) — keep it apart from the bundle; `evaluate --manifest-sha256` checks it")
             }
             let unreachable = Pipeline.requiredUnreachable(plan, facts)

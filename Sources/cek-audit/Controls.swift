@@ -26,8 +26,7 @@ extension CEKAudit {
                     let files = c.files.count > 1 ? " in \(c.files.count) files" : ""
                     Console.out("\(path): valid — \(c.control.id) \(c.control.title), \(c.guidelines.count) guidelines, \(c.checks.count) checks (\(automated) automated, \(attestable) manual until evidenced\(templates), \(examples) examples), \(c.caiq.count) CAIQ question(s)\(files)")
                 } catch let e as CEKAuditError {
-                    Console.error(e.errorDescription ?? "\(e)")
-                    throw CEKExit.invalidInput
+                    throw Console.fail(e)
                 }
             }
         }
@@ -68,14 +67,14 @@ extension CEKAudit {
                 let c = try catalog.load()
                 if id == c.control.id {
                     Console.out("\(c.control.id) \(c.control.title) — \(c.control.framework.name) \(c.control.framework.version)")
-                    Console.out(c.control.statement)
+                    Console.out("\(lines: c.control.statement, indent: "")")
                     for n in c.control.versionNotes { Console.out("  \(n.version): \(n.title ?? "") \(n.note)") }
                     for o in c.control.ownership { Console.out("  \(o.actor): \(o.owner) — \(o.summary)") }
                     return
                 }
                 if let g = c.guideline(id) {
-                    Console.out("\(g.id) (\(g.origin) #\(g.number)) \(g.title)\n\(g.text)")
-                    if let p = g.procedure { Console.out("Procedure: \(p)") }
+                    Console.out("\(g.id) (\(g.origin) #\(g.number)) \(g.title)\n\(lines: g.text, indent: "")")
+                    if let p = g.procedure { Console.out("Procedure:\n  \(lines: p, indent: "  ")") }
                     for check in g.checks { Console.out("  \(check.id): \(check.title)") }
                     return
                 }
@@ -84,26 +83,29 @@ extension CEKAudit {
                     if let name = check.template, let t = c.templates.first(where: { $0.name == name }) {
                         Console.out("Derived from template \(name) (\(place(t.source, t.line)))")
                     }
-                    if let r = check.rationale { Console.out("Why: \(r)") }
-                    if let p = check.procedure { Console.out(check.whenAbsent == nil ? "Procedure: \(p)" : "Procedure (while no evidence is in scope): \(p)") }
+                    if let r = check.rationale { Console.out("Why: \(lines: r, indent: "  ")") }
+                    if let p = check.procedure {
+                        Console.out(check.whenAbsent == nil ? "Procedure:\n  \(lines: p, indent: "  ")"
+                                    : "Procedure (while no evidence is in scope):\n  \(lines: p, indent: "  ")")
+                    }
                     for (k, v) in check.parameters.sorted(by: { $0.key < $1.key }) { Console.out("  parameter \(k) = \(v.displayText)") }
                     for v in Verdict.allCases { if let m = check.messages[v] { Console.out("  message \(v.rawValue): \(m)") } }
                     for e in check.examples { Console.out("  example \"\(e.name)\" → \(e.expect.rawValue) (\(place(e.source ?? c.source, e.line)))") }
                     return
                 }
                 if let q = c.caiq.first(where: { $0.id == id }) {
-                    Console.out("\(q.id): \(q.question)\n  requires \(q.requires.joined(separator: ", "))\n  supports \(q.supports.joined(separator: ", "))\n  ownership \(q.ownership)")
+                    Console.out("\(q.id): \(lines: q.question, indent: "  ")\n  requires \(q.requires.joined(separator: ", "))\n  supports \(q.supports.joined(separator: ", "))\n  ownership \(q.ownership)")
                     return
                 }
                 if let t = c.templates.first(where: { $0.name == id }) {
                     Console.out("template \(t.name) (\(place(t.source, t.line)))")
                     for (k, v) in t.variables.sorted(by: { $0.key < $1.key }) {
-                        Console.out("  variable \(k): \(v)" + (t.defaults[k].map { " (default \($0))" } ?? ""))
+                        Console.out("  variable \(k): \(v)\(t.defaults[k].map { " (default \($0))" } ?? "")")
                     }
                     Console.out("  checks: \(t.checks.joined(separator: ", "))")
                     return
                 }
-                throw ValidationError("No guideline, check, question or template '\(id)' in \(c.source).")
+                throw ValidationError("No guideline, check, question or template '\(Console.neutralize(id))' in \(Console.neutralize(c.source)).")
             }
 
             /// `file:line`, or the file alone when the line is not known.
@@ -119,7 +121,7 @@ extension CEKAudit {
                 let types: [ResourceType]
                 if let type {
                     guard let t = ResourceType(rawValue: type) else {
-                        throw ValidationError("Unknown resource type '\(type)'. Use one of: \(ResourceType.allCases.map(\.rawValue).joined(separator: ", ")).")
+                        throw ValidationError("Unknown resource type '\(Console.neutralize(type))'. Use one of: \(ResourceType.allCases.map(\.rawValue).joined(separator: ", ")).")
                     }
                     types = [t]
                 } else {
@@ -128,7 +130,7 @@ extension CEKAudit {
                 for t in types {
                     let fields = FactSchema.fields[t] ?? [:]
                     if fields.isEmpty { continue }
-                    Console.out(t.rawValue)
+                    Console.out("\(t.rawValue)")
                     for (name, doc) in fields.sorted(by: { $0.key < $1.key }) { Console.out("  \(name.padding(toLength: 30, withPad: " ", startingAt: 0)) \(doc)") }
                 }
             }

@@ -31,6 +31,11 @@ extension CEKAudit {
         func run() async throws {
             let facts: FactSet
             let settings: EvidenceBundle.Settings
+            // The bundle path itself: missing or not a folder is a usage error (64); a bundle that is broken inside is 65.
+            var isFolder: ObjCBool = false
+            if !FileManager.default.fileExists(atPath: bundle, isDirectory: &isFolder) || !isFolder.boolValue {
+                throw Console.fail(.cannotRead(bundle, FileProblem.reading(bundle, folder: true)))
+            }
             if let expected = manifestSha256 {
                 let actual = (try? EvidenceBundle.manifestDigest(bundle)) ?? "unreadable"
                 guard actual == expected.lowercased() else {
@@ -39,7 +44,7 @@ extension CEKAudit {
                 }
             }
             do { (facts, settings) = try EvidenceBundle.read(bundle) } catch let e as EvidenceBundle.Failure {
-                Console.error(e.errorDescription ?? "\(e)")
+                Console.error("\(e.errorDescription ?? "\(e)")")
                 throw CEKExit.invalidInput
             }
             let catalog = try self.catalog.load(assessmentDefault: settings.controls)
@@ -51,13 +56,10 @@ extension CEKAudit {
                 // Trust settings and parameters from another assessment file, applied to the same observations.
                 let file: AssessmentFile
                 do { file = try AssessmentFile.load(path: assessment, sourceKinds: Pipeline.registry.sourceKinds) } catch let e as CEKAuditError {
-                    Console.error(e.errorDescription ?? "\(e)")
-                    if case .unreadable = e { throw CEKExit.usage }
-                    throw CEKExit.invalidInput
+                    throw Console.fail(e)
                 }
                 do { try file.validate(against: catalog, file: assessment) } catch let e as CEKAuditError {
-                    Console.error(e.errorDescription ?? "\(e)")
-                    throw CEKExit.invalidInput
+                    throw Console.fail(e)
                 }
                 let display = AssessmentPlan.displayPath(URL(fileURLWithPath: assessment).standardizedFileURL.path)
                 let override = Evaluation.inputs(name: settings.name, file: file, origin: "--assessment \(display)", now: now)
@@ -65,8 +67,9 @@ extension CEKAudit {
                 inputs.checks = override.checks
                 inputs.settings = override.settings
                 if !report.quiet {
-                    Console.error("Settings from \(display): trusted accounts \(override.settings.trustedAccounts.joined(separator: ", ").nonEmpty ?? "none"), "
-                                  + "trusted organizations \(override.settings.trustedOrganizations.joined(separator: ", ").nonEmpty ?? "none")")
+                    let accounts = override.settings.trustedAccounts.joined(separator: ", ").nonEmpty ?? "none"
+                    let organizations = override.settings.trustedOrganizations.joined(separator: ", ").nonEmpty ?? "none"
+                    Console.error("Settings from \(display): trusted accounts \(accounts), trusted organizations \(organizations)")
                 }
             }
             let result = try Pipeline.report(facts, catalog: catalog, inputs: inputs, options: report)

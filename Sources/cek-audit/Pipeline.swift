@@ -43,7 +43,9 @@ struct ClockOptions: ParsableArguments {
     var asOf: String?
 
     func validate() throws {
-        if let asOf, DateParsing.parse(asOf) == nil { throw ValidationError("--as-of '\(asOf)' is not an RFC 3339 date-time.") }
+        if let asOf, case .failure(let why) = DateParsing.read(asOf) {
+            throw ValidationError("--as-of '\(Console.neutralize(asOf))' is not a date: \(why.reason). Write an RFC 3339 date-time such as 2026-11-01T00:00:00Z.")
+        }
     }
 
     /// `--as-of`, then the assessment file's `as_of`, then `SOURCE_DATE_EPOCH`, then the current time (whole seconds).
@@ -63,9 +65,7 @@ enum Pipeline {
     /// Plans an assessment, exiting 64 for a missing path and 65 for an invalid assessment file.
     static func plan(_ path: String) throws -> AssessmentPlan {
         do { return try AssessmentPlan.make(path: path, registry: registry) } catch let e as CEKAuditError {
-            Console.error(e.errorDescription ?? "\(e)")
-            if case .unreadable = e { throw CEKExit.usage }
-            throw CEKExit.invalidInput
+            throw Console.fail(e)
         }
     }
 
@@ -79,8 +79,7 @@ enum Pipeline {
                 try file.validate(against: catalog, file: filePath)
                 try registry.validate(file.targets)
             } catch let e as CEKAuditError {
-                Console.error(e.errorDescription ?? "\(e)")
-                throw CEKExit.invalidInput
+                throw Console.fail(e)
             }
         }
         return catalog
@@ -94,7 +93,7 @@ enum Pipeline {
         }
         let (facts, notes) = await CollectionRunner(registry: registry).collect(plan, context: context)
         if !quiet { for n in notes { Console.error("  \(n.locator): \(n.text)") } }
-        for d in facts.diagnostics where d.severity >= .warning { Console.error(d.description) }
+        for d in facts.diagnostics where d.severity >= .warning { Console.error("\(d)") }
         return facts
     }
 
@@ -107,10 +106,13 @@ enum Pipeline {
     static func report(_ observations: FactSet, catalog: Catalog, inputs: Evaluation.Inputs, options: ReportOptions) throws -> AssessmentReport {
         let (report, catalogDiagnostics) = Evaluation.evaluate(observations, catalog: catalog, inputs: inputs, toolVersion: CEKAuditVersion.current,
                                                                registry: registry)
-        for d in catalogDiagnostics where d.severity >= .warning { Console.error(d.description) }
+        for d in catalogDiagnostics where d.severity >= .warning { Console.error("\(d)") }
         let folder = options.output ?? "Reports/\(inputs.name)"
-        do { try Evaluation.write(report, formats: options.format, to: folder) } catch {
-            Console.error("\(folder): error: cannot write the reports (\(error.localizedDescription)).")
+        do { try Evaluation.write(report, formats: options.format, to: folder) } catch let e as CEKAuditError {
+            Console.error("\(e.errorDescription ?? "\(e)") (The reports go to \(folder); choose another folder with --output.)")
+            throw CEKExit.usage
+        } catch {
+            Console.error("\(folder): error: cannot write the reports: \(String(describing: error))")
             throw CEKExit.usage
         }
         printSummary(report, folder: folder, options: options)
@@ -122,7 +124,7 @@ enum Pipeline {
         let line = "\(report.catalog.control) \(report.assessment): \(report.summary.verdict.rawValue) — "
             + "\(counts.fail) fail, \(counts.inconclusive) inconclusive, \(counts.manual) manual, \(counts.pass) pass, "
             + "\(counts.notApplicable) not applicable"
-        if options.quiet { Console.out(line); return }
+        if options.quiet { Console.out("\(line)"); return }
         Console.out("\(report.catalog.control) \(report.catalog.title) (\(report.catalog.framework) \(report.catalog.frameworkVersion)) — \(report.assessment)")
         for g in report.guidelines {
             Console.out("  \(g.id.padding(toLength: 6, withPad: " ", startingAt: 0)) \(g.verdict.rawValue.padding(toLength: 14, withPad: " ", startingAt: 0)) \(g.title)")
@@ -131,8 +133,8 @@ enum Pipeline {
         let failing = report.results.filter { $0.verdict == .fail }
         for r in failing.prefix(20) { Console.out("  FAIL \(r.check): \(r.message)") }
         if failing.count > 20 { Console.out("  … and \(failing.count - 20) more failures in the report") }
-        Console.out(line)
-        Console.out("Reports: " + options.format.map { "\(folder)/\($0.fileName)" }.joined(separator: ", "))
+        Console.out("\(line)")
+        Console.out("Reports: \(options.format.map { "\(folder)/\($0.fileName)" }.joined(separator: ", "))")
     }
 
     /// Exit status after the reports are written: 69 for an unreachable required target, 1 for failures,

@@ -17,7 +17,7 @@ extension CEKAudit {
 
         func run() throws {
             let rows = SourceCatalog.rows(Pipeline.registry)
-            Console.out(markdown ? SourceCatalog.markdown(rows) : SourceCatalog.text(rows))
+            Console.out("\(trusted: markdown ? SourceCatalog.markdown(rows) : SourceCatalog.text(rows))")
         }
     }
 }

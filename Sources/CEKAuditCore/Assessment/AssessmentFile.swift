@@ -99,8 +99,20 @@ public struct AssessmentFile: Sendable, Hashable {
     public var trustedOrganizations: [String]
     public var parameters: [String: FactValue]
     public var checkParameters: [String: [String: FactValue]]
+    /// Where each value of `parameters` is written, for errors found against the catalog.
+    public var parameterPositions: [String: Position] = [:]
+    /// Where each value of `checks` is written, per check id and parameter.
+    public var checkParameterPositions: [String: [String: Position]] = [:]
     public var sources: [Source]
     public var targets: [Target]
+
+    /// A place in the assessment file (1-based line and column).
+    public struct Position: Sendable, Hashable {
+        /// 1-based line of the value, when the YAML parser recorded it.
+        public var line: Int?
+        /// 1-based column (Unicode scalars) of the value, when recorded.
+        public var column: Int?
+    }
 
     /// Loads and validates an assessment file.
     /// - Parameter sourceKinds: the source kinds `sources:` may name besides `auto` (the collector registry's).
@@ -109,10 +121,11 @@ public struct AssessmentFile: Sendable, Hashable {
         let sourceKinds = ["auto"] + sourceKinds
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw CEKAuditError.unreadable(file: path, detail: error.localizedDescription)
+            throw CEKAuditError.cannotRead(path, FileProblem.reading(path, error: error))
         }
-        guard let text = String(data: data, encoding: .utf8), let node = try YAMLDocument.compose(text, file: path) else {
-            throw CEKAuditError.invalidInput(file: path, line: 1, column: 1, message: "the assessment file is empty or not UTF-8",
+        let text = try TextPosition.utf8Text(data, file: path)
+        guard let node = try YAMLDocument.compose(text, file: path) else {
+            throw CEKAuditError.invalidInput(file: path, line: 1, column: 1, message: "the assessment file is empty",
                                              fix: "see examples/acme-ai-platform/audit.yaml")
         }
         let m = try YAMLCursor(node: node, file: path).mapping(
@@ -127,30 +140,40 @@ public struct AssessmentFile: Sendable, Hashable {
         guard name.range(of: #"^[A-Za-z0-9][A-Za-z0-9._-]*$"#, options: .regularExpression) != nil else {
             throw m["name"]!.error("name '\(name)' cannot be used as a folder name", fix: "use letters, digits, '.', '_' and '-'")
         }
-        var asOf: Date?
-        if let a = m["as_of"] {
-            guard let d = DateParsing.parse(try a.string()) else { throw a.error("as_of is not an RFC 3339 date-time", fix: "write e.g. 2026-11-01T00:00:00Z") }
-            asOf = d
-        }
+        let asOf = try m["as_of"]?.date()
         var window: ClosedRange<Date>?
         if let w = m["window"] {
             let wm = try w.mapping(allowed: ["start", "end"], required: ["start", "end"])
-            guard let start = DateParsing.parse(try wm["start"]!.string()) else { throw wm["start"]!.error("not an RFC 3339 date-time") }
-            guard let end = DateParsing.parse(try wm["end"]!.string()) else { throw wm["end"]!.error("not an RFC 3339 date-time") }
+            let start = try wm["start"]!.date(), end = try wm["end"]!.date()
             guard start <= end else { throw w.error("the window starts after it ends") }
             window = start...end
         }
-        func paramMap(_ c: YAMLCursor) throws -> [String: FactValue] {
+        /// A `name: value` mapping of parameters, each value checked on its own (finite; day counts by name).
+        func paramMap(_ c: YAMLCursor) throws -> (values: [String: FactValue], positions: [String: Position]) {
             guard case .mapping(let pm) = c.node else { throw c.error("expected a mapping of parameter: value") }
-            var out: [String: FactValue] = [:]
-            for (k, v) in pm { if let key = k.string { out[key] = try YAMLCursor(node: v, file: path, path: "\(c.path).\(key)").factValue() } }
-            return out
+            var values: [String: FactValue] = [:], positions: [String: Position] = [:]
+            for (k, v) in pm {
+                guard let key = k.string else { continue }
+                let cursor = YAMLCursor(node: v, file: path, path: "\(c.path).\(key)")
+                let value = try cursor.factValue()
+                if let problem = ParameterRules.problem(name: key, value: value, dayCount: ParameterRules.isDayCountName(key)) {
+                    throw cursor.error(problem, fix: ParameterRules.isDayCountName(key) ? "write a whole number of days, such as 365" : "write a finite number")
+                }
+                values[key] = value
+                positions[key] = Position(line: cursor.line, column: cursor.column)
+            }
+            return (values, positions)
         }
         var checks: [String: [String: FactValue]] = [:]
+        var checkPositions: [String: [String: Position]] = [:]
         if let c = m["checks"] {
             guard case .mapping(let cm) = c.node else { throw c.error("expected a mapping of check id: {parameter: value}") }
-            for (k, v) in cm { if let id = k.string { checks[id] = try paramMap(YAMLCursor(node: v, file: path, path: "checks.\(id)")) } }
+            for (k, v) in cm {
+                guard let id = k.string else { continue }
+                (checks[id], checkPositions[id]) = try paramMap(YAMLCursor(node: v, file: path, path: "checks.\(id)"))
+            }
         }
+        let globals = try m["parameters"].map(paramMap)
         let accounts = try m["trusted_accounts"]?.stringList() ?? []
         for (i, a) in accounts.enumerated() where !(a.count == 12 && a.allSatisfy(\.isNumber)) {
             throw (try m["trusted_accounts"]!.list())[i].error("'\(a)' is not a 12-digit AWS account id", fix: "quote it: \"111122223333\"")
@@ -199,28 +222,52 @@ public struct AssessmentFile: Sendable, Hashable {
         if sources.isEmpty && targets.isEmpty {
             throw YAMLCursor(node: node, file: path).error("an assessment needs at least one source or target")
         }
-        return AssessmentFile(name: name, description: try m["description"]?.string(), asOf: asOf, window: window,
-                              controls: try m["controls"]?.string(),
-                              trustedAccounts: accounts, trustedOrganizations: try m["trusted_organizations"]?.stringList() ?? [],
-                              parameters: try m["parameters"].map(paramMap) ?? [:], checkParameters: checks, sources: sources,
-                              targets: targets)
+        var file = AssessmentFile(name: name, description: try m["description"]?.string(), asOf: asOf, window: window,
+                                  controls: try m["controls"]?.string(),
+                                  trustedAccounts: accounts, trustedOrganizations: try m["trusted_organizations"]?.stringList() ?? [],
+                                  parameters: globals?.values ?? [:], checkParameters: checks, sources: sources,
+                                  targets: targets)
+        file.parameterPositions = globals?.positions ?? [:]
+        file.checkParameterPositions = checkPositions
+        return file
     }
 
-    /// Checks parameter and check references against a catalog: unknown check ids or parameter names are errors.
+    /// Checks parameters against a catalog: unknown check ids or parameter names are errors, and so is a value whose
+    /// type or range the parameter does not take (``ParameterRules``: the type of the catalog default, day counts
+    /// for the parameters the catalog's checks read as days). Errors name `file:line:column` of the value.
     public func validate(against catalog: Catalog, file: String) throws {
         let known = Set(catalog.checks.flatMap { $0.parameters.keys })
-        for p in parameters.keys.sorted() where !known.contains(p) {
-            throw CEKAuditError.invalidInput(file: file, line: nil, column: nil, message: "parameters: no check has a parameter '\(p)'",
-                                             fix: "known parameters: \(known.sorted().joined(separator: ", "))")
+        func fail(_ place: Position?, _ message: String, fix: String?) -> CEKAuditError {
+            .invalidInput(file: file, line: place?.line, column: place?.column, message: message, fix: fix)
+        }
+        for p in parameters.keys.sorted() {
+            guard known.contains(p) else {
+                throw fail(parameterPositions[p], "parameters: no check has a parameter '\(p)'",
+                           fix: "known parameters: \(known.sorted().joined(separator: ", "))")
+            }
+            // A global value applies to every check that has the parameter: it must suit each of them.
+            for check in catalog.checks {
+                guard let expected = check.parameters[p], let value = parameters[p] else { continue }
+                if let problem = ParameterRules.problem(name: p, value: value, dayCount: check.dayCountParameters.contains(p), expected: expected) {
+                    throw fail(parameterPositions[p], "parameters: \(problem) (check \(check.id))", fix: nil)
+                }
+            }
         }
         for (id, params) in checkParameters.sorted(by: { $0.key < $1.key }) {
             guard let check = catalog.checks.first(where: { $0.id == id }) else {
                 throw CEKAuditError.invalidInput(file: file, line: nil, column: nil, message: "checks: no check has the id '\(id)'",
                                                  fix: "see `cek-audit controls list`")
             }
-            for p in params.keys.sorted() where check.parameters[p] == nil {
-                throw CEKAuditError.invalidInput(file: file, line: nil, column: nil, message: "checks.\(id): the check has no parameter '\(p)'",
-                                                 fix: "its parameters: \(check.parameters.keys.sorted().joined(separator: ", "))")
+            for p in params.keys.sorted() {
+                let place = checkParameterPositions[id]?[p]
+                guard let expected = check.parameters[p] else {
+                    throw fail(place, "checks.\(id): the check has no parameter '\(p)'",
+                               fix: "its parameters: \(check.parameters.keys.sorted().joined(separator: ", "))")
+                }
+                if let value = params[p],
+                   let problem = ParameterRules.problem(name: p, value: value, dayCount: check.dayCountParameters.contains(p), expected: expected) {
+                    throw fail(place, "checks.\(id): \(problem)", fix: nil)
+                }
             }
         }
     }

@@ -134,6 +134,9 @@ public struct Check: Sendable, Hashable {
     public var whenUnsupplied: Verdict? = nil
     /// Parameter defaults; the assessment file may override them.
     public var parameters: [String: FactValue]
+    /// The parameters that count days: named `…_days`, or read by `{days_ago: …}` / `{days_ahead: …}`
+    /// (``ParameterRules``).
+    public var dayCountParameters: Set<String> = []
     /// Message templates per verdict; `{field}` and `{param.name}` are replaced.
     public var messages: [Verdict: String]
     public var examples: [CheckExample]

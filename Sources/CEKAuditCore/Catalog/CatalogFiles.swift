@@ -40,7 +40,7 @@ struct CatalogFiles {
     mutating func readRoot() throws -> Data {
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: root)) } catch {
-            throw CEKAuditError.unreadable(file: root, detail: error.localizedDescription)
+            throw CEKAuditError.cannotRead(root, FileProblem.reading(root, error: error))
         }
         add(rootData: data)
         return data
@@ -75,9 +75,7 @@ struct CatalogFiles {
                                   fix: "create the file, or correct the path (it is relative to the folder of \(root))")
         }
         read.append((path, relative, SHA256Hex.digest(data)))
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw CEKAuditError.invalidInput(file: path, line: nil, column: nil, message: "the file is not UTF-8 text", fix: "save it as UTF-8")
-        }
+        let text = try TextPosition.utf8Text(data, file: path)
         guard let node = try YAMLDocument.compose(text, file: path) else {
             throw reference.error("\(path) is empty", fix: "write the included content, or remove the reference")
         }

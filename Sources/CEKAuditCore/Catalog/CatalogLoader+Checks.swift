@@ -59,11 +59,14 @@ extension CatalogLoader {
             throw severityCursor.error("unknown severity", fix: "use one of \(Severity.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         var parameters: [String: FactValue] = [:]
+        var parameterCursors: [String: YAMLCursor] = [:]
         for p in m.all("parameters") {
             guard case .mapping(let pm) = p.node else { throw p.error("parameters must be a mapping of name: default") }
             for (k, v) in pm {
                 guard let name = k.string else { continue }
-                parameters[name] = try YAMLCursor(node: v, file: p.file, path: "\(p.path).\(name)").factValue()
+                let cursor = YAMLCursor(node: v, file: p.file, path: "\(p.path).\(name)")
+                parameters[name] = try cursor.factValue()
+                parameterCursors[name] = cursor
             }
         }
 
@@ -126,6 +129,15 @@ extension CatalogLoader {
         for p in referenced where parameters[p] == nil {
             throw c.error("check \(id) uses parameter '\(p)' without a default", fix: "add it under 'parameters:'")
         }
+        var dayCounts = Set(parameters.keys.filter(ParameterRules.isDayCountName))
+        for condition in [applicable, require].compactMap({ $0 }) { dayCounts.formUnion(condition.dayCountParameters) }
+        if case .aggregate(_, let w, _, _, _) = kind, let w { dayCounts.formUnion(w.dayCountParameters) }
+        for name in parameters.keys.sorted() {
+            if let value = parameters[name], let cursor = parameterCursors[name],
+               let problem = ParameterRules.problem(name: name, value: value, dayCount: dayCounts.contains(name)) {
+                throw cursor.error(problem, fix: "write a finite number\(dayCounts.contains(name) ? " of days, such as 365" : "")")
+            }
+        }
 
         var messages: [Verdict: String] = [:]
         var messageCursors: [Verdict: YAMLCursor] = [:]
@@ -142,6 +154,7 @@ extension CatalogLoader {
                           rationale: try m["rationale"]?.string(), severity: severity, kind: kind,
                           applicable: applicable, require: require, whenAbsent: whenAbsent, parameters: parameters, messages: messages,
                           examples: [], source: c.file, line: c.line, template: template)
+        check.dayCountParameters = dayCounts
         if let w = m["when_unsupplied"] {
             if case .manual = check.kind { throw w.error("when_unsupplied does not apply to manual checks") }
             guard try w.string() == "not_applicable" else {
@@ -220,8 +233,14 @@ extension CatalogLoader {
         if let p = m["parameters"], case .mapping(let pm) = p.node {
             for (k, v) in pm {
                 guard let name = k.string else { continue }
-                guard check.parameters[name] != nil else { throw p.error("the check has no parameter '\(name)'") }
-                params[name] = try YAMLCursor(node: v, file: c.file, path: "\(p.path).\(name)").factValue()
+                guard let expected = check.parameters[name] else { throw p.error("the check has no parameter '\(name)'") }
+                let cursor = YAMLCursor(node: v, file: c.file, path: "\(p.path).\(name)")
+                let value = try cursor.factValue()
+                if let problem = ParameterRules.problem(name: name, value: value, dayCount: check.dayCountParameters.contains(name),
+                                                        expected: expected) {
+                    throw cursor.error(problem)
+                }
+                params[name] = value
             }
         }
         return CheckExample(name: try m["name"]!.nonEmptyString(), facts: facts, coverage: coverage, parameters: params,

@@ -36,9 +36,7 @@ public enum CatalogLoader {
     static func load(data: Data, files: CatalogFiles) throws -> Catalog {
         var files = files
         let source = files.root
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw CEKAuditError.invalidInput(file: source, line: nil, column: nil, message: "the file is not UTF-8 text", fix: "save it as UTF-8")
-        }
+        let text = try TextPosition.utf8Text(data, file: source)
         guard let node = try YAMLDocument.compose(text, file: source) else {
             throw CEKAuditError.invalidInput(file: source, line: 1, column: 1, message: "the catalog is empty", fix: "see Controls/CEK-08.yaml for the shape")
         }

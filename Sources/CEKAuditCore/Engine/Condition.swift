@@ -30,19 +30,20 @@ public indirect enum Condition: Sendable, Hashable {
         return seen
     }
 
-    /// Every parameter the condition reads.
-    public var parameters: [String] {
-        var out: [String] = []
-        func walk(_ c: Condition) {
-            switch c {
-            case .all(let cs), .any(let cs): cs.forEach(walk)
-            case .not(let inner): walk(inner)
-            case .compare(_, _, let o): out += o.parameters
-            }
+    /// Every operand the condition compares with, in order.
+    var operands: [Operand] {
+        switch self {
+        case .all(let cs), .any(let cs): return cs.flatMap(\.operands)
+        case .not(let inner): return inner.operands
+        case .compare(_, _, let o): return [o]
         }
-        walk(self)
-        return out
     }
+
+    /// Every parameter the condition reads.
+    public var parameters: [String] { operands.flatMap(\.parameters) }
+
+    /// Every parameter the condition reads as a number of days (inside `{days_ago: …}` or `{days_ahead: …}`).
+    public var dayCountParameters: [String] { operands.flatMap(\.dayCountParameters) }
 }
 
 /// Comparison operators of a condition leaf. Names are the YAML keys.
@@ -82,6 +83,14 @@ public indirect enum Operand: Sendable, Hashable {
         default: return []
         }
     }
+
+    /// The parameters read as a number of days.
+    var dayCountParameters: [String] {
+        switch self {
+        case .daysAgo(let o), .daysAhead(let o): return o.parameters
+        default: return []
+        }
+    }
 }
 
 /// One leaf that decided a condition's outcome, kept for explanations ("rotation.enabled is false").
@@ -93,9 +102,10 @@ public struct ConditionLeaf: Sendable, Hashable, Codable {
     public var truth: Truth
 
     /// One clause in plain words: `rotation.enabled = false (expected eq true)`; unknown values give their reason.
+    /// Values are shortened by ``Excerpt/clip(_:limit:)``.
     public var explanation: String {
-        if let reason = actual.unknownReason { return "\(field) is unknown (\(reason))" }
-        return "\(field) = \(actual.displayText) (required \(op) \(expected.displayText))"
+        if let reason = actual.unknownReason { return "\(field) is unknown (\(Excerpt.clip(reason)))" }
+        return "\(field) = \(Excerpt.clip(actual.displayText)) (required \(op) \(Excerpt.clip(expected.displayText)))"
     }
 }
 

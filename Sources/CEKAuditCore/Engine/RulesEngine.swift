@@ -201,12 +201,12 @@ public struct RulesEngine: Sendable {
         let truth = Truth.all(parts)
         let verdict: Verdict = truth == .true ? .pass : truth == .false ? .fail : .inconclusive
 
-        let scope = group.map { " (\(groupBy ?? "group") \($0))" } ?? ""
-        let names = matched.map(\.name)
+        let scope = group.map { " (\(groupBy ?? "group") \(Excerpt.clip($0)))" } ?? ""
+        let names = matched.map { Excerpt.clip($0.name) }
         let extra: [String: String] = [
             "count": String(count), "undecided": String(undecided.count),
             "min": minV.map { FactValue.format($0) } ?? "-", "max": maxV.map { FactValue.format($0) } ?? "-",
-            "group": group ?? "all", "matched": names.isEmpty ? "none" : names.prefix(10).joined(separator: ", ") + (names.count > 10 ? ", …" : ""),
+            "group": group.map { Excerpt.clip($0) } ?? "all", "matched": names.isEmpty ? "none" : names.prefix(10).joined(separator: ", ") + (names.count > 10 ? ", …" : ""),
             "total": String(members.count),
         ]
         var reasons = ["\(count) of \(members.count) \(subject.displayName)s match\(scope)"]
@@ -216,12 +216,12 @@ public struct RulesEngine: Sendable {
             reasons = ["\(count) of the \(inScope) \(subject.displayName)(s) in scope\(scope) meet the requirement (\(members.count) read)"]
         }
         for (r, leaves) in rejected.prefix(10) {
-            reasons.append("\(r.name) does not qualify: " + leaves.map(\.explanation).joined(separator: "; "))
+            reasons.append("\(Excerpt.clip(r.name)) does not qualify: " + leaves.map(\.explanation).joined(separator: "; "))
         }
         for (r, leaves) in undecided.prefix(10) {
-            reasons.append("\(r.name): " + leaves.filter { !$0.actual.isKnown }.map(\.explanation).joined(separator: "; "))
+            reasons.append("\(Excerpt.clip(r.name)): " + leaves.filter { !$0.actual.isKnown }.map(\.explanation).joined(separator: "; "))
         }
-        for s in failed { reasons.append("source \(s.source) could not be read: \(s.detail ?? "error")") }
+        for s in failed { reasons.append("source \(Excerpt.clip(s.source)) could not be read: \(Excerpt.clip(s.detail ?? "error"))") }
         if failed.isEmpty && !facts.hasInventory(of: subject) && verdict == .inconclusive {
             reasons.append("the sources declare \(subject.displayName)s but none lists all of them (infrastructure code is not an inventory), so their absence elsewhere cannot be concluded")
         }
@@ -269,19 +269,23 @@ public struct RulesEngine: Sendable {
 
     private func failedSourceResult(_ check: Check, subject: ResourceType, source: SourceCoverage) -> CheckResult {
         result(check, .inconclusive, subject: SubjectRef(type: "source", id: source.source, name: source.source),
-               message: "Source \(source.source) could not be read, so any \(subject.displayName) it holds was not evaluated by \(check.id).",
+               message: "Source \(Excerpt.clip(source.source)) could not be read, so any \(subject.displayName) it holds was not evaluated by \(check.id).",
                reasons: [source.detail ?? "collector error"], evidence: [])
     }
 
+    /// A result. The finding id hashes the full subject id; the subject, reasons and provenance pointers it carries
+    /// are shortened (``Excerpt``), so a long value is stored once, in its resource, not once per result.
     private func result(_ check: Check, _ verdict: Verdict, subject: SubjectRef?, message: String, reasons: [String],
                         evidence: [Provenance]) -> CheckResult {
         let key = subject.map { "\($0.type):\($0.id)" } ?? "assessment"
         let id = "\(check.id):" + String(SHA256Hex.digest(Data(key.utf8)).prefix(10))
         return CheckResult(id: id, check: check.id, guideline: check.guideline, verdict: verdict, severity: check.severity,
-                           subject: subject, message: message, reasons: reasons, evidence: evidence)
+                           subject: subject?.excerpt, message: message, reasons: reasons.map { Excerpt.clip($0, limit: 4 * Excerpt.maxCharacters) },
+                           evidence: evidence.map(\.excerpt))
     }
 
-    /// Replaces `{field.path}`, `{param.name}` and aggregate placeholders in a message template.
+    /// Replaces `{field.path}`, `{param.name}` and aggregate placeholders in a message template. Each value is
+    /// shortened by ``Excerpt/clip(_:limit:)``: a message names its subject, it does not copy it.
     func render(_ template: String, resource: Resource?, context: EvaluationContext, extra: [String: String]) -> String {
         var out = ""
         var rest = Substring(template)
@@ -292,9 +296,9 @@ public struct RulesEngine: Sendable {
             if let v = extra[name] {
                 out += v
             } else if name.hasPrefix("param.") {
-                out += context.parameters[String(name.dropFirst(6))]?.displayText ?? "unknown"
+                out += Excerpt.clip(context.parameters[String(name.dropFirst(6))]?.displayText ?? "unknown")
             } else if let resource {
-                out += resource.value(name).displayText
+                out += Excerpt.clip(resource.value(name).displayText)
             } else {
                 out += "{\(name)}"
             }

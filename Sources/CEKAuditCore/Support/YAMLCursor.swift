@@ -89,6 +89,20 @@ public struct YAMLCursor {
         return b
     }
 
+    /// A calendar date (`2026-09-15`, midnight UTC) or an RFC 3339 date-time (`2026-09-15T00:00:00Z`), read by
+    /// ``DateParsing/read(_:epochSeconds:)`` without epoch seconds.
+    /// - Throws: when the text is not such a date, or names one that does not exist (`2026-02-30`, year `0000`), with
+    ///   the reason.
+    public func date() throws -> Date {
+        let text = try string()
+        switch DateParsing.read(text, epochSeconds: false) {
+        case .success(let d): return d
+        case .failure(let why):
+            throw error("'\(text)' is not a date: \(why.reason)",
+                        fix: "write a date such as 2026-09-15 or a date-time such as 2026-09-15T00:00:00Z")
+        }
+    }
+
     /// A list of strings, or a single string read as a one-element list.
     public func stringList() throws -> [String] {
         if case .scalar = node { return [try string()] }
@@ -103,7 +117,8 @@ public struct YAMLCursor {
                 if ["~", "null", "Null", "NULL", ""].contains(s.string) { return .null }
                 if ["true", "false", "True", "False", "TRUE", "FALSE"].contains(s.string), let b = node.bool { return .bool(b) }
                 if let i = node.int { return .number(Double(i)) }
-                if Double(s.string) != nil, let d = node.float { return .number(d) }
+                // Only finite numbers: `.inf`, `.nan` and `1e400` stay text, for the readers to refuse.
+                if Double(s.string) != nil, let d = node.float, d.isFinite { return .number(d) }
             }
             return .string(s.string)
         case .sequence:

@@ -5,13 +5,19 @@ import Yams
 ///
 /// Yams has no limit on alias expansion ("billion laughs"): `Yams.load` and `YAMLDecoder` grow tenfold per level.
 /// `Yams.compose` is cheap even for such a file because aliases share storage, so we compose, then walk the tree
-/// with a node budget and refuse the document once the budget is spent (measured in
-/// `shared/reference/swift-stack.md` §3).
+/// as a consumer would and refuse the document once either budget is spent (measured in
+/// `shared/reference/swift-stack.md` §3): a number of nodes, and the size of the text in its scalars. The second
+/// matters as much as the first: a 1 MB template that names one long string through a few thousand aliases stays
+/// far under the node budget yet expands to gigabytes, in memory and in every report that repeats the value.
 public enum YAMLDocument {
     /// Largest input accepted, in bytes.
     public static let maxBytes = 32 * 1024 * 1024
     /// Largest number of nodes after alias expansion.
     public static let maxNodes = 1_000_000
+    /// Largest total size of the scalars (keys and values, in UTF-8 bytes) after alias expansion: the size of the
+    /// largest file accepted. A document without aliases never comes near it (its scalars are no larger than the
+    /// file); aliases may reuse a value, but not to make the document larger than any file could be.
+    public static let maxExpandedBytes = maxBytes
 
     /// Composes `text` into a node tree, with CloudFormation short-form tags kept on the nodes.
     /// - Returns: `nil` for an empty document.
@@ -27,37 +33,61 @@ public enum YAMLDocument {
         do {
             node = try Yams.compose(yaml: text)
         } catch let error as YamlError {
-            throw invalid(error, file: file)
+            throw invalid(error, file: file, text: text)
         } catch {
-            throw CEKAuditError.invalidInput(file: file, line: nil, column: nil, message: "\(error)", fix: nil)
+            // Not a YamlError: nothing tells where; the parser read up to the end at most.
+            let end = TextPosition(byteOffset: text.utf8.count, in: text.utf8)
+            throw CEKAuditError.invalidInput(file: file, line: end.line, column: end.column, message: "\(error)", fix: nil)
         }
         if let node { try checkExpansion(node, file: file) }
         return node
     }
 
-    /// Walks `node` as a consumer would (aliases expanded) and throws once more than ``maxNodes`` are seen.
+    /// Walks `node` as a consumer would (aliases expanded) and throws once more than ``maxNodes`` nodes or more than
+    /// ``maxExpandedBytes`` bytes of scalar text are seen, at the place of the node that crossed the limit (for an
+    /// alias, the anchor it repeats).
     static func checkExpansion(_ root: Node, file: String) throws {
-        var budget = maxNodes
+        try checkExpansion(root, file: file, maxNodes: maxNodes, maxBytes: maxExpandedBytes)
+    }
+
+    /// ``checkExpansion(_:file:)`` with explicit limits, for tests.
+    static func checkExpansion(_ root: Node, file: String, maxNodes: Int, maxBytes: Int) throws {
+        var nodes = 0, bytes = 0
         var stack: [Node] = [root]
         while let node = stack.popLast() {
-            budget -= 1
-            if budget < 0 {
+            nodes += 1
+            if nodes > maxNodes {
                 throw CEKAuditError.invalidInput(
-                    file: file, line: root.mark?.line, column: root.mark?.column,
+                    file: file, line: node.mark?.line ?? root.mark?.line, column: node.mark?.column ?? root.mark?.column,
                     message: "the document expands to more than \(maxNodes) nodes (YAML aliases nested like a \"billion laughs\" file)",
                     fix: "remove the nested anchors and aliases; write the values out")
             }
             switch node {
+            case .scalar(let s):
+                bytes += s.string.utf8.count
+                if bytes > maxBytes {
+                    throw CEKAuditError.invalidInput(
+                        file: file, line: node.mark?.line, column: node.mark?.column,
+                        message: "the document expands to more than \(describe(bytes: maxBytes)) of text once its YAML aliases are "
+                            + "replaced by what they repeat (the limit is the size of the largest file read)",
+                        fix: "write the values out instead of repeating a long value through anchors and aliases, or split the file")
+                }
             case .mapping(let m):
                 for (k, v) in m { stack.append(k); stack.append(v) }
             case .sequence(let s):
                 stack.append(contentsOf: s)
-            default: break
+            case .alias:
+                break
             }
         }
     }
 
-    static func invalid(_ error: YamlError, file: String) -> CEKAuditError {
+    /// `33554432` → `32 MiB`; smaller sizes in bytes.
+    static func describe(bytes: Int) -> String {
+        bytes >= 1_048_576 && bytes % 1_048_576 == 0 ? "\(bytes / 1_048_576) MiB" : "\(bytes) bytes"
+    }
+
+    static func invalid(_ error: YamlError, file: String, text: String) -> CEKAuditError {
         switch error {
         case let .scanner(context, problem, mark, _):
             return .invalidInput(file: file, line: mark.line, column: mark.column,
@@ -75,8 +105,16 @@ public enum YAMLDocument {
             let names = duplicates.sorted().joined(separator: ", ")
             return .invalidInput(file: file, line: context.mark.line, column: context.mark.column,
                                  message: "duplicate key(s) \(names) in one mapping", fix: "keep one of them")
+        case let .reader(problem, offset, value, yaml):
+            // The reader stopped at `offset` (characters); control characters and bad encodings end up here.
+            let place = TextPosition(characterOffset: offset ?? yaml.count, in: yaml)
+            let what = value >= 0 ? " (character U+\(String(format: "%04X", value)))" : ""
+            return .invalidInput(file: file, line: place.line, column: place.column, message: "YAML: \(problem)\(what)",
+                                 fix: "remove the character or write it as an escape inside a double-quoted string (\"\\u0001\")")
         default:
-            return .invalidInput(file: file, line: nil, column: nil, message: "YAML: \(error)", fix: nil)
+            // Not tied to a place: at the end of the text, the furthest the reader can have gone.
+            let end = TextPosition(byteOffset: text.utf8.count, in: text.utf8)
+            return .invalidInput(file: file, line: end.line, column: end.column, message: "YAML: \(error)", fix: nil)
         }
     }
 
@@ -105,7 +143,7 @@ public enum YAMLDocument {
                 if s.string == "~" || s.string == "null" || s.string == "Null" || s.string == "NULL" || s.string.isEmpty { return .null }
                 if let b = node.bool, ["true", "false", "True", "False", "TRUE", "FALSE"].contains(s.string) { return .bool(b) }
                 if let i = node.int { return .number(Double(i)) }
-                if let d = node.float, s.string.contains("."), Double(s.string) != nil { return .number(d) }
+                if let d = node.float, d.isFinite, s.string.contains("."), Double(s.string) != nil { return .number(d) }
             }
             return .string(s.string)
         case .sequence(let seq):

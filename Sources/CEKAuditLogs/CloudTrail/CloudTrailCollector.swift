@@ -194,7 +194,7 @@ public struct CloudTrailCollector: EvidenceCollector {
         do { raw = try Data(contentsOf: URL(fileURLWithPath: f.path), options: .alwaysMapped) } catch {
             result.failed = true
             result.aggregate.parseErrors += 1
-            result.diagnostics.append(Diagnostic(.error, source: f.locator, message: "cannot read the file (\(error.localizedDescription))"))
+            result.diagnostics.append(CEKAuditError.cannotRead(f.locator, FileProblem.reading(f.path, error: error)).diagnostic)
             return result
         }
         result.item = EvidenceItem(collector: name, locator: f.locator, kind: "cloudtrail-log", bytes: raw, collectedAt: now)
