@@ -10,17 +10,19 @@ struct CEKAudit: AsyncParsableCommand {
         commandName: "cek-audit",
         abstract: "Audit customer key management (CSA AICM CEK-08) from infrastructure code, key policies and more.",
         discussion: """
-        Exit codes: 0 no failure; 1 failures (after all reports are written); 2 inconclusive or manual results \
-        beyond --fail-on; 64 usage error; 65 invalid controls or assessment file; 69 a required target unreachable.
+        Exit codes: 0 no failure; 1 failures (after all reports are written; with --fail-on new, new failures only); \
+        2 an expired waiver or a waiver failing AG-7 and no other failure, or inconclusive or manual results beyond \
+        --fail-on; 64 usage error; 65 invalid controls, assessment or waiver file; 69 a required target unreachable.
         """,
         version: CEKAuditVersion.current,
-        subcommands: [Assess.self, Collect.self, Evaluate.self, Controls.self, Sources.self],
+        subcommands: [Assess.self, Collect.self, Evaluate.self, Diff.self, Controls.self, Sources.self],
         defaultSubcommand: nil)
 }
 
 /// Process exit codes (README, "Exit codes"; sysexits.h for 64, 65 and 69).
 enum CEKExit {
     static let failures = ExitCode(1)
+    /// Inconclusive or manual results beyond `--fail-on`, or a waiver register needing attention.
     static let inconclusive = ExitCode(2)
     static let usage = ExitCode(64)
     static let invalidInput = ExitCode(65)
