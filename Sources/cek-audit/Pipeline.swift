@@ -195,7 +195,8 @@ enum Pipeline {
             throw CEKExit.usage
         }
         printSummary(report, folder: folder, options: options)
-        if !options.quiet {
+        // Waivers that need attention are warnings, printed like diagnostics even with --quiet.
+        do {
             for s in report.waivers?.waivers ?? [] where s.state != .active { Console.error("\(report.waivers?.source ?? "waivers"):\(s.waiver.line ?? 0): \(s.state.rawValue): \(s.message)") }
         }
         if let c = report.comparison {
