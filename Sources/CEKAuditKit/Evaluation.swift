@@ -17,13 +17,17 @@ public enum Evaluation {
         public var settings: AnalysisSettings
         /// The assessment time.
         public var now: Date
+        /// The waiver file in force, applied around the rules engine (``WaiverStage``); `nil` without one.
+        public var waivers: WaiverSet?
 
-        public init(name: String, parameters: [String: FactValue], checks: [String: [String: FactValue]], settings: AnalysisSettings, now: Date) {
+        public init(name: String, parameters: [String: FactValue], checks: [String: [String: FactValue]], settings: AnalysisSettings, now: Date,
+                    waivers: WaiverSet? = nil) {
             self.name = name
             self.parameters = parameters
             self.checks = checks
             self.settings = settings
             self.now = now
+            self.waivers = waivers
         }
     }
 
@@ -34,20 +38,50 @@ public enum Evaluation {
         let facts = NormalizeStage.run(observations, settings: inputs.settings, registry: registry)
         let engine = RulesEngine(catalog: catalog, globalParameters: inputs.parameters, checkParameters: inputs.checks, now: inputs.now)
         let report = AssessmentBuilder.build(name: inputs.name, catalog: catalog, facts: facts, engine: engine, toolVersion: toolVersion,
-                                             settings: inputs.settings)
+                                             settings: inputs.settings, waivers: inputs.waivers)
         return (report, AssessmentBuilder.catalogDiagnostics(catalog, facts: facts))
     }
 
     /// Writes `report` in each format into `folder` (created).
+    /// - Parameter root: the assessment folder as given, for formats that name files from the repository root.
     /// - Throws: ``CEKAuditError/unwritable(file:detail:fix:)`` naming the folder or file that could not be written and
     ///   why (``FileProblem``); an `EncodingError` only if a report holds a value JSON cannot carry.
-    public static func write(_ report: AssessmentReport, formats: [ReportFormat], to folder: String) throws {
+    public static func write(_ report: AssessmentReport, formats: [ReportFormat], to folder: String, root: String? = nil) throws {
         try CEKAuditError.writing(folder) { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
         for f in formats {
-            let data = try f.render(report)
+            let data = try f.render(report, root: root)
             let path = URL(fileURLWithPath: folder).appendingPathComponent(f.fileName)
             try CEKAuditError.writing(path.path) { try data.write(to: path, options: .atomic) }
         }
+    }
+
+    /// Loads the waiver file an assessment file names (`waivers:`, relative to the assessment file's folder) and
+    /// validates it against the catalog; `nil` when the file names none.
+    /// - Parameters:
+    ///   - root: the assessment folder: a waiver file inside it is named relative to it in reports, so copies of an
+    ///     assessment in differently named folders give the same reports.
+    /// - Throws: ``CEKAuditError`` naming the waiver file (or the assessment file's `waivers:` line when it is missing).
+    public static func waivers(of file: AssessmentFile, filePath: String, root: String, catalog: Catalog) throws -> WaiverSet? {
+        guard let name = file.waivers else { return nil }
+        let folder = URL(fileURLWithPath: filePath).deletingLastPathComponent().path
+        let path = URL(fileURLWithPath: name.hasPrefix("/") ? name : folder + "/" + name).standardizedFileURL.path
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw CEKAuditError.invalidInput(file: filePath, line: file.waiversLine, column: nil, message: "waivers: \(name) does not exist",
+                                             fix: "write the path of the waiver file relative to \(AssessmentPlan.displayPath(filePath))")
+        }
+        return try waivers(path: path, root: root, catalog: catalog)
+    }
+
+    /// Loads a waiver file (`--waivers FILE`) and validates it against the catalog.
+    /// - Parameter root: the assessment folder, if any (see ``waivers(of:filePath:root:catalog:)``).
+    /// - Throws: ``CEKAuditError`` with file, line and column.
+    public static func waivers(path: String, root: String?, catalog: Catalog) throws -> WaiverSet {
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        let locator = root.flatMap { r in absolute.hasPrefix(r + "/") ? String(absolute.dropFirst(r.count + 1)) : nil }
+            ?? AssessmentPlan.displayPath(absolute)
+        let set = try WaiverFile.load(path: path, locator: locator)
+        try WaiverFile.validate(set, against: catalog, file: path)
+        return set
     }
 
     /// The inputs an assessment file gives (or the defaults without one), with `origin` naming it.

@@ -33,6 +33,9 @@ public struct EvidenceBundle: Sendable {
         public var unreachableTargets: [String]?
         /// The analysis settings of the assessment file at collection (trusted accounts, organizations, namespaces).
         public var analysis: AnalysisSettings
+        /// The waiver file of the assessment at collection, parsed and hashed; `evaluate` applies it unless
+        /// `--waivers` or `--assessment` replaces it.
+        public var waivers: WaiverSet? = nil
 
         public init(name: String, collectedAt: Date, parameters: [String: FactValue], checks: [String: [String: FactValue]], controls: String?,
                     unreachableTargets: [String]? = nil, analysis: AnalysisSettings = AnalysisSettings()) {
@@ -46,7 +49,7 @@ public struct EvidenceBundle: Sendable {
         }
 
         enum CodingKeys: String, CodingKey {
-            case name, parameters, checks, controls, analysis
+            case name, parameters, checks, controls, analysis, waivers
             case collectedAt = "collected_at"
             case unreachableTargets = "unreachable_targets"
         }

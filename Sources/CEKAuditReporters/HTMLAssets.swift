@@ -73,6 +73,8 @@ h3 { font-size: 1.05rem; margin: 1.25rem 0 .5rem; }
 .status { font-weight: 600; }
 .status-failed { color: var(--fail); } .status-partial { color: var(--inconclusive); } .status-complete { color: var(--pass); }
 .status-skipped { color: var(--muted); }
+.status-waiver-expired, .status-waiver-over_cap { color: var(--fail); } .status-waiver-stale, .status-waiver-expiring { color: var(--inconclusive); }
+.status-waiver-active { color: var(--waived); }
 .diag-error { color: var(--fail); font-weight: 600; } .diag-warning { color: var(--inconclusive); font-weight: 600; } .diag-info { color: var(--muted); }
 
 .cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(15rem, 1fr)); gap: 1rem; }

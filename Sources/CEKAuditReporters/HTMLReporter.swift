@@ -61,7 +61,7 @@ final class HTMLReportRenderer {
     /// Ids the document's own structure uses; anchors made from report identifiers never take them.
     static let fixedIDs: Set<String> = {
         var ids: Set<String> = ["main", "verdict-filter-title", "vf-all"]
-        for section in ["summary", "caiq", "results", "parameters", "resources", "evidence", "coverage", "diagnostics"] {
+        for section in ["summary", "caiq", "exceptions", "results", "parameters", "resources", "evidence", "coverage", "diagnostics"] {
             ids.insert(section)
             ids.insert(section + "-h")
         }
@@ -155,6 +155,7 @@ final class HTMLReportRenderer {
         w.trusted("\n")
         summary()
         caiq()
+        exceptions()
         results()
         parameters()
         settings()
@@ -211,6 +212,7 @@ final class HTMLReportRenderer {
         w.open("ol")
         tocEntry("summary", "Summary")
         tocEntry("caiq", report.caiq.count == 1 ? "CAIQ answer \(report.caiq[0].id)" : "CAIQ answers")
+        if let register = report.waivers { tocEntry("exceptions", "Exception register (\(register.waivers.count))") }
         w.open("li")
         w.element("a", ["href": "#results"], text: "Results")
         if !tree.isEmpty {

@@ -9,6 +9,10 @@ public enum ReportFormat: String, Sendable, CaseIterable, Codable {
     case sarif
     /// JUnit XML, for CI test reports.
     case junit
+    /// A Markdown summary sized for a CI job summary (`$GITHUB_STEP_SUMMARY`).
+    case markdown
+    /// GitHub Actions workflow-command annotations, also printed on standard output.
+    case github
 
     /// File name inside the report folder.
     public var fileName: String {
@@ -17,16 +21,22 @@ public enum ReportFormat: String, Sendable, CaseIterable, Codable {
         case .html: return "report.html"
         case .sarif: return "report.sarif"
         case .junit: return "report.junit.xml"
+        case .markdown: return "report.md"
+        case .github: return "report.github.txt"
         }
     }
 
     /// Renders `report` in this format. Pure: same report, same bytes.
-    public func render(_ report: AssessmentReport) throws -> Data {
+    /// - Parameter root: the assessment folder as seen from the repository root, which GitHub annotations prefix to
+    ///   evidence paths; the other formats name evidence relative to the assessment folder.
+    public func render(_ report: AssessmentReport, root: String? = nil) throws -> Data {
         switch self {
         case .json: return try JSONReporter().render(report)
         case .html: return HTMLReporter().render(report)
         case .sarif: return try SARIFReporter().render(report)
         case .junit: return JUnitReporter().render(report)
+        case .markdown: return MarkdownReporter().render(report)
+        case .github: return GitHubAnnotationsReporter(root: root).render(report)
         }
     }
 }

@@ -8,6 +8,8 @@ import Foundation
 /// `review` for inconclusive and manual results (SARIF §3.27.9; `level` is `none` whenever `kind` is not `fail`,
 /// §3.27.10). The evidence file and line of the first provenance link become the physical location, the subject the
 /// logical location (§3.33); `partialFingerprints` carry the stable finding id so results compare across runs.
+/// Every result with a file-based provenance link gets that file as its location; each rule's `help` comes from the
+/// catalog; a waived result carries an accepted external suppression naming the waiver.
 public struct SARIFReporter: Sendable {
     public init() {}
 
@@ -31,10 +33,10 @@ public struct SARIFReporter: Sendable {
                 ]),
             ]
             if let r = c.rationale { rule["fullDescription"] = .object(["text": .string(r)]) }
-            if let p = c.procedure { rule["help"] = .object(["text": .string(p)]) }
+            rule["help"] = Self.help(c, guideline: g)
             rules.append(.object(rule))
         }
-        let evidence = Dictionary(report.evidence.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let files = Dictionary(report.evidence.map { ($0.id, $0.locator) }, uniquingKeysWith: { a, _ in a })
         let results: [JSONValue] = report.results.map { r in
             var out: [String: JSONValue] = [
                 "ruleId": .string(r.check),
@@ -49,10 +51,15 @@ public struct SARIFReporter: Sendable {
                 ]),
             ]
             if let i = ruleIndex[r.check] { out["ruleIndex"] = .number(Double(i)) }
+            if let w = r.waiver {
+                // A waived failure is an accepted, externally recorded suppression (SARIF §3.35).
+                out["suppressions"] = .array([.object(["kind": .string("external"), "status": .string("accepted"),
+                                                       "justification": .string("waiver \(w.id) until \(DateParsing.iso(w.expires))")])])
+            }
             var location: [String: JSONValue] = [:]
-            if let p = r.evidence.first, let item = evidence[p.evidence], !item.locator.contains("://") {
-                var physical: [String: JSONValue] = ["artifactLocation": .object(["uri": .string(Self.uri(item.locator)), "uriBaseId": .string("ASSESSMENT")])]
-                if let line = p.line { physical["region"] = .object(["startLine": .number(Double(line))]) }
+            if let place = FileLocation.first(r.evidence, files: files) {
+                var physical: [String: JSONValue] = ["artifactLocation": .object(["uri": .string(Self.uri(place.locator)), "uriBaseId": .string("ASSESSMENT")])]
+                if let line = place.line { physical["region"] = .object(["startLine": .number(Double(line))]) }
                 location["physicalLocation"] = .object(physical)
             }
             if let s = r.subject {
@@ -89,6 +96,17 @@ public struct SARIFReporter: Sendable {
     /// `a b/"x".json` → `a%20b/%22x%22.json`; a bidi mark or a control character becomes its UTF-8 bytes in `%XX`.
     static func uri(_ locator: String) -> String {
         PercentEncoding.encode(locator, keeping: .relativePath)
+    }
+
+    /// The rule's help from the catalog (§3.49.13): what the check requires and why, and the procedure an auditor
+    /// follows where the check has one, as text and Markdown.
+    static func help(_ c: CheckSummary, guideline g: GuidelineResult) -> JSONValue {
+        var text = "\(c.title) (\(g.id): \(g.title))."
+        var markdown = "**\(Markdown.inline(c.title))** (\(Markdown.inline(g.id)): \(Markdown.inline(g.title)))."
+        if let r = c.rationale { text += "\n\n" + r; markdown += "\n\n" + Markdown.inline(r) }
+        if let p = c.procedure { text += "\n\nProcedure:\n" + p; markdown += "\n\n**Procedure**\n\n" + Markdown.inline(p) }
+        if let source = c.source { text += "\n\nDefined in \(source)" + (c.line.map { ":\($0)" } ?? "") + "." }
+        return .object(["text": .string(text), "markdown": .string(markdown)])
     }
 
     /// SARIF `kind` for a verdict.

@@ -21,13 +21,16 @@ extension CEKAudit {
         @OptionGroup var catalog: CatalogOptions
         @OptionGroup var report: ReportOptions
         @OptionGroup var clock: ClockOptions
+        @OptionGroup var waivers: WaiverOptions
 
         func run() async throws {
             let plan = try Pipeline.plan(path)
             let catalog = try Pipeline.catalog(self.catalog, plan: plan)
             let now = clock.time(fileAsOf: plan.file?.asOf)
+            let waivers = try Pipeline.waivers(plan, catalog: catalog, override: self.waivers.waivers)
             let facts = await Pipeline.collect(plan, now: now, quiet: report.quiet)
-            let result = try Pipeline.report(facts, catalog: catalog, inputs: Pipeline.inputs(plan, now: now), options: report)
+            let result = try Pipeline.report(facts, catalog: catalog, inputs: Pipeline.inputs(plan, now: now, waivers: waivers), options: report,
+                                             root: AssessmentPlan.displayPath(plan.root))
             try Pipeline.exit(for: result, unreachable: Pipeline.requiredUnreachable(plan, facts), failOn: report.failOn)
         }
     }

@@ -10,12 +10,13 @@ struct CEKAudit: AsyncParsableCommand {
         commandName: "cek-audit",
         abstract: "Audit customer key management (CSA AICM CEK-08) from infrastructure code, key policies and more.",
         discussion: """
-        Exit codes: 0 no failure; 1 failures (after all reports are written); 2 inconclusive or manual results \
-        beyond --fail-on; 64 usage error, or a path that cannot be opened; 65 a file that was read but is invalid \
-        (catalog, assessment file, bundle); 69 a required target unreachable.
+        Exit codes: 0 no failure; 1 failures (after all reports are written; with --fail-on new, new failures only); \
+        2 an expired waiver or a waiver failing AG-7 and no other failure, or inconclusive or manual results beyond \
+        --fail-on; 64 usage error, or a path that cannot be opened; 65 a file that was read but is invalid (catalog, \
+        assessment file, waiver file, bundle); 69 a required target unreachable.
         """,
         version: CEKAuditVersion.current,
-        subcommands: [Assess.self, Collect.self, Evaluate.self, Controls.self, Sources.self],
+        subcommands: [Assess.self, Collect.self, Evaluate.self, Diff.self, Controls.self, Sources.self],
         defaultSubcommand: nil)
 
     /// Without a subcommand there is nothing to do: the help goes to stderr and the exit status is 64 (usage error),
@@ -29,6 +30,7 @@ struct CEKAudit: AsyncParsableCommand {
 /// Process exit codes (README, "Exit codes"; sysexits.h for 64, 65 and 69).
 enum CEKExit {
     static let failures = ExitCode(1)
+    /// Inconclusive or manual results beyond `--fail-on`, or a waiver register needing attention.
     static let inconclusive = ExitCode(2)
     static let usage = ExitCode(64)
     static let invalidInput = ExitCode(65)

@@ -23,13 +23,14 @@ extension CEKAudit {
 
         func run() async throws {
             let plan = try Pipeline.plan(path)
-            _ = try Pipeline.catalog(catalog, plan: plan)   // validates the assessment file against the checks
+            let catalog = try Pipeline.catalog(catalog, plan: plan)   // validates the assessment file against the checks
             let now = clock.time(fileAsOf: plan.file?.asOf)
+            let waivers = try Pipeline.waivers(plan, catalog: catalog, override: nil)   // recorded in the bundle's settings
             let facts = await Pipeline.collect(plan, now: now, quiet: quiet)
             let folder = bundle ?? "Reports/\(plan.name)/bundle"
             let digest: String
             do {
-                digest = try EvidenceBundle.write(facts, settings: Pipeline.settings(plan, now: now, unreachable: Pipeline.requiredUnreachable(plan, facts)),
+                digest = try EvidenceBundle.write(facts, settings: Pipeline.settings(plan, now: now, unreachable: Pipeline.requiredUnreachable(plan, facts), waivers: waivers),
                                                   to: folder, toolVersion: CEKAuditVersion.current)
             } catch let e as CEKAuditError {
                 Console.error("\(e.errorDescription ?? "\(e)") (The bundle goes to \(folder); choose another folder with --bundle.)")

@@ -10,7 +10,8 @@ extension CEKAudit {
             discussion: """
             Every item is checked against its SHA-256 first; a modified bundle is refused (exit 65) naming the item. The \
             bundle holds observations: custody, rotation applicability, key-policy and grant tenancy and namespace \
-            isolation are derived now, with the settings recorded at collection or those of `--assessment FILE`.
+            isolation are derived now, with the settings recorded at collection or those of `--assessment FILE`. The waivers \
+            recorded at collection apply too, unless `--waivers FILE` or the `--assessment` file replaces them.
             """)
 
         @Argument(help: ArgumentHelp("Bundle folder written by `collect`.", valueName: "bundle"))
@@ -27,6 +28,7 @@ extension CEKAudit {
         @OptionGroup var catalog: CatalogOptions
         @OptionGroup var report: ReportOptions
         @OptionGroup var clock: ClockOptions
+        @OptionGroup var waivers: WaiverOptions
 
         func run() async throws {
             let facts: FactSet
@@ -51,7 +53,7 @@ extension CEKAudit {
             let now = clock.asOf.flatMap(DateParsing.parse) ?? settings.collectedAt
             if !report.quiet { Console.error("Evaluating bundle \(bundle) (\(facts.evidence.count) item(s) verified) as of \(DateParsing.iso(now))") }
             var inputs = Evaluation.Inputs(name: settings.name, parameters: settings.parameters, checks: settings.checks,
-                                           settings: settings.analysis, now: now)
+                                           settings: settings.analysis, now: now, waivers: settings.waivers)
             if let assessment {
                 // Trust settings and parameters from another assessment file, applied to the same observations.
                 let file: AssessmentFile
@@ -66,11 +68,20 @@ extension CEKAudit {
                 inputs.parameters = override.parameters
                 inputs.checks = override.checks
                 inputs.settings = override.settings
+                let root = URL(fileURLWithPath: assessment).standardizedFileURL.deletingLastPathComponent().path
+                inputs.waivers = try Pipeline.load { try Evaluation.waivers(of: file, filePath: assessment, root: root, catalog: catalog) }
+                if let w = inputs.waivers { inputs.settings.origins["waivers"] = "--assessment \(display): \(w.source)" }
                 if !report.quiet {
                     let accounts = override.settings.trustedAccounts.joined(separator: ", ").nonEmpty ?? "none"
                     let organizations = override.settings.trustedOrganizations.joined(separator: ", ").nonEmpty ?? "none"
                     Console.error("Settings from \(display): trusted accounts \(accounts), trusted organizations \(organizations)")
                 }
+            }
+            if let path = waivers.waivers {
+                inputs.waivers = try Pipeline.load { try Evaluation.waivers(path: path, root: nil, catalog: catalog) }
+                inputs.settings.origins["waivers"] = "--waivers \(AssessmentPlan.displayPath(path))"
+            } else if let w = inputs.waivers, inputs.settings.origins["waivers"] == nil {
+                inputs.settings.origins["waivers"] = "bundle \(bundle): \(w.source)"
             }
             let result = try Pipeline.report(facts, catalog: catalog, inputs: inputs, options: report)
             try Pipeline.exit(for: result, unreachable: settings.unreachableTargets ?? [], failOn: report.failOn)

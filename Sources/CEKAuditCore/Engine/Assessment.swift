@@ -4,7 +4,7 @@ import Foundation
 /// (`schema_version`, documented in `Schemas/report.schema.json`); encoded with sorted keys.
 public struct AssessmentReport: Sendable, Hashable, Codable {
     /// Version of the report schema.
-    public static let schemaVersion = "1.1.0"
+    public static let schemaVersion = "1.2.0"
 
     public struct Tool: Sendable, Hashable, Codable {
         public var name: String
@@ -52,9 +52,15 @@ public struct AssessmentReport: Sendable, Hashable, Codable {
     /// The analysis settings the facts were derived with (trusted accounts, organizations, namespaces) and where each
     /// came from: the assessment file, the bundle's record of collection, or an `--assessment` override.
     public var settings: AnalysisSettings
+    /// The waiver register: every waiver in force or not, its state and the findings it covers; `nil` when the
+    /// assessment has no waiver file (since schema 1.2.0).
+    public var waivers: WaiverRegister? = nil
+    /// The comparison with a baseline report (`--baseline`); `nil` without one (since schema 1.2.0).
+    public var comparison: Comparison? = nil
 
     enum CodingKeys: String, CodingKey {
         case tool, assessment, catalog, parameters, summary, caiq, guidelines, results, resources, evidence, coverage, diagnostics, settings
+        case waivers, comparison
         case schemaVersion = "schema_version"
         case generatedAt = "generated_at"
     }
@@ -66,9 +72,14 @@ public enum AssessmentBuilder {
     /// - Parameters:
     ///   - name: the assessment name (report folder name).
     ///   - toolVersion: injected so reports are reproducible.
+    ///   - waivers: the waiver file in force, if any: its register becomes facts the AG-7 checks read, and matching
+    ///     failures become `waived` before the roll-up (``WaiverStage``).
     public static func build(name: String, catalog: Catalog, facts: FactSet, engine: RulesEngine, toolVersion: String,
-                             settings: AnalysisSettings = AnalysisSettings()) -> AssessmentReport {
-        let results = engine.evaluate(facts)
+                             settings: AnalysisSettings = AnalysisSettings(), waivers: WaiverSet? = nil) -> AssessmentReport {
+        let facts = waivers.map { WaiverStage.annotate(facts, waivers: $0, catalog: catalog, engine: engine) } ?? facts
+        var results = engine.evaluate(facts)
+        let register = waivers.map { WaiverStage.apply(&results, facts: facts, waivers: $0, now: engine.now,
+                                                        cap: WaiverStage.cap(catalog: catalog, engine: engine)) }
         let guidelines = catalog.guidelines.map { g -> GuidelineResult in
             let mine = results.filter { $0.guideline == g.id }
             let summaries: [CheckSummary] = g.checks.map { c in
@@ -100,7 +111,7 @@ public enum AssessmentBuilder {
             coverage: facts.coverage.sorted { $0.source < $1.source },
             diagnostics: (facts.diagnostics + catalogDiagnostics(catalog, facts: facts))
                 .sorted { ($0.source, $0.line ?? 0, $0.message) < ($1.source, $1.line ?? 0, $1.message) },
-            settings: settings)
+            settings: settings, waivers: register)
     }
 
     /// Problems only visible with the catalog at hand: an attestation for a guideline that no check reads

@@ -15,7 +15,11 @@ public struct SubjectRef: Sendable, Hashable, Codable {
 
 /// The verdict of one check on one subject (DESIGN.md, "Verdicts and three-valued logic").
 public struct CheckResult: Sendable, Hashable, Codable {
-    /// Stable finding id: `CHECK-ID:` plus a hash of the subject id, comparable between runs.
+    /// Stable finding id: `CHECK-ID:` plus the first 10 hex digits of the SHA-256 of `type:id` of the subject (or of
+    /// `assessment` for a result about no subject). Resource ids are stable identities (an ARN, a Terraform address or
+    /// template logical id with its file's path inside the assessment folder, an OpenBao key path), so the id does not
+    /// depend on collection order, on the folder's name, on unrelated edits or on re-collection, and a baseline can
+    /// compare findings between runs (README, "Baselines").
     public var id: String
     public var check: String
     public var guideline: String
@@ -28,6 +32,8 @@ public struct CheckResult: Sendable, Hashable, Codable {
     public var reasons: [String]
     /// Where the facts came from.
     public var evidence: [Provenance]
+    /// The waiver that turned this failure into `waived`, with its expiry; `nil` otherwise.
+    public var waiver: WaiverRef? = nil
 }
 
 /// Counts of results per verdict.

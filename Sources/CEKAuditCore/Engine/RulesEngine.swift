@@ -48,6 +48,11 @@ public struct RulesEngine: Sendable {
         var params = parameters(for: check)
         for (k, v) in parameterOverrides { params[k] = v }
         let context = EvaluationContext(parameters: params, now: now)
+        if let other = check.unlessSupplied, case let sources = facts.sources(supplying: other), !sources.isEmpty {
+            return [result(check, .notApplicable, subject: nil,
+                           message: "\(check.title) does not apply: \(sources.map(\.source).joined(separator: ", ")) supplies \(other.displayName)s, from which the other checks of \(check.guideline) judge it.",
+                           reasons: ["unless_supplied: \(other.rawValue)"], evidence: [])]
+        }
         switch check.kind {
         case .manual(let procedure):
             return [result(check, .manual, subject: nil, message: render(check.messages[.manual] ?? "Needs an auditor's review: \(procedure)",

@@ -111,6 +111,8 @@ public enum FactSchema {
             "write_provider": "Kubernetes: the provider that encrypts new writes (the first listed): kms, aescbc, aesgcm, secretbox or identity (plaintext)",
             "kms_api_version": "Kubernetes: `v1` or `v2`, the KMS plugin API of the writing provider; null when it is not a KMS provider",
             "read_providers": "Kubernetes: the later providers, used only to read data written before (e.g. identity: old plaintext stays readable)",
+            "waivers.register": "Whether a waiver file is in force for this assessment (set at evaluation, never by a collector)",
+            "waivers.checks": "Check ids that a waiver in force (not expired, within the lifetime cap) covers for this data store",
         ],
         .target: [
             "kind": "aws-kms, openbao, …", "endpoint": "API endpoint", "region": "Region",
@@ -192,7 +194,19 @@ public enum FactSchema {
             "reviewed_on": "When it was last reviewed (RFC 3339)",
             "expires": "When the attestation lapses (RFC 3339), null when it does not",
         ],
-        .capability: [:], .waiver: [:],
+        .capability: [:],
+        .waiver: [
+            "check": "The check id or guideline id the waiver covers",
+            "selector": "What it covers, as written: `resource <glob>`, `tag KEY=VALUE` or `tenant <name>`",
+            "justification": "Why the exception is accepted, null when not given",
+            "compensating_control": "The control that reduces the risk meanwhile, null when not given",
+            "approver": "Who approved the exception, null when not given",
+            "ticket": "The ticket that tracks it, null when not given",
+            "created": "When it was granted (RFC 3339), null when not given",
+            "expires": "When it ends (RFC 3339)",
+            "days_left": "Whole days from the assessment time to `expires`, negative once expired",
+            "lifetime_days": "Days from `created` (or the assessment time) to `expires`",
+        ],
     ]
 
     /// Whether `field` is part of the vocabulary for `type` (or is a pseudo-field every resource has).
