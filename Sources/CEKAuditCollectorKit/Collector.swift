@@ -202,6 +202,14 @@ extension EvidenceCollector {
         SourceCoverage(source: source, collector: kind, status: .failed, resourceTypes: suppliedTypes, detail: detail)
     }
 
+    /// What a log collector reports for a source entry holding no file at all: an error diagnostic and a failed
+    /// coverage row — an empty log source is no evidence, and says so where an auditor looks.
+    public func emptySourceFacts(_ label: String) -> FactSet {
+        FactSet(coverage: [failedCoverage(label, detail: "the source holds no log file")],
+                diagnostics: [Diagnostic(.error, source: label, message: "the log source holds no file: nothing was read",
+                                         fix: "point the source at the folder or files the logs were exported to")])
+    }
+
     /// The gaps of a job as a log collector reports them: an error diagnostic and a failed coverage row each (so
     /// checks over what they would have supplied are inconclusive, never pass).
     public func gapFacts(_ gaps: [SourceGap]) -> FactSet {

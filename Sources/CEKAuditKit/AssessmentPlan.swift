@@ -89,7 +89,8 @@ public struct AssessmentPlan: Sendable {
                                                        detail: problem.what))
                     continue
                 }
-                let (files, skipped) = sub.boolValue ? walk(full) : ([full], [])
+                // A source entry that is itself a link to a folder is walked where it points; locators keep its name.
+                let (files, skipped) = sub.boolValue ? walkEntry(full) : ([full], [])
                 for (path, why) in skipped {
                     plan.missing.append(SourceCoverage(source: relative(path, to: root), collector: "none", status: .skipped,
                                                        resourceTypes: [], detail: why))
@@ -121,6 +122,16 @@ public struct AssessmentPlan: Sendable {
         let gaps = skipped.filter { $0.1 != hiddenReason }.map { SourceGap(locator: relative($0.0, to: root), reason: $0.1) }
         if !gaps.isEmpty { plan.gaps[group] = gaps }
         return plan
+    }
+
+    /// Walks a source entry's folder; an entry that is a symbolic link to a folder is walked at its target, with
+    /// paths reported under the entry's own name.
+    static func walkEntry(_ folder: String) -> (files: [String], skipped: [(String, String)]) {
+        let target = URL(fileURLWithPath: folder).resolvingSymlinksInPath().path
+        guard target != folder else { return walk(folder) }
+        func back(_ p: String) -> String { p.hasPrefix(target) ? folder + p.dropFirst(target.count) : p }
+        let (files, skipped) = walk(target)
+        return (files.map(back), skipped.map { (back($0.0), $0.1) })
     }
 
     /// Why a hidden file or folder is left out (on purpose: not a gap).

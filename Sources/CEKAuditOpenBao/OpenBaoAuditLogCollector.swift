@@ -67,6 +67,10 @@ public struct OpenBaoAuditLogCollector: EvidenceCollector {
         if c.window == nil { c.window = context.window }
         if c.linePrefix == nil { c.linePrefix = job.files.compactMap(\.linePrefix).first }
         var out = c.collect(files: job.files.map { File(path: $0.path, locator: $0.locator) }, label: job.label, context: context)
+        if job.files.isEmpty && job.gaps.isEmpty {
+            out.merge(emptySourceFacts(job.label))
+            out.coverage.removeAll { $0.source == job.label && $0.status != .failed }
+        }
         guard !job.gaps.isEmpty else { return out }
         out.merge(gapFacts(job.gaps))
         for i in out.resources.indices where out.resources[i].type == .logSource { out.resources[i]["unread_paths"] = .int(job.gaps.count) }

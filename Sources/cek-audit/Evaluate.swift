@@ -57,7 +57,7 @@ extension CEKAudit {
             if let assessment {
                 // Trust settings and parameters from another assessment file, applied to the same observations.
                 let file: AssessmentFile
-                do { file = try AssessmentFile.load(path: assessment, sourceKinds: Pipeline.registry.sourceKinds) } catch let e as CEKAuditError {
+                do { file = try AssessmentFile.load(path: assessment, sourceKinds: Pipeline.registry.sourceKinds, requireInputs: false) } catch let e as CEKAuditError {
                     throw Console.fail(e)
                 }
                 do { try file.validate(against: catalog, file: assessment) } catch let e as CEKAuditError {

@@ -120,9 +120,12 @@ public struct AssessmentFile: Sendable, Hashable {
     }
 
     /// Loads and validates an assessment file.
-    /// - Parameter sourceKinds: the source kinds `sources:` may name besides `auto` (the collector registry's).
+    /// - Parameters:
+    ///   - sourceKinds: the source kinds `sources:` may name besides `auto` (the collector registry's).
+    ///   - requireInputs: whether the file must name a source or target (`false` for a file that only gives settings,
+    ///     as `evaluate --assessment` takes).
     /// - Throws: ``CEKAuditError`` with file, line, column and fix.
-    public static func load(path: String, sourceKinds: [String]) throws -> AssessmentFile {
+    public static func load(path: String, sourceKinds: [String], requireInputs: Bool = true) throws -> AssessmentFile {
         let sourceKinds = ["auto"] + sourceKinds
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
@@ -224,8 +227,9 @@ public struct AssessmentFile: Sendable, Hashable {
             return Target(kind: kind, name: name ?? "\(kind)-\(index + 1)", required: required, options: options, line: c.line, file: path,
                           optionLines: optionLines)
         }
-        if sources.isEmpty && targets.isEmpty {
-            throw YAMLCursor(node: node, file: path).error("an assessment needs at least one source or target")
+        if requireInputs && sources.isEmpty && targets.isEmpty {
+            throw YAMLCursor(node: node, file: path).error("an assessment needs at least one source or target",
+                                                            fix: "add a sources: list (or targets:) naming the evidence to read")
         }
         var file = AssessmentFile(name: name, description: try m["description"]?.string(), asOf: asOf, window: window,
                                   controls: try m["controls"]?.string(),

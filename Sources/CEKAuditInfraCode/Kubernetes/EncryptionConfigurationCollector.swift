@@ -259,29 +259,9 @@ public struct EncryptionConfigurationCollector: DocumentCollector {
 
     /// Every string under a `secret` key anywhere in the document (key material of local-key providers, wherever a
     /// malformed file puts it).
-    static func secrets(in value: JSONValue) -> [String] {
-        switch value {
-        case .object(let o):
-            var out: [String] = []
-            for (k, v) in o {
-                if k == "secret", let s = v.stringValue, !s.isEmpty { out.append(s) } else { out += secrets(in: v) }
-            }
-            return out
-        case .array(let a): return a.flatMap(secrets(in:))
-        default: return []
-        }
-    }
+    static func secrets(in value: JSONValue) -> [String] { KeyMaterial.values(in: value, under: ["secret"]) }
 
-    /// The file with every key secret replaced by `REDACTED` (same lines, so provenance line numbers hold): key
-    /// material must not be copied into an evidence bundle or a report. The evidence item is this copy; to compare
-    /// it with the file on the control plane, redact that file the same way.
-    static func redact(_ data: Data, secrets: [String]) -> Data {
-        guard !secrets.isEmpty else { return data }
-        // Fail closed: bytes that cannot be searched for the secrets are not kept at all.
-        guard var text = String(data: data, encoding: .utf8) else { return Data("REDACTED: not UTF-8 text\n".utf8) }
-        for s in Set(secrets).sorted(by: { $0.count > $1.count }) {
-            text = text.replacingOccurrences(of: s, with: "REDACTED")
-        }
-        return Data(text.utf8)
-    }
+    /// The file with every key secret replaced by `REDACTED` (``KeyMaterial/redact(_:secrets:)``): the evidence item is
+    /// this copy; to compare it with the file on the control plane, redact that file the same way.
+    static func redact(_ data: Data, secrets: [String]) -> Data { KeyMaterial.redact(data, secrets: secrets) }
 }

@@ -62,8 +62,12 @@ public struct TerraformCollector: DocumentCollector {
                                                                      message: "not Terraform JSON: no format_version with planned_values / values, and no state resources",
                                                                      fix: "write the plan with `terraform show -json plan.out > plan.json` (or the state with `terraform show -json`)")])
         }
-        let item = evidenceItem(input, kind: kind.rawValue, context: context)
+        // Imported key material (`key_material_base64` of aws_kms_external_key, sensitive but written in plans and
+        // state) never reaches a bundle: the evidence item is a redacted copy of the file.
+        let redacted = KeyMaterial.redact(input.data, secrets: KeyMaterial.values(in: document.value, under: ["key_material_base64"]))
+        let item = EvidenceItem(collector: name, locator: input.locator, kind: kind.rawValue, bytes: redacted, collectedAt: context.now)
         var out = FactSet(evidence: [item])
+        out.payloads[item.id] = redacted
         let root = document.value
         var resources: [TFResource] = []
         var references: [String: [String: [String]]] = [:]   // base address → attribute → referenced addresses

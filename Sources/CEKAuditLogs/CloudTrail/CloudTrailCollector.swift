@@ -54,7 +54,12 @@ public struct CloudTrailCollector: EvidenceCollector {
     public func collect(_ job: CollectionJob, context: CollectionContext, logger: Logger) async -> FactSet {
         var c = self
         if c.window == nil { c.window = context.window }
-        return await c.collect(files: job.files.map { File(path: $0.path, locator: $0.locator) }, label: job.label, gaps: job.gaps, context: context)
+        var out = await c.collect(files: job.files.map { File(path: $0.path, locator: $0.locator) }, label: job.label, gaps: job.gaps, context: context)
+        if job.files.isEmpty && job.gaps.isEmpty {
+            out.merge(emptySourceFacts(job.label))
+            out.coverage.removeAll { $0.source == job.label && $0.status == .complete }
+        }
+        return out
     }
 
     /// One file of a log source.
