@@ -17,9 +17,10 @@ trap 'rm -rf "$work"' EXIT
 measure() {  # label, command…
   local label=$1; shift
   /usr/bin/time -f "%e %M" -o "$work/time" "$@" > /dev/null 2> "$work/stderr" || true
-  read -r secs kb < "$work/time"
+  read -r secs kb < <(tail -n 1 "$work/time")   # the last line: GNU time first notes a non-zero exit status
   local bytes
   bytes=$(du -sb "$work/out" 2>/dev/null | cut -f1 || echo 0)
+  [ -n "${VERBOSE:-}" ] && ls -l "$work/out" >&2
   awk -v l="$label" -v s="$secs" -v k="$kb" -v b="$bytes" \
     'BEGIN { printf "%-44s %7.2f s %8.1f MB peak RSS %9.1f MB of reports\n", l, s, k / 1024, b / 1e6 }'
   rm -rf "$work/out"
