@@ -55,6 +55,20 @@ struct TerraformCollectorTests {
         #expect(db.value("key_manager") == .string("aws"))
     }
 
+    /// Imported key material is written in plans and state (`key_material_base64`, sensitive): the evidence item an
+    /// evidence bundle keeps is a redacted copy, and its hash is the copy's.
+    @Test func importedKeyMaterialNeverReachesTheEvidence() throws {
+        let material = "c2VjcmV0LWtleS1tYXRlcmlhbC1mb3ItdGVzdHMtb25seQ=="
+        let state = #"{"version":4,"terraform_version":"1.9.0","resources":[{"mode":"managed","type":"aws_kms_external_key","name":"byok","provider":"provider[\"registry.terraform.io/hashicorp/aws\"]","instances":[{"attributes":{"arn":"arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab","key_material_base64":"\#(material)","enabled":true,"valid_to":null,"deletion_window_in_days":30,"policy":null,"description":"byok","tags":{}}}]}]}"#
+        let facts = try Fixtures.run(TerraformCollector(document: .state), data: Data(state.utf8), locator: "terraform.tfstate")
+        let item = try #require(facts.evidence.first)
+        let kept = try #require(facts.payloads[item.id])
+        #expect(!String(decoding: kept, as: UTF8.self).contains(material))
+        #expect(String(decoding: kept, as: UTF8.self).contains("REDACTED"))
+        #expect(item.sha256 == SHA256Hex.digest(kept))
+        #expect(!facts.resources.contains { r in r.fields.values.contains { $0.displayText.contains(material) } })
+    }
+
     /// Terraform writes every attribute of a resource (null when not set) and marks values known only after apply in
     /// `after_unknown`. A plan with an attribute or that bookkeeping deleted is damaged: what it no longer says is
     /// unknown, never the provider default. Each mutation may turn results inconclusive, but never a non-pass into
