@@ -59,7 +59,7 @@ public struct AssessmentPlan: Sendable {
                 auditPath = absolute + "/" + candidate
                 break
             }
-        } else if ["audit.yaml", "audit.yml"].contains((absolute as NSString).lastPathComponent) {
+        } else if ["audit.yaml", "audit.yml"].contains((absolute as NSString).lastPathComponent) || looksLikeAssessmentFile(absolute) {
             auditPath = absolute
         }
         if let auditPath {
@@ -122,6 +122,22 @@ public struct AssessmentPlan: Sendable {
         let gaps = skipped.filter { $0.1 != hiddenReason }.map { SourceGap(locator: relative($0.0, to: root), reason: $0.1) }
         if !gaps.isEmpty { plan.gaps[group] = gaps }
         return plan
+    }
+
+    /// Whether a YAML file named otherwise than `audit.yaml` is an assessment file (`corrected-audit.yaml`): a
+    /// top-level `schema_version`, `name`, and `sources` or `targets`, in its first 64 KiB. It is then loaded as one
+    /// (strictly), instead of being assessed as evidence.
+    static func looksLikeAssessmentFile(_ path: String) -> Bool {
+        guard ["yaml", "yml"].contains((path as NSString).pathExtension.lowercased()),
+              let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        guard let head = try? handle.read(upToCount: 64 * 1024), let text = String(data: head, encoding: .utf8) else { return false }
+        let keys = Set(text.split(separator: "\n").compactMap { line -> String? in
+            guard let first = line.first, first.isLetter, let colon = line.firstIndex(of: ":") else { return nil }
+            return String(line[..<colon])
+        })
+        return keys.contains("schema_version") && keys.contains("name") && (keys.contains("sources") || keys.contains("targets"))
+            && !keys.contains("attestations") && !keys.contains("guidelines")
     }
 
     /// Walks a source entry's folder; an entry that is a symbolic link to a folder is walked at its target, with

@@ -132,4 +132,22 @@ import Testing
         #expect(r.stderr.contains("format version 1"))
         #expect(r.stderr.contains("collect again"))
     }
+
+    /// An assessment file is recognised by its content, whatever its name: `assess corrected-audit.yaml` assesses
+    /// what it names instead of reading the file itself as evidence.
+    @Test func anAssessmentFileWithAnotherNameIsStillTheAssessment() throws {
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let example = CLI.packageRoot.appendingPathComponent("examples/acme-ai-platform")
+        let copy = dir.appendingPathComponent("acme")
+        try FileManager.default.copyItem(at: example, to: copy)
+        try FileManager.default.moveItem(at: copy.appendingPathComponent("audit.yaml"), to: copy.appendingPathComponent("corrected-audit.yaml"))
+        var text = try String(contentsOf: copy.appendingPathComponent("corrected-audit.yaml"), encoding: .utf8)
+        text = text.replacingOccurrences(of: "controls: ../../Controls/CEK-08.yaml", with: "controls: \(CLI.packageRoot.path)/Controls/CEK-08.yaml")
+        try text.write(to: copy.appendingPathComponent("corrected-audit.yaml"), atomically: true, encoding: .utf8)
+        let r = try CLI.run(["assess", copy.appendingPathComponent("corrected-audit.yaml").path, "-o", dir.appendingPathComponent("out").path, "-q"])
+        #expect(r.status == 1, "\(r.stderr)")
+        #expect(r.stdout.contains("acme-ai-platform: fail"), "\(r.stdout)")
+        #expect(!r.stderr.contains("not a recognised input"))
+    }
 }
