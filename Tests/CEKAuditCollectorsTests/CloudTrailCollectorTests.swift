@@ -100,4 +100,21 @@ struct CloudTrailCollectorTests {
         #expect(results.verdicts("CEK08-AG4-KEY-USAGE-LOGGED").count == 1)
         #expect(results.verdicts("CEK08-AG3-LIFECYCLE-EXERCISED").values.first == .pass)
     }
+
+    /// A log file a digest lists but the source lacks is a gap named by the S3 key the digest gives, and keeps the
+    /// log source from being completely read.
+    @Test func aLogADigestListsButTheSourceLacksIsAGapNamedByItsKey() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cek-digest-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.copyItem(at: Fixtures.packageRoot.appendingPathComponent("examples/acme-ai-platform/logs"), to: dir)
+        let logs = (FileManager.default.enumerator(atPath: dir.path)?.allObjects as? [String] ?? [])
+            .filter { $0.contains("/CloudTrail/") && $0.hasSuffix(".json.gz") }.sorted()
+        let removed = try #require(logs.first)
+        try FileManager.default.removeItem(at: dir.appendingPathComponent(removed))
+        let facts = await Fixtures.runPlan(try AssessmentPlan.make(path: dir.path)).0
+        let name = (removed as NSString).lastPathComponent
+        let gap = try #require(facts.coverage.first { $0.source.hasSuffix(name) && $0.status == .failed })
+        #expect(gap.source.contains("AWSLogs/"), "named by the digest's S3 key: \(gap.source)")
+        #expect(facts.resources(of: .logSource).first?["unread_paths"] == .int(1))
+    }
 }

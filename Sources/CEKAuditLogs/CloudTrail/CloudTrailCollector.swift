@@ -114,6 +114,7 @@ public struct CloudTrailCollector: EvidenceCollector {
         let digestNames = Set(files.filter { $0.locator.contains("CloudTrail-Digest") }.map(\.locator))
         let ordered = files.filter { digestNames.contains($0.locator) } + files.filter { !digestNames.contains($0.locator) }
         var digestHashes: [String: String] = [:]   // log file name → expected SHA-256
+        var digestObjects: [String: String] = [:]  // log file name → the S3 object key the digest lists
         var results: [FileResult] = []
         var total = LogAggregate()
         let dedupe = Dedupe()
@@ -121,7 +122,10 @@ public struct CloudTrailCollector: EvidenceCollector {
         // Phase 1: digests.
         for (i, f) in ordered.enumerated() where digestNames.contains(f.locator) {
             let r = Self.scan(f, index: i, window: windowText, wantHash: false, dedupe: dedupe, now: context.now)
-            for e in r.digestEntries { digestHashes[(e.object as NSString).lastPathComponent] = e.hash.lowercased() }
+            for e in r.digestEntries {
+                digestHashes[(e.object as NSString).lastPathComponent] = e.hash.lowercased()
+                digestObjects[(e.object as NSString).lastPathComponent] = e.object
+            }
             total.merge(r.aggregate)
             var slim = r
             slim.aggregate = LogAggregate()
@@ -157,7 +161,8 @@ public struct CloudTrailCollector: EvidenceCollector {
         let present = Set(files.map { ($0.locator as NSString).lastPathComponent })
         var allGaps = gaps
         for name in digestHashes.keys.sorted() where !present.contains(name) {
-            allGaps.append(SourceGap(locator: "\(label)/\(name)", reason: "listed by a CloudTrail digest file but not in the log source"))
+            // Named by the S3 key the digest lists, so the auditor can fetch exactly that object.
+            allGaps.append(SourceGap(locator: digestObjects[name] ?? name, reason: "listed by a CloudTrail digest file but not in log source \(label)"))
         }
         out.merge(gapFacts(allGaps))
         var verified = 0, mismatched = 0
