@@ -48,8 +48,11 @@ public struct ContentRecognizer: Sendable {
         if head.isEmpty { return .skipped("empty file") }
         var probe = ContentProbe(locator: file.locator, head: head, headIsWhole: whole)
         if Gzip.isGzip(head) {
-            guard let inflated = try? Gzip.head(Self.readPrefix(file.path, bytes: 8 * 1024 * 1024) ?? head, count: ContentProbe.headLength),
-                  !inflated.isEmpty else {
+            // The compressed head usually inflates to enough text; only a stream that does not (a tiny head, an odd
+            // encoder) is retried on a longer prefix, so a tree of many logs is not read twice in full.
+            let inflated = (try? Gzip.head(head, count: ContentProbe.headLength)).flatMap { $0.count >= 4096 || whole ? $0 : nil }
+                ?? (try? Gzip.head(Self.readPrefix(file.path, bytes: 8 * 1024 * 1024) ?? head, count: ContentProbe.headLength))
+            guard let inflated, !inflated.isEmpty else {
                 return .skipped("a gzip file that does not inflate")
             }
             probe.head = inflated
