@@ -132,20 +132,8 @@ public struct SigV4Signer: Sendable {
         return (block, names.joined(separator: ";"))
     }
 
-    /// Percent-encodes everything except `A-Z a-z 0-9 - . _ ~` (UTF-8 bytes, upper-case hex).
-    static func uriEncode(_ s: String) -> String {
-        var out = ""
-        for byte in s.utf8 {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-                out.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                out += String(format: "%%%02X", byte)
-            }
-        }
-        return out
-    }
+    /// Percent-encodes everything except `A-Z a-z 0-9 - . _ ~` (UTF-8 bytes, upper-case hex): ``PercentEncoding``.
+    static func uriEncode(_ s: String) -> String { PercentEncoding.encode(s) }
 
     static func hex<D: Sequence>(_ bytes: D) -> String where D.Element == UInt8 {
         bytes.map { String(format: "%02x", $0) }.joined()
