@@ -38,12 +38,14 @@ public enum Evaluation {
         return (report, AssessmentBuilder.catalogDiagnostics(catalog, facts: facts))
     }
 
-    /// Writes `report` in each format into `folder` (created).
+    /// Writes `report` in each format into `folder` (created). Each file is scrubbed of every credential the run
+    /// registered, in every encoding, last thing before it is written: the reporters stay pure, and a credential that
+    /// slipped past a collector still never reaches a report.
     /// - Throws: file-system errors, or a rendering error.
-    public static func write(_ report: AssessmentReport, formats: [ReportFormat], to folder: String) throws {
+    public static func write(_ report: AssessmentReport, formats: [ReportFormat], to folder: String, credentials: CredentialScrubber) throws {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         for f in formats {
-            let data = try f.render(report)
+            let data = credentials.scrub(try f.render(report))
             try data.write(to: URL(fileURLWithPath: folder).appendingPathComponent(f.fileName), options: .atomic)
         }
     }

@@ -63,8 +63,9 @@ struct CatalogOptions: ParsableArguments {
     }
 }
 
-/// Terminal output: stdout for what the user asked for, stderr for progress and diagnostics. Strings that came
-/// from inputs are stripped of control characters so a file cannot drive the terminal.
+/// Terminal output: stdout for what the user asked for, stderr for progress and diagnostics. Every line is scrubbed of
+/// the run's credentials (``Pipeline/credentials``) and stripped of control characters, so neither a token a server
+/// echoed nor a file's escape sequences reach the terminal.
 enum Console {
     static func out(_ s: String) { print(safe(s)) }
 
@@ -75,7 +76,7 @@ enum Console {
     /// Replaces C0/C1 control characters (except newline and tab) and the bidirectional overrides and isolates
     /// (U+202A–U+202E, U+2066–U+2069, which can reorder what a terminal shows) with U+FFFD.
     static func safe(_ s: String) -> String {
-        String(String.UnicodeScalarView(s.unicodeScalars.map { scalar in
+        String(String.UnicodeScalarView(Pipeline.credentials.scrub(s).unicodeScalars.map { scalar in
             let v = scalar.value
             if v == 0x0A || v == 0x09 { return scalar }
             if v < 0x20 || (0x7F...0x9F).contains(v) || (0x202A...0x202E).contains(v) || (0x2066...0x2069).contains(v) {

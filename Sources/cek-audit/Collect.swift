@@ -30,7 +30,7 @@ extension CEKAudit {
             let digest: String
             do {
                 digest = try EvidenceBundle.write(facts, settings: Pipeline.settings(plan, now: now, unreachable: Pipeline.requiredUnreachable(plan, facts)),
-                                                  to: folder, toolVersion: CEKAuditVersion.current)
+                                                  to: folder, toolVersion: CEKAuditVersion.current, credentials: Pipeline.credentials)
             } catch {
                 Console.error("\(folder): error: cannot write the bundle (\(error.localizedDescription)).")
                 throw CEKExit.usage

@@ -60,6 +60,10 @@ enum Pipeline {
     /// The collectors and analyses of this build.
     static let registry = CollectorRegistry.builtIn
 
+    /// The credentials of this run: live collectors register what they resolve; reports, the bundle and the console
+    /// are scrubbed with it before anything is written.
+    static let credentials = CredentialScrubber()
+
     /// Plans an assessment, exiting 64 for a missing path and 65 for an invalid assessment file.
     static func plan(_ path: String) throws -> AssessmentPlan {
         do { return try AssessmentPlan.make(path: path, registry: registry) } catch let e as CEKAuditError {
@@ -88,7 +92,7 @@ enum Pipeline {
 
     /// Collects every source and target of a plan (observations), printing progress on stderr.
     static func collect(_ plan: AssessmentPlan, now: Date, quiet: Bool) async -> FactSet {
-        let context = CollectionContext(now: now, window: plan.file?.window)
+        let context = CollectionContext(now: now, window: plan.file?.window, credentials: credentials)
         if !quiet {
             Console.error("Collecting \(plan.name): \(plan.sources.count) file(s), \(plan.file?.targets.count ?? 0) target(s)")
         }
@@ -109,7 +113,7 @@ enum Pipeline {
                                                                registry: registry)
         for d in catalogDiagnostics where d.severity >= .warning { Console.error(d.description) }
         let folder = options.output ?? "Reports/\(inputs.name)"
-        do { try Evaluation.write(report, formats: options.format, to: folder) } catch {
+        do { try Evaluation.write(report, formats: options.format, to: folder, credentials: credentials) } catch {
             Console.error("\(folder): error: cannot write the reports (\(error.localizedDescription)).")
             throw CEKExit.usage
         }
