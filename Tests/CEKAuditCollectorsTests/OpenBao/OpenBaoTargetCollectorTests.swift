@@ -189,6 +189,11 @@ struct OpenBaoTargetCollectorTests {
         (["address": .string("https://bao.example.com"), "ca_file": .string("/nonexistent/ca.pem")], "does not exist"),
         (["address": .string("https://bao.example.com"), "probe_namespace": .string("tenant-a")], "needs both a token"),
         (["address_env": .string("NOT_SET_ANYWHERE")], "is not set"),
+        (["address": .string("https://bao.example.com"), "max_namespace_depth": .number(-1)], "max_namespace_depth: expected a whole number from 0 to 64"),
+        (["address": .string("https://bao.example.com"), "max_namespace_depth": .string("deep")], "max_namespace_depth: expected a whole number"),
+        (["address": .string("https://bao.example.com"), "max_namespaces": .number(0)], "max_namespaces: expected a whole number from 1 to 100000"),
+        (["address": .string("https://bao.example.com"), "max_namespaces": .number(2.5)], "max_namespaces: expected a whole number"),
+        (["address": .string("https://bao.example.com"), "max_requests": .number(0)], "max_requests: expected a whole number from 1 to 10000000"),
     ])
     func invalidOptionsNameTheOptionAndLine(_ options: [String: FactValue], _ message: String) {
         let target = AssessmentFile.Target(kind: "openbao", name: "bao", options: options, line: 12, file: "audit.yaml",
