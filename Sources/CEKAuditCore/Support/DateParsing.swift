@@ -22,7 +22,17 @@ public enum DateParsing {
         if let d = f.date(from: s) { return d }
         f.formatOptions = [.withFullDate]
         if s.count == 10, let d = f.date(from: s) { return d }
-        if let epoch = Double(s), epoch > 0 { return Date(timeIntervalSince1970: epoch) }
+        if let epoch = Double(s) { return DateParsing.epoch(epoch) }
         return nil
+    }
+
+    /// Latest instant a date fact can hold: 9999-12-31T23:59:59Z (RFC 3339 §5.6 has four-digit years).
+    public static let latestEpoch: Double = 253_402_300_799
+
+    /// The date `seconds` after 1970-01-01T00:00:00Z, or `nil` unless `0 < seconds ≤` ``latestEpoch`` (a server can
+    /// send any number; NaN, infinities and dates past year 9999 are not dates).
+    public static func epoch(_ seconds: Double) -> Date? {
+        guard seconds > 0, seconds <= latestEpoch else { return nil }
+        return Date(timeIntervalSince1970: seconds)
     }
 }

@@ -109,6 +109,13 @@ struct AWSClientMechanicsTests {
         }
     }
 
+    @Test func timestampsOutsideRFC3339AreNotDates() {
+        for n in [1e300, -1, 0, 253_402_300_800, .infinity] { #expect(AWSTimestamp.date(.number(n)) == nil, "\(n)") }
+        #expect(AWSTimestamp.date(.number(1_780_000_000)) != nil)
+        #expect(AWSTimestamp.fact(.number(1e300), what: "CreationDate").isKnown == false)
+        #expect(DateParsing.parse("1e300") == nil)
+    }
+
     @Test func paginationFollowsMarkersAndStopsOnARepeat() async {
         func page(_ json: String) -> Result<AWSResponse, AWSCallFailure> {
             .success(AWSResponse(operation: "ListKeys", region: "r", status: 200, body: Data(json.utf8),

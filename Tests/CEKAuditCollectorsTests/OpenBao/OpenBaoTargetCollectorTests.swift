@@ -118,6 +118,16 @@ struct OpenBaoTargetCollectorTests {
         #expect(results.contains { $0.check == "CEK08-AG3-ROTATION-PERIOD" && $0.verdict == .inconclusive && $0.subject?.id == failed.source })
     }
 
+    /// Numbers a server may send that are no version and no date (1e300 would trap an Int conversion, and a date
+    /// past year 9999 has no RFC 3339 form) leave the facts unknown.
+    @Test func outOfRangeNumbersAreNeitherVersionsNorDates() async throws {
+        let facts = await Self.collect(Self.server(["tenant-a/transit/keys/orders": RecordedTransport.json(200, #"{"data":{"type":"aes256-gcm96","latest_version":1e300,"min_available_version":-1e300,"auto_rotate_period":1e308,"min_decryption_version":1.5,"keys":{"1":1e300,"2":-5,"99999999999999999999":1},"exportable":false,"allow_plaintext_backup":false}}"#)]))
+        let key = try #require(facts.resource(.key, named: "tenant-a/transit/keys/orders"))
+        #expect(key["created"]?.isKnown == false)
+        #expect(key["rotation.last_rotated"]?.isKnown == false)
+        #expect(key["rotation.enabled"] == .bool(true))
+    }
+
     @Test func unreadableRootPoliciesMakeTenantIsolationUnknown() async throws {
         let facts = await Self.collect(Self.server(["sys/policies/acl?list": RecordedTransport.json(403, #"{"errors":["permission denied"]}"#)]))
         let orders = try #require(facts.resource(.key, named: "tenant-a/transit/keys/orders"))
