@@ -106,9 +106,10 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // Test doubles shared by the test targets: a scripted loopback AWS endpoint (fake_aws.py) and its scenarios.
+        // Test doubles shared by the test targets: a scripted loopback AWS endpoint (fake_aws.py) and its scenarios, a hostile
+        // OpenBao / AWS endpoint (hostile_server.py), and the encodings of a credential to search outputs for.
         .target(name: "CEKAuditTestSupport", dependencies: ["CEKAuditCore"], path: "Tests/CEKAuditTestSupport",
-                exclude: ["fake_aws.py"], swiftSettings: strict),
+                exclude: ["fake_aws.py", "hostile_server.py", "loopback.py"], swiftSettings: strict),
         .testTarget(name: "CEKAuditCoreTests", dependencies: ["CEKAuditCore"], swiftSettings: strict),
         .testTarget(name: "CEKAuditCollectorsTests",
                     dependencies: ["CEKAuditCore", "CEKAuditCollectorKit", "CEKAuditAWS", "CEKAuditOpenBao", "CEKAuditInfraCode",

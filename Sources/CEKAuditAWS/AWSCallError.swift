@@ -3,7 +3,7 @@ import CEKAuditCore
 import Foundation
 
 /// Why an AWS API call failed, in the words the report uses: the API, the error code or transport failure, and the
-/// HTTP status. Messages are already scrubbed by ``SecretRedactor`` when the client builds them.
+/// HTTP status. Messages are already scrubbed by the run's ``CredentialScrubber`` when the client builds them.
 public enum AWSCallError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The service answered with an error (AWS KMS API Reference, "Common Errors"; JSON `__type` or
     /// `X-Amzn-ErrorType`, XML `<Code>`).
@@ -16,6 +16,10 @@ public enum AWSCallError: Error, Sendable, Hashable, CustomStringConvertible {
     case invalidResponse(String)
     /// The collection was cancelled.
     case cancelled
+    /// The body was larger than the transport accepts, in bytes; not retried (a server that sent it once will again).
+    case tooLarge(limit: Int)
+    /// Not sent: the target's request limit was reached (``RequestBudget``); the reason names the option.
+    case notSent(String)
 
     /// The error code for messages: `AccessDeniedException`, `ThrottlingException`, `timeout` …
     public var code: String {
@@ -25,6 +29,8 @@ public enum AWSCallError: Error, Sendable, Hashable, CustomStringConvertible {
         case .timeout: return "timeout"
         case .invalidResponse: return "invalid response"
         case .cancelled: return "cancelled"
+        case .tooLarge: return "response too large"
+        case .notSent: return "not sent"
         }
     }
 
@@ -38,6 +44,8 @@ public enum AWSCallError: Error, Sendable, Hashable, CustomStringConvertible {
         case .timeout(let s): return "no answer within \(FactValue.number(s).displayText) s (timeout)"
         case .invalidResponse(let detail): return "invalid response: \(detail)"
         case .cancelled: return "the collection was cancelled"
+        case .tooLarge(let limit): return "invalid response: the body is larger than \(limit) bytes"
+        case .notSent(let reason): return reason
         }
     }
 

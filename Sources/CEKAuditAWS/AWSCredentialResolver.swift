@@ -8,7 +8,7 @@ public indirect enum AWSCredentialPlan: Sendable {
     /// Call STS AssumeRole (AWS Security Token Service API Reference, "AssumeRole") with the `source` credentials.
     case assumeRole(roleArn: String, externalId: String?, sessionName: String, source: AWSCredentialPlan)
 
-    /// Every secret the plan holds, for the redactor.
+    /// Every secret the plan holds, for the run's ``CredentialScrubber``.
     public var secrets: [String] {
         switch self {
         case .credentials(let c): return c.secrets

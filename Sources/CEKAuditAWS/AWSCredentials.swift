@@ -7,7 +7,8 @@ import Foundation
 ///
 /// The secret and the token are only ever read by ``SigV4Signer``. Every textual form of this value (`description`,
 /// `debugDescription`, reflection) redacts them, so interpolating credentials into a log line or an error cannot leak
-/// them; the collector additionally scrubs them from anything a server sends back (``SecretRedactor``).
+/// them; the collector registers them with the run's ``CredentialScrubber``, which removes them, in every encoding, from
+/// anything a server sends back and from every output.
 public struct AWSCredentials: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     /// Access key id (`AKIA…` long-term, `ASIA…` temporary); it names the key, and is still kept out of outputs.
     public var accessKeyId: String

@@ -15,13 +15,21 @@ public struct AWSEndpoints: Sendable, Hashable {
         self.environment = environment
     }
 
-    /// The endpoint for `service` (signing name: `kms`, `cloudtrail`, `sts`, `ec2`) in `region`.
+    /// The endpoint for `service` (signing name: `kms`, `cloudtrail`, `sts`, `ec2`) in `region`; `nil` when `region`
+    /// is not a region name (a region a server names — a trail's `HomeRegion`, a `DescribeRegions` entry — becomes a
+    /// host name here, and must not be able to name another host).
     public func url(service: String, region: String) -> URL? {
         if let override { return override }
+        guard AWSEndpoints.isRegionName(region) else { return nil }
         if let specific = environment["AWS_ENDPOINT_URL_\(service.uppercased())"], !specific.isEmpty, let u = URL(string: specific) { return u }
         if let global = environment["AWS_ENDPOINT_URL"], !global.isEmpty, let u = URL(string: global) { return u }
         let suffix = region.hasPrefix("cn-") ? "amazonaws.com.cn" : "amazonaws.com"
         return URL(string: "https://\(service).\(region).\(suffix)/")
+    }
+
+    /// Whether `name` has the shape of an AWS Region name: `us-east-1`, `eu-central-2`, `us-gov-west-1`, `cn-north-1`.
+    public static func isRegionName(_ name: String) -> Bool {
+        name.range(of: #"^[a-z]{2}(-[a-z]+)+-\d{1,2}$"#, options: .regularExpression) != nil
     }
 
     /// Whether any service goes to a custom endpoint (reported on the `target` resource).

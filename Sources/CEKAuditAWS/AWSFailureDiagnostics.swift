@@ -75,6 +75,10 @@ public struct AWSFailureDiagnostics: Sendable {
             return "check the endpoint and the network, or raise `timeout_seconds:` on the target"
         case .invalidResponse:
             return "retry; if it persists, the endpoint is not speaking the AWS protocol"
+        case .tooLarge:
+            return "check that the endpoint is an AWS API endpoint; no AWS answer page is that large"
+        case .notSent:
+            return "raise `max_requests:` on the target if the account really holds that much"
         case .cancelled:
             return nil
         }

@@ -15,13 +15,14 @@ struct AWSKMSCollection: Sendable {
     let clock: @Sendable () -> Date
     let random: @Sendable () -> Double
     let suppliedTypes: [ResourceType]
+    /// Requests this target may still send (`max_requests`), shared by every region and key.
+    let budget: RequestBudget
 
     static let collectorName = "aws-kms"
 
     /// Credentials and plumbing shared by every call of the run.
     struct Session: Sendable {
         var credentials: AWSCredentials
-        var redactor: SecretRedactor
         var limiter: AsyncLimiter
         var endpoints: AWSEndpoints
         /// Account label for locators: the caller's account, else the target's `account:`, else its name.
@@ -61,10 +62,11 @@ struct AWSKMSCollection: Sendable {
         let limiter = AsyncLimiter(limit: options.concurrency)
         var total = Part()
 
-        // Credentials (assume a role when asked), then the identity that collects the evidence.
-        var redactor = SecretRedactor(secrets: plan.secrets)
+        // Credentials (assume a role when asked), then the identity that collects the evidence. Every credential is
+        // registered with the run's scrubber first, so no answer, message or report can carry it.
+        for secret in plan.secrets { context.credentials.register(secret) }
         let credentials: AWSCredentials
-        switch await materialize(plan, region: homeRegion, endpoints: endpoints, limiter: limiter, redactor: &redactor) {
+        switch await materialize(plan, region: homeRegion, endpoints: endpoints, limiter: limiter) {
         case .success(let c): credentials = c
         case .failure(let f):
             return Self.unusable(target, suppliedTypes: suppliedTypes,
@@ -72,7 +74,7 @@ struct AWSKMSCollection: Sendable {
                                                         message: "target \(target.name) (aws-kms): could not assume the role: \(f)",
                                                         fix: AWSFailureDiagnostics.fix(for: f)))
         }
-        var session = Session(credentials: credentials, redactor: redactor, limiter: limiter, endpoints: endpoints,
+        var session = Session(credentials: credentials, limiter: limiter, endpoints: endpoints,
                               label: options.account ?? target.name)
         let sts = STSClient(client: client("sts", homeRegion, .query(version: STSClient.version), session))
         var identity: STSClient.CallerIdentity?
@@ -165,20 +167,20 @@ struct AWSKMSCollection: Sendable {
     }
 
     /// The credentials to sign with: static ones, or those of an assumed role (recursively).
-    func materialize(_ plan: AWSCredentialPlan, region: String, endpoints: AWSEndpoints, limiter: AsyncLimiter,
-                     redactor: inout SecretRedactor) async -> Result<AWSCredentials, AWSCallFailure> {
+    func materialize(_ plan: AWSCredentialPlan, region: String, endpoints: AWSEndpoints,
+                     limiter: AsyncLimiter) async -> Result<AWSCredentials, AWSCallFailure> {
         switch plan {
         case .credentials(let c): return .success(c)
         case let .assumeRole(roleArn, externalId, sessionName, source):
             let base: AWSCredentials
-            switch await materialize(source, region: region, endpoints: endpoints, limiter: limiter, redactor: &redactor) {
+            switch await materialize(source, region: region, endpoints: endpoints, limiter: limiter) {
             case .success(let c): base = c
             case .failure(let f): return .failure(f)
             }
-            let session = Session(credentials: base, redactor: redactor, limiter: limiter, endpoints: endpoints, label: target.name)
+            let session = Session(credentials: base, limiter: limiter, endpoints: endpoints, label: target.name)
             let sts = STSClient(client: client("sts", region, .query(version: STSClient.version), session))
             let result = await sts.assumeRole(roleArn: roleArn, sessionName: sessionName, externalId: externalId)
-            if case .success(let c) = result { redactor = SecretRedactor(secrets: redactor.secrets + c.secrets) }
+            if case .success(let c) = result { for secret in c.secrets { context.credentials.register(secret) } }
             return result
         }
     }
@@ -399,7 +401,8 @@ struct AWSKMSCollection: Sendable {
                 guard let s = unique[arn] else { continue }
                 group.addTask {
                     var part = Part()
-                    let region = s.trail["HomeRegion"]?.stringValue ?? s.region
+                    // A home region that is not a region name would become part of a host name: the listing's region is used.
+                    let region = s.trail["HomeRegion"]?.stringValue.flatMap { AWSEndpoints.isRegionName($0) ? $0 : nil } ?? s.region
                     let ct = CloudTrailClient(client: client("cloudtrail", region, .json11(targetPrefix: CloudTrailClient.targetPrefix), session))
                     let name = s.trail["Name"]?.stringValue ?? arn
                     async let statusCall = ct.trailStatus(arn)
@@ -448,7 +451,7 @@ struct AWSKMSCollection: Sendable {
         let url = session.endpoints.url(service: service, region: region) ?? URL(fileURLWithPath: "/")
         return AWSServiceClient(service: service, region: region, endpoint: url, wire: wire, credentials: session.credentials,
                                 transport: transport, retry: options.retry, timeout: options.timeoutSeconds, limiter: session.limiter,
-                                redactor: session.redactor, logger: logger, clock: clock, random: random)
+                                scrubber: context.credentials, budget: budget, logger: logger, clock: clock, random: random)
     }
 
     /// `aws-kms://<account>/<region>/<path>`, with `?page=N` for pages after the first.
@@ -458,7 +461,7 @@ struct AWSKMSCollection: Sendable {
 
     /// The evidence item for a response (credential members scrubbed, bytes already redacted by the client).
     func evidence(_ response: AWSResponse, locator: String, pointer: String?) -> AWSEvidence {
-        let bytes = SecretRedactor(secrets: []).scrubCredentialMembers(response.body)
+        let bytes = AWSCredentialMembers.scrub(response.body)
         let kind = response.json == nil ? "aws-api-response-xml" : "aws-api-response"
         return AWSEvidence(item: EvidenceItem(collector: Self.collectorName, locator: locator, kind: kind, bytes: bytes, collectedAt: context.now),
                            bytes: bytes, pointer: pointer)

@@ -54,7 +54,7 @@ public struct AWSKMSCollector: LiveCollector {
         }
         let run = AWSKMSCollection(target: target, options: options, context: context, logger: logger, environment: environment,
                                    transport: makeTransport(options.concurrency), clock: clock, random: random,
-                                   suppliedTypes: suppliedTypes)
+                                   suppliedTypes: suppliedTypes, budget: RequestBudget(limit: options.maxRequests))
         return await run.run()
     }
 }

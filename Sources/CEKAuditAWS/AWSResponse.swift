@@ -2,9 +2,9 @@ import CEKAuditCollectorKit
 import CEKAuditCore
 import Foundation
 
-/// A successful AWS API response: the operation, the body bytes (already scrubbed by ``SecretRedactor``), and the
-/// body parsed — JSON for the JSON 1.1 protocol (AWS KMS, AWS CloudTrail), `nil` for XML (STS, EC2), which the
-/// caller reads with FoundationXML.
+/// A successful AWS API response: the operation, the body bytes (already scrubbed by the run's
+/// ``CredentialScrubber``), and the body parsed — JSON for the JSON 1.1 protocol (AWS KMS, AWS CloudTrail), `nil` for
+/// XML (STS, EC2), which the caller reads with FoundationXML.
 public struct AWSResponse: Sendable {
     public var operation: String
     public var region: String

@@ -12,8 +12,9 @@ import Logging
 /// errors (AWS KMS API Reference, "Common Errors"; JSON 1.1 `__type` / `X-Amzn-ErrorType`; Query-protocol XML
 /// `<Error><Code>`).
 ///
-/// Never logs or returns request headers; every byte and message that came from the server passes the
-/// ``SecretRedactor`` first.
+/// Never logs or returns request headers; every byte and message that came from the server passes the run's
+/// ``CredentialScrubber`` first (so a credential the server reflects, in any encoding, goes no further); every attempt
+/// takes one request from the target's ``RequestBudget``, and none is sent once it is spent.
 public struct AWSServiceClient: Sendable {
     /// How requests are encoded.
     public enum WireProtocol: Sendable, Hashable {
@@ -34,7 +35,10 @@ public struct AWSServiceClient: Sendable {
     /// Per-attempt timeout in seconds.
     public var timeout: Double
     public var limiter: AsyncLimiter
-    public var redactor: SecretRedactor
+    /// The run's credentials, scrubbed from every body and message the server sends.
+    public var scrubber: CredentialScrubber
+    /// Requests the target may still send; `nil` for no limit.
+    public var budget: RequestBudget?
     public var logger: Logger
     /// Wall clock for signatures (never the assessment clock: AWS rejects signatures off by more than five minutes).
     public var clock: @Sendable () -> Date
@@ -42,8 +46,8 @@ public struct AWSServiceClient: Sendable {
     public var random: @Sendable () -> Double
 
     public init(service: String, region: String, endpoint: URL, wire: WireProtocol, credentials: AWSCredentials,
-                transport: any AWSTransport, retry: RetryPolicy, timeout: Double, limiter: AsyncLimiter, redactor: SecretRedactor,
-                logger: Logger, clock: @escaping @Sendable () -> Date = { Date() },
+                transport: any AWSTransport, retry: RetryPolicy, timeout: Double, limiter: AsyncLimiter, scrubber: CredentialScrubber,
+                budget: RequestBudget? = nil, logger: Logger, clock: @escaping @Sendable () -> Date = { Date() },
                 random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }) {
         self.service = service
         self.region = region
@@ -54,7 +58,8 @@ public struct AWSServiceClient: Sendable {
         self.retry = retry
         self.timeout = timeout
         self.limiter = limiter
-        self.redactor = redactor
+        self.scrubber = scrubber
+        self.budget = budget
         self.logger = logger
         self.clock = clock
         self.random = random
@@ -69,7 +74,7 @@ public struct AWSServiceClient: Sendable {
     public func callQuery(_ operation: String, _ parameters: [(String, String)] = []) async -> Result<AWSResponse, AWSCallFailure> {
         guard case .query(let version) = wire else { return await send(operation, body: Data()) }
         let all = [("Action", operation), ("Version", version)] + parameters
-        let form = all.map { "\(SigV4Signer.uriEncode($0.0))=\(SigV4Signer.uriEncode($0.1))" }.joined(separator: "&")
+        let form = PercentEncoding.query(all.map { (name: $0.0, value: $0.1) })
         return await send(operation, body: Data(form.utf8))
     }
 
@@ -91,6 +96,9 @@ public struct AWSServiceClient: Sendable {
         while true {
             attempt += 1
             if Task.isCancelled { return .failure(AWSCallFailure(operation: operation, region: region, error: .cancelled, attempts: attempt)) }
+            if let budget, !budget.take() {
+                return .failure(AWSCallFailure(operation: operation, region: region, error: .notSent(budget.exhaustedReason), attempts: attempt - 1))
+            }
             let signed = signer.sign(request(operation, body: body), date: clock())
             let started = Date()
             var failure: AWSCallError
@@ -100,7 +108,7 @@ public struct AWSServiceClient: Sendable {
                                                      "status": .stringConvertible(response.status), "attempt": .stringConvertible(attempt),
                                                      "ms": .stringConvertible(Int(Date().timeIntervalSince(started) * 1000))])
                 if (200..<300).contains(response.status) {
-                    let clean = redactor.redact(response.body)
+                    let clean = scrubber.scrub(response.body)
                     switch parse(clean) {
                     case .success(let json):
                         return .success(AWSResponse(operation: operation, region: region, status: response.status, body: clean, json: json,
@@ -115,7 +123,7 @@ public struct AWSServiceClient: Sendable {
             } catch is CancellationError {
                 failure = .cancelled
             } catch {
-                failure = .transport(redactor.redact("\(error)"))
+                failure = .transport(scrubber.scrub("\(error)"))
             }
             if failure == .cancelled || !retry.isRetryable(failure) || attempt >= retry.maxAttempts {
                 return .failure(AWSCallFailure(operation: operation, region: region, error: failure, attempts: attempt))
@@ -160,20 +168,21 @@ public struct AWSServiceClient: Sendable {
     func classify(_ response: AWSHTTPResponse) -> AWSCallError {
         var code: String?
         var message: String?
+        let body = scrubber.scrub(response.body)
         if let header = response.headers["x-amzn-errortype"], !header.isEmpty {
             code = String(header.split(separator: ":").first ?? Substring(header))
         }
-        if let json = try? JSONValue.parse(response.body, source: "error"), case .object = json {
+        if let json = try? JSONValue.parse(body, source: "error"), case .object = json {
             if let t = (json["__type"] ?? json["code"] ?? json["Code"])?.stringValue {
                 code = String(t.split(separator: "#").last ?? Substring(t))
             }
             message = (json["message"] ?? json["Message"] ?? json["errorMessage"])?.stringValue
-        } else if let doc = AWSXML.document(response.body) {
+        } else if let doc = AWSXML.document(body) {
             code = code ?? AWSXML.firstText(doc, named: "Code")
             message = AWSXML.firstText(doc, named: "Message")
         }
         let status = response.status
         let fallback = status == 429 ? "TooManyRequests" : status >= 500 ? "ServerError" : "HTTP\(status)"
-        return .service(status: status, code: redactor.redact(code ?? fallback), message: message.map { redactor.redact($0) })
+        return .service(status: status, code: scrubber.scrub(code ?? fallback), message: message.map { scrubber.scrub($0) })
     }
 }

@@ -20,6 +20,7 @@ import Foundation
 ///     max_attempts: 5                # per call, with exponential backoff and full jitter
 ///     backoff_base_ms: 100           # first backoff ceiling; doubles per attempt
 ///     backoff_max_ms: 20000          # cap of one backoff wait
+///     max_requests: 100000           # requests in all, retries included; what is left unread is inconclusive
 ///     required: true                 # exit 69 when unreachable (default true)
 /// ```
 public struct AWSTargetOptions: Sendable, Hashable {
@@ -46,10 +47,13 @@ public struct AWSTargetOptions: Sendable, Hashable {
     public var maxAttempts = 5
     public var backoffBaseMs = 100.0
     public var backoffMaxMs = 20_000.0
+    /// Requests the target may send in all (every attempt counts): a bound on any walk a server can stretch, such as
+    /// endless pagination. Calls beyond it are not sent and their facts are unknown.
+    public var maxRequests = 100_000
 
     /// Option names an `aws-kms` target accepts (besides `kind`, `name`, `required`).
     public static let known = ["regions", "profile", "role_arn", "external_id", "endpoint", "account", "tenant", "concurrency",
-                               "timeout_seconds", "max_attempts", "backoff_base_ms", "backoff_max_ms"]
+                               "timeout_seconds", "max_attempts", "backoff_base_ms", "backoff_max_ms", "max_requests"]
 
     public init() {}
 
@@ -91,7 +95,7 @@ public struct AWSTargetOptions: Sendable, Hashable {
                 allRegions = true
             } else {
                 guard !list.isEmpty else { throw target.error("regions is empty", fix: "name at least one region, or write regions: all") }
-                for r in list where r.range(of: #"^[a-z]{2}(-[a-z]+)+-\d{1,2}$"#, options: .regularExpression) == nil {
+                for r in list where !AWSEndpoints.isRegionName(r) {
                     throw target.error("'\(r)' is not an AWS region name", fix: "write it like us-east-1 or eu-west-1")
                 }
                 var seen = Set<String>()
@@ -124,6 +128,7 @@ public struct AWSTargetOptions: Sendable, Hashable {
         maxAttempts = Int(try number("max_attempts", 1...10, integer: true) ?? 5)
         backoffBaseMs = try number("backoff_base_ms", 0...60_000, integer: false) ?? 100
         backoffMaxMs = try number("backoff_max_ms", 0...300_000, integer: false) ?? 20_000
+        maxRequests = Int(try number("max_requests", 1...10_000_000, integer: true) ?? 100_000)
     }
 
     /// The retry policy these options describe.

@@ -8,7 +8,7 @@ public enum AWSTimestamp {
     /// The date, or `nil` when the value is neither form.
     public static func date(_ value: JSONValue?) -> Date? {
         switch value {
-        case .number(let d)?: return DateParsing.parse(String(d))   // finite, after 1970, before the year 10000
+        case .number(let d)?: return DateParsing.epoch(d)
         case .string(let s)?:
             if let d = DateParsing.parse(s) { return d }
             // Microsecond fractions: drop the fraction and parse the rest (a date fact keeps whole seconds).

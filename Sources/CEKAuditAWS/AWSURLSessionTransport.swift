@@ -5,36 +5,21 @@ import Foundation
 import FoundationNetworking
 #endif
 
-/// ``AWSTransport`` over Foundation's `URLSession` (FoundationNetworking / libcurl on Linux): an ephemeral session
-/// with no cookies, no cache and no credential storage, so nothing about a request outlives it. Redirects are refused
-/// (the signed `Authorization` header would follow them); a 3xx answer is returned as it is.
+/// ``AWSTransport`` over Foundation's `URLSession` (FoundationNetworking / libcurl on Linux) through
+/// ``BoundedURLSession``: an ephemeral session with no cookies, no cache and no credential storage, so nothing about a
+/// request outlives it; redirects refused (the signed `Authorization` header would follow them; a 3xx answer is
+/// returned as it is); bodies larger than ``maxBodyBytes`` refused with ``AWSCallError/tooLarge(limit:)``.
 public final class AWSURLSessionTransport: AWSTransport, @unchecked Sendable {
-    // @unchecked: URLSession is thread-safe; the class only holds it.
-    private let session: URLSession
+    // @unchecked: the class only holds the session, which is thread-safe.
+    private let session: BoundedURLSession
+    /// Largest response body read by default (16 MiB): an AWS page holds at most 1,000 items.
+    public static let defaultMaxBodyBytes = 16 * 1024 * 1024
 
-    /// - Parameter maxConnectionsPerHost: connection pool size; set it to the collector's concurrency.
-    public init(maxConnectionsPerHost: Int = 8) {
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.httpMaximumConnectionsPerHost = max(1, maxConnectionsPerHost)
-        configuration.httpCookieStorage = nil
-        configuration.httpShouldSetCookies = false
-        configuration.urlCache = nil
-        configuration.urlCredentialStorage = nil
-        configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
-        // The session keeps its delegate until it is invalidated (in deinit), so the delegate is not this object.
-        session = URLSession(configuration: configuration, delegate: RedirectRefusal(), delegateQueue: nil)
-    }
-
-    /// Refuses every redirect.
-    private final class RedirectRefusal: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
-        func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
-                        newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void) {
-            completionHandler(nil)
-        }
-    }
-
-    deinit {
-        session.finishTasksAndInvalidate()
+    /// - Parameters:
+    ///   - maxConnectionsPerHost: connection pool size; set it to the collector's concurrency.
+    ///   - maxBodyBytes: largest response body accepted, in bytes.
+    public init(maxConnectionsPerHost: Int = 8, maxBodyBytes: Int = AWSURLSessionTransport.defaultMaxBodyBytes) {
+        session = BoundedURLSession(maxBodyBytes: maxBodyBytes, maxConnectionsPerHost: maxConnectionsPerHost)
     }
 
     public func send(_ request: AWSHTTPRequest, timeout: Double) async throws -> AWSHTTPResponse {
@@ -45,8 +30,7 @@ public final class AWSURLSessionTransport: AWSTransport, @unchecked Sendable {
         }
         r.httpBody = request.body
         do {
-            let (data, response) = try await session.data(for: r)
-            guard let http = response as? HTTPURLResponse else { throw AWSCallError.transport("not an HTTP response") }
+            let (data, http) = try await session.data(for: r)
             var headers: [String: String] = [:]
             for (k, v) in http.allHeaderFields {
                 if let k = k as? String, let v = v as? String { headers[k.lowercased()] = v }
@@ -54,6 +38,10 @@ public final class AWSURLSessionTransport: AWSTransport, @unchecked Sendable {
             return AWSHTTPResponse(status: http.statusCode, headers: headers, body: data)
         } catch let e as AWSCallError {
             throw e
+        } catch BoundedURLSession.Failure.bodyTooLarge(let limit) {
+            throw AWSCallError.tooLarge(limit: limit)
+        } catch BoundedURLSession.Failure.notHTTP {
+            throw AWSCallError.transport("not an HTTP response")
         } catch let e as URLError {
             if e.code == .timedOut { throw AWSCallError.timeout(seconds: timeout) }
             if e.code == .cancelled { throw AWSCallError.cancelled }

@@ -9,10 +9,18 @@ import FoundationXML
 /// service namespace (`https://sts.amazonaws.com/doc/2011-06-15/`).
 public enum AWSXML {
     /// Parses `data`; `nil` when it is not well-formed XML. HTML pages (a proxy's or an emulator's error page) are
-    /// not handed to the parser, which would print complaints to stderr.
+    /// not handed to the parser, which would print complaints to stderr. AWS answers have no document type
+    /// declaration: one with a DTD (which could declare entities that read local files or expand without bound) is
+    /// refused, and external entities are never loaded.
     public static func document(_ data: Data) -> XMLDocument? {
-        guard looksLikeXML(data) else { return nil }
-        return try? XMLDocument(data: data, options: [])
+        guard looksLikeXML(data), !declaresDocumentType(data) else { return nil }
+        return try? XMLDocument(data: data, options: [.nodeLoadExternalEntitiesNever])
+    }
+
+    /// Whether `data` holds `<!DOCTYPE` or `<!ENTITY` (any case).
+    static func declaresDocumentType(_ data: Data) -> Bool {
+        for marker in ["<!DOCTYPE", "<!doctype", "<!ENTITY", "<!entity"] where data.range(of: Data(marker.utf8)) != nil { return true }
+        return false
     }
 
     /// Whether `data` starts like an XML document rather than HTML or JSON.

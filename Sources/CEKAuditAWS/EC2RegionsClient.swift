@@ -25,6 +25,11 @@ public struct EC2RegionsClient: Sendable {
             guard !names.isEmpty else {
                 return .failure(AWSCallFailure(operation: "DescribeRegions", region: client.region, error: .invalidResponse("no regions listed"), attempts: r.attempts))
             }
+            // Each name becomes part of a host name: one that is not a region name makes the list unusable.
+            if let odd = names.first(where: { !AWSEndpoints.isRegionName($0) }) {
+                return .failure(AWSCallFailure(operation: "DescribeRegions", region: client.region,
+                                               error: .invalidResponse("\(JSONValue.quote(odd)) is not a region name"), attempts: r.attempts))
+            }
             return .success((Array(Set(names)).sorted(), r))
         }
     }

@@ -41,7 +41,7 @@ public struct RetryPolicy: Sendable, Hashable {
         case let .service(status, code, _):
             return status == 429 || status >= 500 || Self.throttlingCodes.contains(code) || Self.transientCodes.contains(code)
         case .transport, .timeout, .invalidResponse: return true
-        case .cancelled: return false
+        case .cancelled, .tooLarge, .notSent: return false
         }
     }
 

@@ -45,7 +45,7 @@ public struct STSClient: Sendable {
     }
 
     /// Calls AssumeRole and returns the temporary credentials. The answer holds secrets: it is never kept as
-    /// evidence, and the caller adds the new secrets to its redactor.
+    /// evidence, and the caller registers the new secrets with the run's ``CredentialScrubber``.
     public func assumeRole(roleArn: String, sessionName: String, externalId: String?) async -> Result<AWSCredentials, AWSCallFailure> {
         var params = [("RoleArn", roleArn), ("RoleSessionName", sessionName), ("DurationSeconds", "3600")]
         if let externalId { params.append(("ExternalId", externalId)) }

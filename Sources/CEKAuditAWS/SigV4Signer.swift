@@ -132,10 +132,8 @@ public struct SigV4Signer: Sendable {
         return (block, names.joined(separator: ";"))
     }
 
-    /// Percent-encodes everything except `A-Z a-z 0-9 - . _ ~` (UTF-8 bytes, upper-case hex).
-    static func uriEncode(_ s: String) -> String {
-        PercentEncoding.encode(s, keeping: .unreserved)
-    }
+    /// Percent-encodes everything except `A-Z a-z 0-9 - . _ ~` (UTF-8 bytes, upper-case hex): ``PercentEncoding``.
+    static func uriEncode(_ s: String) -> String { PercentEncoding.encode(s) }
 
     static func hex<D: Sequence>(_ bytes: D) -> String where D.Element == UInt8 {
         bytes.map { String(format: "%02x", $0) }.joined()

@@ -41,10 +41,15 @@ public struct CollectionContext: Sendable {
     public var now: Date
     /// The assessment window for log evidence; `nil` when unbounded.
     public var window: ClosedRange<Date>?
+    /// The run's credentials: live collectors register every credential they resolve here, their clients scrub
+    /// server answers with it, and the writers scrub every output with it (``CredentialScrubber``).
+    public var credentials: CredentialScrubber
 
-    public init(now: Date, window: ClosedRange<Date>? = nil) {
+    /// - Parameter credentials: the run's registry; the CLI passes the one its writers and console consult.
+    public init(now: Date, window: ClosedRange<Date>? = nil, credentials: CredentialScrubber = CredentialScrubber()) {
         self.now = now
         self.window = window
+        self.credentials = credentials
     }
 }
 

@@ -42,14 +42,19 @@ public enum Evaluation {
         return (report, AssessmentBuilder.catalogDiagnostics(catalog, facts: facts))
     }
 
-    /// Writes `report` in each format into `folder` (created).
-    /// - Parameter root: the assessment folder as given, for formats that name files from the repository root.
+    /// Writes `report` in each format into `folder` (created). Each file is scrubbed of every credential the run
+    /// registered, in every encoding, last thing before it is written: the reporters stay pure, and a credential that
+    /// slipped past a collector still never reaches a report.
+    /// - Parameters:
+    ///   - root: the assessment folder as given, for formats that name files from the repository root.
+    ///   - credentials: the run's credentials (``CredentialScrubber``).
     /// - Throws: ``CEKAuditError/unwritable(file:detail:fix:)`` naming the folder or file that could not be written and
     ///   why (``FileProblem``); an `EncodingError` only if a report holds a value JSON cannot carry.
-    public static func write(_ report: AssessmentReport, formats: [ReportFormat], to folder: String, root: String? = nil) throws {
+    public static func write(_ report: AssessmentReport, formats: [ReportFormat], to folder: String, root: String? = nil,
+                             credentials: CredentialScrubber) throws {
         try CEKAuditError.writing(folder) { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
         for f in formats {
-            let data = try f.render(report, root: root)
+            let data = credentials.scrub(try f.render(report, root: root))
             let path = URL(fileURLWithPath: folder).appendingPathComponent(f.fileName)
             try CEKAuditError.writing(path.path) { try data.write(to: path, options: .atomic) }
         }

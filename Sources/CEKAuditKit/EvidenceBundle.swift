@@ -17,7 +17,9 @@ import Foundation
 /// applicability, key-policy and grant tenancy and namespace isolation are derived by ``NormalizeStage`` when the
 /// bundle is evaluated, with the settings recorded here or those an `--assessment` file gives. Version 1 bundles held
 /// derived facts and are refused with a message. Credentials never enter a bundle: collectors redact before they
-/// hand bytes over, and request headers are never evidence.
+/// hand bytes over, request headers are never evidence, and ``write(_:settings:to:toolVersion:credentials:)`` scrubs
+/// every file once more with the run's ``CredentialScrubber`` (an item it changes gets the size and SHA-256 of what
+/// is written).
 public struct EvidenceBundle: Sendable {
     public static let schemaVersion = "2"
 
@@ -117,13 +119,16 @@ public struct EvidenceBundle: Sendable {
         return d
     }
 
-    /// Writes a bundle for `facts` into `folder` (created; an existing bundle there is replaced).
+    /// Writes a bundle for `facts` into `folder` (created; an existing bundle there is replaced). Every item,
+    /// `facts.json` and `manifest.json` is scrubbed of the credentials in `credentials` before it is written and
+    /// hashed.
     /// - Throws: file-system errors, or ``Failure/missingPayload(_:)`` when an item's bytes were not kept.
     /// - Returns: the SHA-256 of `manifest.json`. The manifest lists the hash of every item and of the facts, so
     ///   this one value, kept apart from the bundle (in a ticket, a signed note), detects any later change —
     ///   including one that rewrites the manifest to match.
     @discardableResult
-    public static func write(_ facts: FactSet, settings: Settings, to folder: String, toolVersion: String) throws -> String {
+    public static func write(_ facts: FactSet, settings: Settings, to folder: String, toolVersion: String,
+                             credentials: CredentialScrubber) throws -> String {
         let fm = FileManager.default
         let root = URL(fileURLWithPath: folder)
         if fm.fileExists(atPath: root.appendingPathComponent("manifest.json").path) {
@@ -134,25 +139,30 @@ public struct EvidenceBundle: Sendable {
         for item in facts.evidence.sorted(by: { $0.locator < $1.locator }) {
             let rel = "items/\(item.id)"
             let dest = root.appendingPathComponent(rel)
+            var written = item
             if let bytes = facts.payloads[item.id] {
-                try CEKAuditError.writing(dest.path) { try bytes.write(to: dest) }
+                let clean = credentials.scrub(bytes)
+                try CEKAuditError.writing(dest.path) { try clean.write(to: dest) }
+                if clean != bytes { written = item.rehashed(clean) }
             } else if let path = facts.payloadFiles[item.id] {
                 try? fm.removeItem(at: dest)
                 // Exactly the bytes that were hashed: a log may grow while it is collected (an OpenBao audit device
                 // appends the collector's own API requests to the very file being read).
-                try CEKAuditError.writing(dest.path) { try EvidenceBundle.copyPrefix(of: path, bytes: item.size, to: dest) }
+                if try CEKAuditError.writing(dest.path, { try credentials.copy(path, bytes: item.size, to: dest) }) {
+                    written = item.rehashed(try Data(contentsOf: dest, options: .alwaysMapped))
+                }
             } else {
                 throw Failure.missingPayload(item.locator)
             }
-            items.append(.init(item: item, path: rel))
+            items.append(.init(item: written, path: rel))
         }
-        let factsData = try encoder().encode(FactsFile(resources: facts.resources.sorted { ($0.type, $0.id) < ($1.type, $1.id) },
-                                                       coverage: facts.coverage.sorted { $0.source < $1.source },
-                                                       diagnostics: facts.diagnostics))
+        let factsData = credentials.scrub(try encoder().encode(FactsFile(resources: facts.resources.sorted { ($0.type, $0.id) < ($1.type, $1.id) },
+                                                                         coverage: facts.coverage.sorted { $0.source < $1.source },
+                                                                         diagnostics: facts.diagnostics)))
         try CEKAuditError.writing(root.appendingPathComponent("facts.json").path) { try factsData.write(to: root.appendingPathComponent("facts.json")) }
         let manifest = Manifest(schemaVersion: schemaVersion, toolVersion: toolVersion, settings: settings, items: items,
                                 factsSHA256: SHA256Hex.digest(factsData))
-        let manifestData = try encoder().encode(manifest)
+        let manifestData = credentials.scrub(try encoder().encode(manifest))
         try CEKAuditError.writing(root.appendingPathComponent("manifest.json").path) {
             try manifestData.write(to: root.appendingPathComponent("manifest.json"))
         }
@@ -225,25 +235,5 @@ public struct EvidenceBundle: Sendable {
         let facts = FactSet(evidence: manifest.items.map(\.item), resources: file.resources, coverage: file.coverage,
                             diagnostics: file.diagnostics)
         return (facts, manifest.settings)
-    }
-
-    /// Copies the first `bytes` bytes of `path` to `dest` in chunks (constant memory).
-    /// - Throws: when the file cannot be read, is shorter than `bytes`, or `dest` cannot be written.
-    static func copyPrefix(of path: String, bytes: Int, to dest: URL) throws {
-        let input = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
-        defer { try? input.close() }
-        guard FileManager.default.createFile(atPath: dest.path, contents: nil) else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: dest.path])
-        }
-        let output = try FileHandle(forWritingTo: dest)
-        defer { try? output.close() }
-        var remaining = bytes
-        while remaining > 0 {
-            guard let chunk = try input.read(upToCount: min(remaining, 1 << 20)), !chunk.isEmpty else {
-                throw CocoaError(.fileReadCorruptFile, userInfo: [NSFilePathErrorKey: path])
-            }
-            try output.write(contentsOf: chunk)
-            remaining -= chunk.count
-        }
     }
 }

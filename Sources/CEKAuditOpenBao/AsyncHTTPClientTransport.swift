@@ -8,16 +8,18 @@ import NIOSSL
 
 /// ``OpenBaoTransport`` over async-http-client, used when a target names a CA file on Linux, where URLSession can only
 /// trust the system bundle. The CA file becomes the only trust root (NIOSSL `TLSConfiguration.trustRoots`), with
-/// full certificate and host-name verification; redirects are not followed.
+/// full certificate and host-name verification; redirects are not followed; bodies larger than the limit fail with
+/// ``BoundedURLSession/Failure/bodyTooLarge(limit:)``, like ``URLSessionTransport``'s.
 public final class AsyncHTTPClientTransport: OpenBaoTransport {
     private let client: HTTPClient
-    /// Largest response body read (64 MiB): a key listing of hundreds of thousands of names fits.
-    static let maxBody = 64 * 1024 * 1024
+    private let maxBodyBytes: Int
 
     /// - Parameters:
     ///   - caFile: PEM CA bundle to trust; `nil` uses the system trust store.
     ///   - timeout: connect and read timeout in seconds.
-    public init(caFile: String?, timeout: TimeInterval) {
+    ///   - maxBodyBytes: largest response body accepted, in bytes.
+    public init(caFile: String?, timeout: TimeInterval, maxBodyBytes: Int = URLSessionTransport.maxBody) {
+        self.maxBodyBytes = maxBodyBytes
         var tls = TLSConfiguration.makeClientConfiguration()
         if let caFile { tls.trustRoots = .file(caFile) }
         let t = TimeAmount.milliseconds(Int64(max(timeout, 0.1) * 1000))
@@ -31,7 +33,10 @@ public final class AsyncHTTPClientTransport: OpenBaoTransport {
         r.method = .GET
         for (k, v) in request.headers { r.headers.add(name: k, value: v) }
         let response = try await client.execute(r, timeout: .milliseconds(Int64(max(request.timeout, 0.1) * 1000)))
-        let body = try await response.body.collect(upTo: AsyncHTTPClientTransport.maxBody)
+        let body: ByteBuffer
+        do { body = try await response.body.collect(upTo: maxBodyBytes) } catch is NIOTooManyBytesError {
+            throw BoundedURLSession.Failure.bodyTooLarge(limit: maxBodyBytes)
+        }
         let bytes = body.getBytes(at: body.readerIndex, length: body.readableBytes) ?? []
         return OpenBaoHTTPResponse(status: Int(response.status.code), body: Data(bytes))
     }

@@ -89,7 +89,7 @@ public struct OpenBaoNamespaceIsolationAnalysis: FactAnalysis {
                 let rules = (p["rules"] ?? .null).asList.compactMap { r -> ACLPolicy.Rule? in
                     guard let path = r["path"]?.stringValue else { return nil }
                     return ACLPolicy.Rule(path: path, capabilities: (r["capabilities"] ?? .null).asList.compactMap(\.stringValue),
-                                          line: r["line"]?.numberValue.map { Int($0) })
+                                          line: r["line"]?.numberValue.flatMap { Int(exactly: $0) })
                 }
                 return ACLPolicy(name: name, namespace: ns, rules: rules)
             }

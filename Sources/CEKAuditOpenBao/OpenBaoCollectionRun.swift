@@ -9,7 +9,9 @@ import Logging
 ///    as a `key_store` (Shamir, HSM / PKCS#11, or auto-unseal through an upstream KMS: AG-10, CCM-4 evidence).
 /// 2. `auth/token/lookup-self` → who collected (display name and policies only; the response holds the token and is
 ///    not kept).
-/// 3. `sys/namespaces?list=true`, recursively from the target's namespace → the tenants.
+/// 3. `sys/namespaces?list=true`, recursively from the target's namespace → the tenants, at most `max_namespace_depth`
+///    levels down and `max_namespaces` in all; children with unusable names (control characters, dot-segments) are
+///    not followed. What was cut off is a failed source, so the key inventory is incomplete.
 /// 4. per namespace `sys/mounts` (or `sys/internal/ui/mounts`) → every transit mount; per mount
 ///    `<mount>/keys?list=true` (paginated with `after` / `limit`, the `import/` pseudo-entry of the wrapping-key
 ///    endpoint dropped) and `<mount>/keys/:name` → one `key` per listed key, observed.
@@ -19,7 +21,9 @@ import Logging
 ///
 /// A call that fails makes exactly the facts it should have supplied unknown, with the endpoint and status in the
 /// reason and a diagnostic; a listing that fails adds a failed coverage row so checks over that type are
-/// inconclusive; a key whose read fails is kept with unknown facts.
+/// inconclusive; a key whose read fails is kept with unknown facts. Every name from the server is a path segment of
+/// its own (``OpenBaoPath``), never spliced into a URL or a header; the target's ``RequestBudget`` (`max_requests`)
+/// ends any walk the server could stretch further.
 struct OpenBaoCollectionRun {
     let name: String
     let options: OpenBaoTargetOptions
@@ -36,8 +40,10 @@ struct OpenBaoCollectionRun {
 
     /// How many keys are read at once.
     static let concurrency = 8
-    static let maxNamespaces = 1000
+    /// Keys asked for per listing page.
     static let pageSize = 1000
+    /// Listing pages read per mount.
+    static let maxPages = 1000
 
     init(name: String, options: OpenBaoTargetOptions, client: OpenBaoClient, token: (token: String?, origin: String),
          probe: (token: String?, origin: String)?, context: CollectionContext, logger: Logger) {
@@ -48,7 +54,7 @@ struct OpenBaoCollectionRun {
         self.probe = probe
         self.context = context
         self.logger = logger
-        self.evidence = OpenBaoEvidence(target: name, secrets: [token.token, probe?.token].compactMap { $0 }, now: context.now)
+        self.evidence = OpenBaoEvidence(target: name, scrubber: client.scrubber, now: context.now)
     }
 
     var rootID: String { "openbao://\(name)" }
@@ -86,12 +92,16 @@ struct OpenBaoCollectionRun {
         var mounts: [(namespace: String, mount: String)] = []
         for ns in namespaces {
             switch await transitMounts(in: ns) {
-            case .success(let (list, filtered)):
-                mounts += list.map { (ns, $0) }
+            case .success(let listing):
+                mounts += listing.mounts.map { (ns, $0) }
                 // The UI mount list shows only what the token may see: read, but not an inventory.
-                if filtered {
+                if listing.filtered {
                     keyFailures.append((evidence.locator(path: "sys/internal/ui/mounts", namespace: ns, list: false),
                                         "sys/mounts was refused; the mount list the token can see may leave mounts out"))
+                }
+                if !listing.unusable.isEmpty {
+                    keyFailures.append((evidence.locator(path: "sys/mounts", namespace: ns, list: false),
+                                        "\(listing.unusable.count) transit mount(s) with unusable paths were not read"))
                 }
             case .failure(let f): keyFailures.append((f.locator, f.reason))
             }
@@ -218,13 +228,19 @@ struct OpenBaoCollectionRun {
                                                 locator: evidence.locator(path: "auth/token/lookup-self", namespace: options.namespace, list: false)))
     }
 
-    /// Every namespace from the target's namespace down, and the namespaces whose children could not be listed.
+    /// Every namespace from the target's namespace down, breadth first, at most `max_namespace_depth` levels below it
+    /// and `max_namespaces` in all; and per namespace, why what lies below it is not known (its listing failed, a limit
+    /// cut it off, or child names were unusable).
     private mutating func listNamespaces() async -> ([String], [String: String]) {
-        var all = [options.namespace]
+        let start = options.namespace
+        var all = [start]
+        var known: Set<String> = [start]
         var failures: [String: String] = [:]
-        var queue = [options.namespace]
-        while !queue.isEmpty, all.count < OpenBaoCollectionRun.maxNamespaces {
-            let ns = queue.removeFirst()
+        var queue: [(namespace: String, depth: Int)] = [(start, 0)]
+        var next = 0
+        while next < queue.count {
+            let (ns, depth) = queue[next]
+            next += 1
             let r = await client.get("sys/namespaces", namespace: ns, list: true)
             _ = evidence.record(r, path: "sys/namespaces", namespace: ns, list: true)
             if r.status == 404 { continue }   // no child namespaces (or a server without namespaces)
@@ -238,16 +254,34 @@ struct OpenBaoCollectionRun {
                 diagnose(.warning, "child namespaces of \(ACLPolicy.displayName(namespace: ns)) unknown: the answer has no keys list")
                 continue
             }
+            var unusable = 0, tooDeep = 0, tooMany = 0
             for child in children.compactMap(\.stringValue).sorted() {
-                let full = ACLPolicy.normalize(namespace: ns + child)
-                guard !all.contains(full) else { continue }
+                // A listed child is one path segment followed by `/`.
+                let name = child.hasSuffix("/") ? String(child.dropLast()) : child
+                if let why = OpenBaoPath.unusableReason(name) ?? (name.contains("/") ? "the name holds a '/'" : nil) {
+                    unusable += 1
+                    diagnose(.warning, "child namespace \(JSONValue.quote(child)) of \(ACLPolicy.displayName(namespace: ns)) was not read: \(why)",
+                             fix: "rename the namespace; a name that cannot be sent as it is would be read as another namespace")
+                    continue
+                }
+                let full = ns + name + "/"
+                guard known.insert(full).inserted else { continue }
+                if depth >= options.maxNamespaceDepth { tooDeep += 1; continue }
+                if all.count >= options.maxNamespaces { tooMany += 1; continue }
                 all.append(full)
-                queue.append(full)
+                queue.append((full, depth + 1))
             }
-        }
-        for ns in queue {
-            // Stopped at the namespace limit: what lies below these was not listed, so no complete inventory.
-            failures[ns] = "not listed: more than \(OpenBaoCollectionRun.maxNamespaces) namespaces"
+            var cut: [String] = []
+            if unusable > 0 { cut.append("\(unusable) child namespace(s) with unusable names were not read") }
+            if tooDeep > 0 { cut.append("\(tooDeep) child namespace(s) deeper than max_namespace_depth (\(options.maxNamespaceDepth)) were not read") }
+            if tooMany > 0 { cut.append("\(tooMany) child namespace(s) beyond max_namespaces (\(options.maxNamespaces)) were not read") }
+            if !cut.isEmpty {
+                failures[ns] = cut.joined(separator: "; ")
+                if tooDeep + tooMany > 0 {
+                    diagnose(.warning, "namespaces below \(ACLPolicy.displayName(namespace: ns)) were cut off: \(failures[ns] ?? "")",
+                             fix: "raise max_namespace_depth or max_namespaces on the target if the server really has that many")
+                }
+            }
         }
         return (all, failures)
     }
@@ -257,24 +291,47 @@ struct OpenBaoCollectionRun {
         var reason: String
     }
 
+    /// The transit mounts of one namespace.
+    struct MountListing {
+        /// Mount paths as listed (`transit/`, `team/transit/`).
+        var mounts: [String]
+        /// Whether they come from the token-filtered UI list.
+        var filtered: Bool
+        /// Transit mounts whose paths cannot be requested (control characters, dot-segments), not read.
+        var unusable: [String]
+    }
+
     /// Transit mounts of a namespace (`sys/mounts`, or `sys/internal/ui/mounts` for tokens without read on it).
-    /// - Returns: the transit mounts, and whether they come from the token-filtered UI list.
-    private mutating func transitMounts(in ns: String) async -> Result<([String], Bool), ListingFailure> {
-        var r = await client.get("sys/mounts", namespace: ns)
+    private mutating func transitMounts(in ns: String) async -> Result<MountListing, ListingFailure> {
+        let r = await client.get("sys/mounts", namespace: ns)
         _ = evidence.record(r, path: "sys/mounts", namespace: ns)
-        var table = r.data
+        var table = r.ok ? r.data?.objectValue : nil
         var filtered = false
+        var reason = r.ok ? "\(r.endpoint) answered without a mount table" : r.reason
         if !r.ok {
             let ui = await client.get("sys/internal/ui/mounts", namespace: ns)
             _ = evidence.record(ui, path: "sys/internal/ui/mounts", namespace: ns)
-            if ui.ok { r = ui; table = ui.data?["secret"]; filtered = true }
+            if ui.ok {
+                table = ui.data?["secret"]?.objectValue
+                filtered = true
+                if table == nil { reason += "; \(ui.endpoint) answered without a secret mount table" }
+            }
         }
-        guard r.ok, let mounts = table?.objectValue else {
-            diagnose(.warning, "transit mounts of namespace \(ACLPolicy.displayName(namespace: ns)) unknown: \(r.reason)")
-            return .failure(ListingFailure(locator: evidence.locator(path: "sys/mounts", namespace: ns, list: false), reason: r.reason))
+        guard let mounts = table else {
+            diagnose(.warning, "transit mounts of namespace \(ACLPolicy.displayName(namespace: ns)) unknown: \(reason)")
+            return .failure(ListingFailure(locator: evidence.locator(path: "sys/mounts", namespace: ns, list: false), reason: reason))
         }
-        return .success((mounts.filter { $0.value["type"]?.stringValue == "transit" }.keys.map { $0.hasSuffix("/") ? $0 : $0 + "/" }.sorted(),
-                         filtered))
+        var listing = MountListing(mounts: [], filtered: filtered, unusable: [])
+        for path in mounts.filter({ $0.value["type"]?.stringValue == "transit" }).keys.sorted() {
+            let segments = OpenBaoPath.mount(path).segments
+            if let why = segments.isEmpty ? "the path is empty" : segments.lazy.compactMap(OpenBaoPath.unusableReason).first {
+                listing.unusable.append(path)
+                diagnose(.warning, "transit mount \(JSONValue.quote(path)) in namespace \(ACLPolicy.displayName(namespace: ns)) was not read: \(why)")
+                continue
+            }
+            listing.mounts.append(segments.joined(separator: "/") + "/")
+        }
+        return .success(listing)
     }
 
     /// Key names of a transit mount, paginated; names ending in `/` (the `import/` entry the wrapping-key endpoint
@@ -283,20 +340,20 @@ struct OpenBaoCollectionRun {
         var names: [String] = []
         var seen: Set<String> = []
         var after: String?
-        for _ in 0..<1000 {
+        let path = OpenBaoPath.mount(mount) + "keys"
+        for page in 0..<OpenBaoCollectionRun.maxPages {
             var query = [URLQueryItem(name: "limit", value: String(OpenBaoCollectionRun.pageSize))]
             if let after { query.append(URLQueryItem(name: "after", value: after)) }
-            let path = mount + "keys"
             let r = await client.get(path, namespace: ns, list: true, query: query)
-            _ = evidence.record(r, path: path, namespace: ns, list: true, tag: after.map { "after=\($0)" })
+            _ = evidence.record(r, path: path, namespace: ns, list: true, tag: page == 0 ? nil : "page=\(page + 1)")
             if r.status == 404 { break }   // no keys yet
             guard r.ok, let d = r.data else {
-                diagnose(.warning, "keys of \(ACLPolicy.normalize(namespace: ns))\(mount) unknown: \(r.reason)")
+                diagnose(.warning, "keys of \(ns)\(mount) unknown: \(r.reason)")
                 return .failure(ListingFailure(locator: evidence.locator(path: path, namespace: ns, list: true), reason: r.reason))
             }
             // A listing answer without its `keys` list is not an empty mount.
             guard case .array(let entries)? = d["keys"] else {
-                diagnose(.warning, "keys of \(ACLPolicy.normalize(namespace: ns))\(mount) unknown: the answer has no keys list")
+                diagnose(.warning, "keys of \(ns)\(mount) unknown: the answer has no keys list")
                 return .failure(ListingFailure(locator: evidence.locator(path: path, namespace: ns, list: true), reason: "the answer has no keys list"))
             }
             let page = entries.compactMap(\.stringValue)
@@ -304,43 +361,59 @@ struct OpenBaoCollectionRun {
             for n in fresh { seen.insert(n) }
             names += fresh.filter { !$0.hasSuffix("/") }
             // Servers that ignore `limit` return everything at once; a page with nothing new ends the loop too.
-            guard page.count >= OpenBaoCollectionRun.pageSize, !fresh.isEmpty, let last = page.last else { break }
+            guard page.count >= OpenBaoCollectionRun.pageSize, !fresh.isEmpty, let last = page.last else { return .success(names.sorted()) }
             after = last
         }
-        return .success(names.sorted())
+        let reason = "the listing did not end within \(OpenBaoCollectionRun.maxPages) pages"
+        diagnose(.warning, "keys of \(ns)\(mount) cut off: \(reason)")
+        return .failure(ListingFailure(locator: evidence.locator(path: path, namespace: ns, list: true), reason: reason))
     }
 
-    /// Reads every listed key, a few at a time; a failed read keeps the key with unknown facts.
+    /// Reads every listed key, a few at a time; a failed read keeps the key with unknown facts, and so does a name
+    /// that cannot be requested as it is (control characters, a `/`, a dot-segment).
     private mutating func readKeys(namespace ns: String, mount: String, names: [String]) async -> [Resource] {
         let client = self.client
+        let mountPath = OpenBaoPath.mount(mount)
         var responses: [String: OpenBaoAPIResponse] = [:]
+        var unusable: [String: String] = [:]
+        for n in names {
+            if let why = OpenBaoPath.unusableReason(n) ?? (n.contains("/") ? "the name holds a '/'" : nil) { unusable[n] = why }
+        }
+        let readable = names.filter { unusable[$0] == nil }
         var index = 0
-        while index < names.count {
-            let batch = names[index..<min(index + OpenBaoCollectionRun.concurrency, names.count)]
+        while index < readable.count {
+            let batch = readable[index..<min(index + OpenBaoCollectionRun.concurrency, readable.count)]
             index += batch.count
             await withTaskGroup(of: (String, OpenBaoAPIResponse).self) { group in
                 for n in batch {
-                    group.addTask { (n, await client.get(mount + "keys/" + OpenBaoCollectionRun.encode(n), namespace: ns)) }
+                    group.addTask { (n, await client.get(mountPath + OpenBaoPath(["keys", n]), namespace: ns)) }
                 }
                 for await (n, r) in group { responses[n] = r }
             }
         }
         var out: [Resource] = []
         for n in names {
-            guard let r = responses[n] else { continue }
-            let path = mount + "keys/" + OpenBaoCollectionRun.encode(n)
-            let p = evidence.record(r, path: path, namespace: ns, pointer: "data")
+            let keyPath = TransitKeyFacts.path(namespace: ns, mount: mount, name: n)
             var f = TransitKeyFacts.base(namespace: ns, mount: mount, name: n)
             var observed: [String: JSONValue]?
-            if r.ok, let d = r.data {
-                f.merge(TransitKeyFacts.fields(from: d, endpoint: r.endpoint)) { _, new in new }
-                observed = [OpenBaoKeyAnalysis.allowRotationKey: d["imported_key_allow_rotation"] ?? .null]
+            var provenance: [Provenance] = []
+            if let why = unusable[n] {
+                let reason = "key \(JSONValue.quote(n)) was not read: \(why)"
+                f.merge(TransitKeyFacts.unknown(reason)) { _, new in new }
+                diagnose(.warning, "key \(JSONValue.quote(keyPath)) unreadable: \(why)")
+            } else if let r = responses[n] {
+                provenance.append(evidence.record(r, path: mountPath + OpenBaoPath(["keys", n]), namespace: ns, pointer: "data"))
+                if r.ok, let d = r.data {
+                    f.merge(TransitKeyFacts.fields(from: d, endpoint: r.endpoint)) { _, new in new }
+                    observed = [OpenBaoKeyAnalysis.allowRotationKey: d["imported_key_allow_rotation"] ?? .null]
+                } else {
+                    f.merge(TransitKeyFacts.unknown(r.reason)) { _, new in new }
+                    diagnose(.warning, "key \(keyPath) unreadable: \(r.reason)")
+                }
             } else {
-                f.merge(TransitKeyFacts.unknown(r.reason)) { _, new in new }
-                diagnose(.warning, "key \(TransitKeyFacts.path(namespace: ns, mount: mount, name: n)) unreadable: \(r.reason)")
+                continue
             }
-            let keyPath = TransitKeyFacts.path(namespace: ns, mount: mount, name: n)
-            out.append(Resource(type: .key, id: "\(rootID)/\(keyPath)", name: keyPath, fields: f, provenance: [p], observed: observed))
+            out.append(Resource(type: .key, id: "\(rootID)/\(keyPath)", name: keyPath, fields: f, provenance: provenance, observed: observed))
         }
         return out
     }
@@ -368,7 +441,12 @@ struct OpenBaoCollectionRun {
             }
             for policyName in (d["keys"]?.asList ?? []).compactMap(\.stringValue).sorted() {
                 if ns.isEmpty && policyName == "root" { continue }
-                let path = "sys/policies/acl/" + OpenBaoCollectionRun.encode(policyName)
+                if let why = OpenBaoPath.unusableReason(policyName) ?? (policyName.contains("/") ? "the name holds a '/'" : nil) {
+                    unreadable[ns] = "policy \(JSONValue.quote(policyName)) was not read: \(why)"
+                    diagnose(.warning, "ACL policy \(JSONValue.quote(policyName)) in namespace \(ACLPolicy.displayName(namespace: ns)) unreadable: \(why)")
+                    continue
+                }
+                let path = OpenBaoPath(["sys", "policies", "acl", policyName])
                 let r = await client.get(path, namespace: ns)
                 _ = evidence.record(r, path: path, namespace: ns, pointer: "data.policy")
                 guard r.ok, let text = r.data?["policy"]?.stringValue else {
@@ -415,9 +493,14 @@ struct OpenBaoCollectionRun {
         for k in outside {
             guard case .string(let mount) = k.value("mount"), case .string(let keyName) = k.value("key_id"),
                   case .string(let tenant) = k.value("tenant") else { continue }
-            let path = mount + "keys/" + OpenBaoCollectionRun.encode(keyName)
-            let r = await probeClient.get(path, namespace: tenant)
-            _ = evidence.record(r, path: path, namespace: tenant, tag: "probe")
+            guard OpenBaoPath.unusableReason(keyName) == nil, !keyName.contains("/") else {
+                out[k.id] = .unknown(reason: "probe: the key name cannot be requested as it is")
+                continue
+            }
+            let path = OpenBaoPath.mount(mount) + OpenBaoPath(["keys", keyName])
+            let ns = ACLPolicy.normalize(namespace: tenant)
+            let r = await probeClient.get(path, namespace: ns)
+            _ = evidence.record(r, path: path, namespace: ns, tag: "probe")
             switch r.status {
             case 403?: out[k.id] = .string("denied")
             case let s? where (200..<300).contains(s): out[k.id] = .string("allowed")
@@ -478,12 +561,5 @@ struct OpenBaoCollectionRun {
     private mutating func diagnose(_ severity: Diagnostic.Severity, _ message: String, fix: String? = nil) {
         facts.diagnostics.append(Diagnostic(severity, source: "target \(name) (openbao)", message: message, fix: fix))
         logger.debug("openbao", metadata: ["target": .string(name), "message": .string(message)])
-    }
-
-    /// One path segment, percent-encoded.
-    static func encode(_ segment: String) -> String {
-        var allowed = CharacterSet.urlPathAllowed
-        allowed.remove(charactersIn: "/?#%")
-        return segment.addingPercentEncoding(withAllowedCharacters: allowed) ?? segment
     }
 }

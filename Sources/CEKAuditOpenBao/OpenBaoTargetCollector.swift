@@ -10,7 +10,8 @@ import Logging
 /// Supplies the target itself, every transit key (observed; the listing is an inventory), the audit devices
 /// (`audit_trail`, an inventory) and the seal (`key_store`). Key policies and grants are AWS concepts: a complete
 /// OpenBao collection says there are none, and tenant isolation is carried by each key's `isolation.*` facts.
-/// Tokens come from the environment or a token file and are removed from every stored response.
+/// Tokens come from the environment or a token file; they are registered with the run's ``CredentialScrubber``,
+/// which removes them, in every encoding, from every response before it is read and from every output.
 public struct OpenBaoTargetCollector: LiveCollector {
     public let kind = "openbao"
     public var reads: String { "A live OpenBao or Vault server through its HTTP API (read-only): namespaces, transit keys, ACL policies, audit devices and the seal." }
@@ -58,12 +59,23 @@ public struct OpenBaoTargetCollector: LiveCollector {
                           reason: "HTTP client setup failed")
         }
         let token = options.token(environment: environment)
+        let probe = options.probeToken(environment: environment)
+        var weak: [String] = []
+        for (value, origin) in [(token.token, token.origin), (probe?.token, probe?.origin ?? "")] {
+            if let value, !context.credentials.register(value) { weak.append(origin) }
+        }
         let client = OpenBaoClient(address: options.address, transport: transport, token: token.token, timeout: options.timeout,
-                                   retries: options.retries, pause: pause)
-        var run = OpenBaoCollectionRun(name: target.name, options: options, client: client, token: token,
-                                       probe: options.probeToken(environment: environment), context: context, logger: logger)
-        let facts = await run.run()
+                                   retries: options.retries, pause: pause, scrubber: context.credentials,
+                                   budget: RequestBudget(limit: options.maxRequests))
+        var run = OpenBaoCollectionRun(name: target.name, options: options, client: client, token: token, probe: probe,
+                                       context: context, logger: logger)
+        var facts = await run.run()
         await transport.shutdown()
+        for origin in weak {
+            facts.diagnostics.append(Diagnostic(.warning, source: "target \(target.name) (openbao)",
+                                                message: "the token from \(origin) is shorter than \(CredentialScrubber.minimumLength) characters, so it cannot be told apart from ordinary text and is not removed from outputs",
+                                                fix: "use a real token (a dev server's `root` token is for trying the tool only)"))
+        }
         return facts
     }
 

@@ -17,7 +17,13 @@ import Foundation
 ///     trusted_namespaces: [ops]                 # namespaces whose policies may reach tenants' keys
 ///     probe_token_env: TENANT_A_TOKEN           # optional isolation probe: a token of one tenant …
 ///     probe_namespace: tenant-a                 # … and its namespace; it must be denied every other tenant's keys
+///     max_namespace_depth: 8                    # levels of child namespaces walked below `namespace`
+///     max_namespaces: 1000                      # namespaces read in all, `namespace` included
+///     max_requests: 100000                      # requests in all, retries included
 /// ```
+///
+/// The limits bound what a server can make the collector walk; what lies beyond them is reported as a failed
+/// source (checks over it are inconclusive), never as a complete inventory.
 ///
 /// Paths are relative to the assessment file. Tokens are read from the environment or a file, never from
 /// `audit.yaml` itself.
@@ -42,10 +48,24 @@ public struct OpenBaoTargetOptions: Sendable, Hashable {
     public var probeTokenEnv: String?
     public var probeTokenFile: String?
     public var probeNamespace: String?
+    /// Levels of child namespaces listed below ``namespace`` (0: only ``namespace`` itself).
+    public var maxNamespaceDepth: Int
+    /// Namespaces read in all, ``namespace`` included.
+    public var maxNamespaces: Int
+    /// Requests sent in all, every attempt counted (``RequestBudget``).
+    public var maxRequests: Int
+
+    /// Default of ``maxNamespaceDepth``.
+    public static let defaultMaxNamespaceDepth = 8
+    /// Default of ``maxNamespaces``.
+    public static let defaultMaxNamespaces = 1000
+    /// Default of ``maxRequests``.
+    public static let defaultMaxRequests = 100_000
 
     /// Option names this collector reads.
     public static let known = ["address", "address_env", "token_env", "token_file", "namespace", "ca_file", "timeout_seconds", "retries",
-                               "trusted_namespaces", "probe_token_env", "probe_token_file", "probe_namespace"]
+                               "trusted_namespaces", "probe_token_env", "probe_token_file", "probe_namespace", "max_namespace_depth",
+                               "max_namespaces", "max_requests"]
 
     /// Reads and checks a target's options.
     /// - Parameter environment: the process environment (for `address_env` and the default address).
@@ -108,6 +128,17 @@ public struct OpenBaoTargetOptions: Sendable, Hashable {
             guard case .number(let d) = v, d >= 0, d <= 10, d == d.rounded() else { throw t.error(option: "retries", "expected a whole number from 0 to 10") }
             retries = Int(d)
         }
+        func whole(_ key: String, _ range: ClosedRange<Int>, default value: Int) throws -> Int {
+            guard let v = t.options[key] else { return value }
+            guard case .number(let d) = v, d == d.rounded(), d >= Double(range.lowerBound), d <= Double(range.upperBound) else {
+                throw t.error(option: key, "expected a whole number from \(range.lowerBound) to \(range.upperBound)",
+                              fix: "the default is \(value)")
+            }
+            return Int(d)
+        }
+        let maxDepth = try whole("max_namespace_depth", 0...64, default: defaultMaxNamespaceDepth)
+        let maxNamespaces = try whole("max_namespaces", 1...100_000, default: defaultMaxNamespaces)
+        let maxRequests = try whole("max_requests", 1...10_000_000, default: defaultMaxRequests)
         var trusted: [String] = []
         if let v = t.options["trusted_namespaces"] {
             guard case .list(let items) = v else { throw t.error(option: "trusted_namespaces", "expected a list of namespace paths") }
@@ -128,7 +159,8 @@ public struct OpenBaoTargetOptions: Sendable, Hashable {
         return OpenBaoTargetOptions(address: url, tokenEnv: tokenEnv, tokenFile: tokenFile,
                                     namespace: ACLPolicy.normalize(namespace: try string("namespace") ?? ""), caFile: try path("ca_file"),
                                     timeout: timeout, retries: retries, trustedNamespaces: trusted, probeTokenEnv: probeEnv,
-                                    probeTokenFile: probeFile, probeNamespace: probeNamespace.map { ACLPolicy.normalize(namespace: $0) })
+                                    probeTokenFile: probeFile, probeNamespace: probeNamespace.map { ACLPolicy.normalize(namespace: $0) },
+                                    maxNamespaceDepth: maxDepth, maxNamespaces: maxNamespaces, maxRequests: maxRequests)
     }
 
     /// The collection token: `token_env`, else `token_file`, else `$BAO_TOKEN`, else `$VAULT_TOKEN`. Returns the

@@ -88,8 +88,9 @@ enum TransitKeyFacts {
             f[field] = number(name).map(FactValue.number) ?? missing(name)
         }
         let times = versionTimes(d["keys"])
-        let latest = number("latest_version").map { Int($0) }
-        let minAvailable = number("min_available_version").map { Int($0) } ?? 0
+        // Versions are whole numbers; anything else (a fraction, 1e300, a negative) reads as not reported.
+        let latest = number("latest_version").flatMap { Int(exactly: $0) }
+        let minAvailable = number("min_available_version").flatMap { Int(exactly: $0) } ?? 0
         if let first = times[1] {
             f["created"] = .string(DateParsing.iso(first))
         } else if minAvailable > 1 {
@@ -114,8 +115,8 @@ enum TransitKeyFacts {
         var out: [Int: Date] = [:]
         for (k, v) in keys?.objectValue ?? [:] {
             guard let version = Int(k) else { continue }
-            if case .number(let epoch) = v, epoch > 0 {
-                out[version] = Date(timeIntervalSince1970: epoch)
+            if case .number(let epoch) = v, let date = DateParsing.epoch(epoch) {
+                out[version] = date
             } else if let text = v["creation_time"]?.stringValue, let d = DateParsing.parse(text) {
                 out[version] = d
             }

@@ -82,12 +82,13 @@ struct CatalogOptions: ParsableArguments {
 /// Everything printed is a ``ConsoleText``: its literal parts are the tool's own words and print as written, newlines
 /// included; every interpolated value is treated as coming from an input (a file, a server, a catalog) and goes
 /// through ``neutralize(_:)``, so a key alias, a principal or a file name can neither start a line of its own (a
-/// forged `  AG-1   pass` in the summary) nor drive the terminal.
+/// forged `  AG-1   pass` in the summary) nor drive the terminal. Every line is scrubbed of the run's credentials
+/// (``Pipeline/credentials``) in every encoding, so a token a server echoed never reaches the terminal either.
 enum Console {
-    static func out(_ text: ConsoleText) { print(text.text) }
+    static func out(_ text: ConsoleText) { print(Pipeline.credentials.scrub(text.text)) }
 
     static func error(_ text: ConsoleText) {
-        FileHandle.standardError.write(Data((text.text + "\n").utf8))
+        FileHandle.standardError.write(Data((Pipeline.credentials.scrub(text.text) + "\n").utf8))
     }
 
     /// Prints `error` on stderr and returns the exit status it calls for (``CEKExit/status(for:)``).

@@ -31,7 +31,7 @@ extension CEKAudit {
             let digest: String
             do {
                 digest = try EvidenceBundle.write(facts, settings: Pipeline.settings(plan, now: now, unreachable: Pipeline.requiredUnreachable(plan, facts), waivers: waivers),
-                                                  to: folder, toolVersion: CEKAuditVersion.current)
+                                                  to: folder, toolVersion: CEKAuditVersion.current, credentials: Pipeline.credentials)
             } catch let e as CEKAuditError {
                 Console.error("\(e.errorDescription ?? "\(e)") (The bundle goes to \(folder); choose another folder with --bundle.)")
                 throw CEKExit.usage

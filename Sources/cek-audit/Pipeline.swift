@@ -76,6 +76,10 @@ enum Pipeline {
     /// The collectors and analyses of this build.
     static let registry = CollectorRegistry.builtIn
 
+    /// The credentials of this run: live collectors register what they resolve; reports, the bundle and the console
+    /// are scrubbed with it before anything is written.
+    static let credentials = CredentialScrubber()
+
     /// Plans an assessment, exiting 64 for a missing path and 65 for an invalid assessment file.
     static func plan(_ path: String) throws -> AssessmentPlan {
         do { return try AssessmentPlan.make(path: path, registry: registry) } catch let e as CEKAuditError {
@@ -101,7 +105,7 @@ enum Pipeline {
 
     /// Collects every source and target of a plan (observations), printing progress on stderr.
     static func collect(_ plan: AssessmentPlan, now: Date, quiet: Bool) async -> FactSet {
-        let context = CollectionContext(now: now, window: plan.file?.window)
+        let context = CollectionContext(now: now, window: plan.file?.window, credentials: credentials)
         if !quiet {
             Console.error("Collecting \(plan.name): \(plan.sources.count) file(s), \(plan.file?.targets.count ?? 0) target(s)")
         }
@@ -187,7 +191,7 @@ enum Pipeline {
             report.comparison = Comparison.compare(.init(report), with: before, source: AssessmentPlan.displayPath(path))
         }
         let folder = options.output ?? "Reports/\(inputs.name)"
-        do { try Evaluation.write(report, formats: options.format, to: folder, root: root) } catch let e as CEKAuditError {
+        do { try Evaluation.write(report, formats: options.format, to: folder, root: root, credentials: credentials) } catch let e as CEKAuditError {
             Console.error("\(e.errorDescription ?? "\(e)") (The reports go to \(folder); choose another folder with --output.)")
             throw CEKExit.usage
         } catch {

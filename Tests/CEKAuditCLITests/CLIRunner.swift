@@ -19,7 +19,8 @@ enum CLI {
     }
 
     /// Runs `cek-audit args…` in the package root (so paths in reports are relative, as in the README).
-    static func run(_ args: [String], environment: [String: String] = [:]) throws -> Result {
+    /// - Parameter timeout: seconds after which the process is killed (by its pid); its status then shows the signal.
+    static func run(_ args: [String], environment: [String: String] = [:], timeout: TimeInterval? = nil) throws -> Result {
         let p = Process()
         p.executableURL = executable
         p.arguments = args
@@ -32,10 +33,28 @@ enum CLI {
         p.standardOutput = out
         p.standardError = err
         try p.run()
+        if let timeout {
+            let pid = p.processIdentifier
+            DispatchQueue.global().asyncAfter(deadline: .now() + timeout) { [p] in
+                if p.isRunning { kill(pid, SIGKILL) }
+            }
+        }
+        // Both pipes are drained at once: a child that fills one while the other is read would block forever.
+        let errors = DrainedPipe(err)
         let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
+        let e = errors.wait()
         p.waitUntilExit()
         return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    /// ``run(_:environment:timeout:)`` on a thread of its own, so a long run does not hold one of the few threads the
+    /// tests' tasks share (a timing test elsewhere would otherwise wait for it).
+    static func runDetached(_ args: [String], environment: [String: String] = [:], timeout: TimeInterval? = nil) async throws -> Result {
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Result, any Error>) in
+            Thread.detachNewThread {
+                c.resume(with: Swift.Result { try run(args, environment: environment, timeout: timeout) })
+            }
+        }
     }
 
     /// A fresh temporary folder.
@@ -75,5 +94,26 @@ enum CLI {
         let o = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         return p.terminationStatus == 0 ? nil : String(decoding: o, as: UTF8.self)
+    }
+}
+
+/// Reads a pipe to its end on a thread of its own.
+final class DrainedPipe: @unchecked Sendable {
+    // @unchecked: `data` is written once by the reading thread before `done` is signalled, and read after.
+    private var data = Data()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ pipe: Pipe) {
+        let handle = pipe.fileHandleForReading
+        Thread.detachNewThread { [self] in
+            data = handle.readDataToEndOfFile()
+            done.signal()
+        }
+    }
+
+    /// The bytes, once the writer closed the pipe.
+    func wait() -> Data {
+        done.wait()
+        return data
     }
 }

@@ -21,19 +21,19 @@ The first matching route wins; no match answers 400 {"__type": "FakeServerNoRout
 """
 import json
 import re
-import signal
 import sys
 import threading
 import time
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+import loopback
 
 SCOPE = re.compile(r"Credential=([^/]+)/\d{8}/([^/]+)/([^/]+)/aws4_request")
 
 
 def main():
-    # A child of a Swift test process inherits its blocked signals; take SIGTERM and SIGINT back so stop() works.
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM, signal.SIGINT])
+    loopback.take_back_signals()
     scenario = json.load(open(sys.argv[1]))
     log_path = sys.argv[2]
     max_seconds = float(sys.argv[3]) if len(sys.argv) > 3 else 300.0
@@ -120,13 +120,7 @@ def main():
             except (BrokenPipeError, ConnectionResetError):
                 self.close_connection = True
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    timer = threading.Timer(max_seconds, server.shutdown)
-    timer.daemon = True
-    timer.start()
-    print("PORT %d" % server.server_address[1], flush=True)
-    server.serve_forever()
+    loopback.serve(Handler, max_seconds)
 
 
 if __name__ == "__main__":

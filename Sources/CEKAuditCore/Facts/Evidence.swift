@@ -43,6 +43,14 @@ public struct EvidenceItem: Sendable, Hashable, Codable {
         self.collectedAt = collectedAt
     }
 
+    /// The same item for other bytes (what a writer scrubbed): their size and SHA-256, the rest unchanged.
+    public func rehashed(_ bytes: Data) -> EvidenceItem {
+        var copy = self
+        copy.size = bytes.count
+        copy.sha256 = SHA256Hex.digest(bytes)
+        return copy
+    }
+
     /// The id an item at `locator` gets.
     public static func makeID(locator: String) -> String {
         "ev-" + String(SHA256Hex.digest(Data(locator.utf8)).prefix(12))

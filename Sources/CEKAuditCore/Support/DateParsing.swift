@@ -52,8 +52,8 @@ public enum DateParsing {
         func fail(_ reason: String) -> Result<Date, Invalid> { .failure(Invalid(reason: reason)) }
         guard b.count >= 10, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-") else {
             if epochSeconds, let epoch = Double(s), epoch.isFinite, epoch > 0 {
-                guard epoch < latestEpoch else { return fail("epoch seconds \(s) lie after the year 9999") }
-                return .success(Date(timeIntervalSince1970: epoch))
+                guard let date = DateParsing.epoch(epoch) else { return fail("epoch seconds \(s) lie after the year 9999") }
+                return .success(date)
             }
             if b.count > 4, b.prefix(5).allSatisfy(isDigit) { return fail("the year has more than four digits") }
             return fail("it is not an RFC 3339 date (YYYY-MM-DD) or date-time (YYYY-MM-DDTHH:MM:SSZ)")
@@ -109,9 +109,6 @@ public enum DateParsing {
 
     // MARK: - Calendar arithmetic (proleptic Gregorian)
 
-    /// 10000-01-01T00:00:00Z in epoch seconds: the first instant a four-digit year cannot name.
-    static let latestEpoch = 253_402_300_800.0
-
     static let monthNames = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
                              "October", "November", "December"]
 
@@ -161,5 +158,15 @@ public enum DateParsing {
         let doy = (153 * mp + 2) / 5 + day - 1
         let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
         return era * 146_097 + doe - 719_468
+    }
+
+    /// Latest instant a date fact can hold: 9999-12-31T23:59:59Z (RFC 3339 §5.6 has four-digit years).
+    public static let latestEpoch: Double = 253_402_300_799
+
+    /// The date `seconds` after 1970-01-01T00:00:00Z, or `nil` unless `0 < seconds ≤` ``latestEpoch`` (a server can
+    /// send any number; NaN, infinities and dates past year 9999 are not dates).
+    public static func epoch(_ seconds: Double) -> Date? {
+        guard seconds > 0, seconds <= latestEpoch else { return nil }
+        return Date(timeIntervalSince1970: seconds)
     }
 }

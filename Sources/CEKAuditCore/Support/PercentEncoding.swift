@@ -1,7 +1,9 @@
 import Foundation
 
 /// Percent-encoding of UTF-8 text (RFC 3986 §2.1: `%` and two upper-case hex digits per byte), for every URI the
-/// project writes: SigV4 canonical requests and SARIF artifact locations.
+/// project writes: SigV4 canonical requests, URLs built from names a server or a user gave (path segments, query names
+/// and values: `/`, `?`, `#`, `%`, `&`, `=`, spaces, quotes, control and non-ASCII characters stay inside their
+/// component), and SARIF artifact locations.
 public enum PercentEncoding {
     /// Which bytes stay as they are.
     public enum Kept: Sendable {
@@ -15,7 +17,7 @@ public enum PercentEncoding {
     }
 
     /// `text` with every UTF-8 byte outside `kept` (and always `%`) written as `%XX`. Linear in the length of `text`.
-    public static func encode(_ text: String, keeping kept: Kept) -> String {
+    public static func encode(_ text: String, keeping kept: Kept = .unreserved) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count)
         for (i, byte) in text.utf8.enumerated() {
@@ -28,6 +30,11 @@ public enum PercentEncoding {
             }
         }
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// A query string (`a=1&b=x%20y`, without `?`) from names and values, each encoded keeping only `unreserved`.
+    public static func query(_ items: [(name: String, value: String)]) -> String {
+        items.map { "\(encode($0.name))=\(encode($0.value))" }.joined(separator: "&")
     }
 
     private static let slash = UInt8(ascii: "/")

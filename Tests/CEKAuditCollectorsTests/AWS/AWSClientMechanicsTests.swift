@@ -86,16 +86,34 @@ struct AWSClientMechanicsTests {
         #expect(try await Deadline.run(seconds: 5, onTimeout: { AWSCallError.timeout(seconds: 5) }) { 42 } == 42)
     }
 
-    @Test func redactorRemovesSecretsFromTextAndBytes() {
-        let r = SecretRedactor(secrets: ["wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "short"])
+    @Test func scrubberRemovesSecretsFromTextAndBytesAndCredentialMembersGoWhole() {
+        let r = CredentialScrubber(secrets: ["wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "short"])
         let text = "The Canonical String was 'x-amz-security-token:wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' short"
-        #expect(r.redact(text) == "The Canonical String was 'x-amz-security-token:[redacted]' short")
-        #expect(String(decoding: r.redact(Data(text.utf8)), as: UTF8.self).contains("[redacted]"))
+        #expect(r.scrub(text) == "The Canonical String was 'x-amz-security-token:[redacted]' short")
+        #expect(String(decoding: r.scrub(Data(text.utf8)), as: UTF8.self).contains("[redacted]"))
         let sts = Data(#"{"Credentials":{"AccessKeyId":"ASIA","SecretAccessKey":"s"},"Other":1}"#.utf8)
-        let scrubbed = String(decoding: r.scrubCredentialMembers(sts), as: UTF8.self)
+        let scrubbed = String(decoding: AWSCredentialMembers.scrub(sts), as: UTF8.self)
         #expect(scrubbed == #"{"Credentials":"[redacted]","Other":1}"#)
         let plain = Data(#"{"Keys": []}"#.utf8)
-        #expect(r.scrubCredentialMembers(plain) == plain)
+        #expect(AWSCredentialMembers.scrub(plain) == plain)
+    }
+
+    /// A region a server names (a trail's HomeRegion, a DescribeRegions entry) becomes part of a host name: anything
+    /// but a region name gives no endpoint, so signed requests cannot be sent to a host the server chose.
+    @Test func onlyRegionNamesBecomeEndpointHosts() {
+        let endpoints = AWSEndpoints(override: nil, environment: [:])
+        #expect(endpoints.url(service: "cloudtrail", region: "eu-west-1")?.absoluteString == "https://cloudtrail.eu-west-1.amazonaws.com/")
+        #expect(endpoints.url(service: "kms", region: "cn-north-1")?.host == "kms.cn-north-1.amazonaws.com.cn")
+        for hostile in ["attacker.example#", "us-east-1.attacker.example/", "us-east-1@evil", "us-east-1\r\nHost: x", "", "US-EAST-1"] {
+            #expect(endpoints.url(service: "cloudtrail", region: hostile) == nil, "\(hostile)")
+        }
+    }
+
+    @Test func timestampsOutsideRFC3339AreNotDates() {
+        for n in [1e300, -1, 0, 253_402_300_800, .infinity] { #expect(AWSTimestamp.date(.number(n)) == nil, "\(n)") }
+        #expect(AWSTimestamp.date(.number(1_780_000_000)) != nil)
+        #expect(AWSTimestamp.fact(.number(1e300), what: "CreationDate").isKnown == false)
+        #expect(DateParsing.parse("1e300") == nil)
     }
 
     @Test func paginationFollowsMarkersAndStopsOnARepeat() async {

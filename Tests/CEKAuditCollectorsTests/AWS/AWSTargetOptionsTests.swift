@@ -41,6 +41,7 @@ struct AWSTargetOptionsTests {
             max_attempts: 4
             backoff_base_ms: 50
             backoff_max_ms: 2000
+            max_requests: 500
             required: false
         """)
         try CollectorRegistry.builtIn.validate(file.targets)
@@ -56,6 +57,7 @@ struct AWSTargetOptionsTests {
         #expect(o.concurrency == 8)
         #expect(o.timeoutSeconds == 2.5)
         #expect(o.retry == RetryPolicy(maxAttempts: 4, baseDelay: 0.05, maximumDelay: 2))
+        #expect(o.maxRequests == 500)
         let all = try AWSTargetOptions(try #require(try load("  - {kind: aws-kms, regions: all}\n").targets.first))
         #expect(all.allRegions)
         #expect(CollectorRegistry.builtIn.collector(for: "aws-kms") is AWSKMSCollector)
@@ -80,6 +82,7 @@ struct AWSTargetOptionsTests {
         ("  - {kind: aws-kms, name: a, account: '12345'}\n", "audit.yaml:4", "is not a 12-digit AWS account id", nil),
         ("  - {kind: aws-kms, name: a, timeout_seconds: 0}\n", "audit.yaml:4", "timeout_seconds must be a number", nil),
         ("  - {kind: aws-kms, name: a, max_attempts: 11}\n", "audit.yaml:4", "max_attempts must be a whole number from 1 to 10", nil),
+        ("  - {kind: aws-kms, name: a, max_requests: 0}\n", "audit.yaml:4", "max_requests must be a whole number from 1 to 10000000", nil),
         ("  - {kind: aws-kms, name: a, role_arn: 'arn:aws:s3:::bucket'}\n", "audit.yaml:4", "is not an IAM role ARN", nil),
         ("  - {kind: aws-kms, name: a}\n  - {kind: aws-kms, name: b, profile: ''}\n", "audit.yaml:5", "target b (aws-kms): profile must be a non-empty string", nil),
         ("  - {kind: aws-kmz, name: a}\n", "audit.yaml:4", "unknown target kind", "aws-kms"),

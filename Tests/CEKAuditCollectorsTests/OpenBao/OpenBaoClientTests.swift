@@ -13,15 +13,17 @@ import Testing
 struct OpenBaoClientTests {
     static let address = URL(string: "https://bao.example.com:8200")!
 
-    @Test func sendsTokenAndNamespaceHeadersAndListsWithAQuery() async throws {
+    /// The namespace travels as a path prefix, percent-encoded like every segment, never as a header: a header value
+    /// cannot carry every name a server may list (CR/LF would drop it, and the root would be read in its place).
+    @Test func sendsTheTokenHeaderTheNamespaceAsAPathPrefixAndListsWithAQuery() async throws {
         let t = RecordedTransport { _, _ in RecordedTransport.json(200, #"{"data":{"keys":["a"]}}"#) }
         let client = OpenBaoClient(address: Self.address, transport: t, token: "s.planted-token", pause: { _ in })
         let r = await client.get("transit/keys", namespace: "tenant-a", list: true)
         #expect(r.ok)
         let sent = try #require(t.requests.first)
         #expect(sent.headers["X-Vault-Token"] == "s.planted-token")
-        #expect(sent.headers["X-Vault-Namespace"] == "tenant-a/")
-        #expect(sent.url.absoluteString == "https://bao.example.com:8200/v1/transit/keys?list=true")
+        #expect(sent.headers["X-Vault-Namespace"] == nil)
+        #expect(sent.url.absoluteString == "https://bao.example.com:8200/v1/tenant-a/transit/keys?list=true")
         #expect(r.endpoint == "LIST /v1/transit/keys in namespace tenant-a")
         _ = await client.get("sys/health", authenticated: false)
         #expect(t.requests.last?.headers["X-Vault-Token"] == nil)

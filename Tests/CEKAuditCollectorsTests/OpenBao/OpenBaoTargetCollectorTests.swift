@@ -118,6 +118,16 @@ struct OpenBaoTargetCollectorTests {
         #expect(results.contains { $0.check == "CEK08-AG3-ROTATION-PERIOD" && $0.verdict == .inconclusive && $0.subject?.id == failed.source })
     }
 
+    /// Numbers a server may send that are no version and no date (1e300 would trap an Int conversion, and a date
+    /// past year 9999 has no RFC 3339 form) leave the facts unknown.
+    @Test func outOfRangeNumbersAreNeitherVersionsNorDates() async throws {
+        let facts = await Self.collect(Self.server(["tenant-a/transit/keys/orders": RecordedTransport.json(200, #"{"data":{"type":"aes256-gcm96","latest_version":1e300,"min_available_version":-1e300,"auto_rotate_period":1e308,"min_decryption_version":1.5,"keys":{"1":1e300,"2":-5,"99999999999999999999":1},"exportable":false,"allow_plaintext_backup":false}}"#)]))
+        let key = try #require(facts.resource(.key, named: "tenant-a/transit/keys/orders"))
+        #expect(key["created"]?.isKnown == false)
+        #expect(key["rotation.last_rotated"]?.isKnown == false)
+        #expect(key["rotation.enabled"] == .bool(true))
+    }
+
     @Test func unreadableRootPoliciesMakeTenantIsolationUnknown() async throws {
         let facts = await Self.collect(Self.server(["sys/policies/acl?list": RecordedTransport.json(403, #"{"errors":["permission denied"]}"#)]))
         let orders = try #require(facts.resource(.key, named: "tenant-a/transit/keys/orders"))
@@ -189,6 +199,11 @@ struct OpenBaoTargetCollectorTests {
         (["address": .string("https://bao.example.com"), "ca_file": .string("/nonexistent/ca.pem")], "does not exist"),
         (["address": .string("https://bao.example.com"), "probe_namespace": .string("tenant-a")], "needs both a token"),
         (["address_env": .string("NOT_SET_ANYWHERE")], "is not set"),
+        (["address": .string("https://bao.example.com"), "max_namespace_depth": .number(-1)], "max_namespace_depth: expected a whole number from 0 to 64"),
+        (["address": .string("https://bao.example.com"), "max_namespace_depth": .string("deep")], "max_namespace_depth: expected a whole number"),
+        (["address": .string("https://bao.example.com"), "max_namespaces": .number(0)], "max_namespaces: expected a whole number from 1 to 100000"),
+        (["address": .string("https://bao.example.com"), "max_namespaces": .number(2.5)], "max_namespaces: expected a whole number"),
+        (["address": .string("https://bao.example.com"), "max_requests": .number(0)], "max_requests: expected a whole number from 1 to 10000000"),
     ])
     func invalidOptionsNameTheOptionAndLine(_ options: [String: FactValue], _ message: String) {
         let target = AssessmentFile.Target(kind: "openbao", name: "bao", options: options, line: 12, file: "audit.yaml",

@@ -1,5 +1,3 @@
-import CEKAuditCollectorKit
-import CEKAuditCore
 import Foundation
 
 /// Runs an operation against a deadline and returns as soon as either finishes: the operation's result, or
