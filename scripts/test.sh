@@ -46,7 +46,13 @@ swift test --skip-build
 
 if command -v chromedriver >/dev/null 2>&1 && { command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; }; then
   out="$state/html"
-  .build/debug/cek-audit assess Tests/CEKAuditCollectorsTests/Fixtures/hostile -o "$out/hostile" -q || true
+  # The hostile fixture fails checks (exit 1) by design; any other status (a crash, a usage error) fails the run.
+  status=0
+  .build/debug/cek-audit assess Tests/CEKAuditCollectorsTests/Fixtures/hostile -o "$out/hostile" -q || status=$?
+  if [ "$status" -ne 0 ] && [ "$status" -ne 1 ]; then
+    echo "test.sh: cek-audit assess on the hostile fixture exited $status (expected 0 or 1)" >&2
+    exit 1
+  fi
   "$CEK_AUDIT_PYTHON" scripts/check-html.py Reports/acme-ai-platform/report.html
   "$CEK_AUDIT_PYTHON" scripts/check-html.py "$out/hostile/report.html"
   "$CEK_AUDIT_PYTHON" scripts/check-html.py "$CEK_AUDIT_HTML_SAMPLE_DIR/report.html"

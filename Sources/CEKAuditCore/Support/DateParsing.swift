@@ -10,7 +10,7 @@ public enum DateParsing {
     public static func iso(_ date: Date) -> String {
         let t = date.timeIntervalSince1970
         let earliest = Double(daysFromCivil(year: 1, month: 1, day: 1)) * 86_400
-        let seconds = Int((t.isNaN ? 0 : min(max(t, earliest), latestEpoch - 1)).rounded(.down))
+        let seconds = Int((t.isNaN ? 0 : min(max(t, earliest), latestEpoch)).rounded(.down))
         let days = seconds >= 0 ? seconds / 86_400 : -((-seconds + 86_399) / 86_400)
         let rest = seconds - days * 86_400
         let (year, month, day) = civilFromDays(days)
@@ -52,8 +52,8 @@ public enum DateParsing {
         func fail(_ reason: String) -> Result<Date, Invalid> { .failure(Invalid(reason: reason)) }
         guard b.count >= 10, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-") else {
             if epochSeconds, let epoch = Double(s), epoch.isFinite, epoch > 0 {
-                guard let date = DateParsing.epoch(epoch) else { return fail("epoch seconds \(s) lie after the year 9999") }
-                return .success(date)
+                guard epoch < latestEpoch + 1 else { return fail("epoch seconds \(s) lie after the year 9999") }
+                return .success(Date(timeIntervalSince1970: epoch))
             }
             if b.count > 4, b.prefix(5).allSatisfy(isDigit) { return fail("the year has more than four digits") }
             return fail("it is not an RFC 3339 date (YYYY-MM-DD) or date-time (YYYY-MM-DDTHH:MM:SSZ)")
@@ -163,10 +163,10 @@ public enum DateParsing {
     /// Latest instant a date fact can hold: 9999-12-31T23:59:59Z (RFC 3339 §5.6 has four-digit years).
     public static let latestEpoch: Double = 253_402_300_799
 
-    /// The date `seconds` after 1970-01-01T00:00:00Z, or `nil` unless `0 < seconds ≤` ``latestEpoch`` (a server can
+    /// The date `seconds` after 1970-01-01T00:00:00Z, or `nil` unless it falls in the years 1970–9999 (a server can
     /// send any number; NaN, infinities and dates past year 9999 are not dates).
     public static func epoch(_ seconds: Double) -> Date? {
-        guard seconds > 0, seconds <= latestEpoch else { return nil }
+        guard seconds > 0, seconds < latestEpoch + 1 else { return nil }
         return Date(timeIntervalSince1970: seconds)
     }
 }
