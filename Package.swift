@@ -75,6 +75,10 @@ let package = Package(
                                     .product(name: "NIOSSL", package: "swift-nio-ssl")],
             swiftSettings: strict
         ),
+        // Google Cloud KMS (live API, gcloud exports, Cloud Asset Inventory snapshots) and its analyses (custody,
+        // rotation applicability and next rotation, IAM isolation and separation of duties, CMEK coverage and the
+        // organization policies that require it).
+        .target(name: "CEKAuditGCP", dependencies: family, swiftSettings: strict),
         // Infrastructure code and configuration files: CloudFormation, Terraform plan/state JSON, Kubernetes
         // EncryptionConfiguration.
         .target(name: "CEKAuditInfraCode", dependencies: family + [.product(name: "Yams", package: "Yams")], swiftSettings: strict),
@@ -92,7 +96,7 @@ let package = Package(
         // planning, the collection runner, the evidence bundle, the normalize stage, evaluation and report writing.
         .target(
             name: "CEKAuditKit",
-            dependencies: ["CEKAuditCore", "CEKAuditCollectorKit", "CEKAuditAWS", "CEKAuditOpenBao", "CEKAuditInfraCode",
+            dependencies: ["CEKAuditCore", "CEKAuditCollectorKit", "CEKAuditAWS", "CEKAuditOpenBao", "CEKAuditGCP", "CEKAuditInfraCode",
                            "CEKAuditLogs", "CEKAuditAttestations", "CEKAuditReporters",
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
@@ -112,7 +116,7 @@ let package = Package(
                 exclude: ["fake_aws.py", "hostile_server.py", "loopback.py"], swiftSettings: strict),
         .testTarget(name: "CEKAuditCoreTests", dependencies: ["CEKAuditCore"], swiftSettings: strict),
         .testTarget(name: "CEKAuditCollectorsTests",
-                    dependencies: ["CEKAuditCore", "CEKAuditCollectorKit", "CEKAuditAWS", "CEKAuditOpenBao", "CEKAuditInfraCode",
+                    dependencies: ["CEKAuditCore", "CEKAuditCollectorKit", "CEKAuditAWS", "CEKAuditOpenBao", "CEKAuditGCP", "CEKAuditInfraCode",
                                    "CEKAuditLogs", "CEKAuditAttestations", "CEKAuditKit", "CEKAuditTestSupport"],
                     resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "CEKAuditReportersTests", dependencies: ["CEKAuditReporters", "CEKAuditCore"],

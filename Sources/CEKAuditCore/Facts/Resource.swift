@@ -16,6 +16,7 @@ public enum ResourceType: String, Sendable, Codable, CaseIterable, Comparable {
     case waiver
     case keyStore = "key_store"
     case dataStore = "data_store"
+    case orgPolicy = "org_policy"
 
     public static func < (a: ResourceType, b: ResourceType) -> Bool { a.rawValue < b.rawValue }
 }
