@@ -60,6 +60,7 @@ public enum KeyPolicyObservation {
     public static func resource(id: String, keyID: String?, keyName: String?, document: JSONValue?, owner: String?,
                                 format: String = "iam", provenance: [Provenance]) -> Resource {
         var fields: [String: FactValue] = [
+            "service": .string("aws-kms"),
             "key": keyID.map(FactValue.string) ?? .null,
             "key_name": keyName.map(FactValue.string) ?? .null,
             "key_manager": keyID == nil
@@ -81,6 +82,7 @@ public enum KeyPolicyObservation {
     /// A `key_policy` resource whose document could not be observed: every analysed field unknown with `reason`.
     public static func unobserved(id: String, keyID: String?, keyName: String?, reason: String, provenance: [Provenance]) -> Resource {
         var fields: [String: FactValue] = [
+            "service": .string("aws-kms"),
             "key": keyID.map(FactValue.string) ?? .null,
             "key_name": keyName.map(FactValue.string) ?? .null,
             "key_manager": keyID == nil ? .unknown(reason: "standalone policy: the key it belongs to is not known") : .string("customer"),

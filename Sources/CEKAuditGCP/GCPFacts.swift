@@ -34,7 +34,9 @@ public enum GCPFacts {
         }
         for (resource, item) in inventory.iamPolicies.sorted(by: { $0.key < $1.key }) {
             if let name = GCPResourceName(resource) {
-                out.append(iamPolicy(item, attachedTo: name))
+                var policy = iamPolicy(item, attachedTo: name)
+                if let number = inventory.projectNumbers[name.project] { policy.observed?["owner_project_number"] = .string(number) }
+                out.append(policy)
             } else if resource.hasPrefix("projects/"), let trail = auditConfig(item, project: String(resource.dropFirst("projects/".count))) {
                 out.append(trail)
             }

@@ -85,6 +85,9 @@ public struct GCPInventory: Sendable {
     public var iamPolicies: [String: Item] = [:]
     public var orgPolicies: [Item] = []
     public var ancestry: [String: [String]] = [:]
+    /// Project id → project number, when an answer tied the two (Resource Manager `projects.get`, an asset's
+    /// `ancestors`): Google service agents are named by project number.
+    public var projectNumbers: [String: String] = [:]
     public var dataStores: [DataStoreItem] = []
     public var failures: [Failure] = []
     /// `observed` (live API, exports, asset snapshots): facts as the service reported them.
@@ -102,6 +105,7 @@ public struct GCPInventory: Sendable {
         iamPolicies.merge(other.iamPolicies) { a, _ in a }
         orgPolicies += other.orgPolicies
         ancestry.merge(other.ancestry) { a, _ in a }
+        projectNumbers.merge(other.projectNumbers) { a, _ in a }
         dataStores += other.dataStores
         failures += other.failures
     }

@@ -2,6 +2,7 @@ import CEKAuditAWS
 import CEKAuditAttestations
 import CEKAuditCollectorKit
 import CEKAuditCore
+import CEKAuditGCP
 import CEKAuditInfraCode
 import CEKAuditLogs
 import CEKAuditOpenBao
@@ -32,6 +33,7 @@ public struct CollectorRegistry: Sendable {
             TerraformCollector(document: .state),
             KeyPolicyCollector(),
             KMSExportCollector(),
+            GCPExportCollector(),
             EncryptionConfigurationCollector(),
             AttestationCollector(),
             AWSKMSCollector(),
@@ -44,6 +46,9 @@ public struct CollectorRegistry: Sendable {
             AWSDataStoreKeyAnalysis(),
             OpenBaoKeyAnalysis(),
             OpenBaoNamespaceIsolationAnalysis(),
+            GCPKeyAnalysis(),
+            GCPIAMAnalysis(),
+            GCPCMEKAnalysis(),
         ])
 
     /// The collector of `kind`.

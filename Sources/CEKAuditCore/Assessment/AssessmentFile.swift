@@ -16,6 +16,14 @@ import Foundation
 ///   - {path: policies/, kind: auto}
 /// ```
 public struct AssessmentFile: Sendable, Hashable {
+    /// Whether `text` is a Google Cloud project id (6–30 characters: lowercase letters, digits and hyphens, starting
+    /// with a letter, not ending with a hyphen — Resource Manager `Project.projectId`). Project numbers are written
+    /// with 12 digits, like AWS account ids, so a number of any other length stays an error (a mistyped account id).
+    public static func isGoogleCloudProject(_ text: String) -> Bool {
+        guard (6...30).contains(text.count), let first = text.first, first.isASCII, first.isLowercase, text.last != "-" else { return false }
+        return text.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-") }
+    }
+
     public static let supportedSchemaVersion = 1
 
     public struct Source: Sendable, Hashable {
@@ -183,8 +191,9 @@ public struct AssessmentFile: Sendable, Hashable {
         }
         let globals = try m["parameters"].map(paramMap)
         let accounts = try m["trusted_accounts"]?.stringList() ?? []
-        for (i, a) in accounts.enumerated() where !(a.count == 12 && a.allSatisfy(\.isNumber)) {
-            throw (try m["trusted_accounts"]!.list())[i].error("'\(a)' is not a 12-digit AWS account id", fix: "quote it: \"111122223333\"")
+        for (i, a) in accounts.enumerated() where !(a.count == 12 && a.allSatisfy(\.isNumber)) && !Self.isGoogleCloudProject(a) {
+            throw (try m["trusted_accounts"]!.list())[i].error("'\(a)' is neither a 12-digit AWS account id nor a Google Cloud project id or number",
+                                                               fix: "quote an AWS account id: \"111122223333\"; a project id is 6–30 lowercase letters, digits and hyphens, starting with a letter")
         }
         let sources = try (m["sources"]?.list() ?? []).map { c -> Source in
             let s = try c.mapping(allowed: ["path", "kind", "account", "tenant", "key", "key_manager", "line_prefix"], required: ["path"])
