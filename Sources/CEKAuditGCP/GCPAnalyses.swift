@@ -36,6 +36,9 @@ public struct GCPKeyAnalysis: FactAnalysis {
             if case .string(let s) = r.value(f) { return s }
             return nil
         }
+        // Imported Cloud KMS key versions have no expiry (ImportCryptoKeyVersion takes none, unlike AWS KMS).
+        if r.fields["material.expires"] == nil { r.fields["material.expires"] = .bool(false) }
+        if r.fields["material.valid_to"] == nil { r.fields["material.valid_to"] = .null }
         // Cloud KMS never exports key material; Cloud EKM keys never leave the external manager.
         if r.fields["exportable"] == nil { r.fields["exportable"] = .bool(false) }
         if r.fields["allow_plaintext_backup"] == nil { r.fields["allow_plaintext_backup"] = .bool(false) }

@@ -210,7 +210,7 @@ public struct GCPExportCollector: EvidenceCollector {
             default:
                 if GCPFacts.dataStoreKinds[type] != nil {
                     inv.dataStores.append(.init(assetType: type, item: .init(data, evidence: evidence, pointer: base + "resource.data", line: line),
-                                                assetName: resourceName))
+                                                assetName: resourceName, ancestors: ancestors))
                 }
             }
         }

@@ -22,7 +22,7 @@ public enum GCPFacts {
                                  uniquingKeysWith: { a, _ in a })
         var seenKeys: Set<String> = []
         for item in inventory.cryptoKeys {
-            guard var key = key(item, evidenceKind: inventory.evidenceKind, ancestry: inventory.ancestry) else { continue }
+            guard var key = key(item, evidenceKind: inventory.evidenceKind, ancestry: inventory.ancestry, projectNumbers: inventory.projectNumbers) else { continue }
             guard seenKeys.insert(key.id).inserted else { continue }
             if let h = handles[key.id] {
                 key.fields["autokey"] = .bool(true)
@@ -56,14 +56,15 @@ public enum GCPFacts {
         }
         for item in inventory.ekmConnections { if let r = ekmConnection(item) { out.append(r) } }
         for item in inventory.orgPolicies { if let r = orgPolicy(item) { out.append(r) } }
-        for d in inventory.dataStores { if let r = dataStore(d, ancestry: inventory.ancestry) { out.append(r) } }
+        for d in inventory.dataStores { if let r = dataStore(d, ancestry: inventory.ancestry, projectNumbers: inventory.projectNumbers) { out.append(r) } }
         return out
     }
 
     // MARK: - Keys
 
     /// A `CryptoKey` as a `key` resource; `nil` when its `name` is not a Cloud KMS key name.
-    public static func key(_ item: GCPInventory.Item, evidenceKind: String, ancestry: [String: [String]] = [:]) -> Resource? {
+    public static func key(_ item: GCPInventory.Item, evidenceKind: String, ancestry: [String: [String]] = [:],
+                           projectNumbers: [String: String] = [:]) -> Resource? {
         let v = item.value
         guard let text = v["name"]?.stringValue, let name = GCPResourceName(text), let id = name.keyName, name.version == nil else { return nil }
         var f: [String: FactValue] = [
@@ -76,7 +77,8 @@ public enum GCPFacts {
             "key_id": .string(id),
             "evidence_kind": .string(evidenceKind),
         ]
-        if let a = ancestry[name.project] { f["ancestry"] = .strings(a) }
+        let scopes = projectScopes(name.project, projectNumbers: projectNumbers) + (ancestry[name.project] ?? [])
+        if scopes.count > 1 || ancestry[name.project] != nil { f["ancestry"] = .strings(scopes) }
         f["purpose"] = string(v["purpose"], "purpose")
         let template = v["versionTemplate"]
         let primary = v["primary"]
@@ -139,7 +141,7 @@ public enum GCPFacts {
     /// ``GCPIAMAnalysis``.
     public static func iamPolicy(_ item: GCPInventory.Item, attachedTo name: GCPResourceName) -> Resource {
         let target = name.keyName ?? name.keyRingName
-        var r = Resource(type: .keyPolicy, id: "\(target)#iam", name: "IAM policy of \(name.cryptoKey ?? name.keyRing)")
+        var r = Resource(type: .keyPolicy, id: "\(target)#iam", name: name.cryptoKey ?? "key ring \(name.keyRing)")
         r.fields = [
             "service": .string(service),
             "key": .string(target),
@@ -158,7 +160,7 @@ public enum GCPFacts {
     /// The `key_policy` of a key or key ring whose IAM policy could not be read: every derived field unknown.
     public static func unreadIAMPolicy(_ name: GCPResourceName, reason: String) -> Resource {
         let target = name.keyName ?? name.keyRingName
-        var r = Resource(type: .keyPolicy, id: "\(target)#iam", name: "IAM policy of \(name.cryptoKey ?? name.keyRing)")
+        var r = Resource(type: .keyPolicy, id: "\(target)#iam", name: name.cryptoKey ?? "key ring \(name.keyRing)")
         r.fields = ["service": .string(service), "key": .string(target), "key_name": .string(name.cryptoKey ?? name.keyRing),
                     "key_manager": .string("customer"), "account": .string(name.project),
                     "scope": .string(name.cryptoKey == nil ? "key-ring" : "key")]
@@ -285,7 +287,8 @@ public enum GCPFacts {
     /// key (`key_manager: google`, custody provider-owned). A Compute Engine disk with a `diskEncryptionKey` that
     /// names no KMS key is a customer-supplied key (CSEK, `sha256` only), which the customer holds outside Cloud KMS.
     /// A key version name is read as its key.
-    public static func dataStore(_ d: GCPInventory.DataStoreItem, ancestry: [String: [String]] = [:]) -> Resource? {
+    public static func dataStore(_ d: GCPInventory.DataStoreItem, ancestry: [String: [String]] = [:],
+                                 projectNumbers: [String: String] = [:]) -> Resource? {
         guard let spec = dataStoreKinds[d.assetType] else { return nil }
         let v = d.item.value
         guard let id = d.assetName ?? v["name"]?.stringValue ?? v["selfLink"]?.stringValue ?? v["id"]?.stringValue else { return nil }
@@ -296,10 +299,15 @@ public enum GCPFacts {
             "evidence_kind": .string("observed"),
             "encrypted": .bool(true),
         ]
-        let project = projectOf(id, value: v)
-        if let project {
-            f["project"] = .string(project)
-            f["ancestry"] = .strings(["projects/\(project)"] + (ancestry[project] ?? []))
+        let fromAncestors = d.ancestors.first { $0.hasPrefix("projects/") }.map { String($0.dropFirst("projects/".count)) }
+        if let project = projectOf(id, value: v) ?? fromAncestors {
+            let idForm = projectNumbers.first { $0.value == project }?.key ?? project
+            f["project"] = .string(idForm)
+            var scopes = projectScopes(idForm, projectNumbers: projectNumbers)
+            for a in (d.ancestors.isEmpty ? (ancestry[idForm] ?? ancestry[project] ?? []) : d.ancestors) where !scopes.contains(a) { scopes.append(a) }
+            f["ancestry"] = .strings(scopes)
+        } else if !d.ancestors.isEmpty {
+            f["ancestry"] = .strings(d.ancestors)
         }
         var keyName: String?
         if d.assetType == "secretmanager.googleapis.com/Secret" {
@@ -325,6 +333,14 @@ public enum GCPFacts {
             f["key_custody"] = .string(Custody.providerOwned.rawValue)
         }
         return Resource(type: .dataStore, id: id, name: short, fields: f, provenance: [d.item.provenance])
+    }
+
+    /// `projects/ID` and, when known, `projects/NUMBER`: organization policies and asset ancestors name projects by
+    /// number, Cloud KMS key names by id.
+    static func projectScopes(_ project: String, projectNumbers: [String: String]) -> [String] {
+        var out = ["projects/\(project)"]
+        if let n = projectNumbers[project], n != project { out.append("projects/\(n)") }
+        return out
     }
 
     /// The project a resource name or self link names (`projects/P/…`, `…/projects/P/…`), or the REST JSON's

@@ -49,13 +49,16 @@ public struct GCPInventory: Sendable {
         public var assetType: String
         /// The resource as the service's REST API returns it (the asset's `resource.data`).
         public var item: Item
-        /// The asset's full name when known (`//bigquery.googleapis.com/projects/p/datasets/d`).
+        /// The resource's name without the service prefix when known (`projects/p/datasets/d`).
         public var assetName: String?
+        /// The asset's `ancestors` (`projects/NUMBER`, `folders/F`, `organizations/O`), nearest first, when known.
+        public var ancestors: [String]
 
-        public init(assetType: String, item: Item, assetName: String? = nil) {
+        public init(assetType: String, item: Item, assetName: String? = nil, ancestors: [String] = []) {
             self.assetType = assetType
             self.item = item
             self.assetName = assetName
+            self.ancestors = ancestors
         }
     }
 

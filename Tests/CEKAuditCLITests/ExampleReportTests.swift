@@ -4,21 +4,25 @@ import Testing
 /// The bundled example: its committed reports are regenerated and compared byte for byte, so they never go stale,
 /// and they validate against the published schema.
 @Suite(.serialized) struct ExampleReportTests {
-    @Test func committedReportsMatchARegeneration() throws {
+    /// The bundled examples with committed reports.
+    static let examples = ["acme-ai-platform", "gcp-vertex-platform"]
+
+    @Test(arguments: examples)
+    func committedReportsMatchARegeneration(_ example: String) throws {
         let out = try CLI.tempDir()
         defer { try? FileManager.default.removeItem(at: out) }
-        let r = try CLI.run(["assess", "examples/acme-ai-platform", "--output", out.path])
+        let r = try CLI.run(["assess", "examples/\(example)", "--output", out.path])
         #expect(r.status == 1, "the example has failures by design: \(r.stderr)")
         for name in ["report.json", "report.html"] {
             let fresh = try Data(contentsOf: out.appendingPathComponent(name))
-            let committed = try Data(contentsOf: CLI.packageRoot.appendingPathComponent("Reports/acme-ai-platform/\(name)"))
-            #expect(fresh == committed, "Reports/acme-ai-platform/\(name) is stale: run `swift run cek-audit assess examples/acme-ai-platform` and commit it")
+            let committed = try Data(contentsOf: CLI.packageRoot.appendingPathComponent("Reports/\(example)/\(name)"))
+            #expect(fresh == committed, "Reports/\(example)/\(name) is stale: run `swift run cek-audit assess examples/\(example)` and commit it")
         }
     }
 
-    @Test(.enabled(if: Validators.runJSONSchema, Validators.jsonSchemaMissing))
-    func exampleReportValidatesAgainstTheSchema() throws {
-        let errors = try CLI.schemaErrors(CLI.packageRoot.appendingPathComponent("Reports/acme-ai-platform/report.json"))
+    @Test(.enabled(if: Validators.runJSONSchema, Validators.jsonSchemaMissing), arguments: examples)
+    func exampleReportValidatesAgainstTheSchema(_ example: String) throws {
+        let errors = try CLI.schemaErrors(CLI.packageRoot.appendingPathComponent("Reports/\(example)/report.json"))
         #expect(errors == nil, "\(errors ?? "")")
     }
 

@@ -4,7 +4,7 @@ import Foundation
 /// (`schema_version`, documented in `Schemas/report.schema.json`); encoded with sorted keys.
 public struct AssessmentReport: Sendable, Hashable, Codable {
     /// Version of the report schema.
-    public static let schemaVersion = "1.2.0"
+    public static let schemaVersion = "1.3.0"
 
     public struct Tool: Sendable, Hashable, Codable {
         public var name: String
@@ -76,7 +76,7 @@ public enum AssessmentBuilder {
     ///     failures become `waived` before the roll-up (``WaiverStage``).
     public static func build(name: String, catalog: Catalog, facts: FactSet, engine: RulesEngine, toolVersion: String,
                              settings: AnalysisSettings = AnalysisSettings(), waivers: WaiverSet? = nil) -> AssessmentReport {
-        let facts = waivers.map { WaiverStage.annotate(facts, waivers: $0, catalog: catalog, engine: engine) } ?? facts
+        let facts = waivers.map { WaiverStage.annotate(facts, waivers: $0, catalog: catalog, engine: engine) } ?? WaiverStage.noRegister(facts)
         var results = engine.evaluate(facts)
         let register = waivers.map { WaiverStage.apply(&results, facts: facts, waivers: $0, now: engine.now,
                                                         cap: WaiverStage.cap(catalog: catalog, engine: engine)) }

@@ -79,6 +79,18 @@ public enum WaiverStage {
         w.expires >= now && (cap.map { w.lifetimeDays(at: now) <= $0 } ?? true)
     }
 
+    /// `facts` with every data store marked as having no waiver register in force (`waivers.register: false`), for
+    /// an assessment without a waiver file: whether a register is in force is known, so the AG-7 checks over data
+    /// stores are not applicable rather than undecided.
+    public static func noRegister(_ facts: FactSet) -> FactSet {
+        var facts = facts
+        for i in facts.resources.indices where facts.resources[i].type == .dataStore {
+            facts.resources[i]["waivers.register"] = .bool(false)
+            facts.resources[i]["waivers.checks"] = .list([])
+        }
+        return facts
+    }
+
     /// Adds the register and the data-store annotations to `facts`.
     public static func annotate(_ facts: FactSet, waivers: WaiverSet, catalog: Catalog, engine: RulesEngine) -> FactSet {
         var facts = facts
