@@ -79,6 +79,9 @@ let package = Package(
         // rotation applicability and next rotation, IAM isolation and separation of duties, CMEK coverage and the
         // organization policies that require it).
         .target(name: "CEKAuditGCP", dependencies: family, swiftSettings: strict),
+        // Azure Key Vault and Managed HSM (management-plane exports, Azure Resource Graph results) and their analyses
+        // (custody, rotation applicability, access isolation, diagnostic settings).
+        .target(name: "CEKAuditAzure", dependencies: family, swiftSettings: strict),
         // Infrastructure code and configuration files: CloudFormation, Terraform plan/state JSON, Kubernetes
         // EncryptionConfiguration.
         .target(name: "CEKAuditInfraCode", dependencies: family + [.product(name: "Yams", package: "Yams")], swiftSettings: strict),
@@ -96,7 +99,7 @@ let package = Package(
         // planning, the collection runner, the evidence bundle, the normalize stage, evaluation and report writing.
         .target(
             name: "CEKAuditKit",
-            dependencies: ["CEKAuditCore", "CEKAuditCollectorKit", "CEKAuditAWS", "CEKAuditOpenBao", "CEKAuditGCP", "CEKAuditInfraCode",
+            dependencies: ["CEKAuditCore", "CEKAuditCollectorKit", "CEKAuditAWS", "CEKAuditOpenBao", "CEKAuditGCP", "CEKAuditAzure", "CEKAuditInfraCode",
                            "CEKAuditLogs", "CEKAuditAttestations", "CEKAuditReporters",
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
@@ -116,7 +119,7 @@ let package = Package(
                 exclude: ["fake_aws.py", "hostile_server.py", "loopback.py"], swiftSettings: strict),
         .testTarget(name: "CEKAuditCoreTests", dependencies: ["CEKAuditCore"], swiftSettings: strict),
         .testTarget(name: "CEKAuditCollectorsTests",
-                    dependencies: ["CEKAuditCore", "CEKAuditCollectorKit", "CEKAuditAWS", "CEKAuditOpenBao", "CEKAuditGCP", "CEKAuditInfraCode",
+                    dependencies: ["CEKAuditCore", "CEKAuditCollectorKit", "CEKAuditAWS", "CEKAuditOpenBao", "CEKAuditGCP", "CEKAuditAzure", "CEKAuditInfraCode",
                                    "CEKAuditLogs", "CEKAuditAttestations", "CEKAuditKit", "CEKAuditTestSupport"],
                     resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "CEKAuditReportersTests", dependencies: ["CEKAuditReporters", "CEKAuditCore"],

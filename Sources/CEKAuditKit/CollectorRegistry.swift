@@ -1,5 +1,6 @@
 import CEKAuditAWS
 import CEKAuditAttestations
+import CEKAuditAzure
 import CEKAuditCollectorKit
 import CEKAuditCore
 import CEKAuditGCP
@@ -34,6 +35,7 @@ public struct CollectorRegistry: Sendable {
             KeyPolicyCollector(),
             KMSExportCollector(),
             GCPExportCollector(),
+            AzureExportCollector(),
             EncryptionConfigurationCollector(),
             AttestationCollector(),
             AWSKMSCollector(),
@@ -49,6 +51,8 @@ public struct CollectorRegistry: Sendable {
             GCPKeyAnalysis(),
             GCPIAMAnalysis(),
             GCPCMEKAnalysis(),
+            AzureKeyAnalysis(),
+            AzureAccessAnalysis(),
         ])
 
     /// The collector of `kind`.
