@@ -44,7 +44,7 @@ public struct GCPAuditLogCollector: EvidenceCollector {
     public var kind: String { Self.name }
     public var input: CollectorInput { .batch }
     public var suppliedTypes: [ResourceType] { Self.suppliedTypes }
-    public var reads: String { "Cloud Audit Logs of Cloud KMS: `gcloud logging read --format=json` arrays, Cloud Storage sink exports (JSON lines under `cloudaudit.googleapis.com/activity|data_access/…`) and BigQuery export rows (JSON lines)." }
+    public var reads: String { "Cloud Audit Logs of Cloud KMS: `gcloud logging read --format=json` arrays, Cloud Storage sink exports (JSON lines under `cloudaudit.googleapis.com/activity/…` and `…/data_access/…`) and BigQuery export rows (JSON lines)." }
     public var example: String { "{path: logs/cloudaudit.googleapis.com/, kind: gcp-audit-log}" }
 
     /// A Cloud Audit Logs entry at the head of the content: a JSON array or object whose first entry has a
