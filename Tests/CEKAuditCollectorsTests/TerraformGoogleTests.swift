@@ -97,7 +97,7 @@ struct TerraformGoogleTests {
         #expect(policy.value("scope") == .string("key"))
         #expect(policy.value("account") == .string("example-project"))
         #expect(policy.value("statements") == .int(2))
-        let bindings = (policy.observed["iam_policy"]?["bindings"] ?? .null).asList
+        let bindings = (policy.observed?["iam_policy"]?["bindings"] ?? .null).asList
         let encrypter = try #require(bindings.first { $0["role"] == .string("roles/cloudkms.cryptoKeyEncrypterDecrypter") })
         #expect(encrypter["members"] == .array([.string("allUsers"), .string("serviceAccount:app-sa@example-project.iam.gserviceaccount.com")]))
         #expect(encrypter["condition"] == nil)
@@ -108,7 +108,7 @@ struct TerraformGoogleTests {
 
         let ringPolicy = try #require(f.resources.first { $0.type == .keyPolicy && $0.id == Self.ring + "#iam" })
         #expect(ringPolicy.value("scope") == .string("key-ring"))
-        #expect((ringPolicy.observed["iam_policy"]?["bindings"] ?? .null).asList.first?["members"] == .array([.string("group:kms-admins@example.com")]))
+        #expect((ringPolicy.observed?["iam_policy"]?["bindings"] ?? .null).asList.first?["members"] == .array([.string("group:kms-admins@example.com")]))
     }
 
     @Test func ekmOrgPolicyAuditConfigAndDataStores() throws {

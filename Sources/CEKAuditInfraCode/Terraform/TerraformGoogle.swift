@@ -16,12 +16,12 @@ import Foundation
 /// does not set, whose value is the documented default.
 extension TerraformCollector {
     /// Resource types read here.
-    static let googleTypes: Set<String> = [
+    static let googleTypes: Set<String> = Set([
         "google_kms_key_ring", "google_kms_crypto_key", "google_kms_crypto_key_iam_member", "google_kms_crypto_key_iam_binding",
         "google_kms_crypto_key_iam_policy", "google_kms_key_ring_iam_member", "google_kms_key_ring_iam_binding",
         "google_kms_key_ring_iam_policy", "google_kms_key_ring_import_job", "google_kms_ekm_connection", "google_kms_key_handle",
         "google_org_policy_policy", "google_project_iam_audit_config",
-    ].union(googleDataStores.keys)
+    ]).union(googleDataStores.keys)
 
     /// Terraform type → (data-store kind as ``GCPFacts/dataStoreKinds`` names it, API service, paths of the CMEK key
     /// name in the resource's values — the first set wins).
