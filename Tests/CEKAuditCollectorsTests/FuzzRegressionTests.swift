@@ -17,7 +17,8 @@ struct FuzzRegressionTests {
             out.append(("regression \(name)", try Data(contentsOf: dir.appendingPathComponent(name))))
         }
         let samples = ["by-content/terraform.tfstate", "by-content/stack.template", "by-content/support-key-policy",
-                       "k8s/kms-v2.json", "mixed/not-json.json", "cases/rotation-periods/template.yaml"]
+                       "k8s/kms-v2.json", "mixed/not-json.json", "cases/rotation-periods/template.yaml",
+                       "gcp-audit-log/gcloud/kms-logs.json", "gcp-audit-log/bigquery/cloudaudit_googleapis_com_rows.jsonl"]
         for s in samples {
             let data = try Data(contentsOf: Fixtures.folder.appendingPathComponent(s))
             out.append((s, data))
