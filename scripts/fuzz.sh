@@ -23,7 +23,7 @@ fuzzer="$build_path/debug/CEKAuditFuzz"
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   targets=(json yaml catalog assessment-file recognizer cloudformation terraform key-policy kms-api-export
-           k8s-encryption-config attestations cloudtrail openbao-audit-log gcp-export azure-export)
+           k8s-encryption-config attestations cloudtrail openbao-audit-log gcp-audit-log gcp-export azure-export)
 fi
 
 fixtures=Tests/CEKAuditCollectorsTests/Fixtures
@@ -44,6 +44,7 @@ seeds_for() {
     attestations)          echo "$fixtures/attestations examples/acme-ai-platform|*.yaml" ;;
     cloudtrail)            echo "$fixtures/cloudtrail $fixtures/cloudtrail-malformed $shared/cloudtrail|*.json *.json.gz" ;;
     openbao-audit-log)     echo "$fixtures/openbao examples/openbao|*.log *.jsonl *" ;;
+    gcp-audit-log)         echo "$fixtures/gcp-audit-log $shared/gcp-audit-log|*.json *.jsonl *.json.gz" ;;
     gcp-export)            echo "$fixtures/gcp examples/gcp-vertex-platform|*.json *.jsonl" ;;
     azure-export)          echo "$fixtures/azure|*.json" ;;
   esac

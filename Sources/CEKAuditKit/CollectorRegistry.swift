@@ -29,6 +29,7 @@ public struct CollectorRegistry: Sendable {
         collectors: [
             CloudTrailCollector(),
             OpenBaoAuditLogCollector(),
+            GCPAuditLogCollector(),
             CloudFormationCollector(),
             TerraformCollector(document: .plan),
             TerraformCollector(document: .state),

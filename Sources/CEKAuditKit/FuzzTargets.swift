@@ -22,7 +22,7 @@ public enum FuzzTargets {
     /// Target names, in the order `scripts/fuzz.sh` runs them.
     public static let names = ["json", "yaml", "catalog", "assessment-file", "recognizer", "cloudformation", "terraform",
                                "key-policy", "kms-api-export", "k8s-encryption-config", "attestations", "cloudtrail",
-                               "openbao-audit-log", "gcp-export", "azure-export"]
+                               "openbao-audit-log", "gcp-audit-log", "gcp-export", "azure-export"]
 
     /// The fixed assessment clock of fuzzed runs.
     static let now = Date(timeIntervalSince1970: 1_793_491_200)
@@ -60,6 +60,7 @@ public enum FuzzTargets {
         case "kms-api-export": await batch(data, KMSExportCollector(), name: "describe-key.json")
         case "cloudtrail": await batch(data, CloudTrailCollector(workers: 1), name: "111122223333_CloudTrail_eu-west-1_20261020T1100Z_fuzz.json")
         case "openbao-audit-log": await batch(data, OpenBaoAuditLogCollector(), name: "audit.log")
+        case "gcp-audit-log": await batch(data, GCPAuditLogCollector(), name: "11:00:00_11:59:59_S0.json")
         case "gcp-export": await batch(data, GCPExportCollector(), name: "gcloud-kms-keys.json")
         case "azure-export": await batch(data, AzureExportCollector(), name: "az-keyvault-list.json")
         default: break

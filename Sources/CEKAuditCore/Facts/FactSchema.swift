@@ -163,7 +163,7 @@ public enum FactSchema {
         ],
         .alias: ["target_key": "Resource id of the key", "name": "Alias name"],
         .logSource: [
-            "kind": "`cloudtrail`, `openbao-audit-log`, …",
+            "kind": "`cloudtrail`, `openbao-audit-log`, `gcp-audit-log`, …",
             "lines": "OpenBao audit logs: non-empty lines read",
             "prefix": "OpenBao audit logs: text found before the JSON of each line (the file audit device's `prefix` option), null when none",
             "requests": "OpenBao audit logs: request records",
@@ -196,6 +196,7 @@ public enum FactSchema {
             "integrity_mismatches": "Log files whose content does not match their digest hash",
             "custom_key_store_events": "Events served by a CloudHSM key store",
             "external_key_store_events": "Events served by an external key store (HYOK)",
+            "log_types": "Cloud Audit Logs: the log types the source holds (`activity`, `data_access`, `system_event`, `policy`); key uses are only in `data_access`",
         ],
         .keyUsage: [
             "key": "Key ARN (or id / alias as logged); for OpenBao the key path `tenant-a/transit/keys/orders`, as the live key's `path`",

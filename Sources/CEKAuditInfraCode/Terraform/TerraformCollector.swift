@@ -10,19 +10,23 @@ import Foundation
 /// `key_store` (`aws_kms_custom_key_store`), `audit_trail` (`aws_cloudtrail`) and `data_store` (S3 encryption
 /// configuration, EBS, RDS, DynamoDB, EFS, SageMaker, Bedrock, …). Values a plan only knows after apply are unknown
 /// facts; references in the plan's `configuration` link data stores and aliases to keys. Sensitive values (imported
-/// key material) are never read into facts.
+/// key material, customer-supplied disk keys) are never read into facts and are redacted from the evidence copy.
+///
+/// The google provider's Cloud KMS keys, IAM members / bindings / policies, EKM connections, key handles,
+/// organization policies on the CMEK constraints, Data Access audit configurations and the CMEK attribute of data
+/// stores are read too, into the raw facts the Cloud KMS REST shapes give (see `TerraformGoogle.swift`).
 public struct TerraformCollector: DocumentCollector {
     /// Which document this instance recognizes: a plan or a state (both are read the same way).
     public var document: Kind
     public var name: String { document.rawValue }
     public var kind: String { name }
     public var reads: String {
-        document == .plan ? "A Terraform plan as JSON (`terraform show -json plan.out`): KMS keys, aliases, key policies, grants, key stores, trails and data stores, references followed."
+        document == .plan ? "A Terraform plan as JSON (`terraform show -json plan.out`): AWS KMS keys, aliases, key policies, grants, key stores, trails and data stores; Google Cloud KMS keys, IAM, EKM connections, CMEK org policies, audit configs and CMEK data stores; references followed."
             : "Terraform state as JSON (`terraform.tfstate`, `*.tfstate.backup`, or `terraform show -json`): the same resources as deployed."
     }
     public var example: String { document == .plan ? "{path: terraform/plan.json, kind: terraform-plan, account: \"111122223333\"}" : "{path: terraform/terraform.tfstate, kind: terraform-state}" }
     public func recognizes(document value: JSONValue) -> Bool { Self.kind(of: value) == document }
-    public let suppliedTypes: [ResourceType] = [.key, .keyPolicy, .grant, .keyStore, .auditTrail, .dataStore]
+    public let suppliedTypes: [ResourceType] = [.key, .keyPolicy, .grant, .keyStore, .auditTrail, .dataStore, .orgPolicy]
 
     public init(document: Kind = .plan) {
         self.document = document
@@ -64,7 +68,7 @@ public struct TerraformCollector: DocumentCollector {
         }
         // Imported key material (`key_material_base64` of aws_kms_external_key, sensitive but written in plans and
         // state) never reaches a bundle: the evidence item is a redacted copy of the file.
-        let redacted = KeyMaterial.redact(input.data, secrets: KeyMaterial.values(in: document.value, under: ["key_material_base64"]))
+        let redacted = KeyMaterial.redact(input.data, secrets: KeyMaterial.values(in: document.value, under: Self.googleSecretAttributes.union(["key_material_base64"])))
         let item = EvidenceItem(collector: name, locator: input.locator, kind: kind.rawValue, bytes: redacted, collectedAt: context.now)
         var out = FactSet(evidence: [item])
         out.payloads[item.id] = redacted
@@ -293,6 +297,11 @@ public struct TerraformCollector: DocumentCollector {
                 out.resources.append(Resource(type: .dataStore, id: rid(r.address), name: r.address, fields: f, provenance: provenance(r)))
             }
         }
+        let google = googleResources(resources, root: root, references: references, locator: input.locator,
+                                     line: { document.line(at: $0) }, evidence: item.id)
+        out.resources += google.resources
+        out.diagnostics += google.diagnostics
+        if google.partial { partial = true }
         out.coverage.append(coverage(input, resources: out.resources, partial: partial,
                                      detail: partial ? "some values are known only after apply" : nil))
         return out
