@@ -2,6 +2,7 @@ import CEKAuditAWS
 import CEKAuditAttestations
 import CEKAuditCollectorKit
 import CEKAuditCore
+import CEKAuditGCP
 import CEKAuditInfraCode
 import CEKAuditLogs
 import CEKAuditOpenBao
@@ -36,6 +37,7 @@ public struct CollectorRegistry: Sendable {
             AttestationCollector(),
             AWSKMSCollector(),
             OpenBaoTargetCollector(),
+            GCPKMSCollector(),
         ],
         analyses: [
             AWSKeyAnalysis(),
