@@ -119,9 +119,11 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // Test doubles shared by the test targets: a scripted loopback AWS endpoint (fake_aws.py) and its scenarios, a hostile
-        // OpenBao / AWS endpoint (hostile_server.py), and the encodings of a credential to search outputs for.
-        .target(name: "CEKAuditTestSupport", dependencies: ["CEKAuditCore"], path: "Tests/CEKAuditTestSupport",
+        // Test doubles shared by the test targets: scripted loopback AWS and Google Cloud endpoints (fake_aws.py, fake_gcp.py)
+        // and their scenarios, a hostile OpenBao / AWS endpoint (hostile_server.py), and the encodings of a credential to
+        // search outputs for.
+        .target(name: "CEKAuditTestSupport", dependencies: ["CEKAuditCore", .product(name: "_CryptoExtras", package: "swift-crypto")],
+                path: "Tests/CEKAuditTestSupport",
                 exclude: ["fake_aws.py", "fake_gcp.py", "hostile_server.py", "loopback.py"], swiftSettings: strict),
         .testTarget(name: "CEKAuditCoreTests", dependencies: ["CEKAuditCore"], swiftSettings: strict),
         .testTarget(name: "CEKAuditCollectorsTests",
