@@ -155,10 +155,10 @@ public final class GCPHTTPClient: Sendable {
             request.headers.add(name: "Content-Type", value: contentType)
             request.body = .bytes(ByteBuffer(bytes: body))
         }
-        let client = self.client, timeout = self.timeout
+        let client = self.client, timeout = self.timeout, prepared = request
         return try await limiter.withPermit {
             try await Deadline.run(seconds: timeout, onTimeout: { Timeout(seconds: timeout) }) {
-                let response = try await client.execute(request, timeout: .milliseconds(Int64(max(timeout, 0.1) * 1000)))
+                let response = try await client.execute(prepared, timeout: .milliseconds(Int64(max(timeout, 0.1) * 1000)))
                 let collected: ByteBuffer
                 do { collected = try await response.body.collect(upTo: GCPHTTPClient.maxBodyBytes) } catch is NIOTooManyBytesError { throw TooLarge() }
                 let bytes = collected.getBytes(at: collected.readerIndex, length: collected.readableBytes) ?? []

@@ -71,7 +71,7 @@ struct GCPKMSCollection: Sendable {
         var firstFailure: String?
         for (project, part) in zip(options.projects, parts) {
             succeeded += part.succeeded
-            locations += part.locations.filter { !locations.contains($0) }
+            for l in part.locations where !locations.contains(l) { locations.append(l) }
             facts.merge(part.facts)
             var inventory = part.inventory
             inventory.evidenceKind = "observed"
@@ -274,7 +274,7 @@ struct GCPKMSCollection: Sendable {
         var part = Part()
         let scope = "projects/\(project)"
         async let meta = collectProjectMetadata(project, token: token)
-        async let stores = options.dataStores ? collectDataStores(project, token: token) : Part()
+        async let stores = collectDataStores(project, token: token)
         var locations = options.locations ?? []
         if options.locations == nil {
             let listed = await list(.kms, ["v1", "projects", project, "locations"], itemsKey: "locations", pageSize: nil, token: token, part: &part)
@@ -341,6 +341,7 @@ struct GCPKMSCollection: Sendable {
     /// Data stores through Cloud Asset Inventory (`v1/projects/P/assets?contentType=RESOURCE&assetTypes=…`).
     func collectDataStores(_ project: String, token: String) async -> Part {
         var part = Part()
+        guard options.dataStores else { return part }
         let types = GCPFacts.dataStoreKinds.keys.sorted()
         let listed = await list(.asset, ["v1", "projects", project, "assets"], itemsKey: "assets",
                                 query: [("contentType", "RESOURCE")] + types.map { ("assetTypes", $0) }, token: token, part: &part)

@@ -94,7 +94,8 @@ struct GCPKMSCollectorTests {
         let jwt = try key.assertion(audience: r.account.tokenURI, issuedAt: Date(timeIntervalSince1970: 1_790_000_000))
         #expect(r.account.verifies(jwt))
         let parts = jwt.split(separator: ".").map(String.init)
-        #expect(!r.account.verifies(parts[0] + "." + parts[1].dropLast() + "A." + parts[2]))
+        let tampered: String = parts[0] + "." + String(parts[1].reversed()) + "." + parts[2]
+        #expect(!r.account.verifies(tampered))
         let header = try JSONValue.parse(try #require(TestServiceAccount.base64URL(parts[0])), source: "h")
         #expect(header["alg"] == .string("RS256") && header["kid"] == .string(r.account.privateKeyId))
         let claims = try JSONValue.parse(try #require(TestServiceAccount.base64URL(parts[1])), source: "c")
