@@ -91,9 +91,11 @@ public final class GCPHTTPClient: Sendable {
     ///   - random: uniform numbers in `0 ..< 1` for the jitter.
     public init(options: GCPTargetOptions, scrubber: CredentialScrubber, budget: RequestBudget,
                 random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }) {
+        // The client's own timeouts are a second longer than the per-attempt ``Deadline``, which decides (and names
+        // the timeout in its reason); they only release the connection.
         let t = TimeAmount.milliseconds(Int64(max(options.timeoutSeconds, 0.1) * 1000))
         var configuration = HTTPClient.Configuration(tlsConfiguration: TLSConfiguration.makeClientConfiguration(),
-                                                     redirectConfiguration: .disallow, timeout: .init(connect: t, read: t))
+                                                     redirectConfiguration: .disallow, timeout: .init(connect: t, read: t + .seconds(1)))
         configuration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: options.concurrency)
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         limiter = GCPLimiter(limit: options.concurrency)
@@ -158,7 +160,7 @@ public final class GCPHTTPClient: Sendable {
         let client = self.client, timeout = self.timeout, prepared = request
         return try await limiter.withPermit {
             try await Deadline.run(seconds: timeout, onTimeout: { Timeout(seconds: timeout) }) {
-                let response = try await client.execute(prepared, timeout: .milliseconds(Int64(max(timeout, 0.1) * 1000)))
+                let response = try await client.execute(prepared, timeout: .milliseconds(Int64(max(timeout, 0.1) * 1000) + 1000))
                 let collected: ByteBuffer
                 do { collected = try await response.body.collect(upTo: GCPHTTPClient.maxBodyBytes) } catch is NIOTooManyBytesError { throw TooLarge() }
                 let bytes = collected.getBytes(at: collected.readerIndex, length: collected.readableBytes) ?? []
