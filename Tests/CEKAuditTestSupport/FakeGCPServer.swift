@@ -86,7 +86,7 @@ public enum FakeGCPScenario {
     /// Seconds the slow answer waits (longer than the test target's timeout).
     public static let slowSeconds = 6.0
 
-    public static func route(_ method: String = "GET", _ path: String, query: [String: Any] = [:], _ responses: [[String: Any]]) -> [String: Any] {
+    public static func route(_ path: String, method: String = "GET", query: [String: Any] = [:], _ responses: [[String: Any]]) -> [String: Any] {
         var r: [String: Any] = ["method": method, "path": path, "responses": responses]
         if !query.isEmpty { r["query"] = query }
         return r
@@ -174,10 +174,10 @@ public enum FakeGCPScenario {
                                                                "kmsKey": "\(ringA)/cryptoKeys/key-hsm", "resourceTypeSelector": "storage.googleapis.com/Bucket"]]])]),
             route(europe + "/keyHandles", [error(400, "FAILED_PRECONDITION", "Autokey is not enabled for this folder.")]),
             // Resource Manager, Organization Policy, Cloud Asset Inventory.
-            route("POST", "/v1/projects/\(project):getAncestry", [ok(["ancestor": [
+            route("/v1/projects/\(project):getAncestry", method: "POST", [ok(["ancestor": [
                 ["resourceId": ["type": "project", "id": project]], ["resourceId": ["type": "folder", "id": "111111111111"]],
                 ["resourceId": ["type": "organization", "id": "222222222222"]]]])]),
-            route("POST", "/v1/projects/\(project):getIamPolicy", [ok([
+            route("/v1/projects/\(project):getIamPolicy", method: "POST", [ok([
                 "version": 1, "bindings": [["role": "roles/owner", "members": ["user:owner@example.com"]]],
                 "auditConfigs": [["service": "cloudkms.googleapis.com", "auditLogConfigs": [["logType": "DATA_READ"], ["logType": "DATA_WRITE"], ["logType": "ADMIN_READ"]]]]])]),
             route("/v2/projects/\(project)/policies/gcp.restrictNonCmekServices:getEffectivePolicy", [ok([
