@@ -35,7 +35,8 @@ struct GCPTargetCLITests {
         let report = try String(contentsOf: out.appendingPathComponent("report.json"), encoding: .utf8)
         #expect(report.contains("gcp-kms://prod/projects/example-project"))
         #expect(report.contains("key-hsm"))
-        #expect(try CLI.schemaErrors(out.appendingPathComponent("report.json")) == nil)
+        let schema = try CLI.schemaErrors(out.appendingPathComponent("report.json"))
+        #expect(schema == nil, "\(schema ?? "")")
         let secrets = [FakeGCPScenario.accessToken] + f.account.privateKeyLines
         #expect(CredentialForms.leaks(in: r.stdout + r.stderr, secrets: secrets).isEmpty)
         let leaks = CredentialForms.leaks(under: out, secrets: secrets)
