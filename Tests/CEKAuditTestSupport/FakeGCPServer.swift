@@ -84,7 +84,7 @@ public enum FakeGCPScenario {
     public static let ringA = "projects/example-project/locations/global/keyRings/ring-a"
     public static let ringB = "projects/example-project/locations/global/keyRings/ring-b"
     /// Seconds the slow answer waits (longer than the test target's timeout).
-    public static let slowSeconds = 6.0
+    public static let slowSeconds = 12.0
 
     public static func route(_ path: String, method: String = "GET", query: [String: Any] = [:], _ responses: [[String: Any]]) -> [String: Any] {
         var r: [String: Any] = ["method": method, "path": path, "responses": responses]
@@ -206,7 +206,7 @@ public enum FakeGCPScenario {
     public static func targetYAML(name: String, server: String, credentialsFile: String, extra: String = "") -> String {
         "{kind: gcp-kms, name: \(name), projects: [\(project)], credentials_file: \"\(credentialsFile)\", data_stores: true, "
             + "kms_endpoint: \"\(server)\", resource_manager_endpoint: \"\(server)\", org_policy_endpoint: \"\(server)\", "
-            + "asset_endpoint: \"\(server)\", token_endpoint: \"\(server)/token\", timeout_seconds: 2, max_attempts: 2, "
+            + "asset_endpoint: \"\(server)\", token_endpoint: \"\(server)/token\", timeout_seconds: 4, max_attempts: 2, "
             + "backoff_base_ms: 10, backoff_max_ms: 3000\(extra.isEmpty ? "" : ", " + extra)}"
     }
 }

@@ -21,7 +21,7 @@ struct GCPLiveRun: Sendable {
     static func options(server: String, credentials: String) -> [String: FactValue] {
         ["projects": .list([.string(FakeGCPScenario.project)]), "credentials_file": .string(credentials), "data_stores": .bool(true),
          "kms_endpoint": .string(server), "resource_manager_endpoint": .string(server), "org_policy_endpoint": .string(server),
-         "asset_endpoint": .string(server), "token_endpoint": .string(server + "/token"), "timeout_seconds": .number(2),
+         "asset_endpoint": .string(server), "token_endpoint": .string(server + "/token"), "timeout_seconds": .number(4),
          "max_attempts": .number(2), "backoff_base_ms": .number(10), "backoff_max_ms": .number(3000)]
     }
 
@@ -167,10 +167,10 @@ struct GCPKMSCollectorTests {
         #expect(diagnostic("ekmConnections.list")?.message.contains("not a JSON object") == true, "the malformed body")
         // The answer that came too late: cut off at the timeout, its key ring's IAM facts unknown.
         let late = try #require(diagnostic("keyRings.getIamPolicy"))
-        #expect(late.message.contains("timeout"))
+        // The reason only the per-attempt deadline writes: each attempt was cut off at 4 s, not left to the 12 s answer.
+        #expect(late.message.contains("no complete answer within 4 s (timeout) after 2 attempt(s)"), "\(late.message)")
         let ringB = try #require(resource(r.facts, .keyPolicy, "\(FakeGCPScenario.ringB)#iam"))
         #expect(ringB.fields["public"]?.isKnown == false)
-        #expect(r.seconds < FakeGCPScenario.slowSeconds * 2, "two attempts of 2 s, not two of 6 s (took \(r.seconds) s)")
         // Autokey not enabled in one location is no failure.
         #expect(diagnostic("keyHandles.list") == nil)
         #expect(r.facts.diagnostics.contains { $0.severity == .info && $0.message.contains("Autokey") })
