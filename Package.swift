@@ -78,7 +78,16 @@ let package = Package(
         // Google Cloud KMS (live API, gcloud exports, Cloud Asset Inventory snapshots) and its analyses (custody,
         // rotation applicability and next rotation, IAM isolation and separation of duties, CMEK coverage and the
         // organization policies that require it).
-        .target(name: "CEKAuditGCP", dependencies: family, swiftSettings: strict),
+        .target(
+            name: "CEKAuditGCP",
+            dependencies: family + [.product(name: "AsyncHTTPClient", package: "async-http-client"),
+                                    .product(name: "NIOCore", package: "swift-nio"),
+                                    .product(name: "NIOHTTP1", package: "swift-nio"),
+                                    .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                                    .product(name: "Crypto", package: "swift-crypto"),
+                                    .product(name: "_CryptoExtras", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
         // Azure Key Vault and Managed HSM (management-plane exports, Azure Resource Graph results) and their analyses
         // (custody, rotation applicability, access isolation, diagnostic settings).
         .target(name: "CEKAuditAzure", dependencies: family, swiftSettings: strict),
@@ -113,10 +122,12 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // Test doubles shared by the test targets: a scripted loopback AWS endpoint (fake_aws.py) and its scenarios, a hostile
-        // OpenBao / AWS endpoint (hostile_server.py), and the encodings of a credential to search outputs for.
-        .target(name: "CEKAuditTestSupport", dependencies: ["CEKAuditCore"], path: "Tests/CEKAuditTestSupport",
-                exclude: ["fake_aws.py", "hostile_server.py", "loopback.py"], swiftSettings: strict),
+        // Test doubles shared by the test targets: scripted loopback AWS and Google Cloud endpoints (fake_aws.py, fake_gcp.py)
+        // and their scenarios, a hostile OpenBao / AWS endpoint (hostile_server.py), and the encodings of a credential to
+        // search outputs for.
+        .target(name: "CEKAuditTestSupport", dependencies: ["CEKAuditCore", .product(name: "_CryptoExtras", package: "swift-crypto")],
+                path: "Tests/CEKAuditTestSupport",
+                exclude: ["fake_aws.py", "fake_gcp.py", "hostile_server.py", "loopback.py"], swiftSettings: strict),
         .testTarget(name: "CEKAuditCoreTests", dependencies: ["CEKAuditCore"], swiftSettings: strict),
         .testTarget(name: "CEKAuditCollectorsTests",
                     dependencies: ["CEKAuditCore", "CEKAuditCollectorKit", "CEKAuditAWS", "CEKAuditOpenBao", "CEKAuditGCP", "CEKAuditAzure", "CEKAuditInfraCode",

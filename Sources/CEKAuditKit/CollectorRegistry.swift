@@ -41,6 +41,7 @@ public struct CollectorRegistry: Sendable {
             AttestationCollector(),
             AWSKMSCollector(),
             OpenBaoTargetCollector(),
+            GCPKMSCollector(),
         ],
         analyses: [
             AWSKeyAnalysis(),
