@@ -64,7 +64,7 @@ struct GCPKMSCollectorTests {
         #expect(hsm.fields["rotation.period_days"] == .number(90))
         #expect(hsm.fields["rotation.next"] == .string("2026-12-30T00:00:00Z"))
         #expect(hsm.fields["deletion.window_days"] == .number(30))
-        #expect(hsm.fields["ancestry"] == .list([.string("folders/111111111111"), .string("organizations/222222222222")]))
+        #expect(hsm.fields["ancestry"] == .list([.string("projects/example-project"), .string("folders/111111111111"), .string("organizations/222222222222")]))
         #expect(hsm.fields["autokey"] == .bool(true))
         let soft = try #require(keys.first { $0.name == "key-soft" })
         #expect(soft.fields["rotation.enabled"] == .bool(false))
