@@ -331,6 +331,8 @@ public struct GCPCMEKAnalysis: FactAnalysis {
             r.fields["cmek.required_by"] = .string(required.sorted().joined(separator: "; "))
         } else if unknownScope {
             r.fields["cmek.required_by"] = .unknown(reason: "the store's project and ancestry are not known, so whether a CMEK organization policy covers it cannot be told")
+        } else if let why = r.observed?["org_policy_unread"]?.stringValue {
+            r.fields["cmek.required_by"] = .unknown(reason: "the CMEK organization policies of the store's project could not be read: \(why)")
         } else {
             r.fields["cmek.required_by"] = .null
         }

@@ -56,7 +56,31 @@ public enum GCPFacts {
         }
         for item in inventory.ekmConnections { if let r = ekmConnection(item) { out.append(r) } }
         for item in inventory.orgPolicies { if let r = orgPolicy(item) { out.append(r) } }
-        for d in inventory.dataStores { if let r = dataStore(d, ancestry: inventory.ancestry, projectNumbers: inventory.projectNumbers) { out.append(r) } }
+        // Org policies that could not be read, by project: a store there cannot be said to be outside their reach.
+        var policyUnread: [String: String] = [:]
+        for f in inventory.failures where f.call.hasPrefix("policies.") {
+            let parts = f.scope.split(separator: "/").map(String.init)
+            if parts.count >= 2, parts[0] == "projects" { policyUnread["projects/\(parts[1])"] = f.reason }
+        }
+        for d in inventory.dataStores {
+            guard var r = dataStore(d, ancestry: inventory.ancestry, projectNumbers: inventory.projectNumbers) else { continue }
+            if case .list(let scopes) = r.value("ancestry"),
+               let reason = scopes.lazy.compactMap({ s -> String? in if case .string(let t) = s { return policyUnread[t] }; return nil }).first {
+                r.observed = ["org_policy_unread": .string(reason)]
+            }
+            out.append(r)
+        }
+        // Calls whose failure leaves facts of keys unknown: the project's ancestry, the location's Autokey handles.
+        for f in inventory.failures {
+            let keyIndices = out.indices.filter { out[$0].type == .key && out[$0].id.hasPrefix(f.scope + "/") }
+            switch f.call {
+            case "projects.getAncestry":
+                for i in keyIndices { out[i].fields["ancestry"] = .unknown(reason: "the project's ancestry could not be read: \(f.reason)") }
+            case "keyHandles.list":
+                for i in keyIndices { out[i].fields["autokey"] = .unknown(reason: "Autokey key handles could not be listed: \(f.reason)") }
+            default: break
+            }
+        }
         return out
     }
 

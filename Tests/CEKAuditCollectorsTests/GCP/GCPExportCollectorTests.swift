@@ -107,6 +107,23 @@ import Testing
         #expect(store["project"] == .string("example-project"))
     }
 
+    @Test func unreadOrgPoliciesLeaveTheCMEKRequirementUnknown() throws {
+        var inventory = GCPInventory()
+        inventory.dataStores = [.init(assetType: "aiplatform.googleapis.com/Endpoint",
+                                      item: .init(.object(["name": .string("projects/example-project/locations/us-central1/endpoints/9")]), evidence: "ev"))]
+        inventory.failures = [.init(scope: "projects/example-project/policies/gcp.restrictNonCmekServices", call: "policies.getEffectivePolicy",
+                                    reason: "HTTP 403 PERMISSION_DENIED")]
+        inventory.cryptoKeys = [.init(.object(["name": .string("projects/example-project/locations/us-central1/keyRings/r/cryptoKeys/k"),
+                                               "purpose": .string("ENCRYPT_DECRYPT")]), evidence: "ev")]
+        inventory.failures.append(.init(scope: "projects/example-project", call: "projects.getAncestry", reason: "HTTP 500"))
+        var facts = FactSet(resources: GCPFacts.resources(from: inventory))
+        GCPCMEKAnalysis().derive(&facts, settings: AnalysisSettings())
+        let store = try #require(facts.resources.first { $0.type == .dataStore })
+        #expect(store["cmek.required_by"]?.unknownReason?.contains("HTTP 403") == true)
+        let key = try #require(facts.resources.first { $0.type == .key })
+        #expect(key["ancestry"]?.isKnown == false)
+    }
+
     @Test func keyProjectsPolicyRejectsAKeyFromAnotherProject() throws {
         var facts = FactSet(resources: [
             Resource(type: .orgPolicy, id: "projects/example-project/policies/gcp.restrictCmekCryptoKeyProjects",
