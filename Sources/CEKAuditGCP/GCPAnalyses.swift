@@ -290,10 +290,41 @@ public struct GCPCMEKAnalysis: FactAnalysis {
         let keys = Normalizer.keyIndex(facts)
         let policies = facts.resources.filter { $0.type == .orgPolicy }
         let kinds = Self.kinds
+        let context = Self.projectContext(facts)
         for i in facts.resources.indices where facts.resources[i].type == .dataStore {
             guard case .string(let kind) = facts.resources[i].value("kind"), kinds.contains(kind) else { continue }
+            Self.complete(&facts.resources[i], context: context)
             Self.derive(&facts.resources[i], keys: keys, policies: policies)
         }
+    }
+
+    /// What any collected fact tells about each project: `projects/P` → every scope it is known by (its id and
+    /// number) and its ancestors, read from keys' and stores' `ancestry` (an asset export names a project by number,
+    /// Cloud KMS key names and Terraform by id). Lets a store declared in Terraform meet an org policy an export
+    /// names by project number.
+    static func projectContext(_ facts: FactSet) -> [String: [String]] {
+        var out: [String: [String]] = [:]
+        for r in facts.resources where r.type == .key || r.type == .dataStore {
+            let scopes = strings(r.value("ancestry"))
+            let projects = scopes.filter { $0.hasPrefix("projects/") }
+            for p in projects {
+                var known = out[p] ?? [p]
+                for s in scopes where !known.contains(s) { known.append(s) }
+                out[p] = known
+            }
+        }
+        return out
+    }
+
+    /// A store's ancestry from its `project` when no source gave one, widened with what ``projectContext(_:)`` knows.
+    static func complete(_ r: inout Resource, context: [String: [String]]) {
+        var scopes = strings(r.value("ancestry"))
+        if scopes.isEmpty, case .string(let p) = r.value("project") { scopes = ["projects/\(p)"] }
+        guard !scopes.isEmpty else { return }
+        for p in scopes where p.hasPrefix("projects/") {
+            for s in context[p] ?? [] where !scopes.contains(s) { scopes.append(s) }
+        }
+        r.fields["ancestry"] = .strings(scopes)
     }
 
     static func strings(_ v: FactValue) -> [String] {

@@ -201,6 +201,11 @@ extension TerraformCollector {
                 if let state = dig(r.values, ["primary", "state"])?.stringValue, !v.isUnknown(["primary"]) {
                     f["state"] = .string(state)
                     f["enabled"] = .bool(state == "ENABLED")
+                } else if v.isUnknown(["primary"]), skipInitial == .bool(false), importOnly == .bool(false) {
+                    // A key this plan creates: Cloud KMS creates its first version and makes it the enabled primary
+                    // (CryptoKey create, unless skipInitialVersionCreation or importOnly).
+                    f["state"] = .string("ENABLED")
+                    f["enabled"] = .bool(true)
                 } else {
                     let why = "declared key: the primary version's state is known only once Cloud KMS creates it"
                     f["state"] = .unknown(reason: why)
