@@ -46,6 +46,12 @@ public struct AzureKeyAnalysis: FactAnalysis {
         }
         if r.fields["exportable"] == nil { r.fields["exportable"] = .bool(false) }
         if r.fields["allow_plaintext_backup"] == nil { r.fields["allow_plaintext_backup"] = .bool(false) }
+        // A key's expiry is its material's: imported material lapses with it.
+        switch r.value("expires") {
+        case .string(let d): r.fields["material.expires"] = .bool(true); r.fields["material.valid_to"] = .string(d)
+        case .null: r.fields["material.expires"] = .bool(false); r.fields["material.valid_to"] = .null
+        case let other: r.fields["material.expires"] = other; r.fields["material.valid_to"] = other
+        }
 
         let decision: RotationDecision
         if r.value("enabled") == .bool(false) {

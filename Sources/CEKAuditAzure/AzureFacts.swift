@@ -99,6 +99,10 @@ public enum AzureFacts {
             "sku": (p["sku"]?["name"] ?? item.value["sku"]?["name"])?.stringValue.map { .string($0.lowercased()) } ?? .unknown(reason: "the answer has no sku"),
             "entra_tenant": p["tenantId"]?.stringValue.map(FactValue.string) ?? .unknown(reason: "the answer has no tenantId"),
         ]
+        f["soft_delete"] = .bool(p["enableSoftDelete"]?.boolValue ?? true)
+        f["retention_days"] = .int(p["softDeleteRetentionInDays"]?.numberValue.map { Int($0) } ?? 90)
+        f["purge_protection"] = .bool(p["enablePurgeProtection"]?.boolValue ?? false)
+        f["rbac"] = .bool(kind == "managed-hsm" || p["enableRbacAuthorization"]?.boolValue == true)
         // Managed HSM pools are single-tenant FIPS 140-3 Level 3 HSMs; their connection is the pool's state.
         if kind == "managed-hsm" {
             f["connection_state"] = p["provisioningState"]?.stringValue.map { .string($0 == "Succeeded" ? "CONNECTED" : $0.uppercased()) }

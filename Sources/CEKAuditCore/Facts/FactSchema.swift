@@ -131,6 +131,10 @@ public enum FactSchema {
             "connection_state": "Connection state, when observed",
             "key_management_mode": "Google Cloud EKM connection: MANUAL (keys created in the external manager) or CLOUD_KMS (coordinated)",
             "sku": "Azure Key Vault SKU: `standard` or `premium` (HSM-backed keys need premium)",
+            "soft_delete": "Azure: whether deleted keys are kept recoverable (on for every vault since 2020)",
+            "retention_days": "Azure: how long deleted keys stay recoverable, in days (7–90)",
+            "purge_protection": "Azure: whether deleted keys cannot be purged before the retention ends",
+            "rbac": "Azure: whether access is granted by Azure role assignments (RBAC) rather than vault access policies",
             "entra_tenant": "Azure: the Microsoft Entra tenant id of the vault or HSM pool",
         ],
         .dataStore: [

@@ -239,15 +239,15 @@ import Testing
         #expect(key["custody"]?.isKnown == false, "whether the primary was imported is not known")
     }
 
-    /// Acceptance: one assessment file with AWS files, OpenBao and a Google Cloud project gives one report with all
-    /// three.
-    @Test func oneAssessmentReadsAWSOpenBaoAndGoogleCloudTogether() async throws {
+    /// Acceptance (Google Cloud and Azure issues): one assessment file with AWS files, OpenBao, a Google Cloud project
+    /// and an Azure subscription gives one report with all of them.
+    @Test func oneAssessmentReadsAWSOpenBaoGoogleCloudAndAzureTogether() async throws {
         let report = try await Fixtures.report("gcp/three-providers")
         let services = Set(report.resources.filter { $0.type == .key }.compactMap { r -> String? in
             if case .string(let s)? = r.fields["service"] { return s }
             return nil
         })
-        #expect(services.isSuperset(of: ["aws-kms", "gcp-kms"]))
+        #expect(services.isSuperset(of: ["aws-kms", "gcp-kms", "azure-keyvault"]))
         #expect(report.resources.contains { $0.type == .logSource && $0.fields["kind"] == .string("openbao-audit-log") })
         #expect(report.results.contains { $0.check == "CEK08-AG3-ROTATION-OVERDUE" && $0.verdict == .fail })
     }
