@@ -5,7 +5,7 @@ import Testing
 /// and they validate against the published schema.
 @Suite(.serialized) struct ExampleReportTests {
     /// The bundled examples with committed reports.
-    static let examples = ["acme-ai-platform", "gcp-vertex-platform"]
+    static let examples = ["acme-ai-platform", "gcp-vertex-platform", "azure-ai-subscription"]
 
     @Test(arguments: examples)
     func committedReportsMatchARegeneration(_ example: String) throws {
