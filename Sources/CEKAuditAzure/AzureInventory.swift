@@ -1,3 +1,4 @@
+import CEKAuditCollectorKit
 import CEKAuditCore
 import Foundation
 
@@ -24,40 +25,12 @@ import Foundation
 /// - `dataStores`: resources that may name a key, by ARM type (``AzureFacts/dataStoreKinds``).
 public struct AzureInventory: Sendable {
     /// One resource and where it was read.
-    public struct Item: Sendable {
-        public var value: JSONValue
-        /// The ``EvidenceItem/id`` of the answer or file that holds it.
-        public var evidence: String
-        /// Where in that item (`[3]`, `data[0]`, `resources[2]`), if anywhere.
-        public var pointer: String?
-        /// 1-based line, for JSON-lines files.
-        public var line: Int?
+    public typealias Item = InventoryItem
 
-        public init(_ value: JSONValue, evidence: String, pointer: String? = nil, line: Int? = nil) {
-            self.value = value
-            self.evidence = evidence
-            self.pointer = pointer
-            self.line = line
-        }
-
-        public var provenance: Provenance { Provenance(evidence: evidence, pointer: pointer, line: line) }
-    }
-
-    /// A call that failed: the facts it should have supplied stay unknown with `reason`.
-    public struct Failure: Sendable, Hashable {
-        /// The ARM id of the resource the call was about (a vault, a key, a subscription).
-        public var scope: String
-        /// `vaults.list`, `keys.list`, `diagnosticSettings.list`, `roleAssignments.list`, `rotationPolicy.get` …
-        public var call: String
-        /// A sentence for the report, credentials already scrubbed.
-        public var reason: String
-
-        public init(scope: String, call: String, reason: String) {
-            self.scope = scope
-            self.call = call
-            self.reason = reason
-        }
-    }
+    /// A call that failed: the facts it should have supplied stay unknown with `reason`. `scope` is the ARM id of
+    /// the resource the call was about (a vault, a key, a subscription); calls are named `vaults.list`, `keys.list`,
+    /// `diagnosticSettings.list`, `roleAssignments.list`, `rotationPolicy.get` …
+    public typealias Failure = CallFailure
 
     public var vaults: [Item] = []
     public var managedHSMs: [Item] = []

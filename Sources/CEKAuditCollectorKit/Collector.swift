@@ -201,6 +201,18 @@ extension EvidenceCollector {
                               resourceTypes: suppliedTypes, found: found, detail: detail)
     }
 
+    /// The bytes of a source file (already read, or read now); `nil` when it cannot be read, after recording a
+    /// diagnostic naming the file and why, and a failed coverage row for it in `facts`.
+    public func bytes(of file: SourceFile, into facts: inout FactSet) -> Data? {
+        if let d = file.data { return d }
+        do { return try Data(contentsOf: URL(fileURLWithPath: file.path)) } catch {
+            let problem = FileProblem.reading(file.path, error: error)
+            facts.diagnostics.append(CEKAuditError.cannotRead(file.locator, problem).diagnostic)
+            facts.coverage.append(failedCoverage(file.locator, detail: problem.what))
+            return nil
+        }
+    }
+
     /// A failed coverage row for a source this collector could not read: checks over what it would have supplied
     /// become inconclusive.
     public func failedCoverage(_ source: String, detail: String) -> SourceCoverage {
@@ -249,15 +261,7 @@ extension DocumentCollector {
     public func collect(_ job: CollectionJob, context: CollectionContext, logger: Logger) async -> FactSet {
         var facts = FactSet()
         for file in job.files {
-            let data: Data
-            if let d = file.data { data = d } else {
-                do { data = try Data(contentsOf: URL(fileURLWithPath: file.path)) } catch {
-                    let problem = FileProblem.reading(file.path, error: error)
-                    facts.diagnostics.append(CEKAuditError.cannotRead(file.locator, problem).diagnostic)
-                    facts.coverage.append(failedCoverage(file.locator, detail: problem.what))
-                    continue
-                }
-            }
+            guard let data = bytes(of: file, into: &facts) else { continue }
             let document: ParsedDocument
             if let d = file.document { document = d } else {
                 do { document = try ParsedDocument(data: data, locator: file.locator) } catch {

@@ -75,15 +75,7 @@ public struct GCPExportCollector: EvidenceCollector {
         var out = FactSet()
         var inventory = GCPInventory()
         for f in job.files.sorted(by: { $0.locator < $1.locator }) {
-            let data: Data
-            if let d = f.data { data = d } else {
-                do { data = try Data(contentsOf: URL(fileURLWithPath: f.path)) } catch {
-                    let problem = FileProblem.reading(f.path, error: error)
-                    out.diagnostics.append(CEKAuditError.cannotRead(f.locator, problem).diagnostic)
-                    out.coverage.append(failedCoverage(f.locator, detail: problem.what))
-                    continue
-                }
-            }
+            guard let data = bytes(of: f, into: &out) else { continue }
             let item = EvidenceItem(collector: Self.name, locator: f.locator, kind: "gcp-api-response", bytes: data, collectedAt: context.now)
             out.addEvidence(item, bytes: data)
             read(data, file: f, evidence: item.id, into: &inventory, diagnostics: &out.diagnostics)

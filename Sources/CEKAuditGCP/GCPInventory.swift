@@ -1,3 +1,4 @@
+import CEKAuditCollectorKit
 import CEKAuditCore
 import Foundation
 
@@ -22,26 +23,7 @@ import Foundation
 ///   (`storage.googleapis.com/Bucket`, `aiplatform.googleapis.com/Endpoint` … see ``GCPFacts/dataStoreKinds``).
 public struct GCPInventory: Sendable {
     /// One API resource and where it was read.
-    public struct Item: Sendable {
-        /// The resource's JSON.
-        public var value: JSONValue
-        /// The ``EvidenceItem/id`` of the answer or file that holds it.
-        public var evidence: String
-        /// Where in that item (`[3]`, `cryptoKeys[0]`, a line of a JSON-lines file), if anywhere.
-        public var pointer: String?
-        /// 1-based line, for JSON-lines files.
-        public var line: Int?
-
-        public init(_ value: JSONValue, evidence: String, pointer: String? = nil, line: Int? = nil) {
-            self.value = value
-            self.evidence = evidence
-            self.pointer = pointer
-            self.line = line
-        }
-
-        /// The provenance of facts read from it.
-        public var provenance: Provenance { Provenance(evidence: evidence, pointer: pointer, line: line) }
-    }
+    public typealias Item = InventoryItem
 
     /// A resource of a known type, by asset type.
     public struct DataStoreItem: Sendable {
@@ -62,22 +44,11 @@ public struct GCPInventory: Sendable {
         }
     }
 
-    /// A call that failed: the facts it should have supplied stay unknown with `reason`.
-    public struct Failure: Sendable, Hashable {
-        /// What the call was about: a key, key ring or project resource name.
-        public var scope: String
-        /// Which answer is missing: `cryptoKeys.getIamPolicy`, `keyRings.getIamPolicy`, `cryptoKeys.list`,
-        /// `projects.getIamPolicy`, `policies.list`, `projects.getAncestry`, `importJobs.list`, `ekmConnections.list`.
-        public var call: String
-        /// A sentence for the report (`HTTP 403 PERMISSION_DENIED: …`), credentials already scrubbed.
-        public var reason: String
-
-        public init(scope: String, call: String, reason: String) {
-            self.scope = scope
-            self.call = call
-            self.reason = reason
-        }
-    }
+    /// A call that failed: the facts it should have supplied stay unknown with `reason`. Calls are named
+    /// `cryptoKeys.getIamPolicy`, `keyRings.getIamPolicy`, `cryptoKeys.list`, `keyRings.list`, `locations.list`,
+    /// `projects.getIamPolicy`, `projects.getAncestry`, `policies.getEffectivePolicy`, `importJobs.list`,
+    /// `ekmConnections.list`, `keyHandles.list`, `assets.list`; `scope` is the key, key ring, location or project.
+    public typealias Failure = CallFailure
 
     public var cryptoKeys: [Item] = []
     public var keyRings: [Item] = []
