@@ -90,7 +90,15 @@ let package = Package(
         ),
         // Azure Key Vault and Managed HSM (management-plane exports, Azure Resource Graph results) and their analyses
         // (custody, rotation applicability, access isolation, diagnostic settings).
-        .target(name: "CEKAuditAzure", dependencies: family, swiftSettings: strict),
+        // The live collector (`kind: azure-keyvault`) reads Azure Resource Manager over async-http-client.
+        .target(
+            name: "CEKAuditAzure",
+            dependencies: family + [.product(name: "AsyncHTTPClient", package: "async-http-client"),
+                                    .product(name: "NIOCore", package: "swift-nio"),
+                                    .product(name: "NIOHTTP1", package: "swift-nio"),
+                                    .product(name: "NIOSSL", package: "swift-nio-ssl")],
+            swiftSettings: strict
+        ),
         // Infrastructure code and configuration files: CloudFormation, Terraform plan/state JSON, Kubernetes
         // EncryptionConfiguration.
         .target(name: "CEKAuditInfraCode", dependencies: family + [.product(name: "Yams", package: "Yams")], swiftSettings: strict),
@@ -122,12 +130,13 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // Test doubles shared by the test targets: scripted loopback AWS and Google Cloud endpoints (fake_aws.py, fake_gcp.py)
+        // Test doubles shared by the test targets: scripted loopback AWS, Google Cloud and Azure endpoints (fake_aws.py,
+        // fake_gcp.py, fake_azure.py)
         // and their scenarios, a hostile OpenBao / AWS endpoint (hostile_server.py), and the encodings of a credential to
         // search outputs for.
         .target(name: "CEKAuditTestSupport", dependencies: ["CEKAuditCore", .product(name: "_CryptoExtras", package: "swift-crypto")],
                 path: "Tests/CEKAuditTestSupport",
-                exclude: ["fake_aws.py", "fake_gcp.py", "hostile_server.py", "loopback.py"], swiftSettings: strict),
+                exclude: ["fake_aws.py", "fake_azure.py", "fake_gcp.py", "hostile_server.py", "loopback.py"], swiftSettings: strict),
         .testTarget(name: "CEKAuditCoreTests", dependencies: ["CEKAuditCore"], swiftSettings: strict),
         .testTarget(name: "CEKAuditCollectorsTests",
                     dependencies: ["CEKAuditCore", "CEKAuditCollectorKit", "CEKAuditAWS", "CEKAuditOpenBao", "CEKAuditGCP", "CEKAuditAzure", "CEKAuditInfraCode",

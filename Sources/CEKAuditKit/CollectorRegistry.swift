@@ -42,6 +42,7 @@ public struct CollectorRegistry: Sendable {
             AWSKMSCollector(),
             OpenBaoTargetCollector(),
             GCPKMSCollector(),
+            AzureKeyVaultCollector(),
         ],
         analyses: [
             AWSKeyAnalysis(),

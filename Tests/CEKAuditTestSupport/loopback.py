@@ -1,4 +1,4 @@
-"""What the tests' loopback servers (fake_aws.py, hostile_server.py) share: 127.0.0.1 only, a free port announced as
+"""What the tests' loopback servers (fake_aws.py, fake_gcp.py, fake_azure.py, hostile_server.py) share: 127.0.0.1 only, a free port announced as
 `PORT <n>` on stdout, and a bounded life."""
 import signal
 import threading

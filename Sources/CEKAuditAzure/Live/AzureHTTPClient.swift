@@ -1,0 +1,221 @@
+import AsyncHTTPClient
+import CEKAuditCollectorKit
+import CEKAuditCore
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+
+/// One answer of Azure Resource Manager (or the Entra token endpoint), or why there is none. `body` has already passed
+/// the run's ``CredentialScrubber``.
+public struct AzureAPIResponse: Sendable {
+    /// `GET subscriptions/…/providers/Microsoft.KeyVault/vaults` — method and path, for messages (never a query or a
+    /// header).
+    public var call: String
+    /// HTTP status; `nil` when no complete answer arrived (transport failure, timeout, budget spent).
+    public var status: Int?
+    /// The scrubbed body (empty without an answer).
+    public var body: Data
+    /// Why there is no answer, scrubbed.
+    public var failure: String?
+
+    /// The body as a JSON object when the call succeeded (HTTP 2xx and a JSON object), else the reason it did not, as
+    /// a sentence fragment: `HTTP 403 AuthorizationFailed: The client … does not have authorization …`, `the answer is
+    /// not a JSON object (cut short or malformed)`, or the transport failure. ARM's error body is `{"error": {"code",
+    /// "message"}}` (Azure Resource Manager, "Common error response"; Azure REST API guidelines, "Handling errors").
+    public var outcome: Result<JSONValue, AzureCallFailure> {
+        guard let status else { return .failure(AzureCallFailure(status: nil, reason: failure ?? "no answer")) }
+        let json = try? JSONValue.parse(body, source: call)
+        guard (200..<300).contains(status) else {
+            var reason = "HTTP \(status)"
+            let e = json?["error"]
+            if let c = e?["code"]?.stringValue { reason += " \(c.prefix(64))" }
+            if let m = e?["message"]?.stringValue { reason += ": \(m.prefix(300))" }
+            return .failure(AzureCallFailure(status: status, reason: reason.replacingOccurrences(of: "\n", with: " "), code: e?["code"]?.stringValue))
+        }
+        guard let json, case .object = json else {
+            return .failure(AzureCallFailure(status: status, reason: "the answer to \(call) is not a JSON object (cut short or malformed)"))
+        }
+        return .success(json)
+    }
+}
+
+/// Why a call gave no usable answer.
+public struct AzureCallFailure: Error, Sendable, Hashable, CustomStringConvertible {
+    /// HTTP status, when an answer arrived.
+    public var status: Int?
+    /// A sentence fragment, credentials already scrubbed.
+    public var reason: String
+    /// ARM's error code from the body (`AuthorizationFailed`, `SubscriptionNotFound`), when given.
+    public var code: String?
+
+    public init(status: Int?, reason: String, code: String? = nil) {
+        self.status = status
+        self.reason = reason
+        self.code = code
+    }
+
+    public var description: String { reason }
+}
+
+/// The HTTP side of one `azure-keyvault` run: one async-http-client `HTTPClient` with connection pooling for every call of
+/// the target, bounded concurrency (``AzureLimiter``), a deadline per attempt for the whole answer (``Deadline``), a
+/// ``RequestBudget``, a body size limit, and retries with exponential backoff and full jitter on HTTP 429, 5xx, timeouts
+/// and broken connections, honouring `Retry-After` (RFC 9110 §10.2.3, seconds form) up to the backoff cap (Azure Resource Manager,
+/// "Throttling Resource Manager requests"; Azure Architecture Center, "Retry guidance"). Redirects are not followed. Every body and failure text passes the run's scrubber before it
+/// is returned, so no answer that echoes a token can carry it further.
+public final class AzureHTTPClient: Sendable {
+    let client: HTTPClient
+    let limiter: AzureLimiter
+    let budget: RequestBudget
+    let scrubber: CredentialScrubber
+    let timeout: Double
+    let maxAttempts: Int
+    let backoffBase: Double
+    let backoffMax: Double
+    let random: @Sendable () -> Double
+    /// Largest body accepted, in bytes (16 MiB).
+    public static let maxBodyBytes = 16 << 20
+
+    struct Timeout: LocalizedError {
+        var seconds: Double
+        var errorDescription: String? { "no complete answer within \(FactValue.number(seconds).displayText) s (timeout)" }
+    }
+    struct TooLarge: LocalizedError {
+        var errorDescription: String? { "the answer is larger than \(AzureHTTPClient.maxBodyBytes) bytes" }
+    }
+
+    /// - Parameters:
+    ///   - options: concurrency, timeout, attempts and backoff.
+    ///   - scrubber: the run's credentials.
+    ///   - budget: requests the target may send in all.
+    ///   - random: uniform numbers in `0 ..< 1` for the jitter.
+    public init(options: AzureTargetOptions, scrubber: CredentialScrubber, budget: RequestBudget,
+                random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }) {
+        // The client's own timeouts are a second longer than the per-attempt ``Deadline``, which decides (and names
+        // the timeout in its reason); they only release the connection.
+        let t = TimeAmount.milliseconds(Int64(max(options.timeoutSeconds, 0.1) * 1000))
+        var configuration = HTTPClient.Configuration(tlsConfiguration: TLSConfiguration.makeClientConfiguration(),
+                                                     redirectConfiguration: .disallow, timeout: .init(connect: t, read: t + .seconds(1)))
+        configuration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: options.concurrency)
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        limiter = AzureLimiter(limit: options.concurrency)
+        self.budget = budget
+        self.scrubber = scrubber
+        timeout = options.timeoutSeconds
+        maxAttempts = max(1, options.maxAttempts)
+        backoffBase = options.backoffBaseMs / 1000
+        backoffMax = options.backoffMaxMs / 1000
+        self.random = random
+    }
+
+    /// Sends one request (with retries) and returns its scrubbed answer; never throws.
+    /// - Parameters:
+    ///   - method: `GET` or `POST`.
+    ///   - url: the full URL, every segment and query value already percent-encoded.
+    ///   - call: method and path for messages (no query: page tokens stay out of messages).
+    ///   - body: a POST body; `contentType` its media type.
+    ///   - token: the bearer token, or `nil` (the OAuth token endpoint).
+    public func send(_ method: HTTPMethod, url: String, call: String, body: Data? = nil, contentType: String = "application/json",
+                     token: String?) async -> AzureAPIResponse {
+        var lastFailure = "no attempt was made"
+        var made = 0
+        for attempt in 1...maxAttempts {
+            guard budget.take() else {
+                return AzureAPIResponse(call: call, status: nil, body: Data(), failure: budget.exhaustedReason + (made > 0 ? " after \(made) attempt(s): \(lastFailure)" : ""))
+            }
+            made += 1
+            var retryAfter: Double?
+            do {
+                let (status, headers, bytes) = try await attemptOnce(method, url: url, body: body, contentType: contentType, token: token)
+                if (status == 429 || status >= 500) && attempt < maxAttempts {
+                    lastFailure = "HTTP \(status)"
+                    retryAfter = headers.first(name: "Retry-After").flatMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+                } else {
+                    return AzureAPIResponse(call: call, status: status, body: scrubber.scrub(bytes), failure: nil)
+                }
+            } catch {
+                lastFailure = scrubber.scrub(Self.describe(error))
+                if error is TooLarge || error is CancellationError || Task.isCancelled { break }
+                if attempt == maxAttempts { break }
+            }
+            let ceiling = min(backoffMax, backoffBase * pow(2, Double(attempt - 1)))
+            var wait = ceiling * min(max(random(), 0), 1)
+            if let retryAfter, retryAfter.isFinite, retryAfter > 0 { wait = min(max(wait, retryAfter), max(backoffMax, 0)) }
+            if wait > 0 { try? await Task.sleep(nanoseconds: UInt64(wait * 1_000_000_000)) }
+        }
+        return AzureAPIResponse(call: call, status: nil, body: Data(), failure: "\(lastFailure) after \(made) attempt(s)")
+    }
+
+    private func attemptOnce(_ method: HTTPMethod, url: String, body: Data?, contentType: String,
+                             token: String?) async throws -> (Int, HTTPHeaders, Data) {
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        request.headers.add(name: "Accept", value: "application/json")
+        request.headers.add(name: "User-Agent", value: "cek-audit")
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let body {
+            request.headers.add(name: "Content-Type", value: contentType)
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
+        let client = self.client, timeout = self.timeout, prepared = request
+        return try await limiter.withPermit {
+            try await Deadline.run(seconds: timeout, onTimeout: { Timeout(seconds: timeout) }) {
+                let response = try await client.execute(prepared, timeout: .milliseconds(Int64(max(timeout, 0.1) * 1000) + 1000))
+                let collected: ByteBuffer
+                do { collected = try await response.body.collect(upTo: AzureHTTPClient.maxBodyBytes) } catch is NIOTooManyBytesError { throw TooLarge() }
+                let bytes = collected.getBytes(at: collected.readerIndex, length: collected.readableBytes) ?? []
+                return (Int(response.status.code), response.headers, Data(bytes))
+            }
+        }
+    }
+
+    /// Releases connections. Called once, after the last request.
+    public func shutdown() async {
+        try? await client.shutdown()
+    }
+
+    /// A transport error in one line, without request headers.
+    static func describe(_ error: any Error) -> String {
+        if let e = error as? any LocalizedError, let text = e.errorDescription { return text.replacingOccurrences(of: "\n", with: " ") }
+        if let e = error as? HTTPClientError { return "HTTP client error: \(e)".replacingOccurrences(of: "\n", with: " ") }
+        let text = String(describing: error)
+        return (text.isEmpty ? "transport failure" : text).replacingOccurrences(of: "\n", with: " ")
+    }
+}
+
+/// A counting semaphore: at most `limit` requests in flight per target, waiters served in arrival order; backoff
+/// waits hold no permit. (Each family has its own; families do not depend on each other.)
+public actor AzureLimiter {
+    public nonisolated let limit: Int
+    private var available: Int
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    public init(limit: Int) {
+        self.limit = max(1, limit)
+        available = max(1, limit)
+    }
+
+    /// Runs `body` while holding a permit.
+    /// - Throws: what `body` throws.
+    public nonisolated func withPermit<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        await acquire()
+        do {
+            let r = try await body()
+            await release()
+            return r
+        } catch {
+            await release()
+            throw error
+        }
+    }
+
+    private func acquire() async {
+        if available > 0 { available -= 1; return }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    private func release() {
+        if waiters.isEmpty { available = min(limit, available + 1) } else { waiters.removeFirst().resume() }
+    }
+}
