@@ -103,8 +103,10 @@ struct OpenBaoTargetCollectorTests {
         #expect(facts.diagnostics.contains { $0.message.contains("tenant-b/transit/keys/broken unreadable") })
         let results = RulesEngine(catalog: try Fixtures.catalog(), now: Self.now).evaluate(facts)
         // Every check reading the key's own settings is inconclusive; isolation comes from the policies, which were read.
-        // The Google Cloud checks (next rotation time, Key Access Justifications) apply by service and are not applicable.
-        let googleOnly: Set<String> = ["CEK08-AG3-ROTATION-OVERDUE", "CEK08-AG3-FIRST-ROTATION-WITHIN-LIMIT", "CEK08-AG2-ACCESS-JUSTIFICATIONS"]
+        // The Google Cloud and Azure checks (next rotation time, Key Access Justifications, key expiry) apply by service
+        // and are not applicable.
+        let googleOnly: Set<String> = ["CEK08-AG3-ROTATION-OVERDUE", "CEK08-AG3-FIRST-ROTATION-WITHIN-LIMIT", "CEK08-AG2-ACCESS-JUSTIFICATIONS",
+                                       "CEK08-AG3-KEY-EXPIRY"]
         #expect(results.filter { $0.subject?.name == "tenant-b/transit/keys/broken" && googleOnly.contains($0.check) }.allSatisfy { $0.verdict == .notApplicable })
         let onBroken = results.filter { $0.subject?.name == "tenant-b/transit/keys/broken" && $0.check != "CEK08-AG2-NAMESPACE-ISOLATION"
             && !googleOnly.contains($0.check) }
