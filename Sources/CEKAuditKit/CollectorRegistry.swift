@@ -30,6 +30,7 @@ public struct CollectorRegistry: Sendable {
             CloudTrailCollector(),
             OpenBaoAuditLogCollector(),
             GCPAuditLogCollector(),
+            AzureAuditEventCollector(),
             CloudFormationCollector(),
             TerraformCollector(document: .plan),
             TerraformCollector(document: .state),
