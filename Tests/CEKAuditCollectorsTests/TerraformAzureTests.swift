@@ -21,7 +21,7 @@ struct TerraformAzureTests {
     }
 
     static func resource(_ facts: FactSet, _ type: ResourceType, _ id: String) throws -> Resource {
-        try #require(facts.resources.first { $0.type == type && $0.id == id }, "no \(type.rawValue) \(id)")
+        try #require(facts.resources.first { $0.type == type && $0.id == id })
     }
 
     static func vaultID(_ name: String) -> String { "\(locator)#azurerm_key_vault.\(name)" }

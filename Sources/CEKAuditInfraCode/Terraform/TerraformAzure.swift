@@ -166,7 +166,7 @@ extension TerraformCollector {
                 var value: [String: JSONValue] = [:]
                 if let n = v.text("role_definition_name") { value["roleDefinitionName"] = .string(n) }
                 if let direct = referenced(r, "scope", vaultTypes.union(keyTypes)) {
-                    let vault = vaultTypes.contains(direct.type) ? direct : keyVault[direct.address]
+                    let vault: TFResource? = vaultTypes.contains(direct.type) ? direct : keyVault[direct.address]
                     guard let vault else { continue }
                     props["scope"] = .string(scopeText ?? vaultIDs[vault.address] ?? rid(vault))
                     value["properties"] = .object(props)
@@ -179,8 +179,8 @@ extension TerraformCollector {
                 for vault in vaults {
                     guard let arm = armIDs[vault.address] else { continue }
                     let parts = arm.split(separator: "/").map(String.init)
-                    let sub = parts.count > 1 ? "/subscriptions/\(parts[1])" : nil
-                    let rg = parts.count > 3 ? "\(sub ?? "")/resourcegroups/\(parts[3])" : nil
+                    let sub: String? = parts.count > 1 ? "/subscriptions/\(parts[1])" : nil
+                    let rg: String? = parts.count > 3 ? "\(sub ?? "")/resourcegroups/\(parts[3])" : nil
                     if scopeText == arm || scopeText.hasPrefix(arm + "/") || scopeText == sub || scopeText == rg {
                         assignments[vault.address, default: []].append((.object(value), r))
                     }
@@ -201,11 +201,11 @@ extension TerraformCollector {
             // key_store
             var store: [String: FactValue] = [
                 "kind": .string(hsm ? "azure-managed-hsm" : "azure-key-vault"), "name": v.declared(["name"]).string("name", default: nil),
-                "sku": v.declared(["sku_name"]).text.map { .string($0.lowercased()) } ?? v.declared(["sku_name"]).string("sku_name", default: nil),
+                "sku": v.declared(["sku_name"]).text.map { FactValue.string($0.lowercased()) } ?? v.declared(["sku_name"]).string("sku_name", default: nil),
                 "entra_tenant": tenant,
                 "evidence_kind": .string("declared"),
             ]
-            store["connection_state"] = hsm ? .unknown(reason: "declared Managed HSM pool: its provisioning and activation are only observable live") : .null
+            store["connection_state"] = hsm ? FactValue.unknown(reason: "declared Managed HSM pool: its provisioning and activation are only observable live") : FactValue.null
             out.resources.append(Resource(type: .keyStore, id: id, name: name, fields: store, provenance: provenance(r)))
 
             // audit_trail from diagnostic settings
@@ -233,7 +233,7 @@ extension TerraformCollector {
             trail.fields["kms_events_included"] = trail.fields["logging"]
             trail.fields["destinations"] = .strings(declaredSettings.flatMap { s -> [String] in
                 let sv = gv(s)
-                return Self.azureDestinations.compactMap { tf, arm in sv.text(tf) != nil || sv.isUnknown([tf]) ? arm : nil }
+                return Self.azureDestinations.compactMap { pair -> String? in sv.text(pair.0) != nil || sv.isUnknown([pair.0]) ? pair.1 : nil }
             }.sorted())
             out.resources.append(trail)
 
@@ -244,7 +244,7 @@ extension TerraformCollector {
                 "account": subFact, "scope": .string(hsm ? "managed-hsm" : "key-vault"), "default": .bool(false),
                 "evidence_kind": .string("declared"),
             ]
-            let inline = hsm ? [] : (r.values["access_policy"] ?? .null).asList.map(Self.armAccessPolicy)
+            let inline: [JSONValue] = hsm ? [] : (r.values["access_policy"] ?? .null).asList.map { Self.armAccessPolicy($0) }
             let separate = policies[r.address] ?? []
             let roles = assignments[r.address] ?? []
             access.provenance = provenance(r) + separate.flatMap { provenance($0.1) } + roles.flatMap { provenance($0.1) }
@@ -287,7 +287,9 @@ extension TerraformCollector {
             if let vault, let loc = gv(vault).text("location") { f["region"] = .string(loc) }
             if let vault, let t = gv(vault).text("tenant_id") { f["entra_tenant"] = .string(t) }
             switch v.declared(["expiration_date"]) {
-            case .literal(let e): f["expires"] = e.stringValue.flatMap(DateParsing.parse).map { .string(DateParsing.iso($0)) } ?? .unknown(reason: "expiration_date is not a time")
+            case .literal(let e):
+                if let d = e.stringValue.flatMap({ DateParsing.parse($0) }) { f["expires"] = .string(DateParsing.iso(d)) }
+                else { f["expires"] = .unknown(reason: "expiration_date is not a time") }
             case .absent: f["expires"] = .null
             case .expression: f["expires"] = .unknown(reason: "expiration_date is known only after apply")
             case .missing: f["expires"] = .unknown(reason: "expiration_date is missing from the Terraform plan or state: the file was cut or edited")
@@ -449,7 +451,7 @@ extension TerraformCollector {
         if let t = v["application_id"]?.stringValue, !t.isEmpty { o["applicationId"] = .string(t) }
         var p: [String: JSONValue] = [:]
         for (tf, arm) in [("key_permissions", "keys"), ("secret_permissions", "secrets"), ("certificate_permissions", "certificates"), ("storage_permissions", "storage")] {
-            p[arm] = .array((v[tf] ?? .null).asList.compactMap(\.stringValue).map { s in s.prefix(1).lowercased() + s.dropFirst() })
+            p[arm] = .array((v[tf] ?? .null).asList.compactMap(\.stringValue).map { s in JSONValue.string(s.prefix(1).lowercased() + String(s.dropFirst())) })
         }
         o["permissions"] = .object(p)
         return .object(o)
