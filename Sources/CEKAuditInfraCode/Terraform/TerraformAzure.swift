@@ -203,7 +203,6 @@ extension TerraformCollector {
                 "kind": .string(hsm ? "azure-managed-hsm" : "azure-key-vault"), "name": v.declared(["name"]).string("name", default: nil),
                 "sku": v.declared(["sku_name"]).text.map { FactValue.string($0.lowercased()) } ?? v.declared(["sku_name"]).string("sku_name", default: nil),
                 "entra_tenant": tenant,
-                "evidence_kind": .string("declared"),
             ]
             store["connection_state"] = hsm ? FactValue.unknown(reason: "declared Managed HSM pool: its provisioning and activation are only observable live") : FactValue.null
             out.resources.append(Resource(type: .keyStore, id: id, name: name, fields: store, provenance: provenance(r)))
@@ -242,7 +241,6 @@ extension TerraformCollector {
             access.fields = [
                 "service": .string("azure-keyvault"), "key": .string(id), "key_name": .string(name), "key_manager": .string("customer"),
                 "account": subFact, "scope": .string(hsm ? "managed-hsm" : "key-vault"), "default": .bool(false),
-                "evidence_kind": .string("declared"),
             ]
             let inline: [JSONValue] = hsm ? [] : (r.values["access_policy"] ?? .null).asList.map { Self.armAccessPolicy($0) }
             let separate = policies[r.address] ?? []
