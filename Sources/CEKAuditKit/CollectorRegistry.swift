@@ -34,6 +34,7 @@ public struct CollectorRegistry: Sendable {
             CloudFormationCollector(),
             TerraformCollector(document: .plan),
             TerraformCollector(document: .state),
+            ARMTemplateCollector(),
             KeyPolicyCollector(),
             KMSExportCollector(),
             GCPExportCollector(),

@@ -23,7 +23,7 @@ public enum FuzzTargets {
     public static let names = ["json", "yaml", "catalog", "assessment-file", "recognizer", "cloudformation", "terraform",
                                "key-policy", "kms-api-export", "k8s-encryption-config", "attestations", "cloudtrail",
                                "openbao-audit-log", "gcp-audit-log", "gcp-export", "azure-export",
-                               "azure-keyvault-audit-log"]
+                               "azure-keyvault-audit-log", "arm-template"]
 
     /// The fixed assessment clock of fuzzed runs.
     static let now = Date(timeIntervalSince1970: 1_793_491_200)
@@ -55,6 +55,7 @@ public enum FuzzTargets {
             }
         case "cloudformation": document(data, CloudFormationCollector(), name: "stack.template")
         case "terraform": document(data, TerraformCollector(document: .plan), name: "plan.json")
+        case "arm-template": document(data, ARMTemplateCollector(), name: "main.json")
         case "key-policy": document(data, KeyPolicyCollector(), name: "policy.json")
         case "k8s-encryption-config": document(data, EncryptionConfigurationCollector(), name: "encryption-config.yaml")
         case "attestations": document(data, AttestationCollector(), name: "attestations.yaml")
