@@ -23,7 +23,8 @@ fuzzer="$build_path/debug/CEKAuditFuzz"
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   targets=(json yaml catalog assessment-file recognizer cloudformation terraform key-policy kms-api-export
-           k8s-encryption-config attestations cloudtrail openbao-audit-log gcp-audit-log gcp-export azure-export)
+           k8s-encryption-config attestations cloudtrail openbao-audit-log gcp-audit-log gcp-export azure-export
+           azure-keyvault-audit-log arm-template)
 fi
 
 fixtures=Tests/CEKAuditCollectorsTests/Fixtures
@@ -47,6 +48,8 @@ seeds_for() {
     gcp-audit-log)         echo "$fixtures/gcp-audit-log $shared/gcp-audit-log|*.json *.jsonl *.json.gz" ;;
     gcp-export)            echo "$fixtures/gcp examples/gcp-vertex-platform|*.json *.jsonl" ;;
     azure-export)          echo "$fixtures/azure|*.json" ;;
+    azure-keyvault-audit-log) echo "$fixtures/azure-audit-log|*.json *.jsonl" ;;
+    arm-template)          echo "$fixtures/arm|*.json" ;;
   esac
 }
 

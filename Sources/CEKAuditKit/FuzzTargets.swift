@@ -22,7 +22,8 @@ public enum FuzzTargets {
     /// Target names, in the order `scripts/fuzz.sh` runs them.
     public static let names = ["json", "yaml", "catalog", "assessment-file", "recognizer", "cloudformation", "terraform",
                                "key-policy", "kms-api-export", "k8s-encryption-config", "attestations", "cloudtrail",
-                               "openbao-audit-log", "gcp-audit-log", "gcp-export", "azure-export"]
+                               "openbao-audit-log", "gcp-audit-log", "gcp-export", "azure-export",
+                               "azure-keyvault-audit-log", "arm-template"]
 
     /// The fixed assessment clock of fuzzed runs.
     static let now = Date(timeIntervalSince1970: 1_793_491_200)
@@ -54,6 +55,7 @@ public enum FuzzTargets {
             }
         case "cloudformation": document(data, CloudFormationCollector(), name: "stack.template")
         case "terraform": document(data, TerraformCollector(document: .plan), name: "plan.json")
+        case "arm-template": document(data, ARMTemplateCollector(), name: "main.json")
         case "key-policy": document(data, KeyPolicyCollector(), name: "policy.json")
         case "k8s-encryption-config": document(data, EncryptionConfigurationCollector(), name: "encryption-config.yaml")
         case "attestations": document(data, AttestationCollector(), name: "attestations.yaml")
@@ -63,6 +65,7 @@ public enum FuzzTargets {
         case "gcp-audit-log": await batch(data, GCPAuditLogCollector(), name: "11:00:00_11:59:59_S0.json")
         case "gcp-export": await batch(data, GCPExportCollector(), name: "gcloud-kms-keys.json")
         case "azure-export": await batch(data, AzureExportCollector(), name: "az-keyvault-list.json")
+        case "azure-keyvault-audit-log": await batch(data, AzureAuditEventCollector(), name: "PT1H.json")
         default: break
         }
     }

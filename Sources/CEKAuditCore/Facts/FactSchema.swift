@@ -167,7 +167,7 @@ public enum FactSchema {
         ],
         .alias: ["target_key": "Resource id of the key", "name": "Alias name"],
         .logSource: [
-            "kind": "`cloudtrail`, `openbao-audit-log`, `gcp-audit-log`, …",
+            "kind": "`cloudtrail`, `openbao-audit-log`, `gcp-audit-log`, `azure-keyvault-audit-log`, …",
             "lines": "OpenBao audit logs: non-empty lines read",
             "prefix": "OpenBao audit logs: text found before the JSON of each line (the file audit device's `prefix` option), null when none",
             "requests": "OpenBao audit logs: request records",
@@ -214,6 +214,7 @@ public enum FactSchema {
             "usage.generate-data-key": "Successful GenerateDataKey* calls",
             "usage.re-encrypt": "Successful ReEncrypt calls",
             "usage.sign-verify-mac": "Successful Sign, Verify, GenerateMac, VerifyMac, DeriveSharedSecret calls",
+            "usage.release": "Azure Key Vault: successful KeyRelease calls (the key's material released to an attested environment under its release policy)",
             "usage.total": "All successful cryptographic uses",
             "lifecycle": "Lifecycle operations performed: create, import, enable-rotation, disable-rotation, rotate, disable, enable, schedule-deletion, cancel-deletion, delete, put-policy, create-grant, revoke-grant, …",
             "failed_attempts": "Denied or failed calls on the key, as `Operation (ErrorCode)`",

@@ -14,14 +14,16 @@ import Foundation
 ///
 /// The google provider's Cloud KMS keys, IAM members / bindings / policies, EKM connections, key handles,
 /// organization policies on the CMEK constraints, Data Access audit configurations and the CMEK attribute of data
-/// stores are read too, into the raw facts the Cloud KMS REST shapes give (see `TerraformGoogle.swift`).
+/// stores are read too, into the raw facts the Cloud KMS REST shapes give (see `TerraformGoogle.swift`); so are the
+/// azurerm provider's Key Vaults, Managed HSM pools, keys, diagnostic settings, access policies, role assignments and
+/// customer-managed-key data stores, into the raw facts of the Azure Resource Manager shapes (see `TerraformAzure.swift`).
 public struct TerraformCollector: DocumentCollector {
     /// Which document this instance recognizes: a plan or a state (both are read the same way).
     public var document: Kind
     public var name: String { document.rawValue }
     public var kind: String { name }
     public var reads: String {
-        document == .plan ? "A Terraform plan as JSON (`terraform show -json plan.out`): AWS KMS keys, aliases, key policies, grants, key stores, trails and data stores; Google Cloud KMS keys, IAM, EKM connections, CMEK org policies, audit configs and CMEK data stores; references followed."
+        document == .plan ? "A Terraform plan as JSON (`terraform show -json plan.out`): AWS KMS keys, aliases, key policies, grants, key stores, trails and data stores; Google Cloud KMS keys, IAM, EKM connections, CMEK org policies, audit configs and CMEK data stores; Azure Key Vaults, Managed HSM, keys, diagnostic settings, access policies, role assignments and customer-managed-key data stores; references followed."
             : "Terraform state as JSON (`terraform.tfstate`, `*.tfstate.backup`, or `terraform show -json`): the same resources as deployed."
     }
     public var example: String { document == .plan ? "{path: terraform/plan.json, kind: terraform-plan, account: \"111122223333\"}" : "{path: terraform/terraform.tfstate, kind: terraform-state}" }
@@ -302,6 +304,11 @@ public struct TerraformCollector: DocumentCollector {
         out.resources += google.resources
         out.diagnostics += google.diagnostics
         if google.partial { partial = true }
+        let azure = azureResources(resources, root: root, references: references, locator: input.locator, account: input.account,
+                                   line: { document.line(at: $0) }, evidence: item.id)
+        out.resources += azure.resources
+        out.diagnostics += azure.diagnostics
+        if azure.partial { partial = true }
         out.coverage.append(coverage(input, resources: out.resources, partial: partial,
                                      detail: partial ? "some values are known only after apply" : nil))
         return out
