@@ -54,7 +54,9 @@ public struct AzureKeyAnalysis: FactAnalysis {
         }
 
         let decision: RotationDecision
-        if r.value("enabled") == .bool(false) {
+        if r.value("state") == .string("SoftDeleted") {
+            decision = RotationDecision(applicable: false, reason: "the key is soft-deleted (recoverable until it is purged): rotation matters only for a key in use")
+        } else if r.value("enabled") == .bool(false) {
             decision = RotationDecision(applicable: false, reason: "the key is disabled: rotation matters only for a key in use")
         } else if imported {
             decision = RotationDecision(applicable: false, reason: "the key's material was imported (BYOK): an automatic rotation would replace the customer's material with material generated in the vault, so new material is imported instead")

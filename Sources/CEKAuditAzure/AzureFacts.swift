@@ -262,6 +262,16 @@ public enum AzureFacts {
             f["state"] = f["enabled"]
         }
         f["created"] = date(attributes["created"])
+        f["not_before"] = attributes["nbf"].map { $0 == .null ? .null : date($0) } ?? attributes["notBefore"].map { $0 == .null ? .null : date($0) } ?? .null
+        // A deleted key (`az keyvault key list-deleted` / `show-deleted`: a DeletedKeyBundle) is soft-deleted:
+        // recoverable until its scheduled purge date.
+        if v["recoveryId"] != nil || v["deletedDate"] != nil {
+            f["state"] = .string("SoftDeleted")
+            f["enabled"] = .bool(false)
+            f["deletion.scheduled_for"] = v["scheduledPurgeDate"].map { date($0) } ?? .unknown(reason: "the deleted key has no scheduledPurgeDate")
+        } else {
+            f["deletion.scheduled_for"] = .null
+        }
         f["expires"] = attributes["exp"].map { $0 == .null ? .null : date($0) } ?? attributes["expires"].map { $0 == .null ? .null : date($0) } ?? .null
         if let e = attributes["exportable"]?.boolValue { f["exportable"] = .bool(e) }
         let release = p["release_policy"] ?? p["releasePolicy"] ?? v["releasePolicy"]

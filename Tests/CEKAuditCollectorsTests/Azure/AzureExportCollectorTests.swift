@@ -98,6 +98,25 @@ import Testing
         #expect(try Fixtures.recognizedKind("export.json", data: settings) == "azure-export")
     }
 
+    @Test func aSoftDeletedKeyIsOutOfRotationAndExpiryChecks() async throws {
+        let deleted: JSONValue = .object([
+            "recoveryId": .string("https://kv-models.vault.azure.net/deletedkeys/old"),
+            "deletedDate": .number(1_793_000_000), "scheduledPurgeDate": .number(1_800_000_000),
+            "key": .object(["kid": .string("https://kv-models.vault.azure.net/keys/old/0123"), "kty": .string("RSA-HSM")]),
+            "attributes": .object(["enabled": .bool(true), "nbf": .number(1_767_225_600), "exp": .null, "created": .number(1_767_225_600)]),
+        ])
+        var inventory = AzureInventory()
+        inventory.keys = [.init(deleted, evidence: "ev")]
+        var facts = FactSet(resources: AzureFacts.resources(from: inventory))
+        AzureKeyAnalysis().derive(&facts, settings: AnalysisSettings())
+        let key = try #require(facts.resources.first { $0.type == .key })
+        #expect(key["state"] == .string("SoftDeleted"))
+        #expect(key["rotation.applicable"] == .bool(false))
+        #expect(key["rotation.reason"]?.displayText.contains("soft-deleted") == true)
+        #expect(key["not_before"] == .string("2026-01-01T00:00:00Z"))
+        #expect(key["deletion.scheduled_for"]?.isKnown == true)
+    }
+
     @Test func nullsAndOddDurationsNeverCrash() {
         #expect(ISO8601Duration.days("P90D") == 90)
         #expect(ISO8601Duration.days("P1Y6M") == 545)
