@@ -58,7 +58,12 @@ let package = Package(
             name: "CEKAuditCollectorKit",
             dependencies: ["CEKAuditCore", "CZlib", .product(name: "Yams", package: "Yams"),
                            .product(name: "Logging", package: "swift-log"),
-                           .product(name: "Crypto", package: "swift-crypto")],
+                           .product(name: "Crypto", package: "swift-crypto"),
+                           // The REST client every JSON-over-HTTPS live collector shares (RESTClient).
+                           .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOHTTP1", package: "swift-nio"),
+                           .product(name: "NIOSSL", package: "swift-nio-ssl")],
             swiftSettings: strict
         ),
         // Provider families: each a room of its own, depending on Core and the kit only.

@@ -381,7 +381,7 @@ struct GCPKMSCollection: Sendable {
         let handles = await list(.kms, Self.segments("v1/" + parent + "/keyHandles"), itemsKey: "keyHandles", pageSize: nil, token: token, part: &part)
         if let f = handles.failure {
             // Autokey not enabled or not offered here (400 / 404 / FAILED_PRECONDITION) is no failure of anything else.
-            if f.status == 400 || f.status == 404 || f.googleStatus == "FAILED_PRECONDITION" {
+            if f.status == 400 || f.status == 404 || f.code == "FAILED_PRECONDITION" {
                 part.facts.diagnostics.append(Diagnostic(.info, source: "gcp-kms://\(target.name)/\(parent)/keyHandles",
                                                          message: "Autokey key handles are not available in \(parent): \(f.reason)"))
             } else {

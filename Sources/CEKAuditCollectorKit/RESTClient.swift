@@ -1,13 +1,12 @@
 import AsyncHTTPClient
-import CEKAuditCollectorKit
 import CEKAuditCore
 import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOSSL
 
-/// One answer of a Google API, or why there is none. `body` has already passed the run's ``CredentialScrubber``.
-public struct GCPAPIResponse: Sendable {
+/// One answer of a JSON REST API (Google Cloud, Azure Resource Manager, their token endpoints), or why there is none. `body` has already passed the run's ``CredentialScrubber``.
+public struct RESTAnswer: Sendable {
     /// `GET v1/projects/example-project/locations` — method and path, for messages (never a query or a header).
     public var call: String
     /// HTTP status; `nil` when no complete answer arrived (transport failure, timeout, budget spent).
@@ -19,53 +18,56 @@ public struct GCPAPIResponse: Sendable {
 
     /// The body as a JSON object when the call succeeded (HTTP 2xx and a JSON object), else the reason it did not, as
     /// a sentence fragment: `HTTP 403 PERMISSION_DENIED: Permission 'cloudkms.cryptoKeys.getIamPolicy' denied …`, `the
-    /// answer is not a JSON object (cut short or malformed)`, or the transport failure. Google's error body is the
-    /// `google.rpc.Status` JSON mapping (`{"error": {"code", "message", "status"}}`, Google Cloud APIs, "Errors").
-    public var outcome: Result<JSONValue, GCPCallFailure> {
-        guard let status else { return .failure(GCPCallFailure(status: nil, reason: failure ?? "no answer")) }
+    /// answer is not a JSON object (cut short or malformed)`, or the transport failure. Error bodies are read in both
+    /// common forms: Google's `google.rpc.Status` mapping (`{"error": {"code": 403, "message", "status"}}`, Google
+    /// Cloud APIs, "Errors") and Azure Resource Manager's (`{"error": {"code": "AuthorizationFailed", "message"}}`,
+    /// "Common error response").
+    public var outcome: Result<JSONValue, RESTCallFailure> {
+        guard let status else { return .failure(RESTCallFailure(status: nil, reason: failure ?? "no answer")) }
         let json = try? JSONValue.parse(body, source: call)
         guard (200..<300).contains(status) else {
             var reason = "HTTP \(status)"
-            if let e = json?["error"] {
-                if let s = e["status"]?.stringValue { reason += " \(s.prefix(64))" }
-                if let m = e["message"]?.stringValue { reason += ": \(m.prefix(300))" }
-            }
-            return .failure(GCPCallFailure(status: status, reason: reason.replacingOccurrences(of: "\n", with: " "), googleStatus: json?["error"]?["status"]?.stringValue))
+            let e = json?["error"]
+            let code = e?["status"]?.stringValue ?? e?["code"]?.stringValue
+            if let code { reason += " \(code.prefix(64))" }
+            if let m = e?["message"]?.stringValue { reason += ": \(m.prefix(300))" }
+            return .failure(RESTCallFailure(status: status, reason: reason.replacingOccurrences(of: "\n", with: " "), code: code.map { String($0.prefix(64)) }))
         }
         guard let json, case .object = json else {
-            return .failure(GCPCallFailure(status: status, reason: "the answer to \(call) is not a JSON object (cut short or malformed)"))
+            return .failure(RESTCallFailure(status: status, reason: "the answer to \(call) is not a JSON object (cut short or malformed)"))
         }
         return .success(json)
     }
 }
 
 /// Why a call gave no usable answer.
-public struct GCPCallFailure: Error, Sendable, Hashable, CustomStringConvertible {
+public struct RESTCallFailure: Error, Sendable, Hashable, CustomStringConvertible {
     /// HTTP status, when an answer arrived.
     public var status: Int?
     /// A sentence fragment, credentials already scrubbed.
     public var reason: String
-    /// `google.rpc.Code` name from the error body (`PERMISSION_DENIED`, `FAILED_PRECONDITION`), when given.
-    public var googleStatus: String?
+    /// The error code from the body: Google's `google.rpc.Code` name (`PERMISSION_DENIED`, `FAILED_PRECONDITION`) or
+    /// ARM's code (`AuthorizationFailed`, `MissingSubscriptionRegistration`), when given.
+    public var code: String?
 
-    public init(status: Int?, reason: String, googleStatus: String? = nil) {
+    public init(status: Int?, reason: String, code: String? = nil) {
         self.status = status
         self.reason = reason
-        self.googleStatus = googleStatus
+        self.code = code
     }
 
     public var description: String { reason }
 }
 
-/// The HTTP side of one `gcp-kms` run: one async-http-client `HTTPClient` with connection pooling for every call of
-/// the target, bounded concurrency (``GCPLimiter``), a deadline per attempt for the whole answer (``Deadline``), a
+/// The HTTP side of one live target's run (`gcp-kms`, `azure-keyvault`): one async-http-client `HTTPClient` with connection pooling for every call of
+/// the target, bounded concurrency (``RequestLimiter``), a deadline per attempt for the whole answer (``Deadline``), a
 /// ``RequestBudget``, a body size limit, and retries with exponential backoff and full jitter on HTTP 429, 5xx, timeouts
 /// and broken connections, honouring `Retry-After` (RFC 9110 §10.2.3, seconds form) up to the backoff cap (Google Cloud
-/// APIs, "Retry strategy"). Redirects are not followed. Every body and failure text passes the run's scrubber before it
+/// APIs, "Retry strategy"; Azure Resource Manager, "Throttling Resource Manager requests"). Redirects are not followed. Every body and failure text passes the run's scrubber before it
 /// is returned, so no answer that echoes a token can carry it further.
-public final class GCPHTTPClient: Sendable {
+public final class RESTClient: Sendable {
     let client: HTTPClient
-    let limiter: GCPLimiter
+    let limiter: RequestLimiter
     let budget: RequestBudget
     let scrubber: CredentialScrubber
     let timeout: Double
@@ -81,30 +83,34 @@ public final class GCPHTTPClient: Sendable {
         var errorDescription: String? { "no complete answer within \(FactValue.number(seconds).displayText) s (timeout)" }
     }
     struct TooLarge: LocalizedError {
-        var errorDescription: String? { "the answer is larger than \(GCPHTTPClient.maxBodyBytes) bytes" }
+        var errorDescription: String? { "the answer is larger than \(RESTClient.maxBodyBytes) bytes" }
     }
 
     /// - Parameters:
-    ///   - options: concurrency, timeout, attempts and backoff.
+    ///   - concurrency: requests in flight at most.
+    ///   - timeoutSeconds: the deadline of one attempt, for the whole answer.
+    ///   - maxAttempts: attempts per call, the first included.
+    ///   - backoffBaseMs, backoffMaxMs: the exponential backoff's first ceiling and cap, in milliseconds.
     ///   - scrubber: the run's credentials.
     ///   - budget: requests the target may send in all.
     ///   - random: uniform numbers in `0 ..< 1` for the jitter.
-    public init(options: GCPTargetOptions, scrubber: CredentialScrubber, budget: RequestBudget,
+    public init(concurrency: Int, timeoutSeconds: Double, maxAttempts: Int, backoffBaseMs: Double, backoffMaxMs: Double,
+                scrubber: CredentialScrubber, budget: RequestBudget,
                 random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }) {
         // The client's own timeouts are a second longer than the per-attempt ``Deadline``, which decides (and names
         // the timeout in its reason); they only release the connection.
-        let t = TimeAmount.milliseconds(Int64(max(options.timeoutSeconds, 0.1) * 1000))
+        let t = TimeAmount.milliseconds(Int64(max(timeoutSeconds, 0.1) * 1000))
         var configuration = HTTPClient.Configuration(tlsConfiguration: TLSConfiguration.makeClientConfiguration(),
                                                      redirectConfiguration: .disallow, timeout: .init(connect: t, read: t + .seconds(1)))
-        configuration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: options.concurrency)
+        configuration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: concurrency)
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-        limiter = GCPLimiter(limit: options.concurrency)
+        limiter = RequestLimiter(limit: concurrency)
         self.budget = budget
         self.scrubber = scrubber
-        timeout = options.timeoutSeconds
-        maxAttempts = max(1, options.maxAttempts)
-        backoffBase = options.backoffBaseMs / 1000
-        backoffMax = options.backoffMaxMs / 1000
+        timeout = timeoutSeconds
+        self.maxAttempts = max(1, maxAttempts)
+        backoffBase = backoffBaseMs / 1000
+        backoffMax = backoffMaxMs / 1000
         self.random = random
     }
 
@@ -116,12 +122,12 @@ public final class GCPHTTPClient: Sendable {
     ///   - body: a POST body; `contentType` its media type.
     ///   - token: the bearer token, or `nil` (the OAuth token endpoint).
     public func send(_ method: HTTPMethod, url: String, call: String, body: Data? = nil, contentType: String = "application/json",
-                     token: String?) async -> GCPAPIResponse {
+                     token: String?) async -> RESTAnswer {
         var lastFailure = "no attempt was made"
         var made = 0
         for attempt in 1...maxAttempts {
             guard budget.take() else {
-                return GCPAPIResponse(call: call, status: nil, body: Data(), failure: budget.exhaustedReason + (made > 0 ? " after \(made) attempt(s): \(lastFailure)" : ""))
+                return RESTAnswer(call: call, status: nil, body: Data(), failure: budget.exhaustedReason + (made > 0 ? " after \(made) attempt(s): \(lastFailure)" : ""))
             }
             made += 1
             var retryAfter: Double?
@@ -131,7 +137,7 @@ public final class GCPHTTPClient: Sendable {
                     lastFailure = "HTTP \(status)"
                     retryAfter = headers.first(name: "Retry-After").flatMap { Double($0.trimmingCharacters(in: .whitespaces)) }
                 } else {
-                    return GCPAPIResponse(call: call, status: status, body: scrubber.scrub(bytes), failure: nil)
+                    return RESTAnswer(call: call, status: status, body: scrubber.scrub(bytes), failure: nil)
                 }
             } catch {
                 lastFailure = scrubber.scrub(Self.describe(error))
@@ -143,7 +149,7 @@ public final class GCPHTTPClient: Sendable {
             if let retryAfter, retryAfter.isFinite, retryAfter > 0 { wait = min(max(wait, retryAfter), max(backoffMax, 0)) }
             if wait > 0 { try? await Task.sleep(nanoseconds: UInt64(wait * 1_000_000_000)) }
         }
-        return GCPAPIResponse(call: call, status: nil, body: Data(), failure: "\(lastFailure) after \(made) attempt(s)")
+        return RESTAnswer(call: call, status: nil, body: Data(), failure: "\(lastFailure) after \(made) attempt(s)")
     }
 
     private func attemptOnce(_ method: HTTPMethod, url: String, body: Data?, contentType: String,
@@ -162,7 +168,7 @@ public final class GCPHTTPClient: Sendable {
             try await Deadline.run(seconds: timeout, onTimeout: { Timeout(seconds: timeout) }) {
                 let response = try await client.execute(prepared, timeout: .milliseconds(Int64(max(timeout, 0.1) * 1000) + 1000))
                 let collected: ByteBuffer
-                do { collected = try await response.body.collect(upTo: GCPHTTPClient.maxBodyBytes) } catch is NIOTooManyBytesError { throw TooLarge() }
+                do { collected = try await response.body.collect(upTo: RESTClient.maxBodyBytes) } catch is NIOTooManyBytesError { throw TooLarge() }
                 let bytes = collected.getBytes(at: collected.readerIndex, length: collected.readableBytes) ?? []
                 return (Int(response.status.code), response.headers, Data(bytes))
             }
@@ -184,8 +190,8 @@ public final class GCPHTTPClient: Sendable {
 }
 
 /// A counting semaphore: at most `limit` requests in flight per target, waiters served in arrival order; backoff
-/// waits hold no permit. (The AWS family has its own; families do not depend on each other.)
-public actor GCPLimiter {
+/// waits hold no permit.
+public actor RequestLimiter {
     public nonisolated let limit: Int
     private var available: Int
     private var waiters: [CheckedContinuation<Void, Never>] = []
