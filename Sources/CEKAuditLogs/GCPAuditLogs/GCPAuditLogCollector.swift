@@ -180,84 +180,29 @@ public struct GCPAuditLogCollector: EvidenceCollector {
         }
         return result
     }
-
-    /// A JSON array of entries: each element's bytes found by the grammar, decoded one by one; a structural error
+    /// A JSON array of entries (``JSONRecordFile/readArray(_:cursor:needle:counted:record:fail:)``): a structural error
     /// stops the file there (the entries before it are kept) and is reported with its line and column.
     private static func readArray(_ b: UnsafeRawBufferPointer, cursor start: JSONByteCursor, locator: String,
                                   window: ClosedRange<String>?, dedupe: CloudTrailCollector.Dedupe, into result: inout FileResult) {
-        var c = start
-        c.i += 1
-        var ordinal = 0
-        func fail(_ message: String, at offset: Int) {
-            let (line, col) = RecordSplitter.position(b, offset)
-            result.aggregate.parseErrors += 1
-            result.diagnostics.append(Diagnostic(.error, source: locator, line: line, column: col,
-                                                 message: "not valid JSON after entry \(ordinal): \(message); the entries after this place were not read",
-                                                 fix: "the export is cut short or damaged; export it again"))
-        }
-        c.ws()
-        if c.current == 0x5D { return }
-        let needle = Array("cloudkms.googleapis.com".utf8)
-        while true {
-            c.ws()
-            guard c.current == 0x7B else { return fail(c.current == nil ? "unexpected end of file" : "expected a log entry object", at: c.i) }
-            let begin = c.i
-            do { try c.composite() } catch let e as JSONByteCursor.Failure { return fail(e.message, at: e.offset) } catch { return fail("\(error)", at: begin) }
-            ordinal += 1
-            result.aggregate.records += 1
-            if RecordSplitter.contains(b, begin..<c.i, needle) {
-                decode(b, begin..<c.i, locator: locator, ordinal: ordinal, window: window, dedupe: dedupe, into: &result)
-            }
-            c.ws()
-            switch c.current {
-            case 0x2C: c.i += 1
-            case 0x5D:
-                c.i += 1
-                c.ws()
-                if c.current != nil { fail("unexpected data after the array", at: c.i) }
-                return
-            case nil: return fail("unexpected end of file inside the array", at: c.i)
-            default: return fail("expected ',' or ']' between entries", at: c.i)
-            }
-        }
+        JSONRecordFile.readArray(b, cursor: start, needle: Array("cloudkms.googleapis.com".utf8), counted: { result.aggregate.records += 1 },
+                                 record: { range, ordinal in decode(b, range, locator: locator, ordinal: ordinal, window: window, dedupe: dedupe, into: &result) },
+                                 fail: { message, offset in
+                                     let (line, col) = RecordSplitter.position(b, offset)
+                                     result.aggregate.parseErrors += 1
+                                     result.diagnostics.append(Diagnostic(.error, source: locator, line: line, column: col, message: message,
+                                                                          fix: "the export is cut short or damaged; export it again"))
+                                 })
     }
 
-    /// JSON lines: one entry per non-blank line. A single pretty-printed entry (an object spread over lines) is
-    /// read whole.
+    /// JSON lines (``JSONRecordFile/readLines(_:from:needle:counted:record:)``), or one pretty-printed entry.
     private static func readLines(_ b: UnsafeRawBufferPointer, from start: Int, locator: String,
                                   window: ClosedRange<String>?, dedupe: CloudTrailCollector.Dedupe, into result: inout FileResult) {
-        var lines: [Range<Int>] = []
-        var i = start
-        while i < b.count {
-            var j = i
-            while j < b.count, b[j] != 0x0A { j += 1 }
-            lines.append(i..<j)
-            i = j + 1
-        }
-        func trimmed(_ r: Range<Int>) -> Range<Int> {
-            var lo = r.lowerBound, hi = r.upperBound
-            while lo < hi, [0x20, 0x09, 0x0D].contains(b[lo]) { lo += 1 }
-            while hi > lo, [0x20, 0x09, 0x0D].contains(b[hi - 1]) { hi -= 1 }
-            return lo..<hi
-        }
-        if let firstLine = lines.map(trimmed).first(where: { !$0.isEmpty }), firstLine.count == 1 {
-            // `{` alone on the first line: one pretty-printed entry.
-            result.aggregate.records += 1
-            decode(b, start..<b.count, locator: locator, ordinal: 1, window: window, dedupe: dedupe, into: &result, line: 1)
-            return
-        }
-        let needle = Array("cloudkms.googleapis.com".utf8)
-        var ordinal = 0
-        for (n, raw) in lines.enumerated() {
-            let r = trimmed(raw)
-            guard !r.isEmpty else { continue }
-            ordinal += 1
-            result.aggregate.records += 1
-            // Lines of other services that end like a complete object are counted without being decoded.
-            if b[r.upperBound - 1] == 0x7D, !RecordSplitter.contains(b, r, needle) { continue }
-            decode(b, r, locator: locator, ordinal: ordinal, window: window, dedupe: dedupe, into: &result, line: n + 1)
-        }
+        JSONRecordFile.readLines(b, from: start, needle: Array("cloudkms.googleapis.com".utf8), counted: { result.aggregate.records += 1 },
+                                 record: { range, ordinal, line in
+                                     decode(b, range, locator: locator, ordinal: ordinal, window: window, dedupe: dedupe, into: &result, line: line)
+                                 })
     }
+
 
     private static func decode(_ b: UnsafeRawBufferPointer, _ range: Range<Int>, locator: String, ordinal: Int,
                                window: ClosedRange<String>?, dedupe: CloudTrailCollector.Dedupe, into result: inout FileResult,
