@@ -372,9 +372,17 @@ final class HTMLReportRenderer {
         w.open("dl", ["class": "kv"])
         w.element("dt", text: "Ownership (SSRM)")
         w.element("dd", text: a.ownership)
+        if !a.catalogVersion.isEmpty {
+            w.element("dt", text: "Answered against")
+            w.element("dd", text: a.catalogVersion)
+        }
         w.close("dl")
         w.element("h4", text: "Implementation description")
         w.element("p", ["class": "prose"], text: a.description)
+        if !a.customerResponsibilities.isEmpty {
+            w.element("h4", text: "Customer responsibilities")
+            w.element("p", ["class": "prose"], text: a.customerResponsibilities)
+        }
         w.open("div", ["class": "cols"])
         w.element("div") {
             self.w.element("h4", text: "Derived from (required guidelines)")

@@ -13,6 +13,10 @@ public enum ReportFormat: String, Sendable, CaseIterable, Codable {
     case markdown
     /// GitHub Actions workflow-command annotations, also printed on standard output.
     case github
+    /// The proposed CAIQ answers as CSV, for a provider's questionnaire (``CAIQReporter/renderCSV(_:)``).
+    case caiqCSV = "caiq-csv"
+    /// The proposed CAIQ answers as JSON (``CAIQReporter/renderJSON(_:)``).
+    case caiqJSON = "caiq-json"
 
     /// File name inside the report folder.
     public var fileName: String {
@@ -23,6 +27,8 @@ public enum ReportFormat: String, Sendable, CaseIterable, Codable {
         case .junit: return "report.junit.xml"
         case .markdown: return "report.md"
         case .github: return "report.github.txt"
+        case .caiqCSV: return "caiq-answers.csv"
+        case .caiqJSON: return "caiq-answers.json"
         }
     }
 
@@ -37,6 +43,8 @@ public enum ReportFormat: String, Sendable, CaseIterable, Codable {
         case .junit: return JUnitReporter().render(report)
         case .markdown: return MarkdownReporter().render(report)
         case .github: return GitHubAnnotationsReporter(root: root).render(report)
+        case .caiqCSV: return CAIQReporter().renderCSV(report)
+        case .caiqJSON: return try CAIQReporter().renderJSON(report)
         }
     }
 }

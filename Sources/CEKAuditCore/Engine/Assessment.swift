@@ -4,7 +4,7 @@ import Foundation
 /// (`schema_version`, documented in `Schemas/report.schema.json`); encoded with sorted keys.
 public struct AssessmentReport: Sendable, Hashable, Codable {
     /// Version of the report schema.
-    public static let schemaVersion = "1.3.0"
+    public static let schemaVersion = "1.4.0"
 
     public struct Tool: Sendable, Hashable, Codable {
         public var name: String
@@ -92,7 +92,8 @@ public enum AssessmentBuilder {
                                    verdict: Verdict.rollUp(mine.map(\.verdict)), counts: VerdictCounts(mine.map(\.verdict)),
                                    checks: summaries, procedure: g.procedure)
         }
-        let caiq = catalog.caiq.map { answer($0, guidelines: guidelines, results: results, facts: facts) }
+        let caiq = catalog.caiq.map { answer($0, guidelines: guidelines, results: results, facts: facts,
+                                             catalogVersion: "\(catalog.control.framework.shortName) \(catalog.control.framework.version)") }
         var perType: [String: Int] = [:]
         for r in facts.resources { perType[r.type.rawValue, default: 0] += 1 }
         var params: [String: [String: FactValue]] = [:]
@@ -153,7 +154,8 @@ public enum AssessmentBuilder {
 
     /// Derives the proposed answer: any required guideline failing → NO; all passing or not applicable (at least one
     /// passing) → YES; all not applicable → NA; otherwise UNDETERMINED, with the gaps that keep it open.
-    static func answer(_ q: CAIQQuestion, guidelines: [GuidelineResult], results: [CheckResult], facts: FactSet) -> CAIQAnswer {
+    static func answer(_ q: CAIQQuestion, guidelines: [GuidelineResult], results: [CheckResult], facts: FactSet,
+                       catalogVersion: String) -> CAIQAnswer {
         // A reference is a guideline (its roll-up) or a single check (the roll-up of its results).
         func verdict(_ id: String) -> Verdict {
             if let g = guidelines.first(where: { $0.id == id }) { return g.verdict }
@@ -190,18 +192,86 @@ public enum AssessmentBuilder {
                 gaps.append("\(id) [manual]: \(title) needs an attestation or an auditor's review.")
             }
         }
-        let keys = facts.resources(of: .key)
-        var custody: [String: Int] = [:]
-        for k in keys { custody[k.value("custody").isKnown ? k.value("custody").displayText : "unknown", default: 0] += 1 }
-        let custodyText = custody.keys.sorted().map { "\(custody[$0] ?? 0) \($0)" }.joined(separator: ", ")
-        var description = "Evidence covers \(keys.count) key(s)" + (custodyText.isEmpty ? "" : " (\(custodyText))") + ". "
-        let states = required.map { "\($0.0) \(title($0.0)): \($0.1.rawValue)" }
-        description += states.joined(separator: "; ") + "."
-        if answer == .undetermined { description += " The answer stays open until the gaps listed are evidenced." }
-        if answer == .no { description += " Remediation is owned by the provider (\(q.ownership))." }
+        let claims = Self.claims(q, guidelines: guidelines, results: results, facts: facts)
+        var description = claims.map(\.text).joined(separator: " ")
+        switch answer {
+        case .yes: description += " The evidence supports every part of the capability the question asks about."
+        case .no: description += " The capability is not yet fully in place; the gaps listed are the provider's to close (\(q.ownership))."
+        case .undetermined: description += " The answer stays open until the gaps listed are evidenced."
+        case .notApplicable: description += " No part of the capability applies to the services assessed."
+        }
         return CAIQAnswer(id: q.id, question: q.question, answer: answer, ownership: q.ownership, description: description,
                           requires: Dictionary(uniqueKeysWithValues: required),
                           supports: Dictionary(uniqueKeysWithValues: q.supports.map { ($0, verdict($0)) }),
-                          supportingEvidence: supporting, gaps: gaps)
+                          supportingEvidence: supporting, gaps: gaps, catalogVersion: catalogVersion,
+                          customerResponsibilities: Self.customerResponsibilities(facts), claims: claims)
+    }
+
+    /// The implementation description as claims a provider can paste: which custody models the evidence shows, then
+    /// one sentence per guideline the question rests on, in the guideline's own title, with what the results showed —
+    /// never a check id. Each claim lists the evidence items behind it.
+    static func claims(_ q: CAIQQuestion, guidelines: [GuidelineResult], results: [CheckResult], facts: FactSet) -> [CAIQAnswer.Claim] {
+        var out: [CAIQAnswer.Claim] = []
+        let keys = facts.resources(of: .key)
+        if keys.isEmpty {
+            out.append(.init(text: "The evidence read describes no encryption keys.", evidence: []))
+        } else {
+            var custody: [String: Int] = [:]
+            for k in keys { custody[k.value("custody").isKnown ? k.value("custody").displayText : "unknown", default: 0] += 1 }
+            let names: [(String, String)] = [
+                ("customer-generated", "generated by the key-management service under the customer's control"),
+                ("imported", "holding key material the customer imported (bring your own key)"),
+                ("hsm-key-store", "kept in a dedicated HSM"),
+                ("external-key-store", "held in an external key manager the customer runs (hold your own key)"),
+                ("provider-owned", "owned and managed by the provider"),
+                ("unknown", "whose custody the evidence does not show"),
+            ]
+            let parts = names.compactMap { n, text in custody[n].map { "\($0) \(text)" } }
+            let tenants = Set(keys.compactMap { k -> String? in if case .string(let t) = k.value("tenant") { return t }; return nil })
+            let services = Set(keys.compactMap { k -> String? in if case .string(let t) = k.value("service") { return t }; return nil })
+            let serviceNames = ["aws-kms": "AWS KMS", "gcp-kms": "Google Cloud KMS", "azure-keyvault": "Azure Key Vault", "openbao": "OpenBao / Vault"]
+            let serviceText = services.sorted().map { serviceNames[$0] ?? $0 }.joined(separator: ", ")
+            out.append(.init(
+                text: "The evidence shows \(keys.count) key\(keys.count == 1 ? "" : "s") across \(tenants.count) tenant\(tenants.count == 1 ? "" : "s")"
+                    + (serviceText.isEmpty ? "" : " in \(serviceText)") + ": " + parts.joined(separator: ", ") + ".",
+                evidence: Array(Set(keys.flatMap { $0.provenance.map(\.evidence) })).sorted()))
+        }
+        for id in q.requires + q.supports {
+            guard let g = guidelines.first(where: { $0.id == id }) else { continue }
+            let rs = results.filter { $0.guideline == id }
+            let counts = VerdictCounts(rs.map(\.verdict))
+            let judged = rs.filter { $0.verdict != .notApplicable }
+            let subjects = Set(judged.compactMap { $0.subject?.id }.filter { $0 != "*" }).count
+            let over = subjects > 0 ? " over \(subjects) resource\(subjects == 1 ? "" : "s")" : ""
+            let text: String
+            switch g.verdict {
+            case .pass: text = "\(g.title): shown — \(counts.pass) passing result\(counts.pass == 1 ? "" : "s")\(over)."
+            case .waived: text = "\(g.title): shown, with \(counts.waived) recorded exception\(counts.waived == 1 ? "" : "s") under waiver."
+            case .fail: text = "\(g.title): not yet — \(counts.fail) finding\(counts.fail == 1 ? "" : "s") and \(counts.pass) passing result\(counts.pass == 1 ? "" : "s")\(over)."
+            case .inconclusive: text = "\(g.title): not decided — the evidence leaves \(counts.inconclusive) point\(counts.inconclusive == 1 ? "" : "s") open\(counts.pass > 0 ? " next to \(counts.pass) passing" : "")."
+            case .manual: text = "\(g.title): needs an attestation or an auditor's review."
+            case .notApplicable: text = "\(g.title): does not apply to the services assessed."
+            }
+            out.append(.init(text: text, evidence: Array(Set(judged.flatMap { $0.evidence.map(\.evidence) })).sorted()))
+        }
+        return out
+    }
+
+    /// The customer's side of the shared responsibility, from the custody models the keys show: deciding key
+    /// policies, rotation and deletion and watching usage logs always; keeping and re-importing material for imported
+    /// keys; running and securing the key manager for external keys.
+    static func customerResponsibilities(_ facts: FactSet) -> String {
+        var out = ["Customers create or import their keys, decide who may use and administer them, set rotation and deletion, and review their key-usage logs."]
+        let custody = Set(facts.resources(of: .key).map { $0.value("custody").displayText })
+        if custody.contains("imported") {
+            out.append("For imported keys they keep a secure copy of the material, and re-import it before it expires.")
+        }
+        if custody.contains("external-key-store") {
+            out.append("For keys held in their own external key manager they run it, keep it available and secure, and decide which access requests it honours.")
+        }
+        if custody.contains("hsm-key-store") {
+            out.append("For keys in a dedicated HSM they manage the HSM's users and its availability.")
+        }
+        return out.joined(separator: " ")
     }
 }

@@ -125,9 +125,63 @@ public struct CAIQAnswer: Sendable, Hashable, Codable {
     public var supportingEvidence: [String]
     /// What is missing or failing, one line each.
     public var gaps: [String]
+    /// The catalog the answer was made against, by its version stamp (`AICM 1.0.3`): CSA reworded CEK-08 and its
+    /// question between releases, so an answer is only meaningful with it.
+    public var catalogVersion: String
+    /// What the customer must do for the capability to hold (the customer's side of the SSRM), as sentences.
+    public var customerResponsibilities: String
+    /// The sentences of ``description`` with the evidence items behind each (``EvidenceItem/id``s), so every claim
+    /// can be traced.
+    public var claims: [Claim]
+
+    /// One sentence of the implementation description and the evidence it rests on.
+    public struct Claim: Sendable, Hashable, Codable {
+        public var text: String
+        /// Evidence item ids, sorted.
+        public var evidence: [String]
+
+        public init(text: String, evidence: [String]) {
+            self.text = text
+            self.evidence = evidence
+        }
+    }
 
     enum CodingKeys: String, CodingKey {
-        case id, question, answer, ownership, description, requires, supports, gaps
+        case id, question, answer, ownership, description, requires, supports, gaps, claims
         case supportingEvidence = "supporting_evidence"
+        case catalogVersion = "catalog_version"
+        case customerResponsibilities = "customer_responsibilities"
+    }
+
+    public init(id: String, question: String, answer: Answer, ownership: String, description: String, requires: [String: Verdict],
+                supports: [String: Verdict], supportingEvidence: [String], gaps: [String], catalogVersion: String,
+                customerResponsibilities: String, claims: [Claim]) {
+        self.id = id
+        self.question = question
+        self.answer = answer
+        self.ownership = ownership
+        self.description = description
+        self.requires = requires
+        self.supports = supports
+        self.supportingEvidence = supportingEvidence
+        self.gaps = gaps
+        self.catalogVersion = catalogVersion
+        self.customerResponsibilities = customerResponsibilities
+        self.claims = claims
+    }
+
+    /// Decodes an answer; reports of schema 1.3 and earlier (baselines) have no catalog version, customer
+    /// responsibilities or claims, which then read as empty.
+    /// - Throws: `DecodingError` for a missing or mistyped field of schema 1.0.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(id: try c.decode(String.self, forKey: .id), question: try c.decode(String.self, forKey: .question),
+                  answer: try c.decode(Answer.self, forKey: .answer), ownership: try c.decode(String.self, forKey: .ownership),
+                  description: try c.decode(String.self, forKey: .description),
+                  requires: try c.decode([String: Verdict].self, forKey: .requires), supports: try c.decode([String: Verdict].self, forKey: .supports),
+                  supportingEvidence: try c.decode([String].self, forKey: .supportingEvidence), gaps: try c.decode([String].self, forKey: .gaps),
+                  catalogVersion: try c.decodeIfPresent(String.self, forKey: .catalogVersion) ?? "",
+                  customerResponsibilities: try c.decodeIfPresent(String.self, forKey: .customerResponsibilities) ?? "",
+                  claims: try c.decodeIfPresent([Claim].self, forKey: .claims) ?? [])
     }
 }
