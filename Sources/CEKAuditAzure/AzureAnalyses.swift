@@ -107,9 +107,10 @@ public struct AzureAccessAnalysis: FactAnalysis {
         }
     }
 
-    /// The role name of an assignment: `roleDefinitionName` (CLI), else the built-in id's name, else the id.
+    /// The role name of an assignment: `roleDefinitionName` (CLI, at the top level or under `properties`), else the
+    /// built-in id's name, else the id.
     static func roleName(_ a: JSONValue) -> String {
-        if let n = a["roleDefinitionName"]?.stringValue { return n }
+        if let n = (a["roleDefinitionName"] ?? a["properties"]?["roleDefinitionName"])?.stringValue { return n }
         let id = (a["properties"]?["roleDefinitionId"] ?? a["roleDefinitionId"])?.stringValue ?? ""
         let guid = String(id.split(separator: "/").last ?? "").lowercased()
         return keyRoles[guid] ?? (id.isEmpty ? "an unnamed role" : id)
