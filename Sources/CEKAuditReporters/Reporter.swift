@@ -13,6 +13,10 @@ public enum ReportFormat: String, Sendable, CaseIterable, Codable {
     case markdown
     /// GitHub Actions workflow-command annotations, also printed on standard output.
     case github
+    /// OCSF 1.5.0 Compliance Finding events (class 2003), one JSON object per line (``OCSFReporter``).
+    case ocsf
+    /// OSCAL 1.1.2 assessment results, with the assessment plan they import written beside them (``OSCALReporter``).
+    case oscal
 
     /// File name inside the report folder.
     public var fileName: String {
@@ -23,6 +27,8 @@ public enum ReportFormat: String, Sendable, CaseIterable, Codable {
         case .junit: return "report.junit.xml"
         case .markdown: return "report.md"
         case .github: return "report.github.txt"
+        case .ocsf: return "report.ocsf.jsonl"
+        case .oscal: return "report.oscal.json"
         }
     }
 
@@ -37,6 +43,17 @@ public enum ReportFormat: String, Sendable, CaseIterable, Codable {
         case .junit: return JUnitReporter().render(report)
         case .markdown: return MarkdownReporter().render(report)
         case .github: return GitHubAnnotationsReporter(root: root).render(report)
+        case .ocsf: return OCSFReporter().render(report)
+        case .oscal: return OSCALReporter().render(report)
+        }
+    }
+
+    /// Files a format writes beside its report, by file name: the OSCAL assessment plan that `import-ap.href` names
+    /// (OSCAL 1.1.2 assessment results, `import-ap`); none for the other formats. Pure, like ``render(_:root:)``.
+    public func companions(_ report: AssessmentReport) -> [(fileName: String, data: Data)] {
+        switch self {
+        case .oscal: return [(OSCALReporter.planFileName, OSCALReporter().plan(report))]
+        default: return []
         }
     }
 }
