@@ -185,6 +185,8 @@ public struct OSCALReporter: Sendable {
             return .object(f)
         }
 
+        var localDefinitions: [String: JSONValue] = ["components": .array([Self.toolComponent(report, uuid: toolUUID)])]
+        if !items.isEmpty { localDefinitions["inventory-items"] = .array(items) }
         var result: [String: JSONValue] = [
             "uuid": .string(NameBasedUUID.v5("result/\(run)")),
             "title": .string("\(control) assessment of \(report.assessment)"),
@@ -192,8 +194,7 @@ public struct OSCALReporter: Sendable {
             "start": .string(when),
             "end": .string(when),
             "props": .array([Self.prop("verdict", report.summary.verdict.rawValue)]),
-            "local-definitions": .object(["components": .array([Self.toolComponent(report, uuid: toolUUID)])]
-                .merging(items.isEmpty ? [:] : ["inventory-items": .array(items)]) { a, _ in a }),
+            "local-definitions": .object(localDefinitions),
             "reviewed-controls": Self.controlSelections(control: control, guidelines: report.guidelines.map(\.id)),
             "findings": .array(findings),
         ]
