@@ -219,7 +219,7 @@ public struct OSCALReporter: Sendable {
         .object([
             "uuid": .string(uuid), "type": .string("software"), "title": .string(report.tool.name),
             "description": .string("\(report.tool.name) \(report.tool.version), the CSA AICM \(report.catalog.control) auditing tool."),
-            "props": .array([.object(["name": .string("version"), "value": .string(report.tool.version)])]),
+            "props": .array([Self.prop("tool-version", report.tool.version)]),
             "status": .object(["state": .string("operational")]),
         ])
     }
