@@ -14,7 +14,7 @@ import Foundation
 ///   and id, the guideline id), so two runs over the same evidence at the same assessment time give the same bytes.
 /// - Links: one observation per check result (`methods` `TEST`, or `EXAMINE` for a manual result), its subject an
 ///   inventory item of the result's `local-definitions`, its origin the tool's component, and one `relevant-evidence`
-///   per evidence item with the SHA-256 in a namespaced prop; one finding per guideline whose target is the
+///   per evidence item (its pointers and lines in the description) with the SHA-256 in a namespaced prop; one finding per guideline whose target is the
 ///   guideline's objective (``targetStatus(_:)`` maps the verdict); one risk per failed or waived result.
 public struct OSCALReporter: Sendable {
     /// The OSCAL version the documents declare (`metadata.oscal-version`).
@@ -135,16 +135,31 @@ public struct OSCALReporter: Sendable {
             if let s = r.subject, let item = itemUUID[s] {
                 o["subjects"] = .array([.object(["subject-uuid": .string(item), "type": .string("inventory-item"), "title": .string(s.name)])])
             }
-            let relevant: [JSONValue] = r.evidence.map { p in
-                var props = [Self.prop("evidence-id", p.evidence)]
-                var text = "Evidence \(p.evidence)"
-                if let item = evidence[p.evidence] {
+            // One relevant-evidence per evidence item, in order of first citation; its links (pointer, line) in the text.
+            var order: [String] = []
+            var links: [String: [Provenance]] = [:]
+            for p in r.evidence {
+                if links[p.evidence] == nil { order.append(p.evidence) }
+                links[p.evidence, default: []].append(p)
+            }
+            let relevant: [JSONValue] = order.map { id in
+                var props = [Self.prop("evidence-id", id)]
+                var text = "Evidence \(id)"
+                if let item = evidence[id] {
                     props.append(Self.prop("sha256", item.sha256))
                     props.append(Self.prop("collector", item.collector))
                     text = "\(item.kind) read by \(item.collector) from \(item.locator)"
                 }
-                if let pointer = p.pointer { props.append(Self.prop("pointer", pointer)); text += " at \(pointer)" }
-                if let line = p.line { props.append(Self.prop("line", String(line))); text += ", line \(line)" }
+                let places = (links[id] ?? []).compactMap { p -> String? in
+                    switch (p.pointer, p.line) {
+                    case let (pointer?, line?): return "\(pointer) (line \(line))"
+                    case let (pointer?, nil): return pointer
+                    case let (nil, line?): return "line \(line)"
+                    case (nil, nil): return nil
+                    }
+                }
+                if !places.isEmpty { text += " at " + places.joined(separator: ", ") }
+                for p in links[id] ?? [] { if let pointer = p.pointer { props.append(Self.prop("pointer", pointer)) } }
                 return .object(["description": .string(text), "props": .array(props)])
             }
             if !relevant.isEmpty { o["relevant-evidence"] = .array(relevant) }
