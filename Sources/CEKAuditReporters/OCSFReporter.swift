@@ -23,6 +23,7 @@ public struct OCSFReporter: Sendable {
     /// Create (`activity_id`).
     public static let activityID = 1
 
+    /// A reporter; it holds no state.
     public init() {}
 
     /// The JSON Lines bytes: one event per check result, each line ending in a newline; empty without results.

@@ -24,6 +24,7 @@ public struct OSCALReporter: Sendable {
     /// The assessment plan's file name, beside the results (`import-ap.href`, a relative reference).
     public static let planFileName = "assessment-plan.oscal.json"
 
+    /// A reporter; it holds no state.
     public init() {}
 
     // MARK: Identifiers
