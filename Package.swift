@@ -114,7 +114,8 @@ let package = Package(
         // Pure: result model in, bytes out.
         .target(
             name: "CEKAuditReporters",
-            dependencies: ["CEKAuditCore"],
+            // swift-crypto for the name-based (version 5, SHA-1) UUIDs of the OSCAL reporter (RFC 9562 §5.5).
+            dependencies: ["CEKAuditCore", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
         // Orchestration between the CLI and the collectors: the registry of every built-in collector and analysis,

@@ -57,6 +57,11 @@ public enum Evaluation {
             let data = credentials.scrub(try f.render(report, root: root))
             let path = URL(fileURLWithPath: folder).appendingPathComponent(f.fileName)
             try CEKAuditError.writing(path.path) { try data.write(to: path, options: .atomic) }
+            for (name, bytes) in f.companions(report) {
+                let companion = URL(fileURLWithPath: folder).appendingPathComponent(name)
+                let scrubbed = credentials.scrub(bytes)
+                try CEKAuditError.writing(companion.path) { try scrubbed.write(to: companion, options: .atomic) }
+            }
         }
     }
 

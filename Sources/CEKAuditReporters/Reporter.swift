@@ -17,6 +17,10 @@ public enum ReportFormat: String, Sendable, CaseIterable, Codable {
     case caiqCSV = "caiq-csv"
     /// The proposed CAIQ answers as JSON (``CAIQReporter/renderJSON(_:)``).
     case caiqJSON = "caiq-json"
+    /// OCSF 1.5.0 Compliance Finding events (class 2003), one JSON object per line (``OCSFReporter``).
+    case ocsf
+    /// OSCAL 1.1.2 assessment results, with the assessment plan they import written beside them (``OSCALReporter``).
+    case oscal
 
     /// File name inside the report folder.
     public var fileName: String {
@@ -29,6 +33,8 @@ public enum ReportFormat: String, Sendable, CaseIterable, Codable {
         case .github: return "report.github.txt"
         case .caiqCSV: return "caiq-answers.csv"
         case .caiqJSON: return "caiq-answers.json"
+        case .ocsf: return "report.ocsf.jsonl"
+        case .oscal: return "report.oscal.json"
         }
     }
 
@@ -45,6 +51,17 @@ public enum ReportFormat: String, Sendable, CaseIterable, Codable {
         case .github: return GitHubAnnotationsReporter(root: root).render(report)
         case .caiqCSV: return CAIQReporter().renderCSV(report)
         case .caiqJSON: return try CAIQReporter().renderJSON(report)
+        case .ocsf: return OCSFReporter().render(report)
+        case .oscal: return OSCALReporter().render(report)
+        }
+    }
+
+    /// Files a format writes beside its report, by file name: the OSCAL assessment plan that `import-ap.href` names
+    /// (OSCAL 1.1.2 assessment results, `import-ap`); none for the other formats. Pure, like ``render(_:root:)``.
+    public func companions(_ report: AssessmentReport) -> [(fileName: String, data: Data)] {
+        switch self {
+        case .oscal: return [(OSCALReporter.planFileName, OSCALReporter().plan(report))]
+        default: return []
         }
     }
 }

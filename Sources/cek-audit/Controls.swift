@@ -1,12 +1,13 @@
 import ArgumentParser
 import CEKAuditCore
+import CEKAuditReporters
 import Foundation
 
 extension CEKAudit {
     struct Controls: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Validate, list and show the control catalog.",
-            subcommands: [Validate.self, List.self, Show.self, Fields.self])
+            subcommands: [Validate.self, List.self, Show.self, Fields.self, Export.self])
 
         struct Validate: ParsableCommand {
             static let configuration = CommandConfiguration(abstract: "Check a catalog and the files it includes; errors name file:line:column and a fix.")
@@ -110,6 +111,40 @@ extension CEKAudit {
 
             /// `file:line`, or the file alone when the line is not known.
             func place(_ file: String, _ line: Int?) -> String { line.map { "\(file):\($0)" } ?? file }
+        }
+
+        struct Export: ParsableCommand {
+            /// What `controls export` can write.
+            enum Format: String, ExpressibleByArgument, CaseIterable {
+                /// The OSCAL 1.1.2 catalog of the control (``OSCALReporter/catalog(_:date:toolVersion:)``).
+                case oscalCatalog = "oscal-catalog"
+            }
+
+            static let configuration = CommandConfiguration(
+                abstract: "Export the control catalog: --format oscal-catalog writes the OSCAL 1.1.2 catalog of the control in the catalog's wording.")
+            @Option(name: .long, help: "Export format.")
+            var format: Format = .oscalCatalog
+            @Option(name: [.short, .long], help: ArgumentHelp("File to write (default: standard output).", valueName: "file"))
+            var output: String?
+            @OptionGroup var catalog: CatalogOptions
+
+            func run() throws {
+                let c = try catalog.load()
+                // metadata.last-modified: SOURCE_DATE_EPOCH when set (reproducible), else now in whole seconds.
+                let date = ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"].flatMap(Double.init).map { Date(timeIntervalSince1970: $0) }
+                    ?? Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
+                let data: Data
+                switch format {
+                case .oscalCatalog: data = OSCALReporter.catalog(c, date: date, toolVersion: CEKAuditVersion.current)
+                }
+                if let output {
+                    do { try data.write(to: URL(fileURLWithPath: output), options: .atomic) } catch {
+                        throw ValidationError("Cannot write \(Console.neutralize(output)): \((error as NSError).localizedDescription)")
+                    }
+                } else {
+                    FileHandle.standardOutput.write(data)
+                }
+            }
         }
 
         struct Fields: ParsableCommand {

@@ -227,7 +227,8 @@ enum Pipeline {
         for r in failing.prefix(20) { Console.out("  FAIL \(r.check): \(r.message)") }
         if failing.count > 20 { Console.out("  … and \(failing.count - 20) more failures in the report") }
         Console.out("\(line)")
-        Console.out("Reports: \(options.format.map { "\(folder)/\($0.fileName)" }.joined(separator: ", "))")
+        let files = options.format.flatMap { [$0.fileName] + $0.companions(report).map(\.fileName) }
+        Console.out("Reports: \(files.map { "\(folder)/\($0)" }.joined(separator: ", "))")
     }
 
     /// Exit status after the reports are written: 69 for an unreachable required target; 1 for failures (with

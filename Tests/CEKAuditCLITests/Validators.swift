@@ -37,6 +37,18 @@ enum Validators {
         and runs this test
         """
 
+    /// Whether `python` can import py-ocsf-models (OCSF Compliance Finding).
+    static let ocsf = imports(["py_ocsf_models"])
+    /// Whether `python` can import compliance-trestle and `oscal` (OSCAL).
+    static let oscal = imports(["trestle", "oscal"])
+    static let ocsfMissing: Comment = """
+        needs py-ocsf-models==0.10.0 ($CEK_AUDIT_PYTHON or python3); scripts/test.sh installs it and runs this check
+        """
+    static let oscalMissing: Comment = """
+        needs compliance-trestle==5.2.0 and oscal==3.2.2 ($CEK_AUDIT_PYTHON or python3); scripts/test.sh installs them \
+        and runs this check
+        """
+
     /// Whether `python -c "import …"` succeeds; false when Python itself cannot be started.
     static func imports(_ modules: [String]) -> Bool {
         let p = Process()
