@@ -36,6 +36,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        // Reading and writing the (AI-)CAIQ / AICM .xlsx packages (`caiq fill`).
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // zlib (system library) for .json.gz CloudTrail logs: Foundation on Linux has no gzip API.
@@ -123,7 +125,9 @@ let package = Package(
             name: "CEKAuditKit",
             dependencies: ["CEKAuditCore", "CEKAuditCollectorKit", "CEKAuditAWS", "CEKAuditOpenBao", "CEKAuditGCP", "CEKAuditAzure", "CEKAuditInfraCode",
                            "CEKAuditLogs", "CEKAuditAttestations", "CEKAuditReporters",
-                           .product(name: "Logging", package: "swift-log")],
+                           .product(name: "Logging", package: "swift-log"),
+                           // CAIQWorkbook: the .xlsx package (ZIP) of the CAIQ / AICM workbook.
+                           .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             swiftSettings: strict
         ),
         .executableTarget(
