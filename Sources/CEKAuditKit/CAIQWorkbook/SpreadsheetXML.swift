@@ -296,8 +296,8 @@ struct WorksheetXML {
                 default: break
                 }
             case let .text(text, _):
-                if inValue { cell?.value = (cell?.value ?? "") + text }
-                if inInlineT { cell?.inlineText = (cell?.inlineText ?? "") + text }
+                if inValue, var c = cell { c.value = (c.value ?? "") + text; cell = c }
+                if inInlineT, var c = cell { c.inlineText = (c.inlineText ?? "") + text; cell = c }
             }
         }
     }
