@@ -5,6 +5,7 @@ import Foundation
 public struct CAIQProposal: Sendable, Equatable {
     /// The report's answer.
     public enum Answer: String, Sendable {
+        /// YES, NO, NA, or UNDETERMINED (the evidence does not decide).
         case yes = "YES", no = "NO", na = "NA", undetermined = "UNDETERMINED"
 
         /// The value the workbook's answer column takes (`Yes`, `No`, `NA`); nil for UNDETERMINED, which writes none.
@@ -20,6 +21,7 @@ public struct CAIQProposal: Sendable, Equatable {
 
     /// The question id (`CEK-08.1`).
     public var id: String
+    /// The proposed answer.
     public var answer: Answer
     /// SSRM control ownership (`CSP-Owned`).
     public var ownership: String
@@ -97,11 +99,14 @@ public enum CAIQFill {
 
     /// What happened to one cell or question, for the terminal.
     public struct Note: Sendable, Equatable {
-        /// How the note is printed.
+        /// `info` a kept pre-filled cell; `warning` a question or column not found; `contradiction` a pre-filled
+        /// answer the evidence contradicts; `blank` an answer left blank (UNDETERMINED).
         public enum Kind: Sendable { case info, warning, contradiction, blank }
+        /// How the note is printed.
         public var kind: Kind
         /// The question id.
         public var question: String
+        /// What happened, in the tool's words.
         public var text: String
     }
 
@@ -111,6 +116,7 @@ public enum CAIQFill {
         public var layout: CAIQLayout
         /// The patched package (write it with ``XLSXPackage/write(to:displayPath:)``).
         public var package: XLSXPackage
+        /// What happened, question by question, in order.
         public var notes: [Note] = []
         /// Cells written.
         public var written = 0

@@ -17,8 +17,14 @@ public struct CAIQLayout: Sendable, Equatable {
     public var sheetPath: String
     /// The 1-based row of the header (questions follow it).
     public var headerRow: Int
-    /// 1-based column indexes.
-    public var questionID: Int, answer: Int, ownership: Int, description: Int
+    /// The 1-based column of the question id.
+    public var questionID: Int
+    /// The 1-based column of the answer (Yes / No / NA).
+    public var answer: Int
+    /// The 1-based column of the SSRM control ownership.
+    public var ownership: Int
+    /// The 1-based column of the implementation description.
+    public var description: Int
     /// The customer-responsibility column, when the layout has one.
     public var responsibilities: Int?
     /// Whether the columns are CSA's fixed positions rather than found by header text.
