@@ -40,8 +40,9 @@ let package = Package(
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
-        // zlib (system library) for .json.gz CloudTrail logs: Foundation on Linux has no gzip API.
-        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // zlib (system library) for .json.gz CloudTrail logs: Foundation on Linux has no gzip API. Named CEKZlib, not
+        // CZlib: ZIPFoundation's own zlib module is called CZlib, and two Clang modules cannot share a name.
+        .systemLibrary(name: "CEKZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // Facts, catalog, rules engine, verdicts and generic analyses. No provider names, no I/O beyond reading files
         // it is handed.
         .target(
@@ -58,7 +59,7 @@ let package = Package(
         // documents, gzip, line reading, bounded concurrency, deadlines, retries, redaction).
         .target(
             name: "CEKAuditCollectorKit",
-            dependencies: ["CEKAuditCore", "CZlib", .product(name: "Yams", package: "Yams"),
+            dependencies: ["CEKAuditCore", "CEKZlib", .product(name: "Yams", package: "Yams"),
                            .product(name: "Logging", package: "swift-log"),
                            .product(name: "Crypto", package: "swift-crypto"),
                            // The REST client every JSON-over-HTTPS live collector shares (RESTClient).
@@ -110,7 +111,7 @@ let package = Package(
         // EncryptionConfiguration.
         .target(name: "CEKAuditInfraCode", dependencies: family + [.product(name: "Yams", package: "Yams")], swiftSettings: strict),
         // Logs read in batches: CloudTrail.
-        .target(name: "CEKAuditLogs", dependencies: family + ["CZlib"], swiftSettings: strict),
+        .target(name: "CEKAuditLogs", dependencies: family + ["CEKZlib"], swiftSettings: strict),
         // Attestation files (documents with recorded hashes).
         .target(name: "CEKAuditAttestations", dependencies: family, swiftSettings: strict),
         // Pure: result model in, bytes out.
