@@ -36,10 +36,13 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        // Reading and writing the (AI-)CAIQ / AICM .xlsx packages (`caiq fill`).
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
-        // zlib (system library) for .json.gz CloudTrail logs: Foundation on Linux has no gzip API.
-        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // zlib (system library) for .json.gz CloudTrail logs: Foundation on Linux has no gzip API. Named CEKZlib, not
+        // CZlib: ZIPFoundation's own zlib module is called CZlib, and two Clang modules cannot share a name.
+        .systemLibrary(name: "CEKZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // Facts, catalog, rules engine, verdicts and generic analyses. No provider names, no I/O beyond reading files
         // it is handed.
         .target(
@@ -56,7 +59,7 @@ let package = Package(
         // documents, gzip, line reading, bounded concurrency, deadlines, retries, redaction).
         .target(
             name: "CEKAuditCollectorKit",
-            dependencies: ["CEKAuditCore", "CZlib", .product(name: "Yams", package: "Yams"),
+            dependencies: ["CEKAuditCore", "CEKZlib", .product(name: "Yams", package: "Yams"),
                            .product(name: "Logging", package: "swift-log"),
                            .product(name: "Crypto", package: "swift-crypto"),
                            // The REST client every JSON-over-HTTPS live collector shares (RESTClient).
@@ -108,7 +111,7 @@ let package = Package(
         // EncryptionConfiguration.
         .target(name: "CEKAuditInfraCode", dependencies: family + [.product(name: "Yams", package: "Yams")], swiftSettings: strict),
         // Logs read in batches: CloudTrail.
-        .target(name: "CEKAuditLogs", dependencies: family + ["CZlib"], swiftSettings: strict),
+        .target(name: "CEKAuditLogs", dependencies: family + ["CEKZlib"], swiftSettings: strict),
         // Attestation files (documents with recorded hashes).
         .target(name: "CEKAuditAttestations", dependencies: family, swiftSettings: strict),
         // Pure: result model in, bytes out.
@@ -124,7 +127,9 @@ let package = Package(
             name: "CEKAuditKit",
             dependencies: ["CEKAuditCore", "CEKAuditCollectorKit", "CEKAuditAWS", "CEKAuditOpenBao", "CEKAuditGCP", "CEKAuditAzure", "CEKAuditInfraCode",
                            "CEKAuditLogs", "CEKAuditAttestations", "CEKAuditReporters",
-                           .product(name: "Logging", package: "swift-log")],
+                           .product(name: "Logging", package: "swift-log"),
+                           // CAIQWorkbook: the .xlsx package (ZIP) of the CAIQ / AICM workbook.
+                           .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             swiftSettings: strict
         ),
         .executableTarget(

@@ -1,4 +1,4 @@
-import CZlib
+import CEKZlib
 import Foundation
 
 /// gzip decompression through the system zlib (RFC 1952 framing, `inflateInit2` with window bits 15 + 32, which
@@ -52,7 +52,7 @@ public enum Gzip {
                 let status: Int32 = buffer.withUnsafeMutableBytes { out in
                     stream.next_out = out.baseAddress?.assumingMemoryBound(to: Bytef.self)
                     stream.avail_out = uInt(chunk)
-                    return CZlib.inflate(&stream, Z_NO_FLUSH)
+                    return CEKZlib.inflate(&stream, Z_NO_FLUSH)
                 }
                 let produced = chunk - Int(stream.avail_out)
                 output.append(buffer, count: produced)
