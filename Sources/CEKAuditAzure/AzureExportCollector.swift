@@ -117,7 +117,7 @@ public struct AzureExportCollector: EvidenceCollector {
                 return
             }
             inv.diagnosticSettings[String(id[..<r.lowerBound]), default: []].append(item(pointer))
-        case "microsoft.authorization/roleassignments": inv.roleAssignments.append(item(pointer))
+        case "microsoft.authorization/roleassignments": addRoleAssignment(v, item(pointer), into: &inv)
         default:
             if AzureFacts.dataStoreKinds[type] != nil { inv.dataStores.append(item(pointer)); return }
             if let kid = (v["key"]?["kid"] ?? v["kid"])?.stringValue, AzureFacts.versionlessKeyURI(kid) != nil { inv.keys.append(item(pointer)); return }
@@ -125,8 +125,15 @@ public struct AzureExportCollector: EvidenceCollector {
                 inv.rotationPolicies[key] = item(pointer)
                 return
             }
-            if v["roleDefinitionName"] != nil, v["principalId"] != nil { inv.roleAssignments.append(item(pointer)); return }
+            if v["roleDefinitionName"] != nil, v["principalId"] != nil { addRoleAssignment(v, item(pointer), into: &inv); return }
             diagnostics.append(Diagnostic(.warning, source: locator, message: "\(pointer.map { $0 + ": " } ?? "")not an Azure answer this collector reads; left out"))
         }
+    }
+
+    /// A role assignment, and the subscription whose assignments it shows were exported.
+    func addRoleAssignment(_ v: JSONValue, _ item: AzureInventory.Item, into inv: inout AzureInventory) {
+        inv.roleAssignments.append(item)
+        let scope = (v["properties"]?["scope"] ?? v["scope"] ?? v["id"])?.stringValue ?? ""
+        if let s = AzureFacts.ARMID(scope)?.subscription { inv.roleAssignmentScopes.insert("/subscriptions/\(s.lowercased())") }
     }
 }

@@ -208,8 +208,11 @@ public enum AzureFacts {
             "rbac": kind == "managed-hsm" ? .bool(true) : (p["enableRbacAuthorization"] ?? .bool(false)),
         ]
         if let t = p["tenantId"] { observed["entra_tenant"] = t }
-        if let failure = inventory.failures.first(where: { $0.call.hasPrefix("roleAssignments") && key.hasPrefix($0.scope.lowercased()) }) {
+        if let failure = inventory.failures.first(where: { $0.call.hasPrefix("roleAssignments") && key.hasPrefix($0.scope.lowercased() + "/") }) {
             observed["role_assignments_unread"] = .string(failure.reason)
+        } else if inventory.evidenceKind == "observed", let s = arm?.subscription?.lowercased(),
+                  !inventory.roleAssignmentScopes.contains("/subscriptions/\(s)") {
+            observed["role_assignments_unread"] = .string("no role assignment of subscription \(s) is in the evidence; export them with `az role assignment list --all`")
         }
         r.observed = observed
         return r

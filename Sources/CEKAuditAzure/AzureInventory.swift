@@ -42,6 +42,10 @@ public struct AzureInventory: Sendable {
     /// Lower-cased ARM ids of resources whose diagnostic settings were listed completely.
     public var diagnosticListings: Set<String> = []
     public var roleAssignments: [Item] = []
+    /// Lower-cased subscription scopes (`/subscriptions/s`) whose role assignments were read: a vault whose
+    /// subscription is not among them has no evidence of who holds roles on it, so its access is unknown rather than
+    /// "nobody else".
+    public var roleAssignmentScopes: Set<String> = []
     public var dataStores: [Item] = []
     public var failures: [Failure] = []
     /// `observed` (live API, exports, Resource Graph) or `declared` (templates).
@@ -61,6 +65,7 @@ public struct AzureInventory: Sendable {
         diagnosticSettings.merge(other.diagnosticSettings) { $0 + $1 }
         diagnosticListings.formUnion(other.diagnosticListings)
         roleAssignments += other.roleAssignments
+        roleAssignmentScopes.formUnion(other.roleAssignmentScopes)
         dataStores += other.dataStores
         failures += other.failures
         completeListing = completeListing || other.completeListing

@@ -351,6 +351,7 @@ struct AzureKeyVaultCollection: Sendable {
                                 apiVersion: APIVersion.roleAssignments, token: token, part: &part)
         // The scope is a prefix of every vault id in the subscription, as AzureFacts compares them.
         if let f = listed.failure { part.fail("/subscriptions/\(subscription)", "roleAssignments.list", f) }
+        else { part.inventory.roleAssignmentScopes.insert("/subscriptions/\(subscription.lowercased())") }
         part.inventory.roleAssignments += listed.items
         return part
     }

@@ -29,6 +29,16 @@ import Testing
         #expect(try Self.result(report, "CEK08-AG4-VAULT-AUDIT-EVENTS", "diagnostic settings of kv-legacy").verdict == .inconclusive)
     }
 
+    /// An export without the subscription's role assignments says nothing about who holds roles on a vault: its
+    /// isolation and administrators are unknown, never "nobody else".
+    @Test func withoutRoleAssignmentsAccessIsUnknownNotPass() async throws {
+        let report = try await Fixtures.report("azure/declared")
+        #expect(try Self.result(report, "CEK08-AG2-POLICY-TENANT-BOUNDARY", "access to kv-models").verdict == .inconclusive)
+        #expect(try Self.result(report, "CEK08-AG6-ADMINS-ARE-ROLES", "access to kv-models").verdict == .inconclusive)
+        // The foreign tenant's access policy is evidence enough to fail, role assignments or not.
+        #expect(try Self.result(report, "CEK08-AG2-POLICY-TENANT-BOUNDARY", "access to kv-training").verdict == .fail)
+    }
+
     @Test func bothFormsOfADiagnosticSettingAreRead() {
         let group: JSONValue = .object(["properties": .object(["workspaceId": .string("/w"), "logs": .array([
             .object(["category": .null, "categoryGroup": .string("allLogs"), "enabled": .bool(true)])])])])
