@@ -1,3 +1,4 @@
+import CEKAuditCollectorKit
 import CEKAuditCore
 import Foundation
 
@@ -69,14 +70,7 @@ public enum AzureFacts {
 
     /// The versionless key URI a key is known by (`https://kv1.vault.azure.net/keys/k1`, host lower-cased), from a
     /// key URI with or without version, or `nil` for anything else.
-    public static func versionlessKeyURI(_ text: String) -> String? {
-        guard let url = URL(string: text), let host = url.host?.lowercased(), url.scheme?.lowercased() == "https",
-              host.hasSuffix(".vault.azure.net") || host.hasSuffix(".managedhsm.azure.net") || host.hasSuffix(".vault.azure.cn")
-                || host.hasSuffix(".vault.usgovcloudapi.net") else { return nil }
-        let parts = url.path.split(separator: "/").map(String.init)
-        guard parts.count >= 2, parts[0].lowercased() == "keys", !parts[1].isEmpty else { return nil }
-        return "https://\(host)/keys/\(parts[1])"
-    }
+    public static func versionlessKeyURI(_ text: String) -> String? { AzureKeyURI.versionless(text) }
 
     /// The versionless URI of a key from a vault URI (`https://kv1.vault.azure.net/`) and key name, as storage
     /// accounts and Cognitive Services accounts name their key.
@@ -408,37 +402,5 @@ public enum AzureFacts {
         case .string(let s)?: return DateParsing.parse(s).map { .string(DateParsing.iso($0)) } ?? .unknown(reason: "\(s) is not a time")
         default: return .unknown(reason: "the answer has no time")
         }
-    }
-}
-
-/// ISO 8601 durations as Key Vault rotation policies write them (`P90D`, `P1Y`, `P2M`, `P1Y6M`, `PT12H` …).
-public enum ISO8601Duration {
-    /// Whole days (years as 365, months as 30 days, as Key Vault counts them), or `nil` for anything else.
-    public static func days(_ text: String?) -> Int? {
-        guard var s = text?.uppercased(), s.hasPrefix("P") else { return nil }
-        s.removeFirst()
-        var days = 0.0
-        var number = ""
-        var inTime = false
-        var any = false
-        for c in s {
-            if c == "T" { inTime = true; continue }
-            if c.isNumber || c == "." { number.append(c); continue }
-            guard let n = Double(number) else { return nil }
-            number = ""
-            any = true
-            switch (c, inTime) {
-            case ("Y", false): days += n * 365
-            case ("M", false): days += n * 30
-            case ("W", false): days += n * 7
-            case ("D", false): days += n
-            case ("H", true): days += n / 24
-            case ("M", true): days += n / 1440
-            case ("S", true): days += n / 86_400
-            default: return nil
-            }
-        }
-        guard any, number.isEmpty, days.isFinite, days < 1e7 else { return nil }
-        return Int(days)
     }
 }

@@ -464,41 +464,11 @@ extension TerraformCollector {
 
     /// The versionless key URI (`https://<vault>.vault.azure.net/keys/<name>`, host lower-cased) of a key URI with
     /// or without version, as `AzureFacts.versionlessKeyURI` writes it; `nil` for anything else.
-    static func azureKeyURI(_ text: String) -> String? {
-        guard let url = URL(string: text), url.scheme?.lowercased() == "https", let host = url.host?.lowercased(),
-              host.hasSuffix(".vault.azure.net") || host.hasSuffix(".managedhsm.azure.net") || host.hasSuffix(".vault.azure.cn")
-                || host.hasSuffix(".vault.usgovcloudapi.net") else { return nil }
-        let parts = url.path.split(separator: "/").map(String.init)
-        guard parts.count >= 2, parts[0].lowercased() == "keys", !parts[1].isEmpty else { return nil }
-        return "https://\(host)/keys/\(parts[1])"
-    }
+    static func azureKeyURI(_ text: String) -> String? { AzureKeyURI.versionless(text) }
 
     /// Whole days of an ISO 8601 duration as Key Vault rotation policies write them (`P90D`, `P1Y` = 365 days,
     /// `P2M` = 60 days, `P1W`), as `ISO8601Duration.days` counts them; `nil` for anything else.
-    static func isoDays(_ text: String?) -> Int? {
-        guard var s = text?.uppercased(), s.hasPrefix("P") else { return nil }
-        s.removeFirst()
-        var days = 0.0, number = "", inTime = false, any = false
-        for c in s {
-            if c == "T" { inTime = true; continue }
-            if c.isNumber || c == "." { number.append(c); continue }
-            guard let n = Double(number) else { return nil }
-            number = ""
-            any = true
-            switch (c, inTime) {
-            case ("Y", false): days += n * 365
-            case ("M", false): days += n * 30
-            case ("W", false): days += n * 7
-            case ("D", false): days += n
-            case ("H", true): days += n / 24
-            case ("M", true): days += n / 1440
-            case ("S", true): days += n / 86_400
-            default: return nil
-            }
-        }
-        guard any, number.isEmpty, days.isFinite, days < 1e7 else { return nil }
-        return Int(days)
-    }
+    static func isoDays(_ text: String?) -> Int? { ISO8601Duration.days(text) }
 
     /// A number fact as a whole number of days (`int`), other facts unchanged.
     static func intFact(_ v: FactValue) -> FactValue {

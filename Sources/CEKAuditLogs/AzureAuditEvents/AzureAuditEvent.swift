@@ -111,14 +111,7 @@ struct AzureAuditEvent {
     /// `https://<vault>.vault.azure.net/keys/<name>` from a key URI with or without version, or a `deletedkeys`
     /// URI (recover, purge): the same text the Azure facts give a key (`AzureFacts.versionlessKeyURI`) — https, a
     /// Key Vault or Managed HSM host (public, China, US Government clouds), lower-cased; the name as written.
-    static func keyURI(_ text: String) -> String? {
-        guard let url = URL(string: text), url.scheme?.lowercased() == "https", let host = url.host?.lowercased(),
-              host.hasSuffix(".vault.azure.net") || host.hasSuffix(".managedhsm.azure.net") || host.hasSuffix(".vault.azure.cn")
-                || host.hasSuffix(".vault.usgovcloudapi.net") else { return nil }
-        let parts = url.path.split(separator: "/").map(String.init)
-        guard parts.count >= 2, ["keys", "deletedkeys"].contains(parts[0].lowercased()), !parts[1].isEmpty else { return nil }
-        return "https://\(host)/keys/\(parts[1])"
-    }
+    static func keyURI(_ text: String) -> String? { AzureKeyURI.versionless(text, deleted: true) }
 
     /// A record time (`2026-11-02T08:15:30.1234567Z`, or epoch seconds) normalized to whole seconds UTC.
     static func time(_ v: JSONValue?) -> String? {
