@@ -139,6 +139,8 @@ public struct AzureAccessAnalysis: FactAnalysis {
                     } else if tenant == nil {
                         unknown.append("the vault's Entra tenant is not known, so access policy tenants cannot be compared")
                     }
+                } else {
+                    unknown.append("the access policy for \(who) names no Entra tenant, so whether it is the vault's cannot be told")
                 }
                 if !Set(keys).isDisjoint(with: adminPermissions) {
                     // Access policies name object ids only: whether one is a user is not in the policy.

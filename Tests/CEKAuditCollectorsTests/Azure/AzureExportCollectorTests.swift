@@ -39,6 +39,16 @@ import Testing
         #expect(try Self.result(report, "CEK08-AG2-POLICY-TENANT-BOUNDARY", "access to kv-training").verdict == .fail)
     }
 
+    @Test func anAccessPolicyWithoutTenantLeavesIsolationUnknown() {
+        var r = Resource(type: .keyPolicy, id: "v#access", fields: ["service": .string("azure-keyvault")])
+        let observed: [String: JSONValue] = [
+            "entra_tenant": .string("11111111-2222-3333-4444-555555555555"), "rbac": .bool(false), "role_assignments": .array([]),
+            "access_policies": .array([.object(["objectId": .string("o1"), "permissions": .object(["keys": .array([.string("get"), .string("unwrapKey")])])])]),
+        ]
+        AzureAccessAnalysis.derive(&r, observed: observed, settings: AnalysisSettings())
+        #expect(r["cross_tenant"]?.isKnown == false)
+    }
+
     @Test func bothFormsOfADiagnosticSettingAreRead() {
         let group: JSONValue = .object(["properties": .object(["workspaceId": .string("/w"), "logs": .array([
             .object(["category": .null, "categoryGroup": .string("allLogs"), "enabled": .bool(true)])])])])
