@@ -22,7 +22,10 @@ extension CEKAudit.CAIQ {
             Finds the questionnaire sheet and each question's row by its id, and writes only the answer (Yes / No / NA), \
             SSRM control ownership, implementation description and customer-responsibility cells; every other part of \
             the workbook is copied byte for byte. An UNDETERMINED answer is left blank. A pre-filled cell is kept unless \
-            --overwrite is given; a pre-filled answer the evidence contradicts is reported. Supported layouts: CAIQ \
+            --overwrite is given; a pre-filled answer the evidence contradicts is reported on stderr and in the fill record \
+            written beside the output (filled.fill.json for filled.xlsx, or --record): per question the pre-filled and \
+            the evidence's answer, the contradiction, what was done and the cells written, with the SHA-256 of the \
+            workbook, report and output. Supported layouts: CAIQ \
             v4.0.x, CAIQ v4.1.0, AI-CAIQ / AICM v1.x. Exit status: 0 written; 1 contradicted pre-filled answers kept; \
             64 a file that cannot be opened or written; 65 a workbook whose layout cannot be identified, or an invalid report.
             """)
@@ -38,6 +41,9 @@ extension CEKAudit.CAIQ {
 
         @Flag(name: .long, help: "Replace pre-filled cells, contradicted answers included, with the evidence's values.")
         var overwrite = false
+
+        @Option(name: .long, help: ArgumentHelp("Where the fill record (JSON) is written; default: the output's name with .fill.json.", valueName: "file"))
+        var record: String?
 
         func run() async throws {
             let workbookURL = URL(fileURLWithPath: workbook), outputURL = URL(fileURLWithPath: output)
@@ -61,8 +67,19 @@ extension CEKAudit.CAIQ {
                 case .info: Console.error("\(place): note: \(note.text)")
                 }
             }
+            let recordPath = record ?? CAIQFillRecord.defaultPath(forOutput: output)
+            do {
+                let fillRecord = CAIQFillRecord(outcome: outcome, overwrite: overwrite,
+                                                workbook: (workbook, try Data(contentsOf: workbookURL)),
+                                                report: (report, try Data(contentsOf: URL(fileURLWithPath: report))),
+                                                output: (output, try Data(contentsOf: outputURL)))
+                try fillRecord.encoded().write(to: URL(fileURLWithPath: recordPath), options: .atomic)
+            } catch {
+                Console.error("\(recordPath): error: the fill record could not be written (\(error.localizedDescription)). Fix: pass --record with a writable path.")
+                throw CEKExit.usage
+            }
             let l = outcome.layout
-            Console.out("caiq fill: \(outcome.questions) question(s) in sheet '\(l.sheet)' (\(l.name)), \(outcome.written) cell(s) written, \(outcome.leftBlank) answer(s) left blank, \(outcome.contradictions) contradiction(s) kept, \(outcome.overwrittenContradictions) overwritten, \(outcome.missingQuestions.count) question(s) not found: \(output)")
+            Console.out("caiq fill: \(outcome.questions) question(s) in sheet '\(l.sheet)' (\(l.name)), \(outcome.written) cell(s) written, \(outcome.leftBlank) answer(s) left blank, \(outcome.contradictions) contradiction(s) kept, \(outcome.overwrittenContradictions) overwritten, \(outcome.missingQuestions.count) question(s) not found: \(output) (record: \(recordPath))")
             if outcome.contradictions > 0 { throw CEKExit.failures }
         }
     }

@@ -1,4 +1,5 @@
 import CEKAuditCore
+import CEKAuditKit
 import Foundation
 import Testing
 
@@ -232,6 +233,19 @@ print(json.dumps({
         #expect(cells["E"] as? String == expected["description"] as? String)
         // The report's customer responsibilities fill the empty responsibility column.
         #expect(cells["F"] as? String == expected["customer_responsibilities"] as? String)
+        // The contradiction is in the fill record beside the output too, with the hashes of what was read and written.
+        var record = try Self.record(b.dir.appendingPathComponent("filled.fill.json"))
+        var question = try #require((record["questions"] as? [[String: Any]])?.first)
+        #expect(question["id"] as? String == "CEK-08.1")
+        #expect(question["prefilled_answer"] as? String == "Yes")
+        #expect(question["evidence_answer"] as? String == "NO")
+        #expect(question["contradiction"] as? Bool == true)
+        #expect(question["answer_action"] as? String == "kept")
+        #expect((question["cells_written"] as? [String])?.contains("C\(b.row)") == false)
+        #expect((record["output"] as? [String: Any])?["sha256"] as? String == SHA256Hex.digest(try Data(contentsOf: filled)))
+        #expect((record["workbook"] as? [String: Any])?["sha256"] as? String == SHA256Hex.digest(try Data(contentsOf: b.workbook)))
+        #expect((record["counts"] as? [String: Any])?["contradictions_kept"] as? Int == 1)
+        #expect((record["notes"] as? [[String: Any]])?.contains { $0["kind"] as? String == "contradiction" } == true)
 
         let overwritten = try CLI.run(["caiq", "fill", "--workbook", b.workbook.path, "--report", Self.example, "--output", filled.path, "--overwrite"])
         #expect(overwritten.status == 0, "\(overwritten.stderr)")
@@ -242,6 +256,15 @@ print(json.dumps({
         #expect(cells["C"] as? String == "No")
         #expect(cells["D"] as? String == expected["ownership"] as? String)
         #expect(cells["E"] as? String == expected["description"] as? String)
+        record = try Self.record(b.dir.appendingPathComponent("filled.fill.json"))
+        question = try #require((record["questions"] as? [[String: Any]])?.first)
+        #expect(question["contradiction"] as? Bool == true)
+        #expect(question["answer_action"] as? String == "overwritten")
+        #expect((question["cells_written"] as? [String])?.first == "C\(b.row)")
+    }
+
+    static func record(_ url: URL) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
     }
 
     @Test("A workbook whose cells use shared strings gets shared strings, counts updated")
@@ -281,6 +304,52 @@ print(json.dumps({
         try Data("not a zip".utf8).write(to: notZip)
         let invalid = try CLI.run(["caiq", "fill", "--workbook", notZip.path, "--report", Self.example, "--output", filled.path])
         #expect(invalid.status == 65, "\(invalid.stderr)")
+    }
+
+    /// A minimal package: a workbook naming one sheet, `sheet` as that sheet's XML, and `workbook` instead of the
+    /// workbook part when given.
+    static func package(sheet: String, workbook: String? = nil) -> XLSXPackage {
+        let ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+        let rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+        func part(_ path: String, _ text: String) -> XLSXPackage.Part {
+            XLSXPackage.Part(path: path, data: Data(text.utf8), deflated: true, modified: nil, isDirectory: false)
+        }
+        return XLSXPackage(parts: [
+            part("_rels/.rels", #"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="\#(rel)/officeDocument" Target="xl/workbook.xml"/></Relationships>"#),
+            part("xl/workbook.xml", workbook ?? #"<workbook xmlns="\#(ns)" xmlns:r="\#(rel)"><sheets><sheet name="CAIQv4.1.0" sheetId="1" r:id="rId1"/></sheets></workbook>"#),
+            part("xl/_rels/workbook.xml.rels", #"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="\#(rel)/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#),
+            part("xl/worksheets/sheet1.xml", sheet),
+        ])
+    }
+
+    @Test("Parts with a DTD or broken XML are refused with the part named; a cell's text is read by libxml2, entities resolved")
+    func hostileParts() throws {
+        let proposal = CAIQProposal(id: "CEK-08.1", answer: .no, ownership: "CSP-Owned", description: "Keys are customer-managed.")
+        let ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+        func sheet(_ rows: String) -> String { #"<worksheet xmlns="\#(ns)"><sheetData>\#(rows)</sheetData></worksheet>"# }
+        let header = #"<row r="1"><c r="A1" t="inlineStr"><is><t>Question ID</t></is></c><c r="C1" t="inlineStr"><is><t>CSP CAIQ Answer</t></is></c><c r="D1" t="inlineStr"><is><t>SSRM Control Ownership</t></is></c><c r="E1" t="inlineStr"><is><t>CSP Implementation Description</t></is></c></row>"#
+        let question = #"<row r="2"><c r="A2" t="inlineStr"><is><t>CEK-08&#x2E;1</t></is></c><c r="C2" t="inlineStr"><is><r><t>Y</t></r><r><t>es</t></r><rPh><t>phonetic</t></rPh></is></c></row>"#
+
+        // Entity references and rich-text runs are read as Excel shows them: the pre-filled Yes is seen and kept.
+        let ok = try CAIQFill.fill(Self.package(sheet: sheet(header + question)), with: [proposal], overwrite: false, displayPath: "q.xlsx")
+        #expect(ok.contradictions == 1)
+        #expect(ok.results.first?.prefilledAnswer == "Yes")
+        #expect(ok.results.first?.cellsWritten == ["D2", "E2"])
+
+        // A billion-laughs DTD in the workbook part: refused before libxml2 sees it, naming the part.
+        let laughs = #"<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]><workbook>&lol2;</workbook>"#
+        #expect {
+            try CAIQFill.fill(Self.package(sheet: sheet(header + question), workbook: laughs), with: [proposal], overwrite: false, displayPath: "q.xlsx")
+        } throws: { error in
+            "\(error)".contains("xl/workbook.xml") && "\(error)".contains("DTD")
+        }
+        // A questionnaire sheet that is not well-formed XML is not a questionnaire: the workbook is refused as unidentified.
+        #expect {
+            try CAIQFill.fill(Self.package(sheet: sheet(header + question).replacingOccurrences(of: "</sheetData>", with: "")),
+                              with: [proposal], overwrite: false, displayPath: "q.xlsx")
+        } throws: { error in
+            "\(error)".contains("no CAIQ / AI-CAIQ questionnaire sheet found")
+        }
     }
 
     @Test("UNDETERMINED leaves the answer blank; responsibilities and evidence ids of a newer report are written")

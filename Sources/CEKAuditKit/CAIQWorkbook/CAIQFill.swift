@@ -130,6 +130,49 @@ public enum CAIQFill {
         public var missingQuestions: [String] = []
         /// Questions filled (at least one cell considered).
         public var questions = 0
+        /// What happened to each question of the report, in the report's order.
+        public var results: [QuestionResult] = []
+    }
+
+    /// What `caiq fill` did with one question of the report: the record behind the terminal notes.
+    public struct QuestionResult: Sendable, Equatable, Codable {
+        /// What happened to the answer cell.
+        public enum AnswerAction: String, Sendable, Codable {
+            /// The empty answer cell got the evidence's answer.
+            case written
+            /// A pre-filled answer was kept (contradicted or not; see ``QuestionResult/contradiction``).
+            case kept
+            /// A contradicted pre-filled answer was replaced (`--overwrite`).
+            case overwritten
+            /// The cell already held the evidence's answer.
+            case unchanged
+            /// The evidence does not decide (UNDETERMINED) and the cell was empty: left blank.
+            case leftBlank = "left-blank"
+            /// The workbook has no row for the question.
+            case notFound = "not-found"
+        }
+
+        /// The question id (`CEK-08.1`).
+        public var id: String
+        /// The question's 1-based row in the questionnaire sheet, when found.
+        public var row: Int?
+        /// The answer the workbook held before the fill, when it held one.
+        public var prefilledAnswer: String?
+        /// The report's answer: YES, NO, NA or UNDETERMINED.
+        public var evidenceAnswer: String
+        /// Whether the pre-filled answer contradicts the evidence (a different answer, or Yes where the evidence does
+        /// not decide).
+        public var contradiction: Bool
+        /// What happened to the answer cell.
+        public var answerAction: AnswerAction
+        /// The cells written for this question (`C12`, `D12` …), in column order.
+        public var cellsWritten: [String]
+
+        enum CodingKeys: String, CodingKey {
+            case id, row, contradiction
+            case prefilledAnswer = "prefilled_answer", evidenceAnswer = "evidence_answer", answerAction = "answer_action"
+            case cellsWritten = "cells_written"
+        }
     }
 
     /// Reads the workbook's layout and patches the cells of each proposal. `--overwrite` replaces pre-filled cells.
@@ -144,7 +187,7 @@ public enum CAIQFill {
         var shared: SharedStrings
         do {
             parts = try WorkbookParts(package)
-            shared = try SharedStrings(parts.sharedStringsPath.flatMap(package.data))
+            shared = try SharedStrings(parts.sharedStringsPath.flatMap(package.data), path: parts.sharedStringsPath ?? "xl/sharedStrings.xml")
         } catch {
             throw invalid("not a readable Excel workbook (\(error))", fix: "save the questionnaire as an Excel workbook (.xlsx)")
         }
@@ -176,6 +219,8 @@ public enum CAIQFill {
         for proposal in proposals {
             guard let rowNumber = rowOf[proposal.id], let row = sheet.row(rowNumber) else {
                 outcome.missingQuestions.append(proposal.id)
+                outcome.results.append(QuestionResult(id: proposal.id, row: nil, prefilledAnswer: nil, evidenceAnswer: proposal.answer.rawValue,
+                                                      contradiction: false, answerAction: .notFound, cellsWritten: []))
                 outcome.notes.append(Note(kind: .warning, question: proposal.id, text: "no row with this question id in column \(ColumnName.letters(layout.questionID)) of sheet '\(layout.sheet)'; nothing written"))
                 continue
             }
@@ -199,10 +244,14 @@ public enum CAIQFill {
                 outcome.leftBlank += 1
                 outcome.notes.append(Note(kind: .blank, question: proposal.id, text: "answer left blank: the evidence does not decide"))
             }
+            var action = QuestionResult.AnswerAction.unchanged
+            var contradiction = false
             if prefilled.isEmpty {
-                if let evidence { targets.append((layout.answer, "answer", evidence)) }
+                if let evidence { targets.append((layout.answer, "answer", evidence)); action = .written } else { action = .leftBlank }
             } else if prefilled.caseInsensitiveCompare(evidence ?? "") != .orderedSame {
                 let contradicts = evidence != nil || prefilled.caseInsensitiveCompare("Yes") == .orderedSame
+                contradiction = contradicts
+                action = contradicts && overwrite ? .overwritten : .kept
                 if contradicts {
                     let says = evidence ?? "no answer (UNDETERMINED)"
                     if overwrite {
@@ -217,7 +266,8 @@ public enum CAIQFill {
                     outcome.notes.append(Note(kind: .info, question: proposal.id, text: "pre-filled answer '\(prefilled)' kept: the evidence does not decide"))
                 }
             }
-            for target in targets {
+            var written: [String] = []
+            for target in targets.sorted(by: { $0.column < $1.column }) {
                 let current = existing(target.column)
                 let currentText = current?.text ?? ""
                 if !currentText.isEmpty, currentText == (target.value ?? "") { continue }
@@ -228,8 +278,12 @@ public enum CAIQFill {
                 if currentText.isEmpty, target.value == nil { continue }
                 if current?.cell.type == "s" { shared.release() }
                 edits.append((rowNumber, target.column, content(target.value)))
+                written.append(ColumnName.letters(target.column) + String(rowNumber))
                 outcome.written += 1
             }
+            outcome.results.append(QuestionResult(id: proposal.id, row: rowNumber, prefilledAnswer: prefilled.isEmpty ? nil : prefilled,
+                                                  evidenceAnswer: proposal.answer.rawValue, contradiction: contradiction,
+                                                  answerAction: action, cellsWritten: written))
         }
         guard outcome.questions > 0 else {
             throw invalid("sheet '\(layout.sheet)' (\(layout.name)) has no row for \(proposals.map(\.id).joined(separator: ", ")) in column \(ColumnName.letters(layout.questionID))",

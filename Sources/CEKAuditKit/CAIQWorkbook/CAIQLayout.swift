@@ -96,7 +96,7 @@ public struct CAIQLayout: Sendable, Equatable {
         var closest: (sheet: String, row: Int, missing: [HeaderKind])?
         var fallback: (CAIQLayout, WorksheetXML)?
         for sheet in parts.sheets {
-            guard let data = package.data(sheet.path), let xml = try? WorksheetXML(data) else { continue }
+            guard let data = package.data(sheet.path), let xml = try? WorksheetXML(data, path: sheet.path) else { continue }
             let top = xml.rows.filter { $0.number <= headerSearchRows }
             let a1 = top.first { $0.number == 1 }?.cells.first { $0.column == 1 }.map { WorksheetXML.text($0, sharedStrings: sharedStrings) }
             let stamp = a1.flatMap(stampVersion)

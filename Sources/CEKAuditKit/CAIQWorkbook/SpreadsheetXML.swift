@@ -1,173 +1,135 @@
 import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 
-/// A minimal scanner over the XML parts of an .xlsx package that keeps byte offsets, so a cell can be patched by
-/// replacing exactly its bytes and everything else in the part stays as it was.
+/// One XML part of an .xlsx package, parsed by libxml2 through FoundationXML's `XMLDocument`, and written back with
+/// the same namespaces, prefixes, whitespace and empty-element forms (only the nodes a patch changed differ).
 ///
-/// It knows start tags (with attributes and their value ranges), end tags, text, comments, processing instructions
-/// and CDATA sections; it does not validate. Element names are compared by local name (a `x:` prefix is ignored).
-struct XMLScan {
-    /// One attribute of a start tag.
-    struct Attribute {
-        var name: String
-        var value: String
-        /// The bytes of the raw (still escaped) value, between its quotes.
-        var valueRange: Range<Int>
-        var localName: String { name.split(separator: ":").last.map(String.init) ?? name }
-    }
+/// A part with a document type declaration is refused: Open Packaging Conventions (ECMA-376 Part 2, §8.1.4) forbid
+/// DTDs in package parts, and refusing them keeps entity expansion and external entities out entirely.
+///
+/// Element and attribute names are compared by local name with ``local(_:)`` (a `x:` prefix is ignored). The
+/// `localName` and `prefix` getters of swift-corelibs-foundation's `XMLNode` are not used: on Linux they dereference
+/// a null prefix for unprefixed names.
+struct XMLPart {
+    /// The parsed document. Reference semantics: a patch changes it in place.
+    let document: XMLDocument
+    /// The part's path in the package, for messages.
+    let path: String
 
-    /// One piece of the document.
-    enum Token {
-        case start(name: String, attributes: [Attribute], selfClosing: Bool, range: Range<Int>)
-        case end(name: String, range: Range<Int>)
-        case text(String, range: Range<Int>)
-    }
-
-    let bytes: [UInt8]
-    private(set) var tokens: [Token] = []
-
-    init(_ data: Data) throws {
-        bytes = [UInt8](data)
-        try scan()
-    }
-
+    /// Why a part could not be read.
     struct Malformed: Error, CustomStringConvertible {
-        var offset: Int
-        var description: String { "malformed XML near byte \(offset)" }
+        var path: String
+        var detail: String
+        var description: String { "\(path): \(detail)" }
     }
 
-    static func localName(_ name: String) -> String {
-        name.split(separator: ":").last.map(String.init) ?? name
-    }
-
-    private mutating func scan() throws {
-        var i = 0
-        let n = bytes.count
-        func find(_ pattern: [UInt8], from: Int) -> Int? {
-            guard pattern.count <= n else { return nil }
-            var j = from
-            while j + pattern.count <= n {
-                if bytes[j] == pattern[0], Array(bytes[j..<j + pattern.count]) == pattern { return j }
-                j += 1
-            }
-            return nil
+    /// Parses `data`. Throws ``Malformed`` for XML libxml2 rejects and for a part with a DTD.
+    init(_ data: Data, path: String) throws {
+        self.path = path
+        if data.range(of: Data("<!DOCTYPE".utf8)) != nil || data.range(of: Data("<!doctype".utf8)) != nil {
+            throw Malformed(path: path, detail: "the part declares a DTD, which package parts may not (ECMA-376 Part 2, §8.1.4)")
         }
-        while i < n {
-            if bytes[i] != UInt8(ascii: "<") {
-                var j = i
-                while j < n, bytes[j] != UInt8(ascii: "<") { j += 1 }
-                tokens.append(.text(Self.unescape(bytes[i..<j]), range: i..<j))
-                i = j
-                continue
+        do {
+            document = try XMLDocument(data: data, options: [.nodePreserveWhitespace, .nodeLoadExternalEntitiesNever])
+        } catch {
+            throw Malformed(path: path, detail: "not well-formed XML (\((error as NSError).localizedDescription))")
+        }
+        guard document.rootElement() != nil else { throw Malformed(path: path, detail: "no root element") }
+    }
+
+    /// The root element.
+    var root: XMLElement { document.rootElement()! }
+
+    /// The part as bytes: libxml2's serialization, empty elements kept in their `<x/>` form.
+    func serialized() -> Data { document.xmlData(options: [.nodeCompactEmptyElement]) }
+
+    /// `name` without its namespace prefix.
+    static func local(_ name: String?) -> String {
+        guard let name else { return "" }
+        guard let colon = name.lastIndex(of: ":") else { return name }
+        return String(name[name.index(after: colon)...])
+    }
+
+    /// The prefix (with its colon) of an element name: `""` or `"x:"`.
+    static func prefix(of name: String?) -> String {
+        guard let name, let colon = name.firstIndex(of: ":") else { return "" }
+        return String(name[...colon])
+    }
+
+    /// The child elements of `element` whose local name is `name` (all child elements when `name` is nil).
+    static func children(_ element: XMLElement, _ name: String? = nil) -> [XMLElement] {
+        (element.children ?? []).compactMap { $0 as? XMLElement }.filter { name == nil || local($0.name) == name }
+    }
+
+    /// The descendants of `element` (document order) whose local name is `name`.
+    static func descendants(_ element: XMLElement, _ name: String) -> [XMLElement] {
+        var out: [XMLElement] = []
+        func walk(_ e: XMLElement) {
+            for child in children(e) {
+                if local(child.name) == name { out.append(child) }
+                walk(child)
             }
-            if i + 3 < n, bytes[i + 1] == UInt8(ascii: "!"), bytes[i + 2] == UInt8(ascii: "-"), bytes[i + 3] == UInt8(ascii: "-") {
-                guard let e = find(Array("-->".utf8), from: i + 4) else { throw Malformed(offset: i) }
-                i = e + 3
-                continue
-            }
-            if i + 8 < n, Array(bytes[i..<i + 9]) == Array("<![CDATA[".utf8) {
-                guard let e = find(Array("]]>".utf8), from: i + 9) else { throw Malformed(offset: i) }
-                tokens.append(.text(String(decoding: bytes[(i + 9)..<e], as: UTF8.self), range: i..<(e + 3)))
-                i = e + 3
-                continue
-            }
-            if i + 1 < n, bytes[i + 1] == UInt8(ascii: "?") || bytes[i + 1] == UInt8(ascii: "!") {
-                guard let e = find([UInt8(ascii: ">")], from: i + 2) else { throw Malformed(offset: i) }
-                i = e + 1
-                continue
-            }
-            // A tag: find its end, skipping quoted attribute values.
-            var j = i + 1
-            var quote: UInt8?
-            while j < n {
-                let b = bytes[j]
-                if let q = quote { if b == q { quote = nil } } else if b == UInt8(ascii: "\"") || b == UInt8(ascii: "'") { quote = b } else if b == UInt8(ascii: ">") { break }
-                j += 1
-            }
-            guard j < n else { throw Malformed(offset: i) }
-            let range = i..<(j + 1)
-            if bytes[i + 1] == UInt8(ascii: "/") {
-                let name = String(decoding: bytes[(i + 2)..<j], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-                tokens.append(.end(name: name, range: range))
-            } else {
-                let selfClosing = bytes[j - 1] == UInt8(ascii: "/")
-                var k = i + 1
-                let innerEnd = selfClosing ? j - 1 : j
-                while k < innerEnd, !Self.isSpace(bytes[k]) { k += 1 }
-                let name = String(decoding: bytes[(i + 1)..<k], as: UTF8.self)
-                var attributes: [Attribute] = []
-                while k < innerEnd {
-                    while k < innerEnd, Self.isSpace(bytes[k]) { k += 1 }
-                    guard k < innerEnd else { break }
-                    let nameStart = k
-                    while k < innerEnd, bytes[k] != UInt8(ascii: "="), !Self.isSpace(bytes[k]) { k += 1 }
-                    let attrName = String(decoding: bytes[nameStart..<k], as: UTF8.self)
-                    while k < innerEnd, Self.isSpace(bytes[k]) || bytes[k] == UInt8(ascii: "=") { k += 1 }
-                    guard k < innerEnd, bytes[k] == UInt8(ascii: "\"") || bytes[k] == UInt8(ascii: "'") else { throw Malformed(offset: k) }
-                    let q = bytes[k]
-                    let valueStart = k + 1
-                    var e = valueStart
-                    while e < innerEnd, bytes[e] != q { e += 1 }
-                    guard e < innerEnd else { throw Malformed(offset: k) }
-                    attributes.append(Attribute(name: attrName, value: Self.unescape(bytes[valueStart..<e]), valueRange: valueStart..<e))
-                    k = e + 1
+        }
+        walk(element)
+        return out
+    }
+
+    /// The value of the unprefixed attribute `name`.
+    static func attribute(_ element: XMLElement, _ name: String) -> String? {
+        (element.attributes ?? []).first { $0.name == name }?.stringValue
+    }
+
+    /// The value of a prefixed attribute whose local name is `name` (`r:id`, whatever the prefix).
+    static func prefixedAttribute(_ element: XMLElement, _ name: String) -> String? {
+        (element.attributes ?? []).first { ($0.name ?? "").contains(":") && local($0.name) == name }?.stringValue
+    }
+
+    /// Sets (or adds) the unprefixed attribute `name`.
+    static func setAttribute(_ element: XMLElement, _ name: String, _ value: String) {
+        if let existing = (element.attributes ?? []).first(where: { $0.name == name }) {
+            existing.stringValue = value
+        } else {
+            element.addAttribute(XMLNode.attribute(withName: name, stringValue: value) as! XMLNode)
+        }
+    }
+
+    /// The text of a string item (`<si>` of the shared-string table, `<is>` of an inline-string cell): its `<t>`
+    /// elements, rich-text runs included, phonetic runs (`<rPh>`) left out (ECMA-376 Part 1, §18.4.8).
+    static func stringItemText(_ item: XMLElement) -> String {
+        var out = ""
+        func walk(_ e: XMLElement) {
+            for child in children(e) {
+                switch local(child.name) {
+                case "t": out += child.stringValue ?? ""
+                case "rPh", "phoneticPr": continue
+                default: walk(child)
                 }
-                tokens.append(.start(name: name, attributes: attributes, selfClosing: selfClosing, range: range))
             }
-            i = j + 1
         }
-    }
-
-    private static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
-
-    /// XML text with the five predefined entities and numeric character references resolved.
-    static func unescape(_ raw: ArraySlice<UInt8>) -> String {
-        let s = String(decoding: raw, as: UTF8.self)
-        guard s.contains("&") else { return s }
-        var out = ""
-        var rest = Substring(s)
-        while let amp = rest.firstIndex(of: "&") {
-            out += rest[..<amp]
-            guard let semi = rest[amp...].firstIndex(of: ";"), rest.distance(from: amp, to: semi) <= 10 else {
-                out += rest[amp...]
-                return out
-            }
-            let entity = rest[rest.index(after: amp)..<semi]
-            switch entity {
-            case "amp": out += "&"
-            case "lt": out += "<"
-            case "gt": out += ">"
-            case "quot": out += "\""
-            case "apos": out += "'"
-            default:
-                var scalar: Unicode.Scalar?
-                if entity.hasPrefix("#x") || entity.hasPrefix("#X") { scalar = UInt32(entity.dropFirst(2), radix: 16).flatMap(Unicode.Scalar.init) }
-                else if entity.hasPrefix("#") { scalar = UInt32(entity.dropFirst(), radix: 10).flatMap(Unicode.Scalar.init) }
-                if let scalar { out.unicodeScalars.append(scalar) } else { out += rest[amp...semi] }
-            }
-            rest = rest[rest.index(after: semi)...]
-        }
-        out += rest
+        walk(item)
         return out
     }
 
-    /// `s` escaped for XML text or a double-quoted attribute value, without the characters XML 1.0 forbids.
-    static func escape(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.utf8.count)
+    /// `<{prefix}t xml:space="preserve">text</{prefix}t>`, with the characters XML 1.0 cannot carry dropped.
+    static func textElement(prefix: String, _ text: String) -> XMLElement {
+        let t = XMLElement(name: prefix + "t", stringValue: xmlSafe(text))
+        t.addAttribute(XMLNode.attribute(withName: "xml:space", stringValue: "preserve") as! XMLNode)
+        return t
+    }
+
+    /// `s` without the characters XML 1.0 forbids (C0 controls other than tab, line feed and carriage return;
+    /// U+FFFE, U+FFFF). libxml2 escapes the rest when it serializes.
+    static func xmlSafe(_ s: String) -> String {
+        var out = String.UnicodeScalarView()
         for scalar in s.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "\t", "\n", "\r": out.unicodeScalars.append(scalar)
-            default:
-                let v = scalar.value
-                if v < 0x20 || v == 0xFFFE || v == 0xFFFF { continue }
-                out.unicodeScalars.append(scalar)
-            }
+            let v = scalar.value
+            if v < 0x20, v != 0x09, v != 0x0A, v != 0x0D { continue }
+            if v == 0xFFFE || v == 0xFFFF { continue }
+            out.append(scalar)
         }
-        return out
+        return String(out)
     }
 }
 
@@ -201,16 +163,17 @@ enum ColumnName {
     }
 }
 
-/// One worksheet part, read for its cells with the byte ranges needed to patch them.
+/// One worksheet part (ECMA-376 Part 1, §18.3): its rows and cells as libxml2 read them, and patching cells in place.
 struct WorksheetXML {
     struct Cell {
         var column: Int
         var row: Int
-        /// The whole `<c …>…</c>` (or `<c …/>`) element.
-        var range: Range<Int>
-        var attributes: [XMLScan.Attribute]
-        var type: String? { attributes.first { $0.localName == "t" && !$0.name.contains(":") }?.value }
-        var style: String? { attributes.first { $0.name == "s" }?.value }
+        /// The `<c>` element.
+        var element: XMLElement
+        /// The cell type (`t`: `s` shared string, `inlineStr`, `str`, `b`, `n`, `e`), when given.
+        var type: String? { XMLPart.attribute(element, "t") }
+        /// The style index (`s`), when given.
+        var style: String? { XMLPart.attribute(element, "s") }
         /// The text of `<v>`, when present.
         var value: String?
         /// The text of an inline string (`<is>`), when present.
@@ -220,84 +183,49 @@ struct WorksheetXML {
 
     struct Row {
         var number: Int
-        var attributes: [XMLScan.Attribute]
-        /// The row's start tag (the whole element when self-closing).
-        var startRange: Range<Int>
-        var selfClosing: Bool
-        /// Where `</row>` begins (nil when self-closing).
-        var endTagStart: Int?
+        /// The `<row>` element.
+        var element: XMLElement
         var cells: [Cell]
     }
 
-    let data: Data
+    let part: XMLPart
     /// The element-name prefix the part uses (`""`, or `"x:"`).
-    private(set) var prefix = ""
+    let prefix: String
     private(set) var rows: [Row] = []
     /// `<col min max style>` column styles.
     private(set) var columnStyles: [(min: Int, max: Int, style: String)] = []
 
-    init(_ data: Data) throws {
-        self.data = data
-        let scan = try XMLScan(data)
-        var row: Row?
-        var cell: Cell?
-        var inValue = false, inInline = false, inInlineT = false, inPhonetic = false
-        var inSheetData = false
-        var lastRow = 0, lastColumn = 0
-        for token in scan.tokens {
-            switch token {
-            case let .start(name, attributes, selfClosing, range):
-                let local = XMLScan.localName(name)
-                if local == "sheetData" {
-                    if let colon = name.firstIndex(of: ":") { prefix = String(name[...colon]) }
-                    inSheetData = !selfClosing
-                    continue
-                }
-                if local == "col", !inSheetData,
-                   let min = attributes.first(where: { $0.name == "min" }).flatMap({ Int($0.value) }),
-                   let max = attributes.first(where: { $0.name == "max" }).flatMap({ Int($0.value) }),
-                   let style = attributes.first(where: { $0.name == "style" })?.value {
+    /// Reads a worksheet part. Throws ``XMLPart/Malformed``.
+    init(_ data: Data, path: String) throws {
+        part = try XMLPart(data, path: path)
+        let root = part.root
+        prefix = XMLPart.prefix(of: root.name)
+        for cols in XMLPart.children(root, "cols") {
+            for col in XMLPart.children(cols, "col") {
+                if let min = XMLPart.attribute(col, "min").flatMap(Int.init), let max = XMLPart.attribute(col, "max").flatMap(Int.init),
+                   let style = XMLPart.attribute(col, "style") {
                     columnStyles.append((min, max, style))
                 }
-                guard inSheetData else { continue }
-                switch local {
-                case "row":
-                    let number = attributes.first { $0.name == "r" }.flatMap { Int($0.value) } ?? lastRow + 1
-                    lastRow = number
-                    lastColumn = 0
-                    let r = Row(number: number, attributes: attributes, startRange: range, selfClosing: selfClosing, endTagStart: nil, cells: [])
-                    if selfClosing { rows.append(r) } else { row = r }
-                case "c":
+            }
+        }
+        var lastRow = 0
+        for sheetData in XMLPart.children(root, "sheetData") {
+            for rowElement in XMLPart.children(sheetData, "row") {
+                let number = XMLPart.attribute(rowElement, "r").flatMap { Int($0) } ?? lastRow + 1
+                lastRow = number
+                var row = Row(number: number, element: rowElement, cells: [])
+                var lastColumn = 0
+                for c in XMLPart.children(rowElement, "c") {
                     var column = lastColumn + 1
-                    if let ref = attributes.first(where: { $0.name == "r" })?.value, let split = ColumnName.split(ref) { column = split.column }
+                    if let ref = XMLPart.attribute(c, "r"), let split = ColumnName.split(ref) { column = split.column }
                     lastColumn = column
-                    let c = Cell(column: column, row: row?.number ?? lastRow, range: range, attributes: attributes)
-                    if selfClosing { row?.cells.append(c) } else { cell = c }
-                case "v": inValue = cell != nil && !selfClosing
-                case "is": inInline = cell != nil && !selfClosing; if inInline { cell?.inlineText = "" }
-                case "t": inInlineT = inInline && !inPhonetic && !selfClosing
-                case "rPh": inPhonetic = !selfClosing
-                case "f": cell?.hasFormula = true
-                default: break
+                    var cell = Cell(column: column, row: number, element: c)
+                    cell.value = XMLPart.children(c, "v").first.map { $0.stringValue ?? "" }
+                    cell.inlineText = XMLPart.children(c, "is").first.map(XMLPart.stringItemText)
+                    cell.hasFormula = !XMLPart.children(c, "f").isEmpty
+                    row.cells.append(cell)
                 }
-            case let .end(name, range):
-                switch XMLScan.localName(name) {
-                case "sheetData": inSheetData = false
-                case "row":
-                    if var r = row { r.endTagStart = range.lowerBound; rows.append(r) }
-                    row = nil
-                case "c":
-                    if var c = cell { c.range = c.range.lowerBound..<range.upperBound; row?.cells.append(c) }
-                    cell = nil
-                case "v": inValue = false
-                case "is": inInline = false
-                case "t": inInlineT = false
-                case "rPh": inPhonetic = false
-                default: break
-                }
-            case let .text(text, _):
-                if inValue, var c = cell { c.value = (c.value ?? "") + text; cell = c }
-                if inInlineT, var c = cell { c.inlineText = (c.inlineText ?? "") + text; cell = c }
+                rows.append(row)
             }
         }
     }
@@ -315,8 +243,8 @@ struct WorksheetXML {
 
     /// The style a new cell at (`row`, `column`) takes: the row's style when the row sets one, else its column's.
     func defaultStyle(row: Row, column: Int) -> String? {
-        if row.attributes.contains(where: { $0.name == "customFormat" && ($0.value == "1" || $0.value == "true") }),
-           let s = row.attributes.first(where: { $0.name == "s" })?.value { return s }
+        if let custom = XMLPart.attribute(row.element, "customFormat"), custom == "1" || custom == "true",
+           let s = XMLPart.attribute(row.element, "s") { return s }
         return columnStyles.first { $0.min <= column && column <= $0.max }?.style
     }
 }
@@ -332,69 +260,50 @@ enum CellContent: Equatable {
 }
 
 extension WorksheetXML {
-    /// The part with the cells of `edits` replaced or inserted (in column order within their rows), every other
-    /// byte unchanged. Each edit's row must exist.
+    /// The part with the cells of `edits` replaced or inserted (in column order within their rows); every other
+    /// element, attribute and text node as it was read. Each edit's row must exist. The parsed document is changed in
+    /// place: patch a worksheet once.
     func patched(_ edits: [(row: Int, column: Int, content: CellContent)]) -> Data {
-        var replacements: [(range: Range<Int>, bytes: String)] = []
         let p = prefix
-        func cellXML(ref: String, style: String?, content: CellContent) -> String {
-            let s = style.map { " s=\"\(XMLScan.escape($0))\"" } ?? ""
+        func cellElement(ref: String, style: String?, content: CellContent) -> XMLElement {
+            let c = XMLElement(name: p + "c")
+            XMLPart.setAttribute(c, "r", ref)
+            if let style { XMLPart.setAttribute(c, "s", style) }
             switch content {
             case let .inline(text):
-                return "<\(p)c r=\"\(ref)\"\(s) t=\"inlineStr\"><\(p)is><\(p)t xml:space=\"preserve\">\(XMLScan.escape(text))</\(p)t></\(p)is></\(p)c>"
+                XMLPart.setAttribute(c, "t", "inlineStr")
+                let item = XMLElement(name: p + "is")
+                item.addChild(XMLPart.textElement(prefix: p, text))
+                c.addChild(item)
             case let .shared(index):
-                return "<\(p)c r=\"\(ref)\"\(s) t=\"s\"><\(p)v>\(index)</\(p)v></\(p)c>"
+                XMLPart.setAttribute(c, "t", "s")
+                c.addChild(XMLElement(name: p + "v", stringValue: String(index)))
             case .empty:
-                return "<\(p)c r=\"\(ref)\"\(s)/>"
+                break
             }
+            return c
         }
-        let byRow = Dictionary(grouping: edits, by: \.row)
-        for (number, rowEdits) in byRow {
-            guard let row = row(number) else { continue }
-            var inserts: [Int: String] = [:]   // byte offset → new cells, in column order
-            var selfClosingInserts: [String] = []
-            for edit in rowEdits.sorted(by: { $0.column < $1.column }) {
-                let ref = ColumnName.letters(edit.column) + String(number)
-                if let existing = row.cells.first(where: { $0.column == edit.column }) {
-                    replacements.append((existing.range, cellXML(ref: ref, style: existing.style, content: edit.content)))
+        for edit in edits.sorted(by: { ($0.row, $0.column) < ($1.row, $1.column) }) {
+            guard let row = row(edit.row) else { continue }
+            let ref = ColumnName.letters(edit.column) + String(edit.row)
+            // Cells are re-read from the row element after every edit so that indexes stay right.
+            let cells = XMLPart.children(row.element, "c").map { c -> (column: Int, element: XMLElement) in
+                let column = XMLPart.attribute(c, "r").flatMap(ColumnName.split)?.column
+                    ?? row.cells.first { $0.element === c }?.column ?? Int.max
+                return (column, c)
+            }
+            if let existing = cells.first(where: { $0.column == edit.column }) {
+                let replacement = cellElement(ref: ref, style: XMLPart.attribute(existing.element, "s"), content: edit.content)
+                row.element.replaceChild(at: existing.element.index, with: replacement)
+            } else {
+                let new = cellElement(ref: ref, style: defaultStyle(row: row, column: edit.column), content: edit.content)
+                if let next = cells.first(where: { $0.column > edit.column }) {
+                    row.element.insertChild(new, at: next.element.index)
                 } else {
-                    let xml = cellXML(ref: ref, style: defaultStyle(row: row, column: edit.column), content: edit.content)
-                    if row.selfClosing {
-                        selfClosingInserts.append(xml)
-                    } else {
-                        let at = row.cells.first(where: { $0.column > edit.column })?.range.lowerBound ?? row.endTagStart!
-                        inserts[at, default: ""] += xml
-                    }
+                    row.element.addChild(new)
                 }
             }
-            for (at, xml) in inserts { replacements.append((at..<at, xml)) }
-            if row.selfClosing, !selfClosingInserts.isEmpty {
-                // `<row …/>` becomes `<row …>cells</row>`.
-                var start = String(decoding: data[row.startRange], as: UTF8.self)
-                start.removeLast(2)
-                while start.last?.isWhitespace == true { start.removeLast() }
-                let name = XMLScan.localName(String(start.dropFirst().prefix { !$0.isWhitespace }))
-                replacements.append((row.startRange, start + ">" + selfClosingInserts.joined() + "</\(p)\(name)>"))
-            }
         }
-        return Data.splicing(data, replacements)
-    }
-}
-
-extension Data {
-    /// `data` with non-overlapping byte ranges replaced by UTF-8 text (insertions are empty ranges).
-    static func splicing(_ data: Data, _ replacements: [(range: Range<Int>, bytes: String)]) -> Data {
-        var out = Data()
-        out.reserveCapacity(data.count + replacements.reduce(0) { $0 + $1.bytes.utf8.count })
-        var cursor = 0
-        let bytes = [UInt8](data)
-        // Insertions at one offset keep their order; a replacement starting at the same offset follows them.
-        for r in replacements.enumerated().sorted(by: { ($0.element.range.lowerBound, $0.element.range.isEmpty ? 0 : 1, $0.offset) < ($1.element.range.lowerBound, $1.element.range.isEmpty ? 0 : 1, $1.offset) }) {
-            out.append(contentsOf: bytes[cursor..<r.element.range.lowerBound])
-            out.append(contentsOf: Array(r.element.bytes.utf8))
-            cursor = r.element.range.upperBound
-        }
-        out.append(contentsOf: bytes[cursor...])
-        return out
+        return part.serialized()
     }
 }

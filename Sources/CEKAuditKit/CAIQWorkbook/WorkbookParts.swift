@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 
 /// The workbook-level parts of an .xlsx package that `caiq fill` reads: the sheets in workbook order with the paths
 /// of their parts (`xl/workbook.xml` and its relationships) and the shared-string table.
@@ -24,16 +27,16 @@ struct WorkbookParts {
         let relsPath = (folder.isEmpty ? "" : folder + "/") + "_rels/" + (workbookPath as NSString).lastPathComponent + ".rels"
         var targets: [String: (type: String, target: String)] = [:]
         if let rels = package.data(relsPath) {
-            for case let .start(name, attributes, _, _) in try XMLScan(rels).tokens where XMLScan.localName(name) == "Relationship" {
-                if let id = attributes.first(where: { $0.name == "Id" })?.value,
-                   let target = attributes.first(where: { $0.name == "Target" })?.value {
-                    targets[id] = (attributes.first(where: { $0.name == "Type" })?.value ?? "", Self.resolve(target, in: folder))
+            for relationship in XMLPart.children(try XMLPart(rels, path: relsPath).root, "Relationship") {
+                if let id = XMLPart.attribute(relationship, "Id"), let target = XMLPart.attribute(relationship, "Target") {
+                    targets[id] = (XMLPart.attribute(relationship, "Type") ?? "", Self.resolve(target, in: folder))
                 }
             }
         }
-        for case let .start(name, attributes, _, _) in try XMLScan(workbook).tokens where XMLScan.localName(name) == "sheet" {
-            guard let sheetName = attributes.first(where: { $0.name == "name" })?.value,
-                  let rid = attributes.first(where: { $0.localName == "id" && $0.name.contains(":") })?.value,
+        let root = try XMLPart(workbook, path: workbookPath).root
+        for sheet in XMLPart.children(root, "sheets").flatMap({ XMLPart.children($0, "sheet") }) {
+            guard let sheetName = XMLPart.attribute(sheet, "name"),
+                  let rid = XMLPart.prefixedAttribute(sheet, "id"),
                   let target = targets[rid], target.type.hasSuffix("/worksheet") || target.type.isEmpty else { continue }
             sheets.append(Sheet(name: sheetName, path: target.target))
         }
@@ -43,9 +46,9 @@ struct WorkbookParts {
     /// The workbook part named by the package relationships (`_rels/.rels`), else `xl/workbook.xml`.
     private static func officeDocumentPath(_ package: XLSXPackage) throws -> String {
         if let rels = package.data("_rels/.rels") {
-            for case let .start(name, attributes, _, _) in try XMLScan(rels).tokens where XMLScan.localName(name) == "Relationship" {
-                if attributes.first(where: { $0.name == "Type" })?.value.hasSuffix("/officeDocument") == true,
-                   let target = attributes.first(where: { $0.name == "Target" })?.value {
+            for relationship in XMLPart.children(try XMLPart(rels, path: "_rels/.rels").root, "Relationship") {
+                if XMLPart.attribute(relationship, "Type")?.hasSuffix("/officeDocument") == true,
+                   let target = XMLPart.attribute(relationship, "Target") {
                     return resolve(target, in: "")
                 }
             }
@@ -64,53 +67,22 @@ struct WorkbookParts {
     }
 }
 
-/// `xl/sharedStrings.xml`: its strings, and appending to it with `count` and `uniqueCount` kept right.
+/// `xl/sharedStrings.xml` (ECMA-376 Part 1, §18.4.9): its strings, and appending to it with `count` and
+/// `uniqueCount` kept right.
 struct SharedStrings {
     private(set) var strings: [String] = []
-    private let data: Data
-    /// Where new `<si>` elements go (the start of `</sst>`), or the range of a self-closing `<sst …/>`.
-    private var insertAt: Int?
-    private var selfClosingRange: Range<Int>?
-    private var sstName = "sst"
-    private var countRange: Range<Int>?
-    private var uniqueCountRange: Range<Int>?
+    private let part: XMLPart?
     private var count: Int?
     private var appended: [String] = []
     private var referenceDelta = 0
 
-    init(_ data: Data?) throws {
-        self.data = data ?? Data()
-        guard let data else { return }
-        var inItem = false, inT = false, inPhonetic = false
-        var current = ""
-        for token in try XMLScan(data).tokens {
-            switch token {
-            case let .start(name, attributes, selfClosing, range):
-                switch XMLScan.localName(name) {
-                case "sst":
-                    sstName = name
-                    countRange = attributes.first { $0.name == "count" }?.valueRange
-                    uniqueCountRange = attributes.first { $0.name == "uniqueCount" }?.valueRange
-                    count = attributes.first { $0.name == "count" }.flatMap { Int($0.value) }
-                    if selfClosing { selfClosingRange = range }
-                case "si":
-                    if selfClosing { strings.append("") } else { inItem = true; current = "" }
-                case "t": inT = inItem && !inPhonetic && !selfClosing
-                case "rPh": inPhonetic = !selfClosing
-                default: break
-                }
-            case let .end(name, range):
-                switch XMLScan.localName(name) {
-                case "si": strings.append(current); inItem = false
-                case "t": inT = false
-                case "rPh": inPhonetic = false
-                case "sst": insertAt = range.lowerBound
-                default: break
-                }
-            case let .text(text, _):
-                if inT { current += text }
-            }
-        }
+    /// Reads the table (none when `data` is nil). Throws ``XMLPart/Malformed``.
+    init(_ data: Data?, path: String) throws {
+        guard let data else { part = nil; return }
+        let part = try XMLPart(data, path: path)
+        self.part = part
+        count = XMLPart.attribute(part.root, "count").flatMap { Int($0) }
+        strings = XMLPart.children(part.root, "si").map(XMLPart.stringItemText)
     }
 
     /// The index of `text`, appending it when the table does not hold it yet; counts one more reference.
@@ -126,26 +98,21 @@ struct SharedStrings {
     mutating func release() { referenceDelta -= 1 }
 
     /// Whether ``patched()`` differs from the part read.
-    var changed: Bool { !appended.isEmpty || (referenceDelta != 0 && countRange != nil) }
+    var changed: Bool { !appended.isEmpty || (referenceDelta != 0 && count != nil) }
 
-    /// The part with the appended strings and updated `count` / `uniqueCount`; every other byte unchanged.
+    /// The part with the appended strings and updated `count` / `uniqueCount`; everything else as it was read. The
+    /// parsed document is changed in place: call once.
     func patched() -> Data {
-        var replacements: [(range: Range<Int>, bytes: String)] = []
-        let prefix = sstName.contains(":") ? String(sstName[...sstName.firstIndex(of: ":")!]) : ""
-        let items = appended.map { "<\(prefix)si><\(prefix)t xml:space=\"preserve\">\(XMLScan.escape($0))</\(prefix)t></\(prefix)si>" }.joined()
-        if let countRange, let count { replacements.append((countRange, String(max(0, count + referenceDelta)))) }
-        if let uniqueCountRange { replacements.append((uniqueCountRange, String(strings.count))) }
-        if let selfClosingRange {
-            var start = String(decoding: data[selfClosingRange], as: UTF8.self)
-            // Count attributes inside a self-closing tag are rewritten by hand here (their ranges overlap the tag).
-            replacements.removeAll()
-            start = start.replacingOccurrences(of: "uniqueCount=\"\(strings.count - appended.count)\"", with: "uniqueCount=\"\(strings.count)\"")
-            if let count { start = start.replacingOccurrences(of: " count=\"\(count)\"", with: " count=\"\(max(0, count + referenceDelta))\"") }
-            start.removeLast(2)
-            replacements.append((selfClosingRange, start + ">" + items + "</\(sstName)>"))
-        } else if let insertAt {
-            replacements.append((insertAt..<insertAt, items))
+        guard let part else { return Data() }
+        let root = part.root
+        let prefix = XMLPart.prefix(of: root.name)
+        for text in appended {
+            let item = XMLElement(name: prefix + "si")
+            item.addChild(XMLPart.textElement(prefix: prefix, text))
+            root.addChild(item)
         }
-        return Data.splicing(data, replacements)
+        if let count { XMLPart.setAttribute(root, "count", String(max(0, count + referenceDelta))) }
+        if XMLPart.attribute(root, "uniqueCount") != nil { XMLPart.setAttribute(root, "uniqueCount", String(strings.count)) }
+        return part.serialized()
     }
 }

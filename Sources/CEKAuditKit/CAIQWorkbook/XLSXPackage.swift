@@ -20,6 +20,15 @@ public struct XLSXPackage: Sendable {
         public var modified: Date?
         /// Whether the entry is a directory entry.
         public var isDirectory: Bool
+
+        /// Creates an entry (packages built in memory).
+        public init(path: String, data: Data, deflated: Bool, modified: Date?, isDirectory: Bool) {
+            self.path = path
+            self.data = data
+            self.deflated = deflated
+            self.modified = modified
+            self.isDirectory = isDirectory
+        }
     }
 
     /// The package's entries in archive order.
