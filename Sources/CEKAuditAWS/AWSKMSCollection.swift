@@ -23,7 +23,7 @@ struct AWSKMSCollection: Sendable {
     /// Credentials and plumbing shared by every call of the run.
     struct Session: Sendable {
         var credentials: AWSCredentials
-        var limiter: AsyncLimiter
+        var limiter: RequestLimiter
         var endpoints: AWSEndpoints
         /// Account label for locators: the caller's account, else the target's `account:`, else its name.
         var label: String
@@ -59,7 +59,7 @@ struct AWSKMSCollection: Sendable {
                                                         fix: "add regions: [us-east-1, …] (or regions: all) to the target, or set AWS_REGION"))
         }
         let endpoints = AWSEndpoints(override: options.endpoint, environment: environment)
-        let limiter = AsyncLimiter(limit: options.concurrency)
+        let limiter = RequestLimiter(limit: options.concurrency)
         var total = Part()
 
         // Credentials (assume a role when asked), then the identity that collects the evidence. Every credential is
@@ -168,7 +168,7 @@ struct AWSKMSCollection: Sendable {
 
     /// The credentials to sign with: static ones, or those of an assumed role (recursively).
     func materialize(_ plan: AWSCredentialPlan, region: String, endpoints: AWSEndpoints,
-                     limiter: AsyncLimiter) async -> Result<AWSCredentials, AWSCallFailure> {
+                     limiter: RequestLimiter) async -> Result<AWSCredentials, AWSCallFailure> {
         switch plan {
         case .credentials(let c): return .success(c)
         case let .assumeRole(roleArn, externalId, sessionName, source):

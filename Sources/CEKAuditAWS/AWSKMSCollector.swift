@@ -31,7 +31,7 @@ public struct AWSKMSCollector: LiveCollector {
     public var random: @Sendable () -> Double
 
     public init(environment: [String: String] = ProcessInfo.processInfo.environment,
-                makeTransport: @escaping @Sendable (Int) -> any AWSTransport = { AWSURLSessionTransport(maxConnectionsPerHost: $0) },
+                makeTransport: @escaping @Sendable (Int) -> any AWSTransport = { AWSHTTPClientTransport(maxConnectionsPerHost: $0) },
                 clock: @escaping @Sendable () -> Date = { Date() },
                 random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }) {
         self.environment = environment
@@ -52,9 +52,12 @@ public struct AWSKMSCollector: LiveCollector {
             return AWSKMSCollection.unusable(target, suppliedTypes: suppliedTypes,
                                              diagnostic: Diagnostic(.error, source: target.file, line: target.line, message: "\(error)"))
         }
+        let transport = makeTransport(options.concurrency)
         let run = AWSKMSCollection(target: target, options: options, context: context, logger: logger, environment: environment,
-                                   transport: makeTransport(options.concurrency), clock: clock, random: random,
+                                   transport: transport, clock: clock, random: random,
                                    suppliedTypes: suppliedTypes, budget: RequestBudget(limit: options.maxRequests))
-        return await run.run()
+        let out = await run.run()
+        await transport.shutdown()
+        return out
     }
 }

@@ -7,7 +7,7 @@ import FoundationXML
 import Logging
 
 /// Calls one AWS service in one region: builds the request for the service's wire protocol, signs it with SigV4,
-/// sends it through the shared ``AsyncLimiter`` (bounded concurrency), enforces the per-call timeout, retries
+/// sends it through the shared ``RequestLimiter`` (bounded concurrency), enforces the per-call timeout, retries
 /// throttling and transient failures with exponential backoff and full jitter (``RetryPolicy``), and classifies
 /// errors (AWS KMS API Reference, "Common Errors"; JSON 1.1 `__type` / `X-Amzn-ErrorType`; Query-protocol XML
 /// `<Error><Code>`).
@@ -34,7 +34,7 @@ public struct AWSServiceClient: Sendable {
     public var retry: RetryPolicy
     /// Per-attempt timeout in seconds.
     public var timeout: Double
-    public var limiter: AsyncLimiter
+    public var limiter: RequestLimiter
     /// The run's credentials, scrubbed from every body and message the server sends.
     public var scrubber: CredentialScrubber
     /// Requests the target may still send; `nil` for no limit.
@@ -46,7 +46,7 @@ public struct AWSServiceClient: Sendable {
     public var random: @Sendable () -> Double
 
     public init(service: String, region: String, endpoint: URL, wire: WireProtocol, credentials: AWSCredentials,
-                transport: any AWSTransport, retry: RetryPolicy, timeout: Double, limiter: AsyncLimiter, scrubber: CredentialScrubber,
+                transport: any AWSTransport, retry: RetryPolicy, timeout: Double, limiter: RequestLimiter, scrubber: CredentialScrubber,
                 budget: RequestBudget? = nil, logger: Logger, clock: @escaping @Sendable () -> Date = { Date() },
                 random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }) {
         self.service = service

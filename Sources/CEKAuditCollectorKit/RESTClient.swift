@@ -59,14 +59,14 @@ public struct RESTCallFailure: Error, Sendable, Hashable, CustomStringConvertibl
     public var description: String { reason }
 }
 
-/// The HTTP side of one live target's run (`gcp-kms`, `azure-keyvault`): one async-http-client `HTTPClient` with connection pooling for every call of
+/// The HTTP side of one live target's run (`gcp-kms`, `azure-keyvault`): one ``PooledHTTPClient`` (async-http-client) for every call of
 /// the target, bounded concurrency (``RequestLimiter``), a deadline per attempt for the whole answer (``Deadline``), a
 /// ``RequestBudget``, a body size limit, and retries with exponential backoff and full jitter on HTTP 429, 5xx, timeouts
 /// and broken connections, honouring `Retry-After` (RFC 9110 §10.2.3, seconds form) up to the backoff cap (Google Cloud
 /// APIs, "Retry strategy"; Azure Resource Manager, "Throttling Resource Manager requests"). Redirects are not followed. Every body and failure text passes the run's scrubber before it
 /// is returned, so no answer that echoes a token can carry it further.
 public final class RESTClient: Sendable {
-    let client: HTTPClient
+    let client: PooledHTTPClient
     let limiter: RequestLimiter
     let budget: RequestBudget
     let scrubber: CredentialScrubber
@@ -82,9 +82,6 @@ public final class RESTClient: Sendable {
         var seconds: Double
         var errorDescription: String? { "no complete answer within \(FactValue.number(seconds).displayText) s (timeout)" }
     }
-    struct TooLarge: LocalizedError {
-        var errorDescription: String? { "the answer is larger than \(RESTClient.maxBodyBytes) bytes" }
-    }
 
     /// - Parameters:
     ///   - concurrency: requests in flight at most.
@@ -99,11 +96,8 @@ public final class RESTClient: Sendable {
                 random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }) {
         // The client's own timeouts are a second longer than the per-attempt ``Deadline``, which decides (and names
         // the timeout in its reason); they only release the connection.
-        let t = TimeAmount.milliseconds(Int64(max(timeoutSeconds, 0.1) * 1000))
-        var configuration = HTTPClient.Configuration(tlsConfiguration: TLSConfiguration.makeClientConfiguration(),
-                                                     redirectConfiguration: .disallow, timeout: .init(connect: t, read: t + .seconds(1)))
-        configuration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: concurrency)
-        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        client = PooledHTTPClient(concurrency: concurrency, connectTimeoutSeconds: timeoutSeconds, readTimeoutSeconds: timeoutSeconds + 1,
+                                  maxBodyBytes: RESTClient.maxBodyBytes)
         limiter = RequestLimiter(limit: concurrency)
         self.budget = budget
         self.scrubber = scrubber
@@ -135,13 +129,13 @@ public final class RESTClient: Sendable {
                 let (status, headers, bytes) = try await attemptOnce(method, url: url, body: body, contentType: contentType, token: token)
                 if (status == 429 || status >= 500) && attempt < maxAttempts {
                     lastFailure = "HTTP \(status)"
-                    retryAfter = headers.first(name: "Retry-After").flatMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+                    retryAfter = headers["retry-after"].flatMap { Double($0.trimmingCharacters(in: .whitespaces)) }
                 } else {
                     return RESTAnswer(call: call, status: status, body: scrubber.scrub(bytes), failure: nil)
                 }
             } catch {
                 lastFailure = scrubber.scrub(Self.describe(error))
-                if error is TooLarge || error is CancellationError || Task.isCancelled { break }
+                if error is PooledHTTPClient.BodyTooLarge || error is CancellationError || Task.isCancelled { break }
                 if attempt == maxAttempts { break }
             }
             let ceiling = min(backoffMax, backoffBase * pow(2, Double(attempt - 1)))
@@ -153,31 +147,22 @@ public final class RESTClient: Sendable {
     }
 
     private func attemptOnce(_ method: HTTPMethod, url: String, body: Data?, contentType: String,
-                             token: String?) async throws -> (Int, HTTPHeaders, Data) {
-        var request = HTTPClientRequest(url: url)
-        request.method = method
-        request.headers.add(name: "Accept", value: "application/json")
-        request.headers.add(name: "User-Agent", value: "cek-audit")
-        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
-        if let body {
-            request.headers.add(name: "Content-Type", value: contentType)
-            request.body = .bytes(ByteBuffer(bytes: body))
-        }
-        let client = self.client, timeout = self.timeout, prepared = request
+                             token: String?) async throws -> (Int, [String: String], Data) {
+        var headers: [(name: String, value: String)] = [("Accept", "application/json"), ("User-Agent", "cek-audit")]
+        if let token { headers.append(("Authorization", "Bearer \(token)")) }
+        if body != nil { headers.append(("Content-Type", contentType)) }
+        let client = self.client, timeout = self.timeout, prepared = headers
         return try await limiter.withPermit {
             try await Deadline.run(seconds: timeout, onTimeout: { Timeout(seconds: timeout) }) {
-                let response = try await client.execute(prepared, timeout: .milliseconds(Int64(max(timeout, 0.1) * 1000) + 1000))
-                let collected: ByteBuffer
-                do { collected = try await response.body.collect(upTo: RESTClient.maxBodyBytes) } catch is NIOTooManyBytesError { throw TooLarge() }
-                let bytes = collected.getBytes(at: collected.readerIndex, length: collected.readableBytes) ?? []
-                return (Int(response.status.code), response.headers, Data(bytes))
+                let r = try await client.execute(method: method.rawValue, url: url, headers: prepared, body: body, timeoutSeconds: timeout + 1)
+                return (r.status, r.headers, r.body)
             }
         }
     }
 
     /// Releases connections. Called once, after the last request.
     public func shutdown() async {
-        try? await client.shutdown()
+        await client.shutdown()
     }
 
     /// A transport error in one line, without request headers.
@@ -186,41 +171,5 @@ public final class RESTClient: Sendable {
         if let e = error as? HTTPClientError { return "HTTP client error: \(e)".replacingOccurrences(of: "\n", with: " ") }
         let text = String(describing: error)
         return (text.isEmpty ? "transport failure" : text).replacingOccurrences(of: "\n", with: " ")
-    }
-}
-
-/// A counting semaphore: at most `limit` requests in flight per target, waiters served in arrival order; backoff
-/// waits hold no permit.
-public actor RequestLimiter {
-    public nonisolated let limit: Int
-    private var available: Int
-    private var waiters: [CheckedContinuation<Void, Never>] = []
-
-    public init(limit: Int) {
-        self.limit = max(1, limit)
-        available = max(1, limit)
-    }
-
-    /// Runs `body` while holding a permit.
-    /// - Throws: what `body` throws.
-    public nonisolated func withPermit<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
-        await acquire()
-        do {
-            let r = try await body()
-            await release()
-            return r
-        } catch {
-            await release()
-            throw error
-        }
-    }
-
-    private func acquire() async {
-        if available > 0 { available -= 1; return }
-        await withCheckedContinuation { waiters.append($0) }
-    }
-
-    private func release() {
-        if waiters.isEmpty { available = min(limit, available + 1) } else { waiters.removeFirst().resume() }
     }
 }

@@ -38,7 +38,7 @@ struct AWSClientMechanicsTests {
     }
 
     @Test func limiterNeverExceedsItsBound() async throws {
-        let limiter = AsyncLimiter(limit: 3)
+        let limiter = RequestLimiter(limit: 3)
         let inFlight = Counter()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<40 {
@@ -58,7 +58,7 @@ struct AWSClientMechanicsTests {
     }
 
     @Test func aCancelledWaiterLeavesTheQueue() async throws {
-        let limiter = AsyncLimiter(limit: 1)
+        let limiter = RequestLimiter(limit: 1)
         let holder = Task { try await limiter.withPermit { try await Task.sleep(nanoseconds: 60_000_000_000) } }
         while await limiter.highWater < 1 { await Task.yield() }
         let waiter = Task { try await limiter.withPermit { "ran" } }

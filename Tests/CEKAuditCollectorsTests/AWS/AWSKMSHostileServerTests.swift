@@ -28,7 +28,7 @@ import Testing
                            "HOME": "/nonexistent"]
         // A 1 MiB body limit, so `huge` needs only a few MiB to pass it.
         let collector = AWSKMSCollector(environment: environment,
-                                        makeTransport: { AWSURLSessionTransport(maxConnectionsPerHost: $0, maxBodyBytes: 1 << 20) })
+                                        makeTransport: { AWSHTTPClientTransport(maxConnectionsPerHost: $0, maxBodyBytes: 1 << 20) })
         return try await HostileServerRun.run(server, collector, AWSTest.target("hostile", o))
     }
 

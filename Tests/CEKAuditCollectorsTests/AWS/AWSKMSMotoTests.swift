@@ -89,10 +89,11 @@ struct AWSKMSMotoTests {
         defer { try? FileManager.default.removeItem(at: seeded.dir) }
         let environment = ["AWS_SHARED_CREDENTIALS_FILE": seeded.dir.appendingPathComponent("credentials").path,
                            "AWS_CONFIG_FILE": seeded.dir.appendingPathComponent("config").path, "HOME": "/nonexistent"]
-        let recorder = RecordingTransport(AWSURLSessionTransport(maxConnectionsPerHost: 4))
+        let recorder = RecordingTransport(AWSHTTPClientTransport(maxConnectionsPerHost: 4))
         let collector = AWSKMSCollector(environment: environment, makeTransport: { _ in recorder })
         let plan = try AssessmentPlan.make(path: seeded.dir.path)
         let (facts, notes) = await Fixtures.runPlan(plan, collectors: [collector])
+        await recorder.close()
         let results = try AWSTest.evaluate(facts)
         let labels = seeded.labels
         func verdicts(_ check: String) -> [String: Verdict] {

@@ -32,6 +32,13 @@ final class RecordingTransport: AWSTransport, @unchecked Sendable {
         return try await inner.send(request, timeout: timeout)
     }
 
+    /// Not forwarded: one recorder may serve several targets of a run, and the collector shuts down the transport
+    /// of each target when it is done. The test calls ``close()`` once the whole run is over.
+    func shutdown() async {}
+
+    /// Shuts the wrapped transport down (its connection pool must be closed before it is released).
+    func close() async { await inner.shutdown() }
+
     var operations: [String] { lock.withLock { log.map(\.operation) } }
     var services: [String] { lock.withLock { log.map(\.service) } }
 
@@ -50,13 +57,15 @@ enum AWSTest {
         AssessmentFile.Target(kind: "aws-kms", name: name, options: options, line: 7, file: "audit.yaml")
     }
 
-    /// Collects one target with a recording URLSession transport and normalizes the facts.
+    /// Collects one target with a recording transport and normalizes the facts. A recorder made here is closed
+    /// before it is returned (its log stays readable).
     static func collect(_ target: AssessmentFile.Target, environment: [String: String] = credentials,
                         trusted: Set<String> = [], recorder: RecordingTransport? = nil,
                         logger: Logger = Logger(label: "test")) async -> (FactSet, RecordingTransport) {
-        let rec = recorder ?? RecordingTransport(AWSURLSessionTransport(maxConnectionsPerHost: 8))
+        let rec = recorder ?? RecordingTransport(AWSHTTPClientTransport(maxConnectionsPerHost: 8))
         let collector = AWSKMSCollector(environment: environment, makeTransport: { _ in rec })
         let observations = await collector.collect(target, context: CollectionContext(now: Fixtures.now), logger: logger)
+        if recorder == nil { await rec.close() }
         return (NormalizeStage.run(observations, settings: AnalysisSettings(trustedAccounts: Array(trusted))), rec)
     }
 

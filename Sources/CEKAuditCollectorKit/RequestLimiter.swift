@@ -1,13 +1,11 @@
-import CEKAuditCollectorKit
-import CEKAuditCore
 import Foundation
 
 /// A counting semaphore for structured concurrency: at most `limit` holders at once, waiters served in arrival order,
 /// and a waiter whose task is cancelled leaves the queue at once (throwing `CancellationError`).
 ///
-/// The AWS collector takes one permit per HTTP attempt, so `concurrency:` bounds the requests in flight per target
+/// Every live collector takes one permit per HTTP attempt, so a target's `concurrency:` bounds the requests in flight
 /// whatever the mix of regions, keys and pages; backoff waits hold no permit.
-public actor AsyncLimiter {
+public actor RequestLimiter {
     public nonisolated let limit: Int
     private var available: Int
     private var waiters: [(id: UInt64, continuation: CheckedContinuation<Void, any Error>)] = []

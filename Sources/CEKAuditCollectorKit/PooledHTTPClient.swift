@@ -1,0 +1,107 @@
+import AsyncHTTPClient
+import CEKAuditCore
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+
+/// The one HTTP client of every live collector: async-http-client on SwiftNIO with a keep-alive connection pool of
+/// `concurrency` connections per host, redirects never followed (a signed or bearer `Authorization` header must not
+/// follow a 3xx to another host; the 3xx answer is returned as it is), TLS verified against the system trust store or
+/// the PEM bundle given, and response bodies capped.
+///
+/// Foundation's URLSession is not used: on Linux it is libcurl, which cost about 950 context switches per request here
+/// against about 2 for a pooled NIO client (issue "Speed …", `Benchmarks/aws-kms-collection.sh`).
+///
+/// Call ``shutdown()`` once the run is over; the client's connections and event-loop resources are released then.
+public final class PooledHTTPClient: Sendable {
+    private let client: HTTPClient
+    /// Largest response body read, in bytes.
+    public let maxBodyBytes: Int
+
+    /// A response whose body is larger than ``PooledHTTPClient/maxBodyBytes``.
+    public struct BodyTooLarge: Error, LocalizedError, Sendable {
+        /// The limit, in bytes.
+        public var limit: Int
+        public var errorDescription: String? { "the answer is larger than \(limit) bytes" }
+    }
+
+    /// One complete answer.
+    public struct Response: Sendable {
+        /// HTTP status code.
+        public var status: Int
+        /// Header fields, names lowercased (a repeated field keeps its last value).
+        public var headers: [String: String]
+        /// The whole body.
+        public var body: Data
+    }
+
+    /// - Parameters:
+    ///   - concurrency: connections kept per host (the pool's soft limit); set it to the collector's concurrency.
+    ///   - connectTimeoutSeconds: how long a connection may take to open.
+    ///   - readTimeoutSeconds: how long the server may stay silent while answering.
+    ///   - trustRootsPEMFile: a PEM CA bundle that becomes the only trust root; nil trusts the system store.
+    ///   - maxBodyBytes: largest response body accepted (16 MiB by default).
+    public init(concurrency: Int, connectTimeoutSeconds: Double, readTimeoutSeconds: Double, trustRootsPEMFile: String? = nil,
+                maxBodyBytes: Int = 16 << 20) {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let trustRootsPEMFile { tls.trustRoots = .file(trustRootsPEMFile) }
+        func amount(_ s: Double) -> TimeAmount { .milliseconds(Int64(max(s, 0.1) * 1000)) }
+        var configuration = HTTPClient.Configuration(tlsConfiguration: tls, redirectConfiguration: .disallow,
+                                                     timeout: .init(connect: amount(connectTimeoutSeconds), read: amount(readTimeoutSeconds)))
+        configuration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, concurrency))
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        self.maxBodyBytes = maxBodyBytes
+    }
+
+    /// Sends one request and reads the whole answer.
+    /// - Parameters:
+    ///   - method: the HTTP method (`GET`, `POST` …).
+    ///   - url: the absolute URL.
+    ///   - headers: header fields in order (a `Host` field is left to the client, which derives it from `url`).
+    ///   - body: the request body, if any.
+    ///   - timeoutSeconds: the deadline for the whole exchange.
+    /// - Throws: ``BodyTooLarge``, `HTTPClientError` (connect failure, timeout, TLS), or `CancellationError`.
+    public func execute(method: String, url: String, headers: [(name: String, value: String)], body: Data?,
+                        timeoutSeconds: Double) async throws -> Response {
+        var request = HTTPClientRequest(url: url)
+        request.method = HTTPMethod(rawValue: method)
+        for h in headers where h.name.caseInsensitiveCompare("Host") != .orderedSame { request.headers.add(name: h.name, value: h.value) }
+        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+        let response = try await client.execute(request, timeout: .milliseconds(Int64(max(timeoutSeconds, 0.1) * 1000)))
+        let collected: ByteBuffer
+        do { collected = try await response.body.collect(upTo: maxBodyBytes) } catch is NIOTooManyBytesError {
+            throw BodyTooLarge(limit: maxBodyBytes)
+        }
+        var fields: [String: String] = [:]
+        for (name, value) in response.headers { fields[name.lowercased()] = value }
+        return Response(status: Int(response.status.code), headers: fields,
+                        body: Data(collected.readableBytesView))
+    }
+
+    /// Closes the pool's connections. Safe to call more than once.
+    public func shutdown() async {
+        try? await client.shutdown()
+    }
+
+    /// A transport failure in words, with no credential (the caller scrubs anyway): a timeout, a refused connection,
+    /// a TLS failure, an oversized body.
+    public static func describe(_ error: any Error) -> String {
+        if let e = error as? BodyTooLarge { return e.errorDescription ?? "the answer is too large" }
+        if let e = error as? HTTPClientError {
+            switch e {
+            case .deadlineExceeded, .readTimeout, .connectTimeout: return "no complete answer in time (timeout)"
+            case .remoteConnectionClosed: return "connection closed before the response was complete"
+            case .cancelled: return "cancelled"
+            default: return "HTTP client error: \(e)".replacingOccurrences(of: "\n", with: " ")
+            }
+        }
+        if error is NIOConnectionError { return "cannot connect to host" }
+        if error is IOError { return "connection lost before the response was complete" }
+        if let e = error as? NIOSSLError { return "TLS failure: \(e)".replacingOccurrences(of: "\n", with: " ") }
+        if let e = error as? any LocalizedError, let text = e.errorDescription { return text.replacingOccurrences(of: "\n", with: " ") }
+        let text = String(describing: error)
+        return (text.isEmpty ? "transport failure" : text).replacingOccurrences(of: "\n", with: " ")
+    }
+}
