@@ -1,21 +1,41 @@
 #!/usr/bin/env bash
-# Benchmark (not a test): wall time of the live AWS KMS collector against moto, with bounded concurrency versus one
-# request at a time.
+# Benchmark (not a test): the live AWS KMS collector against one moto server, beside a boto3 floor that sends exactly
+# the same calls, in the same run.
 #
-#   Benchmarks/aws-kms-collection.sh [KEYS=500] [CONCURRENCY=8] [LATENCY_MS=0]
+#   Benchmarks/aws-kms-collection.sh [KEYS=1000] [CONCURRENCY=8] [LATENCY_MS=0]
 #
-# Seeds KEYS keys into an in-process moto server (Benchmarks/moto_bench_server.py, fast seeding), then runs
-# `cek-audit assess` twice on the same account — `concurrency: CONCURRENCY` and `concurrency: 1` — and prints both
-# wall times. LATENCY_MS adds a per-request delay on the server, as a network round trip to AWS would; moto itself
-# answers from one Python process, so without latency the gain is bounded by its speed. Uses .venv-moto (made by
-# scripts/services/moto.sh) and the debug build unless CONFIG=release.
+# Seeds KEYS keys into an in-process moto server (Benchmarks/moto_bench_server.py: fast seeding, and a count of every
+# request by operation), runs `cek-audit assess` on the account with `concurrency: CONCURRENCY`, reads which calls it
+# sent, then has Benchmarks/aws_floor.py send the same calls with boto3 on CONCURRENCY threads. Prints, for both:
+# wall time, client CPU (user + system), CPU per request, peak RSS, and the ratios the issue sets targets for
+# (wall ≤ 1.2× the floor, CPU per request ≤ the floor's, RSS ≤ 100 MB at 1,000 keys and ≤ 250 MB at 10,000).
+# moto answers from one Python process, so wall times on a 2-core machine are bounded by it; ratios matter, not seconds.
+# LATENCY_MS adds a per-request delay on the server, as a network round trip to AWS would.
+#
+# Uses .venv-moto (made by scripts/services/moto.sh) and the release build unless CONFIG=debug (debug Swift code is
+# several times slower per request; compare like with like).
+#
+# Which check needs each call (nothing else is sent):
+#   ListKeys                 the inventory (CEK08-CCM2-KMS-INVENTORY) and every per-key check
+#   ListAliases              names in findings; waiver selectors by alias
+#   DescribeKey              custody, key manager, origin, state, key spec (AG1 CMK-EXISTS, IMPORTED-MATERIAL-EXPIRY,
+#                            AG3 DELETION-WINDOW, KEY-MATERIAL-CONTAINED, AG10 key store)
+#   GetKeyRotationStatus     AG3 ROTATION-PERIOD (enabled, period)
+#   ListKeyRotations         AG3 ROTATION-RECENT / ROTATION-OVERDUE (last rotation)
+#   GetKeyPolicy             AG2 POLICY-TENANT-BOUNDARY, AG3 OWNER-HOLDS-LIFECYCLE, AG6 ADMINS-ARE-ROLES
+#   ListGrants               AG2 GRANT-TENANT-BOUNDARY
+#   ListResourceTags         tenant attribution and waiver selectors by tag
+#   DescribeCustomKeyStores  AG10 KEY-STORE-CONNECTED (CloudHSM / external key stores; moto answers 500)
+#   GetCallerIdentity        who collected the evidence (report header)
+#   DescribeTrails, GetTrailStatus, GetEventSelectors   AG4 AUDIT-TRAIL
 set -euo pipefail
 cd "$(dirname "$0")/.."
-keys=${1:-500}; concurrency=${2:-8}; latency=${3:-0}; config=${CONFIG:-debug}
+keys=${1:-1000}; concurrency=${2:-8}; latency=${3:-0}; config=${CONFIG:-release}
 venv=.venv-moto
 if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import moto, boto3, flask' 2>/dev/null; then
   python3 -m venv "$venv" && "$venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]==5.2.1" boto3
 fi
+[ -x /usr/bin/time ] || { echo "aws-kms-collection.sh: needs GNU time (apt-get install time)" >&2; exit 1; }
 swift build -c "$config" --product cek-audit >&2
 bin=$(swift build -c "$config" --show-bin-path)/cek-audit
 work=$(mktemp -d)
@@ -25,30 +45,43 @@ cleanup() { kill "$server_pid" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 read -r _ port <&"${SERVER[0]}"
 read -r seeded <&"${SERVER[0]}"
-echo "moto on 127.0.0.1:$port: ${seeded,,} s (latency ${latency} ms per request)"
+endpoint="http://127.0.0.1:$port"
+echo "moto on 127.0.0.1:$port: ${seeded,,} s (latency ${latency} ms per request), cek-audit $config build"
 
-run() {
-  local n=$1 dir="$work/c$1"
-  mkdir -p "$dir"
-  cat >"$dir/audit.yaml" <<YAML
+# /usr/bin/time -f: wall seconds, user seconds, system seconds, peak RSS in KiB.
+timed() { /usr/bin/time -f "%e %U %S %M" -o "$1" "${@:2}"; }
+
+mkdir -p "$work/c"
+cat >"$work/c/audit.yaml" <<YAML
 schema_version: 1
-name: bench-c$n
+name: bench
 targets:
-  - {kind: aws-kms, name: bench, regions: [us-east-1], endpoint: "http://127.0.0.1:$port", concurrency: $n, max_attempts: 1, timeout_seconds: 60}
+  - {kind: aws-kms, name: bench, regions: [us-east-1], endpoint: "$endpoint", concurrency: $concurrency, max_attempts: 1, timeout_seconds: 60}
 YAML
-  local start end
-  start=$(date +%s.%N)
-  AWS_ACCESS_KEY_ID=AKIABENCHEXAMPLE0001 AWS_SECRET_ACCESS_KEY=benchSecretEXAMPLEKEY00000000000000000000 \
-    "$bin" assess "$dir" -o "$dir/out" -q >"$dir/stdout" 2>"$dir/stderr" || true
-  end=$(date +%s.%N)
-  local found
-  found=$("$venv/bin/python" -c 'import json, sys; print(json.load(open(sys.argv[1]))["summary"]["resources"].get("key", 0))' \
-    "$dir/out/report.json" 2>/dev/null || echo "?")
-  printf '%s\n' "$(echo "$end - $start" | bc)" >"$dir/seconds"
-  echo "concurrency $n: $(printf '%.2f' "$(cat "$dir/seconds")") s wall, $found keys in the report"
-}
+curl -s -X POST "$endpoint/__bench/reset" >/dev/null
+AWS_ACCESS_KEY_ID=AKIABENCHEXAMPLE0001 AWS_SECRET_ACCESS_KEY=benchSecretEXAMPLEKEY00000000000000000000 \
+  timed "$work/cek.time" "$bin" assess "$work/c" -o "$work/c/out" -q >"$work/c/stdout" 2>"$work/c/stderr" || true
+counts=$(curl -s "$endpoint/__bench/counts")
+found=$("$venv/bin/python" -c 'import json, sys; print(json.load(open(sys.argv[1]))["summary"]["resources"].get("key", 0))' \
+  "$work/c/out/report.json" 2>/dev/null || echo "?")
+echo "cek-audit sent: $counts ($found keys in the report)"
 
-run "$concurrency"
-run 1
-awk -v a="$(cat "$work/c$concurrency/seconds")" -v b="$(cat "$work/c1/seconds")" -v c="$concurrency" \
-  'BEGIN { printf "speed-up with concurrency %s: %.1fx\n", c, b / a }'
+curl -s -X POST "$endpoint/__bench/reset" >/dev/null
+timed "$work/floor.time" "$venv/bin/python" Benchmarks/aws_floor.py "$endpoint" "$concurrency" "$counts" >"$work/floor.out"
+floor_calls=$(curl -s "$endpoint/__bench/counts" | "$venv/bin/python" -c 'import json, sys; print(sum(json.load(sys.stdin).values()))')
+
+"$venv/bin/python" - "$work/cek.time" "$work/floor.time" "$counts" "$floor_calls" "$keys" <<'PY'
+import json, sys
+cek, floor = (list(map(float, open(p).read().split()[-4:])) for p in sys.argv[1:3])
+calls = sum(json.loads(sys.argv[3]).values())
+floor_calls, keys = int(sys.argv[4]), int(sys.argv[5])
+rows = [("cek-audit", cek, calls), ("boto3 floor (same calls)", floor, floor_calls)]
+print(f"{'':26} {'wall s':>8} {'CPU s':>8} {'calls':>7} {'calls/key':>9} {'CPU ms/req':>10} {'RSS MiB':>8}")
+for name, (wall, user, sys_, rss), n in rows:
+    print(f"{name:26} {wall:8.2f} {user + sys_:8.2f} {n:7d} {n / max(keys, 1):9.2f} {1000 * (user + sys_) / max(n, 1):10.3f} {rss / 1024:8.1f}")
+wall_ratio = cek[0] / max(floor[0], 1e-9)
+cpu_ratio = ((cek[1] + cek[2]) / max(calls, 1)) / max((floor[1] + floor[2]) / max(floor_calls, 1), 1e-9)
+limit = 100 if keys <= 1000 else 250
+print(f"wall: {wall_ratio:.2f}x the floor (target <= 1.2x); CPU per request: {cpu_ratio:.2f}x the floor's (target <= 1.0x); "
+      f"peak RSS {cek[3] / 1024:.0f} MiB (target <= {limit} MiB at {keys} keys)")
+PY

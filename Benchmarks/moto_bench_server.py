@@ -8,7 +8,14 @@ rotation on, every tenth with an alias, a trail), prints `PORT <n>` and `SEEDED 
 closes. Seeding is fast because moto's per-key RSA key generation for symmetric and HMAC keys is replaced by nothing
 (a test-only monkeypatch; the KMS metadata the collector reads is unchanged). LATENCY_MS adds a sleep to every request,
 to model a network round trip that the collector's concurrency can overlap.
+
+Every request is counted by operation (the `X-Amz-Target` suffix, or the Query protocol's `Action`):
+`GET /__bench/counts` answers the counts as JSON, `POST /__bench/reset` sets them to zero. The benchmark reads them to
+make its boto3 floor send exactly the calls cek-audit sent.
 """
+import json
+import threading
+import urllib.parse
 import socket
 import sys
 import time
@@ -32,17 +39,52 @@ def fast(key_spec):
 
 kms_models.generate_private_key = fast
 
-if latency:
-    import moto.moto_server.threaded_moto_server as tms
-    make_server = tms.make_server
+import moto.moto_server.threaded_moto_server as tms
+make_server = tms.make_server
+counts = {}
+counts_lock = threading.Lock()
 
-    def slow_make_server(host, port, app, threaded):
-        def delayed(environ, start_response):
+
+def operation(environ):
+    target = environ.get("HTTP_X_AMZ_TARGET", "")
+    if target:
+        return target.rsplit(".", 1)[-1]
+    query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
+    if "Action" in query:
+        return query["Action"][0]
+    try:
+        size = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        size = 0
+    body = environ["wsgi.input"].read(size) if size else b""
+    environ["wsgi.input"] = __import__("io").BytesIO(body)
+    form = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
+    return form.get("Action", ["other"])[0]
+
+
+def counting_make_server(host, port, app, threaded):
+    def counted(environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if path == "/__bench/counts":
+            with counts_lock:
+                body = json.dumps(counts, sort_keys=True).encode()
+            start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+            return [body]
+        if path == "/__bench/reset":
+            with counts_lock:
+                counts.clear()
+            start_response("200 OK", [("Content-Length", "0")])
+            return [b""]
+        op = operation(environ)
+        with counts_lock:
+            counts[op] = counts.get(op, 0) + 1
+        if latency:
             time.sleep(latency)
-            return app(environ, start_response)
-        return make_server(host, port, delayed, threaded)
+        return app(environ, start_response)
+    return make_server(host, port, counted, threaded)
 
-    tms.make_server = slow_make_server
+
+tms.make_server = counting_make_server
 
 s = socket.socket()
 s.bind(("127.0.0.1", 0))
@@ -66,6 +108,7 @@ s3.create_bucket(Bucket="bench-audit-logs")
 trail = boto3.client("cloudtrail", **kw)
 trail.create_trail(Name="bench", S3BucketName="bench-audit-logs", IsMultiRegionTrail=True, EnableLogFileValidation=True)
 trail.start_logging(Name="bench")
+__import__("urllib.request").request.urlopen(urllib.request.Request(endpoint + "/__bench/reset", method="POST")).read()
 print("PORT %d" % port, flush=True)
 print("SEEDED %d IN %.1f" % (keys, time.time() - started), flush=True)
 sys.stdin.read()
