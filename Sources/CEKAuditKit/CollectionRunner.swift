@@ -35,6 +35,15 @@ public struct CollectionRunner: Sendable {
 
     /// Collects every source and target of `plan`.
     public func collect(_ plan: AssessmentPlan, context: CollectionContext) async -> (FactSet, [Note]) {
+        let (facts, notes, _) = await collect(plan, context: context, shard: nil, toolVersion: "")
+        return (facts, notes)
+    }
+
+    /// Collects the units of work of `plan` that belong to `shard` (all of them when nil): document files one by
+    /// one, log and export sources as a whole, live targets. Every shard recognizes every file, so each knows the
+    /// whole list of units and which shard owns each; the record says so (nil when `shard` is nil).
+    public func collect(_ plan: AssessmentPlan, context: CollectionContext, shard: Shard?,
+                        toolVersion: String) async -> (FactSet, [Note], ShardRecord?) {
         var facts = FactSet(diagnostics: plan.diagnostics)
         facts.coverage += plan.missing
         var notes: [Note] = plan.missing.filter { $0.status == .skipped }.map { Note(locator: $0.source, text: "skipped: \($0.detail ?? "")") }
@@ -89,12 +98,36 @@ public struct CollectionRunner: Sendable {
             handedOver.formUnion(jobs[i].gaps.map(\.locator))
         }
         facts.coverage.removeAll { $0.status == .skipped && handedOver.contains($0.source) }
+        let allTargets = plan.file?.targets ?? []
+        var record: ShardRecord?
+        var targets = allTargets
+        if let shard {
+            func unitID(_ job: Job) -> String {
+                job.collector.input == .batch ? "batch:\(job.collector.kind):\(job.label)" : "document:\(job.label)"
+            }
+            var units = jobs.map { job in
+                ShardRecord.Unit(id: unitID(job), kind: job.collector.kind, source: job.label, shard: 0,
+                                 resourceTypes: job.collector.suppliedTypes)
+            }
+            units += allTargets.map { t in
+                ShardRecord.Unit(id: "target:\(t.name)", kind: t.kind, source: "target \(t.name)", shard: 0,
+                                 resourceTypes: self.registry.suppliedTypes(kind: t.kind))
+            }
+            for i in units.indices { units[i].shard = Shard.owner(of: units[i].id, count: shard.count) }
+            units.sort { $0.id < $1.id }
+            let fileBytes = plan.filePath.flatMap { FileManager.default.contents(atPath: $0) }
+            record = ShardRecord(shard: shard, units: units,
+                                 configuration: ShardRecord.configurationDigest(assessmentFile: fileBytes, unitIDs: units.map(\.id),
+                                                                                toolVersion: toolVersion))
+            jobs = jobs.filter { Shard.owner(of: unitID($0), count: shard.count) == shard.index }
+            targets = allTargets.filter { Shard.owner(of: "target:\($0.name)", count: shard.count) == shard.index }
+            notes.append(Note(locator: "shard \(shard)", text: "\(jobs.count + targets.count) of \(units.count) unit(s) of work"))
+        }
         for job in jobs {
             let out = await job.collector.collect(CollectionJob(label: job.label, files: job.files, gaps: job.gaps), context: context, logger: logger)
             notes += Self.notes(for: job, out)
             facts.merge(out)
         }
-        let targets = plan.file?.targets ?? []
         let registry = self.registry, logger = self.logger
         let outputs = await withTaskGroup(of: (Int, FactSet).self) { group in
             for (i, t) in targets.enumerated() {
@@ -114,7 +147,7 @@ public struct CollectionRunner: Sendable {
             notes.append(Note(locator: "target \(t.name)", text: "\(status) as \(t.kind)" + (Self.summary(out.resources).map { ": \($0)" } ?? "")))
             facts.merge(out)
         }
-        return (facts, notes)
+        return (facts, notes, record)
     }
 
     /// The notes for one job: per file for documents, one for a batch.

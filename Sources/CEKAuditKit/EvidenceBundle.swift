@@ -38,6 +38,8 @@ public struct EvidenceBundle: Sendable {
         /// The waiver file of the assessment at collection, parsed and hashed; `evaluate` applies it unless
         /// `--waivers` or `--assessment` replaces it.
         public var waivers: WaiverSet? = nil
+        /// The shard this bundle holds, when it was collected with `collect --shard i/N` (``BundleMerge`` reads it).
+        public var shard: ShardRecord? = nil
 
         public init(name: String, collectedAt: Date, parameters: [String: FactValue], checks: [String: [String: FactValue]], controls: String?,
                     unreachableTargets: [String]? = nil, analysis: AnalysisSettings = AnalysisSettings()) {
@@ -51,7 +53,7 @@ public struct EvidenceBundle: Sendable {
         }
 
         enum CodingKeys: String, CodingKey {
-            case name, parameters, checks, controls, analysis, waivers
+            case name, parameters, checks, controls, analysis, waivers, shard
             case collectedAt = "collected_at"
             case unreachableTargets = "unreachable_targets"
         }

@@ -50,12 +50,14 @@ extension HTMLReportRenderer {
         w.element("p", ["class": "lead"], text: "Who counts as inside a key's tenant: custody, key-policy and grant tenancy and "
                   + "namespace isolation were derived from the collected observations with these values.")
         let namespaces = s.trustedNamespaces.keys.sorted(by: naturalLess).map { "\($0): \(s.trustedNamespaces[$0, default: []].joined(separator: ", "))" }
-        let rows: [(String, [String], String)] = [
+        var rows: [(String, [String], String)] = [
             ("trusted_accounts", s.trustedAccounts, "trusted_accounts"),
             ("trusted_organizations", s.trustedOrganizations, "trusted_organizations"),
             ("trusted_namespaces", namespaces, "trusted_namespaces"),
             ("parameters", [], "parameters"),
         ]
+        // A merge of sharded bundles says which shards the evidence holds (and which are missing).
+        if let shards = s.origins["shards"] { rows.append(("shards", [shards], "shards")) }
         w.open("div", ["class": "table-wrap"])
         w.open("table", ["class": "grid"])
         w.element("thead") {

@@ -105,14 +105,21 @@ enum Pipeline {
 
     /// Collects every source and target of a plan (observations), printing progress on stderr.
     static func collect(_ plan: AssessmentPlan, now: Date, quiet: Bool) async -> FactSet {
+        await collect(plan, now: now, quiet: quiet, shard: nil).facts
+    }
+
+    /// Collects the units of `shard` of a plan (everything when nil), printing progress on stderr; with the shard's
+    /// record for the bundle.
+    static func collect(_ plan: AssessmentPlan, now: Date, quiet: Bool, shard: Shard?) async -> (facts: FactSet, shard: ShardRecord?) {
         let context = CollectionContext(now: now, window: plan.file?.window, credentials: credentials)
         if !quiet {
-            Console.error("Collecting \(plan.name): \(plan.sources.count) file(s), \(plan.file?.targets.count ?? 0) target(s)")
+            Console.error("Collecting \(plan.name)\(shard.map { " (shard \($0))" } ?? ""): \(plan.sources.count) file(s), \(plan.file?.targets.count ?? 0) target(s)")
         }
-        let (facts, notes) = await CollectionRunner(registry: registry).collect(plan, context: context)
+        let (facts, notes, record) = await CollectionRunner(registry: registry).collect(plan, context: context, shard: shard,
+                                                                                         toolVersion: CEKAuditVersion.current)
         if !quiet { for n in notes { Console.error("  \(n.locator): \(n.text)") } }
         for d in facts.diagnostics where d.severity >= .warning { Console.error("\(d)") }
-        return facts
+        return (facts, record)
     }
 
     /// The evaluation inputs of a plan: its assessment file's parameters and trust settings, and the waivers in force.

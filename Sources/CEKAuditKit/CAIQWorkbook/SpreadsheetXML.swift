@@ -6,6 +6,7 @@ import FoundationXML
 /// One XML part of an .xlsx package, parsed by libxml2 through FoundationXML's `XMLDocument`, and written back with
 /// the same namespaces, prefixes, whitespace and empty-element forms (only the nodes a patch changed differ).
 ///
+/// A part that is not well-formed is refused (a strict `XMLParser` pass first: `XMLDocument` alone would repair it).
 /// A part with a document type declaration is refused: Open Packaging Conventions (ECMA-376 Part 2, §8.1.4) forbid
 /// DTDs in package parts, and refusing them keeps entity expansion and external entities out entirely.
 ///
@@ -30,6 +31,14 @@ struct XMLPart {
         self.path = path
         if data.range(of: Data("<!DOCTYPE".utf8)) != nil || data.range(of: Data("<!doctype".utf8)) != nil {
             throw Malformed(path: path, detail: "the part declares a DTD, which package parts may not (ECMA-376 Part 2, §8.1.4)")
+        }
+        // XMLDocument parses in libxml2's recover mode (it repairs what is broken and goes on); a strict SAX pass first
+        // refuses a part that is not well-formed, naming where.
+        let strict = XMLParser(data: data)
+        strict.shouldResolveExternalEntities = false
+        if !strict.parse() || strict.parserError != nil {
+            let code = (strict.parserError as NSError?)?.code ?? 0
+            throw Malformed(path: path, detail: "not well-formed XML at line \(strict.lineNumber), column \(strict.columnNumber) (libxml2 error \(code))")
         }
         do {
             document = try XMLDocument(data: data, options: [.nodePreserveWhitespace, .nodeLoadExternalEntitiesNever])

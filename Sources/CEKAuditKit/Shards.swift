@@ -1,0 +1,210 @@
+import CEKAuditCollectorKit
+import CEKAuditCore
+import Foundation
+
+/// One shard of an assessment's collection: `index` of `count` (1-based, as `collect --shard 2/3` writes it).
+///
+/// N runners given the same assessment and shards 1/N … N/N cover every unit of work exactly once: each unit (a
+/// document file, a log or export source, a live target) belongs to the shard its id's SHA-256 selects, whatever the
+/// runner, the order of the files or the other units (adding a file never moves another one).
+public struct Shard: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// 1 … count.
+    public var index: Int
+    /// Number of shards, ≥ 1.
+    public var count: Int
+
+    /// Creates a shard; `index` must be in 1 … `count`.
+    public init(index: Int, count: Int) {
+        self.index = index
+        self.count = count
+    }
+
+    /// `2/3`.
+    public var description: String { "\(index)/\(count)" }
+
+    /// Parses `i/N` (1 ≤ i ≤ N ≤ 10,000); nil for anything else.
+    public init?(parsing text: String) {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]), n >= 1, n <= 10_000, i >= 1, i <= n else { return nil }
+        self.init(index: i, count: n)
+    }
+
+    /// The shard (1 … `count`) a unit belongs to: the first eight bytes of the SHA-256 of its id, modulo `count`.
+    public static func owner(of unit: String, count: Int) -> Int {
+        let hex = SHA256Hex.digest(Data(unit.utf8))
+        let value = UInt64(hex.prefix(16), radix: 16) ?? 0
+        return Int(value % UInt64(max(count, 1))) + 1
+    }
+}
+
+/// What a sharded collection records in its bundle: its shard, every unit of the assessment with the shard it
+/// belongs to, and a digest of what the shards must share, so that a merge can say what a missing shard would have
+/// covered and refuse to combine shards collected from different settings.
+public struct ShardRecord: Sendable, Hashable, Codable {
+    /// One unit of work.
+    public struct Unit: Sendable, Hashable, Codable {
+        /// `document:<locator>`, `batch:<kind>:<source entry>` or `target:<name>`.
+        public var id: String
+        /// The collector kind that reads it (`terraform-plan`, `cloudtrail`, `aws-kms` …).
+        public var kind: String
+        /// The source locator or target name the unit's coverage row names.
+        public var source: String
+        /// The shard it belongs to.
+        public var shard: Int
+        /// What it would supply: checks over these types are inconclusive when the unit is missing.
+        public var resourceTypes: [ResourceType]
+
+        enum CodingKeys: String, CodingKey {
+            case id, kind, source, shard
+            case resourceTypes = "resource_types"
+        }
+    }
+
+    /// This bundle's shard.
+    public var shard: Shard
+    /// Every unit of the assessment (all shards), in id order.
+    public var units: [Unit]
+    /// SHA-256 over the assessment file's bytes, the unit ids and the tool version: shards to be merged must agree.
+    public var configuration: String
+
+    /// The units this bundle's shard collected.
+    public var ownUnits: [Unit] { units.filter { $0.shard == shard.index } }
+}
+
+extension ShardRecord {
+    /// The configuration digest of an assessment: its file's bytes (none for a bare folder), the unit ids and the tool
+    /// version, each length-prefixed.
+    static func configurationDigest(assessmentFile: Data?, unitIDs: [String], toolVersion: String) -> String {
+        var bytes = Data()
+        func add(_ d: Data) { bytes.append(Data("\(d.count):".utf8)); bytes.append(d) }
+        add(assessmentFile ?? Data())
+        add(Data(toolVersion.utf8))
+        for id in unitIDs.sorted() { add(Data(id.utf8)) }
+        return SHA256Hex.digest(bytes)
+    }
+}
+
+/// Merges bundles collected as shards of one assessment (or any bundles of one assessment) into one set of facts.
+///
+/// Evidence is deduplicated by id and SHA-256, resources, coverage rows and diagnostics by value. A shard that is
+/// missing, or that was collected with another configuration (assessment file, inputs or tool version) than the
+/// majority, is reported as an error diagnostic, and every unit it should have covered gets a failed coverage row
+/// naming the shard, so checks over what it would have supplied are inconclusive — never silently ignored.
+public enum BundleMerge {
+    /// One bundle as read.
+    public struct Input: Sendable {
+        /// The bundle folder (for messages).
+        public var path: String
+        public var facts: FactSet
+        public var settings: EvidenceBundle.Settings
+
+        public init(path: String, facts: FactSet, settings: EvidenceBundle.Settings) {
+            self.path = path
+            self.facts = facts
+            self.settings = settings
+        }
+    }
+
+    /// The merged facts and settings, and a line for the report saying which shards it holds.
+    public struct Output: Sendable {
+        public var facts: FactSet
+        public var settings: EvidenceBundle.Settings
+        /// `shards 1/3, 2/3, 3/3 of 3` or `shards 1/3, 3/3 of 3; missing 2/3`; nil for unsharded input.
+        public var shards: String?
+        /// Problems found (also in ``facts``' diagnostics), for the terminal.
+        public var problems: [String]
+    }
+
+    /// Merges `inputs` (at least one).
+    public static func merge(_ inputs: [Input]) -> Output {
+        precondition(!inputs.isEmpty)
+        var problems: [String] = []
+        var diagnostics: [Diagnostic] = []
+        func problem(_ source: String, _ message: String, fix: String) {
+            problems.append("\(source): \(message)")
+            diagnostics.append(Diagnostic(.error, source: source, message: message, fix: fix))
+        }
+        let sharded = inputs.filter { $0.settings.shard != nil }
+        var accepted = inputs
+        var shardLine: String?
+        var uncovered: [ShardRecord.Unit] = []
+        var reason: [String: String] = [:]   // unit id → why it is uncovered
+        if !sharded.isEmpty {
+            for i in inputs where i.settings.shard == nil {
+                problem(i.path, "this bundle was collected without --shard while others were sharded; it is merged as it is",
+                        fix: "merge the bundles of one sharded collection (collect --shard i/N)")
+            }
+            // The configuration most shards share (ties: the one of the lowest shard index) is the reference.
+            var votes: [String: (count: Int, lowest: Int)] = [:]
+            for i in sharded {
+                let r = i.settings.shard!
+                let v = votes[r.configuration] ?? (0, Int.max)
+                votes[r.configuration] = (v.count + 1, min(v.lowest, r.shard.index))
+            }
+            let reference = votes.max { a, b in (a.value.count, -a.value.lowest) < (b.value.count, -b.value.lowest) }!.key
+            let referenceRecord = sharded.first { $0.settings.shard!.configuration == reference }!.settings.shard!
+            let count = referenceRecord.shard.count
+            var held: [Int: String] = [:]
+            accepted = inputs.filter { $0.settings.shard == nil }
+            for i in sharded.sorted(by: { $0.settings.shard!.shard.index < $1.settings.shard!.shard.index }) {
+                let r = i.settings.shard!
+                if r.configuration != reference || r.shard.count != count {
+                    problem(i.path, "shard \(r.shard) was collected with another configuration (assessment file, inputs, shard count or tool version) than the other shards; its evidence is left out and what it should cover is inconclusive",
+                            fix: "collect every shard from the same audit.yaml, inputs and cek-audit version")
+                    continue
+                }
+                if let other = held[r.shard.index] {
+                    problem(i.path, "shard \(r.shard) is given twice (also \(other)); the second copy is left out",
+                            fix: "pass each shard's bundle once")
+                    continue
+                }
+                held[r.shard.index] = i.path
+                accepted.append(i)
+            }
+            let missing = (1...count).filter { held[$0] == nil }
+            for m in missing {
+                let own = referenceRecord.units.filter { $0.shard == m }
+                problem("shard \(m)/\(count)", "shard \(m)/\(count) is not among the merged bundles: its \(own.count) unit(s) of work were not collected",
+                        fix: "collect it (collect --shard \(m)/\(count)) and merge again")
+                for u in own { uncovered.append(u); reason[u.id] = "shard \(m)/\(count) was not merged" }
+            }
+            shardLine = "shards " + held.keys.sorted().map { "\($0)/\(count)" }.joined(separator: ", ") + " of \(count)"
+                + (missing.isEmpty ? "" : "; missing " + missing.map { "\($0)/\(count)" }.joined(separator: ", "))
+        }
+
+        var facts = FactSet()
+        var seenEvidence: [String: String] = [:]   // id → SHA-256
+        var seenResources = Set<Resource>()
+        var seenCoverage = Set<SourceCoverage>()
+        var seenDiagnostics = Set<Diagnostic>()
+        var unreachable = Set<String>()
+        for i in accepted {
+            for e in i.facts.evidence {
+                if let known = seenEvidence[e.id] {
+                    if known != e.sha256 {
+                        problem(i.path, "evidence item \(e.id) (\(e.locator)) differs from the item of the same id in another bundle; the first is kept",
+                                fix: "the shards read different versions of one input: collect them from the same inputs")
+                    }
+                    continue
+                }
+                seenEvidence[e.id] = e.sha256
+                facts.evidence.append(e)
+            }
+            for r in i.facts.resources where seenResources.insert(r).inserted { facts.resources.append(r) }
+            for c in i.facts.coverage where seenCoverage.insert(c).inserted { facts.coverage.append(c) }
+            for d in i.facts.diagnostics where seenDiagnostics.insert(d).inserted { facts.diagnostics.append(d) }
+            unreachable.formUnion(i.settings.unreachableTargets ?? [])
+        }
+        for u in uncovered.sorted(by: { $0.id < $1.id }) {
+            facts.coverage.append(SourceCoverage(source: u.source, collector: u.kind, status: .failed, resourceTypes: u.resourceTypes,
+                                                 detail: reason[u.id] ?? "not collected"))
+        }
+        facts.diagnostics += diagnostics
+        let base = accepted.first ?? inputs[0]
+        var settings = base.settings
+        settings.collectedAt = accepted.map(\.settings.collectedAt).max() ?? base.settings.collectedAt
+        settings.unreachableTargets = unreachable.isEmpty ? nil : unreachable.sorted()
+        settings.shard = nil
+        return Output(facts: facts, settings: settings, shards: shardLine, problems: problems)
+    }
+}
