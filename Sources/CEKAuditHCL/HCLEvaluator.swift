@@ -14,6 +14,9 @@ public final class HCLEvaluator {
     public let root: URL?
     /// The folder relative paths are resolved against (the module's folder).
     public var directory: URL?
+    /// Resolves `root.name` for roots not in ``variables`` (`var.x`, `local.y`, `aws_kms_key.main`, `data.t`,
+    /// `module.m`), so a configuration can be evaluated lazily in dependency order. `nil` from it means "no such name".
+    public var lookup: ((String, String) throws(HCLEvaluationError) -> HCLValue?)?
     /// Problems met while evaluating (files outside the folder, missing files, unknown functions), in order.
     public private(set) var notes: [HCLEvaluationError] = []
     private var depth = 0
@@ -77,6 +80,10 @@ public final class HCLEvaluator {
             guard let v = variables[name] else { throw fail("unknown name '\(name)'") }
             return v
         case .getAttribute(let base, let name):
+            if case .variable(let root) = base.kind, variables[root] == nil, let lookup {
+                guard let v = try lookup(root, name) else { throw fail("unknown name '\(root).\(name)'") }
+                return v
+            }
             return try attribute(try evaluate(base), name, range: e.range)
         case .index(let base, let key):
             return try index(try evaluate(base), try evaluate(key), range: e.range)

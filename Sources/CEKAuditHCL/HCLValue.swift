@@ -39,6 +39,9 @@ public indirect enum HCLValue: Sendable, Hashable {
     /// Whether the value itself (not its elements) is unknown.
     public var isUnknown: Bool { if case .unknown = self { true } else { false } }
 
+    /// The elements of a list; empty for anything else.
+    public var listValue: [HCLValue] { if case .list(let l) = self { l } else { [] } }
+
     /// The string, when the value is a string.
     public var stringValue: String? { if case .string(let s) = self { s } else { nil } }
 
