@@ -64,7 +64,10 @@ public final class TerraformConfiguration {
     public private(set) var files: [String] = []
     /// Module calls whose source was not read: (address, source).
     public private(set) var modulesNotRead: [(address: String, source: String)] = []
+    /// The folders read as local modules of this root (absolute, standardized paths).
+    public private(set) var moduleFolders: Set<String> = []
 
+    /// The assessed folder: files and modules are never read outside it, and file names are relative to it.
     let root: URL
     /// How many module calls deep local modules are followed.
     public static let maximumModuleDepth = 16
@@ -72,22 +75,26 @@ public final class TerraformConfiguration {
     /// Reads and evaluates the root module in `folder`.
     ///
     /// - Parameters:
-    ///   - folder: the assessed folder, holding the root module; files are never read outside it.
+    ///   - folder: the folder of the root module.
+    ///   - boundary: the assessed folder (default `folder`): files, modules and var files are never read outside
+    ///     it, and file names in ranges are relative to it.
     ///   - varFiles: further `.tfvars` / `.tfvars.json` files (paths relative to `folder`), applied after the
     ///     automatic ones, like `-var-file`.
-    public init(folder: URL, varFiles: [String] = []) {
-        root = folder.standardizedFileURL
+    public init(folder: URL, boundary: URL? = nil, varFiles: [String] = []) {
+        root = (boundary ?? folder).standardizedFileURL
+        let moduleFolder = folder.standardizedFileURL
         var inputs: [String: HCLValue] = [:]
         var inputRanges: [String: HCLRange] = [:]
         let fm = FileManager.default
-        let names = ((try? fm.contentsOfDirectory(atPath: root.path)) ?? []).sorted()
+        let names = ((try? fm.contentsOfDirectory(atPath: moduleFolder.path)) ?? []).sorted()
         let auto = names.filter { $0.hasSuffix(".auto.tfvars") || $0.hasSuffix(".auto.tfvars.json") }
         var tfvars = ["terraform.tfvars", "terraform.tfvars.json"].filter { names.contains($0) } + auto
         tfvars += varFiles
-        for name in tfvars {
-            let url = root.appendingPathComponent(name).standardizedFileURL
+        for file in tfvars {
+            let url = moduleFolder.appendingPathComponent(file).standardizedFileURL
+            let name = relative(url)
             guard url.path.hasPrefix(root.path + "/") else {
-                notes.append(TerraformNote(range: Self.fileRange(name), message: "var file \(name) is outside the assessed folder and is not read",
+                notes.append(TerraformNote(range: Self.fileRange(file), message: "var file \(file) is outside the assessed folder and is not read",
                                            fix: "put the var file inside the assessed folder"))
                 continue
             }
@@ -115,7 +122,7 @@ public final class TerraformConfiguration {
                                            fix: "correct the syntax at \(error.range)", fileSkipped: true))
             }
         }
-        let module = ModuleInstance(owner: self, directory: root, prefix: "", inputs: inputs.mapValues { ($0, nil) }, depth: 0)
+        let module = ModuleInstance(owner: self, directory: moduleFolder, prefix: "", inputs: inputs.mapValues { ($0, nil) }, depth: 0)
         module.evaluateAll()
     }
 
@@ -123,7 +130,8 @@ public final class TerraformConfiguration {
         HCLRange(filename: file, start: HCLPosition(line: 1, column: 1, offset: 0), end: HCLPosition(line: 1, column: 1, offset: 0))
     }
 
-    func relative(_ url: URL) -> String {
+    /// `url`'s path relative to the assessed folder (the path itself when outside it).
+    public func relative(_ url: URL) -> String {
         let p = url.standardizedFileURL.path
         return p.hasPrefix(root.path + "/") ? String(p.dropFirst(root.path.count + 1)) : p
     }
@@ -131,6 +139,7 @@ public final class TerraformConfiguration {
     fileprivate func add(_ r: TerraformResourceInstance) { resources.append(r) }
     fileprivate func note(_ n: TerraformNote) { notes.append(n) }
     fileprivate func read(_ file: String) { files.append(file) }
+    fileprivate func readModule(_ folder: URL) { moduleFolders.insert(folder.standardizedFileURL.path) }
     fileprivate func notRead(_ address: String, _ source: String) { modulesNotRead.append((address, source)) }
 
     /// The module-relative reference key of a traversal: `var.x`, `local.y`, `aws_kms_key.k`, `data.t.n`, `module.m`.
@@ -221,7 +230,13 @@ final class ModuleInstance {
             case ("output", 1): if let v = block.body.attribute("value") { outputs[block.labels[0]] = v.expression }
             case ("resource", 2), ("data", 2):
                 let key = (block.type == "data" ? "data." : "") + block.labels[0] + "." + block.labels[1]
-                if resourceBlocks[key] == nil { resourceOrder.append(key) }
+                if let earlier = resourceBlocks[key] {
+                    owner.note(TerraformNote(range: block.typeRange,
+                                             message: "\(prefix)\(key) is declared again (first at \(earlier.block.typeRange)); Terraform rejects the configuration, and only the first declaration is assessed",
+                                             fix: "rename one of the two blocks"))
+                    continue
+                }
+                resourceOrder.append(key)
                 resourceBlocks[key] = (block.type == "data" ? "data" : "managed", block)
             case ("module", 1):
                 if moduleBlocks[block.labels[0]] == nil { moduleOrder.append(block.labels[0]) }
@@ -239,7 +254,7 @@ final class ModuleInstance {
 
     func evaluator(extra: [String: HCLValue] = [:]) -> HCLEvaluator {
         let e = HCLEvaluator(variables: extra, root: owner.root, directory: directory)
-        e.variables["path"] = .object(["module": .string(owner.relative(directory).isEmpty || directory == owner.root ? "." : owner.relative(directory)),
+        e.variables["path"] = .object(["module": .string("."),
                                        "root": .string("."), "cwd": .string(".")])
         e.variables["terraform"] = .object(["workspace": .string("default")])
         e.lookup = { [unowned self] (root: String, name: String) throws(HCLEvaluationError) -> HCLValue? in
@@ -520,6 +535,7 @@ final class ModuleInstance {
                 childInputs[a.name] = (e.value(a.expression), references(a.expression))
             }
             record(e)
+            owner.readModule(dir)
             let child = ModuleInstance(owner: owner, directory: dir, prefix: prefix + "module.\(name)\(keyText).", inputs: childInputs, depth: depth + 1)
             children[name, default: []].append((keyText, child))
             child.evaluateAll()

@@ -8,7 +8,7 @@ struct TerraformConfigurationTests {
         .appendingPathComponent("CEKAuditCollectorsTests/Fixtures/hcl")
 
     @Test func localModuleWithForEachOverTenants() throws {
-        let c = TerraformConfiguration(folder: Self.fixtures.appendingPathComponent("tenants"))
+        let c = TerraformConfiguration(folder: Self.fixtures.appendingPathComponent("tenants/terraform"))
         let keys = c.resources.filter { $0.type == "aws_kms_key" }
         #expect(keys.map(\.address) == ["module.tenant_key[\"alpha\"].aws_kms_key.this", "module.tenant_key[\"bravo\"].aws_kms_key.this",
                                         "module.tenant_key[\"charlie\"].aws_kms_key.this", "module.tenant_key[\"delta\"].aws_kms_key.this"])
