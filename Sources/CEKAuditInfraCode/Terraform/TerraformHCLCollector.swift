@@ -61,13 +61,14 @@ public struct TerraformHCLCollector: EvidenceCollector {
             let config = TerraformConfiguration(folder: URL(fileURLWithPath: folder), boundary: baseURL)
             readAsModule.formUnion(config.moduleFolders)
             let folderLocator = config.relative(URL(fileURLWithPath: folder))
-            let label = folderLocator.isEmpty || folderLocator == baseURL.path ? "." : folderLocator
+            // Resource ids are `<module folder>#<address>`; the assessed folder itself is named by its last component.
+            let label = folderLocator.isEmpty || folderLocator == baseURL.path ? baseURL.lastPathComponent : folderLocator
             var partial = false
             for file in config.files { _ = addEvidence(file) }
             for note in config.notes {
                 let where_ = "\(note.range.filename):\(note.range.start.line):\(note.range.start.column)"
                 out.diagnostics.append(Diagnostic(note.fileSkipped ? .error : .warning, source: note.range.filename, line: note.range.start.line,
-                                                  column: note.range.start.column, message: note.fileSkipped ? "\(where_): \(note.message)" : note.message,
+                                                  column: note.range.start.column, message: note.message,
                                                   fix: note.fix))
                 if note.fileSkipped {
                     out.coverage.append(SourceCoverage(source: note.range.filename, collector: kind, status: .failed, resourceTypes: suppliedTypes,
