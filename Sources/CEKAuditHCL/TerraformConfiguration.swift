@@ -184,6 +184,9 @@ final class ModuleInstance {
     var resourceBlocks: [String: (mode: String, block: HCLBlock)] = [:]
     var resourceOrder: [String] = []
     var moduleBlocks: [String: HCLBlock] = [:]
+    /// Data source names by type, and the `data.<type>` objects once built (lookups stay linear in the config).
+    var dataNames: [String: [String]] = [:]
+    var dataObjects: [String: HCLValue] = [:]
     var moduleOrder: [String] = []
 
     var values: [String: HCLValue] = [:]
@@ -238,6 +241,7 @@ final class ModuleInstance {
                 }
                 resourceOrder.append(key)
                 resourceBlocks[key] = (block.type == "data" ? "data" : "managed", block)
+                if block.type == "data" { dataNames[block.labels[0], default: []].append(block.labels[1]) }
             case ("module", 1):
                 if moduleBlocks[block.labels[0]] == nil { moduleOrder.append(block.labels[0]) }
                 moduleBlocks[block.labels[0]] = block
@@ -261,10 +265,13 @@ final class ModuleInstance {
             switch root {
             case "var", "local", "module": return self.value("\(root).\(name)")
             case "data":
-                let matching = self.resourceOrder.filter { $0.hasPrefix("data.\(name).") }
+                if let cached = self.dataObjects[name] { return cached }
+                let matching = self.dataNames[name] ?? []
                 if matching.isEmpty { return nil }
                 var o: [String: HCLValue] = [:]
-                for key in matching { o[String(key.dropFirst("data.\(name).".count))] = self.value(key) }
+                for n in matching { o[n] = self.value("data.\(name).\(n)") }
+                // Kept once every data source of the type has its value (not while one of them is being evaluated).
+                if !matching.contains(where: { self.inProgress.contains("data.\(name).\($0)") }) { self.dataObjects[name] = .object(o) }
                 return .object(o)
             default:
                 let key = "\(root).\(name)"

@@ -39,3 +39,94 @@ struct TerraformConfigurationTests {
         #expect(c.notes.isEmpty)
     }
 }
+
+/// The JSON form (`*.tf.json`) and what cannot be known offline.
+struct TerraformJSONFormAndUnknownsTests {
+    func folder(_ files: [String: String]) throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tf-\(UUID().uuidString)")
+        for (name, text) in files {
+            let url = dir.appendingPathComponent(name)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(text.utf8).write(to: url)
+        }
+        return dir
+    }
+
+    @Test func jsonFormReadsIntoTheSameModel() throws {
+        let dir = try folder(["main.tf.json": """
+        {
+          "variable": {"rotate": {"default": true}},
+          "resource": {
+            "aws_kms_key": {"data": {"description": "json key", "enable_key_rotation": "${var.rotate}", "tags": {"team": "a"}}},
+            "aws_ebs_volume": {"v": {"encrypted": true, "kms_key_id": "${aws_kms_key.data.arn}",
+                                      "dynamic": {"tag": {"for_each": ["x"], "content": {"key": "${tag.value}"}}}}}
+          }
+        }
+        """])
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let c = TerraformConfiguration(folder: dir)
+        #expect(c.notes.isEmpty)
+        let key = try #require(c.resources.first { $0.address == "aws_kms_key.data" })
+        #expect(key.values["enable_key_rotation"] == .bool(true))
+        #expect(key.values["tags"] == .object(["team": .string("a")]))
+        #expect(key.range.filename == "main.tf.json")
+        let volume = try #require(c.resources.first { $0.address == "aws_ebs_volume.v" })
+        #expect(volume.values["kms_key_id"]?.isUnknown == true, "an ARN is computed by the provider")
+        #expect(volume.references["kms_key_id"] == ["aws_kms_key.data.arn", "aws_kms_key.data"])
+        #expect(volume.values["tag"] == .list([.object(["key": .string("x")])]))
+    }
+
+    @Test func unknownCountRegistryModulesSyntaxErrorsAndCycles() throws {
+        let dir = try folder([
+            "main.tf": """
+            variable "n" {}
+            resource "aws_kms_key" "many" {
+              count       = var.n
+              description = "key ${count.index}"
+            }
+            resource "aws_kms_key" "listed" {
+              for_each = toset(["b", "a"])
+              description = each.key
+            }
+            locals {
+              a = local.b
+              b = local.a
+            }
+            resource "aws_kms_alias" "x" {
+              name          = local.a
+              target_key_id = aws_kms_key.many[0].key_id
+            }
+            module "remote" {
+              source = "git::https://example.com/modules/kms.git"
+            }
+            module "local" {
+              source = "./modules/k"
+              name   = "inner"
+            }
+            output "arn" { value = module.local.arn }
+            """,
+            "modules/k/main.tf": """
+            variable "name" {}
+            resource "aws_kms_key" "this" { description = var.name }
+            output "arn" { value = aws_kms_key.this.arn }
+            """,
+            "bad.tf": "resource \"x\" \"y\" {\n  a = [1,\n",
+        ])
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let c = TerraformConfiguration(folder: dir)
+        let many = try #require(c.resources.first { $0.address == "aws_kms_key.many" })
+        #expect(many.multiplicityUnknown)
+        #expect(c.resources.filter { $0.type == "aws_kms_key" && $0.address.hasPrefix("aws_kms_key.listed") }.map(\.address)
+                == ["aws_kms_key.listed[\"a\"]", "aws_kms_key.listed[\"b\"]"])
+        let alias = try #require(c.resources.first { $0.address == "aws_kms_alias.x" })
+        #expect(alias.values["name"]?.isUnknown == true, "a cycle is unknown, never a crash")
+        #expect(alias.values["target_key_id"]?.isUnknown == true)
+        #expect(c.modulesNotRead.map(\.address) == ["module.remote"])
+        #expect(c.resources.contains { $0.address == "module.local.aws_kms_key.this" && $0.values["description"] == .string("inner") })
+        #expect(c.moduleFolders.contains(dir.appendingPathComponent("modules/k").standardizedFileURL.path))
+        let bad = try #require(c.notes.first { $0.fileSkipped })
+        #expect(bad.range.filename == "bad.tf")
+        #expect(bad.range.start.line == 3)
+        #expect(c.files.contains("main.tf") && c.files.contains("bad.tf"))
+    }
+}
