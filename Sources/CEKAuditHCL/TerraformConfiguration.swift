@@ -71,6 +71,26 @@ public final class TerraformConfiguration {
     let root: URL
     /// How many module calls deep local modules are followed.
     public static let maximumModuleDepth = 16
+    /// How many resource and module instances one configuration may expand to: beyond it (a hostile or runaway
+    /// `count` / `for_each` / self-calling module), further instances are not expanded and a note says so.
+    public static let maximumInstances = 50_000
+    var instancesLeft = TerraformConfiguration.maximumInstances
+    /// How deeply lazy evaluation may chain (a local referring to a local …, module in module) before the value is
+    /// unknown: keeps the stack bounded whatever the configuration.
+    public static let maximumChain = 100
+    var chain = 0
+    var budgetNoted = false
+
+    /// Takes one instance from the budget; false (with one note) when it is spent.
+    fileprivate func spendInstance(_ range: HCLRange) -> Bool {
+        if instancesLeft > 0 { instancesLeft -= 1; return true }
+        if !budgetNoted {
+            budgetNoted = true
+            notes.append(TerraformNote(range: range, message: "the configuration expands to more than \(Self.maximumInstances) resource and module instances; the rest are not read",
+                                       fix: "assess a smaller folder, or a plan"))
+        }
+        return false
+    }
 
     /// Reads and evaluates the root module in `folder`.
     ///
@@ -291,8 +311,12 @@ final class ModuleInstance {
     func value(_ key: String) -> HCLValue? {
         if let v = values[key] { return v }
         if inProgress.contains(key) { return .unknown("\(key) refers to itself through a cycle") }
+        guard owner.chain < TerraformConfiguration.maximumChain else {
+            return .unknown("\(key) is reached through more than \(TerraformConfiguration.maximumChain) nested references")
+        }
+        owner.chain += 1
         inProgress.insert(key)
-        defer { inProgress.remove(key) }
+        defer { inProgress.remove(key); owner.chain -= 1 }
         let v: HCLValue?
         if key.hasPrefix("var.") {
             let name = String(key.dropFirst(4))
@@ -361,6 +385,7 @@ final class ModuleInstance {
         let type = block.labels[0]
         let base = prefix + key
         func instance(_ address: String, _ extra: [String: HCLValue], multiplicityUnknown: Bool) -> HCLValue {
+            guard owner.spendInstance(block.typeRange) else { return .unknown("not expanded: the configuration is too large") }
             let e = evaluator(extra: extra)
             var ranges: [String: HCLRange] = [:]
             var refs: [String: [String]] = [:]
@@ -536,6 +561,7 @@ final class ModuleInstance {
         }
         let skip: Set<String> = ["source", "version", "count", "for_each", "providers", "depends_on"]
         func call(_ keyText: String, _ extra: [String: HCLValue]) -> HCLValue {
+            guard owner.spendInstance(block.typeRange) else { return .unknown("not expanded: the configuration is too large") }
             let e = evaluator(extra: extra)
             var childInputs: [String: (HCLValue, [String]?)] = [:]
             for a in block.body.attributes where !skip.contains(a.name) {

@@ -57,7 +57,7 @@ public enum FuzzTargets {
         case "cloudformation": document(data, CloudFormationCollector(), name: "stack.template")
         case "terraform": document(data, TerraformCollector(document: .plan), name: "plan.json")
         case "arm-template": document(data, ARMTemplateCollector(), name: "main.json")
-        case "hcl": hcl(data)
+        case "hcl": await hcl(data)
         case "key-policy": document(data, KeyPolicyCollector(), name: "policy.json")
         case "k8s-encryption-config": document(data, EncryptionConfigurationCollector(), name: "encryption-config.yaml")
         case "attestations": document(data, AttestationCollector(), name: "attestations.yaml")
@@ -79,9 +79,18 @@ public enum FuzzTargets {
         _ = NormalizeStage.run(observations, settings: AnalysisSettings(trustedAccounts: ["111122223333"]))
     }
 
-    /// HCL native syntax (and, when that fails, the JSON form): parse, then evaluate every attribute with nothing in
-    /// scope and no folder to read, so each reference is an error turned unknown.
-    static func hcl(_ data: Data) {
+    /// HCL native syntax, its JSON form and templates: parse, evaluate every attribute with nothing in scope and no
+    /// folder to read (each reference an error turned unknown), then read the bytes as a Terraform root module
+    /// (`main.tf` alone in a folder) through the terraform-hcl collector and the normalize stage.
+    static func hcl(_ data: Data) async {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cek-fuzz-hcl-\(ProcessInfo.processInfo.processIdentifier)")
+        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let url = dir.appendingPathComponent("main.tf")
+        if (try? data.write(to: url)) != nil {
+            let job = CollectionJob(label: "fuzz", files: [SourceFile(path: url.path, locator: "main.tf", data: data)])
+            let observations = await TerraformHCLCollector().collect(job, context: CollectionContext(now: now), logger: Logger(label: "fuzz"))
+            _ = NormalizeStage.run(observations, settings: AnalysisSettings(trustedAccounts: ["111122223333"]))
+        }
         let evaluator = HCLEvaluator()
         func walk(_ body: HCLBody) {
             for a in body.attributes { _ = evaluator.value(a.expression) }

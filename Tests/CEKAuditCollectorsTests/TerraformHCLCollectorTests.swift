@@ -27,6 +27,7 @@ struct TerraformHCLCollectorTests {
         let alpha = try #require(policies.first { $0.name == Self.key("alpha") })
         #expect(alpha.value("cross_tenant") == .bool(false))
         #expect(alpha.value("public") == .bool(false))
+        #expect(alpha.provenance.first?.line == 43, "the policy attribute's line in the module")
         let delta = try #require(policies.first { $0.name == Self.key("delta") })
         #expect(!delta.value("cross_tenant").isKnown)
         if case .unknown(let reason) = delta.value("cross_tenant") { #expect(reason.contains("delta_account")) }

@@ -130,3 +130,44 @@ struct TerraformJSONFormAndUnknownsTests {
         #expect(c.files.contains("main.tf") && c.files.contains("bad.tf"))
     }
 }
+
+/// Hostile configurations end, with a note, instead of expanding without bound.
+struct TerraformHostileConfigurationTests {
+    @Test func aModuleCallingItselfWithCountIsBounded() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tf-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Data("""
+        module "again" {
+          source = "./"
+          count  = 10000
+        }
+        resource "aws_kms_key" "k" {
+          count = 10000
+        }
+        """.utf8).write(to: dir.appendingPathComponent("main.tf"))
+        let (count, noted) = await Task.detached {
+            let c = TerraformConfiguration(folder: dir)
+            return (c.resources.count, c.notes.contains { $0.message.contains("more than \(TerraformConfiguration.maximumInstances)") })
+        }.value
+        #expect(count <= TerraformConfiguration.maximumInstances)
+        #expect(noted)
+    }
+
+    @Test func aLongChainOfLocalsIsUnknownNotAStackOverflow() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tf-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var text = "locals {\n  l0 = \"x\"\n"
+        for i in 1..<5000 { text += "  l\(i) = local.l\(i - 1)\n" }
+        text += "}\nresource \"aws_kms_key\" \"k\" {\n  description = local.l4999\n}\nresource \"aws_kms_key\" \"near\" {\n  description = local.l50\n}\n"
+        try Data(text.utf8).write(to: dir.appendingPathComponent("main.tf"))
+        let (far, near) = await Task.detached {
+            let c = TerraformConfiguration(folder: dir)
+            return (c.resources.first { $0.address == "aws_kms_key.k" }?.values["description"],
+                    c.resources.first { $0.address == "aws_kms_key.near" }?.values["description"])
+        }.value
+        #expect(far?.isUnknown == true)
+        #expect(near == .string("x"))
+    }
+}

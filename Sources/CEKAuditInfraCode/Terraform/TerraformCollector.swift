@@ -66,6 +66,8 @@ public struct TerraformCollector: DocumentCollector {
             var locator: String
             var line: Int?
             var evidence: String
+            /// The line of each top-level attribute or nested block.
+            var attributes: [String: Int] = [:]
         }
 
         /// Base address without instance keys, for reference matching.
@@ -162,8 +164,10 @@ public struct TerraformCollector: DocumentCollector {
 
         func line(_ r: TFResource) -> Int? { r.site.map(\.line) ?? documentLine(r) }
         func source(_ r: TFResource) -> String { r.site?.locator ?? locator }
-        func provenance(_ r: TFResource) -> [Provenance] {
-            [Provenance(evidence: r.site?.evidence ?? evidence, pointer: r.address, line: line(r))]
+        /// Where `r` is declared; with `attribute`, the line of that attribute when the reader knows it (HCL).
+        func provenance(_ r: TFResource, attribute: String? = nil) -> [Provenance] {
+            let attributeLine = attribute.flatMap { r.site?.attributes[$0] }
+            return [Provenance(evidence: r.site?.evidence ?? evidence, pointer: r.address, line: attributeLine ?? line(r))]
         }
     }
 
@@ -256,12 +260,12 @@ public struct TerraformCollector: DocumentCollector {
                     out.resources.append(KeyPolicyObservation.unobserved(
                         id: key.id + "/policy", keyID: key.id, keyName: key.name,
                         reason: "the policy attribute is missing from the Terraform plan or state, which writes every attribute: the file was cut or edited",
-                        provenance: provenance(policySource)))
+                        provenance: src.provenance(policySource, attribute: "policy")))
                     partial = true
                 } else if policyUnknown {
                     var p = KeyPolicyObservation.unobserved(id: key.id + "/policy", keyID: key.id, keyName: key.name,
                                                             reason: policySource.unknownReasons["policy"].map { "the policy is not known offline: \($0)" } ?? "the policy is known only after apply",
-                                                            provenance: provenance(policySource))
+                                                            provenance: src.provenance(policySource, attribute: "policy"))
                     p["default"] = .bool(false)
                     out.resources.append(p)
                     partial = true
@@ -279,11 +283,11 @@ public struct TerraformCollector: DocumentCollector {
                     if unreadable {
                         out.resources.append(KeyPolicyObservation.unobserved(id: key.id + "/policy", keyID: key.id, keyName: key.name,
                                                                              reason: "the declared policy is not valid JSON",
-                                                                             provenance: provenance(policySource)))
+                                                                             provenance: src.provenance(policySource, attribute: "policy")))
                         partial = true
                     } else {
                         out.resources.append(KeyPolicyObservation.resource(id: key.id + "/policy", keyID: key.id, keyName: key.name, document: doc,
-                                                                           owner: accountText, provenance: provenance(policySource)))
+                                                                           owner: accountText, provenance: src.provenance(policySource, attribute: "policy")))
                     }
                 }
             case "aws_kms_grant":
@@ -366,12 +370,12 @@ public struct TerraformCollector: DocumentCollector {
             }
         }
         let google = googleResources(src.resources, root: src.root, references: src.references, locator: src.locator,
-                                     line: src.line, provenance: src.provenance)
+                                     line: src.line, provenance: { src.provenance($0) })
         out.resources += google.resources
         out.diagnostics += google.diagnostics
         if google.partial { partial = true }
         let azure = azureResources(src.resources, root: src.root, references: src.references, locator: src.locator, account: src.account,
-                                   line: src.line, provenance: src.provenance)
+                                   line: src.line, provenance: { src.provenance($0) })
         out.resources += azure.resources
         out.diagnostics += azure.diagnostics
         if azure.partial { partial = true }

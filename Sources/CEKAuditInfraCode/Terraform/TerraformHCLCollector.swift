@@ -94,7 +94,8 @@ public struct TerraformHCLCollector: EvidenceCollector {
                 var tf = TerraformCollector.TFResource(address: r.address, type: r.type, mode: r.mode, values: Self.json(.object(r.values)),
                                                        unknown: unknown, path: [])
                 tf.complete = false
-                tf.site = .init(locator: r.range.filename, line: r.range.start.line, evidence: ev)
+                tf.site = .init(locator: r.range.filename, line: r.range.start.line, evidence: ev,
+                                attributes: r.attributeRanges.mapValues(\.start.line))
                 tf.unknownReasons = reasons
                 resources.append(tf)
                 for (attr, refs) in r.references {
