@@ -98,7 +98,7 @@ public final class TerraformConfiguration {
     ///   - folder: the folder of the root module.
     ///   - boundary: the assessed folder (default `folder`): files, modules and var files are never read outside
     ///     it, and file names in ranges are relative to it.
-    ///   - varFiles: further `.tfvars` / `.tfvars.json` files (paths relative to `folder`), applied after the
+    ///   - varFiles: further `.tfvars` / `.tfvars.json` files (absolute, or relative to `folder`), applied after the
     ///     automatic ones, like `-var-file`.
     public init(folder: URL, boundary: URL? = nil, varFiles: [String] = []) {
         root = (boundary ?? folder).standardizedFileURL
@@ -111,7 +111,7 @@ public final class TerraformConfiguration {
         var tfvars = ["terraform.tfvars", "terraform.tfvars.json"].filter { names.contains($0) } + auto
         tfvars += varFiles
         for file in tfvars {
-            let url = moduleFolder.appendingPathComponent(file).standardizedFileURL
+            let url = (file.hasPrefix("/") ? URL(fileURLWithPath: file) : moduleFolder.appendingPathComponent(file)).standardizedFileURL
             let name = relative(url)
             guard url.path.hasPrefix(root.path + "/") else {
                 notes.append(TerraformNote(range: Self.fileRange(file), message: "var file \(file) is outside the assessed folder and is not read",

@@ -154,3 +154,15 @@ struct TerraformHCLCollectorTests {
         #expect(rotation["aws_kms_key.negative2"] == .notApplicable, "asymmetric keys do not rotate")
     }
 }
+
+/// `var_files:` of a source entry in audit.yaml are applied after terraform.tfvars, like `-var-file`.
+struct TerraformHCLVarFilesTests {
+    @Test func varFilesNamedInTheAssessmentFileWin() async throws {
+        let facts = try await Fixtures.collect("hcl/var-files")
+        let key = try #require(facts.resources.first { $0.type == .key })
+        #expect(key.value("rotation.enabled") == .bool(true), "env/prod.tfvars sets rotate")
+        let policy = try #require(facts.resources.first { $0.type == .keyPolicy })
+        #expect(policy.value("cross_tenant") == .bool(false), "the admin account of env/prod.tfvars, not terraform.tfvars'")
+        #expect(facts.evidence.contains { $0.locator == "env/prod.tfvars" })
+    }
+}

@@ -58,7 +58,7 @@ public struct TerraformHCLCollector: EvidenceCollector {
             .sorted { ($0.split(separator: "/").count, $0) < ($1.split(separator: "/").count, $1) }
         var readAsModule: Set<String> = []
         for folder in moduleFolders where !readAsModule.contains(URL(fileURLWithPath: folder).standardizedFileURL.path) {
-            let config = TerraformConfiguration(folder: URL(fileURLWithPath: folder), boundary: baseURL)
+            let config = TerraformConfiguration(folder: URL(fileURLWithPath: folder), boundary: baseURL, varFiles: first.varFiles)
             readAsModule.formUnion(config.moduleFolders)
             let folderLocator = config.relative(URL(fileURLWithPath: folder))
             // Resource ids are `<module folder>#<address>`; the assessed folder itself is named by its last component.
