@@ -96,6 +96,20 @@ struct TerraformHCLCollectorTests {
         return (compared, differences)
     }
 
+    @Test func awsKeyWithAPolicyDocumentAgreesWithItsPlan() async throws {
+        let facts = try await Fixtures.collect("hcl/aws-plan/hcl")
+        let policy = try #require(facts.resources.first { $0.type == .keyPolicy })
+        #expect(policy.name == "alias/customer-data")
+        #expect(policy.value("cross_tenant") == .bool(false))
+        let bucket = try #require(facts.resources.first { $0.type == .dataStore })
+        #expect(bucket.value("key") == .string("terraform#aws_kms_key.data"))
+        let fromPlan = try await Fixtures.collect("hcl/aws-plan/plan")
+        #expect(fromPlan.resources.first { $0.type == .dataStore }?.value("key") == .string("plan.json#aws_kms_key.data"))
+        let (compared, differences) = try await Self.agreement(hcl: "hcl/aws-plan/hcl", plan: "hcl/aws-plan/plan")
+        #expect(compared >= 15)
+        #expect(differences.isEmpty, "\(differences)")
+    }
+
     @Test func googleKeyRingWithIAMMembersAgreesWithItsPlan() async throws {
         let facts = try await Fixtures.collect("hcl/gcp")
         let hsm = try #require(facts.resources.first { $0.type == .key && $0.name == "orders-hsm" })
