@@ -400,22 +400,30 @@ final class ModuleInstance {
             v[HCLEvaluator.computedMarker] = .bool(true)
             return .object(v)
         }
-        switch expansion(block.body) {
-        case .single: return instance(base, [:], multiplicityUnknown: false)
+        return expanded(block.body) { keyText, extra, unknownMultiplicity in
+            instance(base + keyText, extra, multiplicityUnknown: unknownMultiplicity)
+        }
+    }
+
+    /// Expands a resource or module block by its `count` / `for_each`: `make(keyText, names, multiplicityUnknown)`
+    /// for each instance (`[0]` / `["k"]`, with `count.index` / `each.key` and `each.value` in scope), or once with
+    /// unknown names when the collection is unknown. Returns the block's value: an instance, a list (count), an
+    /// object (for_each), or unknown.
+    func expanded(_ body: HCLBody, _ make: (String, [String: HCLValue], Bool) -> HCLValue) -> HCLValue {
+        switch expansion(body) {
+        case .single: return make("", [:], false)
         case .unknown(let reason):
-            _ = instance(base, ["each": .object(["key": .unknown(reason), "value": .unknown(reason)]), "count": .object(["index": .unknown(reason)])],
-                         multiplicityUnknown: true)
+            _ = make("", ["each": .object(["key": .unknown(reason), "value": .unknown(reason)]), "count": .object(["index": .unknown(reason)])], true)
             return .unknown(reason)
         case .keys(let keys):
+            let counted = body.attribute("count") != nil
             var list: [HCLValue] = []
             var object: [String: HCLValue] = [:]
             for (k, text, value) in keys {
-                let extra: [String: HCLValue] = block.body.attribute("count") != nil ? ["count": .object(["index": k])]
-                    : ["each": .object(["key": k, "value": value])]
-                let v = instance(base + text, extra, multiplicityUnknown: false)
+                let v = make(text, counted ? ["count": .object(["index": k])] : ["each": .object(["key": k, "value": value])], false)
                 if case .string(let s) = k { object[s] = v } else { list.append(v) }
             }
-            return block.body.attribute("count") != nil ? .list(list) : .object(object)
+            return counted ? .list(list) : .object(object)
         }
     }
 
@@ -580,21 +588,6 @@ final class ModuleInstance {
             }
             return .object(outs)
         }
-        switch expansion(block.body) {
-        case .single: return call("", [:])
-        case .unknown(let reason):
-            _ = call("", ["each": .object(["key": .unknown(reason), "value": .unknown(reason)]), "count": .object(["index": .unknown(reason)])])
-            return .unknown(reason)
-        case .keys(let keys):
-            var list: [HCLValue] = []
-            var object: [String: HCLValue] = [:]
-            for (k, text, value) in keys {
-                let extra: [String: HCLValue] = block.body.attribute("count") != nil ? ["count": .object(["index": k])]
-                    : ["each": .object(["key": k, "value": value])]
-                let v = call(text, extra)
-                if case .string(let s) = k { object[s] = v } else { list.append(v) }
-            }
-            return block.body.attribute("count") != nil ? .list(list) : .object(object)
-        }
+        return expanded(block.body) { keyText, extra, _ in call(keyText, extra) }
     }
 }
