@@ -87,15 +87,14 @@ public final class HCLEvaluator {
             return try attribute(try evaluate(base), name, range: e.range)
         case .index(let base, let key):
             return try index(try evaluate(base), try evaluate(key), range: e.range)
-        case .splat(let source, let each, let full):
+        case .splat(let source, let each, _):
             let s = try evaluate(source)
             let items: [HCLValue]
             switch s {
             case .unknown: return s
             case .null: return .list([])
             case .list(let a): items = a
-            default:
-                if !full { items = [s] } else { throw fail("a full splat [*] needs a list, not \(s.typeName)") }
+            default: items = [s]   // spec "Splat Operators": any other value is a one-element tuple
             }
             let saved = variables[HCLExpression.splatItem]
             defer { variables[HCLExpression.splatItem] = saved }

@@ -46,6 +46,8 @@ struct HCLEvaluatorTests {
     @Test func collectionsSplatsAndFor() throws {
         #expect(try eval("[{a = 1}, {a = 2}][*].a") == .list([.number(1), .number(2)]))
         #expect(try eval("[{a = {b = 1}}].*.a.b") == .list([.number(1)]))
+        #expect(try eval("{a = 1}[*].a") == .list([.number(1)]), "a value that is not a list is a one-element tuple")
+        #expect(try eval("null[*].a") == .list([]))
         #expect(try eval("{for k, v in var.tenants : v => k}", vars)
                 == .object(["111122223333": .string("a"), "444455556666": .string("b")]))
         #expect(try eval("{for v in [\"a\", \"b\", \"a\"] : v => v...}") == .object(["a": .list([.string("a"), .string("a")]), "b": .list([.string("b")])]))
