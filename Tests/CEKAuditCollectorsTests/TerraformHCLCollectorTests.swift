@@ -60,6 +60,7 @@ struct TerraformHCLCollectorTests {
         #expect(encoded.provenance.first?.line == 31)
         let volume = try #require(facts.resources.first { $0.type == .dataStore })
         #expect(volume.value("key") == .string("styles#aws_kms_key.heredoc"))
+        #expect(volume.provenance.first?.line == 67, "the line of kms_key_id, the attribute that decides the finding")
         // The syntax error: only broken.tf is skipped, named with line and column.
         let broken = try #require(facts.diagnostics.first { $0.source == "broken.tf" })
         #expect(broken.severity == .error)

@@ -343,7 +343,7 @@ public struct TerraformCollector: DocumentCollector {
                     f["key_ref"] = .null; DataStoreSpecs.applyProviderKey(to: &f)
                 }
                 let bucket = v["bucket"]?.stringValue ?? r.address
-                out.resources.append(Resource(type: .dataStore, id: rid(r.address), name: bucket, fields: f, provenance: provenance(r)))
+                out.resources.append(Resource(type: .dataStore, id: rid(r.address), name: bucket, fields: f, provenance: src.provenance(r, attribute: "rule")))
             default:
                 guard let spec = DataStoreSpecs.terraform[r.type] else { continue }
                 var encrypted: FactValue = spec.encryptedDefault.map(FactValue.bool) ?? .unknown(reason: spec.defaultNote ?? "unknown")
@@ -366,7 +366,7 @@ public struct TerraformCollector: DocumentCollector {
                 if case .expression = keyRef, linked != nil { f["key_ref"] = .string(references[r.baseAddress]?[keyAttr]?.first ?? "reference") }
                 if case .absent = keyRef, linked == nil, encrypted == .bool(true) { spec.applyServiceKey(to: &f) }
                 if encrypted == .bool(false) { f["key_manager"] = .null; f["key_custody"] = .null }
-                out.resources.append(Resource(type: .dataStore, id: rid(r.address), name: r.address, fields: f, provenance: provenance(r)))
+                out.resources.append(Resource(type: .dataStore, id: rid(r.address), name: r.address, fields: f, provenance: src.provenance(r, attribute: spec.keyPath[0])))
             }
         }
         let google = googleResources(src.resources, root: src.root, references: src.references, locator: src.locator,
