@@ -108,9 +108,12 @@ let package = Package(
                                     .product(name: "NIOSSL", package: "swift-nio-ssl")],
             swiftSettings: strict
         ),
-        // Infrastructure code and configuration files: CloudFormation, Terraform plan/state JSON, Kubernetes
+        // HCL native syntax and its JSON form (Terraform `.tf`, `.tfvars`, `.tf.json`): parser with source ranges and
+        // an offline evaluator with an explicit unknown. Foundation only, so it compiles and tests fast.
+        .target(name: "CEKAuditHCL", swiftSettings: strict),
+        // Infrastructure code and configuration files: CloudFormation, Terraform plan/state JSON and HCL, Kubernetes
         // EncryptionConfiguration.
-        .target(name: "CEKAuditInfraCode", dependencies: family + [.product(name: "Yams", package: "Yams")], swiftSettings: strict),
+        .target(name: "CEKAuditInfraCode", dependencies: family + ["CEKAuditHCL", .product(name: "Yams", package: "Yams")], swiftSettings: strict),
         // Logs read in batches: CloudTrail.
         .target(name: "CEKAuditLogs", dependencies: family + ["CEKZlib"], swiftSettings: strict),
         // Attestation files (documents with recorded hashes).
@@ -127,7 +130,7 @@ let package = Package(
         .target(
             name: "CEKAuditKit",
             dependencies: ["CEKAuditCore", "CEKAuditCollectorKit", "CEKAuditAWS", "CEKAuditOpenBao", "CEKAuditGCP", "CEKAuditAzure", "CEKAuditInfraCode",
-                           "CEKAuditLogs", "CEKAuditAttestations", "CEKAuditReporters",
+                           "CEKAuditHCL", "CEKAuditLogs", "CEKAuditAttestations", "CEKAuditReporters",
                            .product(name: "Logging", package: "swift-log"),
                            // CAIQWorkbook: the .xlsx package (ZIP) of the CAIQ / AICM workbook.
                            .product(name: "ZIPFoundation", package: "ZIPFoundation")],
@@ -150,6 +153,7 @@ let package = Package(
                 path: "Tests/CEKAuditTestSupport",
                 exclude: ["fake_aws.py", "fake_azure.py", "fake_gcp.py", "hostile_server.py", "loopback.py"], swiftSettings: strict),
         .testTarget(name: "CEKAuditCoreTests", dependencies: ["CEKAuditCore"], swiftSettings: strict),
+        .testTarget(name: "CEKAuditHCLTests", dependencies: ["CEKAuditHCL"], swiftSettings: strict),
         .testTarget(name: "CEKAuditCollectorsTests",
                     dependencies: ["CEKAuditCore", "CEKAuditCollectorKit", "CEKAuditAWS", "CEKAuditOpenBao", "CEKAuditGCP", "CEKAuditAzure", "CEKAuditInfraCode",
                                    "CEKAuditLogs", "CEKAuditAttestations", "CEKAuditKit", "CEKAuditTestSupport"],

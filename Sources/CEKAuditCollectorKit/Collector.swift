@@ -102,6 +102,8 @@ public struct SourceFile: Sendable {
     public var keyManager: String?
     /// For an OpenBao / Vault audit log: the text the audit device's `prefix` option puts before each line.
     public var linePrefix: String?
+    /// For a Terraform configuration: the source entry's `var_files` (absolute paths), applied like `-var-file`.
+    public var varFiles: [String] = []
     /// The bytes, when the runner already read them (documents are read once, for recognition and collection).
     public var data: Data?
     /// The parsed document, when recognition already parsed it.

@@ -18,6 +18,8 @@ public struct AssessmentPlan: Sendable {
         public var keyManager: String?
         /// For an OpenBao / Vault audit log: the configured line prefix.
         public var linePrefix: String? = nil
+        /// For Terraform configurations: the entry's `var_files`, as absolute paths.
+        public var varFiles: [String] = []
         /// Whether the assessment file named this file itself (a folder's files were found by walking it).
         public var explicit: Bool
         /// The source entry the file came from (the path as written in the assessment file, or the folder
@@ -99,7 +101,8 @@ public struct AssessmentPlan: Sendable {
                 if let c = registry.collector(for: kind), c.input == .batch { plan.batchGroups.insert(s.path) }
                 for f in files {
                     plan.sources.append(Source(path: f, locator: relative(f, to: root), kind: kind, account: s.account, tenant: s.tenant,
-                                               key: s.key, keyManager: s.keyManager, linePrefix: s.linePrefix, explicit: !sub.boolValue,
+                                               key: s.key, keyManager: s.keyManager, linePrefix: s.linePrefix,
+                                               varFiles: s.varFiles.map { (root as NSString).appendingPathComponent($0) }, explicit: !sub.boolValue,
                                                group: s.path))
                 }
             }

@@ -31,6 +31,7 @@ public struct CollectorRegistry: Sendable {
             OpenBaoAuditLogCollector(),
             GCPAuditLogCollector(),
             AzureAuditEventCollector(),
+            TerraformHCLCollector(),
             CloudFormationCollector(),
             TerraformCollector(document: .plan),
             TerraformCollector(document: .state),

@@ -1,5 +1,6 @@
 import CEKAuditCollectorKit
 import CEKAuditCore
+import CEKAuditInfraCode
 import Foundation
 
 /// Recognises a file by its content, whatever its name or extension (`terraform.tfstate`, `*.tfstate.backup`,
@@ -37,8 +38,13 @@ public struct ContentRecognizer: Sendable {
         let base = (file.locator as NSString).lastPathComponent
         let ext = (file.locator as NSString).pathExtension.lowercased()
         if base == "audit.yaml" || base == "audit.yml" { return .skipped("assessment file") }
-        if ext == "tf" || ext == "hcl" {
-            return .skipped("Terraform HCL is not read yet; run `terraform show -json plan.out > plan.json` and assess the JSON")
+        // Terraform configurations (`.tf`, `.tf.json`, `.tfvars`) are read as a folder, by the HCL collector.
+        if TerraformHCLCollector.isConfigurationFile(base),
+           let c = registry.collectors.first(where: { $0.input == .batch && $0.recognizes(ContentProbe(locator: file.locator, head: Data(), headIsWhole: false)) }) {
+            return .recognized(c, file)
+        }
+        if ext == "hcl" {
+            return .skipped("HCL that is not a Terraform configuration (.tf) is not an input this version reads")
         }
         let head: Data
         let whole: Bool

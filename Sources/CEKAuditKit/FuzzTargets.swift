@@ -4,6 +4,7 @@ import CEKAuditAzure
 import CEKAuditCollectorKit
 import CEKAuditCore
 import CEKAuditGCP
+import CEKAuditHCL
 import CEKAuditInfraCode
 import CEKAuditLogs
 import CEKAuditOpenBao
@@ -23,7 +24,7 @@ public enum FuzzTargets {
     public static let names = ["json", "yaml", "catalog", "assessment-file", "recognizer", "cloudformation", "terraform",
                                "key-policy", "kms-api-export", "k8s-encryption-config", "attestations", "cloudtrail",
                                "openbao-audit-log", "gcp-audit-log", "gcp-export", "azure-export",
-                               "azure-keyvault-audit-log", "arm-template"]
+                               "azure-keyvault-audit-log", "arm-template", "hcl"]
 
     /// The fixed assessment clock of fuzzed runs.
     static let now = Date(timeIntervalSince1970: 1_793_491_200)
@@ -56,6 +57,7 @@ public enum FuzzTargets {
         case "cloudformation": document(data, CloudFormationCollector(), name: "stack.template")
         case "terraform": document(data, TerraformCollector(document: .plan), name: "plan.json")
         case "arm-template": document(data, ARMTemplateCollector(), name: "main.json")
+        case "hcl": await hcl(data)
         case "key-policy": document(data, KeyPolicyCollector(), name: "policy.json")
         case "k8s-encryption-config": document(data, EncryptionConfigurationCollector(), name: "encryption-config.yaml")
         case "attestations": document(data, AttestationCollector(), name: "attestations.yaml")
@@ -75,6 +77,28 @@ public enum FuzzTargets {
         guard let doc = try? ParsedDocument(data: data, locator: name) else { return }
         let observations = collector.collect(doc, input: SourceInput(locator: name, data: data), context: CollectionContext(now: now))
         _ = NormalizeStage.run(observations, settings: AnalysisSettings(trustedAccounts: ["111122223333"]))
+    }
+
+    /// HCL native syntax, its JSON form and templates: parse, evaluate every attribute with nothing in scope and no
+    /// folder to read (each reference an error turned unknown), then read the bytes as a Terraform root module
+    /// (`main.tf` alone in a folder) through the terraform-hcl collector and the normalize stage.
+    static func hcl(_ data: Data) async {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cek-fuzz-hcl-\(ProcessInfo.processInfo.processIdentifier)")
+        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let url = dir.appendingPathComponent("main.tf")
+        if (try? data.write(to: url)) != nil {
+            let job = CollectionJob(label: "fuzz", files: [SourceFile(path: url.path, locator: "main.tf", data: data)])
+            let observations = await TerraformHCLCollector().collect(job, context: CollectionContext(now: now), logger: Logger(label: "fuzz"))
+            _ = NormalizeStage.run(observations, settings: AnalysisSettings(trustedAccounts: ["111122223333"]))
+        }
+        let evaluator = HCLEvaluator()
+        func walk(_ body: HCLBody) {
+            for a in body.attributes { _ = evaluator.value(a.expression) }
+            for b in body.blocks { walk(b.body) }
+        }
+        if let body = try? HCLParser.parse(data, filename: "main.tf") { walk(body) }
+        if let json = try? HCLJSON.parse(data, filename: "main.tf.json") { _ = json.value.jsonText() }
+        if let parts = try? HCLParser.parseTemplate(data, filename: "t.tpl") { _ = try? evaluator.template(parts, range: HCLRange(filename: "t.tpl", start: HCLPosition(line: 1, column: 1, offset: 0), end: HCLPosition(line: 1, column: 1, offset: 0))) }
     }
 
     /// A batch collector on `data` written to a file, then the normalize stage.

@@ -34,9 +34,10 @@ struct ContentRecognizerTests {
         #expect(try Fixtures.recognizedKind("x.json", data: tf) == "terraform-plan")
         let policy = Data(#"{"Statement":[]}"#.utf8)
         #expect(try Fixtures.recognizedKind("p.json", data: policy) == "key-policy")
-        if case .skipped(let why) = try Fixtures.recognize("main.tf", data: Data("resource {}".utf8)) {
-            #expect(why.contains("terraform show -json"))
-        } else { Issue.record("HCL should be skipped with advice") }
+        #expect(try Fixtures.recognizedKind("main.tf", data: Data("resource {}".utf8)) == "terraform-hcl", "a .tf file is read, even one that does not parse")
+        #expect(try Fixtures.recognizedKind("terraform.tfvars", data: Data("a = 1".utf8)) == "terraform-hcl")
+        #expect(try Fixtures.recognizedKind("main.tf.json", data: Data("{}".utf8)) == "terraform-hcl")
+        if case .skipped = try Fixtures.recognize("vault.hcl", data: Data("path \"x\" {}".utf8)) {} else { Issue.record("non-Terraform HCL is skipped") }
         #expect(try Fixtures.recognizedKind("t.json", data: Data(#"{"Records":[]}"#.utf8)) == "cloudtrail", "a CloudTrail log is a log file")
     }
 

@@ -40,6 +40,9 @@ public struct AssessmentFile: Sendable, Hashable {
         /// The line of `line_prefix`, for error messages.
         public var linePrefixLine: Int?
         public var line: Int?
+        /// For Terraform configurations (`terraform-hcl`): `.tfvars` / `.tfvars.json` files, relative to the
+        /// assessment file's folder, applied after `terraform.tfvars` and `*.auto.tfvars` like `-var-file`.
+        public var varFiles: [String] = []
     }
 
     /// A live target to probe through its API (`targets:` in the assessment file). Options are read by the
@@ -196,7 +199,7 @@ public struct AssessmentFile: Sendable, Hashable {
                                                                fix: "quote an AWS account id: \"111122223333\"; a project id is 6–30 lowercase letters, digits and hyphens, starting with a letter")
         }
         let sources = try (m["sources"]?.list() ?? []).map { c -> Source in
-            let s = try c.mapping(allowed: ["path", "kind", "account", "tenant", "key", "key_manager", "line_prefix"], required: ["path"])
+            let s = try c.mapping(allowed: ["path", "kind", "account", "tenant", "key", "key_manager", "line_prefix", "var_files"], required: ["path"])
             let keyManager = try s["key_manager"]?.string()
             if let keyManager, !["customer", "aws"].contains(keyManager) {
                 throw s["key_manager"]!.error("key_manager must be customer or aws")
@@ -210,8 +213,10 @@ public struct AssessmentFile: Sendable, Hashable {
                 throw s["account"]!.error("'\(account)' is not a 12-digit AWS account id", fix: "quote it: \"111122223333\"")
             }
             let linePrefix = try s["line_prefix"]?.nonEmptyString()
-            return Source(path: try s["path"]!.nonEmptyString(), kind: kind, account: account, tenant: try s["tenant"]?.string(),
-                          key: try s["key"]?.string(), keyManager: keyManager, linePrefix: linePrefix, linePrefixLine: s["line_prefix"]?.line, line: c.line)
+            var source = Source(path: try s["path"]!.nonEmptyString(), kind: kind, account: account, tenant: try s["tenant"]?.string(),
+                                key: try s["key"]?.string(), keyManager: keyManager, linePrefix: linePrefix, linePrefixLine: s["line_prefix"]?.line, line: c.line)
+            source.varFiles = try s["var_files"]?.stringList() ?? []
+            return source
         }
         let targets = try (m["targets"]?.list() ?? []).enumerated().map { index, c -> Target in
             guard case .mapping(let tm) = c.node else { throw c.error("a target is a mapping with at least 'kind'") }

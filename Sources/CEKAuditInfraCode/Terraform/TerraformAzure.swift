@@ -65,8 +65,8 @@ extension TerraformCollector {
     ]
 
     // swiftlint:disable:next function_body_length cyclomatic_complexity
-    func azureResources(_ all: [TFResource], root: JSONValue, references: [String: [String: [String]]], locator: String,
-                        account: String?, line: ([ParsedDocument.Step]) -> Int?, evidence: String) -> GoogleOutput {
+    static func azureResources(_ all: [TFResource], root: JSONValue, references: [String: [String: [String]]], locator: String,
+                        account: String?, line: (TFResource) -> Int?, provenance: (TFResource) -> [Provenance]) -> GoogleOutput {
         var out = GoogleOutput()
         let resources = all.filter { Self.azureTypes.contains($0.type) }
         let managed = resources.filter { $0.mode == "managed" }
@@ -77,10 +77,9 @@ extension TerraformCollector {
         }
         let isPlan = Self.kind(of: root) == .plan
         func gv(_ r: TFResource) -> GoogleValues {
-            GoogleValues(values: r.values, afterUnknown: afterUnknown[r.address], configured: isPlan ? (references[r.baseAddress] ?? [:]) : nil)
+            GoogleValues(values: r.values, afterUnknown: afterUnknown[r.address], complete: r.complete, configured: isPlan ? (references[r.baseAddress] ?? [:]) : nil)
         }
         func rid(_ r: TFResource) -> String { "\(locator)#\(r.address)" }
-        func provenance(_ r: TFResource) -> [Provenance] { [Provenance(evidence: evidence, pointer: r.address, line: line(r.path))] }
         func referenced(_ r: TFResource, _ attr: String, _ types: Set<String>) -> TFResource? {
             for ref in references[r.baseAddress]?[attr] ?? [] {
                 let matches = resources.filter { types.contains($0.type) && (ref == $0.baseAddress || ref.hasPrefix($0.baseAddress + ".")) }

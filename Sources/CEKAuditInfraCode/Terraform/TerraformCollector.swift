@@ -53,6 +53,23 @@ public struct TerraformCollector: DocumentCollector {
         var values: JSONValue
         var unknown: Set<String>
         var path: [ParsedDocument.Step]
+        /// Whether the values hold every attribute of the resource's schema (plan and state, `null` when not set);
+        /// `false` for a configuration read from `.tf` files, which holds only what is configured (absent = not set).
+        var complete = true
+        /// For a resource read from `.tf` files: its file (locator), the line of its block, and that file's evidence item.
+        var site: Site?
+        /// Why a top-level attribute is unknown, when the reader knows better than "known only after apply".
+        var unknownReasons: [String: String] = [:]
+
+        /// Where a resource read from `.tf` files is declared.
+        struct Site {
+            var locator: String
+            var line: Int?
+            var evidence: String
+            /// The line of each top-level attribute or nested block.
+            var attributes: [String: Int] = [:]
+        }
+
         /// Base address without instance keys, for reference matching.
         var baseAddress: String {
             address.replacingOccurrences(of: #"\[[^\]]*\]$"#, with: "", options: .regularExpression)
@@ -106,13 +123,65 @@ public struct TerraformCollector: DocumentCollector {
             }
         }
 
+        let mapped = Self.facts(Declared(resources: resources, references: references, root: root, locator: input.locator,
+                                         account: input.account, tenant: input.tenant, evidence: item.id, line: { document.line(at: $0.path) }))
+        out.resources += mapped.resources
+        out.diagnostics += mapped.diagnostics
+        let partial = mapped.partial
+        out.coverage.append(coverage(input, resources: out.resources, partial: partial,
+                                     detail: partial ? "some values are known only after apply" : nil))
+        return out
+    }
+
+    /// What the resource-type mapping reads, whichever reader produced it: the plan / state JSON reader or the HCL
+    /// configuration reader (`TerraformHCLCollector`).
+    struct Declared {
+        var resources: [TFResource]
+        /// Base address → attribute path → referenced addresses (a plan's `configuration`, or the HCL expressions).
+        var references: [String: [String: [String]]]
+        /// The plan or state document (for `resource_changes`' `after_unknown`); a synthetic plan for HCL.
+        var root: JSONValue
+        /// The source's locator: resource ids are `locator#address`.
+        var locator: String
+        var account: String?
+        var tenant: String?
+        /// The evidence item of the document (plan / state); HCL resources name their own file's item.
+        var evidence: String
+        /// The line of a resource in the document (plan / state); HCL resources carry their own.
+        var documentLine: (TFResource) -> Int?
+
+        init(resources: [TFResource], references: [String: [String: [String]]], root: JSONValue, locator: String, account: String?,
+             tenant: String?, evidence: String, line: @escaping (TFResource) -> Int?) {
+            self.resources = resources
+            self.references = references
+            self.root = root
+            self.locator = locator
+            self.account = account
+            self.tenant = tenant
+            self.evidence = evidence
+            self.documentLine = line
+        }
+
+        func line(_ r: TFResource) -> Int? { r.site.map(\.line) ?? documentLine(r) }
+        func source(_ r: TFResource) -> String { r.site?.locator ?? locator }
+        /// Where `r` is declared; with `attribute`, the line of that attribute when the reader knows it (HCL).
+        func provenance(_ r: TFResource, attribute: String? = nil) -> [Provenance] {
+            let attributeLine = attribute.flatMap { r.site?.attributes[$0] }
+            return [Provenance(evidence: r.site?.evidence ?? evidence, pointer: r.address, line: attributeLine ?? line(r))]
+        }
+    }
+
+    /// The facts of declared resources: the one mapping of aws, google and azurerm resource types to facts, shared
+    /// by the plan / state reader and the HCL reader.
+    static func facts(_ src: Declared) -> (resources: [Resource], diagnostics: [Diagnostic], partial: Bool) {
+        var out = FactSet()
+        let resources = src.resources
+        let references = src.references
         // The deploying account, when a caller-identity data source was read.
         let callerAccount = resources.first { $0.type == "aws_caller_identity" }?.values["account_id"]?.stringValue
         let managed = resources.filter { $0.mode == "managed" }
-        func rid(_ address: String) -> String { "\(input.locator)#\(address)" }
-        func provenance(_ r: TFResource) -> [Provenance] {
-            [Provenance(evidence: item.id, pointer: r.address, line: document.line(at: r.path))]
-        }
+        func rid(_ address: String) -> String { "\(src.locator)#\(address)" }
+        func provenance(_ r: TFResource) -> [Provenance] { src.provenance(r) }
         /// The key a resource's attribute points to: by configuration reference, or by literal id / ARN.
         let keyTypes: Set<String> = ["aws_kms_key", "aws_kms_external_key", "aws_kms_replica_key", "aws_kms_replica_external_key"]
         let keys = managed.filter { keyTypes.contains($0.type) }
@@ -140,13 +209,13 @@ public struct TerraformCollector: DocumentCollector {
         var partial = false
         for r in managed {
             let v = r.values
-            func d(_ attr: String) -> DeclaredValue { DeclaredValue(terraform: v, attr, unknown: r.unknown.contains(attr)) }
+            func d(_ attr: String) -> DeclaredValue { r.complete ? DeclaredValue(terraform: v, attr, unknown: r.unknown.contains(attr)) : DeclaredValue(v[attr], unknown: r.unknown.contains(attr)) }
             switch r.type {
             case let t where keyTypes.contains(t):
                 let external = t.contains("external")
                 let replica = t.contains("replica")
                 let arn = v["arn"]?.stringValue
-                let accountText = arn.flatMap { ARN(parsing: $0)?.account } ?? input.account ?? callerAccount
+                let accountText = arn.flatMap { ARN(parsing: $0)?.account } ?? src.account ?? callerAccount
                 let account: FactValue = accountText.map(FactValue.string) ?? .unknown(reason: "account not in the plan; set `account:` for this source")
                 var decl = KeyDeclaration(id: rid(r.address), name: aliases[rid(r.address)]?.sorted().first ?? r.address,
                                           keyID: v["key_id"]?.stringValue ?? v["id"]?.stringValue ?? r.address, account: account,
@@ -161,7 +230,7 @@ public struct TerraformCollector: DocumentCollector {
                 decl.multiRegion = d("multi_region")
                 decl.replica = replica
                 decl.windowDays = d("deletion_window_in_days")
-                decl.tenant = input.tenant
+                decl.tenant = src.tenant
                 if external {
                     decl.origin = .string("EXTERNAL")
                     decl.validTo = d("valid_to")
@@ -173,7 +242,7 @@ public struct TerraformCollector: DocumentCollector {
                 }
                 if replica && !external { decl.origin = .unknown(reason: "a replica takes its origin from the primary key") }
                 if case .object(let tags)? = v["tags"] { decl.tags = tags.map { "\($0.key)=\($0.value.stringValue ?? $0.value.compactText)" } }
-                out.diagnostics += decl.configurationProblems(source: input.locator, line: document.line(at: r.path))
+                out.diagnostics += decl.configurationProblems(source: src.source(r), line: src.line(r))
                 var key = decl.resource()
                 key["aliases"] = .strings((aliases[key.id] ?? []).sorted())
                 if key.fields.values.contains(where: { !$0.isKnown }) { partial = true }
@@ -191,11 +260,12 @@ public struct TerraformCollector: DocumentCollector {
                     out.resources.append(KeyPolicyObservation.unobserved(
                         id: key.id + "/policy", keyID: key.id, keyName: key.name,
                         reason: "the policy attribute is missing from the Terraform plan or state, which writes every attribute: the file was cut or edited",
-                        provenance: provenance(policySource)))
+                        provenance: src.provenance(policySource, attribute: "policy")))
                     partial = true
                 } else if policyUnknown {
                     var p = KeyPolicyObservation.unobserved(id: key.id + "/policy", keyID: key.id, keyName: key.name,
-                                                            reason: "the policy is known only after apply", provenance: provenance(policySource))
+                                                            reason: policySource.unknownReasons["policy"].map { "the policy is not known offline: \($0)" } ?? "the policy is known only after apply",
+                                                            provenance: src.provenance(policySource, attribute: "policy"))
                     p["default"] = .bool(false)
                     out.resources.append(p)
                     partial = true
@@ -203,9 +273,9 @@ public struct TerraformCollector: DocumentCollector {
                     var doc: JSONValue?
                     var unreadable = false
                     if let text = policyValue?.stringValue, !text.isEmpty {
-                        do { doc = try JSONValue.parse(Data(text.utf8), source: "\(input.locator) (\(policySource.address).policy)") } catch {
+                        do { doc = try JSONValue.parse(Data(text.utf8), source: "\(src.source(policySource)) (\(policySource.address).policy)") } catch {
                             unreadable = true
-                            out.diagnostics.append(Diagnostic(.error, source: input.locator, line: document.line(at: policySource.path),
+                            out.diagnostics.append(Diagnostic(.error, source: src.source(policySource), line: src.line(policySource),
                                                               message: "\(policySource.address): the policy is not valid JSON",
                                                               fix: "check the jsonencode() / heredoc that builds it"))
                         }
@@ -213,11 +283,11 @@ public struct TerraformCollector: DocumentCollector {
                     if unreadable {
                         out.resources.append(KeyPolicyObservation.unobserved(id: key.id + "/policy", keyID: key.id, keyName: key.name,
                                                                              reason: "the declared policy is not valid JSON",
-                                                                             provenance: provenance(policySource)))
+                                                                             provenance: src.provenance(policySource, attribute: "policy")))
                         partial = true
                     } else {
                         out.resources.append(KeyPolicyObservation.resource(id: key.id + "/policy", keyID: key.id, keyName: key.name, document: doc,
-                                                                           owner: accountText, provenance: provenance(policySource)))
+                                                                           owner: accountText, provenance: src.provenance(policySource, attribute: "policy")))
                     }
                 }
             case "aws_kms_grant":
@@ -230,7 +300,7 @@ public struct TerraformCollector: DocumentCollector {
                     "operations": .strings((v["operations"] ?? .null).asList.compactMap(\.stringValue).sorted()),
                     "constraints": .bool(!(v["constraints"] ?? .null).asList.isEmpty),
                 ]
-                f["account"] = (input.account ?? callerAccount).map(FactValue.string)
+                f["account"] = (src.account ?? callerAccount).map(FactValue.string)
                     ?? .unknown(reason: "the key's own account is not known; set `account:` for this source")
                 out.resources.append(Resource(type: .grant, id: rid(r.address), name: r.address, fields: f, provenance: provenance(r)))
             case "aws_kms_custom_key_store":
@@ -242,7 +312,7 @@ public struct TerraformCollector: DocumentCollector {
                     "connection_state": .unknown(reason: "declared key store: connection state is only observable live"),
                 ], provenance: provenance(r)))
             case "aws_cloudtrail":
-                let account = input.account ?? callerAccount
+                let account = src.account ?? callerAccount
                 var f: [String: FactValue] = ["kind": .string("cloudtrail"), "name": d("name").string("name", default: r.address),
                                               "account": account.map(FactValue.string) ?? .null, "evidence_kind": .string("declared")]
                 f["logging"] = d("enable_logging").bool("enable_logging", default: true)
@@ -273,7 +343,7 @@ public struct TerraformCollector: DocumentCollector {
                     f["key_ref"] = .null; DataStoreSpecs.applyProviderKey(to: &f)
                 }
                 let bucket = v["bucket"]?.stringValue ?? r.address
-                out.resources.append(Resource(type: .dataStore, id: rid(r.address), name: bucket, fields: f, provenance: provenance(r)))
+                out.resources.append(Resource(type: .dataStore, id: rid(r.address), name: bucket, fields: f, provenance: src.provenance(r, attribute: "rule")))
             default:
                 guard let spec = DataStoreSpecs.terraform[r.type] else { continue }
                 var encrypted: FactValue = spec.encryptedDefault.map(FactValue.bool) ?? .unknown(reason: spec.defaultNote ?? "unknown")
@@ -289,29 +359,27 @@ public struct TerraformCollector: DocumentCollector {
                 let configured = references[r.baseAddress].map { $0[keyAttr] != nil } ?? true
                 // A top-level key attribute missing from the values (not null) means a cut or edited document.
                 let keyRef = !configured ? DeclaredValue(nil)
-                    : spec.keyPath.count == 1 && raw == nil ? DeclaredValue(terraform: v, spec.keyPath[0], unknown: r.unknown.contains(spec.keyPath[0]))
+                    : r.complete && spec.keyPath.count == 1 && raw == nil ? DeclaredValue(terraform: v, spec.keyPath[0], unknown: r.unknown.contains(spec.keyPath[0]))
                     : DeclaredValue(raw, unknown: r.unknown.contains(spec.keyPath[0]))
                 let linked = linkedKey(r, attribute: keyAttr)
                 var f = DataStoreSpecs.fields(kind: spec.kind, encrypted: encrypted, keyRef: keyRef, linkedKey: linked)
                 if case .expression = keyRef, linked != nil { f["key_ref"] = .string(references[r.baseAddress]?[keyAttr]?.first ?? "reference") }
                 if case .absent = keyRef, linked == nil, encrypted == .bool(true) { spec.applyServiceKey(to: &f) }
                 if encrypted == .bool(false) { f["key_manager"] = .null; f["key_custody"] = .null }
-                out.resources.append(Resource(type: .dataStore, id: rid(r.address), name: r.address, fields: f, provenance: provenance(r)))
+                out.resources.append(Resource(type: .dataStore, id: rid(r.address), name: r.address, fields: f, provenance: src.provenance(r, attribute: spec.keyPath[0])))
             }
         }
-        let google = googleResources(resources, root: root, references: references, locator: input.locator,
-                                     line: { document.line(at: $0) }, evidence: item.id)
+        let google = googleResources(src.resources, root: src.root, references: src.references, locator: src.locator,
+                                     line: src.line, provenance: { src.provenance($0) })
         out.resources += google.resources
         out.diagnostics += google.diagnostics
         if google.partial { partial = true }
-        let azure = azureResources(resources, root: root, references: references, locator: input.locator, account: input.account,
-                                   line: { document.line(at: $0) }, evidence: item.id)
+        let azure = azureResources(src.resources, root: src.root, references: src.references, locator: src.locator, account: src.account,
+                                   line: src.line, provenance: { src.provenance($0) })
         out.resources += azure.resources
         out.diagnostics += azure.diagnostics
         if azure.partial { partial = true }
-        out.coverage.append(coverage(input, resources: out.resources, partial: partial,
-                                     detail: partial ? "some values are known only after apply" : nil))
-        return out
+        return (out.resources, out.diagnostics, partial)
     }
 
     private func walkModule(_ module: JSONValue?, path: [ParsedDocument.Step], into out: inout [TFResource], dataOnly: Bool = false,

@@ -50,6 +50,9 @@ extension TerraformCollector {
     struct GoogleValues {
         var values: JSONValue
         var afterUnknown: JSONValue?
+        /// Whether `values` holds every attribute of the schema (plan and state); `false` for HCL, where an
+        /// attribute that is not configured is simply not set.
+        var complete = true
         /// Configured attribute paths (`version_template.algorithm`) from the plan's configuration; `nil` for a state.
         var configured: [String: [String]]?
 
@@ -78,7 +81,7 @@ extension TerraformCollector {
         /// empty or null.
         func declared(_ path: [String]) -> DeclaredValue {
             if isUnknown(path) { return .expression("known only after apply") }
-            guard case .object(let o) = values, let first = path.first, let top = o[first] else { return .missing("Terraform plan or state") }
+            guard case .object(let o) = values, let first = path.first, let top = o[first] else { return complete ? .missing("Terraform plan or state") : .absent }
             var cur = top
             for step in path.dropFirst() {
                 if case .array(let a) = cur {
@@ -86,7 +89,7 @@ extension TerraformCollector {
                     cur = f
                 }
                 guard case .object(let m) = cur else { return .absent }
-                guard let next = m[step] else { return .missing("Terraform plan or state") }
+                guard let next = m[step] else { return complete ? .missing("Terraform plan or state") : .absent }
                 cur = next
             }
             if case .array(let a) = cur, a.isEmpty { return .absent }
@@ -109,8 +112,8 @@ extension TerraformCollector {
     }
 
     // swiftlint:disable:next function_body_length cyclomatic_complexity
-    func googleResources(_ all: [TFResource], root: JSONValue, references: [String: [String: [String]]], locator: String,
-                         line: ([ParsedDocument.Step]) -> Int?, evidence: String) -> GoogleOutput {
+    static func googleResources(_ all: [TFResource], root: JSONValue, references: [String: [String: [String]]], locator: String,
+                         line: (TFResource) -> Int?, provenance: (TFResource) -> [Provenance]) -> GoogleOutput {
         var out = GoogleOutput()
         // Data sources help resolve references; facts come from managed resources only.
         let resources = all.filter { Self.googleTypes.contains($0.type) }
@@ -122,11 +125,10 @@ extension TerraformCollector {
         }
         let isPlan = Self.kind(of: root) == .plan
         func gv(_ r: TFResource) -> GoogleValues {
-            GoogleValues(values: r.values, afterUnknown: afterUnknown[r.address],
+            GoogleValues(values: r.values, afterUnknown: afterUnknown[r.address], complete: r.complete,
                          configured: isPlan ? (references[r.baseAddress] ?? [:]) : nil)
         }
         func rid(_ r: TFResource) -> String { "\(locator)#\(r.address)" }
-        func provenance(_ r: TFResource) -> [Provenance] { [Provenance(evidence: evidence, pointer: r.address, line: line(r.path))] }
         /// The resource of one of `types` that attribute `attr` of `r` references in the configuration.
         func referenced(_ r: TFResource, _ attr: String, _ types: Set<String>) -> TFResource? {
             for ref in references[r.baseAddress]?[attr] ?? [] {
@@ -323,7 +325,7 @@ extension TerraformCollector {
                 if v.isUnknown(["policy_data"]) { draft.unknown.append("\(r.address): policy_data is known only after apply"); drafts[key] = draft; continue }
                 guard let text = v.text("policy_data") else { draft.unknown.append("\(r.address): policy_data is missing"); drafts[key] = draft; continue }
                 guard let doc = try? JSONValue.parse(Data(text.utf8), source: "\(locator) (\(r.address).policy_data)") else {
-                    out.diagnostics.append(Diagnostic(.error, source: locator, line: line(r.path), message: "\(r.address): policy_data is not valid JSON",
+                    out.diagnostics.append(Diagnostic(.error, source: r.site?.locator ?? locator, line: line(r), message: "\(r.address): policy_data is not valid JSON",
                                                       fix: "build it with data.google_iam_policy or jsonencode()"))
                     draft.unknown.append("\(r.address): policy_data is not valid JSON")
                     drafts[key] = draft
@@ -400,7 +402,7 @@ extension TerraformCollector {
             case "google_org_policy_policy":
                 guard let name = v.text("name"), let range = name.range(of: "/policies/") else {
                     if v.isUnknown(["name"]) || r.values["name"] == nil {
-                        out.diagnostics.append(Diagnostic(.warning, source: locator, line: line(r.path),
+                        out.diagnostics.append(Diagnostic(.warning, source: r.site?.locator ?? locator, line: line(r),
                                                           message: "\(r.address): the policy name is not known, so its constraint cannot be read"))
                         out.partial = true
                     }

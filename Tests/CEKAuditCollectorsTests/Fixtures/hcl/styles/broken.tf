@@ -1,0 +1,3 @@
+resource "aws_kms_key" "broken" {
+  description = "an unclosed list
+}
