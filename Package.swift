@@ -77,7 +77,10 @@ let package = Package(
         // OpenBao / Vault (live API, file audit log) and its analyses (transit rotation, ACL namespace isolation).
         .target(
             name: "CEKAuditOpenBao",
-            dependencies: family + [.product(name: "AsyncHTTPClient", package: "async-http-client"),
+            // swift-crypto for the probe's BYOK import: RSA-OAEP-SHA256 and the AES block function of AES-KWP.
+            dependencies: family + [.product(name: "Crypto", package: "swift-crypto"),
+                                    .product(name: "_CryptoExtras", package: "swift-crypto"),
+                                    .product(name: "AsyncHTTPClient", package: "async-http-client"),
                                     .product(name: "NIOCore", package: "swift-nio"),
                                     .product(name: "NIOHTTP1", package: "swift-nio"),
                                     .product(name: "NIOSSL", package: "swift-nio-ssl")],
