@@ -67,7 +67,7 @@ public struct CollectorRegistry: Sendable {
             AzureKeyAnalysis(),
             AzureAccessAnalysis(),
         ],
-        probers: [OpenBaoProber()])
+        probers: [OpenBaoProber(), AWSKMSProber()])
 
     /// The collector of `kind`.
     public func collector(for kind: String) -> (any EvidenceCollector)? {
