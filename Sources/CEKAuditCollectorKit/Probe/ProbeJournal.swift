@@ -196,6 +196,9 @@ public struct ProbeJournal: Sendable, Hashable, Codable {
             "not_supported_by_endpoint": .bool(steps.contains { $0.outcome == .notSupportedByEndpoint }),
             "findings": .strings(steps.filter { $0.outcome.supports != true }.map { "\($0.step): \($0.detail)" }
                                  + left.map { "\($0.kind) \($0.name) was left behind (\($0.cleanup))" }),
+            "created": .strings(created.map { "\($0.kind) \($0.name)" }),
+            "cleaned_up": .strings(cleanedUp.map { "\($0.kind) \($0.name): \($0.cleanup)" }),
+            "left_behind": .strings(left.map { "\($0.kind) \($0.name): \($0.cleanup)" }),
         ]
         out.resources.append(Resource(type: .capability, id: "\(target)#probe_run", name: "probe run on \(target)", fields: runFields,
                                       provenance: provenance))

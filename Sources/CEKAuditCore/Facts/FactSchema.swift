@@ -250,6 +250,9 @@ public enum FactSchema {
             "not_enforced": "Whether a step that should have been refused succeeded (revocation or isolation not enforced)",
             "not_supported_by_endpoint": "Whether a step was not supported by the endpoint (an emulator's missing operation)",
             "findings": "One sentence per step that did not go as expected, and per resource left behind",
+            "created": "Probe runs: every resource the run created (`kind name`), each carrying the run tag",
+            "cleaned_up": "Probe runs: the created resources cleanup removed or scheduled for deletion, with the result",
+            "left_behind": "Probe runs: the created resources cleanup could not remove (empty when none)",
         ],
         .orgPolicy: [
             "constraint": "Google Cloud organization policy constraint (`constraints/gcp.restrictNonCmekServices`, `constraints/gcp.restrictCmekCryptoKeyProjects`)",

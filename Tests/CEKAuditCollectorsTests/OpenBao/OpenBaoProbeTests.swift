@@ -61,6 +61,10 @@ struct ProbeJournalFactsTests {
         #expect(Self.supported(facts, "probe_run") == .bool(true))
         #expect(facts.evidence.map(\.kind) == ["probe-journal"])
         #expect(facts.hasInventory(of: .capability))
+        let run = facts.resources(of: .capability).first { $0.fields["operation"] == .string("probe_run") }
+        #expect(run?.fields["created"] == .strings(["namespace ns/"]))
+        #expect(run?.fields["cleaned_up"] == .strings(["namespace ns/: removed"]))
+        #expect(run?.fields["left_behind"] == .strings([]))
     }
 
     @Test func anInterruptedRunOrALeftoverIsNoPass() {
