@@ -88,6 +88,49 @@ import Testing
         #expect(assess.stdout.contains("--probe "))
     }
 
+    /// A server that accepts connections and never answers: the probe timeout stops the steps, and the run ends well
+    /// before the per-call timeout (30 s) would have.
+    @Test(.timeLimit(.minutes(1))) func theProbeTimeoutStopsAHangingRun() async throws {
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let portFile = dir.appendingPathComponent("port")
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        server.arguments = ["python3", "-c", "import socket\ns = socket.socket()\ns.bind(('127.0.0.1', 0))\ns.listen(8)\n"
+                            + "open('\(portFile.path)', 'w').write(str(s.getsockname()[1]))\nconns = []\nwhile True:\n    conns.append(s.accept())\n"]
+        server.standardOutput = FileHandle.nullDevice
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        defer { kill(server.processIdentifier, SIGKILL); server.waitUntilExit() }
+        var port = ""
+        for _ in 0..<100 where port.isEmpty {
+            try await Task.sleep(nanoseconds: 50_000_000)
+            port = (try? String(contentsOf: portFile, encoding: .utf8)) ?? ""
+        }
+        #expect(Int(port) != nil, "the hanging server did not start")
+        let yaml = """
+        schema_version: 1
+        name: probe-hang
+        targets:
+          - kind: openbao
+            name: bao-hang
+            address: http://127.0.0.1:\(port)
+            token_env: CEK_AUDIT_PROBE_BAO_TOKEN
+            timeout_seconds: 30
+            retries: 0
+            sandbox: true
+        """
+        try Data(yaml.utf8).write(to: dir.appendingPathComponent("audit.yaml"))
+        let start = Date()
+        let r = try await CLI.runDetached(["probe", dir.path, "--probe-timeout", "1", "--output", dir.appendingPathComponent("probe").path],
+                                          environment: ["CEK_AUDIT_PROBE_BAO_TOKEN": "unused-token-value-123456"], timeout: 45)
+        #expect(Date().timeIntervalSince(start) < 20, "the timeout did not stop the hanging call")
+        #expect(r.status == 2, "\(r.stdout)\n\(r.stderr)")
+        #expect(r.stderr.contains("The probe timeout (1 s) passed"), "\(r.stderr)")
+        #expect(r.stdout.contains("stopped: the run was interrupted"), "\(r.stdout)")
+        #expect(r.stdout.contains("created: nothing"), "\(r.stdout)")
+    }
+
     @Test(.enabled(if: live, "needs the OpenBao dev server of scripts/services/openbao-probe.sh"))
     func aFullRunSucceedsWritesItsJournalAndLeavesNothing() async throws {
         try await Self.prepareParent()
