@@ -73,12 +73,17 @@ let package = Package(
         // Provider families: each a room of its own, depending on Core and the kit only.
         // AWS KMS (live API, exported API responses, standalone key policies) and the AWS analyses (custody,
         // rotation applicability, key-policy and grant tenancy).
-        .target(name: "CEKAuditAWS", dependencies: family + [.product(name: "Crypto", package: "swift-crypto")],
+        // _CryptoExtras: the probe's BYOK import wraps key material with RSA-OAEP-SHA256 (GetParametersForImport).
+        .target(name: "CEKAuditAWS", dependencies: family + [.product(name: "Crypto", package: "swift-crypto"),
+                                                             .product(name: "_CryptoExtras", package: "swift-crypto")],
                 swiftSettings: strict),
         // OpenBao / Vault (live API, file audit log) and its analyses (transit rotation, ACL namespace isolation).
         .target(
             name: "CEKAuditOpenBao",
-            dependencies: family + [.product(name: "AsyncHTTPClient", package: "async-http-client"),
+            // swift-crypto for the probe's BYOK import: RSA-OAEP-SHA256 and the AES block function of AES-KWP.
+            dependencies: family + [.product(name: "Crypto", package: "swift-crypto"),
+                                    .product(name: "_CryptoExtras", package: "swift-crypto"),
+                                    .product(name: "AsyncHTTPClient", package: "async-http-client"),
                                     .product(name: "NIOCore", package: "swift-nio"),
                                     .product(name: "NIOHTTP1", package: "swift-nio"),
                                     .product(name: "NIOSSL", package: "swift-nio-ssl")],

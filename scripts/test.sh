@@ -37,6 +37,8 @@ done
 # The live-server tests are skipped when these are missing; here they must run.
 : "${CEK_AUDIT_MOTO_ENDPOINT:?moto did not start (scripts/services/moto.sh)}"
 : "${CEK_AUDIT_BAO_ADDR:?OpenBao did not start (scripts/services/openbao.sh)}"
+: "${CEK_AUDIT_PROBE_BAO_ADDR:?the probe OpenBao did not start (scripts/services/openbao-probe.sh)}"
+: "${CEK_AUDIT_PROBE_MOTO_ENDPOINT:?the probe moto did not start (scripts/services/moto-probe.sh)}"
 
 # The HTML reporter tests write their fixture report and its hostile twin (every string poisoned) here for the
 # browser check below.

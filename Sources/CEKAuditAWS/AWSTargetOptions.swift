@@ -21,6 +21,8 @@ import Foundation
 ///     backoff_base_ms: 100           # first backoff ceiling; doubles per attempt
 ///     backoff_max_ms: 20000          # cap of one backoff wait
 ///     max_requests: 100000           # requests in all, retries included; what is left unread is inconclusive
+///     probe_foreign_role_arn: arn:aws:iam::444455556666:role/probe-tenant   # probes only: another account's role
+///     sandbox: true                  # probes only (`cek-audit probe`, `assess --probe`); never probed without it
 ///     required: true                 # exit 69 when unreachable (default true)
 /// ```
 public struct AWSTargetOptions: Sendable, Hashable {
@@ -50,10 +52,13 @@ public struct AWSTargetOptions: Sendable, Hashable {
     /// Requests the target may send in all (every attempt counts): a bound on any walk a server can stretch, such as
     /// endless pagination. Calls beyond it are not sent and their facts are unknown.
     public var maxRequests = 100_000
+    /// Active probes only (`sandbox: true`): a role in *another* account, assumed with the target's credentials, that
+    /// must be refused use of the probe key (tenant isolation). `nil`: the isolation step is not attempted.
+    public var probeForeignRoleArn: String?
 
     /// Option names an `aws-kms` target accepts (besides `kind`, `name`, `required`).
     public static let known = ["regions", "profile", "role_arn", "external_id", "endpoint", "account", "tenant", "concurrency",
-                               "timeout_seconds", "max_attempts", "backoff_base_ms", "backoff_max_ms", "max_requests"]
+                               "timeout_seconds", "max_attempts", "backoff_base_ms", "backoff_max_ms", "max_requests", "probe_foreign_role_arn"]
 
     public init() {}
 
@@ -108,6 +113,10 @@ public struct AWSTargetOptions: Sendable, Hashable {
             throw target.error("role_arn '\(r)' is not an IAM role ARN", fix: "write it like arn:aws:iam::111122223333:role/cek-audit")
         }
         externalId = try string("external_id")
+        probeForeignRoleArn = try string("probe_foreign_role_arn")
+        if let r = probeForeignRoleArn, ARN(parsing: r)?.service != "iam" {
+            throw target.error("probe_foreign_role_arn '\(r)' is not an IAM role ARN", fix: "write it like arn:aws:iam::444455556666:role/probe-tenant")
+        }
         if let e = try string("endpoint") {
             guard let u = URL(string: e), let scheme = u.scheme?.lowercased(), ["http", "https"].contains(scheme), u.host != nil else {
                 throw target.error("endpoint '\(e)' is not an http(s) URL", fix: "write it like http://127.0.0.1:5100")

@@ -18,10 +18,18 @@ public struct CollectorRegistry: Sendable {
     public var collectors: [any EvidenceCollector]
     /// The normalize stage's analyses, in order; the generic ``Normalizer`` runs after them.
     public var analyses: [any FactAnalysis]
+    /// Active probes of sandbox targets, by target kind (`cek-audit probe`, `assess --probe`).
+    public var probers: [any TargetProber]
 
-    public init(collectors: [any EvidenceCollector], analyses: [any FactAnalysis]) {
+    public init(collectors: [any EvidenceCollector], analyses: [any FactAnalysis], probers: [any TargetProber] = []) {
         self.collectors = collectors
         self.analyses = analyses
+        self.probers = probers
+    }
+
+    /// The prober of target `kind`, when this build can probe it.
+    public func prober(for kind: String) -> (any TargetProber)? {
+        probers.first { $0.kind == kind }
     }
 
     /// The built-in registry.
@@ -59,7 +67,8 @@ public struct CollectorRegistry: Sendable {
             GCPCMEKAnalysis(),
             AzureKeyAnalysis(),
             AzureAccessAnalysis(),
-        ])
+        ],
+        probers: [OpenBaoProber(), AWSKMSProber()])
 
     /// The collector of `kind`.
     public func collector(for kind: String) -> (any EvidenceCollector)? {

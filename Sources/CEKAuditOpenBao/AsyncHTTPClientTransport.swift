@@ -30,7 +30,8 @@ public final class AsyncHTTPClientTransport: OpenBaoTransport {
 
     public func send(_ request: OpenBaoHTTPRequest) async throws -> OpenBaoHTTPResponse {
         var r = HTTPClientRequest(url: request.url.absoluteString)
-        r.method = .GET
+        r.method = HTTPMethod(rawValue: request.method)
+        if let body = request.body { r.body = .bytes(ByteBuffer(bytes: body)) }
         for (k, v) in request.headers { r.headers.add(name: k, value: v) }
         let response = try await client.execute(r, timeout: .milliseconds(Int64(max(request.timeout, 0.1) * 1000)))
         let body: ByteBuffer

@@ -88,6 +88,41 @@ public struct OpenBaoClient: Sendable {
         var headers = ["Accept": "application/json"]
         if authenticated, let token { headers["X-Vault-Token"] = token }
         let request = OpenBaoHTTPRequest(url: url, headers: headers, timeout: timeout)
+        return await perform(request, endpoint: endpoint, retries: retries)
+    }
+
+    /// A write for an active probe of a sandbox target: `POST` (with a JSON body) or `DELETE` on
+    /// `/v1/<namespace>/<path>` (OpenBao HTTP API). Never retried — a repeated rotation or creation would change
+    /// what the probe records — except for a transport failure before any answer, which is not retried either.
+    /// - Parameters:
+    ///   - method: `POST` or `DELETE`.
+    ///   - path: API path after `/v1/` and the namespace, as segments (encoded here).
+    ///   - namespace: namespace path (`tenant-a/`), empty or `nil` for the root namespace.
+    ///   - body: the JSON object sent with a `POST` (may hold plaintext or wrapped material: it is never logged or
+    ///     stored by the client).
+    /// - Returns: the answer, scrubbed of the run's credentials, or the failure; never throws.
+    public func write(_ method: String, _ path: OpenBaoPath, namespace: String? = nil, body: [String: JSONValue]? = nil) async -> OpenBaoAPIResponse {
+        let ns = namespace == "root" || namespace == "root/" ? "" : namespace ?? ""
+        let prefix = OpenBaoPath.namespace(ns)
+        let endpoint = "\(method) /v1/\(path.encoded)" + (prefix.segments.isEmpty ? "" : " in namespace \(ACLPolicy.displayName(namespace: ns))")
+        var base = address.absoluteString
+        while base.hasSuffix("/") { base.removeLast() }
+        guard let url = URL(string: base + "/v1/" + (prefix + path).encoded) else {
+            return OpenBaoAPIResponse(endpoint: endpoint, status: nil, body: Data(), failure: "the request URL could not be formed")
+        }
+        var headers = ["Accept": "application/json"]
+        if let token { headers["X-Vault-Token"] = token }
+        var data: Data?
+        if let body {
+            headers["Content-Type"] = "application/json"
+            data = Data(JSONValue.object(body).compactText.utf8)
+        }
+        let request = OpenBaoHTTPRequest(url: url, headers: headers, timeout: timeout, method: method, body: data)
+        return await perform(request, endpoint: endpoint, retries: 0)
+    }
+
+    /// Sends `request` with up to `retries` extra attempts after a 5xx, 429, timeout or transport failure.
+    private func perform(_ request: OpenBaoHTTPRequest, endpoint: String, retries: Int) async -> OpenBaoAPIResponse {
         var lastFailure = "no attempt was made"
         var made = 0
         let transport = self.transport, timeout = self.timeout

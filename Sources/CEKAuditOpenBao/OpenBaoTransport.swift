@@ -2,19 +2,26 @@ import CEKAuditCollectorKit
 import CEKAuditCore
 import Foundation
 
-/// One HTTP exchange with an OpenBao / Vault server, as the client needs it: GET only (listing is
-/// `GET …?list=true`, which the OpenBao HTTP API accepts in place of the `LIST` verb).
+/// One HTTP exchange with an OpenBao / Vault server, as the client needs it: GET for collection (listing is
+/// `GET …?list=true`, which the OpenBao HTTP API accepts in place of the `LIST` verb); `POST` and `DELETE` only for
+/// active probes of a sandbox target.
 public struct OpenBaoHTTPRequest: Sendable, Hashable {
     public var url: URL
     /// Header name → value. Holds the token (`X-Vault-Token`): never log or persist a request.
     public var headers: [String: String]
     /// Seconds before the request is abandoned.
     public var timeout: TimeInterval
+    /// HTTP method: `GET` (default), `POST` or `DELETE`.
+    public var method: String
+    /// JSON request body (`POST`), or `nil`. May hold plaintext or wrapped key material: never log or persist it.
+    public var body: Data?
 
-    public init(url: URL, headers: [String: String], timeout: TimeInterval) {
+    public init(url: URL, headers: [String: String], timeout: TimeInterval, method: String = "GET", body: Data? = nil) {
         self.url = url
         self.headers = headers
         self.timeout = timeout
+        self.method = method
+        self.body = body
     }
 }
 

@@ -37,7 +37,8 @@ public final class URLSessionTransport: OpenBaoTransport, @unchecked Sendable {
 
     public func send(_ request: OpenBaoHTTPRequest) async throws -> OpenBaoHTTPResponse {
         var r = URLRequest(url: request.url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: request.timeout)
-        r.httpMethod = "GET"
+        r.httpMethod = request.method
+        r.httpBody = request.body
         for (k, v) in request.headers { r.setValue(v, forHTTPHeaderField: k) }
         let (data, http) = try await session.data(for: r)
         return OpenBaoHTTPResponse(status: http.statusCode, body: data)

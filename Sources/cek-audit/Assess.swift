@@ -1,4 +1,5 @@
 import ArgumentParser
+import CEKAuditCollectorKit
 import CEKAuditKit
 import CEKAuditCore
 import Foundation
@@ -23,12 +24,38 @@ extension CEKAudit {
         @OptionGroup var clock: ClockOptions
         @OptionGroup var waivers: WaiverOptions
 
+        @Flag(name: .customLong("probe"), help: "Also run the active probes of targets marked `sandbox: true` (README, \"Probes\"): their journals become evidence for AG-1, AG-2, AG-3 and AG-8.")
+        var probeTargets = false
+
+        @OptionGroup var probeOptions: ProbeOptions
+
         func run() async throws {
             let plan = try Pipeline.plan(path)
-            let catalog = try Pipeline.catalog(self.catalog, plan: plan)
+            var catalog = try Pipeline.catalog(self.catalog, plan: plan)
+            if probeTargets {
+                // The probe-backed checks join the catalog only when probes run: without --probe nothing changes.
+                let extra = CatalogLoader.probeChecksPath(forCatalog: catalog.source)
+                if FileManager.default.fileExists(atPath: extra) {
+                    catalog = try Pipeline.load { try CatalogLoader.addingProbeChecks(to: catalog, path: extra) }
+                } else {
+                    Console.error("warning: --probe: \(extra) does not exist, so no check reads the probe journals.")
+                }
+            }
             let now = clock.time(fileAsOf: plan.file?.asOf)
             let waivers = try Pipeline.waivers(plan, catalog: catalog, override: self.waivers.waivers)
-            let facts = await Pipeline.collect(plan, now: now, quiet: report.quiet)
+            var facts = await Pipeline.collect(plan, now: now, quiet: report.quiet)
+            if probeTargets {
+                let (selected, refused) = ProbeSession.select(plan.file?.targets ?? [], registry: Pipeline.registry)
+                for r in refused { Console.error("not probed: \(r.reason)") }
+                if selected.isEmpty {
+                    Console.error("warning: --probe: no target is marked `sandbox: true`, so nothing was probed.")
+                } else {
+                    let context = CollectionContext(now: now, window: plan.file?.window, credentials: Pipeline.credentials)
+                    let journals = await probeOptions.run(selected, context: context, quiet: report.quiet)
+                    if !report.quiet { for j in journals { for line in j.summary.split(separator: "\n") { Console.error("\(String(line))") } } }
+                    facts.merge(ProbeSession.facts(journals, now: now))
+                }
+            }
             let result = try Pipeline.report(facts, catalog: catalog, inputs: Pipeline.inputs(plan, now: now, waivers: waivers), options: report,
                                              root: AssessmentPlan.displayPath(plan.root))
             try Pipeline.exit(for: result, unreachable: Pipeline.requiredUnreachable(plan, facts), failOn: report.failOn)

@@ -16,7 +16,7 @@ struct CEKAudit: AsyncParsableCommand {
         assessment file, waiver file, bundle); 69 a required target unreachable.
         """,
         version: CEKAuditVersion.current,
-        subcommands: [Assess.self, Collect.self, Evaluate.self, Diff.self, Controls.self, Sources.self, CAIQ.self],
+        subcommands: [Assess.self, Collect.self, Probe.self, Evaluate.self, Diff.self, Controls.self, Sources.self, CAIQ.self],
         defaultSubcommand: nil)
 
     /// Without a subcommand there is nothing to do: the help goes to stderr and the exit status is 64 (usage error),

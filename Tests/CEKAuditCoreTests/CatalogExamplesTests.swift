@@ -42,7 +42,15 @@ enum CatalogFixture {
         var place: String { "\(example.source ?? "?"):\(example.line ?? 0)" }
     }
 
-    static let exampleCases: [ExampleCase] = (catalog?.checks ?? []).flatMap { check in
+    /// The probe-backed checks (`Controls/CEK-08-probes.yaml`, added only under `assess --probe`): their examples are
+    /// tests like every other check's.
+    static let probeChecks: [Check] = {
+        guard let catalog, let withProbes = try? CatalogLoader.addingProbeChecks(to: catalog, path: CatalogLoader.probeChecksPath(forCatalog: catalogPath))
+        else { return [] }
+        return withProbes.checks.filter { check in !catalog.checks.contains { $0.id == check.id } }
+    }()
+
+    static let exampleCases: [ExampleCase] = ((catalog?.checks ?? []) + probeChecks).flatMap { check in
         check.examples.map { ExampleCase(check: check, example: $0) }
     }
 
@@ -92,6 +100,16 @@ enum CatalogFixture {
 @Suite("Catalog examples")
 struct CatalogExamplesTests {
     // MARK: (1) identity of the control, exact ids and numbering
+
+    @Test func probeChecksLoadAndTheAttestationOfAG8StepsAside() throws {
+        let catalog = try CatalogFixture.loaded.get()
+        let path = CatalogLoader.probeChecksPath(forCatalog: CatalogFixture.catalogPath)
+        let withProbes = try CatalogLoader.addingProbeChecks(to: catalog, path: path)
+        #expect(CatalogFixture.probeChecks.map(\.id).sorted() == ["CEK08-AG1-PROBE-IMPORT", "CEK08-AG2-PROBE-ISOLATION", "CEK08-AG3-PROBE-LIFECYCLE", "CEK08-AG8-PROBE-RUN"])
+        #expect(withProbes.checks.first { $0.id == "CEK08-AG8-PREPRODUCTION-TEST" }?.unlessSupplied == .capability)
+        #expect(catalog.checks.first { $0.id == "CEK08-AG8-PREPRODUCTION-TEST" }?.unlessSupplied == nil)
+        #expect(withProbes.sha256 != catalog.sha256)
+    }
 
     @Test func catalogLoads() throws {
         let catalog = try CatalogFixture.loaded.get()

@@ -54,6 +54,9 @@ public struct AssessmentFile: Sendable, Hashable {
         public var name: String
         /// Whether an unreachable target fails the run with exit status 69 (default true).
         public var required: Bool
+        /// Whether the target is a sandbox that active probes (`cek-audit probe`, `assess --probe`) may create, use
+        /// and delete keys in (`sandbox: true`; default false: never probed).
+        public var sandbox: Bool = false
         /// Every other key of the entry, as fact values (strings, numbers, booleans, lists).
         public var options: [String: FactValue]
         /// The line of each option's value, for error messages.
@@ -223,6 +226,7 @@ public struct AssessmentFile: Sendable, Hashable {
             var kind: String?
             var name: String?
             var required = true
+            var sandbox = false
             var options: [String: FactValue] = [:]
             var optionLines: [String: Int] = [:]
             for (k, v) in tm {
@@ -232,14 +236,17 @@ public struct AssessmentFile: Sendable, Hashable {
                 case "kind": kind = try value.nonEmptyString()
                 case "name": name = try value.nonEmptyString()
                 case "required": required = try value.bool()
+                case "sandbox": sandbox = try value.bool()
                 default:
                     options[key] = try value.factValue()
                     optionLines[key] = value.line
                 }
             }
             guard let kind else { throw c.error("a target needs 'kind'", fix: "for example kind: aws-kms") }
-            return Target(kind: kind, name: name ?? "\(kind)-\(index + 1)", required: required, options: options, line: c.line, file: path,
-                          optionLines: optionLines)
+            var target = Target(kind: kind, name: name ?? "\(kind)-\(index + 1)", required: required, options: options, line: c.line,
+                                file: path, optionLines: optionLines)
+            target.sandbox = sandbox
+            return target
         }
         if requireInputs && sources.isEmpty && targets.isEmpty {
             throw YAMLCursor(node: node, file: path).error("an assessment needs at least one source or target",
