@@ -80,9 +80,11 @@ public final class PooledHTTPClient: Sendable {
                         body: Data(collected.readableBytesView))
     }
 
-    /// Closes the pool's connections. Safe to call more than once.
+    /// Closes the pool's connections. Safe to call more than once, and from a cancelled task (a run cut short by a
+    /// deadline or a signal): the shutdown runs in a task of its own, so cancellation cannot leave the pool open.
     public func shutdown() async {
-        try? await client.shutdown()
+        let client = self.client
+        await Task { try? await client.shutdown() }.value
     }
 
     /// A transport failure in words, with no credential (the caller scrubs anyway): a timeout, a refused connection,

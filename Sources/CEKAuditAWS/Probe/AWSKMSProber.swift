@@ -24,9 +24,9 @@ public struct AWSKMSProber: TargetProber {
 
     /// - Parameters:
     ///   - environment: credentials, profiles and region variables.
-    ///   - makeTransport: the HTTP transport (default: URLSession).
+    ///   - makeTransport: the HTTP transport of one run (default: async-http-client); shut down when the run ends.
     public init(environment: [String: String] = ProcessInfo.processInfo.environment,
-                makeTransport: @escaping @Sendable () -> any AWSTransport = { AWSURLSessionTransport(maxConnectionsPerHost: 4) }) {
+                makeTransport: @escaping @Sendable () -> any AWSTransport = { AWSHTTPClientTransport(maxConnectionsPerHost: 4) }) {
         self.environment = environment
         self.makeTransport = makeTransport
     }
@@ -63,9 +63,11 @@ public struct AWSKMSProber: TargetProber {
 
     public func probe(_ target: AssessmentFile.Target, run: ProbeRun, context: CollectionContext, recorder: ProbeRecorder) async {
         let session: Session
-        switch await makeSession(target, context: context) {
+        let transport = makeTransport()
+        switch await makeSession(target, context: context, transport: transport) {
         case .success(let s): session = s
         case .failure(let why):
+            await transport.shutdown()
             recorder.record(ProbeStep(step: "connect", operation: "sandbox", request: "STS GetCallerIdentity", outcome: .failed, detail: why.text))
             recorder.finish(completed: false, interruption: why.text)
             return
@@ -74,14 +76,19 @@ public struct AWSKMSProber: TargetProber {
         await probe.run(recorder)
         let interrupted = Task.isCancelled
         await Task { await probe.cleanup(recorder) }.value
+        await transport.shutdown()
         recorder.finish(completed: !interrupted, interruption: interrupted ? "the run was interrupted (signal or timeout); cleanup ran" : nil)
     }
 
     public func removeLeftovers(_ target: AssessmentFile.Target, context: CollectionContext) async -> (found: [ProbeResource], failure: String?) {
-        switch await makeSession(target, context: context) {
-        case .failure(let why): return ([], why.text)
-        case .success(let session): return await AWSKMSProbe.removeLeftovers(session)
+        let transport = makeTransport()
+        let result: (found: [ProbeResource], failure: String?)
+        switch await makeSession(target, context: context, transport: transport) {
+        case .failure(let why): result = ([], why.text)
+        case .success(let session): result = await AWSKMSProbe.removeLeftovers(session)
         }
+        await transport.shutdown()
+        return result
     }
 
     /// Why no session could be made.
@@ -95,7 +102,7 @@ public struct AWSKMSProber: TargetProber {
         var credentials: AWSCredentials
         var context: CollectionContext
         var transport: any AWSTransport
-        var limiter: AsyncLimiter
+        var limiter: RequestLimiter
         var budget: RequestBudget
 
         func client(_ service: String, _ wire: AWSServiceClient.WireProtocol, credentials: AWSCredentials? = nil) -> AWSServiceClient {
@@ -109,7 +116,7 @@ public struct AWSKMSProber: TargetProber {
         func sts(credentials: AWSCredentials? = nil) -> STSClient { STSClient(client: client("sts", .query(version: STSClient.version), credentials: credentials)) }
     }
 
-    private func makeSession(_ target: AssessmentFile.Target, context: CollectionContext) async -> Result<Session, Problem> {
+    private func makeSession(_ target: AssessmentFile.Target, context: CollectionContext, transport: any AWSTransport) async -> Result<Session, Problem> {
         let options: AWSTargetOptions
         do { options = try AWSTargetOptions(target) } catch {
             return .failure(Problem(text: (error as? CEKAuditError)?.errorDescription ?? "invalid target options"))
@@ -126,7 +133,7 @@ public struct AWSKMSProber: TargetProber {
         for secret in plan.secrets { context.credentials.register(secret) }
         var session = Session(options: options, region: region, endpoints: AWSEndpoints(override: options.endpoint, environment: environment),
                               credentials: AWSCredentials(accessKeyId: "", secretAccessKey: "", sessionToken: nil, origin: "none"), context: context,
-                              transport: makeTransport(), limiter: AsyncLimiter(limit: 4), budget: RequestBudget(limit: options.maxRequests))
+                              transport: transport, limiter: RequestLimiter(limit: 4), budget: RequestBudget(limit: options.maxRequests))
         switch await materialize(plan, session) {
         case .success(let c): session.credentials = c
         case .failure(let f): return .failure(Problem(text: "could not assume the role: \(f)"))

@@ -80,11 +80,14 @@ enum ProbeMoto {
     static func kms(_ operation: String, _ params: [String: JSONValue]) async throws -> JSONValue? {
         let text = try #require(endpoint)
         let url = try #require(URL(string: text))
+        let transport = AWSHTTPClientTransport(maxConnectionsPerHost: 2)
         let client = AWSServiceClient(service: "kms", region: "us-east-1", endpoint: url, wire: .json11(targetPrefix: KMSClient.targetPrefix),
                                       credentials: AWSCredentials(accessKeyId: "AKIAPROBETESTING0001", secretAccessKey: secret),
-                                      transport: AWSURLSessionTransport(maxConnectionsPerHost: 2), retry: RetryPolicy(maxAttempts: 1), timeout: 10,
-                                      limiter: AsyncLimiter(limit: 2), scrubber: CredentialScrubber(), logger: Logger(label: "probe-test"))
-        switch await client.callJSON(operation, params) {
+                                      transport: transport, retry: RetryPolicy(maxAttempts: 1), timeout: 10,
+                                      limiter: RequestLimiter(limit: 2), scrubber: CredentialScrubber(), logger: Logger(label: "probe-test"))
+        let answer = await client.callJSON(operation, params)
+        await transport.shutdown()
+        switch answer {
         case .success(let r): return r.json
         case .failure(let f):
             // CreateAlias has no output: moto answers `null`, which is no JSON object but a success.
