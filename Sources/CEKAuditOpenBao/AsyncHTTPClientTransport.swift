@@ -1,48 +1,34 @@
 import CEKAuditCollectorKit
 import CEKAuditCore
-import AsyncHTTPClient
 import Foundation
-import NIOCore
-import NIOHTTP1
-import NIOSSL
 
-/// ``OpenBaoTransport`` over async-http-client, used when a target names a CA file on Linux, where URLSession can only
-/// trust the system bundle. The CA file becomes the only trust root (NIOSSL `TLSConfiguration.trustRoots`), with
-/// full certificate and host-name verification; redirects are not followed; bodies larger than the limit fail with
-/// ``BoundedURLSession/Failure/bodyTooLarge(limit:)``, like ``URLSessionTransport``'s.
+/// ``OpenBaoTransport`` over the kit's ``PooledHTTPClient`` (async-http-client), the one HTTP client of every live
+/// collector: a keep-alive pool per target, the system trust store or the target's CA file (`ca_file`) as the only
+/// trust root (NIOSSL `TLSConfiguration.trustRoots`, full certificate and host-name verification), redirects not
+/// followed, bodies larger than the limit refused with ``PooledHTTPClient/BodyTooLarge``.
 public final class AsyncHTTPClientTransport: OpenBaoTransport {
-    private let client: HTTPClient
-    private let maxBodyBytes: Int
+    private let client: PooledHTTPClient
+    /// Largest response body read by default (64 MiB): a key listing of hundreds of thousands of names fits.
+    public static let maxBody = 64 * 1024 * 1024
 
     /// - Parameters:
     ///   - caFile: PEM CA bundle to trust; `nil` uses the system trust store.
-    ///   - timeout: connect and read timeout in seconds.
+    ///   - timeout: connect and read timeout in seconds (each request also has its own deadline).
     ///   - maxBodyBytes: largest response body accepted, in bytes.
-    public init(caFile: String?, timeout: TimeInterval, maxBodyBytes: Int = URLSessionTransport.maxBody) {
-        self.maxBodyBytes = maxBodyBytes
-        var tls = TLSConfiguration.makeClientConfiguration()
-        if let caFile { tls.trustRoots = .file(caFile) }
-        let t = TimeAmount.milliseconds(Int64(max(timeout, 0.1) * 1000))
-        let configuration = HTTPClient.Configuration(tlsConfiguration: tls, redirectConfiguration: .disallow,
-                                                     timeout: .init(connect: t, read: t))
-        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    ///   - concurrency: connections kept per host.
+    public init(caFile: String?, timeout: TimeInterval, maxBodyBytes: Int = AsyncHTTPClientTransport.maxBody, concurrency: Int = 8) {
+        client = PooledHTTPClient(concurrency: concurrency, connectTimeoutSeconds: timeout, readTimeoutSeconds: timeout,
+                                  trustRootsPEMFile: caFile, maxBodyBytes: maxBodyBytes)
     }
 
     public func send(_ request: OpenBaoHTTPRequest) async throws -> OpenBaoHTTPResponse {
-        var r = HTTPClientRequest(url: request.url.absoluteString)
-        r.method = HTTPMethod(rawValue: request.method)
-        if let body = request.body { r.body = .bytes(ByteBuffer(bytes: body)) }
-        for (k, v) in request.headers { r.headers.add(name: k, value: v) }
-        let response = try await client.execute(r, timeout: .milliseconds(Int64(max(request.timeout, 0.1) * 1000)))
-        let body: ByteBuffer
-        do { body = try await response.body.collect(upTo: maxBodyBytes) } catch is NIOTooManyBytesError {
-            throw BoundedURLSession.Failure.bodyTooLarge(limit: maxBodyBytes)
-        }
-        let bytes = body.getBytes(at: body.readerIndex, length: body.readableBytes) ?? []
-        return OpenBaoHTTPResponse(status: Int(response.status.code), body: Data(bytes))
+        let r = try await client.execute(method: request.method, url: request.url.absoluteString,
+                                         headers: request.headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
+                                         body: request.body, timeoutSeconds: request.timeout)
+        return OpenBaoHTTPResponse(status: r.status, body: r.body)
     }
 
     public func shutdown() async {
-        try? await client.shutdown()
+        await client.shutdown()
     }
 }

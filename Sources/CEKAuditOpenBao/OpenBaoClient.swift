@@ -143,7 +143,7 @@ public struct OpenBaoClient: Sendable {
                 return OpenBaoAPIResponse(endpoint: endpoint, status: r.status, body: scrubber.scrub(r.body), failure: nil)
             } catch {
                 lastFailure = scrubber.scrub(OpenBaoClient.describe(error))
-                if error is BoundedURLSession.Failure || error is CancellationError { break }
+                if error is PooledHTTPClient.BodyTooLarge || error is CancellationError { break }
             }
         }
         return OpenBaoAPIResponse(endpoint: endpoint, status: nil, body: Data(), failure: "\(lastFailure) after \(made) attempt(s)")
@@ -151,13 +151,6 @@ public struct OpenBaoClient: Sendable {
 
     /// A transport error in one line, without request headers.
     static func describe(_ error: any Error) -> String {
-        if let e = error as? any LocalizedError, let text = e.errorDescription { return text.replacingOccurrences(of: "\n", with: " ") }
-        let ns = error as NSError
-        var text = ns.localizedDescription
-        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.localizedDescription != text, underlying.localizedDescription != "(null)" {
-            text += " (\(underlying.localizedDescription))"
-        }
-        if text.isEmpty || text == "(null)" { text = String(describing: error) }
-        return text.replacingOccurrences(of: "\n", with: " ")
+        PooledHTTPClient.describe(error)
     }
 }

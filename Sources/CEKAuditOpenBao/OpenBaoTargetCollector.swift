@@ -23,8 +23,7 @@ public struct OpenBaoTargetCollector: LiveCollector {
 
     /// - Parameters:
     ///   - environment: where `token_env`, `address_env` and the `BAO_*` / `VAULT_*` defaults are read.
-    ///   - transport: builds the HTTP transport for a target; by default URLSession, or async-http-client when a CA
-    ///     file is given on Linux.
+    ///   - transport: builds the HTTP transport for a target; by default async-http-client.
     ///   - pause: the wait between retries (tests pass one that does not sleep).
     public init(environment: [String: String] = ProcessInfo.processInfo.environment,
                 transport: (@Sendable (OpenBaoTargetOptions) throws -> any OpenBaoTransport)? = nil,
@@ -34,12 +33,9 @@ public struct OpenBaoTargetCollector: LiveCollector {
         self.pause = pause
     }
 
-    /// URLSession, except for a CA file on Linux, where only async-http-client can trust it.
+    /// async-http-client (``AsyncHTTPClientTransport``), trusting the target's CA file when it names one.
     @Sendable static func defaultTransport(_ o: OpenBaoTargetOptions) throws -> any OpenBaoTransport {
-        #if canImport(FoundationNetworking)
-        if o.caFile != nil { return AsyncHTTPClientTransport(caFile: o.caFile, timeout: o.timeout) }
-        #endif
-        return try URLSessionTransport(caFile: o.caFile)
+        AsyncHTTPClientTransport(caFile: o.caFile, timeout: o.timeout)
     }
 
     public func validate(_ target: AssessmentFile.Target) throws {

@@ -36,8 +36,8 @@ public struct OpenBaoHTTPResponse: Sendable, Hashable {
     }
 }
 
-/// Sends requests to an OpenBao / Vault server. Implementations: ``URLSessionTransport`` (system trust, and a CA file
-/// on Apple platforms), ``AsyncHTTPClientTransport`` (a CA file on Linux); tests use recorded transports.
+/// Sends requests to an OpenBao / Vault server. The implementation is ``AsyncHTTPClientTransport`` (system trust or a CA
+/// file); tests use recorded transports.
 ///
 /// Implementations must not follow redirects: a redirect (a standby node pointing at the active one) would carry
 /// the token to another address.

@@ -30,8 +30,11 @@ import Testing
         return dir
     }
 
+    /// One transport for the whole test process (a static is never released, so its pool needs no shutdown).
+    static let transport = AsyncHTTPClientTransport(caFile: nil, timeout: 10)
+
     static func client() throws -> OpenBaoClient {
-        OpenBaoClient(address: try #require(URL(string: env["CEK_AUDIT_PROBE_BAO_PLAIN_ADDR"] ?? "")), transport: try URLSessionTransport(),
+        OpenBaoClient(address: try #require(URL(string: env["CEK_AUDIT_PROBE_BAO_PLAIN_ADDR"] ?? "")), transport: transport,
                       token: env["CEK_AUDIT_PROBE_BAO_TOKEN"], retries: 0)
     }
 

@@ -25,7 +25,7 @@ import Testing
         for (k, v) in options { o[k] = v }
         // A 1 MiB body limit, so `huge` needs only a few MiB to pass it.
         let collector = OpenBaoTargetCollector(environment: ["BAO_TEST_TOKEN": token, "BAO_TEST_PROBE": probeToken],
-                                               transport: { _ in try URLSessionTransport(maxBodyBytes: 1 << 20) }, pause: { _ in })
+                                               transport: { _ in AsyncHTTPClientTransport(caFile: nil, timeout: 10, maxBodyBytes: 1 << 20) }, pause: { _ in })
         return try await HostileServerRun.run(server, collector, AssessmentFile.Target(kind: "openbao", name: "hostile", options: o, line: 3))
     }
 

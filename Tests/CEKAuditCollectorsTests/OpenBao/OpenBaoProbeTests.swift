@@ -158,9 +158,12 @@ enum ProbeServer {
         return t
     }
 
+    /// One transport for the whole test process (a static is never released, so its pool needs no shutdown).
+    static let transport = AsyncHTTPClientTransport(caFile: nil, timeout: 10)
+
     static func client() throws -> OpenBaoClient {
         OpenBaoClient(address: try #require(URL(string: env["CEK_AUDIT_PROBE_BAO_PLAIN_ADDR"] ?? "")),
-                      transport: try URLSessionTransport(), token: token, retries: 0)
+                      transport: transport, token: token, retries: 0)
     }
 
     /// Probe namespaces at the root, `nil` when they cannot be listed.
