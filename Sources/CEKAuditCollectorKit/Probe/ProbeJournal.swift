@@ -77,6 +77,13 @@ public struct ProbeResource: Sendable, Hashable, Codable {
     /// or `pending` before cleanup ran.
     public var cleanup: String
 
+    /// The cleanup state of a resource whose creation got no answer (it may or may not exist).
+    public static let unconfirmed = "unconfirmed"
+
+    /// Whether its existence is unknown: its creation got no answer, and cleanup could not find out either
+    /// (`unconfirmed`, or `unknown: <why>` after cleanup).
+    public var existenceUnknown: Bool { cleanup == Self.unconfirmed || cleanup.hasPrefix("unknown") }
+
     public init(kind: String, name: String, cleanup: String = "pending") {
         self.kind = kind
         self.name = name
@@ -140,7 +147,11 @@ public struct ProbeJournal: Sendable, Hashable, Codable {
     /// Resources whose cleanup removed them or scheduled their deletion.
     public var cleanedUp: [ProbeResource] { created.filter { $0.cleanup == "removed" || $0.cleanup == "scheduled-for-deletion" } }
     /// Resources cleanup could not remove.
-    public var leftBehind: [ProbeResource] { created.filter { $0.cleanup != "removed" && $0.cleanup != "scheduled-for-deletion" } }
+    public var leftBehind: [ProbeResource] {
+        created.filter { $0.cleanup != "removed" && $0.cleanup != "scheduled-for-deletion" && !$0.existenceUnknown }
+    }
+    /// Resources whose creation got no answer and whose removal could not be confirmed either: they may exist.
+    public var uncertain: [ProbeResource] { created.filter(\.existenceUnknown) }
 
     /// The journal as JSON: sorted keys, pretty-printed.
     public func encoded() -> Data {
@@ -216,11 +227,16 @@ public struct ProbeJournal: Sendable, Hashable, Codable {
             let code = s.errorCode.map { " [\($0)]" } ?? ""
             lines.append("  \(s.step.padding(toLength: 26, withPad: " ", startingAt: 0)) \(s.outcome.rawValue.padding(toLength: 26, withPad: " ", startingAt: 0))\(status)\(code) \(s.durationMs) ms — \(s.detail)")
         }
-        lines.append("  created: " + (created.isEmpty ? "nothing" : created.map { "\($0.kind) \($0.name)" }.joined(separator: ", ")))
+        let confirmed = created.filter { !$0.existenceUnknown }
+        lines.append("  created: " + (confirmed.isEmpty ? "nothing" : confirmed.map { "\($0.kind) \($0.name)" }.joined(separator: ", ")))
         lines.append("  cleaned up: " + (cleanedUp.isEmpty ? "nothing" : cleanedUp.map { "\($0.kind) \($0.name) (\($0.cleanup))" }.joined(separator: ", ")))
         if !leftBehind.isEmpty {
             lines.append("  LEFT BEHIND: " + leftBehind.map { "\($0.kind) \($0.name) (\($0.cleanup))" }.joined(separator: ", ")
                          + " — run `cek-audit probe --cleanup` to remove them")
+        }
+        if !uncertain.isEmpty {
+            lines.append("  MAY REMAIN: " + uncertain.map { "\($0.kind) \($0.name) (\($0.cleanup))" }.joined(separator: ", ")
+                         + " — the server answered neither its creation nor its removal; run `cek-audit probe --cleanup` once it answers")
         }
         return lines.joined(separator: "\n")
     }

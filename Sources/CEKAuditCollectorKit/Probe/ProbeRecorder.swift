@@ -25,6 +25,18 @@ public final class ProbeRecorder: @unchecked Sendable {
     /// Records a resource the probe created (before anything else can fail, so cleanup knows it).
     public func created(_ kind: String, _ name: String) { lock.withLock { journal.created.append(ProbeResource(kind: kind, name: name)) } }
 
+    /// Records a resource whose creation request got no answer (the run was interrupted or timed out while it was in
+    /// flight): the server may have created it. Cleanup tries to remove it; ``forget(_:_:)`` drops it when the server
+    /// says it does not exist.
+    public func unconfirmed(_ kind: String, _ name: String) {
+        lock.withLock { journal.created.append(ProbeResource(kind: kind, name: name, cleanup: ProbeResource.unconfirmed)) }
+    }
+
+    /// Drops an unconfirmed resource the server does not have (its creation never happened).
+    public func forget(_ kind: String, _ name: String) {
+        lock.withLock { journal.created.removeAll { $0.kind == kind && $0.name == name && $0.cleanup == ProbeResource.unconfirmed } }
+    }
+
     /// Sets the cleanup result of a created resource (`removed`, `scheduled-for-deletion`, `left: <why>`).
     public func cleaned(_ kind: String, _ name: String, _ result: String) {
         lock.withLock {

@@ -85,7 +85,7 @@ public struct OpenBaoProbe: Sendable {
             let r = await client.write("POST", OpenBaoPath(["sys", "namespaces", run.tag]), namespace: parent)
             // No answer (the run was interrupted or timed out while the request was in flight): the server may have created
             // it, and its name carries the run tag, so cleanup removes it (a 404 then means it never came to be).
-            if r.ok || r.status == nil { recorder.created("namespace", ns) }
+            if r.ok { recorder.created("namespace", ns) } else if r.status == nil { recorder.unconfirmed("namespace", ns) }
             guard r.ok else { return expectWorks(r, "create-namespace", "sandbox", "the probe namespace \(ns) could not be created") }
             let m = await client.write("POST", "sys/mounts/transit", namespace: ns, body: ["type": .string("transit")])
             return expectWorks(m, "create-namespace", "sandbox", "created namespace \(ns) with a transit mount")
@@ -223,6 +223,18 @@ public struct OpenBaoProbe: Sendable {
             var last: Int?
             for ns in [otherNamespace, namespace] where created.contains(where: { $0.kind == "namespace" && $0.name == ns }) {
                 let name = String(ns.dropFirst(parent.count).dropLast())
+                if created.contains(where: { $0.kind == "namespace" && $0.name == ns && $0.cleanup == ProbeResource.unconfirmed }) {
+                    // Its creation got no answer: remove it if it exists, within a short bound (the server may be the
+                    // reason the answer never came).
+                    let client = self.client, parent = self.parent
+                    let r = try? await Deadline.run(seconds: 5, onTimeout: { CancellationError() }) {
+                        await client.write("DELETE", OpenBaoPath(["sys", "namespaces", name]), namespace: parent)
+                    }
+                    if let r, r.ok { recorder.cleaned("namespace", ns, "removed") }
+                    else if let r, r.status == 404 { recorder.forget("namespace", ns) }
+                    else { recorder.cleaned("namespace", ns, "unknown: no answer to its creation or removal (\(r?.reason ?? "timeout"))") }
+                    continue
+                }
                 let r = await client.write("DELETE", OpenBaoPath(["sys", "namespaces", name]), namespace: parent)
                 last = r.status
                 let gone = r.ok || r.status == 404
@@ -267,7 +279,7 @@ public struct OpenBaoProbe: Sendable {
     private func isolation(_ recorder: ProbeRecorder) async -> ProbeStep {
         let other = otherNamespace
         let make = await client.write("POST", OpenBaoPath(["sys", "namespaces", run.tag + "-other"]), namespace: parent)
-        if make.ok || make.status == nil { recorder.created("namespace", other) }
+        if make.ok { recorder.created("namespace", other) } else if make.status == nil { recorder.unconfirmed("namespace", other) }
         guard make.ok else { return expectWorks(make, "isolation", "isolation", "the second namespace could not be created") }
         // The same rights on transit as a tenant would have in its own namespace.
         let policy = "path \"transit/*\" { capabilities = [\"create\", \"read\", \"update\", \"list\"] }"
