@@ -125,4 +125,71 @@ import Testing
         let bad = try CLI.run(["collect", Self.example, "--shard", "4/3", "--bundle", dir.appendingPathComponent("x").path])
         #expect(bad.status == 64, "\(bad.stderr)")
     }
+
+    /// Inlines kubernetes-validate's `_definitions.json` into its strict Job schema (refs `/api/_definitions.json#/$defs/X`
+    /// become `#/$defs/X`), so check-jsonschema validates offline.
+    static let standaloneJobSchema = #"""
+import json, os, sys, kubernetes_validate
+root = os.path.join(os.path.dirname(kubernetes_validate.__file__), "kubernetes-json-schema")
+version = sorted((v for v in os.listdir(root) if v.endswith("-local-strict")), key=lambda v: [int(x) for x in v[1:].split("-")[0].split(".")])[-1]
+job = json.load(open(os.path.join(root, version, "job-batch-v1.json")))
+defs = json.load(open(os.path.join(root, version, "_definitions.json")))
+text = json.dumps(job).replace('"/api/_definitions.json#/$defs/', '"#/$defs/')
+schema = json.loads(text)
+schema["$defs"] = json.loads(json.dumps(defs["$defs"]).replace('"/api/_definitions.json#/$defs/', '"#/$defs/'))
+schema.pop("$id", None)
+json.dump(schema, open(sys.argv[1], "w"))
+print(version)
+"""#
+
+    @Test("The Kubernetes Indexed Job, the merge Job and the GitHub Actions matrix validate against their schemas",
+          .enabled(if: Validators.runKubernetesSchemas, "needs check-jsonschema and kubernetes-validate; scripts/test.sh installs them"))
+    func scaleExamplesValidate() throws {
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let script = dir.appendingPathComponent("schema.py"), schema = dir.appendingPathComponent("job.schema.json")
+        try Self.standaloneJobSchema.write(to: script, atomically: true, encoding: .utf8)
+        let made = try CAIQFillTests.python([script.path, schema.path])
+        #expect(made.status == 0, "kubernetes-validate is needed (scripts/test.sh installs it): \(made.err)")
+        for manifest in ["examples/scale/kubernetes/collect-job.yaml", "examples/scale/kubernetes/merge-job.yaml"] {
+            let r = try CAIQFillTests.python(["-m", "check_jsonschema", "--schemafile", schema.path, CLI.packageRoot.appendingPathComponent(manifest).path])
+            #expect(r.status == 0, "\(manifest) against the Kubernetes \(made.out) Job schema: \(r.out)\(r.err)")
+        }
+        #expect(try CIExamplesTests.checkJSONSchema("vendor.github-workflows", "examples/scale/github/cek-audit-sharded.yml") == nil)
+        // The schema is strict: a misspelt field is caught.
+        let broken = dir.appendingPathComponent("broken.yaml")
+        try (try String(contentsOf: CLI.packageRoot.appendingPathComponent("examples/scale/kubernetes/collect-job.yaml"), encoding: .utf8))
+            .replacingOccurrences(of: "completionMode: Indexed", with: "completionMod: Indexed").write(to: broken, atomically: true, encoding: .utf8)
+        #expect(try CAIQFillTests.python(["-m", "check_jsonschema", "--schemafile", schema.path, broken.path]).status != 0)
+    }
+
+    /// The collect Job's container command, run locally for each completion index with the example as /assessment:
+    /// the documented commands produce the three bundles, and the merge Job's command evaluates them.
+    @Test func kubernetesJobCommandsRunLocally() throws {
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let manifest = try String(contentsOf: CLI.packageRoot.appendingPathComponent("examples/scale/kubernetes/collect-job.yaml"), encoding: .utf8)
+        let lines = manifest.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let start = try #require(lines.firstIndex { $0.contains("- >-") })
+        let command = lines[(start + 1)...].prefix { $0.hasPrefix("              ") }.map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+        #expect(command.contains("cek-audit collect /assessment --shard"), "\(command)")
+        let local = command.replacingOccurrences(of: "cek-audit", with: CLI.executable.path)
+            .replacingOccurrences(of: "/assessment", with: CLI.packageRoot.appendingPathComponent(Self.example).path)
+            .replacingOccurrences(of: "/bundles", with: dir.path)
+        for index in 0..<3 {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/bin/sh")
+            p.arguments = ["-c", local + " -q"]
+            p.environment = ["JOB_COMPLETION_INDEX": String(index), "PATH": "/usr/bin:/bin", "HOME": dir.path]
+            p.currentDirectoryURL = CLI.packageRoot
+            p.standardOutput = FileHandle.nullDevice
+            try p.run()
+            p.waitUntilExit()
+            #expect(p.terminationStatus == 0, "shard \(index + 1)/3")
+        }
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: dir.path)) == ["shard-1-of-3", "shard-2-of-3", "shard-3-of-3"])
+        let merged = try CLI.run(["evaluate", dir.path, "--output", dir.appendingPathComponent("report").path, "--format", "json", "--format", "html", "--format", "sarif", "-q"])
+        #expect(merged.status == 1, "\(merged.stderr)")   // the example has failures; no merge problem (that would be 69)
+        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("report/report.sarif").path))
+    }
 }

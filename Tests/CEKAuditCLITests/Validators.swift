@@ -20,6 +20,9 @@ enum Validators {
     static let checkJSONSchema = imports(["check_jsonschema"])
     /// Whether tests that validate the CI examples run.
     static var runCheckJSONSchema: Bool { checkJSONSchema || required }
+    /// Whether `python` can import check-jsonschema and kubernetes-validate (its bundled Kubernetes schemas).
+    static let kubernetesSchemas = imports(["check_jsonschema", "kubernetes_validate"])
+    static var runKubernetesSchemas: Bool { kubernetesSchemas || required }
     static let checkJSONSchemaMissing: Comment = """
         needs check-jsonschema ($CEK_AUDIT_PYTHON or python3); scripts/test.sh installs it and runs this test
         """
