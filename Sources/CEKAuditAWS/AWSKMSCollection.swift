@@ -17,6 +17,8 @@ struct AWSKMSCollection: Sendable {
     let suppliedTypes: [ResourceType]
     /// Requests this target may still send (`max_requests`), shared by every region and key.
     let budget: RequestBudget
+    /// The credentials to use instead of those the options name (a member account of an organization target).
+    var credentialPlan: AWSCredentialPlan? = nil
 
     static let collectorName = "aws-kms"
 
@@ -44,7 +46,9 @@ struct AWSKMSCollection: Sendable {
         let plan: AWSCredentialPlan
         let profileRegion: String?
         do {
-            (plan, profileRegion) = try resolver.resolve(profile: options.profile, roleArn: options.roleArn, externalId: options.externalId)
+            if let credentialPlan { (plan, profileRegion) = (credentialPlan, nil) } else {
+                (plan, profileRegion) = try resolver.resolve(profile: options.profile, roleArn: options.roleArn, externalId: options.externalId)
+            }
         } catch {
             let message = (error as? any LocalizedError)?.errorDescription ?? "\(error)"
             return Self.unusable(target, suppliedTypes: suppliedTypes,

@@ -17,7 +17,7 @@ import Logging
 /// inventories, so aggregate checks may conclude absence from them.
 public struct AWSKMSCollector: LiveCollector {
     public let kind = "aws-kms"
-    public var reads: String { "A live AWS KMS account through its API (read-only, SigV4): keys, aliases, policies, grants, rotation, key stores and CloudTrail trails, per region." }
+    public var reads: String { "A live AWS KMS account through its API (read-only, SigV4): keys, aliases, policies, grants, rotation, key stores and CloudTrail trails, per region; with member_role_name, every active member account of an AWS organization." }
     public var example: String { "{kind: aws-kms, name: production, regions: [eu-west-1], profile: audit}" }
     public let suppliedTypes: [ResourceType] = [.target, .key, .keyPolicy, .grant, .keyStore, .auditTrail]
 
@@ -53,6 +53,14 @@ public struct AWSKMSCollector: LiveCollector {
                                              diagnostic: Diagnostic(.error, source: target.file, line: target.line, message: "\(error)"))
         }
         let transport = makeTransport(options.concurrency)
+        if let role = options.memberRoleName {
+            let org = AWSOrganizationCollection(target: target, options: options, memberRoleName: role, context: context, logger: logger,
+                                                environment: environment, transport: transport, clock: clock, random: random,
+                                                suppliedTypes: suppliedTypes, budget: RequestBudget(limit: options.maxRequests))
+            let out = await org.run()
+            await transport.shutdown()
+            return out
+        }
         let run = AWSKMSCollection(target: target, options: options, context: context, logger: logger, environment: environment,
                                    transport: transport, clock: clock, random: random,
                                    suppliedTypes: suppliedTypes, budget: RequestBudget(limit: options.maxRequests))

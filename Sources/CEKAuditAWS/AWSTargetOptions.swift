@@ -56,9 +56,23 @@ public struct AWSTargetOptions: Sendable, Hashable {
     /// must be refused use of the probe key (tenant isolation). `nil`: the isolation step is not attempted.
     public var probeForeignRoleArn: String?
 
+    /// AWS Organizations: the role (name only, such as `OrganizationAccountAccessRole`) assumed in every member account
+    /// that `organizations:ListAccounts` lists, with the target's credentials (the management or delegated-administrator
+    /// account). Set: the target covers the organization's active member accounts; nil: one account.
+    public var memberRoleName: String?
+    /// The external id for the member role, if it requires one.
+    public var memberExternalId: String?
+    /// Only these member accounts (12-digit ids); nil: every active account.
+    public var memberAccounts: [String]?
+    /// Member accounts left out.
+    public var excludeMemberAccounts: [String] = []
+    /// Member accounts collected at once (each with its own `concurrency` of requests).
+    public var memberConcurrency = 4
+
     /// Option names an `aws-kms` target accepts (besides `kind`, `name`, `required`).
     public static let known = ["regions", "profile", "role_arn", "external_id", "endpoint", "account", "tenant", "concurrency",
-                               "timeout_seconds", "max_attempts", "backoff_base_ms", "backoff_max_ms", "max_requests", "probe_foreign_role_arn"]
+                               "timeout_seconds", "max_attempts", "backoff_base_ms", "backoff_max_ms", "max_requests", "probe_foreign_role_arn",
+                               "member_role_name", "member_external_id", "member_accounts", "exclude_member_accounts", "member_concurrency"]
 
     public init() {}
 
@@ -138,6 +152,33 @@ public struct AWSTargetOptions: Sendable, Hashable {
         backoffBaseMs = try number("backoff_base_ms", 0...60_000, integer: false) ?? 100
         backoffMaxMs = try number("backoff_max_ms", 0...300_000, integer: false) ?? 20_000
         maxRequests = Int(try number("max_requests", 1...10_000_000, integer: true) ?? 100_000)
+        memberRoleName = try string("member_role_name")
+        if let r = memberRoleName, r.range(of: #"^[\w+=,.@/-]{1,64}$"#, options: .regularExpression) == nil || r.hasPrefix("arn:") {
+            throw target.error("member_role_name '\(r)' is not an IAM role name", fix: "give the role's name only, such as OrganizationAccountAccessRole")
+        }
+        memberExternalId = try string("member_external_id")
+        func accounts(_ key: String) throws -> [String]? {
+            guard let v = target.options[key] else { return nil }
+            let items: [FactValue]
+            switch v {
+            case .list(let l): items = l
+            case .string: items = [v]
+            default: throw target.error("\(key) must be a list of 12-digit account ids")
+            }
+            return try items.map { item in
+                guard case .string(let s) = item, s.count == 12, s.allSatisfy(\.isNumber) else {
+                    throw target.error("\(key) must be a list of 12-digit account ids", fix: "quote each id: [\"111122223333\"]")
+                }
+                return s
+            }
+        }
+        memberAccounts = try accounts("member_accounts")
+        excludeMemberAccounts = try accounts("exclude_member_accounts") ?? []
+        memberConcurrency = Int(try number("member_concurrency", 1...64, integer: true) ?? 4)
+        if memberRoleName == nil, memberAccounts != nil || !excludeMemberAccounts.isEmpty || memberExternalId != nil {
+            throw target.error("member_accounts, exclude_member_accounts and member_external_id apply to an organization target",
+                               fix: "add member_role_name: OrganizationAccountAccessRole (the role to assume in each member account)")
+        }
     }
 
     /// The retry policy these options describe.

@@ -84,6 +84,57 @@ struct AWSKMSMotoTests {
         return Seeded(manifest: manifest, dir: dir)
     }
 
+    /// An organization target: ListAccounts from the management account, the active members assumed through
+    /// OrganizationAccountAccessRole (the management account itself with its own credentials), an excluded member left
+    /// out, a closed one named as not active, and an id of `member_accounts` that the organization does not have warned.
+    @Test func organizationMembersAreCollectedThroughTheirRole() async throws {
+        let endpoint = try #require(Self.endpoint)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = [Self.python, Fixtures.path("aws/moto_org_seed.py"), endpoint]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        try #require(p.terminationStatus == 0, "moto_org_seed.py failed")
+        let seeded = try JSONValue.parse(data, source: "moto_org_seed.py")
+        let members = (seeded["members"]?.asList ?? []).compactMap(\.stringValue)
+        try #require(members.count == 3)
+        let (alpha, bravo, closed) = (members[0], members[1], members[2])
+        let environment = ["AWS_ACCESS_KEY_ID": seeded["access_key_id"]?.stringValue ?? "", "AWS_SECRET_ACCESS_KEY": seeded["secret_access_key"]?.stringValue ?? "",
+                           "HOME": "/nonexistent"]
+        let target = AWSTest.target("org", ["regions": .strings(["us-east-1"]), "endpoint": .string(endpoint), "max_attempts": .number(1),
+                                            "member_role_name": .string("OrganizationAccountAccessRole"),
+                                            "exclude_member_accounts": .strings([bravo])])
+        let (facts, recorder) = await AWSTest.collect(target, environment: environment)
+        let targets = Set(facts.resources(of: .target).map(\.id))
+        #expect(targets == ["aws-kms:org/123456789012", "aws-kms:org/\(alpha)"], "\(targets)")
+        let keys = Set(facts.resources(of: .key).map(\.id))
+        #expect(keys == [seeded["keys"]?[alpha]?.stringValue ?? "?"], "\(keys)")
+        #expect(recorder.operations.contains("ListAccounts"))
+        #expect(recorder.mutating.filter { $0 != "ListAccounts" }.isEmpty, "\(recorder.mutating)")
+        let listing = try #require(facts.coverage.first { $0.source.hasSuffix("/organizations/ListAccounts") })
+        #expect(listing.status == .complete)
+        #expect(listing.detail?.contains("\(closed) (SUSPENDED)") == true, "\(listing)")
+        // Each member's caller is the member role, the management account's its own identity.
+        let alphaTarget = try #require(facts.resources(of: .target).first { $0.id == "aws-kms:org/\(alpha)" })
+        #expect(alphaTarget.value("caller").displayText.contains("assumed-role/OrganizationAccountAccessRole"))
+        #expect(facts.unreachableTargets.isEmpty)
+
+        let only = AWSTest.target("org", ["regions": .strings(["us-east-1"]), "endpoint": .string(endpoint), "max_attempts": .number(1),
+                                          "member_role_name": .string("OrganizationAccountAccessRole"),
+                                          "member_accounts": .strings([bravo, "999988887777"])])
+        let (some, _) = await AWSTest.collect(only, environment: environment)
+        #expect(Set(some.resources(of: .target).map(\.id)) == ["aws-kms:org/\(bravo)"])
+        #expect(some.diagnostics.contains { $0.message.contains("999988887777 of member_accounts is not in the organization's account list") })
+
+        // A member role name that is an ARN is refused with a fix.
+        #expect(throws: CEKAuditError.self) {
+            try AWSTargetOptions(AWSTest.target("org", ["member_role_name": .string("arn:aws:iam::111122223333:role/x")]))
+        }
+    }
+
     @Test func twoTenantsTwoRegionsEveryKindOfKey() async throws {
         let seeded = try Self.seed()
         defer { try? FileManager.default.removeItem(at: seeded.dir) }
