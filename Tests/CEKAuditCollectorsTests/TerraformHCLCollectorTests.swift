@@ -22,6 +22,8 @@ struct TerraformHCLCollectorTests {
             #expect(k.provenance.first?.line == 39, "the line of the aws_kms_key block")
             #expect(k.value("rotation.enabled") == .bool(true))
         }
+        // Each key's tenant is its own `tenant` tag (each.key of the module call), not the deploying account.
+        #expect(keys.map { $0.value("tenant") } == ["alpha", "bravo", "charlie", "delta"].map(FactValue.string))
         let policies = facts.resources.filter { $0.type == .keyPolicy }
         #expect(policies.count == 4)
         let alpha = try #require(policies.first { $0.name == Self.key("alpha") })

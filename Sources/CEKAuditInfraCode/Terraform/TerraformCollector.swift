@@ -45,6 +45,13 @@ public struct TerraformCollector: DocumentCollector {
         return nil
     }
 
+    /// The value of a key's `tenant` tag (case-insensitive name), when it is a known, non-empty string.
+    static func tenantTag(_ tags: JSONValue?) -> String? {
+        guard case .object(let t)? = tags else { return nil }
+        guard let value = t.first(where: { $0.key.lowercased() == "tenant" })?.value.stringValue, !value.isEmpty else { return nil }
+        return value
+    }
+
     /// One resource instance, whichever document it came from.
     struct TFResource {
         var address: String
@@ -230,7 +237,9 @@ public struct TerraformCollector: DocumentCollector {
                 decl.multiRegion = d("multi_region")
                 decl.replica = replica
                 decl.windowDays = d("deletion_window_in_days")
-                decl.tenant = src.tenant
+                // The source's `tenant:` decides; else the key's own `tenant` tag (a multi-tenant configuration that
+                // declares one key per tenant, as a module called with for_each over tenants does).
+                decl.tenant = src.tenant ?? Self.tenantTag(v["tags"])
                 if external {
                     decl.origin = .string("EXTERNAL")
                     decl.validTo = d("valid_to")
