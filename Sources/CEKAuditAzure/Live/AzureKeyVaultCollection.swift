@@ -27,6 +27,8 @@ struct AzureKeyVaultCollection: Sendable {
     }
 
     /// Data-store types read per subscription (`GET /subscriptions/{s}/providers/{type}`) and their API versions.
+    /// ARM "Subscriptions - List" API version.
+    static let subscriptionsAPIVersion = "2022-12-01"
     static let dataStoreTypes: [(type: String, apiVersion: String)] = [
         ("Microsoft.Storage/storageAccounts", "2023-05-01"),
         ("Microsoft.CognitiveServices/accounts", "2024-10-01"),
@@ -74,17 +76,46 @@ struct AzureKeyVaultCollection: Sendable {
                                  diagnostic: Diagnostic(.error, source: target.file, line: target.line,
                                                         message: "target \(target.name) (azure-keyvault): no access token: \(context.credentials.scrub(e.message))", fix: e.fix))
         }
+        // `subscriptions: all`: the enabled subscriptions the identity can see (ARM "Subscriptions - List").
+        var subscriptions = options.subscriptions
+        var listing = Part()
+        var notEnabled: [String] = []
+        if options.allSubscriptions {
+            let listed = await list("/subscriptions", apiVersion: Self.subscriptionsAPIVersion, token: token, part: &listing)
+            if let f = listed.failure {
+                var out = Self.unusable(target, suppliedTypes: suppliedTypes,
+                                        diagnostic: Diagnostic(.error, source: target.file, line: target.line,
+                                                               message: "target \(target.name) (azure-keyvault): the subscriptions could not be listed (GET /subscriptions: \(f.reason)); nothing was collected",
+                                                               fix: "list the subscriptions in `subscriptions:`, or give the identity Reader on them"))
+                out.merge(listing.facts)
+                return out
+            }
+            for item in listed.items {
+                guard let id = item.value["subscriptionId"]?.stringValue?.lowercased(), id.range(of: AzureTargetOptions.guid, options: .regularExpression) != nil else { continue }
+                let state = item.value["state"]?.stringValue ?? "unknown"
+                if options.excludeSubscriptions.contains(id) || subscriptions.contains(id) { continue }
+                if state.caseInsensitiveCompare("Enabled") == .orderedSame { subscriptions.append(id) } else { notEnabled.append("\(id) (\(state))") }
+            }
+            subscriptions.sort()
+        }
         let parts = await withTaskGroup(of: (Int, Part).self) { group in
-            for (i, s) in options.subscriptions.enumerated() { group.addTask { (i, await collectSubscription(s, token: token)) } }
+            for (i, s) in subscriptions.enumerated() { group.addTask { (i, await collectSubscription(s, token: token)) } }
             var out: [(Int, Part)] = []
             for await p in group { out.append(p) }
             return out.sorted { $0.0 < $1.0 }.map(\.1)
         }
-        var facts = FactSet()
-        var succeeded = 0
+        var facts = listing.facts
+        var succeeded = listing.succeeded
         var firstFailure: String?
         var regions: Set<String> = []
-        for (subscription, part) in zip(options.subscriptions, parts) {
+        if options.allSubscriptions {
+            facts.coverage.append(SourceCoverage(source: "azure-keyvault://\(target.name)/subscriptions", collector: Self.collectorName, status: .complete,
+                                                 resourceTypes: [.target], found: ["target": 1],
+                                                 detail: "\(subscriptions.count) enabled subscription(s) collected"
+                                                     + (notEnabled.isEmpty ? "" : "; not enabled, not collected: \(notEnabled.joined(separator: ", "))")
+                                                     + (options.excludeSubscriptions.isEmpty ? "" : "; excluded: \(options.excludeSubscriptions.joined(separator: ", "))")))
+        }
+        for (subscription, part) in zip(subscriptions, parts) {
             succeeded += part.succeeded
             facts.merge(part.facts)
             var inventory = part.inventory
@@ -118,7 +149,7 @@ struct AzureKeyVaultCollection: Sendable {
             "kind": .string("azure-keyvault"),
             "endpoint": .string(options.armEndpoint.absoluteString),
             "region": .strings(regions.sorted()),
-            "tenant": options.subscriptions.count == 1 ? .string(options.subscriptions[0]) : .strings(options.subscriptions),
+            "tenant": subscriptions.count == 1 ? .string(subscriptions[0]) : .strings(subscriptions),
             "caller": .string(source.caller),
         ]
         if let t = options.tenantId { fields["entra_tenant"] = .string(t) }

@@ -8,7 +8,9 @@ import Foundation
 /// targets:
 ///   - kind: azure-keyvault
 ///     name: prod                                            # label in evidence locators and reports
-///     subscriptions: [00000000-0000-0000-0000-000000000001] # subscription ids to read (required)
+///     subscriptions: [00000000-0000-0000-0000-000000000001] # subscription ids to read (required), or `all`: every
+///                                                           # enabled subscription the identity can see in its tenant
+///     exclude_subscriptions: [00000000-0000-0000-0000-000000000009] # with `all`: left out
 ///     tenant_id: 11111111-2222-3333-4444-555555555555       # Entra tenant (required with client_id)
 ///     client_id: 22222222-3333-4444-5555-666666666666       # with client_secret_env: the client-credentials grant
 ///     client_secret_env: AZURE_CLIENT_SECRET                # the variable's name, never the secret
@@ -24,8 +26,12 @@ import Foundation
 ///
 /// Credentials are never written in `audit.yaml`: only where they are (an environment variable's name, a file).
 public struct AzureTargetOptions: Sendable, Hashable {
-    /// Subscription ids (GUIDs, lower-cased), in order, without repeats.
+    /// Subscription ids (GUIDs, lower-cased), in order, without repeats; empty with ``allSubscriptions``.
     public var subscriptions: [String]
+    /// `subscriptions: all`: every enabled subscription the identity can list (ARM `GET /subscriptions`).
+    public var allSubscriptions = false
+    /// With ``allSubscriptions``: subscriptions left out (lower-cased GUIDs).
+    public var excludeSubscriptions: [String] = []
     /// Entra tenant id or domain, for the client-credentials grant.
     public var tenantId: String?
     /// Azure Resource Manager, without a trailing slash.
@@ -53,7 +59,7 @@ public struct AzureTargetOptions: Sendable, Hashable {
     public var maxRequests = 100_000
 
     /// Option names an `azure-keyvault` target accepts (besides `kind`, `name`, `required`).
-    public static let known = ["subscriptions", "tenant_id", "arm_endpoint", "authority", "access_token_env", "access_token_file", "client_id",
+    public static let known = ["subscriptions", "exclude_subscriptions", "tenant_id", "arm_endpoint", "authority", "access_token_env", "access_token_file", "client_id",
                                "client_secret_env", "concurrency", "timeout_seconds", "max_attempts", "backoff_base_ms", "backoff_max_ms",
                                "max_requests"]
 
@@ -120,6 +126,7 @@ public struct AzureTargetOptions: Sendable, Hashable {
         let example = "00000000-0000-0000-0000-000000000000"
         let items: [String]
         switch raw {
+        case .string(let s) where s.lowercased() == "all": items = []
         case .string(let s): items = [s]
         case .list(let l):
             items = try l.map { item in
@@ -128,12 +135,30 @@ public struct AzureTargetOptions: Sendable, Hashable {
             }
         default: throw t.error(option: "subscriptions", "expected a list of subscription ids", fix: "write subscriptions: [\(example)]")
         }
-        guard !items.isEmpty else { throw t.error(option: "subscriptions", "the list is empty", fix: "write subscriptions: [\(example)]") }
+        allSubscriptions = raw == .string("all") || raw == .string("ALL") || raw == .string("All")
+        guard !items.isEmpty || allSubscriptions else { throw t.error(option: "subscriptions", "the list is empty", fix: "write subscriptions: [\(example)], or subscriptions: all") }
         for s in items where s.range(of: Self.guid, options: .regularExpression) == nil {
             throw t.error(option: "subscriptions", "'\(s)' is not a subscription id", fix: "write the subscription's GUID, like \(example) (az account list -o table)")
         }
         var seen = Set<String>()
         subscriptions = items.map { $0.lowercased() }.filter { seen.insert($0).inserted }
+        if let raw = t.options["exclude_subscriptions"] {
+            guard allSubscriptions else {
+                throw t.error(option: "exclude_subscriptions", "applies to subscriptions: all only", fix: "remove it, or write subscriptions: all")
+            }
+            let list: [FactValue]
+            switch raw {
+            case .list(let l): list = l
+            case .string: list = [raw]
+            default: throw t.error(option: "exclude_subscriptions", "expected a list of subscription ids", fix: "write exclude_subscriptions: [\(example)]")
+            }
+            excludeSubscriptions = try list.map { item in
+                guard case .string(let s) = item, s.range(of: Self.guid, options: .regularExpression) != nil else {
+                    throw t.error(option: "exclude_subscriptions", "expected a list of subscription ids", fix: "write exclude_subscriptions: [\(example)]")
+                }
+                return s.lowercased()
+            }
+        }
 
         if let tenant = try string("tenant_id") {
             // A GUID or a verified domain (contoso.onmicrosoft.com); it becomes a path segment of the token URL.

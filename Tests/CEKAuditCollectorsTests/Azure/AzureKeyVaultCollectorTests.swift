@@ -81,6 +81,38 @@ struct AzureKeyVaultCollectorTests {
         #expect(r.facts.evidence.contains { $0.locator == "azure-keyvault://prod\(FakeAzureScenario.vaultID("kv-audit"))/keys?page=2" })
     }
 
+    /// `subscriptions: all`: the enabled subscriptions ARM lists are collected (the same vaults and keys as naming
+    /// them), a disabled one and an excluded one are named in the listing's coverage row and not read.
+    @Test func allSubscriptionsAreListedThenCollected() async throws {
+        var config = FakeAzureScenario.config()
+        var routes = config["routes"] as! [[String: Any]]
+        let disabled = "00000000-0000-0000-0000-0000000000d1", excluded = "00000000-0000-0000-0000-0000000000e1"
+        routes.append(FakeAzureScenario.route("/subscriptions", apiVersion: "2022-12-01", [FakeAzureScenario.ok(["value": [
+            ["id": "/subscriptions/\(FakeAzureScenario.subscription)", "subscriptionId": FakeAzureScenario.subscription, "state": "Enabled"],
+            ["id": "/subscriptions/\(disabled)", "subscriptionId": disabled, "state": "Disabled"],
+            ["id": "/subscriptions/\(excluded)", "subscriptionId": excluded, "state": "Enabled"],
+        ]])]))
+        config["routes"] = routes
+        let server = try FakeAzureServer(config: config, maxSeconds: 240)
+        var options = AzureLiveRun.options(server: server.endpoint)
+        options["subscriptions"] = .string("all")
+        options["exclude_subscriptions"] = .list([.string(excluded)])
+        let collector = AzureKeyVaultCollector(environment: [AzureLiveRun.secretVariable: FakeAzureScenario.clientSecret])
+        let facts = await collector.collect(AzureLiveRun.target(options), context: CollectionContext(now: Date(timeIntervalSince1970: 1_790_000_000)),
+                                            logger: Logger(label: "test"))
+        let named = try await run()
+        #expect(Set(facts.resources.filter { $0.type == .key }.map(\.id)) == Set(named.facts.resources.filter { $0.type == .key }.map(\.id)))
+        let row = try #require(facts.coverage.first { $0.source == "azure-keyvault://prod/subscriptions" })
+        #expect(row.detail?.contains("\(disabled) (Disabled)") == true, "\(row)")
+        #expect(row.detail?.contains("excluded: \(excluded)") == true, "\(row)")
+        #expect(server.requests(path: "/subscriptions/\(excluded)/providers/Microsoft.KeyVault/vaults").isEmpty)
+        #expect(server.requests(path: "/subscriptions/\(disabled)/providers/Microsoft.KeyVault/vaults").isEmpty)
+        // exclude_subscriptions without `all` is refused.
+        var wrong = AzureLiveRun.options(server: server.endpoint)
+        wrong["exclude_subscriptions"] = .list([.string(excluded)])
+        #expect(throws: CEKAuditError.self) { try AzureTargetOptions(AzureLiveRun.target(wrong)) }
+    }
+
     @Test func theVaultAuditCheckPassesFailsAndIsInconclusivePerVault() async throws {
         let r = try await run()
         let results = RulesEngine(catalog: try Fixtures.catalog(), now: Fixtures.now).evaluate(r.normalized).verdicts("CEK08-AG4-VAULT-AUDIT-EVENTS")
