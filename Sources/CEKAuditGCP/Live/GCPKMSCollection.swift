@@ -21,6 +21,10 @@ struct GCPKMSCollection: Sendable {
     static let collectorName = "gcp-kms"
 
     /// The APIs read, their base URL and their label in evidence locators.
+    /// Bounds of the `parents:` walk (Google Cloud allows 10 levels of folders).
+    static let maxFolderDepth = 10
+    static let maxFolders = 10_000
+
     enum Service: String, Sendable {
         case kms = "cloudkms", resourceManager = "cloudresourcemanager", orgPolicy = "orgpolicy", asset = "cloudasset"
     }
@@ -59,17 +63,63 @@ struct GCPKMSCollection: Sendable {
                                  diagnostic: Diagnostic(.error, source: target.file, line: target.line,
                                                         message: "target \(target.name) (gcp-kms): no access token: \(context.credentials.scrub(e.message))", fix: e.fix))
         }
+        // `parents:`: every active project below those folders and organizations, at any depth.
+        var projects = options.projects
+        var discovery = Part()
+        var discovered: [String] = [], skipped: [String] = [], discoveryFailures: [String] = []
+        if !options.parents.isEmpty {
+            var queue = options.parents.map { ($0, 0) }
+            var visited = Set<String>()
+            while !queue.isEmpty {
+                let (parent, depth) = queue.removeFirst()
+                guard visited.insert(parent).inserted else { continue }
+                guard depth < Self.maxFolderDepth, visited.count <= Self.maxFolders else {
+                    discoveryFailures.append("\(parent): deeper than \(Self.maxFolderDepth) levels or more than \(Self.maxFolders) folders; not walked")
+                    continue
+                }
+                let found = await list(.resourceManager, ["v3", "projects"], itemsKey: "projects", query: [("parent", parent)], pageSize: 1000,
+                                       token: token, part: &discovery)
+                if let f = found.failure { discoveryFailures.append("projects.list \(parent): \(f.reason)") }
+                for p in found.items {
+                    guard let id = p.value["projectId"]?.stringValue, !id.isEmpty, !id.contains("/") else { continue }
+                    let state = p.value["state"]?.stringValue ?? "STATE_UNSPECIFIED"
+                    if state == "ACTIVE" { if !projects.contains(id) { projects.append(id); discovered.append(id) } } else { skipped.append("\(id) (\(state))") }
+                }
+                let folders = await list(.resourceManager, ["v3", "folders"], itemsKey: "folders", query: [("parent", parent)], pageSize: 1000,
+                                         token: token, part: &discovery)
+                if let f = folders.failure { discoveryFailures.append("folders.list \(parent): \(f.reason)") }
+                for folder in folders.items {
+                    guard let name = folder.value["name"]?.stringValue, name.range(of: #"^folders/[0-9]{1,20}$"#, options: .regularExpression) != nil,
+                          (folder.value["state"]?.stringValue ?? "ACTIVE") == "ACTIVE" else { continue }
+                    queue.append((name, depth + 1))
+                }
+            }
+        }
         let parts = await withTaskGroup(of: (Int, Part).self) { group in
-            for (i, p) in options.projects.enumerated() { group.addTask { (i, await collectProject(p, token: token)) } }
+            for (i, p) in projects.enumerated() { group.addTask { (i, await collectProject(p, token: token)) } }
             var out: [(Int, Part)] = []
             for await p in group { out.append(p) }
             return out.sorted { $0.0 < $1.0 }.map(\.1)
         }
-        var facts = FactSet()
-        var succeeded = 0
+        var facts = discovery.facts
+        var succeeded = discovery.succeeded
         var locations: [String] = []
+        if !options.parents.isEmpty {
+            // Projects below a parent that could not be walked are unknown: every type the target supplies is only partly covered.
+            facts.coverage.append(SourceCoverage(source: "gcp-kms://\(target.name)/parents", collector: Self.collectorName,
+                                                 status: discoveryFailures.isEmpty ? .complete : (discovery.succeeded == 0 ? .failed : .partial),
+                                                 resourceTypes: discoveryFailures.isEmpty ? [.target] : suppliedTypes, found: ["target": 1],
+                                                 detail: "\(discovered.count) project(s) found below \(options.parents.joined(separator: ", "))"
+                                                     + (skipped.isEmpty ? "" : "; not active, not collected: \(skipped.joined(separator: ", "))")
+                                                     + (discoveryFailures.isEmpty ? "" : "; not walked completely: \(discoveryFailures.prefix(3).joined(separator: "; "))")))
+            for f in discoveryFailures {
+                facts.diagnostics.append(Diagnostic(.error, source: target.file, line: target.line,
+                                                    message: "target \(target.name) (gcp-kms): \(f); projects there are unknown",
+                                                    fix: "grant resourcemanager.folders.list and resourcemanager.projects.list (roles/browser) on the parent"))
+            }
+        }
         var firstFailure: String?
-        for (project, part) in zip(options.projects, parts) {
+        for (project, part) in zip(projects, parts) {
             succeeded += part.succeeded
             for l in part.locations where !locations.contains(l) { locations.append(l) }
             facts.merge(part.facts)
@@ -103,7 +153,7 @@ struct GCPKMSCollection: Sendable {
             "kind": .string("gcp-kms"),
             "endpoint": .string(options.kmsEndpoint.absoluteString),
             "region": .strings(locations.sorted()),
-            "tenant": options.projects.count == 1 ? .string(options.projects[0]) : .strings(options.projects),
+            "tenant": projects.count == 1 ? .string(projects[0]) : .strings(projects),
             "caller": .string(source.caller),
         ]
         facts.resources.append(Resource(type: .target, id: "gcp-kms:\(target.name)", name: target.name, fields: fields))

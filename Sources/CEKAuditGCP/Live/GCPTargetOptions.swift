@@ -8,7 +8,8 @@ import Foundation
 /// targets:
 ///   - kind: gcp-kms
 ///     name: prod                          # label in evidence locators and reports
-///     projects: [example-project]         # project ids to read (required)
+///     projects: [example-project]         # project ids to read (required unless `parents:` is given)
+///     parents: [folders/123456789012]     # and/or every ACTIVE project below these folders or organizations
 ///     locations: [global, europe-west4]   # default: every location of each project (locations.list)
 ///     credentials_file: secrets/sa.json   # or access_token_env / access_token_file; see ``GCPCredentialSource``
 ///     data_stores: true                   # read CMEK fields of data stores through Cloud Asset Inventory
@@ -29,6 +30,9 @@ import Foundation
 public struct GCPTargetOptions: Sendable, Hashable {
     /// Project ids, in order, without repeats.
     public var projects: [String]
+    /// Folders and organizations (`folders/123`, `organizations/456`) whose projects, at any depth, are read too
+    /// (Resource Manager v3 `folders.list` and `projects.list` by parent).
+    public var parents: [String] = []
     /// Locations to read; `nil`: every location `projects.locations.list` returns for each project.
     public var locations: [String]?
     /// Service endpoints, without a trailing slash.
@@ -59,7 +63,7 @@ public struct GCPTargetOptions: Sendable, Hashable {
     public var maxRequests = 100_000
 
     /// Option names a `gcp-kms` target accepts (besides `kind`, `name`, `required`).
-    public static let known = ["projects", "locations", "kms_endpoint", "resource_manager_endpoint", "org_policy_endpoint", "asset_endpoint",
+    public static let known = ["projects", "parents", "locations", "kms_endpoint", "resource_manager_endpoint", "org_policy_endpoint", "asset_endpoint",
                                "token_endpoint", "access_token_env", "access_token_file", "credentials_file", "data_stores", "concurrency",
                                "timeout_seconds", "max_attempts", "backoff_base_ms", "backoff_max_ms", "max_requests"]
 
@@ -129,9 +133,11 @@ public struct GCPTargetOptions: Sendable, Hashable {
             return full
         }
 
-        guard t.options["projects"] != nil else {
-            throw t.error("no projects", fix: "add projects: [my-project-id]")
+        guard t.options["projects"] != nil || t.options["parents"] != nil else {
+            throw t.error("no projects", fix: "add projects: [my-project-id], or parents: [folders/123456789012] for every project below a folder")
         }
+        parents = try list("parents", pattern: #"^(folders|organizations)/[0-9]{1,20}$"#, what: "folders or organizations",
+                           example: "folders/123456789012") ?? []
         // Project ids (6–30 lowercase letters, digits, hyphens; legacy domain-scoped `example.com:id`) or numbers.
         projects = try list("projects", pattern: #"^((([a-z0-9-]+\.)+[a-z]+:)?[a-z][a-z0-9-]{4,28}[a-z0-9]|[0-9]{1,20})$"#,
                             what: "project ids", example: "example-project") ?? []

@@ -79,6 +79,48 @@ struct GCPKMSCollectorTests {
         #expect(!apiCalls.isEmpty && apiCalls.allSatisfy { $0["auth"]?.stringValue == "ok" })
     }
 
+    /// `parents:`: the projects below a folder, its sub-folders included, are found and collected like a named project;
+    /// a deleted project is named, not read; a sub-folder whose listing is refused leaves the walk partial.
+    @Test func projectsBelowAFolderAreFoundAndCollected() async throws {
+        let account = try TestServiceAccount()
+        var config = FakeGCPScenario.config(account)
+        var routes = config["routes"] as! [[String: Any]]
+        routes += [
+            FakeGCPScenario.route("/v3/projects", query: ["parent": "folders/100"], [FakeGCPScenario.ok(["projects": [
+                ["name": "projects/555", "projectId": "retired-project", "state": "DELETE_REQUESTED"]]])]),
+            FakeGCPScenario.route("/v3/folders", query: ["parent": "folders/100"], [FakeGCPScenario.ok(["folders": [
+                ["name": "folders/200", "state": "ACTIVE"], ["name": "folders/300", "state": "ACTIVE"]]])]),
+            FakeGCPScenario.route("/v3/projects", query: ["parent": "folders/200"], [FakeGCPScenario.ok(["projects": [
+                ["name": "projects/111", "projectId": FakeGCPScenario.project, "state": "ACTIVE"]]])]),
+            FakeGCPScenario.route("/v3/folders", query: ["parent": "folders/200"], [FakeGCPScenario.ok([:])]),
+            FakeGCPScenario.route("/v3/projects", query: ["parent": "folders/300"], [FakeGCPScenario.error(403, "PERMISSION_DENIED", "no browser role")]),
+            FakeGCPScenario.route("/v3/folders", query: ["parent": "folders/300"], [FakeGCPScenario.ok([:])]),
+        ]
+        config["routes"] = routes
+        let server = try FakeGCPServer(config: config, maxSeconds: 240)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cek-gcp-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("sa.json")
+        try account.keyFile.write(to: file)
+        var options = GCPLiveRun.options(server: server.endpoint, credentials: file.path)
+        options["projects"] = nil
+        options["parents"] = .list([.string("folders/100")])
+        let facts = await GCPKMSCollector(environment: [:]).collect(GCPLiveRun.target(options),
+                                                                    context: CollectionContext(now: Date(timeIntervalSince1970: 1_790_000_000)), logger: Logger(label: "test"))
+        let named = try await run()
+        #expect(Set(facts.resources.filter { $0.type == .key }.map(\.id)) == Set(named.facts.resources.filter { $0.type == .key }.map(\.id)))
+        let row = try #require(facts.coverage.first { $0.source == "gcp-kms://prod/parents" })
+        #expect(row.status == .partial, "\(row)")
+        #expect(row.detail?.contains("1 project(s) found below folders/100") == true, "\(row)")
+        #expect(row.detail?.contains("retired-project (DELETE_REQUESTED)") == true, "\(row)")
+        #expect(row.detail?.contains("projects.list folders/300") == true, "\(row)")
+        #expect(facts.diagnostics.contains { $0.message.contains("folders/300") })
+        #expect(throws: CEKAuditError.self) {
+            try GCPTargetOptions(GCPLiveRun.target(["parents": .list([.string("projects/x")]), "access_token_env": .string("T")]))
+        }
+    }
+
     @Test func theServiceAccountAssertionIsAVerifiedRS256JWT() async throws {
         let r = try await run()
         let token = r.server.requests(path: "/token")
