@@ -13,7 +13,7 @@
 # LATENCY_MS adds a per-request delay on the server, as a network round trip to AWS would.
 #
 # Uses .venv-moto (made by scripts/services/moto.sh) and the release build unless CONFIG=debug (debug Swift code is
-# several times slower per request; compare like with like).
+# several times slower per request; compare like with like); BUILD_PATH names the build folder (default .build).
 #
 # Which check needs each call (nothing else is sent):
 #   ListKeys                 the inventory (CEK08-CCM2-KMS-INVENTORY) and every per-key check
@@ -36,8 +36,9 @@ if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import moto, boto3, f
   python3 -m venv "$venv" && "$venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]==5.2.1" boto3
 fi
 [ -x /usr/bin/time ] || { echo "aws-kms-collection.sh: needs GNU time (apt-get install time)" >&2; exit 1; }
-swift build -c "$config" --product cek-audit >&2
-bin=$(swift build -c "$config" --show-bin-path)/cek-audit
+scratch=${BUILD_PATH:-.build}   # BUILD_PATH=.build-release keeps a release build apart from the debug one
+swift build -c "$config" --scratch-path "$scratch" --product cek-audit >&2
+bin=$(swift build -c "$config" --scratch-path "$scratch" --show-bin-path)/cek-audit
 work=$(mktemp -d)
 coproc SERVER { exec "$venv/bin/python" Benchmarks/moto_bench_server.py "$keys" "$latency" 2>"$work/server.log"; }
 server_pid=$SERVER_PID
