@@ -96,10 +96,15 @@ public struct OpenBaoAuditLogCollector: EvidenceCollector {
         let prefix = linePrefix.map { Array($0.utf8) }
         var provenance: [Provenance] = []
         var failedFiles = 0
+        context.progress?.begin(files: files.count, bytes: files.reduce(Int64(0)) { total, file in
+            var st = stat()
+            return total + (stat(file.path, &st) == 0 ? Int64(st.st_size) : 0)
+        })
         for file in files {
             var reader: LineReader
             do { reader = try LineReader(path: file.path) } catch {
                 failedFiles += 1
+                context.progress?.fileDone(bytes: 0)
                 facts.diagnostics.append(CEKAuditError.cannotRead(file.locator, FileProblem.reading(file.path, error: error)).diagnostic)
                 continue
             }
@@ -123,6 +128,7 @@ public struct OpenBaoAuditLogCollector: EvidenceCollector {
                                                     message: "reading the log failed after \(lineNumber) line(s): \(FileProblem.reading(file.path, error: error).what)"))
             }
             let digest = reader.finishDigest()
+            context.progress?.fileDone(bytes: Int64(reader.size))
             let item = EvidenceItem(collector: Self.name, locator: file.locator, kind: "openbao-audit-log", size: reader.size, sha256: digest,
                                     collectedAt: context.now)
             // A log is pinned by its hash; a bundle copies it from disk instead of holding it in memory.

@@ -105,11 +105,14 @@ enum Pipeline {
 
     /// Collects every source and target of a plan (observations), printing progress on stderr.
     static func collect(_ plan: AssessmentPlan, now: Date, quiet: Bool) async -> FactSet {
-        let context = CollectionContext(now: now, window: plan.file?.window, credentials: credentials)
+        // The progress line of log scans: on a terminal only, never with -q (ScanProgress.shouldShow).
+        let progress = ScanProgress.shouldShow(quiet: quiet) ? ScanProgress.standardError() : nil
+        let context = CollectionContext(now: now, window: plan.file?.window, credentials: credentials, progress: progress)
         if !quiet {
             Console.error("Collecting \(plan.name): \(plan.sources.count) file(s), \(plan.file?.targets.count ?? 0) target(s)")
         }
         let (facts, notes) = await CollectionRunner(registry: registry).collect(plan, context: context)
+        progress?.finish()
         if !quiet { for n in notes { Console.error("  \(n.locator): \(n.text)") } }
         for d in facts.diagnostics where d.severity >= .warning { Console.error("\(d)") }
         return facts
