@@ -24,6 +24,9 @@ public struct CloudTrailCollector: EvidenceCollector {
     public var window: ClosedRange<Date>?
     /// Parallel workers (default: the processor count).
     public var workers: Int
+    /// Largest uncompressed size one worker inflates whole (default ``wholeInflateBytes``); larger `.json.gz` files
+    /// are inflated by streaming zlib.
+    public var wholeInflateLimit = CloudTrailCollector.wholeInflateBytes
 
     public init(window: ClosedRange<Date>? = nil, workers: Int = ProcessInfo.processInfo.activeProcessorCount) {
         self.window = window
@@ -122,7 +125,7 @@ public struct CloudTrailCollector: EvidenceCollector {
         context.progress?.begin(files: files.count, bytes: files.reduce(Int64(0)) { $0 + Self.sizeOnDisk($1.path) })
         // Phase 1: digests.
         for (i, f) in ordered.enumerated() where digestNames.contains(f.locator) {
-            let r = Self.scan(f, index: i, window: windowText, wantHash: false, dedupe: dedupe, now: context.now)
+            let r = Self.scan(f, index: i, window: windowText, wantHash: false, dedupe: dedupe, now: context.now, wholeLimit: wholeInflateLimit)
             context.progress?.fileDone(bytes: Int64(r.item?.size ?? 0))
             for e in r.digestEntries {
                 digestHashes[(e.object as NSString).lastPathComponent] = e.hash.lowercased()
@@ -138,6 +141,7 @@ public struct CloudTrailCollector: EvidenceCollector {
         let expected = digestHashes
         let workers = self.workers
         let now = context.now
+        let wholeLimit = wholeInflateLimit
         await withTaskGroup(of: FileResult.self) { group in
             var next = 0
             func addNext() {
@@ -145,7 +149,7 @@ public struct CloudTrailCollector: EvidenceCollector {
                 let (i, f) = logs[next]
                 next += 1
                 let wantHash = expected[(f.locator as NSString).lastPathComponent] != nil
-                group.addTask { Self.scan(f, index: i, window: windowText, wantHash: wantHash, dedupe: dedupe, now: now) }
+                group.addTask { Self.scan(f, index: i, window: windowText, wantHash: wantHash, dedupe: dedupe, now: now, wholeLimit: wholeLimit) }
             }
             for _ in 0..<workers { addNext() }
             // Merge as results arrive, so memory holds one aggregate, not one per file.
@@ -215,7 +219,8 @@ public struct CloudTrailCollector: EvidenceCollector {
     ///
     /// Plain files are read through a memory map; `.json.gz` files are inflated whole by libdeflate into one buffer
     /// (no `Data` copy), falling back to streaming zlib past ``wholeInflateBytes``.
-    static func scan(_ f: File, index: Int, window: ClosedRange<String>?, wantHash: Bool, dedupe: Dedupe, now: Date) -> FileResult {
+    static func scan(_ f: File, index: Int, window: ClosedRange<String>?, wantHash: Bool, dedupe: Dedupe, now: Date,
+                     wholeLimit: Int = wholeInflateBytes) -> FileResult {
         var result = FileResult(index: index)
         let raw: Data
         do { raw = try Data(contentsOf: URL(fileURLWithPath: f.path), options: .alwaysMapped) } catch {
@@ -231,7 +236,7 @@ public struct CloudTrailCollector: EvidenceCollector {
             return result
         }
         do {
-            let whole = try raw.withUnsafeBytes { try Gzip.inflateWhole($0, limit: wholeInflateBytes) }
+            let whole = try raw.withUnsafeBytes { try Gzip.inflateWhole($0, limit: wholeLimit) }
             whole.withBytes { b in
                 if wantHash { result.uncompressedSHA256 = SHA256Hex.digest(b) }
                 scanContent(b, f, window: window, dedupe: dedupe, into: &result)
