@@ -30,7 +30,7 @@ struct ReportOptions: ParsableArguments {
     @Option(name: .long, help: "Lowest verdict that makes the exit status non-zero besides failures.")
     var failOn: FailOn = .fail
 
-    @Flag(name: .shortAndLong, help: "Print only the verdict line.")
+    @Flag(name: .shortAndLong, help: "Print only the verdict line (and no progress line while logs are scanned).")
     var quiet = false
 
     @Option(name: .long, help: ArgumentHelp("A previous report.json, the report folder holding it, or an evidence bundle: each finding is classified new, fixed, changed or unchanged.",
