@@ -103,7 +103,11 @@ struct OpenBaoAuditLogCollectorTests {
         #expect(log["prefix"] == .string("**edge**"))
         let total = (0..<3).compactMap { four.resource(.keyUsage, named: "transit/keys/k\($0)")?["usage.encrypt"] }
         #expect(total.count == 3)
-        #expect(total.reduce(0) { if case .int(let v) = $1 { return $0 + v }; return $0 } == encrypts)
+        let counted = total.reduce(0) { sum, value in
+            guard case .number(let v) = value else { return sum }
+            return sum + Int(v)
+        }
+        #expect(counted == encrypts)
     }
 
     @Test func aConfiguredPrefixIsStrippedEvenWhenItHoldsABrace() throws {
