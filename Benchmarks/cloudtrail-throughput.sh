@@ -1,52 +1,150 @@
 #!/usr/bin/env bash
-# CloudTrail scan throughput of cek-audit, side by side with jq and Python's json on the same files.
-# Not a test: prints figures. Usage: Benchmarks/cloudtrail-throughput.sh [CORPUS_DIR] [UNCOMPRESSED_BYTES]
-# Generates a corpus of .json.gz files (default 1.1 GB uncompressed, 35 % KMS events) on first use.
+# CloudTrail scan throughput of cek-audit side by side, in one run on the same corpus (gzip and plain), with
+# Python's json, orjson and jq doing the same per-key KMS usage count, and with `gzip -dc` and `libdeflate-gunzip`
+# alone as inflate ceilings. Prints MB/s of uncompressed JSON, the ratio to orjson, and peak RSS.
+# Not a test: prints figures.
+#
+# Usage: Benchmarks/cloudtrail-throughput.sh [CORPUS_DIR] [UNCOMPRESSED_BYTES]
+#   Generates the corpus on first use (default 1.1 GB uncompressed as .json.gz, 35 % KMS events), and a plain .json
+#   copy of it next to it (CORPUS_DIR-plain). Installs what it needs: jq and libdeflate-gunzip (apt-get, when run as
+#   root) and orjson (pip, into .venv-bench) when missing. Every tool gets the cores it can use: cek-audit scans
+#   files in parallel itself; the Python scripts, jq and the inflaters run as one process per core (xargs -P).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 corpus=${1:-${TMPDIR:-/tmp}/cek-audit-bench-corpus}
 size=${2:-1100000000}
+plain="$corpus-plain"
+cores=$(nproc)
+
+# Tools.
+missing=()
+command -v jq >/dev/null || missing+=(jq)
+command -v libdeflate-gunzip >/dev/null || missing+=(libdeflate-tools)
+command -v /usr/bin/time >/dev/null || missing+=(time)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then apt-get install -y -qq "${missing[@]}" >/dev/null; else echo "missing: ${missing[*]} (apt-get install them)" >&2; fi
+fi
+python=python3
+if ! python3 -c 'import orjson' 2>/dev/null; then
+  [ -x .venv-bench/bin/python ] || { python3 -m venv .venv-bench && .venv-bench/bin/pip install -q orjson; }
+  python=.venv-bench/bin/python
+fi
+
 if [ ! -d "$corpus/AWSLogs" ]; then
   echo "generating corpus in $corpus ($size uncompressed bytes)…" >&2
   python3 Benchmarks/gen_cloudtrail.py "$corpus" --bytes "$size"
 fi
+if [ ! -d "$plain/AWSLogs" ]; then
+  echo "writing the plain .json copy in $plain…" >&2
+  (cd "$corpus" && find . -name '*.json.gz' -print0) | while IFS= read -r -d '' f; do
+    mkdir -p "$plain/$(dirname "$f")"
+    gzip -dc "$corpus/$f" > "$plain/${f%.gz}"
+  done
+fi
 swift build -c release --product cek-audit >&2
+bin=.build/release/cek-audit
+
 files=$(find "$corpus" -name '*.json.gz' | wc -l)
 gz=$(find "$corpus" -name '*.json.gz' -printf '%s\n' | awk '{s+=$1} END {print s}')
-raw=$(find "$corpus" -name '*.json.gz' -print0 | xargs -0 cat | gzip -dc | wc -c)
+raw=$(find "$plain" -name '*.json' -printf '%s\n' | awk '{s+=$1} END {print s}')
+per=$(( (files + cores - 1) / cores ))   # files per process: one process per core
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-measure() {  # label, command…
-  local label=$1; shift
-  /usr/bin/time -f "%e %M" -o "$out/time" "$@" > "$out/stdout" 2> "$out/stderr" || true
-  read -r secs kb < "$out/time"
-  awk -v l="$label" -v s="$secs" -v k="$kb" -v r="$raw" 'BEGIN { printf "%-34s %8.2f s %9.1f MB/s %8.1f MB peak RSS\n", l, s, r / 1e6 / s, k / 1024 }'
-}
+
 cat > "$out/agg.py" <<'PY'
-import gzip, json, sys, collections
+import gzip, sys, collections
+if sys.argv[1] == "orjson":
+    import orjson
+    loads = orjson.loads
+else:
+    import json
+    loads = json.loads
 usage = collections.Counter()
-for path in sys.argv[1:]:
-    with gzip.open(path, "rb") as f:
-        for r in json.load(f).get("Records", []):
+for path in sys.argv[2:]:
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rb") as f:
+        for r in loads(f.read()).get("Records", []):
             if r.get("eventSource") == "kms.amazonaws.com" and not r.get("errorCode"):
                 for res in r.get("resources") or []:
                     if res.get("type") == "AWS::KMS::Key":
                         usage[(res.get("ARN"), r.get("eventName"))] += 1
 print(len(usage))
 PY
-jq_prog='reduce (inputs | .Records[] | select(.eventSource == "kms.amazonaws.com" and (.errorCode == null)) | . as $r | ($r.resources // [])[] | select(.type == "AWS::KMS::Key") | [.ARN, $r.eventName] | join(" ")) as $k ({}; .[$k] += 1) | length'
-echo "corpus: $corpus — $files files, $((gz / 1000000)) MB gzip, $((raw / 1000000)) MB uncompressed; $(nproc) cores"
-echo "task: per-key KMS usage aggregation (cek-audit also builds every fact and the report)"
-measure "cek-audit assess (all cores)" .build/release/cek-audit assess "$corpus" -o "$out/report" -q --format json
-measure "python3 json (1 core)" sh -c "find '$corpus' -name '*.json.gz' -print0 | xargs -0 python3 '$out/agg.py'"
-if command -v jq >/dev/null; then
-  measure "zcat | jq (1 core)" sh -c "find '$corpus' -name '*.json.gz' -print0 | xargs -0 cat | gzip -dc | jq -n '$jq_prog'"
-else
-  echo "jq not installed: skipped"
-fi
-cat <<TXT
-What bounds cek-audit here: inflating gzip (zlib, about 300 MB/s per core) and delimiting every record; only the
-KMS share of the records is read member by member (CloudTrailRecordReader), other services' records are counted
-and skipped. Files are scanned in parallel, so both scale with cores. Memory holds one inflated file per worker,
-one running aggregate (per key, not per event) and about 32 bytes per KMS event for duplicate detection.
+cat > "$out/agg.jq" <<'JQ'
+reduce (inputs | .Records[] | select(.eventSource == "kms.amazonaws.com" and (.errorCode == null)) | . as $r
+        | ($r.resources // [])[] | select(.type == "AWS::KMS::Key") | [.ARN, $r.eventName] | join(" ")) as $k
+  ({}; .[$k] += 1) | length
+JQ
+cat > "$out/jq.sh" <<SH
+#!/bin/sh
+# jq.sh gz|plain FILE…: one jq process over the concatenated (inflated) files.
+kind=\$1; shift
+if [ "\$kind" = gz ]; then gzip -dc "\$@"; else cat "\$@"; fi | jq -n -f "$out/agg.jq"
+SH
+chmod +x "$out/jq.sh"
+
+# inflate.sh TOOL FILE…: inflate to a pipe (libdeflate-gunzip skips the work when its output is /dev/null).
+cat > "$out/inflate.sh" <<'SH'
+#!/bin/sh
+tool=$1; shift
+"$tool" -dc "$@" | wc -c > /dev/null
+SH
+chmod +x "$out/inflate.sh"
+
+declare -A secs
+# measure KEY LABEL command…: wall seconds and peak RSS (the largest of the processes for xargs runs).
+measure() {
+  local key=$1 label=$2; shift 2
+  /usr/bin/time -v -o "$out/time" "$@" > "$out/stdout" 2> "$out/stderr" || echo "  ($label failed: $(tail -1 "$out/stderr"))"
+  local wall kb
+  wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,p,":"); s=0; for(i=1;i<=n;i++) s=s*60+p[i]; print s}' "$out/time")
+  kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$out/time")
+  secs[$key]=$wall
+  printf '%s %s %s\n' "$key" "$wall" "$kb" >> "$out/rows"
+  awk -v l="$label" -v s="$wall" -v k="$kb" -v r="$raw" 'BEGIN { printf "%-44s %8.2f s %9.1f MB/s %9.1f MB peak RSS\n", l, s, r / 1e6 / s, k / 1024 }'
+}
+ratio() {  # KEY against orjson on the same corpus
+  local k=$1 ref=$2
+  awk -v k="$k" -v a="${secs[$ref]}" -v b="${secs[$k]}" 'BEGIN { printf "  %-42s %6.2f× orjson\n", k, a / b }'
+}
+
+echo "corpus: $files files, $((gz / 1000000)) MB gzip, $((raw / 1000000)) MB of JSON; $cores cores; MB/s are of uncompressed JSON"
+echo "task: per-key KMS usage (cek-audit also builds every fact, evaluates and writes report.json)"
+for kind in gz plain; do
+  if [ $kind = gz ]; then dir=$corpus; pat='*.json.gz'; else dir=$plain; pat='*.json'; fi
+  echo
+  echo "== .$([ $kind = gz ] && echo json.gz || echo json) =="
+  measure "cek-$kind" "cek-audit assess ($cores cores)" "$bin" assess "$dir" -o "$out/report-$kind" -q --format json
+  measure "py-$kind" "python3 json ($cores processes)" sh -c "find '$dir' -name '$pat' -print0 | xargs -0 -P $cores -n $per $python '$out/agg.py' json"
+  measure "orjson-$kind" "python3 orjson ($cores processes)" sh -c "find '$dir' -name '$pat' -print0 | xargs -0 -P $cores -n $per $python '$out/agg.py' orjson"
+  measure "jq-$kind" "jq ($cores processes)" sh -c "find '$dir' -name '$pat' -print0 | xargs -0 -P $cores -n $per '$out/jq.sh' $kind"
+  if [ $kind = gz ]; then
+    measure "gzip-$kind" "gzip -dc alone ($cores processes, ceiling)" sh -c "find '$dir' -name '$pat' -print0 | xargs -0 -P $cores -n $per '$out/inflate.sh' gzip"
+    measure "deflate-$kind" "libdeflate-gunzip alone ($cores processes)" sh -c "find '$dir' -name '$pat' -print0 | xargs -0 -P $cores -n $per '$out/inflate.sh' libdeflate-gunzip"
+  fi
+  echo "ratios (time of orjson / time of each):"
+  for k in cek py jq; do ratio "$k-$kind" "orjson-$kind"; done
+  [ $kind = gz ] && { ratio gzip-gz orjson-gz; ratio deflate-gz orjson-gz; }
+done
+cek_gz=$(awk '$1=="cek-gz" {print $3}' "$out/rows"); cek_plain=$(awk '$1=="cek-plain" {print $3}' "$out/rows")
+echo
+echo "cek-audit peak RSS: $((cek_gz / 1024)) MB on .json.gz, $((cek_plain / 1024)) MB on .json (target ≤ 100 MB)"
+cat <<'TXT'
+
+Where the time goes (perf record, release build; 2026-12-04, 200 MB corpus of 416 files, 2 cores under load):
+  before this version: zlib inflate ≈ 400 MB/s per core (CPU time); the splitter's byte-at-a-time string skipping
+    ≈ 900 MB/s; each KMS event copied its key's sets and dictionaries (copy-on-write of a value read out of the
+    table) and built a joined String for duplicate detection; content recognition validated every file's 64 KiB
+    head as UTF-8 through Data's generic iterator (44 % of a plain .json run).
+  now, scan only (scratch harness, CPU time): libdeflate whole-file inflate ≈ 2,100 MB/s per core; the splitter
+    (one loop per record, string bodies eight bytes at a time) ≈ 1,900 MB/s; the KMS prefilter (memchr + memcmp
+    for "kms.amazonaws.com") ≈ 10 GB/s; decoding the KMS records' members into Strings and aggregating them
+    ≈ 800 MB/s — the largest share.
+  now, whole run on plain .json: scan and KMS decode ≈ 32 %, SHA-256 of every file for its evidence item ≈ 17 %,
+    the per-file merge of aggregates on the collecting task (serial: it sorts the capped principal and failure
+    lists on every merge) ≈ 11 %, content recognition ≈ 18 % (NUL check and UTF-8 validation now through a
+    pointer), the rest evaluation and report writing. The serial merge and the fixed cost of a run are what keep
+    cek-audit from scaling to the issue's targets (600 MB/s gzip, 800 MB/s plain) on this corpus.
+Plain files are memory-mapped; .json.gz files are inflated whole by libdeflate into one buffer per worker
+(files above 48 MB uncompressed fall back to streaming zlib). Files are scanned in parallel, one per core.
 TXT

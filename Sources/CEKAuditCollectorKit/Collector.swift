@@ -44,12 +44,19 @@ public struct CollectionContext: Sendable {
     /// The run's credentials: live collectors register every credential they resolve here, their clients scrub
     /// server answers with it, and the writers scrub every output with it (``CredentialScrubber``).
     public var credentials: CredentialScrubber
+    /// Where log scans report files read, for the progress line on a terminal; `nil` (the default, and whenever
+    /// stderr is not a terminal or `-q` is given) reports nothing.
+    public var progress: ScanProgress?
 
-    /// - Parameter credentials: the run's registry; the CLI passes the one its writers and console consult.
-    public init(now: Date, window: ClosedRange<Date>? = nil, credentials: CredentialScrubber = CredentialScrubber()) {
+    /// - Parameters:
+    ///   - credentials: the run's registry; the CLI passes the one its writers and console consult.
+    ///   - progress: the terminal's progress line, if one is shown.
+    public init(now: Date, window: ClosedRange<Date>? = nil, credentials: CredentialScrubber = CredentialScrubber(),
+                progress: ScanProgress? = nil) {
         self.now = now
         self.window = window
         self.credentials = credentials
+        self.progress = progress
     }
 }
 

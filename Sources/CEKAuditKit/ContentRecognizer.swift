@@ -115,7 +115,8 @@ public struct ContentRecognizer: Sendable {
     /// Why a head is not text: a NUL byte, or bytes that are not UTF-8 (a multi-byte character cut at the end of a
     /// partial head is allowed). `nil` for text.
     static func binaryReason(_ head: Data, whole: Bool) -> String? {
-        if head.contains(0) { return "binary file (it contains NUL bytes); not an input this version reads" }
+        let hasNUL = head.withUnsafeBytes { b in b.baseAddress.map { memchr($0, 0, b.count) != nil } ?? false }
+        if hasNUL { return "binary file (it contains NUL bytes); not an input this version reads" }
         var bytes = head
         if !whole {
             // Drop a possibly cut multi-byte sequence at the end.

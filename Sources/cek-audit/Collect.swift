@@ -32,7 +32,7 @@ extension CEKAudit {
         @OptionGroup var catalog: CatalogOptions
         @OptionGroup var clock: ClockOptions
 
-        @Flag(name: .shortAndLong, help: "Print only the bundle path.")
+        @Flag(name: .shortAndLong, help: "Print only the bundle path (and no progress line while logs are scanned).")
         var quiet = false
 
         func run() async throws {

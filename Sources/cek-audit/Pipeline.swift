@@ -30,7 +30,7 @@ struct ReportOptions: ParsableArguments {
     @Option(name: .long, help: "Lowest verdict that makes the exit status non-zero besides failures.")
     var failOn: FailOn = .fail
 
-    @Flag(name: .shortAndLong, help: "Print only the verdict line.")
+    @Flag(name: .shortAndLong, help: "Print only the verdict line (and no progress line while logs are scanned).")
     var quiet = false
 
     @Option(name: .long, help: ArgumentHelp("A previous report.json, the report folder holding it, or an evidence bundle: each finding is classified new, fixed, changed or unchanged.",
@@ -111,12 +111,15 @@ enum Pipeline {
     /// Collects the units of `shard` of a plan (everything when nil), printing progress on stderr; with the shard's
     /// record for the bundle.
     static func collect(_ plan: AssessmentPlan, now: Date, quiet: Bool, shard: Shard?) async -> (facts: FactSet, shard: ShardRecord?) {
-        let context = CollectionContext(now: now, window: plan.file?.window, credentials: credentials)
+        // The progress line of log scans: on a terminal only, never with -q (ScanProgress.shouldShow).
+        let progress = ScanProgress.shouldShow(quiet: quiet) ? ScanProgress.standardError() : nil
+        let context = CollectionContext(now: now, window: plan.file?.window, credentials: credentials, progress: progress)
         if !quiet {
             Console.error("Collecting \(plan.name)\(shard.map { " (shard \($0))" } ?? ""): \(plan.sources.count) file(s), \(plan.file?.targets.count ?? 0) target(s)")
         }
         let (facts, notes, record) = await CollectionRunner(registry: registry).collect(plan, context: context, shard: shard,
                                                                                          toolVersion: CEKAuditVersion.current)
+        progress?.finish()
         if !quiet { for n in notes { Console.error("  \(n.locator): \(n.text)") } }
         for d in facts.diagnostics where d.severity >= .warning { Console.error("\(d)") }
         return (facts, record)

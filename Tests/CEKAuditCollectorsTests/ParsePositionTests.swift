@@ -57,4 +57,22 @@ struct ParsePositionTests {
         let bytes = Array("é鍵🔑".utf8) + [0xFF]
         #expect(TextPosition.firstInvalidUTF8(in: bytes)?.position == TextPosition(line: 1, column: 4))
     }
+
+    /// Contiguous bytes take the pointer path (ASCII eight bytes at a time): the same offsets and positions as the
+    /// byte-at-a-time loop, at every alignment, for a Data slice that does not start at index 0 too.
+    @Test func theFastPathFindsTheSameFirstInvalidByte() {
+        for pad in 0..<17 {
+            let text = Array((String(repeating: "a", count: pad) + "{\"k\":\"v\"}\nline two é ").utf8)
+            for bad: [UInt8] in [[0xFF], [0xC3], [0xE0, 0x80, 0x80], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80]] {
+                let bytes = text + bad + Array("tail".utf8)
+                let found = TextPosition.firstInvalidUTF8(in: bytes)
+                #expect(found?.offset == text.count)
+                #expect(found?.position.line == 2)
+                let slice = Data([0x41] + bytes).dropFirst()
+                #expect(TextPosition.firstInvalidUTF8(in: slice)?.offset == text.count)
+                #expect(TextPosition.firstInvalidUTF8(in: bytes.lazy.map { $0 })?.offset == text.count)   // no contiguous storage
+            }
+            #expect(TextPosition.firstInvalidUTF8(in: text) == nil)
+        }
+    }
 }

@@ -68,6 +68,11 @@ public enum SHA256Hex {
     public static func digest(_ data: Data) -> String {
         SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
     }
+
+    /// SHA-256 of the bytes in `bytes` (swift-crypto), lowercase hex; for buffers that are not a `Data`.
+    public static func digest(_ bytes: UnsafeRawBufferPointer) -> String {
+        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+    }
 }
 
 /// A problem met while reading inputs, reported with the place and a fix. Never silently dropped.

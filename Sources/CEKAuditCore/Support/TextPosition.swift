@@ -41,6 +41,11 @@ public struct TextPosition: Sendable, Hashable {
     /// overlong forms, no surrogates, nothing above U+10FFFF), with its offset; `nil` when `data` is UTF-8.
     public static func firstInvalidUTF8<Bytes: Collection>(in data: Bytes) -> (offset: Int, position: TextPosition)?
     where Bytes.Element == UInt8, Bytes.Index == Int {
+        // Contiguous bytes (Data, arrays): validated through a pointer, ASCII runs eight bytes at a time.
+        if let found = data.withContiguousStorageIfAvailable({ firstInvalidOffset(in: $0) }) {
+            guard let offset = found else { return nil }
+            return (offset, TextPosition(byteOffset: offset, in: data))
+        }
         var i = data.startIndex
         while i < data.endIndex {
             let b = data[i]
@@ -63,6 +68,39 @@ public struct TextPosition: Sendable, Hashable {
                 let c = data[j]
                 let ok = k == 1 ? (low...high).contains(c) : (0x80...0xBF).contains(c)
                 guard ok else { return invalid(at: i, data) }
+            }
+            i += length
+        }
+        return nil
+    }
+
+    /// The offset of the first byte of `b` that does not start a well-formed UTF-8 sequence (the same rules as
+    /// ``firstInvalidUTF8(in:)``), or `nil`.
+    static func firstInvalidOffset(in b: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard let base = b.baseAddress else { return nil }
+        let n = b.count
+        var i = 0
+        while i < n {
+            while i + 8 <= n, UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 { i += 8 }
+            guard i < n else { return nil }
+            let c = base[i]
+            let length: Int
+            var low: UInt8 = 0x80, high: UInt8 = 0xBF
+            switch c {
+            case 0x00...0x7F: i += 1; continue
+            case 0xC2...0xDF: length = 2
+            case 0xE0: length = 3; low = 0xA0
+            case 0xE1...0xEC, 0xEE...0xEF: length = 3
+            case 0xED: length = 3; high = 0x9F
+            case 0xF0: length = 4; low = 0x90
+            case 0xF1...0xF3: length = 4
+            case 0xF4: length = 4; high = 0x8F
+            default: return i
+            }
+            for k in 1..<length {
+                guard i + k < n else { return i }
+                let next = base[i + k]
+                guard k == 1 ? (low...high).contains(next) : (0x80...0xBF).contains(next) else { return i }
             }
             i += length
         }

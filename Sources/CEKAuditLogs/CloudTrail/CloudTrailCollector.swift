@@ -24,6 +24,9 @@ public struct CloudTrailCollector: EvidenceCollector {
     public var window: ClosedRange<Date>?
     /// Parallel workers (default: the processor count).
     public var workers: Int
+    /// Largest uncompressed size one worker inflates whole (default ``wholeInflateBytes``); larger `.json.gz` files
+    /// are inflated by streaming zlib.
+    public var wholeInflateLimit = CloudTrailCollector.wholeInflateBytes
 
     public init(window: ClosedRange<Date>? = nil, workers: Int = ProcessInfo.processInfo.activeProcessorCount) {
         self.window = window
@@ -119,9 +122,11 @@ public struct CloudTrailCollector: EvidenceCollector {
         var total = LogAggregate()
         let dedupe = Dedupe()
 
+        context.progress?.begin(files: files.count, bytes: files.reduce(Int64(0)) { $0 + Self.sizeOnDisk($1.path) })
         // Phase 1: digests.
         for (i, f) in ordered.enumerated() where digestNames.contains(f.locator) {
-            let r = Self.scan(f, index: i, window: windowText, wantHash: false, dedupe: dedupe, now: context.now)
+            let r = Self.scan(f, index: i, window: windowText, wantHash: false, dedupe: dedupe, now: context.now, wholeLimit: wholeInflateLimit)
+            context.progress?.fileDone(bytes: Int64(r.item?.size ?? 0))
             for e in r.digestEntries {
                 digestHashes[(e.object as NSString).lastPathComponent] = e.hash.lowercased()
                 digestObjects[(e.object as NSString).lastPathComponent] = e.object
@@ -136,6 +141,7 @@ public struct CloudTrailCollector: EvidenceCollector {
         let expected = digestHashes
         let workers = self.workers
         let now = context.now
+        let wholeLimit = wholeInflateLimit
         await withTaskGroup(of: FileResult.self) { group in
             var next = 0
             func addNext() {
@@ -143,11 +149,12 @@ public struct CloudTrailCollector: EvidenceCollector {
                 let (i, f) = logs[next]
                 next += 1
                 let wantHash = expected[(f.locator as NSString).lastPathComponent] != nil
-                group.addTask { Self.scan(f, index: i, window: windowText, wantHash: wantHash, dedupe: dedupe, now: now) }
+                group.addTask { Self.scan(f, index: i, window: windowText, wantHash: wantHash, dedupe: dedupe, now: now, wholeLimit: wholeLimit) }
             }
             for _ in 0..<workers { addNext() }
             // Merge as results arrive, so memory holds one aggregate, not one per file.
             while var r = await group.next() {
+                context.progress?.fileDone(bytes: Int64(r.item?.size ?? 0))
                 total.merge(r.aggregate)
                 r.aggregate = LogAggregate()
                 results.append(r)
@@ -197,8 +204,23 @@ public struct CloudTrailCollector: EvidenceCollector {
         return out
     }
 
+    /// Largest uncompressed size a worker inflates whole into memory (libdeflate); a larger `.json.gz` file is
+    /// inflated by streaming zlib instead, up to ``maxUncompressedBytes``. With one buffer per worker this bounds
+    /// the scan's memory for CloudTrail's few-MB files.
+    public static let wholeInflateBytes = 48 * 1024 * 1024
+
+    /// Size of a file on disk (`stat`), 0 when it cannot be read: for the progress total only.
+    static func sizeOnDisk(_ path: String) -> Int64 {
+        var st = stat()
+        return stat(path, &st) == 0 ? Int64(st.st_size) : 0
+    }
+
     /// Reads, inflates, splits and aggregates one file. Never throws: problems become diagnostics.
-    static func scan(_ f: File, index: Int, window: ClosedRange<String>?, wantHash: Bool, dedupe: Dedupe, now: Date) -> FileResult {
+    ///
+    /// Plain files are read through a memory map; `.json.gz` files are inflated whole by libdeflate into one buffer
+    /// (no `Data` copy), falling back to streaming zlib past ``wholeInflateBytes``.
+    static func scan(_ f: File, index: Int, window: ClosedRange<String>?, wantHash: Bool, dedupe: Dedupe, now: Date,
+                     wholeLimit: Int = wholeInflateBytes) -> FileResult {
         var result = FileResult(index: index)
         let raw: Data
         do { raw = try Data(contentsOf: URL(fileURLWithPath: f.path), options: .alwaysMapped) } catch {
@@ -208,70 +230,94 @@ public struct CloudTrailCollector: EvidenceCollector {
             return result
         }
         result.item = EvidenceItem(collector: name, locator: f.locator, kind: "cloudtrail-log", bytes: raw, collectedAt: now)
-        var data = raw
-        if Gzip.isGzip(raw) {
-            do { data = try Gzip.inflate(raw, limit: Self.maxUncompressedBytes) } catch {
-                result.failed = true
-                result.aggregate.parseErrors += 1
-                let fix: String
-                if case Gzip.Failure.tooLarge = error {
-                    fix = "CloudTrail delivers files far smaller than this; the file may be a decompression bomb — inspect it before assessing"
-                } else {
-                    fix = "the file is truncated or not gzip; fetch it again from the trail's bucket"
-                }
-                result.diagnostics.append(Diagnostic(.error, source: f.locator, message: "\(error)", fix: fix))
-                return result
-            }
+        guard Gzip.isGzip(raw) else {
+            if wantHash { result.uncompressedSHA256 = result.item?.sha256 }
+            raw.withUnsafeBytes { scanContent($0, f, window: window, dedupe: dedupe, into: &result) }
+            return result
         }
-        if wantHash { result.uncompressedSHA256 = Gzip.isGzip(raw) ? SHA256Hex.digest(data) : result.item?.sha256 }
-        data.withUnsafeBytes { (b: UnsafeRawBufferPointer) in
-            let shape: RecordSplitter.Shape
-            do { shape = try RecordSplitter.split(b) } catch let e as RecordSplitter.Failure {
-                let (line, col) = RecordSplitter.position(b, e.offset)
-                result.failed = true
-                result.aggregate.parseErrors += 1
-                result.diagnostics.append(Diagnostic(.error, source: f.locator, line: line, column: col, message: "not valid CloudTrail JSON: \(e.message)",
-                                                     fix: "check for a missing comma or an unclosed brace near this place"))
-                return
-            } catch {
-                result.failed = true
-                result.aggregate.parseErrors += 1
-                result.diagnostics.append(Diagnostic(.error, source: f.locator, message: "not valid CloudTrail JSON (\(error))"))
-                return
+        do {
+            let whole = try raw.withUnsafeBytes { try Gzip.inflateWhole($0, limit: wholeLimit) }
+            whole.withBytes { b in
+                if wantHash { result.uncompressedSHA256 = SHA256Hex.digest(b) }
+                scanContent(b, f, window: window, dedupe: dedupe, into: &result)
             }
-            switch shape {
-            case .digest:
-                result.isDigest = true
-                result.item?.kind = "cloudtrail-digest"
-                guard let logs = (try? JSONValue.parse(data, source: f.locator))?["logFiles"], case .array(let entries) = logs else {
-                    result.failed = true
-                    result.aggregate.parseErrors += 1
-                    result.diagnostics.append(Diagnostic(.error, source: f.locator, message: "digest file without a readable logFiles list",
-                                                         fix: "fetch the digest again; log files it should list are not verified"))
-                    return
-                }
-                for l in entries {
-                    if let object = l["s3Object"]?.stringValue, let hash = l["hashValue"]?.stringValue { result.digestEntries.append((object, hash)) }
-                }
-            case .other:
-                result.failed = true
-                result.aggregate.parseErrors += 1
-                result.diagnostics.append(Diagnostic(.error, source: f.locator, message: "JSON without a Records array: not a CloudTrail log file",
-                                                     fix: "remove it from the log source, or name its kind in the assessment file"))
-            case .singleEvent:
-                result.aggregate.files += 1
-                decode(b, 0..<b.count, locator: f.locator, ordinal: 1, window: window, dedupe: dedupe, into: &result)
-            case .records(let ranges):
-                result.aggregate.files += 1
-                let needle = Array("kms.amazonaws.com".utf8)
-                for (k, range) in ranges.enumerated() {
-                    result.aggregate.records += 1
-                    guard RecordSplitter.contains(b, range, needle) else { continue }
-                    decode(b, range, locator: f.locator, ordinal: k + 1, window: window, dedupe: dedupe, into: &result)
-                }
-            }
+            return result
+        } catch Gzip.Failure.tooLarge {
+            // Too large to hold whole in the worker's budget: streaming zlib, as before libdeflate.
+        } catch {
+            inflateFailed(error, f, into: &result)
+            return result
         }
+        let data: Data
+        do { data = try Gzip.inflate(raw, limit: Self.maxUncompressedBytes) } catch {
+            inflateFailed(error, f, into: &result)
+            return result
+        }
+        if wantHash { result.uncompressedSHA256 = SHA256Hex.digest(data) }
+        data.withUnsafeBytes { scanContent($0, f, window: window, dedupe: dedupe, into: &result) }
         return result
+    }
+
+    private static func inflateFailed(_ error: any Error, _ f: File, into result: inout FileResult) {
+        result.failed = true
+        result.aggregate.parseErrors += 1
+        let fix: String
+        if case Gzip.Failure.tooLarge = error {
+            fix = "CloudTrail delivers files far smaller than this; the file may be a decompression bomb — inspect it before assessing"
+        } else {
+            fix = "the file is truncated or not gzip; fetch it again from the trail's bucket"
+        }
+        result.diagnostics.append(Diagnostic(.error, source: f.locator, message: "\(error)", fix: fix))
+    }
+
+    /// Splits the (inflated) content of one file into records and aggregates its KMS records.
+    private static func scanContent(_ b: UnsafeRawBufferPointer, _ f: File, window: ClosedRange<String>?, dedupe: Dedupe,
+                                    into result: inout FileResult) {
+        let shape: RecordSplitter.Shape
+        do { shape = try RecordSplitter.split(b) } catch let e as RecordSplitter.Failure {
+            let (line, col) = RecordSplitter.position(b, e.offset)
+            result.failed = true
+            result.aggregate.parseErrors += 1
+            result.diagnostics.append(Diagnostic(.error, source: f.locator, line: line, column: col, message: "not valid CloudTrail JSON: \(e.message)",
+                                                 fix: "check for a missing comma or an unclosed brace near this place"))
+            return
+        } catch {
+            result.failed = true
+            result.aggregate.parseErrors += 1
+            result.diagnostics.append(Diagnostic(.error, source: f.locator, message: "not valid CloudTrail JSON (\(error))"))
+            return
+        }
+        switch shape {
+        case .digest:
+            result.isDigest = true
+            result.item?.kind = "cloudtrail-digest"
+            guard let logs = (try? JSONValue.parse(Data(b), source: f.locator))?["logFiles"], case .array(let entries) = logs else {
+                result.failed = true
+                result.aggregate.parseErrors += 1
+                result.diagnostics.append(Diagnostic(.error, source: f.locator, message: "digest file without a readable logFiles list",
+                                                     fix: "fetch the digest again; log files it should list are not verified"))
+                return
+            }
+            for l in entries {
+                if let object = l["s3Object"]?.stringValue, let hash = l["hashValue"]?.stringValue { result.digestEntries.append((object, hash)) }
+            }
+        case .other:
+            result.failed = true
+            result.aggregate.parseErrors += 1
+            result.diagnostics.append(Diagnostic(.error, source: f.locator, message: "JSON without a Records array: not a CloudTrail log file",
+                                                 fix: "remove it from the log source, or name its kind in the assessment file"))
+        case .singleEvent:
+            result.aggregate.files += 1
+            decode(b, 0..<b.count, locator: f.locator, ordinal: 1, window: window, dedupe: dedupe, into: &result)
+        case .records(let ranges):
+            result.aggregate.files += 1
+            let needle = Array("kms.amazonaws.com".utf8)
+            for (k, range) in ranges.enumerated() {
+                result.aggregate.records += 1
+                guard RecordSplitter.contains(b, range, needle) else { continue }
+                decode(b, range, locator: f.locator, ordinal: k + 1, window: window, dedupe: dedupe, into: &result)
+            }
+        }
     }
 
     private static func decode(_ b: UnsafeRawBufferPointer, _ range: Range<Int>, locator: String, ordinal: Int,
@@ -291,8 +337,12 @@ public struct CloudTrailCollector: EvidenceCollector {
         guard record.eventSource == "kms.amazonaws.com" else { return }
         if let id = record.eventID {
             // Same id and same event (name, time, request, outcome): a re-delivery, whatever the formatting.
-            let content = [record.eventName, record.eventTime, record.requestID, record.errorCode].map { $0 ?? "" }.joined(separator: "\u{1F}")
-            switch dedupe.check(id: fnv(id), content: fnv(content)) {
+            var content: UInt64 = 0xcbf29ce484222325
+            for (n, field) in [record.eventName, record.eventTime, record.requestID, record.errorCode].enumerated() {
+                if n > 0 { content = fnv(0x1F, content) }
+                for byte in (field ?? "").utf8 { content = fnv(byte, content) }
+            }
+            switch dedupe.check(id: fnv(id), content: content) {
             case 1:
                 result.aggregate.duplicates += 1
                 if result.aggregate.duplicates <= 5 {
@@ -308,11 +358,15 @@ public struct CloudTrailCollector: EvidenceCollector {
         result.aggregate.add(record, window: window, file: locator)
     }
 
+    /// FNV-1a 64 of `s`.
     private static func fnv(_ s: String) -> UInt64 {
         var h: UInt64 = 0xcbf29ce484222325
-        for byte in s.utf8 { h = (h ^ UInt64(byte)) &* 0x100000001b3 }
+        for byte in s.utf8 { h = fnv(byte, h) }
         return h
     }
+
+    /// One FNV-1a 64 step.
+    @inline(__always) private static func fnv(_ byte: UInt8, _ h: UInt64) -> UInt64 { (h ^ UInt64(byte)) &* 0x100000001b3 }
 
     /// The facts: one `log_source`, one `key_usage` per key (alias-addressed calls resolved through alias events).
     func resources(_ a: LogAggregate, label: String, verified: Int, mismatched: Int, items: [EvidenceItem], unread: Int = 0) -> [Resource] {

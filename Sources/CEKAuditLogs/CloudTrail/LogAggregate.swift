@@ -112,9 +112,15 @@ struct LogAggregate: Sendable {
             if case .usage = kind, principal == nil { unattributed += 1 }
             return
         }
-        var stats = keys[keyRef] ?? KeyStats()
-        stats.account = stats.account ?? ARN(parsing: keyRef)?.account ?? r.recipientAccountId
-        stats.region = stats.region ?? ARN(parsing: keyRef)?.region ?? r.awsRegion
+        // Taken out of the table while it is updated, so that its sets and dictionaries are modified in place
+        // instead of copied on every event.
+        var stats = keys.removeValue(forKey: keyRef) ?? KeyStats()
+        defer { keys[keyRef] = stats }
+        if stats.account == nil || stats.region == nil {
+            let arn = ARN(parsing: keyRef)
+            stats.account = stats.account ?? arn?.account ?? r.recipientAccountId
+            stats.region = stats.region ?? arn?.region ?? r.awsRegion
+        }
         stats.first = LogAggregate.min(stats.first, time)
         stats.last = LogAggregate.max(stats.last, time)
         if stats.firstFile.map({ ($0.0, $0.1) > (time, file) }) ?? true { stats.firstFile = (time, file) }
@@ -124,7 +130,6 @@ struct LogAggregate: Sendable {
             failedAttempts += 1
             let attempt = "\(name) (\(code))"
             if stats.failed.count < 50, !stats.failed.contains(attempt) { stats.failed.append(attempt); stats.failed.sort() }
-            keys[keyRef] = stats
             return
         }
         if let p = principal { if stats.principals.count < 200 { stats.principals.insert(p) } } else if case .usage = kind { unattributed += 1 }
@@ -146,7 +151,6 @@ struct LogAggregate: Sendable {
         case .other:
             break
         }
-        keys[keyRef] = stats
     }
 
     /// The key an event is about: its resources entry, the request's key id (qualified to an ARN when the account

@@ -70,6 +70,46 @@ struct OpenBaoAuditLogCollectorTests {
         #expect(facts.payloadFiles.values.first == Fixtures.path("openbao/audit-prefixed/audit.log"))
     }
 
+    /// Lines are decoded on several threads in batches and tallied in file order: a log long enough for several
+    /// batches and shares (bad lines, prefixes, blank lines, pairs across a batch boundary) gives the same facts
+    /// with one worker and with four, and the counts its lines hold.
+    @Test func parallelDecodingGivesTheFactsOfOneLineAtATime() throws {
+        var lines: [String] = []
+        var encrypts = 0, bad = 0
+        for n in 0..<5_000 {
+            switch n % 97 {
+            case 13: lines.append("{\"time\": truncated"); bad += 1
+            case 29: lines.append("**edge**" + Self.line("request", id: "p\(n)", op: "update", path: "decrypt/k\(n % 3)"))
+            case 41: lines.append("   ")
+            default:
+                lines.append(Self.line("request", id: "r\(n)", op: "update", path: "encrypt/k\(n % 3)"))
+                lines.append(Self.line("response", id: "r\(n)", op: "update", path: "encrypt/k\(n % 3)"))
+                encrypts += 1
+            }
+        }
+        lines.insert(String(repeating: "x", count: 2_000), at: 4_500)   // text without JSON
+        bad += 1
+        let path = try Self.temp(lines.joined(separator: "\n"))
+        func run(_ workers: Int) -> FactSet {
+            var c = OpenBaoAuditLogCollector()
+            c.workers = workers
+            return c.collect(files: [.init(path: path, locator: "audit.log")], label: "audit.log", context: CollectionContext(now: Fixtures.now))
+        }
+        let one = run(1), four = run(4)
+        #expect(one.resources == four.resources)
+        #expect(one.diagnostics == four.diagnostics)
+        let log = try #require(four.resources(of: .logSource).first)
+        #expect(log["parse_errors"] == .int(bad))
+        #expect(log["prefix"] == .string("**edge**"))
+        let total = (0..<3).compactMap { four.resource(.keyUsage, named: "transit/keys/k\($0)")?["usage.encrypt"] }
+        #expect(total.count == 3)
+        let counted = total.reduce(0) { sum, value in
+            guard case .number(let v) = value else { return sum }
+            return sum + Int(v)
+        }
+        #expect(counted == encrypts)
+    }
+
     @Test func aConfiguredPrefixIsStrippedEvenWhenItHoldsABrace() throws {
         let text = [Self.line("request", id: "1", op: "update", path: "encrypt/k"), Self.line("request", id: "2", op: "update", path: "decrypt/k")]
             .map { "{env}|" + $0 }.joined(separator: "\n")

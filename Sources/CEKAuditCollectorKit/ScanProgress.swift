@@ -1,0 +1,128 @@
+import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Progress of log scans for a person watching a terminal: files and bytes done of the total, the rate and the time
+/// left, as one line on stderr redrawn in place (`\r`, then erase to the end of the line, ECMA-48 EL) at most
+/// ``minimumInterval`` apart. Collectors announce the files of a scan (``begin(files:bytes:)``) and report each one
+/// read (``fileDone(bytes:)``); the totals add up across concurrent scans. Bytes are the files' sizes on disk
+/// (compressed for `.json.gz`), the only total known before reading.
+///
+/// Only the CLI creates one, and only when stderr is a terminal and `-q` is not given (``shouldShow(quiet:stderrIsTerminal:)``):
+/// nothing is written to a pipe, a file or a report.
+public final class ScanProgress: Sendable {
+    /// Shortest time between two redraws: at most ten per second.
+    public static let minimumInterval: Double = 0.1
+
+    struct State {
+        var filesTotal = 0
+        var bytesTotal: Int64 = 0
+        var filesDone = 0
+        var bytesDone: Int64 = 0
+        var started: Double?
+        var lastDraw: Double = -.infinity
+        var drawn = false
+    }
+
+    private let state = Mutex(State())
+    private let write: @Sendable (String) -> Void
+    private let clock: @Sendable () -> Double
+
+    /// - Parameters:
+    ///   - write: where the control sequences and text go (the CLI: stderr, unbuffered).
+    ///   - clock: seconds on a monotonic clock (tests pass their own).
+    public init(write: @escaping @Sendable (String) -> Void, clock: @escaping @Sendable () -> Double = ScanProgress.monotonicSeconds) {
+        self.write = write
+        self.clock = clock
+    }
+
+    /// A reporter on the process's stderr.
+    public static func standardError() -> ScanProgress {
+        ScanProgress(write: { text in
+            var bytes = Array(text.utf8)
+            _ = bytes.withUnsafeMutableBytes { Glibc_write(2, $0.baseAddress, $0.count) }
+        })
+    }
+
+    /// Whether progress is shown: stderr is a terminal (`isatty(2)`) and `-q` was not given.
+    public static func shouldShow(quiet: Bool, stderrIsTerminal: Bool = isatty(STDERR_FILENO) == 1) -> Bool {
+        !quiet && stderrIsTerminal
+    }
+
+    /// Seconds since an arbitrary origin, from `CLOCK_MONOTONIC`.
+    @Sendable public static func monotonicSeconds() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+    }
+
+    /// Announces `files` files holding `bytes` bytes on disk that a scan is about to read.
+    public func begin(files: Int, bytes: Int64) {
+        let now = clock()
+        state.withLock { s in
+            if s.started == nil { s.started = now }
+            s.filesTotal += files
+            s.bytesTotal += bytes
+        }
+    }
+
+    /// Reports one file read (`bytes` on disk); redraws the line when the last redraw is ``minimumInterval`` old.
+    public func fileDone(bytes: Int64) {
+        let now = clock()
+        let line: String? = state.withLock { s in
+            s.filesDone += 1
+            s.bytesDone += bytes
+            let finished = s.filesDone >= s.filesTotal
+            guard finished || now - s.lastDraw >= Self.minimumInterval else { return nil }
+            s.lastDraw = now
+            s.drawn = true
+            return Self.line(filesDone: s.filesDone, filesTotal: s.filesTotal, bytesDone: s.bytesDone, bytesTotal: s.bytesTotal,
+                             elapsed: now - (s.started ?? now))
+        }
+        if let line { write("\r" + line + "\u{1B}[K") }
+    }
+
+    /// Erases the line, if one was drawn, so that the messages that follow start on a clean line.
+    public func finish() {
+        let drawn = state.withLock { s in
+            defer { s.drawn = false }
+            return s.drawn
+        }
+        if drawn { write("\r\u{1B}[K") }
+    }
+
+    /// The progress line, e.g. `Scanning logs: 120/2285 files, 57.3/1100.0 MB (5%), 612.4 MB/s, 1m47s left`.
+    /// - Parameters:
+    ///   - bytesDone, bytesTotal: bytes on disk (MB are 10^6 bytes).
+    ///   - elapsed: seconds since the first scan began; rate and time left are shown once it is above zero.
+    public static func line(filesDone: Int, filesTotal: Int, bytesDone: Int64, bytesTotal: Int64, elapsed: Double) -> String {
+        let mb = { (b: Int64) in String(format: "%.1f", Double(b) / 1e6) }
+        let percent = bytesTotal > 0 ? Int(Double(bytesDone) * 100 / Double(bytesTotal)) : (filesTotal > 0 ? filesDone * 100 / filesTotal : 100)
+        var text = "Scanning logs: \(filesDone)/\(filesTotal) files, \(mb(bytesDone))/\(mb(bytesTotal)) MB (\(percent)%)"
+        if elapsed > 0, bytesDone > 0 {
+            let rate = Double(bytesDone) / elapsed
+            text += String(format: ", %.1f MB/s", rate / 1e6)
+            let left = Double(max(0, bytesTotal - bytesDone)) / rate
+            text += ", " + duration(left) + " left"
+        }
+        return text
+    }
+
+    /// `42s`, `1m47s`, `2h05m`.
+    public static func duration(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded(.up))
+        if s < 60 { return "\(s)s" }
+        if s < 3600 { return "\(s / 60)m\(String(format: "%02d", s % 60))s" }
+        return "\(s / 3600)h\(String(format: "%02d", (s % 3600) / 60))m"
+    }
+}
+
+#if canImport(Glibc)
+private func Glibc_write(_ fd: Int32, _ p: UnsafeMutableRawPointer?, _ n: Int) -> Int { Glibc.write(fd, p, n) }
+#else
+private func Glibc_write(_ fd: Int32, _ p: UnsafeMutableRawPointer?, _ n: Int) -> Int { Darwin.write(fd, p, n) }
+#endif
