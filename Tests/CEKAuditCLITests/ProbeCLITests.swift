@@ -167,6 +167,10 @@ import Testing
             p.executableURL = CLI.executable
             p.arguments = ["probe", dir.path, "--output", dir.appendingPathComponent("probe").path, "--run-id", id]
             p.currentDirectoryURL = CLI.packageRoot
+            // Held after its first step, so the signal lands mid-run however fast the server answers.
+            var environment = ProcessInfo.processInfo.environment
+            environment["CEK_AUDIT_PROBE_HOLD"] = "create-namespace:30"
+            p.environment = environment
             let out = Pipe()
             p.standardOutput = out
             p.standardError = FileHandle.nullDevice

@@ -14,6 +14,19 @@ public final class ProbeRecorder: @unchecked Sendable {
     ///   - run: the run, whose tag every created resource carries.
     public init(target: String, kind: String, run: ProbeRun) {
         journal = ProbeJournal(target: target, kind: kind, runTag: run.tag)
+        hold = Self.hold(ProcessInfo.processInfo.environment["CEK_AUDIT_PROBE_HOLD"])
+    }
+
+    /// `CEK_AUDIT_PROBE_HOLD=STEP:SECONDS` pauses the run after the step named STEP for SECONDS (at most 600), so that an
+    /// interruption (SIGINT, SIGTERM, a kill) can be shown to land mid-run: the tests of cleanup use it, and an operator
+    /// can use it to rehearse an interrupted run. The pause ends at once when the run is cancelled.
+    let hold: (step: String, seconds: Double)?
+
+    static func hold(_ text: String?) -> (step: String, seconds: Double)? {
+        guard let text, let colon = text.lastIndex(of: ":"), let seconds = Double(text[text.index(after: colon)...]),
+              seconds > 0, seconds <= 600 else { return nil }
+        let step = String(text[..<colon])
+        return step.isEmpty ? nil : (step, seconds)
     }
 
     /// The journal as recorded so far.
@@ -77,6 +90,9 @@ public final class ProbeRecorder: @unchecked Sendable {
             s.detail = "interrupted while it ran"
         }
         record(s)
+        if let hold, hold.step == name, !Task.isCancelled {
+            try? await Task.sleep(nanoseconds: UInt64(hold.seconds * 1_000_000_000))
+        }
         return s
     }
 
