@@ -81,7 +81,7 @@ struct AWSOrganizationCollection: Sendable {
         var members: [Member] = []
         var skipped: [String] = []
         for item in pages.items {
-            guard let id = item["Id"]?.stringValue, id.count == 12, id.allSatisfy(\.isNumber) else { continue }
+            guard let id = item["Id"]?.stringValue, id.utf8.count == 12, id.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { continue }
             let status = item["Status"]?.stringValue ?? item["State"]?.stringValue ?? "UNKNOWN"
             if let only = options.memberAccounts, !only.contains(id) { continue }
             if options.excludeMemberAccounts.contains(id) { continue }

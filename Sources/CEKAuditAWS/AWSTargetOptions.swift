@@ -166,7 +166,7 @@ public struct AWSTargetOptions: Sendable, Hashable {
             default: throw target.error("\(key) must be a list of 12-digit account ids")
             }
             return try items.map { item in
-                guard case .string(let s) = item, s.count == 12, s.allSatisfy(\.isNumber) else {
+                guard case .string(let s) = item, s.utf8.count == 12, s.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
                     throw target.error("\(key) must be a list of 12-digit account ids", fix: "quote each id: [\"111122223333\"]")
                 }
                 return s

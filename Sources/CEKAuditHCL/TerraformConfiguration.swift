@@ -196,6 +196,9 @@ final class ModuleInstance {
     /// `""` for the root, else `module.kms["a"].` (nested calls append).
     let prefix: String
     let depth: Int
+    /// Whether this instance comes from a module call whose `count` / `for_each` is not known offline (at any level):
+    /// every resource inside then stands for an unknown number of instances too.
+    var multiplicityUnknown = false
 
     var variables: [String: (HCLExpression?, HCLRange?)] = [:]
     var inputs: [String: (HCLValue, [String]?)]
@@ -369,9 +372,10 @@ final class ModuleInstance {
                 return .keys(o.keys.sorted().compactMap { k in o[k].map { (.string(k), "[\"\(k)\"]", $0) } })
             case .list(let l):
                 if let r = l.lazy.compactMap({ $0.isUnknown ? $0.unknownReason : nil }).first { return .unknown("for_each is not known offline: \(r)") }
+                // Every element must be a string (a set of strings); a null, an object or a list would drop an instance.
+                guard l.allSatisfy({ $0.asString != nil }) else { return .unknown("for_each needs a set of strings") }
                 var seen = Set<String>()
                 let keys = l.compactMap(\.asString).filter { seen.insert($0).inserted }.sorted()
-                guard keys.count == l.count || Set(l.compactMap(\.asString)).count == seen.count else { return .unknown("for_each needs a set of strings") }
                 return .keys(keys.map { (.string($0), "[\"\($0)\"]", .string($0)) })
             case .unknown(let r): return .unknown("for_each is not known offline: \(r)")
             default: return .unknown("for_each needs a map or a set of strings")
@@ -395,7 +399,8 @@ final class ModuleInstance {
                 v["json"] = TerraformPolicyDocument.render(v)
                 v["minified_json"] = v["json"]
             }
-            owner.add(TerraformResourceInstance(address: address, type: type, mode: mode, values: v, multiplicityUnknown: multiplicityUnknown,
+            owner.add(TerraformResourceInstance(address: address, type: type, mode: mode, values: v,
+                                                multiplicityUnknown: multiplicityUnknown || self.multiplicityUnknown,
                                                 range: block.typeRange, attributeRanges: ranges, references: refs))
             v[HCLEvaluator.computedMarker] = .bool(true)
             return .object(v)
@@ -474,9 +479,12 @@ final class ModuleInstance {
                     default: continue
                     }
                     if case .list(let existing)? = out[name] { out[name] = .list(existing + items) }
-                    else if out[name] == nil { out[name] = .list(items) }
+                    else if out[name] == nil { out[name] = .list(items) }   // an unknown list stays unknown
                     continue
                 }
+                // A dynamic block of this type with an unknown for_each made the whole list unknown: a static block
+                // cannot make it known again.
+                if case .unknown? = out[b.type] { continue }
                 if top { ranges[b.type] = ranges[b.type] ?? b.typeRange }
                 let obj = blockValues(b.body, e, path: path + b.type + ".", ranges: &ranges, refs: &refs, top: false)
                 if case .list(let existing)? = out[b.type] { out[b.type] = .list(existing + [.object(obj)]) } else { out[b.type] = .list([.object(obj)]) }
@@ -551,7 +559,11 @@ final class ModuleInstance {
             return .unknown("module \(address) (\(source)) is not read offline")
         }
         let dir = directory.appendingPathComponent(source).standardizedFileURL
-        guard dir.path == owner.root.path || dir.path.hasPrefix(owner.root.path + "/") else {
+        // Inside the assessed folder both as written and once symbolic links are resolved (a vendored `./modules`
+        // link to /elsewhere is outside).
+        let realDir = dir.resolvingSymlinksInPath().path, realRoot = owner.root.resolvingSymlinksInPath().path
+        guard dir.path == owner.root.path || dir.path.hasPrefix(owner.root.path + "/"),
+              realDir == realRoot || realDir.hasPrefix(realRoot + "/") else {
             owner.note(TerraformNote(range: block.typeRange, message: "module \(address): source \"\(source)\" is outside the assessed folder and is not read",
                                      fix: "assess the folder that holds both the root module and its local modules"))
             owner.notRead(address, source)
@@ -568,7 +580,7 @@ final class ModuleInstance {
             return .unknown("module \(address): source folder missing")
         }
         let skip: Set<String> = ["source", "version", "count", "for_each", "providers", "depends_on"]
-        func call(_ keyText: String, _ extra: [String: HCLValue]) -> HCLValue {
+        func call(_ keyText: String, _ extra: [String: HCLValue], _ unknownMultiplicity: Bool) -> HCLValue {
             guard owner.spendInstance(block.typeRange) else { return .unknown("not expanded: the configuration is too large") }
             let e = evaluator(extra: extra)
             var childInputs: [String: (HCLValue, [String]?)] = [:]
@@ -578,6 +590,7 @@ final class ModuleInstance {
             record(e)
             owner.readModule(dir)
             let child = ModuleInstance(owner: owner, directory: dir, prefix: prefix + "module.\(name)\(keyText).", inputs: childInputs, depth: depth + 1)
+            child.multiplicityUnknown = multiplicityUnknown || unknownMultiplicity
             children[name, default: []].append((keyText, child))
             child.evaluateAll()
             var outs: [String: HCLValue] = [:]
@@ -588,6 +601,6 @@ final class ModuleInstance {
             }
             return .object(outs)
         }
-        return expanded(block.body) { keyText, extra, _ in call(keyText, extra) }
+        return expanded(block.body) { keyText, extra, unknownMultiplicity in call(keyText, extra, unknownMultiplicity) }
     }
 }

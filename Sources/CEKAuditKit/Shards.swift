@@ -124,6 +124,23 @@ public enum BundleMerge {
             problems.append("\(source): \(message)")
             diagnostics.append(Diagnostic(.error, source: source, message: message, fix: fix))
         }
+        // A shard record that is not i/N (1 ≤ i ≤ N ≤ 10,000) cannot have been written by `collect --shard`: that bundle
+        // is left out (and reported).
+        let all = inputs
+        let inputs = inputs.filter { i in
+            guard let r = i.settings.shard else { return true }
+            let valid = r.shard.count >= 1 && r.shard.count <= 10_000 && r.shard.index >= 1 && r.shard.index <= r.shard.count
+            if !valid {
+                problem(i.path, "the bundle's shard record (\(r.shard.index)/\(r.shard.count)) is not valid; the bundle is left out",
+                        fix: "collect the shard again with collect --shard i/N")
+            }
+            return valid
+        }
+        guard !inputs.isEmpty else {
+            var settings = all[0].settings
+            settings.shard = nil
+            return Output(facts: FactSet(diagnostics: diagnostics), settings: settings, shards: nil, problems: problems)
+        }
         let sharded = inputs.filter { $0.settings.shard != nil }
         var accepted = inputs
         var shardLine: String?

@@ -145,7 +145,8 @@ extension CEKAudit {
             if steps.contains(where: { $0.outcome == .failed || $0.outcome == .notEnforced }) || journals.contains(where: { !$0.leftBehind.isEmpty }) {
                 throw CEKExit.failures
             }
-            if journals.contains(where: { !$0.completed }) || steps.contains(where: { $0.outcome == .notSupportedByEndpoint || $0.outcome == .skipped }) {
+            if journals.contains(where: { !$0.completed || !$0.uncertain.isEmpty })
+                || steps.contains(where: { $0.outcome == .notSupportedByEndpoint || $0.outcome == .skipped }) {
                 throw CEKExit.inconclusive
             }
         }

@@ -47,6 +47,17 @@ struct TerraformHCLCollectorTests {
 
     /// A heredoc policy, jsonencode(), templatefile() of a file in the folder, file() outside it, variables from
     /// terraform.tfvars, a registry module, and a file with a syntax error that is skipped alone.
+    /// Cloud KMS keys in a .tf file never show the computed `primary` block: like a plan's unknown `primary`, that means
+    /// Cloud KMS creates the first version enabled, so rotation is judged (a Checkov CKV_GCP_43 fixture in the corpus
+    /// was inconclusive for every key). With skip_initial_version_creation the state stays unknown.
+    @Test func declaredCloudKMSKeysHaveAnEnabledFirstVersion() async throws {
+        let results = try await Fixtures.assess("hcl/gcp-rotation")
+        let rotation = results.verdicts("CEK08-AG3-ROTATION-PERIOD")
+        #expect(rotation["ninety-days"] == .pass, "\(rotation)")
+        #expect(rotation["no-rotation"] == .fail, "\(rotation)")
+        #expect(rotation["skipped-first-version"] == .inconclusive, "\(rotation)")
+    }
+
     @Test func stylesOfPublicConfigurations() async throws {
         let plan = try AssessmentPlan.make(path: Fixtures.path("hcl/styles"))
         let (facts, notes) = await Fixtures.runPlan(plan)

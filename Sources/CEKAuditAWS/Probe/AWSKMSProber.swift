@@ -207,13 +207,20 @@ struct AWSKMSProbe: Sendable {
                          detail: a.ok ? detail : "\(detail): \(a.text)")
     }
 
+    /// 4xx error codes that say nothing about the key (throttling, the request's own signature or credentials): a probe
+    /// step that expects a refusal must not read them as one (AWS KMS API Reference, "Common Errors").
+    static let notARefusal: Set<String> = ["ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded", "LimitExceededException",
+                                           "UnrecognizedClientException", "InvalidSignatureException", "IncompleteSignature",
+                                           "SignatureDoesNotMatch", "ExpiredTokenException", "RequestExpired", "InvalidClientTokenId",
+                                           "MissingAuthenticationToken", "MissingAction", "InvalidAction", "ValidationException"]
+
     func refused(_ a: Answer, refused: String, allowed: String) -> ProbeStep {
         if a.ok { return ProbeStep(step: "", operation: "", request: "", status: a.status, outcome: .notEnforced, detail: allowed) }
         if a.unsupported {
             return ProbeStep(step: "", operation: "", request: "", status: a.status, errorCode: a.code, outcome: .notSupportedByEndpoint,
                              detail: "not supported by this endpoint: \(a.text)")
         }
-        if let s = a.status, (400..<500).contains(s) {
+        if let s = a.status, (400..<500).contains(s), s != 429, !Self.notARefusal.contains(a.code ?? "") {
             return ProbeStep(step: "", operation: "", request: "", status: s, errorCode: a.code, outcome: .refusedAsExpected, detail: "\(refused) (\(a.code ?? "HTTP \(s)"))")
         }
         return ProbeStep(step: "", operation: "", request: "", status: a.status, errorCode: a.code, outcome: .failed, detail: "the refusal could not be shown: \(a.text)")

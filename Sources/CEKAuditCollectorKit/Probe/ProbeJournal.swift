@@ -200,7 +200,8 @@ public struct ProbeJournal: Sendable, Hashable, Codable {
         let runFields: [String: FactValue] = [
             "target": .string(target), "service": .string(kind), "operation": .string("probe_run"),
             "supported": completed && left.isEmpty && !steps.contains { $0.outcome == .failed }
-                ? .bool(true) : (completed ? .bool(false) : .unknown(reason: interruption ?? "the probe run did not complete")),
+                ? (uncertain.isEmpty ? .bool(true) : .unknown(reason: "resources may remain: " + uncertain.map { "\($0.kind) \($0.name)" }.joined(separator: ", ")))
+                : (completed ? .bool(false) : .unknown(reason: interruption ?? "the probe run did not complete")),
             "how_known": .string("probe"), "run": .string(runTag),
             "outcomes": .strings(steps.map { "\($0.step): \($0.outcome.rawValue)" }),
             "not_enforced": .bool(steps.contains { $0.outcome == .notEnforced }),

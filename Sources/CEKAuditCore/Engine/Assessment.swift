@@ -170,7 +170,8 @@ public enum AssessmentBuilder {
         let answer: CAIQAnswer.Answer
         if verdicts.contains(.fail) { answer = .no }
         else if verdicts.allSatisfy({ $0 == .notApplicable }) { answer = .notApplicable }
-        else if verdicts.allSatisfy({ [.pass, .notApplicable, .waived].contains($0) }) { answer = .yes }
+        // Yes rests on at least one passing result: waivers and "not applicable" alone show nothing.
+        else if verdicts.contains(.pass), verdicts.allSatisfy({ [.pass, .notApplicable, .waived].contains($0) }) { answer = .yes }
         else { answer = .undetermined }
 
         var supporting: [String] = []

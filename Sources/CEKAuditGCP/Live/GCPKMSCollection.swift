@@ -81,7 +81,7 @@ struct GCPKMSCollection: Sendable {
                                        token: token, part: &discovery)
                 if let f = found.failure { discoveryFailures.append("projects.list \(parent): \(f.reason)") }
                 for p in found.items {
-                    guard let id = p.value["projectId"]?.stringValue, !id.isEmpty, !id.contains("/") else { continue }
+                    guard let id = p.value["projectId"]?.stringValue, id.range(of: GCPTargetOptions.projectPattern, options: .regularExpression) != nil else { continue }
                     let state = p.value["state"]?.stringValue ?? "STATE_UNSPECIFIED"
                     if state == "ACTIVE" { if !projects.contains(id) { projects.append(id); discovered.append(id) } } else { skipped.append("\(id) (\(state))") }
                 }

@@ -33,6 +33,8 @@ public struct GCPTargetOptions: Sendable, Hashable {
     /// Folders and organizations (`folders/123`, `organizations/456`) whose projects, at any depth, are read too
     /// (Resource Manager v3 `folders.list` and `projects.list` by parent).
     public var parents: [String] = []
+    /// A project id (6–30 lowercase letters, digits, hyphens; legacy domain-scoped `example.com:id`) or number.
+    static let projectPattern = #"^((([a-z0-9-]+\.)+[a-z]+:)?[a-z][a-z0-9-]{4,28}[a-z0-9]|[0-9]{1,20})$"#
     /// Locations to read; `nil`: every location `projects.locations.list` returns for each project.
     public var locations: [String]?
     /// Service endpoints, without a trailing slash.
@@ -139,7 +141,7 @@ public struct GCPTargetOptions: Sendable, Hashable {
         parents = try list("parents", pattern: #"^(folders|organizations)/[0-9]{1,20}$"#, what: "folders or organizations",
                            example: "folders/123456789012") ?? []
         // Project ids (6–30 lowercase letters, digits, hyphens; legacy domain-scoped `example.com:id`) or numbers.
-        projects = try list("projects", pattern: #"^((([a-z0-9-]+\.)+[a-z]+:)?[a-z][a-z0-9-]{4,28}[a-z0-9]|[0-9]{1,20})$"#,
+        projects = try list("projects", pattern: Self.projectPattern,
                             what: "project ids", example: "example-project") ?? []
         locations = try list("locations", pattern: #"^[a-z][a-z0-9-]{0,62}$"#, what: "location names", example: "global, europe-west4")
         kmsEndpoint = try endpoint("kms_endpoint") ?? kmsEndpoint

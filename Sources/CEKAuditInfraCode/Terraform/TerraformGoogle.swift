@@ -203,8 +203,10 @@ extension TerraformCollector {
                 if let state = dig(r.values, ["primary", "state"])?.stringValue, !v.isUnknown(["primary"]) {
                     f["state"] = .string(state)
                     f["enabled"] = .bool(state == "ENABLED")
-                } else if v.isUnknown(["primary"]), skipInitial == .bool(false), importOnly == .bool(false) {
-                    // A key this plan creates: Cloud KMS creates its first version and makes it the enabled primary
+                } else if v.isUnknown(["primary"]) || dig(r.values, ["primary"]) == nil,
+                          skipInitial == .bool(false), importOnly == .bool(false) {
+                    // A key the configuration creates (a plan marks `primary` unknown; a .tf file does not name the
+                    // computed attribute at all): Cloud KMS creates its first version and makes it the enabled primary
                     // (CryptoKey create, unless skipInitialVersionCreation or importOnly).
                     f["state"] = .string("ENABLED")
                     f["enabled"] = .bool(true)

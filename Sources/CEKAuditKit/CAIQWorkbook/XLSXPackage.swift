@@ -62,10 +62,23 @@ public struct XLSXPackage: Sendable {
                                                  fix: nil)
             }
             var data = Data()
+            // The declared sizes can lie: the bytes actually inflated are counted too, and the extraction stops past
+            // the limit.
+            struct TooLarge: Error {}
             do {
                 if entry.type != .directory {
-                    _ = try archive.extract(entry) { data.append($0) }
+                    var inflated = total - entry.uncompressedSize
+                    _ = try archive.extract(entry) { chunk in
+                        inflated += UInt64(chunk.count)
+                        guard inflated <= Self.maximumUncompressedBytes else { throw TooLarge() }
+                        data.append(chunk)
+                    }
+                    total = max(total, inflated)
                 }
+            } catch is TooLarge {
+                throw CEKAuditError.invalidInput(file: displayPath, line: nil, column: nil,
+                                                 message: "the workbook inflates to more than \(Self.maximumUncompressedBytes / 1_048_576) MiB",
+                                                 fix: nil)
             } catch {
                 throw CEKAuditError.invalidInput(file: displayPath, line: nil, column: nil,
                                                  message: "damaged ZIP entry \(entry.path): \(error)", fix: nil)

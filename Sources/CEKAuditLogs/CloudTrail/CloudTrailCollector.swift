@@ -197,10 +197,13 @@ public struct CloudTrailCollector: EvidenceCollector {
         var found: [String: Int] = [:]
         for r in out.resources { found[r.type.rawValue, default: 0] += 1 }
         let failed = results.filter(\.failed).count
-        let status: SourceCoverage.Status = failed == 0 && allGaps.isEmpty ? .complete : (failed == files.count ? .failed : .partial)
+        // A record that could not be decoded was not counted: the key usage of this source is then incomplete.
+        let status: SourceCoverage.Status = failed == 0 && allGaps.isEmpty && total.parseErrors == 0 ? .complete
+            : (failed == files.count ? .failed : .partial)
         out.coverage.append(SourceCoverage(
             source: label, collector: Self.name, status: status, resourceTypes: Self.suppliedTypes,
-            found: found, detail: failed > 0 ? "\(failed) of \(files.count) file(s) could not be read" : nil))
+            found: found, detail: failed > 0 ? "\(failed) of \(files.count) file(s) could not be read"
+                : (total.parseErrors > 0 ? "\(total.parseErrors) record(s) could not be decoded and were not counted" : nil)))
         return out
     }
 

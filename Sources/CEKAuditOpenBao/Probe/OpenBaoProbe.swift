@@ -195,6 +195,10 @@ public struct OpenBaoProbe: Sendable {
                     return ProbeStep(step: "delete-key", operation: "delete", request: "", status: early.status, outcome: .notEnforced,
                                      detail: "deletion protection not enforced: the key was deleted although deletion_allowed was false")
                 }
+                // Only a refusal shows the protection: no answer, a server error, throttling or "not found" show nothing.
+                guard Self.isRefusal(early.status) else {
+                    return expectWorks(early, "delete-key", "delete", "deletion protection could not be shown")
+                }
                 let c = await client.write("POST", OpenBaoPath(["transit", "keys", keyName, "config"]), namespace: ns, body: ["deletion_allowed": .bool(true)])
                 guard c.ok else { return expectWorks(c, "delete-key", "delete", "allowing deletion was refused") }
                 let d = await client.write("DELETE", path, namespace: ns)
@@ -330,11 +334,18 @@ public struct OpenBaoProbe: Sendable {
                          outcome: .failed, detail: why)
     }
 
-    /// A step that should be refused: refused-as-expected on a 4xx, not-enforced on 2xx, failed otherwise (no
-    /// answer, a server error: the refusal is not shown).
+    /// Whether an HTTP status is OpenBao refusing the operation (400 invalid for the key's policy, 403 permission
+    /// denied, …): a 4xx other than 404 (the path is wrong, nothing was refused) and 429 (throttled).
+    static func isRefusal(_ status: Int?) -> Bool {
+        guard let s = status else { return false }
+        return (400..<500).contains(s) && s != 404 && s != 429
+    }
+
+    /// A step that should be refused: refused-as-expected on a refusal (``isRefusal(_:)``), not-enforced on 2xx,
+    /// failed otherwise (no answer, a server error, throttling, a wrong path: the refusal is not shown).
     private func expectRefused(_ r: OpenBaoAPIResponse, _ step: String, _ operation: String, refused: String, allowed: String) -> ProbeStep {
         if r.ok { return ProbeStep(step: step, operation: operation, request: "", status: r.status, outcome: .notEnforced, detail: allowed) }
-        if let s = r.status, (400..<500).contains(s) {
+        if let s = r.status, Self.isRefusal(s) {
             return ProbeStep(step: step, operation: operation, request: "", status: s, errorCode: r.errorMessage, outcome: .refusedAsExpected,
                              detail: "\(refused) (HTTP \(s))")
         }
