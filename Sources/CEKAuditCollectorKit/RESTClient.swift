@@ -167,9 +167,6 @@ public final class RESTClient: Sendable {
 
     /// A transport error in one line, without request headers.
     static func describe(_ error: any Error) -> String {
-        if let e = error as? any LocalizedError, let text = e.errorDescription { return text.replacingOccurrences(of: "\n", with: " ") }
-        if let e = error as? HTTPClientError { return "HTTP client error: \(e)".replacingOccurrences(of: "\n", with: " ") }
-        let text = String(describing: error)
-        return (text.isEmpty ? "transport failure" : text).replacingOccurrences(of: "\n", with: " ")
+        PooledHTTPClient.describe(error)
     }
 }

@@ -46,9 +46,16 @@ extension CEKAudit {
                     throw Console.fail(.cannotRead(path, FileProblem.reading(path, folder: true)))
                 }
                 if fm.fileExists(atPath: (path as NSString).appendingPathComponent("manifest.json")) { out.append(path); continue }
-                let inside = ((try? fm.contentsOfDirectory(atPath: path)) ?? []).sorted()
+                let folders = ((try? fm.contentsOfDirectory(atPath: path)) ?? []).sorted()
                     .map { (path as NSString).appendingPathComponent($0) }
-                    .filter { fm.fileExists(atPath: ($0 as NSString).appendingPathComponent("manifest.json")) }
+                    .filter { var d: ObjCBool = false; return fm.fileExists(atPath: $0, isDirectory: &d) && d.boolValue }
+                let inside = folders.filter { fm.fileExists(atPath: ($0 as NSString).appendingPathComponent("manifest.json")) }
+                // A folder beside the bundles without a manifest may be a damaged or renamed bundle: said, not skipped silently.
+                if !inside.isEmpty {
+                    for other in folders where !inside.contains(other) {
+                        Console.error("\(other): warning: not a bundle (no manifest.json); not merged. Fix: if it is a damaged bundle, collect it again.")
+                    }
+                }
                 // A folder with no bundle inside is read as one, so the message names its missing manifest.
                 out += inside.isEmpty ? [path] : inside
             }

@@ -124,6 +124,15 @@ import Testing
 
         let bad = try CLI.run(["collect", Self.example, "--shard", "4/3", "--bundle", dir.appendingPathComponent("x").path])
         #expect(bad.status == 64, "\(bad.stderr)")
+
+        // A bundle whose shard record says 1/0 (edited by hand, or not written by collect) is refused, not trapped on.
+        let manifestURL = URL(fileURLWithPath: bundles[1] + "/manifest.json")
+        var manifest = try String(contentsOf: manifestURL, encoding: .utf8)
+        manifest = manifest.replacingOccurrences(of: "\"count\" : 3", with: "\"count\" : 0")
+        try manifest.write(to: manifestURL, atomically: true, encoding: .utf8)
+        let zero = try CLI.run(["evaluate", bundles[0], bundles[1], bundles[2], "-o", dir.appendingPathComponent("zero").path, "-q"])
+        #expect(zero.status == 69, "\(zero.stderr)")
+        #expect(zero.stderr.contains("shard record (2/0) is not valid"), "\(zero.stderr)")
     }
 
     /// Inlines kubernetes-validate's `_definitions.json` into its strict Job schema (refs `/api/_definitions.json#/$defs/X`

@@ -94,6 +94,20 @@ struct CloudTrailCollectorTests {
         #expect(facts.coverage.first?.status == .partial)
     }
 
+    /// A KMS record that cannot be decoded was not counted, even when every file was read: the source is partial, so
+    /// what key usage it shows is not taken as the whole.
+    @Test func anUndecodableRecordMakesTheSourcePartial() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ct-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.copyItem(at: URL(fileURLWithPath: Fixtures.path("cloudtrail-malformed/111122223333_CloudTrail_eu-west-1_20261015T1100Z_bad.json")), to: dir.appendingPathComponent("bad.json"))
+        let facts = await CloudTrailCollector().collect(files: [.init(path: dir.appendingPathComponent("bad.json").path, locator: "bad.json")],
+                                                        label: "logs", context: CollectionContext(now: Fixtures.now))
+        let row = try #require(facts.coverage.first)
+        #expect(row.status == .partial, "\(row)")
+        #expect(row.detail?.contains("could not be decoded") == true, "\(row)")
+    }
+
     @Test func assessedFolderGivesUsageLoggedPass() async throws {
         let results = try await Fixtures.assess("cloudtrail")
         #expect(results.verdicts("CEK08-AG4-KEY-USAGE-LOGGED").values.allSatisfy { $0 == .pass })

@@ -52,6 +52,57 @@ struct TerraformJSONFormAndUnknownsTests {
         return dir
     }
 
+    /// What is not known offline stays unknown: a module called with an unknown count (its resources stand for an
+    /// unknown number of instances), an unknown dynamic block followed by a static one of the same type (the list stays
+    /// unknown, so a policy document is not rendered from the static statement alone), for_each over a list holding a
+    /// non-string, and a module folder that is a symbolic link leaving the assessed folder.
+    @Test func unknownsAreNotMadeKnown() throws {
+        let outside = FileManager.default.temporaryDirectory.appendingPathComponent("tf-outside-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: outside, withIntermediateDirectories: true)
+        try Data(#"resource "aws_kms_key" "outside" { description = "x" }"#.utf8).write(to: outside.appendingPathComponent("main.tf"))
+        let dir = try folder([
+            "main.tf": """
+            variable "create" {}
+            variable "extra_statements" {}
+            module "maybe" {
+              source = "./modules/k"
+              count  = var.create ? 1 : 0
+            }
+            module "linked" {
+              source = "./vendor"
+            }
+            data "aws_iam_policy_document" "p" {
+              dynamic "statement" {
+                for_each = var.extra_statements
+                content {
+                  actions   = ["kms:*"]
+                  resources = ["*"]
+                }
+              }
+              statement {
+                actions   = ["kms:Decrypt"]
+                resources = ["*"]
+              }
+            }
+            resource "aws_kms_key" "odd" {
+              for_each    = ["a", null]
+              description = each.key
+            }
+            """,
+            "modules/k/main.tf": #"resource "aws_kms_key" "this" { description = "k" }"#,
+        ])
+        defer { try? FileManager.default.removeItem(at: dir); try? FileManager.default.removeItem(at: outside) }
+        try FileManager.default.createSymbolicLink(at: dir.appendingPathComponent("vendor"), withDestinationURL: outside)
+        let c = TerraformConfiguration(folder: dir)
+        let inModule = try #require(c.resources.first { $0.address.hasPrefix("module.maybe") && $0.type == "aws_kms_key" })
+        #expect(inModule.multiplicityUnknown, "\(inModule.address)")
+        #expect(!c.resources.contains { $0.address.hasPrefix("module.linked") }, "a module behind a link leaving the folder is not read")
+        let policy = try #require(c.resources.first { $0.address == "data.aws_iam_policy_document.p" })
+        #expect(policy.values["json"]?.isUnknown == true, "\(String(describing: policy.values["json"]))")
+        let odd = c.resources.filter { $0.address.hasPrefix("aws_kms_key.odd") }
+        #expect(odd.count == 1 && odd[0].multiplicityUnknown, "\(odd.map(\.address))")
+    }
+
     @Test func jsonFormReadsIntoTheSameModel() throws {
         let dir = try folder(["main.tf.json": """
         {

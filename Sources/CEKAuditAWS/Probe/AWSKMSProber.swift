@@ -214,13 +214,19 @@ struct AWSKMSProbe: Sendable {
                                            "SignatureDoesNotMatch", "ExpiredTokenException", "RequestExpired", "InvalidClientTokenId",
                                            "MissingAuthenticationToken", "MissingAction", "InvalidAction", "ValidationException"]
 
+    /// Whether an error answer is AWS KMS refusing the operation on the key (`DisabledException`,
+    /// `KMSInvalidStateException`, `AccessDeniedException` …): a 4xx other than 429 whose code is not in ``notARefusal``.
+    static func isRefusal(status: Int, code: String?) -> Bool {
+        (400..<500).contains(status) && status != 429 && !notARefusal.contains(code ?? "")
+    }
+
     func refused(_ a: Answer, refused: String, allowed: String) -> ProbeStep {
         if a.ok { return ProbeStep(step: "", operation: "", request: "", status: a.status, outcome: .notEnforced, detail: allowed) }
         if a.unsupported {
             return ProbeStep(step: "", operation: "", request: "", status: a.status, errorCode: a.code, outcome: .notSupportedByEndpoint,
                              detail: "not supported by this endpoint: \(a.text)")
         }
-        if let s = a.status, (400..<500).contains(s), s != 429, !Self.notARefusal.contains(a.code ?? "") {
+        if let s = a.status, Self.isRefusal(status: s, code: a.code) {
             return ProbeStep(step: "", operation: "", request: "", status: s, errorCode: a.code, outcome: .refusedAsExpected, detail: "\(refused) (\(a.code ?? "HTTP \(s)"))")
         }
         return ProbeStep(step: "", operation: "", request: "", status: a.status, errorCode: a.code, outcome: .failed, detail: "the refusal could not be shown: \(a.text)")
