@@ -20,6 +20,9 @@ public final class HCLEvaluator {
     /// Problems met while evaluating (files outside the folder, missing files, unknown functions), in order.
     public private(set) var notes: [HCLEvaluationError] = []
     private var depth = 0
+    /// Whether this evaluator renders a template file: Terraform forbids `templatefile` there (no recursion), which also
+    /// keeps a template that includes itself twice from doubling the work at every level.
+    private var inTemplateFile = false
 
     /// The Terraform functions evaluated; any other function yields an unknown value and a note.
     public static let functionNames: Set<String> = [
@@ -590,6 +593,7 @@ public final class HCLEvaluator {
             }
             let text = String(decoding: data, as: UTF8.self)
             if name == "file" { return .string(text) }
+            guard !inTemplateFile else { throw fail("templatefile cannot be called from a template file") }
             guard case .object(let vars) = args[1] else { throw fail("the second argument must be a map of variables") }
             let parts: [HCLTemplatePart]
             do { parts = try HCLParser.parseTemplate(data, filename: url.lastPathComponent) } catch {
@@ -597,6 +601,7 @@ public final class HCLEvaluator {
             }
             let inner = HCLEvaluator(variables: vars, root: root, directory: url.deletingLastPathComponent())
             inner.depth = depth
+            inner.inTemplateFile = true
             let v = try inner.template(parts, range: range)
             notes += inner.notes
             return v

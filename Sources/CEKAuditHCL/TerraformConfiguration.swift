@@ -69,6 +69,8 @@ public final class TerraformConfiguration {
 
     /// The assessed folder: files and modules are never read outside it, and file names are relative to it.
     let root: URL
+    /// The root module's folder (standardized): `path.root` of every module is the way from its folder to this one.
+    private(set) var rootModule: URL
     /// How many module calls deep local modules are followed.
     public static let maximumModuleDepth = 16
     /// How many resource and module instances one configuration may expand to: beyond it (a hostile or runaway
@@ -103,6 +105,7 @@ public final class TerraformConfiguration {
     public init(folder: URL, boundary: URL? = nil, varFiles: [String] = []) {
         root = (boundary ?? folder).standardizedFileURL
         let moduleFolder = folder.standardizedFileURL
+        rootModule = moduleFolder
         var inputs: [String: HCLValue] = [:]
         var inputRanges: [String: HCLRange] = [:]
         let fm = FileManager.default
@@ -279,11 +282,22 @@ final class ModuleInstance {
         for name in moduleOrder { _ = value("module.\(name)") }
     }
 
+    /// The relative path from folder `from` to folder `to` (`.`, `../..`, `../../envs/prod`).
+    static func relativePath(from: URL, to: URL) -> String {
+        let a = from.standardizedFileURL.pathComponents, b = to.standardizedFileURL.pathComponents
+        var common = 0
+        while common < a.count, common < b.count, a[common] == b[common] { common += 1 }
+        let parts = Array(repeating: "..", count: a.count - common) + b[common...]
+        return parts.isEmpty ? "." : parts.joined(separator: "/")
+    }
+
     func evaluator(extra: [String: HCLValue] = [:]) -> HCLEvaluator {
         let e = HCLEvaluator(variables: extra, root: owner.root, directory: directory)
-        e.variables["path"] = .object(["module": .string("."),
-                                       "root": .string("."), "cwd": .string(".")])
-        e.variables["terraform"] = .object(["workspace": .string("default")])
+        // Paths resolve against this module's folder: `path.root` and `path.cwd` (Terraform runs in the root module) are
+        // the way from here to the root module. The workspace is chosen when Terraform runs: unknown offline.
+        let toRoot = Self.relativePath(from: directory, to: owner.rootModule)
+        e.variables["path"] = .object(["module": .string("."), "root": .string(toRoot), "cwd": .string(toRoot)])
+        e.variables["terraform"] = .object(["workspace": .unknown("terraform.workspace is chosen when Terraform runs; it is not known offline")])
         e.lookup = { [unowned self] (root: String, name: String) throws(HCLEvaluationError) -> HCLValue? in
             switch root {
             case "var", "local", "module": return self.value("\(root).\(name)")

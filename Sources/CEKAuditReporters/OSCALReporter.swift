@@ -98,10 +98,12 @@ public struct OSCALReporter: Sendable {
 
         // Subjects: one inventory item per distinct subject, in order of first appearance.
         var items: [JSONValue] = []
-        var itemUUID: [SubjectRef: String] = [:]
-        for s in report.results.compactMap(\.subject) where itemUUID[s] == nil {
+        // Keyed by type and id, the UUID's own input: two results naming one resource differently share one item
+        // (OSCAL forbids two items with one UUID).
+        var itemUUID: [String: String] = [:]
+        for s in report.results.compactMap(\.subject) where itemUUID["\(s.type)/\(s.id)"] == nil {
             let uuid = NameBasedUUID.v5("inventory-item/\(s.type)/\(s.id)")
-            itemUUID[s] = uuid
+            itemUUID["\(s.type)/\(s.id)"] = uuid
             items.append(.object([
                 "uuid": .string(uuid),
                 "description": .string("\(s.type) \(s.name) (\(s.id))"),
@@ -133,7 +135,7 @@ public struct OSCALReporter: Sendable {
                 "origins": .array([.object(["actors": .array([.object(["type": .string("tool"), "actor-uuid": .string(toolUUID)])])])]),
                 "collected": .string(when),
             ]
-            if let s = r.subject, let item = itemUUID[s] {
+            if let s = r.subject, let item = itemUUID["\(s.type)/\(s.id)"] {
                 o["subjects"] = .array([.object(["subject-uuid": .string(item), "type": .string("inventory-item"), "title": .string(s.name)])])
             }
             // One relevant-evidence per evidence item, in order of first citation; its links (pointer, line) in the text.

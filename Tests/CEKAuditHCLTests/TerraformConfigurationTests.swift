@@ -103,6 +103,38 @@ struct TerraformJSONFormAndUnknownsTests {
         #expect(odd.count == 1 && odd[0].multiplicityUnknown, "\(odd.map(\.address))")
     }
 
+    /// `path.root` from a child module is the way back to the root module (not the child's own folder), the workspace is
+    /// unknown offline, and a template file cannot call templatefile (Terraform forbids it; a template including itself
+    /// would double the work at every level).
+    @Test func pathRootWorkspaceAndTemplateRecursion() throws {
+        let dir = try folder([
+            "main.tf": """
+            module "k" { source = "./modules/k" }
+            resource "aws_kms_key" "per_workspace" {
+              count       = terraform.workspace == "prod" ? 1 : 0
+              description = "w"
+            }
+            resource "aws_kms_key" "templated" {
+              description = templatefile("${path.module}/outer.tpl", {})
+            }
+            """,
+            "root.txt": "from the root module",
+            "outer.tpl": "${templatefile(\"outer.tpl\", {})}",
+            "modules/k/main.tf": """
+            resource "aws_kms_key" "this" { description = file("${path.root}/root.txt") }
+            """,
+        ])
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let c = TerraformConfiguration(folder: dir)
+        let inner = try #require(c.resources.first { $0.address == "module.k.aws_kms_key.this" })
+        #expect(inner.values["description"] == .string("from the root module"))
+        let perWorkspace = c.resources.filter { $0.address.hasPrefix("aws_kms_key.per_workspace") }
+        #expect(perWorkspace.count == 1 && perWorkspace[0].multiplicityUnknown)
+        let templated = try #require(c.resources.first { $0.address == "aws_kms_key.templated" })
+        #expect(templated.values["description"]?.unknownReason?.contains("templatefile cannot be called from a template file") == true,
+                "\(String(describing: templated.values["description"]))")
+    }
+
     @Test func jsonFormReadsIntoTheSameModel() throws {
         let dir = try folder(["main.tf.json": """
         {

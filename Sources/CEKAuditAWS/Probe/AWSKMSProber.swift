@@ -419,33 +419,42 @@ struct AWSKMSProbe: Sendable {
     static func removeLeftovers(_ session: AWSKMSProber.Session) async -> (found: [ProbeResource], failure: String?) {
         let probe = AWSKMSProbe(session: session, run: ProbeRun(id: "cleanup"), environment: [:])
         var out: [ProbeResource] = []
-        let aliases = await probe.kms("ListAliases", ["Limit": .number(100)])
-        guard aliases.ok else { return ([], aliases.text) }
-        for a in aliases.json?["Aliases"]?.asList ?? [] {
-            guard let name = a["AliasName"]?.stringValue, name.hasPrefix("alias/" + ProbeRun.tagPrefix) else { continue }
+        // Both listings follow their pages (Marker / Truncated), a repeated marker or 10,000 pages ending the walk as a
+        // failure; a key whose tags cannot be read is reported, not taken for an untagged one.
+        func pages(_ operation: String, _ limit: Int, _ each: (JSONValue) async -> Void) async -> String? {
+            var marker: String?
+            var seen = Set<String>()
+            for _ in 0..<10_000 {
+                var params: [String: JSONValue] = ["Limit": .number(Double(limit))]
+                if let marker { params["Marker"] = .string(marker) }
+                let page = await probe.kms(operation, params)
+                guard page.ok else { return "\(operation): \(page.text)" }
+                for item in page.json?[operation == "ListKeys" ? "Keys" : "Aliases"]?.asList ?? [] { await each(item) }
+                guard page.json?["Truncated"]?.boolValue == true, let next = page.json?["NextMarker"]?.stringValue, !next.isEmpty else { return nil }
+                guard seen.insert(next).inserted else { return "\(operation): the pagination marker repeated" }
+                marker = next
+            }
+            return "\(operation): more than 10,000 pages"
+        }
+        var problems: [String] = []
+        if let f = await pages("ListAliases", 100, { a in
+            guard let name = a["AliasName"]?.stringValue, name.hasPrefix("alias/" + ProbeRun.tagPrefix) else { return }
             let d = await probe.kms("DeleteAlias", ["AliasName": .string(name)])
             out.append(ProbeResource(kind: "kms-alias", name: name, cleanup: d.ok ? "removed" : "left: \(d.text)"))
-        }
-        var marker: String?
-        repeat {
-            var params: [String: JSONValue] = ["Limit": .number(1000)]
-            if let marker { params["Marker"] = .string(marker) }
-            let keys = await probe.kms("ListKeys", params)
-            guard keys.ok else { return (out, keys.text) }
-            for k in keys.json?["Keys"]?.asList ?? [] {
-                guard let id = k["KeyId"]?.stringValue else { continue }
-                let tags = await probe.kms("ListResourceTags", ["KeyId": .string(id)])
-                let tagged = (tags.json?["Tags"]?.asList ?? []).contains {
-                    $0["TagKey"]?.stringValue == AWSKMSProber.tagKey && ($0["TagValue"]?.stringValue ?? "").hasPrefix(ProbeRun.tagPrefix)
-                }
-                guard tagged else { continue }
-                let state = await probe.kms("DescribeKey", ["KeyId": .string(id)]).json?["KeyMetadata"]?["KeyState"]?.stringValue
-                if state == "PendingDeletion" { continue }
-                let s = await probe.kms("ScheduleKeyDeletion", ["KeyId": .string(id), "PendingWindowInDays": .number(7)])
-                out.append(ProbeResource(kind: "kms-key", name: id, cleanup: s.ok ? "scheduled-for-deletion" : "left: \(s.text)"))
+        }) { problems.append(f) }
+        if let f = await pages("ListKeys", 1000, { k in
+            guard let id = k["KeyId"]?.stringValue else { return }
+            let tags = await probe.kms("ListResourceTags", ["KeyId": .string(id)])
+            guard tags.ok else { problems.append("the tags of key \(id) could not be read (\(tags.text)); it may be a probe key"); return }
+            let tagged = (tags.json?["Tags"]?.asList ?? []).contains {
+                $0["TagKey"]?.stringValue == AWSKMSProber.tagKey && ($0["TagValue"]?.stringValue ?? "").hasPrefix(ProbeRun.tagPrefix)
             }
-            marker = keys.json?["Truncated"]?.boolValue == true ? keys.json?["NextMarker"]?.stringValue : nil
-        } while marker != nil
-        return (out, nil)
+            guard tagged else { return }
+            let state = await probe.kms("DescribeKey", ["KeyId": .string(id)]).json?["KeyMetadata"]?["KeyState"]?.stringValue
+            if state == "PendingDeletion" { return }
+            let s = await probe.kms("ScheduleKeyDeletion", ["KeyId": .string(id), "PendingWindowInDays": .number(7)])
+            out.append(ProbeResource(kind: "kms-key", name: id, cleanup: s.ok ? "scheduled-for-deletion" : "left: \(s.text)"))
+        }) { problems.append(f) }
+        return (out, problems.isEmpty ? nil : problems.prefix(5).joined(separator: "; "))
     }
 }
