@@ -95,8 +95,14 @@ struct GCPKMSCollection: Sendable {
                 }
             }
         }
+        // Sharded (`collect --shard i/N`) with `parents:`: every shard walked the same tree; it collects the projects
+        // it owns (the target's tenant still lists them all).
+        var collected = projects
+        if let scope = context.shard, !options.parents.isEmpty {
+            collected = projects.filter { scope.owns(target: target.name, member: $0, kind: Self.collectorName, resourceTypes: suppliedTypes) }
+        }
         let parts = await withTaskGroup(of: (Int, Part).self) { group in
-            for (i, p) in projects.enumerated() { group.addTask { (i, await collectProject(p, token: token)) } }
+            for (i, p) in collected.enumerated() { group.addTask { (i, await collectProject(p, token: token)) } }
             var out: [(Int, Part)] = []
             for await p in group { out.append(p) }
             return out.sorted { $0.0 < $1.0 }.map(\.1)
@@ -119,7 +125,7 @@ struct GCPKMSCollection: Sendable {
             }
         }
         var firstFailure: String?
-        for (project, part) in zip(projects, parts) {
+        for (project, part) in zip(collected, parts) {
             succeeded += part.succeeded
             for l in part.locations where !locations.contains(l) { locations.append(l) }
             facts.merge(part.facts)
