@@ -1,6 +1,7 @@
 @testable import CEKAuditGCP
 import CEKAuditCollectorKit
 import CEKAuditCore
+import CEKAuditKit
 import CEKAuditTestSupport
 import Foundation
 import Logging
@@ -116,6 +117,28 @@ struct GCPKMSCollectorTests {
         #expect(row.detail?.contains("retired-project (DELETE_REQUESTED)") == true, "\(row)")
         #expect(row.detail?.contains("projects.list folders/300") == true, "\(row)")
         #expect(facts.diagnostics.contains { $0.message.contains("folders/300") })
+        // Sharded (collect --shard i/2): both shards walk the folders, exactly one reads the project found, and the
+        // two merged describe one target with the unsharded keys.
+        let collector = GCPKMSCollector(environment: [:])
+        #expect(collector.divides(GCPLiveRun.target(options)))
+        var shardFacts: [FactSet] = []
+        var owners: [Int] = []
+        for i in 1...2 {
+            var context = CollectionContext(now: Date(timeIntervalSince1970: 1_790_000_000))
+            let scope = ShardScope(shard: Shard(index: i, count: 2))
+            context.shard = scope
+            shardFacts.append(await collector.collect(GCPLiveRun.target(options), context: context, logger: Logger(label: "test")))
+            #expect(scope.units.map(\.id) == ["target:prod/\(FakeGCPScenario.project)"])
+            owners += scope.units.map(\.shard)
+            #expect(shardFacts[i - 1].resources.contains { $0.type == .key } == (scope.units.first?.shard == i))
+        }
+        #expect(owners.count == 2 && owners[0] == owners[1])
+        let merged = BundleMerge.merge(shardFacts.enumerated().map { n, f in
+            BundleMerge.Input(path: "b-\(n + 1)", facts: f, settings: EvidenceBundle.Settings(name: "t", collectedAt: Date(timeIntervalSince1970: 1_790_000_000),
+                                                                                              parameters: [:], checks: [:], controls: nil))
+        })
+        #expect(Set(merged.facts.resources.filter { $0.type == .key }.map(\.id)) == Set(facts.resources.filter { $0.type == .key }.map(\.id)))
+        #expect(merged.facts.resources.filter { $0.type == .target }.count == 1)
         #expect(throws: CEKAuditError.self) {
             try GCPTargetOptions(GCPLiveRun.target(["parents": .list([.string("projects/x")]), "access_token_env": .string("T")]))
         }
