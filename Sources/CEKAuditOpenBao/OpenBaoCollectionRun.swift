@@ -380,6 +380,9 @@ struct OpenBaoCollectionRun {
             if let why = OpenBaoPath.unusableReason(n) ?? (n.contains("/") ? "the name holds a '/'" : nil) { unusable[n] = why }
         }
         let readable = names.filter { unusable[$0] == nil }
+        // The progress line counts transit keys per target and mount (the mount stands where a cloud's region does).
+        let progress = context.progress, where_ = ACLPolicy.normalize(namespace: ns) + mount
+        progress?.keysListed(readable.count, target: name, region: where_)
         var index = 0
         while index < readable.count {
             let batch = readable[index..<min(index + OpenBaoCollectionRun.concurrency, readable.count)]
@@ -388,7 +391,10 @@ struct OpenBaoCollectionRun {
                 for n in batch {
                     group.addTask { (n, await client.get(mountPath + OpenBaoPath(["keys", n]), namespace: ns)) }
                 }
-                for await (n, r) in group { responses[n] = r }
+                for await (n, r) in group {
+                    responses[n] = r
+                    progress?.keyDone(target: name, region: where_)
+                }
             }
         }
         var out: [Resource] = []

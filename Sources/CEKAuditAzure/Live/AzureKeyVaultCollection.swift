@@ -369,6 +369,11 @@ struct AzureKeyVaultCollection: Sendable {
             }
             part.inventory.keys.append(item)
         }
+        // The progress line counts keys per target and vault (a vault's listing describes its keys whole).
+        if let progress = context.progress {
+            progress.keysListed(part.inventory.keys.count, target: target.name, region: name)
+            for _ in part.inventory.keys { progress.keyDone(target: target.name, region: name) }
+        }
         let settings = await list(Self.path(segments + ["providers", "Microsoft.Insights", "diagnosticSettings"]),
                                   apiVersion: APIVersion.diagnosticSettings, token: token, part: &part)
         if let f = settings.failure {

@@ -481,6 +481,10 @@ struct GCPKMSCollection: Sendable {
             part.inventory.cryptoKeys.append(item)
         }
         let names = keyNames
+        // The progress line counts keys per target and location.
+        let progress = context.progress, targetName = target.name
+        let location = GCPResourceName(ring)?.location ?? ring
+        progress?.keysListed(names.count, target: targetName, region: location)
         let keyParts = await withTaskGroup(of: (Int, Part).self) { group in
             for (i, k) in names.enumerated() {
                 group.addTask {
@@ -494,7 +498,10 @@ struct GCPKMSCollection: Sendable {
                 }
             }
             var out: [(Int, Part)] = []
-            for await p in group { out.append(p) }
+            for await p in group {
+                out.append(p)
+                progress?.keyDone(target: targetName, region: location)
+            }
             return out.sorted { $0.0 < $1.0 }.map(\.1)
         }
         for p in keyParts { part.merge(p) }
