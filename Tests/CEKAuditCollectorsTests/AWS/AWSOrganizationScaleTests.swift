@@ -36,16 +36,7 @@ extension AWSKMSMotoTests {
     /// Seeds the organization and starts the refusing proxy (refusing tenant-delta's OrganizationAccountAccessRole).
     static func seedOrg4() throws -> Org4 {
         let endpoint = try #require(Self.endpoint)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = [Self.python, Fixtures.path("aws/moto_org4_seed.py"), endpoint]
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        try #require(p.terminationStatus == 0, "moto_org4_seed.py failed")
-        let manifest = try JSONValue.parse(data, source: "moto_org4_seed.py")
+        let manifest = try Self.runSeed("moto_org4_seed.py")
         let members = (manifest["members"]?.asList ?? []).compactMap(\.stringValue)
         try #require(members.count == 4)
         let refused = members[3]

@@ -121,24 +121,9 @@ struct GCPKMSCollectorTests {
         // two merged describe one target with the unsharded keys.
         let collector = GCPKMSCollector(environment: [:])
         #expect(collector.divides(GCPLiveRun.target(options)))
-        var shardFacts: [FactSet] = []
-        var owners: [Int] = []
-        for i in 1...2 {
-            var context = CollectionContext(now: Date(timeIntervalSince1970: 1_790_000_000))
-            let scope = ShardScope(shard: Shard(index: i, count: 2))
-            context.shard = scope
-            shardFacts.append(await collector.collect(GCPLiveRun.target(options), context: context, logger: Logger(label: "test")))
-            #expect(scope.units.map(\.id) == ["target:prod/\(FakeGCPScenario.project)"])
-            owners += scope.units.map(\.shard)
-            #expect(shardFacts[i - 1].resources.contains { $0.type == .key } == (scope.units.first?.shard == i))
+        await ShardDivision.expectDivided(members: ["target:prod/\(FakeGCPScenario.project)"], unsharded: facts, now: Date(timeIntervalSince1970: 1_790_000_000)) { context in
+            await collector.collect(GCPLiveRun.target(options), context: context, logger: Logger(label: "test"))
         }
-        #expect(owners.count == 2 && owners[0] == owners[1])
-        let merged = BundleMerge.merge(shardFacts.enumerated().map { n, f in
-            BundleMerge.Input(path: "b-\(n + 1)", facts: f, settings: EvidenceBundle.Settings(name: "t", collectedAt: Date(timeIntervalSince1970: 1_790_000_000),
-                                                                                              parameters: [:], checks: [:], controls: nil))
-        })
-        #expect(Set(merged.facts.resources.filter { $0.type == .key }.map(\.id)) == Set(facts.resources.filter { $0.type == .key }.map(\.id)))
-        #expect(merged.facts.resources.filter { $0.type == .target }.count == 1)
         #expect(throws: CEKAuditError.self) {
             try GCPTargetOptions(GCPLiveRun.target(["parents": .list([.string("projects/x")]), "access_token_env": .string("T")]))
         }
