@@ -157,6 +157,18 @@ public enum BundleMerge {
                         fix: "collect it (collect --shard \(m)/\(count)) and merge again")
                 for u in own { uncovered.append(u); reason[u.id] = "shard \(m)/\(count) was not merged" }
             }
+            // A member of a divided target that some shard found but its (present) owner did not — the member lists
+            // changed between the shards' runs — was collected by nobody: it is uncovered, never silently absent.
+            for i in accepted {
+                guard let r = i.settings.shard else { continue }
+                let listed = Set(r.units.map(\.id))
+                for u in allUnits.values where u.shard == r.shard.index && !listed.contains(u.id) {
+                    problem(i.path, "shard \(r.shard) did not find \(u.source.dropFirst("target ".count)), which another shard listed and which belongs to shard \(r.shard): it was collected by no shard",
+                            fix: "collect the shards again close together (the organization's member list changed between them)")
+                    uncovered.append(u)
+                    reason[u.id] = "listed by another shard but not by its owner, shard \(r.shard)"
+                }
+            }
             shardLine = "shards " + held.keys.sorted().map { "\($0)/\(count)" }.joined(separator: ", ") + " of \(count)"
                 + (missing.isEmpty ? "" : "; missing " + missing.map { "\($0)/\(count)" }.joined(separator: ", "))
         }

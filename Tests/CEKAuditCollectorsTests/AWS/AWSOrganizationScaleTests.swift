@@ -160,6 +160,18 @@ extension AWSKMSMotoTests {
         #expect(merged.facts.resources(of: .target).filter { $0.id.hasPrefix("aws-kms:org/") }.count == 5)
         #expect(try verdicts(merged.facts) == verdicts(whole))
 
+        // The member list changed between the shards' runs: the owner of one member did not list it (another shard
+        // did). It was collected by no shard: named, its coverage failed — never silently absent.
+        let (changedID, changedOwner) = try #require(owners.sorted { $0.key < $1.key }.first)
+        let changedMember = String(changedID.dropFirst("target:org/".count))
+        var changed = shards
+        changed[changedOwner - 1].settings.shard!.units.removeAll { $0.id == changedID }
+        changed[changedOwner - 1].facts.resources.removeAll { $0.id.contains(changedMember) }
+        let drifted = BundleMerge.merge(changed)
+        #expect(drifted.problems.contains { $0.contains("did not find org/\(changedMember)") && $0.contains("collected by no shard") }, "\(drifted.problems)")
+        let driftRow = drifted.facts.coverage.first { $0.source == "target org/\(changedMember)" }
+        #expect(driftRow?.status == .failed && driftRow?.detail?.contains("not by its owner, shard \(changedOwner)/3") == true, "\(String(describing: driftRow))")
+
         // Without the shard that owns the most members: it is named, its members' coverage failed, their keys absent
         // and no verdict over what they would have supplied passes where the whole run's did not exist.
         let counts = Dictionary(grouping: owners.values, by: { $0 }).mapValues(\.count)
