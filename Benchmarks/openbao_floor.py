@@ -59,7 +59,12 @@ def seed(addr, keys):
                     todo.clear()
                 return
             if i % 7 == 0:
-                call(c, "POST", "bench-transit/keys/key-%05d/rotate" % i, token, body={})
+                status, payload = call(c, "POST", "bench-transit/keys/key-%05d/rotate" % i, token, body={})
+                if status not in (200, 204):
+                    with lock:
+                        failures.append("rotate key-%05d: HTTP %d %s" % (i, status, payload[:200]))
+                        todo.clear()
+                    return
 
     threads = [threading.Thread(target=work) for _ in range(8)]
     for t in threads:
@@ -104,14 +109,20 @@ def replay(addr, plan_path, threads):
                     return
                 r = requests[index[0]]
                 index[0] += 1
-            call(c, r["method"], r["path"], token, r["namespace"])
+            status, _ = call(c, r["method"], r["path"], token, r["namespace"])
+            if not 200 <= status < 300 and not (status == 404 and r["method"] == "LIST"):
+                with lock:
+                    failed.append("%s %s: HTTP %d" % (r["method"], r["path"], status))
 
+    failed = []
     ts = [threading.Thread(target=work) for _ in range(threads)]
     for t in ts:
         t.start()
     for t in ts:
         t.join()
     print(len(requests))
+    if failed:
+        sys.exit("openbao_floor.py replay: %d request(s) failed, first: %s" % (len(failed), failed[0]))
 
 
 if __name__ == "__main__":

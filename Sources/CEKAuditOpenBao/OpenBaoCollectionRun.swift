@@ -346,9 +346,10 @@ struct OpenBaoCollectionRun {
             if let after { query.append(URLQueryItem(name: "after", value: after)) }
             let r = await client.get(path, namespace: ns, list: true, query: query)
             _ = evidence.record(r, path: path, namespace: ns, list: true, tag: page == 0 ? nil : "page=\(page + 1)")
-            // 404: no keys (an empty mount, or nothing after the previous page's last name when a mount holds a
-            // multiple of the page size) — the listing is complete.
-            if r.status == 404 { return .success(names.sorted()) }
+            // 404 with `{"errors":[]}`: no keys (an empty mount, or nothing after the previous page's last name when a
+            // mount holds a multiple of the page size) — the listing is complete. Any other 404 (a mount gone, a proxy
+            // with a wrong path prefix: "no handler for route", an HTML page) is a failed listing, never "no keys".
+            if r.status == 404, case .array(let errors)? = r.json?["errors"], errors.isEmpty { return .success(names.sorted()) }
             guard r.ok, let d = r.data else {
                 diagnose(.warning, "keys of \(ns)\(mount) unknown: \(r.reason)")
                 return .failure(ListingFailure(locator: evidence.locator(path: path, namespace: ns, list: true), reason: r.reason))
