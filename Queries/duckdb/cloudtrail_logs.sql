@@ -1,5 +1,6 @@
 -- DuckDB stand-in for the Athena CloudTrail table, used by cek-audit's tests to run Queries/cloudtrail_kms_usage.sql
--- unchanged. `{files}` is replaced by a DuckDB list of log file paths or globs (`['logs/**/*.json.gz']`) by
+-- unchanged. `{files}` is replaced by a DuckDB list of log file paths or globs (`['logs/**/*.json.gz']`) and
+-- `{max_object_size}` by the largest uncompressed log file in bytes (DuckDB buffers that much per file) by
 -- Queries/duckdb/run.py. Each CloudTrail file's Records array is unnested into one row per event with the
 -- columns and types of the Athena DDL ("Create a table for CloudTrail logs in Athena"); the JSON members Athena keeps
 -- as strings (requestparameters, responseelements, additionaleventdata, serviceeventdetails) stay JSON text, and
@@ -7,7 +8,7 @@
 CREATE VIEW cloudtrail_logs AS
 WITH records AS (
   SELECT unnest(Records) AS rec, filename AS file
-  FROM read_json({files}, columns = {'Records': 'JSON[]'}, filename = true, format = 'unstructured', maximum_object_size = 67108864)
+  FROM read_json({files}, columns = {'Records': 'JSON[]'}, filename = true, format = 'unstructured', maximum_object_size = {max_object_size})
 )
 SELECT
   rec ->> '$.eventVersion' AS eventversion,

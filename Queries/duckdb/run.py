@@ -27,6 +27,8 @@ def main():
     p.add_argument("--query", required=True)
     p.add_argument("--csv")
     p.add_argument("--jsonl")
+    p.add_argument("--max-object-bytes", type=int, default=16 * 1024 * 1024,
+                   help="largest uncompressed log file (DuckDB buffers that much per file; default 16 MiB)")
     p.add_argument("files", nargs="+")
     a = p.parse_args()
     # Bounded, so a test run does not take the machine: CloudTrail files are a few MB each.
@@ -35,6 +37,7 @@ def main():
         con.execute(f.read())
     with open(os.path.join(HERE, "cloudtrail_logs.sql"), encoding="utf-8") as f:
         ddl = f.read().replace("{files}", "[" + ", ".join("'" + x.replace("'", "''") + "'" for x in a.files) + "]")
+        ddl = ddl.replace("{max_object_size}", str(a.max_object_bytes))
     con.execute(ddl)
     with open(a.query, encoding="utf-8") as f:
         cur = con.execute(f.read())

@@ -108,7 +108,7 @@ public struct LogQueryResultCollector: EvidenceCollector {
             hashes.append(item.sha256)
             let format = o.format ?? (f.locator.lowercased().hasSuffix(".csv") ? "csv" : "jsonl")
             do {
-                let table = format == "csv" ? try QueryResultTable.csv(data) : try QueryResultTable.jsonLines(data)
+                let table = format == "csv" ? try QueryResultTable.csv(data, expected: shipped.columns) : try QueryResultTable.jsonLines(data)
                 let read = try Self.aggregate(table, columns: shipped.columns, format: format)
                 aggregate.merge(read.aggregate)
                 for (k, line) in read.lines { lines[k] = (line, item.id) }
@@ -176,14 +176,7 @@ public struct LogQueryResultCollector: EvidenceCollector {
     ///   that is not a count, a JSON array or a time, or a result without its `source` row.
     static func aggregate(_ table: QueryResultTable, columns: [String], format: String) throws -> Read {
         if format == "csv" {
-            guard table.columns == columns else {
-                let missing = columns.filter { !table.columns.contains($0) }
-                let extra = table.columns.filter { !columns.contains($0) }
-                let what = missing.isEmpty && extra.isEmpty ? "the columns are in another order than the query's"
-                    : "columns missing: \(missing.isEmpty ? "none" : missing.joined(separator: ", ")); unexpected: \(extra.isEmpty ? "none" : extra.joined(separator: ", "))"
-                throw QueryResultTable.Failure(line: 1, message: "the header is not the shipped query's: \(what)",
-                                               fix: "give the result of the shipped query, unedited (Athena: the .csv in the query result location)")
-            }
+            guard table.columns == columns else { throw QueryResultTable.headerFailure(table.columns, expected: columns) }
         } else {
             let extra = table.columns.filter { !columns.contains($0) }
             guard extra.isEmpty, table.columns.contains("record") || table.rows.isEmpty else {

@@ -23,10 +23,11 @@ struct QueryResultTable {
     var columns: [String]
     var rows: [Row]
 
-    /// Parses CSV; the first record is the header.
+    /// Parses CSV; the first record is the header, which must be `expected` when given.
     /// - Throws: ``Failure`` for a quote that is not closed, text after a closing quote, a quote inside an unquoted
-    ///   field, a row with another number of fields than the header, or a file without a header.
-    static func csv(_ data: Data) throws -> QueryResultTable {
+    ///   field, a file without a header, a header that is not `expected`, or a row with another number of fields
+    ///   than the header.
+    static func csv(_ data: Data, expected: [String]? = nil) throws -> QueryResultTable {
         let b = [UInt8](data)
         var i = 0
         var line = 1
@@ -87,6 +88,7 @@ struct QueryResultTable {
             throw Failure(line: 1, message: "the file is empty: no header row", fix: "download the query result again; even an empty result has a header row")
         }
         let columns = header.fields.map { $0 ?? "" }
+        if let expected, columns != expected { throw headerFailure(columns, expected: expected) }
         var rows: [Row] = []
         for r in records.dropFirst() {
             // A blank last line is no record.
@@ -100,6 +102,16 @@ struct QueryResultTable {
             rows.append(Row(line: r.line, values: values))
         }
         return QueryResultTable(columns: columns, rows: rows)
+    }
+
+    /// The refusal of a header that is not the query's: the columns missing and unexpected, or the order.
+    static func headerFailure(_ columns: [String], expected: [String]) -> Failure {
+        let missing = expected.filter { !columns.contains($0) }
+        let extra = columns.filter { !expected.contains($0) }
+        let what = missing.isEmpty && extra.isEmpty ? "the columns are in another order than the query's"
+            : "columns missing: \(missing.isEmpty ? "none" : missing.joined(separator: ", ")); unexpected: \(extra.isEmpty ? "none" : extra.joined(separator: ", "))"
+        return Failure(line: 1, message: "the header is not the shipped query's: \(what)",
+                       fix: "give the result of the shipped query, unedited (Athena: the .csv in the query result location)")
     }
 
     /// Parses JSON lines. Columns are the union of the keys, in first-seen order; a key missing from a row is NULL.
