@@ -95,29 +95,53 @@ struct LogQueryResultTests {
         #expect(scannedSource.fields["id_collisions"] == .int(1))
 
         for (result, format) in [(csv, "csv"), (jsonl, "jsonl")] {
-            let facts = Self.read(result, format: format)
-            #expect(facts.diagnostics.filter { $0.severity == .error }.isEmpty, "\(format): \(facts.diagnostics)")
-            #expect(facts.coverage.map(\.status) == [.complete], "\(format)")
-            let keys = Dictionary(uniqueKeysWithValues: facts.resources.filter { $0.type == .keyUsage }.map { ($0.name, $0.fields) })
-            #expect(keys.keys.sorted() == scannedKeys.keys.sorted(), "\(format): other keys")
-            for (name, fields) in scannedKeys.sorted(by: { $0.key < $1.key }) {
-                for (field, value) in fields.sorted(by: { $0.key < $1.key }) {
-                    #expect(keys[name]?[field] == value, "\(format): key \(name), \(field): the scanner says \(value), the query \(String(describing: keys[name]?[field]))")
-                }
+            try Self.expectSameFacts(Self.read(result, format: format), as: scanned, result: result, format: format)
+        }
+    }
+
+    /// The facts of a query result against the scanner's on the same logs: every key_usage field of every key, and
+    /// the log_source fields both report.
+    static func expectSameFacts(_ facts: FactSet, as scanned: FactSet, result: URL, format: String,
+                                sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let scannedKeys = Dictionary(uniqueKeysWithValues: scanned.resources.filter { $0.type == .keyUsage }.map { ($0.name, $0.fields) })
+        let scannedSource = try #require(scanned.resources.first { $0.type == .logSource })
+        #expect(facts.diagnostics.filter { $0.severity == .error }.isEmpty, "\(format): \(facts.diagnostics)", sourceLocation: sourceLocation)
+        #expect(facts.coverage.map(\.status) == [.complete], "\(format)", sourceLocation: sourceLocation)
+        let keys = Dictionary(uniqueKeysWithValues: facts.resources.filter { $0.type == .keyUsage }.map { ($0.name, $0.fields) })
+        #expect(keys.keys.sorted() == scannedKeys.keys.sorted(), "\(format): other keys", sourceLocation: sourceLocation)
+        for (name, fields) in scannedKeys.sorted(by: { $0.key < $1.key }) {
+            for (field, value) in fields.sorted(by: { $0.key < $1.key }) {
+                #expect(keys[name]?[field] == value, "\(format): key \(name), \(field): the scanner says \(value), the query \(String(describing: keys[name]?[field]))",
+                        sourceLocation: sourceLocation)
             }
-            let source = try #require(facts.resources.first { $0.type == .logSource })
-            for field in ["kind", "name", "files", "records", "kms_records", "duplicates", "id_collisions", "outside_window", "failed_attempts",
-                          "first_event", "last_event", "categories", "accounts", "usage_events", "attributed", "custom_key_store_events",
-                          "external_key_store_events", "window_start", "window_end"] {
-                #expect(source.fields[field] == scannedSource.fields[field], "\(format): log_source \(field)")
-            }
-            // What the engine does not report is unknown, never a clean zero.
-            #expect(source.fields["parse_errors"]?.isKnown == false)
-            #expect(source.fields["integrity_verified"]?.isKnown == false)
-            #expect(source.fields["query_sha256"] == .string(ShippedQuery.cloudTrailKMSUsage.sha256))
-            #expect(source.fields["result_sha256"] == .strings([SHA256Hex.digest(try Data(contentsOf: result))]))
-            // The query and the result are evidence.
-            #expect(Set(facts.evidence.map(\.kind)) == ["log-query", "log-query-result"])
+        }
+        let source = try #require(facts.resources.first { $0.type == .logSource })
+        for field in ["kind", "name", "files", "records", "kms_records", "duplicates", "id_collisions", "outside_window", "failed_attempts",
+                      "first_event", "last_event", "categories", "accounts", "usage_events", "attributed", "custom_key_store_events",
+                      "external_key_store_events", "window_start", "window_end"] {
+            #expect(source.fields[field] == scannedSource.fields[field], "\(format): log_source \(field)", sourceLocation: sourceLocation)
+        }
+        // What the engine does not report is unknown, never a clean zero.
+        #expect(source.fields["parse_errors"]?.isKnown == false, sourceLocation: sourceLocation)
+        #expect(source.fields["integrity_verified"]?.isKnown == false, sourceLocation: sourceLocation)
+        #expect(source.fields["query_sha256"] == .string(ShippedQuery.cloudTrailKMSUsage.sha256), sourceLocation: sourceLocation)
+        #expect(source.fields["result_sha256"] == .strings([SHA256Hex.digest(try Data(contentsOf: result))]), sourceLocation: sourceLocation)
+        // The query and the result are evidence.
+        #expect(Set(facts.evidence.map(\.kind)) == ["log-query", "log-query-result"], sourceLocation: sourceLocation)
+    }
+
+    /// The committed DuckDB result of the edge-case log (`Fixtures/log-query/results/`, written by `Queries/duckdb/run.py`):
+    /// alias-addressed, bare-id, error-message and service-event keys, a re-delivered record, a shared event id,
+    /// rotation switches, a key store and an unattributed use give the scanner's facts, without DuckDB installed.
+    @Test func theCommittedResultOfTheEdgeCasesGivesTheScannersFacts() async throws {
+        let edge = "111122223333_CloudTrail_eu-west-1_20261015T0800Z_edgecases.json"
+        let scanned = await CloudTrailCollector(workers: 1).collect(files: [.init(path: Fixtures.path("log-query/\(edge)"), locator: edge)],
+                                                                    label: "logs", context: Self.context)
+        let keys = scanned.resources.filter { $0.type == .keyUsage }
+        #expect(keys.count == 5, "alias/orders resolved into its key, the bare id and the error message's key qualified")
+        for format in ["csv", "jsonl"] {
+            let result = URL(fileURLWithPath: Fixtures.path("log-query/results/edgecases.\(format)"))
+            try Self.expectSameFacts(Self.read(result, format: format), as: scanned, result: result, format: format)
         }
     }
 
