@@ -16,6 +16,12 @@ import duckdb
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
+BIGQUERY_RENAMES = [("REGEXP_EXTRACT(", "bq_regexp_extract("), ("JSON_VALUE_ARRAY(", "bq_json_value_array("),
+                    ("JSON_VALUE(", "bq_json_value("), ("FORMAT_TIMESTAMP(", "bq_format_timestamp("),
+                    ("TO_JSON_STRING(", "bq_to_json_string("), ("REGEXP_CONTAINS(", "regexp_matches("),
+                    (" IGNORE NULLS", ""), ("AS INT64", "AS BIGINT")]
+
+
 def athena_csv_field(v):
     if v is None:
         return ""
@@ -25,6 +31,8 @@ def athena_csv_field(v):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--query", required=True)
+    p.add_argument("--dialect", choices=["trino", "bigquery"], default="trino",
+                   help="trino: the CloudTrail table over CloudTrail files; bigquery: the Cloud Audit Logs export over JSON lines rows")
     p.add_argument("--csv")
     p.add_argument("--jsonl")
     p.add_argument("--max-object-bytes", type=int, default=16 * 1024 * 1024,
@@ -33,14 +41,20 @@ def main():
     a = p.parse_args()
     # Bounded, so a test run does not take the machine: CloudTrail files are a few MB each.
     con = duckdb.connect(config={"threads": 2, "memory_limit": "2GB"})
-    with open(os.path.join(HERE, "trino_compat.sql"), encoding="utf-8") as f:
+    compat, table = ("trino_compat.sql", "cloudtrail_logs.sql") if a.dialect == "trino" else ("bigquery_compat.sql", "cloud_audit_logs.sql")
+    with open(os.path.join(HERE, compat), encoding="utf-8") as f:
         con.execute(f.read())
-    with open(os.path.join(HERE, "cloudtrail_logs.sql"), encoding="utf-8") as f:
+    with open(os.path.join(HERE, table), encoding="utf-8") as f:
         ddl = f.read().replace("{files}", "[" + ", ".join("'" + x.replace("'", "''") + "'" for x in a.files) + "]")
         ddl = ddl.replace("{max_object_size}", str(a.max_object_bytes))
     con.execute(ddl)
     with open(a.query, encoding="utf-8") as f:
-        cur = con.execute(f.read())
+        query = f.read()
+    if a.dialect == "bigquery":
+        # The renames bigquery_compat.sql lists: DuckDB macros cannot replace built-in functions.
+        for old, new in BIGQUERY_RENAMES:
+            query = query.replace(old, new)
+    cur = con.execute(query)
     columns = [d[0] for d in cur.description]
     rows = cur.fetchall()
     if a.csv:

@@ -152,13 +152,13 @@ public struct AssessmentPlan: Sendable {
                 continue
             }
             guard let engine = s.queryOptions["engine"] else {
-                throw fail(nil, "a log-query-result source needs engine", "add engine: athena (or trino): the engine that ran the query")
+                throw fail(nil, "a log-query-result source needs engine", "add engine: athena, trino or bigquery: the engine that ran the query")
             }
             guard LogQueryResultCollector.engines.contains(engine) else {
                 throw fail("engine", "unknown engine '\(engine)'", "use one of \(LogQueryResultCollector.engines.joined(separator: ", "))")
             }
             guard s.queryOptions["query"] != nil else {
-                throw fail(nil, "a log-query-result source needs query", "add query: the path of the shipped .sql file the result came from (Queries/cloudtrail_kms_usage.sql)")
+                throw fail(nil, "a log-query-result source needs query", "add query: the path of the shipped .sql file the result came from (Queries/cloudtrail_kms_usage.sql, Queries/cloud_audit_logs_kms_usage.sql)")
             }
             if let format = s.queryOptions["format"], !LogQueryResultCollector.formats.contains(format) {
                 throw fail("format", "unknown format '\(format)'", "use csv (as Athena writes query results) or jsonl")

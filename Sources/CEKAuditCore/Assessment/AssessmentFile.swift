@@ -43,7 +43,7 @@ public struct AssessmentFile: Sendable, Hashable {
         /// For Terraform configurations (`terraform-hcl`): `.tfvars` / `.tfvars.json` files, relative to the
         /// assessment file's folder, applied after `terraform.tfvars` and `*.auto.tfvars` like `-var-file`.
         public var varFiles: [String] = []
-        /// For a SQL engine's result (`log-query-result`): `format` (`csv` / `jsonl`), `engine` (`athena`, `trino`)
+        /// For a SQL engine's result (`log-query-result`): `format` (`csv` / `jsonl`), `engine` (`athena`, `trino`, `bigquery`)
         /// and `query` (the `.sql` file that produced it, relative to the assessment file's folder), as written.
         public var queryOptions: [String: String] = [:]
         /// The line of each of ``queryOptions``, for error messages.

@@ -4,9 +4,10 @@ import Foundation
 import Logging
 
 /// Reads the result of a shipped log-aggregation query run by a SQL engine on the customer's own log table — Amazon
-/// Athena or Trino over the CloudTrail table (`Queries/cloudtrail_kms_usage.sql`) — into the same `log_source` and
-/// `key_usage` facts the built-in CloudTrail scanner (``CloudTrailCollector``) produces from the log files, so
-/// terabytes of trail are aggregated where they lie and only the per-key result is assessed.
+/// Athena or Trino over the CloudTrail table (`Queries/cloudtrail_kms_usage.sql`), BigQuery over the Cloud Audit
+/// Logs export (`Queries/cloud_audit_logs_kms_usage.sql`) — into the same `log_source` and `key_usage` facts the
+/// built-in scanner (``CloudTrailCollector``, ``GCPAuditLogCollector``) produces from the log files, so terabytes of
+/// logs are aggregated where they lie and only the per-key result is assessed.
 ///
 /// The source entry names the result file (`path`), its `format` (`csv` as Athena writes query results, or `jsonl`;
 /// taken from the file's extension when not given), the `engine` and the `query` file that produced it. The query's
@@ -20,7 +21,7 @@ import Logging
 public struct LogQueryResultCollector: EvidenceCollector {
     public static let name = "log-query-result"
     /// Engines whose result this collector reads (the `engine` option).
-    public static let engines = ["athena", "trino"]
+    public static let engines = ["athena", "trino", "bigquery"]
     /// Result formats (the `format` option).
     public static let formats = ["csv", "jsonl"]
     public static let suppliedTypes: [ResourceType] = [.logSource, .keyUsage]
@@ -35,7 +36,7 @@ public struct LogQueryResultCollector: EvidenceCollector {
     public var kind: String { Self.name }
     public var input: CollectorInput { .batch }
     public var suppliedTypes: [ResourceType] { Self.suppliedTypes }
-    public var reads: String { "The result (CSV as Athena writes it, or JSON lines) of a shipped log-aggregation query (`Queries/`) run by Athena or Trino on the CloudTrail table; the query's text and SHA-256 are evidence." }
+    public var reads: String { "The result (CSV as Athena writes it, or JSON lines) of a shipped log-aggregation query (`Queries/`) run by Athena or Trino on the CloudTrail table, or by BigQuery on the Cloud Audit Logs export; the query's text and SHA-256 are evidence." }
     public var example: String { "{path: results/kms-usage.csv, kind: log-query-result, engine: athena, query: Queries/cloudtrail_kms_usage.sql}" }
 
     /// The options of a source entry, as the runner hands them over in ``SourceFile/queryOptions``.
@@ -97,6 +98,7 @@ public struct LogQueryResultCollector: EvidenceCollector {
         var sourceRow: (Int, String)?
         var hashes: [String] = []
         var items: [EvidenceItem] = []
+        var logTypes: Set<String> = []
         for f in files {
             let data: Data
             do { data = try Data(contentsOf: URL(fileURLWithPath: f.path)) } catch {
@@ -111,6 +113,7 @@ public struct LogQueryResultCollector: EvidenceCollector {
                 let table = format == "csv" ? try QueryResultTable.csv(data, expected: shipped.columns) : try QueryResultTable.jsonLines(data)
                 let read = try Self.aggregate(table, columns: shipped.columns, format: format)
                 aggregate.merge(read.aggregate)
+                logTypes.formUnion(read.logTypes)
                 for (k, line) in read.lines { lines[k] = (line, item.id) }
                 if let l = read.sourceLine, sourceRow == nil { sourceRow = (l, item.id) }
             } catch let e as QueryResultTable.Failure {
@@ -119,15 +122,22 @@ public struct LogQueryResultCollector: EvidenceCollector {
                 return fail(Diagnostic(.error, source: f.locator, message: "\(error)"), "\(f.locator) could not be read")
             }
         }
-        let scanner = CloudTrailCollector(window: window, workers: 1)
-        var resources = scanner.resources(aggregate, label: label, verified: 0, mismatched: 0, items: [])
+        var resources: [Resource]
+        let engineReason = "the SQL engine (\(o.engine)) does not report it; the query reads only the records the table yields"
+        var unknownFields = ["parse_errors", "unread_paths", "digest_files", "integrity_verified", "integrity_mismatches"]
+        if shipped.scanner == "gcp-audit-log" {
+            // A BigQuery table has no files: the scanner's "nothing read" (no file) does not apply, and `files` is unknown.
+            var a = aggregate
+            if sourceRow != nil { a.files = max(a.files, 1) }
+            resources = GCPAuditLogCollector(window: window).resources(a, label: label, logTypes: logTypes, items: [], unread: 0)
+            unknownFields.append("files")
+        } else {
+            resources = CloudTrailCollector(window: window, workers: 1).resources(aggregate, label: label, verified: 0, mismatched: 0, items: [])
+        }
         for i in resources.indices {
             if resources[i].type == .logSource {
                 var fields = resources[i].fields
-                let engineReason = "the SQL engine (\(o.engine)) does not report it; the query reads only the records the table yields"
-                for field in ["parse_errors", "unread_paths", "digest_files", "integrity_verified", "integrity_mismatches"] {
-                    fields[field] = .unknown(reason: engineReason)
-                }
+                for field in unknownFields { fields[field] = .unknown(reason: engineReason) }
                 if window != nil { fields["outside_window"] = .unknown(reason: "the shipped query is not windowed; the result covers what the table holds") }
                 fields["engine"] = .string(o.engine)
                 fields["query"] = .string(o.queryLocator)
@@ -169,6 +179,8 @@ public struct LogQueryResultCollector: EvidenceCollector {
         /// Line of each key's row.
         var lines: [String: Int] = [:]
         var sourceLine: Int?
+        /// Cloud Audit Logs: the log types of the source row.
+        var logTypes: Set<String> = []
     }
 
     /// Turns the rows of the shipped CloudTrail query's result into a ``LogAggregate``.
@@ -197,7 +209,7 @@ public struct LogQueryResultCollector: EvidenceCollector {
                 return n
             }
             func list(_ c: String) throws -> [String] {
-                guard let t = text(c) else { return [] }
+                guard let t = text(c), t != "null" else { return [] }
                 guard let values = (try? JSONSerialization.jsonObject(with: Data(t.utf8), options: [])) as? [Any] else {
                     throw QueryResultTable.Failure(line: row.line, message: "column \(c) is not a JSON array", fix: "give the result of the shipped query, unedited")
                 }
@@ -246,6 +258,7 @@ public struct LogQueryResultCollector: EvidenceCollector {
                 a.records += try count("records")
                 a.duplicates += try count("duplicates")
                 a.idCollisions += try count("id_collisions")
+                if columns.contains("log_types") { read.logTypes.formUnion(try list("log_types")) }
             case let other:
                 throw QueryResultTable.Failure(line: row.line, message: "unknown record type '\(other ?? "")'", fix: "give the result of the shipped query, unedited")
             }

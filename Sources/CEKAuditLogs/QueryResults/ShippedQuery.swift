@@ -12,6 +12,8 @@ public struct ShippedQuery: Sendable {
     public var text: String
     /// Result columns, in the order the query selects them.
     public var columns: [String]
+    /// The built-in scanner whose facts the result stands for: `cloudtrail` or `gcp-audit-log`.
+    public var scanner: String
 
     /// Lowercase hex SHA-256 of the UTF-8 text.
     public var sha256: String { SHA256Hex.digest(Data(text.utf8)) }
@@ -23,8 +25,15 @@ public struct ShippedQuery: Sendable {
                   "usage_re_encrypt", "usage_sign_verify_mac", "access_events", "lifecycle", "failed_events", "failed_attempts",
                   "principals", "unattributed", "first_event", "last_event", "last_rotated", "rotation_switched_at", "rotation_switch",
                   "deleted_at", "events_after_deletion", "key_stores", "accounts", "custom_key_store_events",
-                  "external_key_store_events", "alias_target", "files", "records", "duplicates", "id_collisions"])
+                  "external_key_store_events", "alias_target", "files", "records", "duplicates", "id_collisions"],
+        scanner: "cloudtrail")
+
+    /// Per-key Cloud KMS usage from the BigQuery export of Cloud Audit Logs: the CloudTrail query's columns plus
+    /// `log_types` on the source row.
+    public static let cloudAuditLogsKMSUsage = ShippedQuery(
+        path: "Queries/cloud_audit_logs_kms_usage.sql", engines: ["bigquery"], text: cloudAuditLogsKMSUsageText,
+        columns: cloudTrailKMSUsage.columns + ["log_types"], scanner: "gcp-audit-log")
 
     /// Every shipped query.
-    public static let all = [cloudTrailKMSUsage]
+    public static let all = [cloudTrailKMSUsage, cloudAuditLogsKMSUsage]
 }
