@@ -297,6 +297,33 @@ struct LogQueryResultTests {
         #expect(source.fields["attributed"] == .bool(true))
     }
 
+    /// Through a source entry's job: Athena's `.csv.metadata` companion is not a result; the query is not windowed,
+    /// so with an assessment window the events beyond it are reported and `outside_window` is unknown, not 0.
+    @Test func aWindowedAssessmentAndAthenasMetadataFile() async throws {
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let csv = dir.appendingPathComponent("q-1234.csv"), metadata = dir.appendingPathComponent("q-1234.csv.metadata")
+        try Data(Self.validCSV().utf8).write(to: csv)
+        try Data([0x0A, 0x01, 0xFF]).write(to: metadata)
+        let options = ["engine": "athena", "query": Self.queryPath, "query_locator": "Queries/cloudtrail_kms_usage.sql"]
+        var files = [SourceFile(path: csv.path, locator: "results/q-1234.csv"), SourceFile(path: metadata.path, locator: "results/q-1234.csv.metadata")]
+        for i in files.indices { files[i].queryOptions = options }
+        let window = DateParsing.parse("2026-10-01T12:00:00Z")!...DateParsing.parse("2026-10-31T00:00:00Z")!
+        let facts = await LogQueryResultCollector().collect(CollectionJob(label: "results", files: files),
+                                                            context: CollectionContext(now: Fixtures.now, window: window), logger: .init(label: "test"))
+        #expect(facts.coverage.map(\.status) == [.complete], "\(facts.diagnostics)")
+        #expect(facts.evidence.map(\.locator).sorted() == ["Queries/cloudtrail_kms_usage.sql", "results/q-1234.csv"])
+        let source = try #require(facts.resources.first { $0.type == .logSource })
+        #expect(source.fields["outside_window"]?.isKnown == false)
+        #expect(source.fields["window_start"] == .string("2026-10-01T12:00:00Z"))
+        #expect(facts.diagnostics.contains { $0.severity == .warning && $0.message.contains("beyond the assessment window") })
+        // Without options (a source entry that is not log-query-result cannot reach here, but a hand-made job can).
+        let bare = await LogQueryResultCollector().collect(CollectionJob(label: "results", files: [SourceFile(path: csv.path, locator: "q.csv")]),
+                                                           context: Self.context, logger: .init(label: "test"))
+        #expect(bare.coverage.map(\.status) == [.failed])
+        #expect(bare.resources.isEmpty)
+    }
+
     /// A refused input: one error naming the file and line, a failed source (so its checks are inconclusive), no facts.
     static func expectRefused(_ facts: FactSet, file: String, line: Int, _ message: String, sourceLocation: SourceLocation = #_sourceLocation) {
         let errors = facts.diagnostics.filter { $0.severity == .error }
