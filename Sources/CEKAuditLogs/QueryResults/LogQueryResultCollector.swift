@@ -19,16 +19,19 @@ import Logging
 /// What the engine does not report is unknown, not zero: parse errors, unreadable paths and digest-file integrity
 /// (the `cloudtrail` scanner reads digest files; Athena's CloudTrail SerDe does not).
 public struct LogQueryResultCollector: EvidenceCollector {
+    /// The source kind `audit.yaml` names.
     public static let name = "log-query-result"
     /// Engines whose result this collector reads (the `engine` option).
     public static let engines = ["athena", "trino", "bigquery"]
     /// Result formats (the `format` option).
     public static let formats = ["csv", "jsonl"]
+    /// What a result stands for: the log source and the per-key usage, as the scanners supply them.
     public static let suppliedTypes: [ResourceType] = [.logSource, .keyUsage]
 
     /// The assessment window; the query is not windowed, so a result with events outside it is reported.
     public var window: ClosedRange<Date>?
 
+    /// - Parameter window: the assessment window (UTC); the context's window is used when `nil`.
     public init(window: ClosedRange<Date>? = nil) {
         self.window = window
     }
@@ -47,6 +50,9 @@ public struct LogQueryResultCollector: EvidenceCollector {
         var queryLocator: String
     }
 
+    /// Reads the result files of one source entry (`job.files`, Athena's `.metadata` companions left out) with the
+    /// entry's options (``SourceFile/queryOptions``). Never throws: problems become diagnostics and a failed coverage
+    /// row, so the checks over the source's facts are inconclusive.
     public func collect(_ job: CollectionJob, context: CollectionContext, logger: Logger) async -> FactSet {
         var c = self
         if c.window == nil { c.window = context.window }

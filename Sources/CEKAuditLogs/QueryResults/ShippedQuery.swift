@@ -9,6 +9,7 @@ public struct ShippedQuery: Sendable {
     public var path: String
     /// Engines (the source's `engine` option) the text runs on unchanged.
     public var engines: [String]
+    /// The query text, byte for byte as shipped (UTF-8).
     public var text: String
     /// Result columns, in the order the query selects them.
     public var columns: [String]
