@@ -139,6 +139,10 @@ struct LogQueryResultTests {
                                                                     label: "logs", context: Self.context)
         let keys = scanned.resources.filter { $0.type == .keyUsage }
         #expect(keys.count == 5, "alias/orders resolved into its key, the bare id and the error message's key qualified")
+        let result = Self.read(URL(fileURLWithPath: Fixtures.path("log-query/results/edgecases.csv")))
+        #expect(result.diagnostics.filter { $0.severity == .warning }.map(\.message) == [
+            "1 event(s) are delivered more than once; the query counted each once",
+            "1 event id(s) are shared by different records; the query counted each record"])
         for format in ["csv", "jsonl"] {
             let result = URL(fileURLWithPath: Fixtures.path("log-query/results/edgecases.\(format)"))
             try Self.expectSameFacts(Self.read(result, format: format), as: scanned, result: result, format: format)

@@ -165,6 +165,15 @@ public struct LogQueryResultCollector: EvidenceCollector {
                                               message: "the result holds key-management events from \(first) to \(last), beyond the assessment window \(DateParsing.iso(w.lowerBound)) – \(DateParsing.iso(w.upperBound))",
                                               fix: "restrict the cloudtrail_logs view to the window (WHERE eventtime BETWEEN …) and run the query again"))
         }
+        // As the scanners report them: a re-delivered event counted once, an id shared by different events.
+        if aggregate.duplicates > 0 {
+            out.diagnostics.append(Diagnostic(.warning, source: files[0].locator,
+                                              message: "\(aggregate.duplicates) event(s) are delivered more than once; the query counted each once"))
+        }
+        if aggregate.idCollisions > 0 {
+            out.diagnostics.append(Diagnostic(.warning, source: files[0].locator,
+                                              message: "\(aggregate.idCollisions) event id(s) are shared by different records; the query counted each record"))
+        }
         out.coverage.append(coverage(label, resources: resources, partial: false))
         return out
     }
