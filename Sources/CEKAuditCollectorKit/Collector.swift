@@ -47,6 +47,9 @@ public struct CollectionContext: Sendable {
     /// Where log scans report files read, for the progress line on a terminal; `nil` (the default, and whenever
     /// stderr is not a terminal or `-q` is given) reports nothing.
     public var progress: ScanProgress?
+    /// The shard this collection runs as (`collect --shard i/N`), for targets that divide their work among shards
+    /// (``EvidenceCollector/divides(_:)``); `nil` when the collection is not sharded.
+    public var shard: ShardScope?
 
     /// - Parameters:
     ///   - credentials: the run's registry; the CLI passes the one its writers and console consult.
@@ -199,9 +202,15 @@ public protocol EvidenceCollector: Sendable {
     /// Collects one job. Problems become diagnostics, failed coverage rows and unknown facts, never throws; an
     /// unreachable live target is listed in ``FactSet/unreachableTargets``.
     func collect(_ job: CollectionJob, context: CollectionContext, logger: Logger) async -> FactSet
+    /// Whether a live target divides its work among shards by member (an organization's accounts, the projects below
+    /// a folder, a tenant's subscriptions): such a target is run by every shard, which lists its members and collects
+    /// those ``ShardScope/owns(target:member:kind:resourceTypes:)`` gives it. Default: `false` (one shard collects the
+    /// whole target).
+    func divides(_ target: AssessmentFile.Target) -> Bool
 }
 
 extension EvidenceCollector {
+    public func divides(_ target: AssessmentFile.Target) -> Bool { false }
     public func validate(_ target: AssessmentFile.Target) throws {}
     public func recognizes(_ probe: ContentProbe) -> Bool { false }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CEKAuditCollectorKit
 import CEKAuditCore
 import CEKAuditKit
 import Foundation

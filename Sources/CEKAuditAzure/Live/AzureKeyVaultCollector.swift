@@ -37,6 +37,12 @@ public struct AzureKeyVaultCollector: LiveCollector {
         self.random = random
     }
 
+    /// A target with `subscriptions: all` divides its work among shards by subscription.
+    public func divides(_ target: AssessmentFile.Target) -> Bool {
+        if case .string(let s)? = target.options["subscriptions"] { return s.lowercased() == "all" }
+        return false
+    }
+
     public func validate(_ target: AssessmentFile.Target) throws {
         _ = try AzureTargetOptions(target)
     }
