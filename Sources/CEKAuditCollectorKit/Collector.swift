@@ -114,6 +114,9 @@ public struct SourceFile: Sendable {
     public var linePrefix: String?
     /// For a Terraform configuration: the source entry's `var_files` (absolute paths), applied like `-var-file`.
     public var varFiles: [String] = []
+    /// For a SQL engine's result (`log-query-result`): `format` (`csv` / `jsonl`), `engine`, `query` (absolute path
+    /// of the `.sql` file) and `query_locator` (that path as shown in reports), from the source entry.
+    public var queryOptions: [String: String] = [:]
     /// The bytes, when the runner already read them (documents are read once, for recognition and collection).
     public var data: Data?
     /// The parsed document, when recognition already parsed it.

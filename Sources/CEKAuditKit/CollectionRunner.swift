@@ -53,6 +53,7 @@ public struct CollectionRunner: Sendable {
             var file = SourceFile(path: source.path, locator: source.locator, account: source.account, tenant: source.tenant, key: source.key,
                                   keyManager: source.keyManager, linePrefix: source.linePrefix)
             file.varFiles = source.varFiles
+            file.queryOptions = source.queryOptions
             let collector: any EvidenceCollector
             if source.kind != "auto", let named = registry.collector(for: source.kind) {
                 collector = named
