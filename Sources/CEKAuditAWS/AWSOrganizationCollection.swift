@@ -158,6 +158,9 @@ struct AWSOrganizationCollection: Sendable {
             }
             for facts in results {
                 unreachable += facts.unreachableTargets
+                for name in facts.unreachableTargets where name.hasPrefix(target.name + "/") {
+                    context.shard?.markUnreachable(target: target.name, member: String(name.dropFirst(target.name.count + 1)))
+                }
                 var member = facts
                 member.unreachableTargets = []
                 out.merge(member)
@@ -168,8 +171,9 @@ struct AWSOrganizationCollection: Sendable {
                                               message: "target \(target.name) (aws-kms organization\(sharded)): \(unreachable.count) of \(members.count) member account(s) unreachable: \(unreachable.sorted().joined(separator: ", ")); what they hold is inconclusive",
                                               fix: "let the target's identity assume \(memberRoleName) in those accounts, or exclude them with exclude_member_accounts"))
         }
-        // The organization is unreachable for `required:` only when no member could be read at all (which one shard
-        // cannot know of the others' members: each member's own coverage row and diagnostic say it there).
+        // The organization is unreachable for `required:` only when no member could be read at all. One shard cannot
+        // know that of the others' members: it marks its own unreachable members in the shard scope, and the merge
+        // decides (BundleMerge).
         if context.shard == nil, !members.isEmpty, unreachable.count == members.count { out.unreachableTargets.append(target.name) }
         logger.debug("aws-kms organization collected", metadata: ["target": .string(target.name), "members": .stringConvertible(members.count),
                                                                   "unreachable": .stringConvertible(unreachable.count)])

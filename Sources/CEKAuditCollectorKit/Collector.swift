@@ -210,6 +210,7 @@ public protocol EvidenceCollector: Sendable {
 }
 
 extension EvidenceCollector {
+    /// By default a target is one unit of work, collected whole by the shard that owns it.
     public func divides(_ target: AssessmentFile.Target) -> Bool { false }
     public func validate(_ target: AssessmentFile.Target) throws {}
     public func recognizes(_ probe: ContentProbe) -> Bool { false }

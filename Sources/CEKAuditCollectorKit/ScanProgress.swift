@@ -13,7 +13,7 @@ import Darwin
 /// (compressed for `.json.gz`), the only total known before reading.
 ///
 /// Live collectors report keys the same way: ``keysListed(_:target:region:)`` once a region's listing is read, and
-/// ``keyDone(target:region:)`` per key described; the line then shows keys done of listed, the rate, the time left
+/// ``keyDone(target:region:)`` per key described; the line then shows keys done of those listed so far, the rate
 /// and the target/regions still in progress.
 ///
 /// Only the CLI creates one, and only when stderr is a terminal and `-q` is not given (``shouldShow(quiet:stderrIsTerminal:)``):
@@ -81,16 +81,16 @@ public final class ScanProgress: Sendable {
     /// Reports one file read (`bytes` on disk); redraws the line when the last redraw is ``minimumInterval`` old.
     public func fileDone(bytes: Int64) {
         let now = clock()
-        let line: String? = state.withLock { s in
+        // Written under the lock: a line computed earlier never lands after a later one.
+        state.withLock { s in
             s.filesDone += 1
             s.bytesDone += bytes
             let finished = s.filesDone >= s.filesTotal
-            guard finished || now - s.lastDraw >= Self.minimumInterval else { return nil }
+            guard finished || now - s.lastDraw >= Self.minimumInterval else { return }
             s.lastDraw = now
             s.drawn = true
-            return Self.render(s, now: now)
+            write("\r" + Self.render(s, now: now) + "\u{1B}[K")
         }
-        if let line { write("\r" + line + "\u{1B}[K") }
     }
 
     /// Announces `count` keys listed in `region` of live target `target` (added to what that region listed before).
@@ -105,30 +105,25 @@ public final class ScanProgress: Sendable {
     }
 
     /// Reports one key of `target`'s `region` described; redraws the line when the last redraw is
-    /// ``minimumInterval`` old, or when every listed key is done.
+    /// ``minimumInterval`` old (more listings may follow, so a region finishing is no reason to draw sooner).
     public func keyDone(target: String, region: String) {
         let now = clock()
-        let line: String? = state.withLock { s in
+        state.withLock { s in
             let name = region.isEmpty ? target : "\(target) \(region)"
             if s.live[name] == nil { s.liveOrder.append(name) }
             s.live[name, default: (0, 0)].done += 1
-            let (done, total) = Self.liveTotals(s)
-            guard done >= total || now - s.lastDraw >= Self.minimumInterval else { return nil }
+            guard now - s.lastDraw >= Self.minimumInterval else { return }
             s.lastDraw = now
             s.drawn = true
-            return Self.render(s, now: now)
+            write("\r" + Self.render(s, now: now) + "\u{1B}[K")
         }
-        if let line { write("\r" + line + "\u{1B}[K") }
     }
 
-    static func liveTotals(_ s: State) -> (done: Int, total: Int) {
-        s.live.values.reduce((0, 0)) { ($0.0 + $1.done, $0.1 + max($1.total, $1.done)) }
-    }
-
-    /// The whole line: log scans, live collection, or both separated by ` | `.
+    /// The whole line: log scans, live collection, or both separated by ` | ` (a finished scan is left out once
+    /// keys are being collected).
     static func render(_ s: State, now: Double) -> String {
         var parts: [String] = []
-        if s.filesTotal > 0 {
+        if s.filesTotal > 0, s.live.isEmpty || s.filesDone < s.filesTotal {
             parts.append(line(filesDone: s.filesDone, filesTotal: s.filesTotal, bytesDone: s.bytesDone, bytesTotal: s.bytesTotal,
                               elapsed: now - (s.started ?? now)))
         }
@@ -140,19 +135,17 @@ public final class ScanProgress: Sendable {
     }
 
     /// The live part of the line, e.g.
-    /// `Collecting keys: 163/610 (26%), 12.3 keys/s, 36s left; tenant-a us-east-1 120/400, tenant-a eu-west-1 40/200`:
-    /// the target/regions still in progress, at most ``shownRegions`` of them, then `+N more`.
+    /// `Collecting keys: 170 of 610 listed so far, 17.0 keys/s; tenant-a us-east-1 120/400, tenant-a eu-west-1 40/200`:
+    /// keys described of those listed so far (more regions, accounts or mounts may still be listed, so no time left
+    /// is promised), the rate, and the target/regions still in progress, at most ``shownRegions`` of them, then
+    /// `+N more`.
     /// - Parameters:
     ///   - regions: per "target region": keys done and listed, in the order first listed.
-    ///   - elapsed: seconds since the first listing; rate and time left are shown once it is above zero.
+    ///   - elapsed: seconds since the first listing; the rate is shown once it is above zero.
     public static func liveLine(regions: [(name: String, done: Int, total: Int)], elapsed: Double) -> String {
-        let done = regions.reduce(0) { $0 + $1.done }, total = regions.reduce(0) { $0 + $1.total }
-        let percent = total > 0 ? done * 100 / total : 100
-        var text = "Collecting keys: \(done)/\(total) (\(percent)%)"
-        if elapsed > 0, done > 0 {
-            let rate = Double(done) / elapsed
-            text += String(format: ", %.1f keys/s", rate) + ", " + duration(Double(max(0, total - done)) / rate) + " left"
-        }
+        let done = regions.reduce(0) { $0 + $1.done }, total = regions.reduce(0) { $0 + max($1.total, $1.done) }
+        var text = "Collecting keys: \(done) of \(total) listed so far"
+        if elapsed > 0, done > 0 { text += String(format: ", %.1f keys/s", Double(done) / elapsed) }
         let open = regions.filter { $0.done < $0.total }
         if !open.isEmpty {
             text += "; " + open.prefix(shownRegions).map { "\($0.name) \($0.done)/\($0.total)" }.joined(separator: ", ")

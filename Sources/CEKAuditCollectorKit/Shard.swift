@@ -57,6 +57,8 @@ public final class ShardScope: @unchecked Sendable {
         public var shard: Int
         /// What it supplies.
         public var resourceTypes: [ResourceType]
+        /// The owner could not reach it at all (``markUnreachable(target:member:)``).
+        public var unreachable = false
     }
 
     /// The shard this collection runs as.
@@ -80,6 +82,15 @@ public final class ShardScope: @unchecked Sendable {
         found[id] = Unit(id: id, kind: kind, source: "target \(target)/\(member)", shard: owner, resourceTypes: resourceTypes)
         lock.unlock()
         return owner == shard.index
+    }
+
+    /// Records that member `member` of target `target`, collected by this shard, could not be reached at all (a
+    /// member account whose role could not be assumed): a merge then knows whether every member of the target was
+    /// unreachable, as an unsharded run does.
+    public func markUnreachable(target: String, member: String) {
+        lock.lock()
+        found["target:\(target)/\(member)"]?.unreachable = true
+        lock.unlock()
     }
 
     /// Every member recorded so far, in id order.

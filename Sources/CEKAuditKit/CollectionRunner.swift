@@ -114,14 +114,12 @@ public struct CollectionRunner: Sendable {
                 ShardRecord.Unit(id: unitID(job), kind: job.collector.kind, source: job.label, shard: 0,
                                  resourceTypes: job.collector.suppliedTypes)
             }
+            for i in units.indices { units[i].shard = Shard.owner(of: units[i].id, count: shard.count) }
+            // A target that divides its work is run by every shard (shard 0): its members are the units.
             units += allTargets.map { t in
-                ShardRecord.Unit(id: "target:\(t.name)", kind: t.kind, source: "target \(t.name)", shard: 0,
+                ShardRecord.Unit(id: "target:\(t.name)", kind: t.kind, source: "target \(t.name)",
+                                 shard: divides(t) ? 0 : Shard.owner(of: "target:\(t.name)", count: shard.count),
                                  resourceTypes: self.registry.suppliedTypes(kind: t.kind))
-            }
-            for i in units.indices {
-                // A target that divides its work is run by every shard (shard 0): its members are the units.
-                let t = allTargets.first { "target:\($0.name)" == units[i].id }
-                units[i].shard = t.map(divides) == true ? 0 : Shard.owner(of: units[i].id, count: shard.count)
             }
             units.sort { $0.id < $1.id }
             let fileBytes = plan.filePath.flatMap { FileManager.default.contents(atPath: $0) }
@@ -165,7 +163,7 @@ public struct CollectionRunner: Sendable {
         // The members of divided targets, as every shard found them: a merge names those of a missing shard.
         if let scope, record != nil {
             record!.units += scope.units.map { ShardRecord.Unit(id: $0.id, kind: $0.kind, source: $0.source, shard: $0.shard,
-                                                                resourceTypes: $0.resourceTypes) }
+                                                                resourceTypes: $0.resourceTypes, unreachable: $0.unreachable ? true : nil) }
             record!.units.sort { $0.id < $1.id }
         }
         return (facts, notes, record)

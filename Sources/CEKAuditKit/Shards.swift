@@ -20,9 +20,11 @@ public struct ShardRecord: Sendable, Hashable, Codable {
         public var shard: Int
         /// What it would supply: checks over these types are inconclusive when the unit is missing.
         public var resourceTypes: [ResourceType]
+        /// A member of a divided target that its owner could not reach at all; nil otherwise (and for other units).
+        public var unreachable: Bool? = nil
 
         enum CodingKeys: String, CodingKey {
-            case id, kind, source, shard
+            case id, kind, source, shard, unreachable
             case resourceTypes = "resource_types"
         }
     }
@@ -112,6 +114,7 @@ public enum BundleMerge {
         var accepted = inputs
         var shardLine: String?
         var uncovered: [ShardRecord.Unit] = []
+        var unreachableDivided = Set<String>()
         var reason: [String: String] = [:]   // unit id → why it is uncovered
         if !sharded.isEmpty {
             for i in inputs where i.settings.shard == nil {
@@ -159,15 +162,28 @@ public enum BundleMerge {
             }
             // A member of a divided target that some shard found but its (present) owner did not — the member lists
             // changed between the shards' runs — was collected by nobody: it is uncovered, never silently absent.
+            let unitsInOrder = allUnits.values.sorted { $0.id < $1.id }
             for i in accepted {
                 guard let r = i.settings.shard else { continue }
                 let listed = Set(r.units.map(\.id))
-                for u in allUnits.values where u.shard == r.shard.index && !listed.contains(u.id) {
+                for u in unitsInOrder where u.shard == r.shard.index && !listed.contains(u.id) {
                     problem(i.path, "shard \(r.shard) did not find \(u.source.dropFirst("target ".count)), which another shard listed and which belongs to shard \(r.shard): it was collected by no shard",
-                            fix: "collect the shards again close together (the organization's member list changed between them)")
+                            fix: "collect the shards again close together: the member list changed between them, or this shard's listing failed (see its diagnostics)")
                     uncovered.append(u)
                     reason[u.id] = "listed by another shard but not by its owner, shard \(r.shard)"
                 }
+            }
+            // A divided target none of whose members could be reached is unreachable, as in an unsharded run (exit 69
+            // for a required target): each member's reachability as its owner recorded it.
+            var ownerView: [String: ShardRecord.Unit] = [:]
+            for i in accepted {
+                guard let r = i.settings.shard else { continue }
+                for u in r.units where u.shard == r.shard.index { ownerView[u.id] = u }
+            }
+            for divided in referenceRecord.units where divided.shard == 0 {
+                let name = String(divided.id.dropFirst("target:".count))
+                let members = unitsInOrder.filter { $0.id.hasPrefix(divided.id + "/") }
+                if !members.isEmpty, members.allSatisfy({ ownerView[$0.id]?.unreachable == true }) { unreachableDivided.insert(name) }
             }
             shardLine = "shards " + held.keys.sorted().map { "\($0)/\(count)" }.joined(separator: ", ") + " of \(count)"
                 + (missing.isEmpty ? "" : "; missing " + missing.map { "\($0)/\(count)" }.joined(separator: ", "))
@@ -178,7 +194,7 @@ public enum BundleMerge {
         var seenResources = Set<Resource>()
         var seenCoverage = Set<SourceCoverage>()
         var seenDiagnostics = Set<Diagnostic>()
-        var unreachable = Set<String>()
+        var unreachable = unreachableDivided
         for i in accepted {
             for e in i.facts.evidence {
                 if let known = seenEvidence[e.id] {
@@ -195,7 +211,12 @@ public enum BundleMerge {
                 // A target divided among shards is described by each of them with its own members' regions and
                 // tenants: one target, its lists joined.
                 if r.type == .target, let at = facts.resources.firstIndex(where: { $0.type == .target && $0.id == r.id }) {
-                    facts.resources[at] = Self.joined(facts.resources[at], r)
+                    let (joined, differences) = Self.joined(facts.resources[at], r)
+                    facts.resources[at] = joined
+                    if !differences.isEmpty {
+                        problem(i.path, "target \(r.name) is described differently by the merged bundles (\(differences.joined(separator: ", "))); those facts are unknown",
+                                fix: "collect every shard with the same credentials and endpoints")
+                    }
                     continue
                 }
                 facts.resources.append(r)
@@ -217,11 +238,16 @@ public enum BundleMerge {
         return Output(facts: facts, settings: settings, shards: shardLine, problems: problems)
     }
 
-    /// Two descriptions of one target from different shards: fields both give alike are kept; a field they give
-    /// differently is the sorted union of both as a list when both are known strings or lists of strings, otherwise
-    /// unknown (never one shard's value passed off as the whole target's). Provenance is the union.
-    static func joined(_ a: Resource, _ b: Resource) -> Resource {
+    /// Fields of a divided target that each shard describes from its own members: joined across shards.
+    static let memberFields: Set<String> = ["region", "tenant"]
+
+    /// Two descriptions of one target from different shards: fields both give alike are kept; ``memberFields`` that
+    /// differ are the sorted union of both when both are known strings or lists of strings; any other difference
+    /// (a caller, an endpoint, a field one side lacks) becomes unknown and is returned as a problem — never one
+    /// shard's value passed off as the whole target's. Provenance is the union.
+    static func joined(_ a: Resource, _ b: Resource) -> (Resource, [String]) {
         var out = a
+        var differences: [String] = []
         func strings(_ v: FactValue?) -> [String]? {
             switch v {
             case .string(let s)?: return [s]
@@ -229,18 +255,18 @@ public enum BundleMerge {
                 var all: [String] = []
                 for item in items { guard case .string(let s) = item else { return nil }; all.append(s) }
                 return all
-            case .null?: return []
             default: return nil
             }
         }
-        for key in Set(a.fields.keys).union(b.fields.keys) where a.fields[key] != b.fields[key] {
-            if let x = strings(a.fields[key]), let y = strings(b.fields[key]) {
+        for key in Set(a.fields.keys).union(b.fields.keys).sorted() where a.fields[key] != b.fields[key] {
+            if memberFields.contains(key), let x = strings(a.fields[key]), let y = strings(b.fields[key]) {
                 out.fields[key] = .list(Array(Set(x + y)).sorted().map { .string($0) })
             } else {
                 out.fields[key] = .unknown(reason: "the shards describe \(a.name)'s \(key) differently")
+                differences.append(key)
             }
         }
         for p in b.provenance where !out.provenance.contains(p) { out.provenance.append(p) }
-        return out
+        return (out, differences)
     }
 }

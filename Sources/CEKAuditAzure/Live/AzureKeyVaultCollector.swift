@@ -39,8 +39,7 @@ public struct AzureKeyVaultCollector: LiveCollector {
 
     /// A target with `subscriptions: all` divides its work among shards by subscription.
     public func divides(_ target: AssessmentFile.Target) -> Bool {
-        if case .string(let s)? = target.options["subscriptions"] { return s.lowercased() == "all" }
-        return false
+        (try? AzureTargetOptions(target))?.allSubscriptions ?? false
     }
 
     public func validate(_ target: AssessmentFile.Target) throws {

@@ -259,6 +259,21 @@ public struct AssessmentFile: Sendable, Hashable {
             target.sandbox = sandbox
             return target
         }
+        // Target names are unit ids of shards and prefixes of member names (`org/111122223333`): unique, and without
+        // the `/` that separates a target from its members.
+        var seenNames: [String: Int] = [:]
+        for (i, t) in targets.enumerated() {
+            let c = try m["targets"]!.list()[i]
+            if t.name.contains("/") {
+                throw c.error("target name \(JSONValue.quote(t.name)) contains '/', which separates a target from its members (org/111122223333)",
+                              fix: "name it without '/', for example \(t.name.replacingOccurrences(of: "/", with: "-"))")
+            }
+            if let first = seenNames[t.name] {
+                throw c.error("target name \(JSONValue.quote(t.name)) is used twice (also on line \(first))",
+                              fix: "give each target a name of its own (name: …)")
+            }
+            seenNames[t.name] = t.line
+        }
         if requireInputs && sources.isEmpty && targets.isEmpty {
             throw YAMLCursor(node: node, file: path).error("an assessment needs at least one source or target",
                                                             fix: "add a sources: list (or targets:) naming the evidence to read")
