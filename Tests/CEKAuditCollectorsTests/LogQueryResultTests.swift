@@ -2,6 +2,7 @@
 @testable import CEKAuditLogs
 import CEKAuditCore
 import CEKAuditKit
+import CEKAuditTestSupport
 import Foundation
 import Testing
 
@@ -29,6 +30,11 @@ struct LogQueryResultTests {
     }
 
     static let duckDB: Bool = (try? run(["-c", "import duckdb"]))?.0 == 0
+
+    /// ``run(_:)`` off the cooperative pool (DuckDB over a corpus takes seconds), for the async tests.
+    static func runOffPool(_ args: [String]) async throws -> (Int32, String) {
+        try await offPool { try run(args) }
+    }
 
     static func tempDir() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("cek-logquery-\(UUID().uuidString)")
@@ -67,7 +73,7 @@ struct LogQueryResultTests {
         // The benchmark generator's corpus (several accounts, regions, keys and principals; KMS and other services;
         // denied calls) plus hand-written edge cases: alias-addressed, bare-id, error-message and service-event keys,
         // a re-delivered record, a shared event id, lifecycle, rotation, key-store and unattributed events.
-        let (genStatus, genOut) = try Self.run([Fixtures.packageRoot.appendingPathComponent("Benchmarks/gen_cloudtrail.py").path, logs.path,
+        let (genStatus, genOut) = try await Self.runOffPool([Fixtures.packageRoot.appendingPathComponent("Benchmarks/gen_cloudtrail.py").path, logs.path,
                                                 "--bytes", "600000", "--records-per-file", "80", "--seed", "11"])
         try #require(genStatus == 0, "gen_cloudtrail.py: \(genOut)")
         let edge = "111122223333_CloudTrail_eu-west-1_20261015T0800Z_edgecases.json"
@@ -76,7 +82,7 @@ struct LogQueryResultTests {
         #expect(logFiles.count > 5)
 
         let csv = dir.appendingPathComponent("result.csv"), jsonl = dir.appendingPathComponent("result.jsonl")
-        let (status, out) = try Self.run([Fixtures.packageRoot.appendingPathComponent("Queries/duckdb/run.py").path, "--query", Self.queryPath,
+        let (status, out) = try await Self.runOffPool([Fixtures.packageRoot.appendingPathComponent("Queries/duckdb/run.py").path, "--query", Self.queryPath,
                                           "--csv", csv.path, "--jsonl", jsonl.path] + logFiles.map(\.path))
         try #require(status == 0, "Queries/duckdb/run.py: \(out)")
         // Athena's CSV: the header and every value quoted.
@@ -206,7 +212,7 @@ struct LogQueryResultTests {
         let fixture = Fixtures.path("gcp-audit-log/bigquery/cloudaudit_googleapis_com_rows.jsonl")
         let query = Fixtures.packageRoot.appendingPathComponent("Queries/cloud_audit_logs_kms_usage.sql").path
         let csv = dir.appendingPathComponent("result.csv"), jsonl = dir.appendingPathComponent("result.jsonl")
-        let (status, out) = try Self.run([Fixtures.packageRoot.appendingPathComponent("Queries/duckdb/run.py").path, "--dialect", "bigquery",
+        let (status, out) = try await Self.runOffPool([Fixtures.packageRoot.appendingPathComponent("Queries/duckdb/run.py").path, "--dialect", "bigquery",
                                           "--query", query, "--csv", csv.path, "--jsonl", jsonl.path, generated.path, fixture])
         try #require(status == 0, "Queries/duckdb/run.py: \(out)")
 

@@ -6,6 +6,7 @@
 @testable import CEKAuditAttestations
 @testable import CEKAuditKit
 import CEKAuditCore
+import CEKAuditTestSupport
 import Foundation
 import Testing
 
@@ -84,8 +85,12 @@ struct AWSKMSMotoTests {
         return Seeded(manifest: manifest, dir: dir)
     }
 
-    /// Runs a seed script of Fixtures/aws against the moto server; its JSON manifest.
-    static func runSeed(_ script: String) throws -> JSONValue {
+    /// Runs a seed script of Fixtures/aws against the moto server, off the cooperative pool; its JSON manifest.
+    static func runSeed(_ script: String) async throws -> JSONValue {
+        try await offPool { try runSeedBlocking(script) }
+    }
+
+    static func runSeedBlocking(_ script: String) throws -> JSONValue {
         let endpoint = try #require(Self.endpoint)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -104,7 +109,7 @@ struct AWSKMSMotoTests {
     /// out, a closed one named as not active, and an id of `member_accounts` that the organization does not have warned.
     @Test func organizationMembersAreCollectedThroughTheirRole() async throws {
         let endpoint = try #require(Self.endpoint)
-        let seeded = try Self.runSeed("moto_org_seed.py")
+        let seeded = try await Self.runSeed("moto_org_seed.py")
         let members = (seeded["members"]?.asList ?? []).compactMap(\.stringValue)
         try #require(members.count == 3)
         let (alpha, bravo, closed) = (members[0], members[1], members[2])

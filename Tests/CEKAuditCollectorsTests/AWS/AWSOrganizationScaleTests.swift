@@ -34,16 +34,17 @@ extension AWSKMSMotoTests {
     }
 
     /// Seeds the organization and starts the refusing proxy (refusing tenant-delta's OrganizationAccountAccessRole).
-    static func seedOrg4() throws -> Org4 {
+    static func seedOrg4() async throws -> Org4 {
         let endpoint = try #require(Self.endpoint)
-        let manifest = try Self.runSeed("moto_org4_seed.py")
+        let manifest = try await Self.runSeed("moto_org4_seed.py")
         let members = (manifest["members"]?.asList ?? []).compactMap(\.stringValue)
         try #require(members.count == 4)
         let refused = members[3]
-        let proxy = try LoopbackScriptServer(script: "refusing_proxy.py",
-                                             config: ["upstream": endpoint,
-                                                      "refuse_role_arns": ["arn:aws:iam::\(refused):role/OrganizationAccountAccessRole"]],
-                                             maxSeconds: 300)
+        let proxy = try await offPool {
+            try LoopbackScriptServer(script: "refusing_proxy.py",
+                                     config: ["upstream": endpoint, "refuse_role_arns": ["arn:aws:iam::\(refused):role/OrganizationAccountAccessRole"]],
+                                     maxSeconds: 300)
+        }
         let environment = ["AWS_ACCESS_KEY_ID": manifest["access_key_id"]?.stringValue ?? "",
                            "AWS_SECRET_ACCESS_KEY": manifest["secret_access_key"]?.stringValue ?? "", "HOME": "/nonexistent"]
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cek-org4-\(UUID().uuidString)")
@@ -63,7 +64,7 @@ extension AWSKMSMotoTests {
 
     @Test("An organization of four members in two regions gives the verdicts of assessing each account alone; the member that cannot be assumed is listed and inconclusive")
     func organizationRunEqualsEachAccountAlone() async throws {
-        let org = try Self.seedOrg4()
+        let org = try await Self.seedOrg4()
         defer { org.proxy.stop(); try? FileManager.default.removeItem(at: org.dir) }
         let (facts, _) = await AWSTest.collect(AWSTest.target("org", org.options(["member_role_name": .string("OrganizationAccountAccessRole")])),
                                                environment: org.environment)
@@ -110,7 +111,7 @@ extension AWSKMSMotoTests {
 
     @Test("An organization target collected as three shards and merged gives the unsharded verdicts; a missing shard's members are named and inconclusive")
     func organizationShardsMergeToOneRun() async throws {
-        let org = try Self.seedOrg4()
+        let org = try await Self.seedOrg4()
         defer { org.proxy.stop(); try? FileManager.default.removeItem(at: org.dir) }
         try """
         schema_version: 1
