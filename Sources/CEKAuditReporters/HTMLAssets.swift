@@ -170,6 +170,16 @@ details[open] > summary::before { content: "\25BE"; }
 .null { color: var(--muted); font-style: italic; }
 .resource .label { margin: .7rem 0 .2rem; font-size: .75rem; letter-spacing: .05em; text-transform: uppercase; color: var(--muted); font-weight: 600; }
 .resource ul { margin: 0; padding-left: 1.2rem; font-size: .9rem; }
+.result > .body > .subjects > summary { margin: .6rem 0 .2rem; font-size: .75rem; letter-spacing: .05em; text-transform: uppercase; color: var(--muted); font-weight: 600; }
+.result .subjects ol { margin: 0; padding-left: 2.6rem; }
+.rtype { border: 1px solid var(--line); border-radius: .45rem; margin: .5rem 0; }
+.rtype > summary { padding: .5rem .8rem; }
+.rtype > summary h3 { margin: 0; }
+.rtype > :not(summary) { margin-left: .8rem; margin-right: .8rem; }
+.rtype .label { margin: .7rem .8rem .2rem; font-size: .75rem; letter-spacing: .05em; text-transform: uppercase; color: var(--muted); font-weight: 600; }
+.rtype dl.kv, .rtype ol.notes { margin-bottom: .8rem; font-size: .88rem; }
+.rtable td { font-size: .84rem; overflow-wrap: anywhere; }
+.rtable ul { margin: 0; padding-left: 1rem; }
 .resource, .guideline, .check, .result, table.grid tr { scroll-margin-top: 4.5rem; }
 :target > summary, .resource:target { box-shadow: inset 0 0 0 2px #f2c94c; }
 

@@ -196,38 +196,89 @@ extension HTMLReportRenderer {
         if c.results.isEmpty {
             w.element("p", ["class": "empty"], text: "No results.")
         }
-        for i in c.results { result(i) }
+        for g in ResultGrouping.groups(report.results, indices: c.results) { group(g) }
         w.close("div")
         w.close("details")
     }
 
-    private func result(_ index: Int) {
-        let r = report.results[index]
-        w.open("details", ["class": "result " + HTMLVerdict.cssClass(r.verdict), "id": resultAnchor[index],
-                           "open": Self.startsOpen.contains(r.verdict) ? "" : nil])
+    /// One group: the results of a check that share verdict, severity, reasons and waiver. The summary says how many
+    /// subjects it holds and what was found (the message with the subject's name left out); the body lists the
+    /// reasons, the evidence items its results cite (each once) and, behind a drill-down, every subject with a link
+    /// to its resource row and its own message where it says more than the group's.
+    private func group(_ g: ResultGroup) {
+        let first = report.results[g.members[0]]
+        let n = g.members.count
+        w.open("details", ["class": "result " + HTMLVerdict.cssClass(g.key.verdict), "id": groupAnchor(g.members[0]),
+                           "data-count": String(n), "open": Self.startsOpen.contains(g.key.verdict) ? "" : nil])
         w.open("summary")
-        badge(r.verdict, extraClass: nil)
-        severity(r.severity)
-        w.element("span", ["class": "msg"], text: r.message)
+        badge(g.key.verdict, extraClass: nil)
+        severity(g.key.severity)
+        w.element("span", ["class": "msg"], text: n == 1 ? first.message : (g.template?.display ?? first.message))
+        w.element("span", ["class": "tally"], text: n == 1 ? "1 subject" : "\(n) subjects")
         w.close("summary")
         w.open("div", ["class": "body"])
-        w.open("dl", ["class": "kv"])
-        w.element("dt", text: "Subject")
-        w.element("dd") { self.subject(r.subject) }
-        w.element("dt", text: "Finding")
-        w.element("dd") { self.w.element("code", text: r.id) }
-        w.element("dt", text: "Check")
-        w.element("dd") {
-            self.w.element("code", text: r.check)
-            self.w.text(" · guideline " + r.guideline)
+        if let waiver = g.key.waiver {
+            w.element("p", text: "Waived by \(waiver.id) until \(DateParsing.iso(waiver.expires)).")
         }
-        w.close("dl")
         w.element("p", ["class": "label"], text: "Reasons")
-        plainList(r.reasons, empty: "No reasons recorded.")
+        plainList(g.key.reasons, empty: "No reasons recorded.")
         w.element("p", ["class": "label"], text: "Evidence")
-        provenanceList(r.evidence, empty: "No evidence item: this result rests on the absence of evidence or on an attestation.")
+        groupEvidence(g)
+        if n == 1 {
+            w.open("dl", ["class": "kv"])
+            w.element("dt", text: "Subject")
+            w.element("dd") { self.subject(first.subject) }
+            w.element("dt", text: "Finding")
+            w.element("dd") { self.w.element("code", text: first.id) }
+            w.close("dl")
+        } else {
+            w.open("details", ["class": "subjects"])
+            w.element("summary", text: "Subjects (\(n))")
+            w.open("ol")
+            for i in g.members {
+                let r = report.results[i]
+                // The end tag of <li> is implied by the next <li> (HTML Living Standard, "Optional tags").
+                w.open("li")
+                subject(r.subject)
+                if ResultGrouping.ownMessage(r, in: g) {
+                    w.trusted(" — ")
+                    w.text(r.message)
+                }
+            }
+            w.close("ol")
+            w.close("details")
+        }
         w.close("div")
         w.close("details")
+    }
+
+    /// The evidence items a group's results cite, each once, with how many of the group's citations point into it.
+    private func groupEvidence(_ g: ResultGroup) {
+        var order: [String] = []
+        var cited: [String: Int] = [:]
+        for i in g.members {
+            for p in report.results[i].evidence {
+                if cited[p.evidence] == nil { order.append(p.evidence) }
+                cited[p.evidence, default: 0] += 1
+            }
+        }
+        if order.isEmpty {
+            w.element("p", ["class": "empty"], text: "No evidence item: these results rest on the absence of evidence or on an attestation.")
+            return
+        }
+        w.open("ul", ["class": "evidence-links"])
+        for id in order {
+            w.open("li")
+            if let item = evidenceByID[id], let anchor = evidenceAnchor[id] {
+                w.element("a", ["href": "#" + anchor]) { self.w.element("code", text: item.locator) }
+                w.text(" · \(cited[id] ?? 0) citation(s) · sha256 ")
+                w.element("code", ["class": "hash"], text: item.sha256)
+            } else {
+                w.element("span", ["class": "missing"], text: "Evidence item \(id) is not in this report")
+            }
+            w.close("li")
+        }
+        w.close("ul")
     }
 
     private func subject(_ s: SubjectRef?) {

@@ -49,8 +49,9 @@ final class HTMLReportRenderer {
     private(set) var resourceAnchorByIndex: [String] = []
     /// Anchor of the first resource with a given type and id.
     private(set) var resourceAnchor: [ResourceKey: String] = [:]
-    /// Anchor per result, by position in `report.results`.
-    private(set) var resultAnchor: [String] = []
+    /// Anchor of the result group whose first member is `report.results[index]`: `g-` + digits, never a fragment id of
+    /// an identifier.
+    func groupAnchor(_ index: Int) -> String { "g-\(index)" }
     /// Result positions per subject, for the resource section's back links.
     private(set) var resultsBySubject: [ResourceKey: [Int]] = [:]
     /// Anchor per guideline id.
@@ -97,15 +98,15 @@ final class HTMLReportRenderer {
                 evidenceByID[item.id] = item
             }
         }
-        for r in report.resources {
+        for (i, r) in report.resources.enumerated() {
             let key = ResourceKey(r)
-            // From the shortened id: an anchor is repeated in the link of every result about the resource.
-            let anchor = anchors.claim("resource", key.type + "/" + key.id)
+            // Short, by position: the anchor is repeated in the group entry of every result about the resource, and
+            // `r-` + digits is never a fragment id of an identifier (those start with their prefix word).
+            let anchor = "r-\(i)"
             resourceAnchorByIndex.append(anchor)
             if resourceAnchor[key] == nil { resourceAnchor[key] = anchor }
         }
         for (i, r) in report.results.enumerated() {
-            resultAnchor.append(anchors.claim("result", r.id))
             if let s = r.subject { resultsBySubject[ResourceKey(type: s.type, id: s.id), default: []].append(i) }
         }
         tree = HTMLReportRenderer.buildTree(report)

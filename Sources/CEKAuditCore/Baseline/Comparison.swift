@@ -49,7 +49,8 @@ public struct Comparison: Sendable, Hashable, Codable {
     public func findings(_ status: Status) -> [Finding] { findings.filter { $0.status == status } }
 
     /// What a comparison reads of a report: its name, time and findings. Decodes any `report.json` since schema
-    /// 1.0.0 (only these members are read), or is taken from a report model (a baseline bundle evaluated now).
+    /// 1.0.0 (only these members are read; the compact results of schema 2.0.0 are expanded), or is taken from a
+    /// report model (a baseline bundle evaluated now).
     public struct Snapshot: Sendable, Hashable, Decodable {
         /// What a comparison reads of one result.
         public struct Result: Sendable, Hashable, Decodable {
@@ -74,8 +75,40 @@ public struct Comparison: Sendable, Hashable, Codable {
         public var results: [Result]
 
         enum CodingKeys: String, CodingKey {
-            case assessment, results
+            case assessment, results, groups, subjects
             case generatedAt = "generated_at"
+        }
+
+        /// Reads a report of any schema: since 2.0.0 the results are rows of the `groups` and `subjects` tables
+        /// (``ReportTables``); before, whole objects.
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            assessment = try c.decode(String.self, forKey: .assessment)
+            generatedAt = try c.decode(Date.self, forKey: .generatedAt)
+            guard c.contains(.groups) else {
+                results = try c.decode([Result].self, forKey: .results)
+                return
+            }
+            let groups = try c.decode([ReportTables.Group].self, forKey: .groups)
+            let subjects = try c.decode([SubjectRef].self, forKey: .subjects)
+            let rows = try c.decode([ReportTables.Row].self, forKey: .results)
+            results = try rows.enumerated().map { n, row in
+                func corrupt(_ what: String) -> DecodingError {
+                    .dataCorrupted(.init(codingPath: [CodingKeys.results], debugDescription: "results[\(n)]: \(what)"))
+                }
+                guard groups.indices.contains(row.group) else { throw corrupt("group \(row.group) is not in groups") }
+                let g = groups[row.group]
+                var subject: SubjectRef?
+                if let s = row.subject {
+                    guard subjects.indices.contains(s) else { throw corrupt("subject \(s) is not in subjects") }
+                    subject = subjects[s]
+                }
+                guard let id = row.id ?? row.finding.map({ g.check + ":" + $0 }) else { throw corrupt("neither `finding` nor `id`") }
+                guard let message = row.message ?? subject.flatMap({ s in g.message.map { $0.message(for: s.name) } }) else {
+                    throw corrupt("no message, and its group has no template for its subject")
+                }
+                return Result(id: id, check: g.check, guideline: g.guideline, verdict: g.verdict, subject: subject, message: message)
+            }
         }
 
         public init(assessment: String, generatedAt: Date, results: [Result]) {
