@@ -96,7 +96,8 @@ extension HTMLReportRenderer {
         w.element("p", ["class": "lead"], text: "Normalized resources and their fact fields, one table per type: a "
                   + "field with the same value for every resource of the type is shown once above its table. A field no "
                   + "source supplied reads as unknown, with the reason listed under the table; \u{201C}none\u{201D} means "
-                  + "known to be absent; \u{201C}—\u{201D} that the resource has no such field.")
+                  + "known to be absent; \u{201C}—\u{201D} that the resource has no such field. The results column rolls up "
+                  + "the verdicts of the resource's results.")
         let all = report.resources
         let order = all.indices.sorted { a, b in all[a].type != all[b].type ? all[a].type < all[b].type : a < b }
         var start = 0
@@ -121,15 +122,27 @@ extension HTMLReportRenderer {
         let sortedNames = fieldNames.sorted()
         var shared: [String] = []
         var varying: [String] = []
+        // Fields equal to the row's name or id in every row (a key's `key_id`, `arn`) are said once, not repeated.
+        var sameAsIdentity: [String] = []
         for f in sortedNames {
             let first = all[indices[0]].fields[f]
-            if indices.count > 1, first != nil, indices.allSatisfy({ all[$0].fields[f] == first }) { shared.append(f) } else { varying.append(f) }
+            if indices.count > 1, first != nil, indices.allSatisfy({ all[$0].fields[f] == first }) {
+                shared.append(f)
+            } else if indices.count > 1, indices.allSatisfy({ i in all[i].fields[f].map { $0 == .string(all[i].name) || $0 == .string(all[i].id) } ?? false }) {
+                sameAsIdentity.append(f)
+            } else {
+                varying.append(f)
+            }
         }
         w.open("details", ["class": "rtype", "open": indices.count <= 50 ? "" : nil])
         w.open("summary")
         w.element("h3", text: name.prefix(1).uppercased() + name.dropFirst() + " (\(indices.count))")
         w.close("summary")
         var notes = UnknownNotes()
+        // Long strings that recur in the table (a rotation reason shared by every HMAC key) are written once, as notes.
+        var seen: [String: Int] = [:]
+        for i in indices { for f in varying { if case .string(let t)? = all[i].fields[f], t.count > UnknownNotes.longText { seen[t, default: 0] += 1 } } }
+        notes.shared = Set(seen.filter { $0.value > 1 }.keys)
         if !shared.isEmpty {
             w.element("p", ["class": "label"], text: "Same for all \(indices.count)")
             w.open("dl", ["class": "kv"])
@@ -138,6 +151,10 @@ extension HTMLReportRenderer {
                 w.element("dd") { self.cellFact(all[indices[0]].fields[f] ?? .null, notes: &notes) }
             }
             w.close("dl")
+        }
+        if !sameAsIdentity.isEmpty {
+            w.element("p", ["class": "muted"], text: "In every row, " + sameAsIdentity.joined(separator: ", ")
+                      + " repeat the resource's name or id shown in its first column.")
         }
         w.open("div", ["class": "table-wrap"])
         w.open("table", ["class": "grid rtable"])
@@ -156,17 +173,27 @@ extension HTMLReportRenderer {
             // 10,000 keys makes them count.
             w.open("tr", ["id": resourceAnchorByIndex[i]])
             w.open("td")
-            w.element("strong", text: r.name)
-            if r.id != r.name {
-                w.trusted(" ")
+            // The name, then the id unless it holds the name (an ARN ending in the key id) or a field shows it.
+            if r.name.isEmpty || !r.id.contains(r.name) {
+                w.element("strong", text: r.name)
+                if r.id != r.name && !varying.contains(where: { r.fields[$0] == .string(r.id) }) {
+                    w.trusted(" ")
+                    w.element("code", text: r.id)
+                }
+            } else {
                 w.element("code", text: r.id)
             }
-            w.open("td")
             let verdicts = (resultsBySubject[ResourceKey(r)] ?? []).map { report.results[$0].verdict }
-            if verdicts.isEmpty { w.element("span", ["class": "null"], text: "none") } else { badge(Verdict.rollUp(verdicts), extraClass: nil) }
+            if verdicts.isEmpty {
+                w.open("td", ["class": "null"])
+                w.trusted("no results")
+            } else {
+                let v = Verdict.rollUp(verdicts)
+                w.open("td", ["class": "vb " + HTMLVerdict.cssClass(v)])
+                w.trusted(HTMLVerdict.badge(v))
+            }
             for f in varying {
-                w.open("td")
-                if let v = r.fields[f] { cellFact(v, notes: &notes) } else { w.element("span", ["class": "null"], text: "—") }
+                if let v = r.fields[f] { cell(v, notes: &notes) } else { w.open("td", ["class": "null"]); w.trusted("—") }
             }
             w.open("td")
             compactProvenance(r.provenance)
@@ -176,24 +203,64 @@ extension HTMLReportRenderer {
         w.close("table")
         w.close("div")
         if !notes.order.isEmpty {
-            w.element("p", ["class": "label"], text: "Unknown values")
+            w.element("p", ["class": "label"], text: "Notes")
             w.open("ol", ["class": "notes"])
-            for reason in notes.order { w.element("li", text: "unknown — " + reason) }
+            for note in notes.order {
+                switch note {
+                case .unknown(let reason): w.element("li", text: "unknown — " + reason)
+                case .text(let text): w.element("li", text: text)
+                }
+            }
             w.close("ol")
         }
         w.close("details")
     }
 
-    /// Numbered reasons of unknown values, each written once under its table.
+    /// Numbered notes under a resource table: the reasons of unknown values and long strings that recur, each written
+    /// once and referred to by number from the cells.
     struct UnknownNotes {
-        var number: [String: Int] = [:]
-        var order: [String] = []
+        enum Note: Hashable {
+            case unknown(String)
+            case text(String)
+        }
 
-        mutating func note(_ reason: String) -> Int {
-            if let n = number[reason] { return n }
-            order.append(reason)
-            number[reason] = order.count
+        /// Strings longer than this many characters that recur in a table become notes.
+        static let longText = 24
+        var number: [Note: Int] = [:]
+        var order: [Note] = []
+        /// The long strings that recur in the table.
+        var shared: Set<String> = []
+
+        mutating func note(_ note: Note) -> Int {
+            if let n = number[note] { return n }
+            order.append(note)
+            number[note] = order.count
             return order.count
+        }
+    }
+
+    /// A table cell (its end tag implied) holding a fact value: plain text, classed by kind, an unknown value or a
+    /// recurring long string as a reference to its note.
+    private func cell(_ value: FactValue, notes: inout UnknownNotes) {
+        switch value {
+        case .unknown(let reason):
+            w.open("td", ["class": "unknown"])
+            w.trusted("unknown [\(notes.note(.unknown(reason)))]")
+        case .null:
+            // Empty: the style sheet writes "none" into an empty cell of a resource table.
+            w.open("td")
+        case .string(let s) where notes.shared.contains(s):
+            w.open("td")
+            w.trusted("[\(notes.note(.text(s)))]")
+        case .string(let s):
+            w.open("td")
+            w.text(s)
+        case .bool, .number:
+            w.open("td")
+            w.text(value.displayText)
+        case .list:
+            w.open("td")
+            cellFact(value, notes: &notes)
         }
     }
 
@@ -201,7 +268,7 @@ extension HTMLReportRenderer {
     private func cellFact(_ value: FactValue, notes: inout UnknownNotes) {
         switch value {
         case .unknown(let reason):
-            w.element("span", ["class": "unknown"], text: "unknown [\(notes.note(reason))]")
+            w.element("span", ["class": "unknown"], text: "unknown [\(notes.note(.unknown(reason)))]")
         case .list(let items) where !items.isEmpty:
             w.open("ul")
             for item in items {
@@ -223,14 +290,14 @@ extension HTMLReportRenderer {
         }
         for (n, p) in provenance.enumerated() {
             if n > 0 { w.trusted("<br>") }
-            if let anchor = evidenceAnchor[p.evidence] {
-                w.element("a", ["href": "#" + anchor], text: p.evidence)
+            if let anchor = evidenceAnchor[p.evidence], let label = evidenceLabel[p.evidence] {
+                w.element("a", ["href": "#" + anchor], text: label)
             } else {
                 w.element("span", ["class": "missing"], text: "Evidence item \(p.evidence) is not in this report")
             }
             if let pointer = p.pointer, !pointer.isEmpty {
                 w.trusted(" ")
-                w.element("code", text: pointer)
+                w.text(pointer)
             }
             if let line = p.line { w.text(" line \(line)") }
         }
@@ -282,7 +349,11 @@ extension HTMLReportRenderer {
         w.open("tbody")
         for (i, item) in report.evidence.enumerated() {
             w.open("tr", ["id": evidenceRowAnchor[i]])
-            w.element("td") { self.w.element("code", ["class": "nowrap"], text: item.id) }
+            w.element("td") {
+                self.w.element("strong", text: "E\(i + 1)")
+                self.w.trusted(" ")
+                self.w.element("code", ["class": "nowrap"], text: item.id)
+            }
             w.element("td") { self.w.element("code", text: item.locator) }
             w.element("td", ["class": "nowrap"], text: item.kind)
             w.element("td", text: item.collector)

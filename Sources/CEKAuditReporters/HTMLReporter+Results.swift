@@ -132,6 +132,8 @@ extension HTMLReportRenderer {
     }
 
     private static let startsOpen: Set<Verdict> = [.fail, .inconclusive]
+    /// Verdicts whose subjects are listed with a link to their resource row.
+    private static let linkedVerdicts: Set<Verdict> = [.fail, .inconclusive, .manual, .waived]
 
     private func guidelineBranch(_ g: GuidelineBranch) {
         let open = Self.startsOpen.contains(g.verdict) || g.verdict == .manual
@@ -201,10 +203,11 @@ extension HTMLReportRenderer {
         w.close("details")
     }
 
-    /// One group: the results of a check that share verdict, severity, reasons and waiver. The summary says how many
-    /// subjects it holds and what was found (the message with the subject's name left out); the body lists the
-    /// reasons, the evidence items its results cite (each once) and, behind a drill-down, every subject with a link
-    /// to its resource row and its own message where it says more than the group's.
+    /// One group: the results of a check that share verdict, severity and waiver. The summary says how many subjects
+    /// it holds and what was found (the message with the subject's name left out); the body lists the reasons (once
+    /// per reason list that several members share), the evidence items its results cite (each once) and, behind
+    /// drill-downs, every subject with a link to its resource row and its own message where it says more than the
+    /// group's.
     private func group(_ g: ResultGroup) {
         let first = report.results[g.members[0]]
         let n = g.members.count
@@ -213,18 +216,19 @@ extension HTMLReportRenderer {
         w.open("summary")
         badge(g.key.verdict, extraClass: nil)
         severity(g.key.severity)
-        w.element("span", ["class": "msg"], text: n == 1 ? first.message : (g.template?.display ?? first.message))
+        w.element("span", ["class": "msg"], text: n == 1 ? first.message : g.reasonSets.count == 1 ? g.reasonSets[0].message
+                  : (g.template?.display ?? first.message))
         w.element("span", ["class": "tally"], text: n == 1 ? "1 subject" : "\(n) subjects")
         w.close("summary")
         w.open("div", ["class": "body"])
         if let waiver = g.key.waiver {
             w.element("p", text: "Waived by \(waiver.id) until \(DateParsing.iso(waiver.expires)).")
         }
-        w.element("p", ["class": "label"], text: "Reasons")
-        plainList(g.key.reasons, empty: "No reasons recorded.")
         w.element("p", ["class": "label"], text: "Evidence")
         groupEvidence(g)
         if n == 1 {
+            w.element("p", ["class": "label"], text: "Reasons")
+            plainList(first.reasons, empty: "No reasons recorded.")
             w.open("dl", ["class": "kv"])
             w.element("dt", text: "Subject")
             w.element("dd") { self.subject(first.subject) }
@@ -232,23 +236,51 @@ extension HTMLReportRenderer {
             w.element("dd") { self.w.element("code", text: first.id) }
             w.close("dl")
         } else {
-            w.open("details", ["class": "subjects"])
-            w.element("summary", text: "Subjects (\(n))")
-            w.open("ol")
-            for i in g.members {
-                let r = report.results[i]
-                // The end tag of <li> is implied by the next <li> (HTML Living Standard, "Optional tags").
-                w.open("li")
-                subject(r.subject)
-                if ResultGrouping.ownMessage(r, in: g) {
-                    w.trusted(" — ")
-                    w.text(r.message)
+            for set in g.sharedReasonSets {
+                if g.reasonSets.count > 1 {
+                    w.element("p", ["class": "variant"], text: "\(set.members.count) subjects: " + set.message)
                 }
+                w.element("p", ["class": "label"], text: "Reasons")
+                plainList(set.reasons, empty: "No reasons recorded.")
+                subjectList("Subjects (\(set.members.count))", set.members, g, withReasons: false)
             }
-            w.close("ol")
-            w.close("details")
+            let own = g.membersWithOwnReasons
+            if !own.isEmpty {
+                w.element("p", ["class": "variant"], text: "\(own.count) subjects with findings of their own")
+                subjectList("Subjects, each with its reasons (\(own.count))", own, g, withReasons: true)
+            }
         }
         w.close("div")
+        w.close("details")
+    }
+
+    /// A drill-down listing the subjects of `members`: a link to each resource row (the subject's type, name and id
+    /// when it has none) and, for members with findings of their own (`withReasons`), their reasons.
+    private func subjectList(_ title: String, _ members: [Int], _ g: ResultGroup, withReasons: Bool) {
+        w.open("details", ["class": "subjects"])
+        w.element("summary", text: title)
+        w.open("ol")
+        for i in members {
+            let r = report.results[i]
+            // The end tag of <li> is implied by the next <li> (HTML Living Standard, "Optional tags").
+            w.open("li")
+            if let s = r.subject, let anchor = resourceAnchor[ResourceKey(type: s.type, id: s.id)] {
+                // The resource's row shows its type, id and fields: the name is enough here, with a link for results
+                // that need action (passing and not-applicable results are the bulk at scale: their names stay
+                // searchable in the page, and the row links back by its results column).
+                if Self.linkedVerdicts.contains(r.verdict) { w.element("a", ["href": "#" + anchor], text: s.name) } else { w.text(s.name) }
+            } else {
+                subject(r.subject)
+            }
+            if withReasons {
+                // A finding of its own: its reasons name the value that sets it apart (the message says the same
+                // in a sentence; the group's summary shows that sentence's shape).
+                w.trusted(" — ")
+                w.text(r.reasons.isEmpty ? r.message : r.reasons.joined(separator: "; "))
+            }
+            // Otherwise the member's message is its variant's, shown once above the list with the name left out.
+        }
+        w.close("ol")
         w.close("details")
     }
 

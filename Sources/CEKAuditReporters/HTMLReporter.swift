@@ -43,6 +43,8 @@ final class HTMLReportRenderer {
     private(set) var evidenceAnchor: [String: String] = [:]
     /// Anchor per evidence item, by position in `report.evidence`.
     private(set) var evidenceRowAnchor: [String] = []
+    /// Short label of an evidence item (`E` and its row number in the Evidence table), by id (first occurrence).
+    private(set) var evidenceLabel: [String: String] = [:]
     /// Evidence items by id (first occurrence).
     private(set) var evidenceByID: [String: EvidenceItem] = [:]
     /// Anchor per resource, by position in `report.resources`.
@@ -91,10 +93,13 @@ final class HTMLReportRenderer {
         self.report = report
         var anchors = AnchorSet(reserved: Self.fixedIDs)
         for item in report.evidence {
-            let anchor = anchors.claim("evidence", item.id)
+            // `E` and the row number: short, because every resource row links to its evidence, and never a fragment id
+            // of an identifier (those hold a `-` after their prefix word) or a fixed id.
+            let anchor = "E\(evidenceRowAnchor.count + 1)"
             evidenceRowAnchor.append(anchor)
             if evidenceAnchor[item.id] == nil {
                 evidenceAnchor[item.id] = anchor
+                evidenceLabel[item.id] = anchor
                 evidenceByID[item.id] = item
             }
         }

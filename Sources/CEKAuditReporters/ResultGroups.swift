@@ -1,9 +1,11 @@
 import CEKAuditCore
 import Foundation
 
-/// Results that share a check, a verdict, a severity, their reasons and their waiver: shown as one group in
-/// `report.html` and stored once in `report.json`'s `groups` table, so a report over 10,000 keys repeats no text per
-/// key (DESIGN.md, "Reports": a report stays usable at 10,000 keys).
+/// Results of one check that share a verdict, a severity and a waiver: shown as one group in `report.html`, so a
+/// report over 10,000 keys stays readable and small (DESIGN.md, "Reports": a report stays usable at 10,000 keys).
+/// Inside a group, members are split into variants by their reasons and their message (with the subject's name cut
+/// out): a variant several members share is shown once above the list of its subjects; members whose variant is their
+/// own (a value of the subject in the reason, such as its creation date) are listed together, each with its reasons.
 struct ResultGroup: Sendable, Hashable {
     /// What the members share.
     struct Key: Hashable {
@@ -11,17 +13,38 @@ struct ResultGroup: Sendable, Hashable {
         var guideline: String
         var verdict: Verdict
         var severity: Severity
-        var reasons: [String]
         var waiver: WaiverRef?
+    }
+
+    /// Members with the same reasons and the same message but for their subject's name.
+    struct ReasonSet: Sendable, Hashable {
+        var reasons: [String]
+        /// The message with the name cut out (``MessageTemplate/display``), or the whole message of a member whose
+        /// message does not name its subject.
+        var message: String
+        /// Positions in `report.results`, in report order.
+        var members: [Int]
     }
 
     var key: Key
     /// Positions of the members in `report.results`, in report order.
     var members: [Int]
-    /// The message of the group's members with the subject's name cut out: a member whose message is
-    /// `before + subject.name + after` needs no message of its own. `nil` when the first member's message does not
-    /// name its subject (an aggregate result); then each member carries its own message.
+    /// The members by reasons, in order of first member.
+    var reasonSets: [ReasonSet]
+    /// The message of the first member with the subject's name cut out: a member whose message is the template
+    /// filled with its subject's name needs no message of its own. `nil` when the first member's message does not
+    /// name its subject (an aggregate result); then each member shows its own message.
     var template: MessageTemplate?
+
+    /// Reason sets with more than one member (shown with their reasons once), and the members of the others.
+    var sharedReasonSets: [ReasonSet] {
+        reasonSets.count == 1 ? reasonSets : reasonSets.filter { $0.members.count > 1 }
+    }
+
+    /// Members whose reasons no other member shares, when the group has several reason sets.
+    var membersWithOwnReasons: [Int] {
+        reasonSets.count == 1 ? [] : reasonSets.filter { $0.members.count == 1 }.flatMap(\.members).sorted()
+    }
 }
 
 enum ResultGrouping {
@@ -29,24 +52,42 @@ enum ResultGrouping {
     /// their first member.
     static func groups(_ results: [CheckResult], indices: some Sequence<Int>) -> [ResultGroup] {
         var position: [ResultGroup.Key: Int] = [:]
+        var reasonPosition: [[Int: Int]] = []
+        var reasonIndex: [VariantKey: Int] = [:]
         var out: [ResultGroup] = []
         for i in indices {
             let r = results[i]
-            let key = ResultGroup.Key(check: r.check, guideline: r.guideline, verdict: r.verdict, severity: r.severity,
-                                      reasons: r.reasons, waiver: r.waiver)
-            if let p = position[key] {
+            let key = ResultGroup.Key(check: r.check, guideline: r.guideline, verdict: r.verdict, severity: r.severity, waiver: r.waiver)
+            let p: Int
+            if let existing = position[key] {
+                p = existing
                 out[p].members.append(i)
             } else {
-                position[key] = out.count
-                out.append(ResultGroup(key: key, members: [i], template: MessageTemplate(message: r.message, name: r.subject?.name ?? "")))
+                p = out.count
+                position[key] = p
+                out.append(ResultGroup(key: key, members: [i], reasonSets: [],
+                                       template: MessageTemplate(message: r.message, name: r.subject?.name ?? "")))
+                reasonPosition.append([:])
+            }
+            let message = MessageTemplate(message: r.message, name: r.subject?.name ?? "")?.display ?? r.message
+            let variant = VariantKey(reasons: r.reasons, message: message)
+            let rk: Int
+            if let k = reasonIndex[variant] { rk = k } else {
+                rk = reasonIndex.count
+                reasonIndex[variant] = rk
+            }
+            if let s = reasonPosition[p][rk] {
+                out[p].reasonSets[s].members.append(i)
+            } else {
+                reasonPosition[p][rk] = out[p].reasonSets.count
+                out[p].reasonSets.append(.init(reasons: r.reasons, message: message, members: [i]))
             }
         }
         return out
     }
 
-    /// Whether result `r` needs its own message in group `g` (the template does not give it).
-    static func ownMessage(_ r: CheckResult, in g: ResultGroup) -> Bool {
-        guard let t = g.template, let s = r.subject else { return true }
-        return !t.matches(r.message, name: s.name)
+    private struct VariantKey: Hashable {
+        var reasons: [String]
+        var message: String
     }
 }
