@@ -2,9 +2,9 @@ import CEKAuditCore
 import Foundation
 
 /// Renders `report.json` (schema 2.0.0): the ``AssessmentReport`` with its results and resources stored as
-/// ``ReportTables`` — results that share check, verdict and reasons are one entry of `groups`, each result a compact
-/// row of `results` referring to it, to its subject in `subjects` and to its evidence in `provenance`; resources one
-/// table per type. Keys are sorted and dates RFC 3339 UTC; every top-level member, and every element of an array of
+/// ``ReportTables`` — results that share check, verdict, severity and waiver are one entry of `groups`, each result a
+/// compact row of `results` referring to it, to its reasons in `reasons` (when not the group's), to its subject in
+/// `subjects` (a resource row) and to its evidence in `provenance`; resources one table per type. Keys are sorted and dates RFC 3339 UTC; every top-level member, and every element of an array of
 /// objects down to the rows of the tables, starts a line, so the file is compact yet diffs line by line. The schema
 /// is `Schemas/report.schema.json` (JSON Schema draft 2020-12), versioned by `schema_version`.
 public struct JSONReporter: Sendable {
@@ -80,7 +80,7 @@ struct ReportDocument: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case tool, assessment, catalog, parameters, summary, caiq, guidelines, evidence, coverage, diagnostics, settings, waivers, comparison
-        case groups, subjects, provenance, results, resources
+        case groups, reasons, templates, subjects, provenance, results, resources
         case schemaVersion = "schema_version"
         case generatedAt = "generated_at"
     }
@@ -103,6 +103,8 @@ struct ReportDocument: Encodable {
         try c.encodeIfPresent(report.waivers, forKey: .waivers)
         try c.encodeIfPresent(report.comparison, forKey: .comparison)
         try c.encode(tables.groups, forKey: .groups)
+        try c.encode(tables.reasons, forKey: .reasons)
+        try c.encode(tables.templates, forKey: .templates)
         try c.encode(tables.subjects, forKey: .subjects)
         try c.encode(tables.provenance, forKey: .provenance)
         try c.encode(tables.results, forKey: .results)

@@ -10,24 +10,35 @@ public enum ReportJSON {
     public static func results(_ report: [String: Any]) -> [[String: Any]] {
         let rows = report["results"] as? [[String: Any]] ?? []
         guard let groups = report["groups"] as? [[String: Any]] else { return rows }
-        let subjects = report["subjects"] as? [[String: Any]] ?? []
+        let rowsOfResources = resources(report)
+        let subjects: [[String: Any]] = (report["subjects"] as? [[String: Any]] ?? []).map { s in
+            guard let n = s["resource"] as? Int else { return s }
+            guard rowsOfResources.indices.contains(n) else { return [:] }
+            let r = rowsOfResources[n]
+            return ["type": r["type"] ?? "", "id": r["id"] ?? "", "name": r["name"] ?? ""]
+        }
+        let reasons = report["reasons"] as? [[String]] ?? []
+        let templates = report["templates"] as? [[String: Any]] ?? []
         let provenance = report["provenance"] as? [[String: Any]] ?? []
         return rows.compactMap { row in
             guard let g = (row["group"] as? Int).flatMap({ groups.indices.contains($0) ? groups[$0] : nil }),
                   let check = g["check"] as? String else { return nil }
             var out: [String: Any] = [:]
-            for key in ["check", "guideline", "verdict", "severity", "reasons", "waiver"] { out[key] = g[key] }
+            for key in ["check", "guideline", "verdict", "severity", "waiver"] { out[key] = g[key] }
+            guard let r = (row["reasons"] as? Int) ?? (g["reasons"] as? Int), reasons.indices.contains(r) else { return nil }
+            out["reasons"] = reasons[r]
             var subject: [String: Any]?
             if let s = row["subject"] as? Int {
-                guard subjects.indices.contains(s) else { return nil }
+                guard subjects.indices.contains(s), !subjects[s].isEmpty else { return nil }
                 subject = subjects[s]
                 out["subject"] = subjects[s]
             }
             out["id"] = row["id"] ?? (row["finding"] as? String).map { check + ":" + $0 }
             if let m = row["message"] as? String {
                 out["message"] = m
-            } else if let t = g["message"] as? [String: Any], let name = subject?["name"] as? String {
-                out["message"] = (t["before"] as? String ?? "") + name + (t["after"] as? String ?? "")
+            } else if let t = (row["template"] as? Int) ?? (g["template"] as? Int), templates.indices.contains(t),
+                      let name = subject?["name"] as? String {
+                out["message"] = (templates[t]["before"] as? String ?? "") + name + (templates[t]["after"] as? String ?? "")
             }
             out["evidence"] = (row["evidence"] as? [Int] ?? []).compactMap { provenance.indices.contains($0) ? provenance[$0] : nil }
             return out
@@ -35,7 +46,7 @@ public enum ReportJSON {
     }
 
     /// Every resource of `report` as an object with `type`, `id`, `name`, `fields` (absent fields left out) and
-    /// `provenance`.
+    /// `provenance`, table by table (the order `{"resource": n}` subjects count in).
     public static func resources(_ report: [String: Any]) -> [[String: Any]] {
         guard report["groups"] != nil else { return report["resources"] as? [[String: Any]] ?? [] }
         let provenance = report["provenance"] as? [[String: Any]] ?? []

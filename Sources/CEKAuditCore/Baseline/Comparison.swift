@@ -75,7 +75,7 @@ public struct Comparison: Sendable, Hashable, Codable {
         public var results: [Result]
 
         enum CodingKeys: String, CodingKey {
-            case assessment, results, groups, subjects
+            case assessment, results, groups, subjects, reasons, templates, resources
             case generatedAt = "generated_at"
         }
 
@@ -90,25 +90,30 @@ public struct Comparison: Sendable, Hashable, Codable {
                 return
             }
             let groups = try c.decode([ReportTables.Group].self, forKey: .groups)
-            let subjects = try c.decode([SubjectRef].self, forKey: .subjects)
+            let reasons = try c.decode([[String]].self, forKey: .reasons)
+            let templates = try c.decode([MessageTemplate].self, forKey: .templates)
+            let subjects = try c.decode([ReportTables.Subject].self, forKey: .subjects)
             let rows = try c.decode([ReportTables.Row].self, forKey: .results)
-            results = try rows.enumerated().map { n, row in
-                func corrupt(_ what: String) -> DecodingError {
-                    .dataCorrupted(.init(codingPath: [CodingKeys.results], debugDescription: "results[\(n)]: \(what)"))
+            let tables = try c.decode([ResourceIdentities].self, forKey: .resources)
+            let identities = tables.flatMap { t in t.rows.map { SubjectRef(type: t.type, id: $0.id, name: $0.name) } }
+            do {
+                results = try ReportTables.expand(rows, groups: groups, reasons: reasons, templates: templates, subjects: subjects,
+                                                   resources: identities).map {
+                    Result(id: $0.id, check: $0.check, guideline: $0.guideline, verdict: $0.verdict, subject: $0.subject, message: $0.message)
                 }
-                guard groups.indices.contains(row.group) else { throw corrupt("group \(row.group) is not in groups") }
-                let g = groups[row.group]
-                var subject: SubjectRef?
-                if let s = row.subject {
-                    guard subjects.indices.contains(s) else { throw corrupt("subject \(s) is not in subjects") }
-                    subject = subjects[s]
-                }
-                guard let id = row.id ?? row.finding.map({ g.check + ":" + $0 }) else { throw corrupt("neither `finding` nor `id`") }
-                guard let message = row.message ?? subject.flatMap({ s in g.message.map { $0.message(for: s.name) } }) else {
-                    throw corrupt("no message, and its group has no template for its subject")
-                }
-                return Result(id: id, check: g.check, guideline: g.guideline, verdict: g.verdict, subject: subject, message: message)
+            } catch let e as ReportTablesError {
+                throw DecodingError.dataCorrupted(.init(codingPath: [CodingKeys.results], debugDescription: e.detail))
             }
+        }
+
+        /// The identities of a schema 2.0.0 resource table's rows: what `{"resource": n}` subjects name.
+        private struct ResourceIdentities: Decodable {
+            struct Row: Decodable {
+                var id: String
+                var name: String
+            }
+            var type: String
+            var rows: [Row]
         }
 
         public init(assessment: String, generatedAt: Date, results: [Result]) {

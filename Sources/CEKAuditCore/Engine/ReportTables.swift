@@ -19,21 +19,17 @@ public struct MessageTemplate: Sendable, Hashable, Codable {
     /// The message about `name`.
     public func message(for name: String) -> String { before + name + after }
 
-    /// Whether `message` about `name` is exactly this template filled with `name`.
-    public func matches(_ message: String, name: String) -> Bool {
-        message.utf8.count == before.utf8.count + name.utf8.count + after.utf8.count
-            && message.hasPrefix(before) && message.hasSuffix(after)
-    }
-
     /// The template for a whole group: the subject's name shown as `[…]`.
     public var display: String { before + "[…]" + after }
 }
 
 /// The results and resources of a report as `report.json` stores them since schema 2.0.0: every result, but no text
-/// repeated per result. Results that share a check, guideline, verdict, severity, reasons and waiver form one
-/// ``Group``; each result is a ``Row`` naming its group, its subject (by position in ``subjects``), its evidence (by
-/// position in ``provenance``), the hex digits that make its finding id, and its message only where the group's
-/// template does not give it. Resources are one ``ResourceTable`` per type: field names once, a row of values per
+/// repeated per result. Results that share a check, guideline, verdict, severity and waiver form one ``Group``, which
+/// names the reasons (by position in ``reasons``) and the message template (in ``templates``) of its first result;
+/// each result is a
+/// ``Row`` naming its group, its subject (by position in ``subjects``; a subject that is a resource refers to its
+/// row), its evidence (by position in ``provenance``), the hex digits that make its finding id, and its reasons and
+/// template only where they are not the group's (the whole message only when it does not name its subject). Resources are one ``ResourceTable`` per type: field names once, a row of values per
 /// resource. `Schemas/report.schema.json` documents the shape; ``results()`` and ``resources()`` give the model back.
 public struct ReportTables: Sendable, Hashable, Codable {
     /// What results of one group share.
@@ -42,10 +38,12 @@ public struct ReportTables: Sendable, Hashable, Codable {
         public var guideline: String
         public var verdict: Verdict
         public var severity: Severity
-        public var reasons: [String]
+        /// The reasons of the members that name none of their own: a position in ``ReportTables/reasons``.
+        public var reasons: Int
         public var waiver: WaiverRef?
-        /// The members' message, with a hole for the subject's name; `nil` when each member carries its own.
-        public var message: MessageTemplate?
+        /// The message template of the members whose row names none of its own: a position in
+        /// ``ReportTables/templates``; `nil` when the first member's message does not name its subject.
+        public var template: Int?
         /// How many results the group holds.
         public var count: Int
     }
@@ -61,7 +59,11 @@ public struct ReportTables: Sendable, Hashable, Codable {
         public var id: String?
         /// Position of the subject in ``ReportTables/subjects``; `nil` for a result about the assessment as a whole.
         public var subject: Int?
-        /// The message, only when the group's template does not give it.
+        /// Position of the reasons in ``ReportTables/reasons``, only when they are not the group's.
+        public var reasons: Int?
+        /// Position in ``ReportTables/templates`` of the message's template, only when it is not the group's.
+        public var template: Int?
+        /// The whole message, only when it does not name the subject (so no template gives it).
         public var message: String?
         /// Positions in ``ReportTables/provenance``.
         public var evidence: [Int]
@@ -103,8 +105,32 @@ public struct ReportTables: Sendable, Hashable, Codable {
         public var rows: [Row]
     }
 
+    /// A subject results name: a resource, by its position among the rows of ``ReportTables/resources`` (table by
+    /// table), or a type, id and name of its own (a group of resources, a source).
+    public enum Subject: Sendable, Hashable, Codable {
+        case resource(Int)
+        case other(SubjectRef)
+
+        private struct ResourceRef: Codable { var resource: Int }
+
+        public init(from decoder: any Decoder) throws {
+            if let r = try? ResourceRef(from: decoder) { self = .resource(r.resource) } else { self = .other(try SubjectRef(from: decoder)) }
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            switch self {
+            case .resource(let n): try ResourceRef(resource: n).encode(to: encoder)
+            case .other(let s): try s.encode(to: encoder)
+            }
+        }
+    }
+
     public var groups: [Group]
-    public var subjects: [SubjectRef]
+    /// Every distinct list of reasons, in order of first use.
+    public var reasons: [[String]]
+    /// Every distinct message template (a message with its subject's name cut out), in order of first use.
+    public var templates: [MessageTemplate]
+    public var subjects: [Subject]
     public var provenance: [Provenance]
     /// Every result, in report order.
     public var results: [Row]
@@ -115,12 +141,39 @@ public struct ReportTables: Sendable, Hashable, Codable {
     public init(results: [CheckResult], resources: [Resource]) {
         var groupIndex: [Group.Key: Int] = [:]
         var subjectIndex: [SubjectRef: Int] = [:]
+        var reasonIndex: [[String]: Int] = [:]
         var provenanceIndex: [Provenance: Int] = [:]
+        var templateIndex: [MessageTemplate: Int] = [:]
+        reasons = []
+        templates = []
         groups = []
         subjects = []
         provenance = []
         self.resources = []
         self.results = []
+        func templateRef(_ t: MessageTemplate) -> Int {
+            if let i = templateIndex[t] { return i }
+            templateIndex[t] = templates.count
+            templates.append(t)
+            return templates.count - 1
+        }
+        func reasonsRef(_ r: [String]) -> Int {
+            if let i = reasonIndex[r] { return i }
+            reasonIndex[r] = reasons.count
+            reasons.append(r)
+            return reasons.count - 1
+        }
+        // Resources in table order (types sorted, report order inside a type): their positions are the subject refs.
+        let resourceTypes = Set(resources.map(\.type)).sorted()
+        var resourcePosition: [SubjectRef: Int] = [:]
+        var position = 0
+        for type in resourceTypes {
+            for r in resources where r.type == type {
+                let ref = SubjectRef(type: r.type.rawValue, id: r.id, name: r.name)
+                if resourcePosition[ref] == nil { resourcePosition[ref] = position }
+                position += 1
+            }
+        }
         self.results.reserveCapacity(results.count)
         func ref(_ p: Provenance) -> Int {
             if let i = provenanceIndex[p] { return i }
@@ -129,7 +182,9 @@ public struct ReportTables: Sendable, Hashable, Codable {
             return provenance.count - 1
         }
         for r in results {
-            let key = Group.Key(check: r.check, guideline: r.guideline, verdict: r.verdict, severity: r.severity, reasons: r.reasons, waiver: r.waiver)
+            let key = Group.Key(check: r.check, guideline: r.guideline, verdict: r.verdict, severity: r.severity, waiver: r.waiver)
+            let reasonsIndex = reasonsRef(r.reasons)
+            let template = MessageTemplate(message: r.message, name: r.subject?.name ?? "").map(templateRef)
             let g: Int
             if let i = groupIndex[key] {
                 g = i
@@ -137,23 +192,24 @@ public struct ReportTables: Sendable, Hashable, Codable {
             } else {
                 g = groups.count
                 groupIndex[key] = g
-                groups.append(Group(check: r.check, guideline: r.guideline, verdict: r.verdict, severity: r.severity, reasons: r.reasons,
-                                    waiver: r.waiver, message: MessageTemplate(message: r.message, name: r.subject?.name ?? ""), count: 1))
+                groups.append(Group(check: r.check, guideline: r.guideline, verdict: r.verdict, severity: r.severity, reasons: reasonsIndex,
+                                    waiver: r.waiver, template: template, count: 1))
             }
             var s: Int?
             if let subject = r.subject {
                 if let i = subjectIndex[subject] { s = i } else {
                     s = subjects.count
                     subjectIndex[subject] = subjects.count
-                    subjects.append(subject)
+                    subjects.append(resourcePosition[subject].map(Subject.resource) ?? .other(subject))
                 }
             }
             let prefix = r.check + ":"
             let finding = r.id.hasPrefix(prefix) && r.id.count > prefix.count ? String(r.id.dropFirst(prefix.count)) : nil
-            let own = groups[g].message.map { t in r.subject.map { !t.matches(r.message, name: $0.name) } ?? true } ?? true
             var evidence: [Int] = []
             for p in r.evidence { evidence.append(ref(p)) }
-            self.results.append(Row(group: g, finding: finding, id: finding == nil ? r.id : nil, subject: s, message: own ? r.message : nil,
+            self.results.append(Row(group: g, finding: finding, id: finding == nil ? r.id : nil, subject: s,
+                                    reasons: reasonsIndex == groups[g].reasons ? nil : reasonsIndex,
+                                    template: template == groups[g].template ? nil : template, message: template == nil ? r.message : nil,
                                     evidence: evidence))
         }
         var tables: [ResourceType: (fields: Set<String>, members: [Resource])] = [:]
@@ -179,28 +235,65 @@ public struct ReportTables: Sendable, Hashable, Codable {
     }
 
     /// The results, as the model holds them.
-    /// - Throws: ``ReportTablesError`` when a row names a group, subject or provenance entry the tables lack.
+    /// - Throws: ``ReportTablesError`` when a row names a group, reasons, subject or provenance entry the tables lack.
     public func expandedResults() throws -> [CheckResult] {
-        try results.enumerated().map { n, row in
+        let identities = resources.flatMap { t in t.rows.map { SubjectRef(type: t.type.rawValue, id: $0.id, name: $0.name) } }
+        let expanded = try Self.expand(results, groups: groups, reasons: reasons, templates: templates, subjects: subjects, resources: identities)
+        return try zip(results, expanded).enumerated().map { n, pair in
+            let (row, r) = pair
+            let evidence = try row.evidence.map { e -> Provenance in
+                guard provenance.indices.contains(e) else { throw ReportTablesError(detail: "results[\(n)].evidence \(e) is not in provenance") }
+                return provenance[e]
+            }
+            return CheckResult(id: r.id, check: r.check, guideline: r.guideline, verdict: r.verdict, severity: r.severity, subject: r.subject,
+                               message: r.message, reasons: r.reasons, evidence: evidence, waiver: r.waiver)
+        }
+    }
+
+    /// What a row says without its evidence: the finding id, the group's members, the subject, the reasons and the message.
+    public struct ExpandedRow: Sendable, Hashable {
+        public var id: String
+        public var check: String
+        public var guideline: String
+        public var verdict: Verdict
+        public var severity: Severity
+        public var subject: SubjectRef?
+        public var message: String
+        public var reasons: [String]
+        public var waiver: WaiverRef?
+    }
+
+    /// Expands `rows` with the tables they refer to; `resources` are the identities of the resource rows, table by
+    /// table (what a `{"resource": n}` subject names).
+    /// - Throws: ``ReportTablesError`` naming the row and the reference that is out of range.
+    public static func expand(_ rows: [Row], groups: [Group], reasons: [[String]], templates: [MessageTemplate], subjects: [Subject],
+                              resources: [SubjectRef]) throws -> [ExpandedRow] {
+        try rows.enumerated().map { n, row in
             guard groups.indices.contains(row.group) else { throw ReportTablesError(detail: "results[\(n)].group \(row.group) is not in groups") }
             let g = groups[row.group]
             var subject: SubjectRef?
             if let s = row.subject {
                 guard subjects.indices.contains(s) else { throw ReportTablesError(detail: "results[\(n)].subject \(s) is not in subjects") }
-                subject = subjects[s]
+                switch subjects[s] {
+                case .other(let ref): subject = ref
+                case .resource(let p):
+                    guard resources.indices.contains(p) else { throw ReportTablesError(detail: "subjects[\(s)].resource \(p) is not a resource row") }
+                    subject = resources[p]
+                }
             }
-            let evidence = try row.evidence.map { e -> Provenance in
-                guard provenance.indices.contains(e) else { throw ReportTablesError(detail: "results[\(n)].evidence \(e) is not in provenance") }
-                return provenance[e]
-            }
+            let r = row.reasons ?? g.reasons
+            guard reasons.indices.contains(r) else { throw ReportTablesError(detail: "results[\(n)]: reasons \(r) is not in reasons") }
             guard let id = row.id ?? row.finding.map({ g.check + ":" + $0 }) else {
                 throw ReportTablesError(detail: "results[\(n)] has neither `finding` nor `id`")
             }
-            guard let message = row.message ?? subject.flatMap({ s in g.message.map { $0.message(for: s.name) } }) else {
-                throw ReportTablesError(detail: "results[\(n)] has no message and its group no template for its subject")
+            var message = row.message
+            if message == nil, let t = row.template ?? g.template, let s = subject {
+                guard templates.indices.contains(t) else { throw ReportTablesError(detail: "results[\(n)]: template \(t) is not in templates") }
+                message = templates[t].message(for: s.name)
             }
-            return CheckResult(id: id, check: g.check, guideline: g.guideline, verdict: g.verdict, severity: g.severity, subject: subject,
-                               message: message, reasons: g.reasons, evidence: evidence, waiver: g.waiver)
+            guard let message else { throw ReportTablesError(detail: "results[\(n)] has no message, and no template and subject to make it") }
+            return ExpandedRow(id: id, check: g.check, guideline: g.guideline, verdict: g.verdict, severity: g.severity, subject: subject,
+                               message: message, reasons: reasons[r], waiver: g.waiver)
         }
     }
 
@@ -233,7 +326,6 @@ extension ReportTables.Group {
         var guideline: String
         var verdict: Verdict
         var severity: Severity
-        var reasons: [String]
         var waiver: WaiverRef?
     }
 }
