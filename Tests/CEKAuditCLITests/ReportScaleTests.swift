@@ -12,6 +12,8 @@ import Testing
 /// aggregate result, a manual result, a waived failure, a result about a subject without a resource row.
 @Suite(.serialized) struct ReportScaleTests {
     static let keys = 10_000
+    /// The 10,000-key report, built once for the suite.
+    static let built = Result { try report() }
 
     /// Whether headless Chromium, chromedriver and selenium are there for the browser check (scripts/test.sh runs
     /// it where CI installs them).
@@ -22,7 +24,7 @@ import Testing
     @Test("the HTML of 10,000 keys groups its results and passes the browser check without JavaScript",
           .enabled(if: browser, "needs chromium, chromium-driver and selenium ($CEK_AUDIT_PYTHON); scripts/test.sh runs it where they are installed"))
     func htmlInChromium() throws {
-        let report = try Self.report()
+        let report = try Self.built.get()
         let html = HTMLReporter().render(report)
         let dir = try CLI.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -45,7 +47,7 @@ import Testing
 
     @Test("the HTML of 10,000 keys holds every result in a group and every subject in a drill-down")
     func htmlGroups() throws {
-        let report = try Self.report()
+        let report = try Self.built.get()
         let html = String(decoding: HTMLReporter().render(report), as: UTF8.self)
         // One group per check, verdict, severity and waiver: a few dozen, not one per result.
         let groups = html.components(separatedBy: "<details class=\"result ").count - 1
@@ -65,7 +67,7 @@ import Testing
 
     @Test("report.json of 10,000 keys keeps every result and resource, and diff reads it and a 1.x report alike")
     func jsonRoundTrip() throws {
-        let report = try Self.report()
+        let report = try Self.built.get()
         let tables = ReportTables(results: report.results, resources: report.resources)
         #expect(try tables.expandedResults() == report.results)
         #expect(try tables.expandedResources().sorted { ($0.type, $0.id) < ($1.type, $1.id) }
