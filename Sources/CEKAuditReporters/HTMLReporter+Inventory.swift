@@ -258,6 +258,9 @@ extension HTMLReportRenderer {
         case .bool, .number:
             w.open("td")
             w.text(value.displayText)
+        case .list(let items) where items.isEmpty:
+            w.open("td", ["class": "null"])
+            w.trusted("empty list")
         case .list:
             w.open("td")
             cellFact(value, notes: &notes)
