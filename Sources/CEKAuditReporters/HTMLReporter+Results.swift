@@ -216,8 +216,11 @@ extension HTMLReportRenderer {
         w.open("summary")
         badge(g.key.verdict, extraClass: nil)
         severity(g.key.severity)
-        w.element("span", ["class": "msg"], text: n == 1 ? first.message : g.reasonSets.count == 1 ? g.reasonSets[0].message
-                  : (g.template?.display ?? first.message))
+        // The finding in words: the message with the subject's name left out; a group with several variants says
+        // how many more there are (each is shown in the body).
+        let variants = g.reasonSets.count
+        w.element("span", ["class": "msg"], text: n == 1 ? first.message : variants == 1 ? g.reasonSets[0].message
+                  : g.reasonSets[0].message + " (and \(variants - 1) other finding\(variants == 2 ? "" : "s") below)")
         w.element("span", ["class": "tally"], text: n == 1 ? "1 subject" : "\(n) subjects")
         w.close("summary")
         w.open("div", ["class": "body"])

@@ -31,10 +31,6 @@ struct ResultGroup: Sendable, Hashable {
     var members: [Int]
     /// The members by reasons, in order of first member.
     var reasonSets: [ReasonSet]
-    /// The message of the first member with the subject's name cut out: a member whose message is the template
-    /// filled with its subject's name needs no message of its own. `nil` when the first member's message does not
-    /// name its subject (an aggregate result); then each member shows its own message.
-    var template: MessageTemplate?
 
     /// Reason sets with more than one member (shown with their reasons once), and the members of the others.
     var sharedReasonSets: [ReasonSet] {
@@ -65,8 +61,7 @@ enum ResultGrouping {
             } else {
                 p = out.count
                 position[key] = p
-                out.append(ResultGroup(key: key, members: [i], reasonSets: [],
-                                       template: MessageTemplate(message: r.message, name: r.subject?.name ?? "")))
+                out.append(ResultGroup(key: key, members: [i], reasonSets: []))
                 reasonPosition.append([:])
             }
             let message = MessageTemplate(message: r.message, name: r.subject?.name ?? "")?.display ?? r.message
