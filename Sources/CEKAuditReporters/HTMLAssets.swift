@@ -179,7 +179,8 @@ details[open] > summary::before { content: "\25BE"; }
 .rtype > :not(summary) { margin-left: .8rem; margin-right: .8rem; }
 .rtype .label { margin: .7rem .8rem .2rem; font-size: .75rem; letter-spacing: .05em; text-transform: uppercase; color: var(--muted); font-weight: 600; }
 .rtype dl.kv, .rtype ol.notes { margin-bottom: .8rem; font-size: .88rem; }
-.rtable td { font-size: .84rem; overflow-wrap: anywhere; }
+.rtable { width: auto; min-width: 100%; }
+.rtable td, .rtable th, .rtable code { font-size: .84rem; white-space: nowrap; overflow-wrap: normal; }
 .rtable td:empty::after { content: "none"; color: var(--muted); font-style: italic; }
 .rtable td.vb { color: var(--vc); font-weight: 700; font-size: .72rem; letter-spacing: .04em; white-space: nowrap; }
 .rtable ul { margin: 0; padding-left: 1rem; }
