@@ -34,12 +34,17 @@ public struct MessageTemplate: Sendable, Hashable, Codable {
 public struct ReportTables: Sendable, Hashable, Codable {
     /// What results of one group share.
     public struct Group: Sendable, Hashable, Codable {
+        /// The check id (``CheckResult/check``).
         public var check: String
+        /// The guideline id (``CheckResult/guideline``).
         public var guideline: String
+        /// The members' verdict.
         public var verdict: Verdict
+        /// The check's severity.
         public var severity: Severity
         /// The reasons of the members that name none of their own: a position in ``ReportTables/reasons``.
         public var reasons: Int
+        /// The waiver that turned the members' failures into `waived`.
         public var waiver: WaiverRef?
         /// The message template of the members whose row names none of its own: a position in
         /// ``ReportTables/templates``; `nil` when the first member's message does not name its subject.
@@ -74,23 +79,32 @@ public struct ReportTables: Sendable, Hashable, Codable {
         /// One resource: identity, provenance (positions in ``ReportTables/provenance``) and one value per field of
         /// the table, in the table's field order; a field the resource lacks is `{"absent": true}`.
         public struct Row: Sendable, Hashable, Codable {
+            /// ``Resource/id``.
             public var id: String
+            /// ``Resource/name``.
             public var name: String
+            /// Positions in ``ReportTables/provenance``.
             public var provenance: [Int]
+            /// One cell per field of the table.
             public var values: [Cell]
         }
 
         /// A field's value in a row, or its absence.
         public enum Cell: Sendable, Hashable, Codable {
+            /// The field's value (known or unknown), encoded as ``FactValue`` encodes.
             case value(FactValue)
+            /// The resource has no such field: `{"absent": true}`.
             case absent
 
             private struct Absent: Codable { var absent: Bool }
 
+            /// Reads `{"absent": true}` or a fact value.
+            /// - Throws: `DecodingError` when it is neither.
             public init(from decoder: any Decoder) throws {
                 if let a = try? Absent(from: decoder), a.absent { self = .absent } else { self = .value(try FactValue(from: decoder)) }
             }
 
+            /// Writes the cell as its value, or `{"absent": true}`.
             public func encode(to encoder: any Encoder) throws {
                 switch self {
                 case .value(let v): try v.encode(to: encoder)
@@ -99,6 +113,7 @@ public struct ReportTables: Sendable, Hashable, Codable {
             }
         }
 
+        /// The resources' type.
         public var type: ResourceType
         /// Field names, sorted.
         public var fields: [String]
@@ -108,15 +123,20 @@ public struct ReportTables: Sendable, Hashable, Codable {
     /// A subject results name: a resource, by its position among the rows of ``ReportTables/resources`` (table by
     /// table), or a type, id and name of its own (a group of resources, a source).
     public enum Subject: Sendable, Hashable, Codable {
+        /// A resource row, by position (`{"resource": n}`).
         case resource(Int)
+        /// A subject of its own (``SubjectRef``).
         case other(SubjectRef)
 
         private struct ResourceRef: Codable { var resource: Int }
 
+        /// Reads `{"resource": n}` or a ``SubjectRef``.
+        /// - Throws: `DecodingError` when it is neither.
         public init(from decoder: any Decoder) throws {
             if let r = try? ResourceRef(from: decoder) { self = .resource(r.resource) } else { self = .other(try SubjectRef(from: decoder)) }
         }
 
+        /// Writes `{"resource": n}` or the subject.
         public func encode(to encoder: any Encoder) throws {
             switch self {
             case .resource(let n): try ResourceRef(resource: n).encode(to: encoder)
@@ -125,12 +145,15 @@ public struct ReportTables: Sendable, Hashable, Codable {
         }
     }
 
+    /// Result groups, in order of their first result.
     public var groups: [Group]
     /// Every distinct list of reasons, in order of first use.
     public var reasons: [[String]]
     /// Every distinct message template (a message with its subject's name cut out), in order of first use.
     public var templates: [MessageTemplate]
+    /// Every subject results name, each once, in order of first mention.
     public var subjects: [Subject]
+    /// Every provenance entry results and resources cite, each once, in order of first citation.
     public var provenance: [Provenance]
     /// Every result, in report order.
     public var results: [Row]
@@ -252,14 +275,23 @@ public struct ReportTables: Sendable, Hashable, Codable {
 
     /// What a row says without its evidence: the finding id, the group's members, the subject, the reasons and the message.
     public struct ExpandedRow: Sendable, Hashable {
+        /// The finding id (``CheckResult/id``).
         public var id: String
+        /// The check id.
         public var check: String
+        /// The guideline id.
         public var guideline: String
+        /// The verdict.
         public var verdict: Verdict
+        /// The check's severity.
         public var severity: Severity
+        /// What the result is about; `nil` for the assessment as a whole.
         public var subject: SubjectRef?
+        /// One sentence naming the subject.
         public var message: String
+        /// Why.
         public var reasons: [String]
+        /// The waiver that turned a failure into `waived`.
         public var waiver: WaiverRef?
     }
 
@@ -334,5 +366,6 @@ extension ReportTables.Group {
 public struct ReportTablesError: Error, Sendable, CustomStringConvertible {
     /// What is wrong, naming the member.
     public var detail: String
+    /// ``detail``.
     public var description: String { detail }
 }
