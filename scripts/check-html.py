@@ -2,7 +2,7 @@
 """Check a cek-audit report.html in headless Chromium, offline.
 
 Usage:
-    scripts/check-html.py REPORT.html [--screenshot OUT.png] [--print-screenshot OUT.png]
+    scripts/check-html.py REPORT.html [--scale] [--only-js-off] [--skip-print] [--screenshot OUT.png] [--print-screenshot OUT.png]
 
 Setup (Debian; see the project's browser-check notes):
     apt-get install -y chromium chromium-driver
@@ -16,7 +16,11 @@ The page is loaded twice, with JavaScript on and with JavaScript off. Each time 
   * no resource other than the document itself was requested;
   * the verdict filter works: choosing a verdict hides every result of another verdict and keeps every result of
     that verdict, and "All" shows everything again;
-  * in print media the filter bar is hidden and the content of closed <details> is shown.
+  * in print media the filter bar is hidden and the content of closed <details> is shown;
+  * with --scale (a report over thousands of keys): results are grouped — every group's count equals the subjects its
+    drill-downs list, the counts add up to the number of results, the drill-downs start closed — and following a
+    subject's link to its resource row shows that row, with JavaScript off too (the browser opens the closed
+    <details> on the way to a fragment).
 Exit status: 0 when every check passes, 1 when one fails, 2 on usage errors.
 """
 
@@ -48,9 +52,30 @@ return Array.from(document.querySelectorAll('#results .result')).map(function (r
 """
 
 
+# Result groups: each `details.result` carries `data-count`; its drill-downs (`details.subjects`) list that many subjects.
+GROUPS_JS = """
+var groups = Array.from(document.querySelectorAll('#results details.result'));
+var bad = [], total = 0, drilldowns = 0, openDrilldowns = 0;
+groups.forEach(function (g) {
+  var n = parseInt(g.getAttribute('data-count') || 'NaN', 10);
+  if (isNaN(n)) { bad.push((g.id || '?') + ': no data-count'); return; }
+  total += n;
+  var lists = g.querySelectorAll(':scope > .body > details.subjects');
+  var items = 0;
+  lists.forEach(function (l) { drilldowns += 1; if (l.open) { openDrilldowns += 1; } items += l.querySelector('ol').children.length; });
+  if (n > 1 && items !== n) { bad.push(g.id + ': ' + items + ' subject(s) listed for a count of ' + n); }
+});
+var all = document.querySelector('label[for=vf-all] .n');
+return {groups: groups.length, total: total, expected: all ? parseInt(all.textContent, 10) : -1, bad: bad,
+        drilldowns: drilldowns, openDrilldowns: openDrilldowns};
+"""
+
+
 class Checker:
-    def __init__(self, path: pathlib.Path):
+    def __init__(self, path: pathlib.Path, scale: bool = False):
         self.url = path.resolve().as_uri()
+        self.scale = scale
+        self.skip_print = False
         self.failures = []
 
     def fail(self, mode, message):
@@ -117,6 +142,34 @@ class Checker:
                 detail += ", all of them open"
             self.ok(mode, detail)
 
+    def check_groups(self, d, mode):
+        g = d.execute_script(GROUPS_JS)
+        if g["bad"]:
+            self.fail(mode, f"{len(g['bad'])} group(s) whose drill-down does not list their count, e.g. {g['bad'][0]}")
+        if g["total"] != g["expected"]:
+            self.fail(mode, f"the groups hold {g['total']} result(s), the 'All' filter counts {g['expected']}")
+        if g["groups"] == 0 or g["drilldowns"] == 0:
+            self.fail(mode, f"no result group with a drill-down ({g['groups']} group(s), {g['drilldowns']} drill-down(s))")
+        elif g["groups"] * 10 > g["total"]:
+            self.fail(mode, f"{g['groups']} groups for {g['total']} results: results are not grouped")
+        if g["openDrilldowns"]:
+            self.fail(mode, f"{g['openDrilldowns']} subject drill-down(s) start open")
+        if not (g["bad"] or g["total"] != g["expected"] or g["openDrilldowns"]):
+            self.ok(mode, f"{g['total']} results in {g['groups']} groups, {g['drilldowns']} closed drill-downs listing every subject")
+
+    def check_subject_link(self, d, mode):
+        href = d.execute_script("var a = document.querySelector('#results details.subjects a[href^=\"#r-\"]'); return a ? a.getAttribute('href') : null;")
+        if not href:
+            self.fail(mode, "no subject links to its resource row")
+            return
+        d.get(self.url + href)
+        shown = d.execute_script("var e = document.getElementById(arguments[0]); return !!e && e.checkVisibility();", href[1:])
+        if shown:
+            self.ok(mode, f"following a subject's link ({href}) shows its resource row")
+        else:
+            self.fail(mode, f"following {href} leaves the resource row hidden")
+        d.get(self.url)
+
     def check_print(self, d, mode):
         d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
         try:
@@ -165,7 +218,11 @@ class Checker:
                 d.set_window_size(1400, 1000)
                 print(f"     [{mode}] screenshot: {screenshot}")
             self.check_filter(d, mode, javascript)
-            self.check_print(d, mode)
+            if self.scale:
+                self.check_groups(d, mode)
+                self.check_subject_link(d, mode)
+            if not self.skip_print:
+                self.check_print(d, mode)
             if print_screenshot:
                 d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
                 d.set_window_size(900, 1200)
@@ -182,14 +239,19 @@ class Checker:
 def main():
     p = argparse.ArgumentParser(description="Check a cek-audit report.html in headless Chromium.")
     p.add_argument("report", type=pathlib.Path)
+    p.add_argument("--scale", action="store_true", help="also check the result groups, their drill-downs and the links to resource rows")
+    p.add_argument("--only-js-off", action="store_true", help="load the page with JavaScript off only (what the filters and drill-downs must work with)")
+    p.add_argument("--skip-print", action="store_true", help="skip the print-media check (laying out a 10,000-key report for print takes long)")
     p.add_argument("--screenshot", type=pathlib.Path, help="write a full-page screenshot (JavaScript on)")
     p.add_argument("--print-screenshot", type=pathlib.Path, help="write a screenshot in print media (JavaScript off)")
     args = p.parse_args()
     if not args.report.is_file():
         sys.stderr.write(f"{args.report}: no such file\n")
         return 2
-    c = Checker(args.report)
-    c.run(javascript=True, screenshot=args.screenshot)
+    c = Checker(args.report, scale=args.scale)
+    c.skip_print = args.skip_print
+    if not args.only_js_off:
+        c.run(javascript=True, screenshot=args.screenshot)
     c.run(javascript=False, print_screenshot=args.print_screenshot)
     if c.failures:
         print(f"{len(c.failures)} check(s) failed")

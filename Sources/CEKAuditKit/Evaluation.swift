@@ -48,15 +48,20 @@ public enum Evaluation {
     /// - Parameters:
     ///   - root: the assessment folder as given, for formats that name files from the repository root.
     ///   - credentials: the run's credentials (``CredentialScrubber``).
+    ///   - written: called after each format's file is written with its file name, its size in bytes and the time its
+    ///     rendering, scrubbing and writing took (`Benchmarks/report-scale.sh` prints them).
     /// - Throws: ``CEKAuditError/unwritable(file:detail:fix:)`` naming the folder or file that could not be written and
     ///   why (``FileProblem``); an `EncodingError` only if a report holds a value JSON cannot carry.
     public static func write(_ report: AssessmentReport, formats: [ReportFormat], to folder: String, root: String? = nil,
-                             credentials: CredentialScrubber) throws {
+                             credentials: CredentialScrubber, written: ((String, Int, Duration) -> Void)? = nil) throws {
         try CEKAuditError.writing(folder) { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+        let clock = ContinuousClock()
         for f in formats {
+            let start = clock.now
             let data = credentials.scrub(try f.render(report, root: root))
             let path = URL(fileURLWithPath: folder).appendingPathComponent(f.fileName)
             try CEKAuditError.writing(path.path) { try data.write(to: path, options: .atomic) }
+            written?(f.fileName, data.count, clock.now - start)
             for (name, bytes) in f.companions(report) {
                 let companion = URL(fileURLWithPath: folder).appendingPathComponent(name)
                 let scrubbed = credentials.scrub(bytes)

@@ -170,6 +170,20 @@ details[open] > summary::before { content: "\25BE"; }
 .null { color: var(--muted); font-style: italic; }
 .resource .label { margin: .7rem 0 .2rem; font-size: .75rem; letter-spacing: .05em; text-transform: uppercase; color: var(--muted); font-weight: 600; }
 .resource ul { margin: 0; padding-left: 1.2rem; font-size: .9rem; }
+.result > .body > .subjects > summary { margin: .6rem 0 .2rem; font-size: .75rem; letter-spacing: .05em; text-transform: uppercase; color: var(--muted); font-weight: 600; }
+.result .subjects ol { margin: 0; padding-left: 2.6rem; }
+.result .variant { margin: .8rem 0 0; font-weight: 600; overflow-wrap: anywhere; }
+.rtype { border: 1px solid var(--line); border-radius: .45rem; margin: .5rem 0; }
+.rtype > summary { padding: .5rem .8rem; }
+.rtype > summary h3 { margin: 0; }
+.rtype > :not(summary) { margin-left: .8rem; margin-right: .8rem; }
+.rtype .label { margin: .7rem .8rem .2rem; font-size: .75rem; letter-spacing: .05em; text-transform: uppercase; color: var(--muted); font-weight: 600; }
+.rtype dl.kv, .rtype ol.notes { margin-bottom: .8rem; font-size: .88rem; }
+.rtable { width: auto; min-width: 100%; }
+.rtable td, .rtable th, .rtable code { font-size: .84rem; white-space: nowrap; overflow-wrap: normal; }
+.rtable td:empty::after { content: "none"; color: var(--muted); font-style: italic; }
+.rtable td.vb { color: var(--vc); font-weight: 700; font-size: .72rem; letter-spacing: .04em; white-space: nowrap; }
+.rtable ul { margin: 0; padding-left: 1rem; }
 .resource, .guideline, .check, .result, table.grid tr { scroll-margin-top: 4.5rem; }
 :target > summary, .resource:target { box-shadow: inset 0 0 0 2px #f2c94c; }
 

@@ -93,8 +93,11 @@ extension HTMLReportRenderer {
             w.close("section")
             return
         }
-        w.element("p", ["class": "lead"], text: "Normalized resources and their fact fields. A field no source "
-                  + "supplied reads as unknown, with the reason; \u{201C}none\u{201D} means known to be absent.")
+        w.element("p", ["class": "lead"], text: "Normalized resources and their fact fields, one table per type: a "
+                  + "field with the same value for every resource of the type is shown once above its table. A field no "
+                  + "source supplied reads as unknown, with the reason listed under the table; \u{201C}none\u{201D} means "
+                  + "known to be absent; \u{201C}—\u{201D} that the resource has no such field. The results column rolls up "
+                  + "the verdicts of the resource's results.")
         let all = report.resources
         let order = all.indices.sorted { a, b in all[a].type != all[b].type ? all[a].type < all[b].type : a < b }
         var start = 0
@@ -102,68 +105,205 @@ extension HTMLReportRenderer {
             let type = all[order[start]].type
             var end = start
             while end < order.count && all[order[end]].type == type { end += 1 }
-            let name = type.displayName
-            w.element("h3", text: name.prefix(1).uppercased() + name.dropFirst() + " (\(end - start))")
-            for i in order[start..<end] { resource(i) }
+            resourceTable(type, Array(order[start..<end]))
             start = end
         }
         w.close("section")
     }
 
-    private func resource(_ index: Int) {
-        let r = report.resources[index]
-        let related = resultsBySubject[ResourceKey(r)] ?? []
-        let verdicts = related.map { report.results[$0].verdict }
-        w.open("details", ["class": "resource", "id": resourceAnchorByIndex[index]])
+    /// The resources of one type as a table behind a drill-down (closed when it holds many rows, so a large report
+    /// opens quickly; a link to a row opens it): fields shared by every row above it, one row per resource with its
+    /// results' roll-up, its varying fields and its provenance, and the reasons of unknown values as numbered notes.
+    private func resourceTable(_ type: ResourceType, _ indices: [Int]) {
+        let all = report.resources
+        let name = type.displayName
+        var fieldNames = Set<String>()
+        for i in indices { fieldNames.formUnion(all[i].fields.keys) }
+        let sortedNames = fieldNames.sorted()
+        var shared: [String] = []
+        var varying: [String] = []
+        // Fields equal to the row's name or id in every row (a key's `key_id`, `arn`) are said once, not repeated.
+        var sameAsIdentity: [String] = []
+        for f in sortedNames {
+            let first = all[indices[0]].fields[f]
+            if indices.count > 1, first != nil, indices.allSatisfy({ all[$0].fields[f] == first }) {
+                shared.append(f)
+            } else if indices.count > 1, indices.allSatisfy({ i in all[i].fields[f].map { $0 == .string(all[i].name) || $0 == .string(all[i].id) } ?? false }) {
+                sameAsIdentity.append(f)
+            } else {
+                varying.append(f)
+            }
+        }
+        w.open("details", ["class": "rtype", "open": indices.count <= 50 ? "" : nil])
         w.open("summary")
-        if !verdicts.isEmpty { badge(Verdict.rollUp(verdicts), extraClass: nil) }
-        w.element("span", ["class": "name"], text: r.name)
-        if r.id != r.name { w.element("code", text: r.id) }
-        let unknown = r.fields.values.filter { !$0.isKnown }.count
-        w.element("span", ["class": "tally"], text: "\(r.fields.count) field(s)" + (unknown > 0 ? ", \(unknown) unknown" : "")
-                  + " · " + (verdicts.isEmpty ? "no results" : tally(VerdictCounts(verdicts))))
+        w.element("h3", text: name.prefix(1).uppercased() + name.dropFirst() + " (\(indices.count))")
         w.close("summary")
-        w.open("div", ["class": "body"])
-        if r.fields.isEmpty {
-            w.element("p", ["class": "empty"], text: "No fact fields.")
-        } else {
-            w.open("table", ["class": "grid"])
-            w.element("thead") {
-                self.w.element("tr") {
-                    self.w.element("th", ["scope": "col"], text: "Field")
-                    self.w.element("th", ["scope": "col"], text: "Value")
+        var notes = UnknownNotes()
+        // Long strings that recur in the table (a rotation reason shared by every HMAC key) are written once, as notes.
+        var seen: [String: Int] = [:]
+        for i in indices { for f in varying { if case .string(let t)? = all[i].fields[f], t.count > UnknownNotes.longText { seen[t, default: 0] += 1 } } }
+        notes.shared = Set(seen.filter { $0.value > 1 }.keys)
+        if !shared.isEmpty {
+            w.element("p", ["class": "label"], text: "Same for all \(indices.count)")
+            w.open("dl", ["class": "kv"])
+            for f in shared {
+                w.element("dt") { self.w.element("code", text: f) }
+                w.element("dd") { self.cellFact(all[indices[0]].fields[f] ?? .null, notes: &notes) }
+            }
+            w.close("dl")
+        }
+        if !sameAsIdentity.isEmpty {
+            w.element("p", ["class": "muted"], text: "In every row, " + sameAsIdentity.joined(separator: ", ")
+                      + " repeat the resource's name or id shown in its first column.")
+        }
+        w.open("div", ["class": "table-wrap"])
+        w.open("table", ["class": "grid rtable"])
+        w.open("thead")
+        w.open("tr")
+        w.element("th", ["scope": "col"], text: "Resource")
+        w.element("th", ["scope": "col"], text: "Results")
+        for f in varying { w.element("th", ["scope": "col"]) { self.w.element("code", text: f) } }
+        w.element("th", ["scope": "col"], text: "Provenance")
+        w.close("tr")
+        w.close("thead")
+        w.open("tbody")
+        for i in indices {
+            let r = all[i]
+            // End tags of <tr> and <td> are implied (HTML Living Standard, "Optional tags"): a row per resource at
+            // 10,000 keys makes them count.
+            w.open("tr", ["id": resourceAnchorByIndex[i]])
+            w.open("td")
+            // The name, then the id unless it holds the name (an ARN ending in the key id) or a field shows it.
+            if r.name.isEmpty || !r.id.contains(r.name) {
+                w.element("strong", text: r.name)
+                if r.id != r.name && !varying.contains(where: { r.fields[$0] == .string(r.id) }) {
+                    w.trusted(" ")
+                    w.element("code", text: r.id)
+                }
+            } else {
+                w.element("code", text: r.id)
+            }
+            let verdicts = (resultsBySubject[ResourceKey(r)] ?? []).map { report.results[$0].verdict }
+            if verdicts.isEmpty {
+                w.open("td", ["class": "null"])
+                w.trusted("no results")
+            } else {
+                let v = Verdict.rollUp(verdicts)
+                w.open("td", ["class": "vb " + HTMLVerdict.cssClass(v)])
+                w.trusted(HTMLVerdict.badge(v))
+            }
+            for f in varying {
+                if let v = r.fields[f] { cell(v, notes: &notes) } else { w.open("td", ["class": "null"]); w.trusted("—") }
+            }
+            w.open("td")
+            compactProvenance(r.provenance)
+            w.trusted("\n")
+        }
+        w.close("tbody")
+        w.close("table")
+        w.close("div")
+        if !notes.order.isEmpty {
+            w.element("p", ["class": "label"], text: "Notes")
+            w.open("ol", ["class": "notes"])
+            for note in notes.order {
+                switch note {
+                case .unknown(let reason): w.element("li", text: "unknown — " + reason)
+                case .text(let text): w.element("li", text: text)
                 }
             }
-            w.open("tbody")
-            for name in r.fields.keys.sorted() {
-                w.open("tr")
-                w.element("td") { self.w.element("code", text: name) }
-                w.element("td") { self.fact(r.fields[name] ?? .null) }
-                w.close("tr")
-            }
-            w.close("tbody")
-            w.close("table")
+            w.close("ol")
         }
-        w.element("p", ["class": "label"], text: "Provenance")
-        provenanceList(r.provenance, empty: "No provenance recorded.")
-        w.element("p", ["class": "label"], text: "Results")
-        if related.isEmpty {
-            w.element("p", ["class": "empty"], text: "No check has a result about this resource.")
-        } else {
+        w.close("details")
+    }
+
+    /// Numbered notes under a resource table: the reasons of unknown values and long strings that recur, each written
+    /// once and referred to by number from the cells.
+    struct UnknownNotes {
+        enum Note: Hashable {
+            case unknown(String)
+            case text(String)
+        }
+
+        /// Strings longer than this many characters that recur in a table become notes.
+        static let longText = 24
+        var number: [Note: Int] = [:]
+        var order: [Note] = []
+        /// The long strings that recur in the table.
+        var shared: Set<String> = []
+
+        mutating func note(_ note: Note) -> Int {
+            if let n = number[note] { return n }
+            order.append(note)
+            number[note] = order.count
+            return order.count
+        }
+    }
+
+    /// A table cell (its end tag implied) holding a fact value: plain text, classed by kind, an unknown value or a
+    /// recurring long string as a reference to its note.
+    private func cell(_ value: FactValue, notes: inout UnknownNotes) {
+        switch value {
+        case .unknown(let reason):
+            w.open("td", ["class": "unknown"])
+            w.trusted("unknown [\(notes.note(.unknown(reason)))]")
+        case .null:
+            // Empty: the style sheet writes "none" into an empty cell of a resource table.
+            w.open("td")
+        case .string(let s) where notes.shared.contains(s):
+            w.open("td")
+            w.trusted("[\(notes.note(.text(s)))]")
+        case .string(let s):
+            w.open("td")
+            w.text(s)
+        case .bool, .number:
+            w.open("td")
+            w.text(value.displayText)
+        case .list(let items) where items.isEmpty:
+            w.open("td", ["class": "null"])
+            w.trusted("empty list")
+        case .list:
+            w.open("td")
+            cellFact(value, notes: &notes)
+        }
+    }
+
+    /// A fact value in a table cell: as ``fact(_:)``, but an unknown value refers to its numbered reason.
+    private func cellFact(_ value: FactValue, notes: inout UnknownNotes) {
+        switch value {
+        case .unknown(let reason):
+            w.element("span", ["class": "unknown"], text: "unknown [\(notes.note(.unknown(reason)))]")
+        case .list(let items) where !items.isEmpty:
             w.open("ul")
-            for i in related {
-                let res = report.results[i]
+            for item in items {
                 w.open("li")
-                badge(res.verdict, extraClass: nil)
-                w.trusted(" ")
-                w.element("a", ["href": "#" + resultAnchor[i]]) { self.w.element("code", text: res.check) }
-                w.text(" " + res.message)
+                cellFact(item, notes: &notes)
                 w.close("li")
             }
             w.close("ul")
+        default:
+            fact(value)
         }
-        w.close("div")
-        w.close("details")
+    }
+
+    /// Provenance in a table cell: a link to each evidence item (by its id), with the pointer and line inside it.
+    private func compactProvenance(_ provenance: [Provenance]) {
+        if provenance.isEmpty {
+            w.element("span", ["class": "null"], text: "none recorded")
+            return
+        }
+        for (n, p) in provenance.enumerated() {
+            if n > 0 { w.trusted("<br>") }
+            if let anchor = evidenceAnchor[p.evidence], let label = evidenceLabel[p.evidence] {
+                w.element("a", ["href": "#" + anchor], text: label)
+            } else {
+                w.element("span", ["class": "missing"], text: "Evidence item \(p.evidence) is not in this report")
+            }
+            if let pointer = p.pointer, !pointer.isEmpty {
+                w.trusted(" ")
+                w.text(pointer)
+            }
+            if let line = p.line { w.text(" line \(line)") }
+        }
     }
 
     /// A fact value: unknown as "unknown — reason", null as "none", lists item by item.
@@ -212,7 +352,11 @@ extension HTMLReportRenderer {
         w.open("tbody")
         for (i, item) in report.evidence.enumerated() {
             w.open("tr", ["id": evidenceRowAnchor[i]])
-            w.element("td") { self.w.element("code", ["class": "nowrap"], text: item.id) }
+            w.element("td") {
+                self.w.element("strong", text: "E\(i + 1)")
+                self.w.trusted(" ")
+                self.w.element("code", ["class": "nowrap"], text: item.id)
+            }
             w.element("td") { self.w.element("code", text: item.locator) }
             w.element("td", ["class": "nowrap"], text: item.kind)
             w.element("td", text: item.collector)

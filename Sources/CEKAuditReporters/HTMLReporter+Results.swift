@@ -132,6 +132,8 @@ extension HTMLReportRenderer {
     }
 
     private static let startsOpen: Set<Verdict> = [.fail, .inconclusive]
+    /// Verdicts whose subjects are listed with a link to their resource row.
+    private static let linkedVerdicts: Set<Verdict> = [.fail, .inconclusive, .manual, .waived]
 
     private func guidelineBranch(_ g: GuidelineBranch) {
         let open = Self.startsOpen.contains(g.verdict) || g.verdict == .manual
@@ -196,38 +198,122 @@ extension HTMLReportRenderer {
         if c.results.isEmpty {
             w.element("p", ["class": "empty"], text: "No results.")
         }
-        for i in c.results { result(i) }
+        for g in ResultGrouping.groups(report.results, indices: c.results) { group(g) }
         w.close("div")
         w.close("details")
     }
 
-    private func result(_ index: Int) {
-        let r = report.results[index]
-        w.open("details", ["class": "result " + HTMLVerdict.cssClass(r.verdict), "id": resultAnchor[index],
-                           "open": Self.startsOpen.contains(r.verdict) ? "" : nil])
+    /// One group: the results of a check that share verdict, severity and waiver. The summary says how many subjects
+    /// it holds and what was found (the message with the subject's name left out); the body lists the reasons (once
+    /// per reason list that several members share), the evidence items its results cite (each once) and, behind
+    /// drill-downs, every subject with a link to its resource row and its own message where it says more than the
+    /// group's.
+    private func group(_ g: ResultGroup) {
+        let first = report.results[g.members[0]]
+        let n = g.members.count
+        w.open("details", ["class": "result " + HTMLVerdict.cssClass(g.key.verdict), "id": groupAnchor(g.members[0]),
+                           "data-count": String(n), "open": Self.startsOpen.contains(g.key.verdict) ? "" : nil])
         w.open("summary")
-        badge(r.verdict, extraClass: nil)
-        severity(r.severity)
-        w.element("span", ["class": "msg"], text: r.message)
+        badge(g.key.verdict, extraClass: nil)
+        severity(g.key.severity)
+        // The finding in words: the message with the subject's name left out; a group with several variants says
+        // how many more there are (each is shown in the body).
+        let variants = g.reasonSets.count
+        w.element("span", ["class": "msg"], text: n == 1 ? first.message : variants == 1 ? g.reasonSets[0].message
+                  : g.reasonSets[0].message + " (and \(variants - 1) other finding\(variants == 2 ? "" : "s") below)")
+        w.element("span", ["class": "tally"], text: n == 1 ? "1 subject" : "\(n) subjects")
         w.close("summary")
         w.open("div", ["class": "body"])
-        w.open("dl", ["class": "kv"])
-        w.element("dt", text: "Subject")
-        w.element("dd") { self.subject(r.subject) }
-        w.element("dt", text: "Finding")
-        w.element("dd") { self.w.element("code", text: r.id) }
-        w.element("dt", text: "Check")
-        w.element("dd") {
-            self.w.element("code", text: r.check)
-            self.w.text(" · guideline " + r.guideline)
+        if let waiver = g.key.waiver {
+            w.element("p", text: "Waived by \(waiver.id) until \(DateParsing.iso(waiver.expires)).")
         }
-        w.close("dl")
-        w.element("p", ["class": "label"], text: "Reasons")
-        plainList(r.reasons, empty: "No reasons recorded.")
         w.element("p", ["class": "label"], text: "Evidence")
-        provenanceList(r.evidence, empty: "No evidence item: this result rests on the absence of evidence or on an attestation.")
+        groupEvidence(g)
+        if n == 1 {
+            w.element("p", ["class": "label"], text: "Reasons")
+            plainList(first.reasons, empty: "No reasons recorded.")
+            w.open("dl", ["class": "kv"])
+            w.element("dt", text: "Subject")
+            w.element("dd") { self.subject(first.subject) }
+            w.element("dt", text: "Finding")
+            w.element("dd") { self.w.element("code", text: first.id) }
+            w.close("dl")
+        } else {
+            for set in g.sharedReasonSets {
+                if g.reasonSets.count > 1 {
+                    w.element("p", ["class": "variant"], text: "\(set.members.count) subjects: " + set.message)
+                }
+                w.element("p", ["class": "label"], text: "Reasons")
+                plainList(set.reasons, empty: "No reasons recorded.")
+                subjectList("Subjects (\(set.members.count))", set.members, g, withReasons: false)
+            }
+            let own = g.membersWithOwnReasons
+            if !own.isEmpty {
+                w.element("p", ["class": "variant"], text: "\(own.count) subjects with findings of their own")
+                subjectList("Subjects, each with its reasons (\(own.count))", own, g, withReasons: true)
+            }
+        }
         w.close("div")
         w.close("details")
+    }
+
+    /// A drill-down listing the subjects of `members`: a link to each resource row (the subject's type, name and id
+    /// when it has none) and, for members with findings of their own (`withReasons`), their reasons.
+    private func subjectList(_ title: String, _ members: [Int], _ g: ResultGroup, withReasons: Bool) {
+        w.open("details", ["class": "subjects"])
+        w.element("summary", text: title)
+        w.open("ol")
+        for i in members {
+            let r = report.results[i]
+            // The end tag of <li> is implied by the next <li> (HTML Living Standard, "Optional tags").
+            w.open("li")
+            if let s = r.subject, let anchor = resourceAnchor[ResourceKey(type: s.type, id: s.id)] {
+                // The resource's row shows its type, id and fields: the name is enough here, with a link for results
+                // that need action (passing and not-applicable results are the bulk at scale: their names stay
+                // searchable in the page, and the row links back by its results column).
+                if Self.linkedVerdicts.contains(r.verdict) { w.element("a", ["href": "#" + anchor], text: s.name) } else { w.text(s.name) }
+            } else {
+                subject(r.subject)
+            }
+            if withReasons {
+                // A finding of its own: its reasons name the value that sets it apart (the message says the same
+                // in a sentence; the group's summary shows that sentence's shape).
+                w.trusted(" — ")
+                w.text(r.reasons.isEmpty ? r.message : r.reasons.joined(separator: "; "))
+            }
+            // Otherwise the member's message is its variant's, shown once above the list with the name left out.
+        }
+        w.close("ol")
+        w.close("details")
+    }
+
+    /// The evidence items a group's results cite, each once, with how many of the group's citations point into it.
+    private func groupEvidence(_ g: ResultGroup) {
+        var order: [String] = []
+        var cited: [String: Int] = [:]
+        for i in g.members {
+            for p in report.results[i].evidence {
+                if cited[p.evidence] == nil { order.append(p.evidence) }
+                cited[p.evidence, default: 0] += 1
+            }
+        }
+        if order.isEmpty {
+            w.element("p", ["class": "empty"], text: "No evidence item: these results rest on the absence of evidence or on an attestation.")
+            return
+        }
+        w.open("ul", ["class": "evidence-links"])
+        for id in order {
+            w.open("li")
+            if let item = evidenceByID[id], let anchor = evidenceAnchor[id] {
+                w.element("a", ["href": "#" + anchor]) { self.w.element("code", text: item.locator) }
+                w.text(" · \(cited[id] ?? 0) citation(s) · sha256 ")
+                w.element("code", ["class": "hash"], text: item.sha256)
+            } else {
+                w.element("span", ["class": "missing"], text: "Evidence item \(id) is not in this report")
+            }
+            w.close("li")
+        }
+        w.close("ul")
     }
 
     private func subject(_ s: SubjectRef?) {

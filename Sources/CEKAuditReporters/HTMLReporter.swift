@@ -43,14 +43,17 @@ final class HTMLReportRenderer {
     private(set) var evidenceAnchor: [String: String] = [:]
     /// Anchor per evidence item, by position in `report.evidence`.
     private(set) var evidenceRowAnchor: [String] = []
+    /// Short label of an evidence item (`E` and its row number in the Evidence table), by id (first occurrence).
+    private(set) var evidenceLabel: [String: String] = [:]
     /// Evidence items by id (first occurrence).
     private(set) var evidenceByID: [String: EvidenceItem] = [:]
     /// Anchor per resource, by position in `report.resources`.
     private(set) var resourceAnchorByIndex: [String] = []
     /// Anchor of the first resource with a given type and id.
     private(set) var resourceAnchor: [ResourceKey: String] = [:]
-    /// Anchor per result, by position in `report.results`.
-    private(set) var resultAnchor: [String] = []
+    /// Anchor of the result group whose first member is `report.results[index]`: `g-` + digits, never a fragment id of
+    /// an identifier.
+    func groupAnchor(_ index: Int) -> String { "g-\(index)" }
     /// Result positions per subject, for the resource section's back links.
     private(set) var resultsBySubject: [ResourceKey: [Int]] = [:]
     /// Anchor per guideline id.
@@ -90,22 +93,25 @@ final class HTMLReportRenderer {
         self.report = report
         var anchors = AnchorSet(reserved: Self.fixedIDs)
         for item in report.evidence {
-            let anchor = anchors.claim("evidence", item.id)
+            // `E` and the row number: short, because every resource row links to its evidence, and never a fragment id
+            // of an identifier (those hold a `-` after their prefix word) or a fixed id.
+            let anchor = "E\(evidenceRowAnchor.count + 1)"
             evidenceRowAnchor.append(anchor)
             if evidenceAnchor[item.id] == nil {
                 evidenceAnchor[item.id] = anchor
+                evidenceLabel[item.id] = anchor
                 evidenceByID[item.id] = item
             }
         }
-        for r in report.resources {
+        for (i, r) in report.resources.enumerated() {
             let key = ResourceKey(r)
-            // From the shortened id: an anchor is repeated in the link of every result about the resource.
-            let anchor = anchors.claim("resource", key.type + "/" + key.id)
+            // Short, by position: the anchor is repeated in the group entry of every result about the resource, and
+            // `r-` + digits is never a fragment id of an identifier (those start with their prefix word).
+            let anchor = "r-\(i)"
             resourceAnchorByIndex.append(anchor)
             if resourceAnchor[key] == nil { resourceAnchor[key] = anchor }
         }
         for (i, r) in report.results.enumerated() {
-            resultAnchor.append(anchors.claim("result", r.id))
             if let s = r.subject { resultsBySubject[ResourceKey(type: s.type, id: s.id), default: []].append(i) }
         }
         tree = HTMLReportRenderer.buildTree(report)

@@ -1,9 +1,12 @@
 import CEKAuditCore
 import Foundation
 
-/// Renders `report.json`: the ``AssessmentReport`` model with sorted keys, two-space indentation, RFC 3339 UTC
-/// dates and unescaped slashes, ending in a newline. The schema is `Schemas/report.schema.json` (JSON Schema
-/// draft 2020-12), versioned by `schema_version`.
+/// Renders `report.json` (schema 2.0.0): the ``AssessmentReport`` with its results and resources stored as
+/// ``ReportTables`` — results that share check, verdict, severity and waiver are one entry of `groups`, each result a
+/// compact row of `results` referring to it, to its reasons in `reasons` (when not the group's), to its subject in
+/// `subjects` (a resource row) and to its evidence in `provenance`; resources one table per type. Keys are sorted and dates RFC 3339 UTC; every top-level member, and every element of an array of
+/// objects down to the rows of the tables, starts a line, so the file is compact yet diffs line by line. The schema
+/// is `Schemas/report.schema.json` (JSON Schema draft 2020-12), versioned by `schema_version`.
 public struct JSONReporter: Sendable {
     public init() {}
 
@@ -11,13 +14,308 @@ public struct JSONReporter: Sendable {
     /// - Throws: `EncodingError` if a value cannot be encoded (non-finite numbers).
     public func render(_ report: AssessmentReport) throws -> Data {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .custom { date, enc in
             var c = enc.singleValueContainer()
             try c.encode(DateParsing.iso(date))
         }
-        var data = try encoder.encode(report)
-        data.append(0x0A)
-        return data
+        let doc = ReportDocument(report)
+        // The tables' rows (every result, every resource) are written here directly, the other members by
+        // JSONEncoder: the same JSON a JSONEncoder of the whole document gives, without its intermediate tree of
+        // 100,000s of values (time and memory at 10,000 keys). Members in sorted key order.
+        var out = JSONText()
+        out.reserve(report.results.count * 80 + report.resources.count * 600 + 1 << 16)
+        out.byte(UInt8(ascii: "{"))
+        var first = true
+        for key in ReportDocument.CodingKeys.allCases.sorted(by: { $0.stringValue < $1.stringValue }) {
+            var member = JSONText()
+            switch key {
+            case .results: try member.rows(doc.tables.results)
+            case .resources: try member.tables(doc.tables.resources)
+            default:
+                guard let value = doc.value(for: key) else { continue }
+                member.append(try encoder.encode(value))
+            }
+            if !first { out.byte(UInt8(ascii: ",")) }
+            first = false
+            out.string(key.stringValue)
+            out.byte(UInt8(ascii: ":"))
+            out.append(member)
+        }
+        out.byte(UInt8(ascii: "}"))
+        return Self.lineBreaks(out.data)
+    }
+
+    /// Inserts line breaks into compact JSON: after the opening brace, after each comma between top-level members,
+    /// after each comma at depth 2 to 4 that is followed by an object, and before the closing brace; ends with a
+    /// newline. Bytes inside strings are never touched, so the value is unchanged.
+    static func lineBreaks(_ json: Data) -> Data {
+        // Every inserted line break follows a distinct byte of the input, so twice its size (plus the final newline)
+        // bounds the output; pages never written are never touched. Built in place and handed to Data without a copy.
+        let capacity = json.count * 2 + 2
+        guard let out = malloc(capacity)?.bindMemory(to: UInt8.self, capacity: capacity) else { return json + Data([0x0A]) }
+        var n = 0
+        json.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+            let b = raw.bindMemory(to: UInt8.self)
+            var depth = 0
+            var inString = false
+            var i = 0
+            while i < b.count {
+                let c = b[i]
+                out[n] = c
+                n += 1
+                if inString {
+                    if c == UInt8(ascii: "\\") {
+                        i += 1
+                        if i < b.count {
+                            out[n] = b[i]
+                            n += 1
+                        }
+                    } else if c == UInt8(ascii: "\"") {
+                        inString = false
+                    }
+                    i += 1
+                    continue
+                }
+                switch c {
+                case UInt8(ascii: "\""): inString = true
+                case UInt8(ascii: "{"), UInt8(ascii: "["):
+                    depth += 1
+                    if depth == 1 {
+                        out[n] = 0x0A
+                        n += 1
+                    }
+                case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                    depth -= 1
+                    if depth == 0 {
+                        // The closing brace goes on a line of its own.
+                        out[n - 1] = 0x0A
+                        out[n] = c
+                        n += 1
+                    }
+                case UInt8(ascii: ","):
+                    if depth == 1 || (depth <= 4 && i + 1 < b.count && b[i + 1] == UInt8(ascii: "{")) {
+                        out[n] = 0x0A
+                        n += 1
+                    }
+                default: break
+                }
+                i += 1
+            }
+        }
+        out[n] = 0x0A
+        n += 1
+        return Data(bytesNoCopy: out, count: n, deallocator: .free)
+    }
+}
+
+/// The members of `report.json`: the report's own, with `results` and `resources` replaced by ``ReportTables``.
+struct ReportDocument: Encodable {
+    let report: AssessmentReport
+    let tables: ReportTables
+
+    init(_ report: AssessmentReport) {
+        self.report = report
+        tables = ReportTables(results: report.results, resources: report.resources)
+    }
+
+    /// The value of a member written by JSONEncoder; `nil` for an absent optional member (and for `results` and
+    /// `resources`, which ``JSONText`` writes).
+    func value(for key: CodingKeys) -> (any Encodable)? {
+        switch key {
+        case .schemaVersion: return report.schemaVersion
+        case .tool: return report.tool
+        case .assessment: return report.assessment
+        case .generatedAt: return report.generatedAt
+        case .catalog: return report.catalog
+        case .parameters: return report.parameters
+        case .summary: return report.summary
+        case .caiq: return report.caiq
+        case .guidelines: return report.guidelines
+        case .evidence: return report.evidence
+        case .coverage: return report.coverage
+        case .diagnostics: return report.diagnostics
+        case .settings: return report.settings
+        case .waivers:
+            if let w = report.waivers { return w }
+            return nil
+        case .comparison:
+            if let c = report.comparison { return c }
+            return nil
+        case .groups: return tables.groups
+        case .reasons: return tables.reasons
+        case .templates: return tables.templates
+        case .subjects: return tables.subjects
+        case .provenance: return tables.provenance
+        case .results, .resources: return nil
+        }
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case tool, assessment, catalog, parameters, summary, caiq, guidelines, evidence, coverage, diagnostics, settings, waivers, comparison
+        case groups, reasons, templates, subjects, provenance, results, resources
+        case schemaVersion = "schema_version"
+        case generatedAt = "generated_at"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(report.schemaVersion, forKey: .schemaVersion)
+        try c.encode(report.tool, forKey: .tool)
+        try c.encode(report.assessment, forKey: .assessment)
+        try c.encode(report.generatedAt, forKey: .generatedAt)
+        try c.encode(report.catalog, forKey: .catalog)
+        try c.encode(report.parameters, forKey: .parameters)
+        try c.encode(report.summary, forKey: .summary)
+        try c.encode(report.caiq, forKey: .caiq)
+        try c.encode(report.guidelines, forKey: .guidelines)
+        try c.encode(report.evidence, forKey: .evidence)
+        try c.encode(report.coverage, forKey: .coverage)
+        try c.encode(report.diagnostics, forKey: .diagnostics)
+        try c.encode(report.settings, forKey: .settings)
+        try c.encodeIfPresent(report.waivers, forKey: .waivers)
+        try c.encodeIfPresent(report.comparison, forKey: .comparison)
+        try c.encode(tables.groups, forKey: .groups)
+        try c.encode(tables.reasons, forKey: .reasons)
+        try c.encode(tables.templates, forKey: .templates)
+        try c.encode(tables.subjects, forKey: .subjects)
+        try c.encode(tables.provenance, forKey: .provenance)
+        try c.encode(tables.results, forKey: .results)
+        try c.encode(tables.resources, forKey: .resources)
+    }
+}
+
+/// Compact JSON text for the rows of ``ReportTables`` (RFC 8259): objects with their keys in sorted order, strings
+/// with `"`, `\\` and control characters escaped and everything else as UTF-8, integers in decimal, as JSONEncoder
+/// writes them with `.sortedKeys` and `.withoutEscapingSlashes`.
+struct JSONText {
+    private(set) var bytes: [UInt8] = []
+
+    var data: Data { Data(bytes) }
+
+    mutating func reserve(_ n: Int) { bytes.reserveCapacity(n) }
+
+    mutating func byte(_ b: UInt8) { bytes.append(b) }
+
+    mutating func append(_ d: Data) { bytes.append(contentsOf: d) }
+
+    mutating func append(_ t: JSONText) { bytes.append(contentsOf: t.bytes) }
+
+    mutating func raw(_ s: StaticString) {
+        s.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+
+    mutating func int(_ n: Int) { bytes.append(contentsOf: String(n).utf8) }
+
+    private static let hex = Array("0123456789abcdef".utf8)
+
+    mutating func string(_ s: String) {
+        bytes.append(UInt8(ascii: "\""))
+        for b in s.utf8 {
+            switch b {
+            case UInt8(ascii: "\""): bytes.append(UInt8(ascii: "\\")); bytes.append(b)
+            case UInt8(ascii: "\\"): bytes.append(UInt8(ascii: "\\")); bytes.append(b)
+            case 0x0A: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "n"))
+            case 0x0D: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "r"))
+            case 0x09: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "t"))
+            case 0x00..<0x20:
+                raw("\\u00")
+                bytes.append(Self.hex[Int(b >> 4)])
+                bytes.append(Self.hex[Int(b & 0x0F)])
+            default: bytes.append(b)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    mutating func ints(_ list: [Int]) {
+        byte(UInt8(ascii: "["))
+        for (i, n) in list.enumerated() {
+            if i > 0 { byte(UInt8(ascii: ",")) }
+            int(n)
+        }
+        byte(UInt8(ascii: "]"))
+    }
+
+    /// A fact value as ``FactValue``'s `Codable` writes it.
+    /// - Throws: `EncodingError.invalidValue` for a number that is not finite.
+    mutating func fact(_ v: FactValue) throws {
+        switch v {
+        case .string(let s): string(s)
+        case .number(let d):
+            guard d.isFinite else {
+                throw EncodingError.invalidValue(d, .init(codingPath: [], debugDescription: "a fact value is not a finite number"))
+            }
+            if d == d.rounded(), abs(d) < 1e15 { int(Int(d)) } else { bytes.append(contentsOf: "\(d)".utf8) }
+        case .bool(let b): if b { raw("true") } else { raw("false") }
+        case .null: raw("null")
+        case .list(let l):
+            byte(UInt8(ascii: "["))
+            for (i, item) in l.enumerated() {
+                if i > 0 { byte(UInt8(ascii: ",")) }
+                try fact(item)
+            }
+            byte(UInt8(ascii: "]"))
+        case .unknown(let reason):
+            raw("{\"unknown\":")
+            string(reason)
+            byte(UInt8(ascii: "}"))
+        }
+    }
+
+    /// The result rows (``ReportTables/Row``), keys sorted.
+    mutating func rows(_ rows: [ReportTables.Row]) throws {
+        byte(UInt8(ascii: "["))
+        for (i, r) in rows.enumerated() {
+            if i > 0 { byte(UInt8(ascii: ",")) }
+            raw("{\"evidence\":")
+            ints(r.evidence)
+            if let f = r.finding { raw(",\"finding\":"); string(f) }
+            raw(",\"group\":")
+            int(r.group)
+            if let id = r.id { raw(",\"id\":"); string(id) }
+            if let m = r.message { raw(",\"message\":"); string(m) }
+            if let x = r.reasons { raw(",\"reasons\":"); int(x) }
+            if let x = r.subject { raw(",\"subject\":"); int(x) }
+            if let x = r.template { raw(",\"template\":"); int(x) }
+            byte(UInt8(ascii: "}"))
+        }
+        byte(UInt8(ascii: "]"))
+    }
+
+    /// The resource tables (``ReportTables/ResourceTable``), keys sorted.
+    mutating func tables(_ tables: [ReportTables.ResourceTable]) throws {
+        byte(UInt8(ascii: "["))
+        for (i, t) in tables.enumerated() {
+            if i > 0 { byte(UInt8(ascii: ",")) }
+            raw("{\"fields\":[")
+            for (j, f) in t.fields.enumerated() {
+                if j > 0 { byte(UInt8(ascii: ",")) }
+                string(f)
+            }
+            raw("],\"rows\":[")
+            for (j, row) in t.rows.enumerated() {
+                if j > 0 { byte(UInt8(ascii: ",")) }
+                raw("{\"id\":")
+                string(row.id)
+                raw(",\"name\":")
+                string(row.name)
+                raw(",\"provenance\":")
+                ints(row.provenance)
+                raw(",\"values\":[")
+                for (k, cell) in row.values.enumerated() {
+                    if k > 0 { byte(UInt8(ascii: ",")) }
+                    switch cell {
+                    case .absent: raw("{\"absent\":true}")
+                    case .value(let v): try fact(v)
+                    }
+                }
+                raw("]}")
+            }
+            raw("],\"type\":")
+            string(t.type.rawValue)
+            byte(UInt8(ascii: "}"))
+        }
+        byte(UInt8(ascii: "]"))
     }
 }

@@ -201,7 +201,13 @@ enum Pipeline {
             report.comparison = Comparison.compare(.init(report), with: before, source: AssessmentPlan.displayPath(path))
         }
         let folder = options.output ?? "Reports/\(inputs.name)"
-        do { try Evaluation.write(report, formats: options.format, to: folder, root: root, credentials: credentials) } catch let e as CEKAuditError {
+        // CEK_AUDIT_REPORT_TIMINGS=1 prints each report file's size and write time on stderr (Benchmarks/report-scale.sh).
+        let timings: ((String, Int, Duration) -> Void)? = ProcessInfo.processInfo.environment["CEK_AUDIT_REPORT_TIMINGS"] == "1"
+            ? { name, size, took in
+                let ms = Double(took.components.seconds) * 1000 + Double(took.components.attoseconds) / 1e15
+                Console.error("report-timing: \(name) \(size) bytes written in \(Int(ms.rounded())) ms")
+            } : nil
+        do { try Evaluation.write(report, formats: options.format, to: folder, root: root, credentials: credentials, written: timings) } catch let e as CEKAuditError {
             Console.error("\(e.errorDescription ?? "\(e)") (The reports go to \(folder); choose another folder with --output.)")
             throw CEKExit.usage
         } catch {

@@ -28,12 +28,12 @@ struct AzureTargetCLITests {
                                           timeout: 120)
         #expect([0, 1, 2].contains(r.status), "exit \(r.status): \(r.stderr)")
         let reportURL = out.appendingPathComponent("report.json")
-        let report = try JSONValue.parse(try Data(contentsOf: reportURL), source: "report.json")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: reportURL)) as? [String: Any])
         let text = try String(contentsOf: reportURL, encoding: .utf8)
         #expect(text.contains("azure-keyvault://prod/subscriptions/\(FakeAzureScenario.subscription)"))
         var verdicts: [String: String] = [:]
-        for result in report["results"]?.asList ?? [] where result["check"]?.stringValue == "CEK08-AG4-VAULT-AUDIT-EVENTS" {
-            if let name = result["subject"]?["name"]?.stringValue { verdicts[name] = result["verdict"]?.stringValue }
+        for result in ReportJSON.results(report) where result["check"] as? String == "CEK08-AG4-VAULT-AUDIT-EVENTS" {
+            if let name = (result["subject"] as? [String: Any])?["name"] as? String { verdicts[name] = result["verdict"] as? String }
         }
         #expect(verdicts["diagnostic settings of kv-audit"] == "pass", "\(verdicts)")
         #expect(verdicts["diagnostic settings of kv-disabled"] == "fail")

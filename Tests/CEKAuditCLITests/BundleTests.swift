@@ -1,3 +1,4 @@
+import CEKAuditTestSupport
 import Foundation
 import Testing
 
@@ -103,7 +104,7 @@ import Testing
             let r = try CLI.run(["evaluate", bundle, "-o", dir.appendingPathComponent(out).path, "-q"] + args)
             #expect(r.status == 1, "\(r.stderr)")
             let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("\(out)/report.json"))) as? [String: Any])
-            let results = try #require(json["results"] as? [[String: Any]])
+            let results = ReportJSON.results(json)
             let grant = results.first { $0["check"] as? String == "CEK08-AG2-GRANT-TENANT-BOUNDARY" }
             return (grant?["verdict"] as? String, try #require(json["settings"] as? [String: Any]))
         }

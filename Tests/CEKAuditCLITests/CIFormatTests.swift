@@ -1,3 +1,4 @@
+import CEKAuditTestSupport
 import Foundation
 #if canImport(FoundationXML)
 import FoundationXML
@@ -39,7 +40,7 @@ import Testing
         let run = try #require((log["runs"] as? [[String: Any]])?.first)
         let results = try #require(run["results"] as? [[String: Any]])
         let report = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("report.json"))) as? [String: Any])
-        #expect(results.count == (report["results"] as? [Any])?.count)
+        #expect(results.count == ReportJSON.results(report).count)
         // SARIF §3.27.10: level is `none` unless kind is `fail`.
         #expect(results.allSatisfy { ($0["kind"] as? String) == "fail" || ($0["level"] as? String) == "none" })
         #expect(results.contains { ($0["kind"] as? String) == "fail" && ($0["level"] as? String) != "none" })
@@ -55,7 +56,7 @@ import Testing
         let errors = try doc.nodes(forXPath: "//testcase/error")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("report.json"))) as? [String: Any])
         let counts = try #require((report["summary"] as? [String: Any])?["results"] as? [String: Int])
-        #expect(cases.count == (report["results"] as? [Any])?.count)
+        #expect(cases.count == ReportJSON.results(report).count)
         #expect(failures.count == counts["fail"])
         #expect(errors.count == counts["inconclusive"])
         #expect(try doc.nodes(forXPath: "/testsuites").first.flatMap { ($0 as? XMLElement)?.attribute(forName: "failures")?.stringValue } == "\(counts["fail"] ?? -1)")

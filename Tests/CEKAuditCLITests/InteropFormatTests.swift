@@ -1,3 +1,4 @@
+import CEKAuditTestSupport
 import Foundation
 import Testing
 
@@ -44,7 +45,7 @@ import Testing
         let data = try Data(contentsOf: file)
         #expect(data == (try Data(contentsOf: again.appendingPathComponent("report.ocsf.jsonl"))), "two runs differ")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("report.json"))) as? [String: Any])
-        let results = try #require(report["results"] as? [[String: Any]])
+        let results = ReportJSON.results(report)
         let lines = String(decoding: data, as: UTF8.self).split(separator: "\n")
         #expect(lines.count == results.count)
         for (line, r) in zip(lines, results) {

@@ -1,3 +1,4 @@
+import CEKAuditTestSupport
 import Foundation
 import Testing
 
@@ -21,7 +22,7 @@ import Testing
         #expect(r.stderr.contains("target acme-bao: collected as openbao"))
         #expect(r.stderr.contains("audit-log/: read as openbao-audit-log: 1 file(s)"))
         let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("report.json"))) as? [String: Any])
-        let resources = try #require(json["resources"] as? [[String: Any]])
+        let resources = ReportJSON.resources(json)
         let keys = resources.filter { $0["type"] as? String == "key" }
         let tenants = Set(keys.compactMap { ($0["fields"] as? [String: Any])?["tenant"] as? String })
         #expect(tenants.isSuperset(of: ["acme-platform", "tenant-a", "tenant-b"]), "\(tenants)")

@@ -1,5 +1,6 @@
 import CEKAuditCore
 import CEKAuditOpenBao
+import CEKAuditTestSupport
 import Foundation
 import Testing
 
@@ -272,7 +273,7 @@ import Testing
 
     struct Report {
         var json: [String: Any]
-        var results: [[String: Any]] { json["results"] as? [[String: Any]] ?? [] }
+        var results: [[String: Any]] { ReportJSON.results(json) }
         func guideline(_ id: String) -> String? {
             (json["guidelines"] as? [[String: Any]] ?? []).first { $0["id"] as? String == id }?["verdict"] as? String
         }

@@ -1,3 +1,4 @@
+import CEKAuditTestSupport
 import Foundation
 import Testing
 
@@ -9,7 +10,7 @@ import Testing
     /// (check, subject, verdict) of every result of a report.
     static func verdicts(_ report: URL) throws -> Set<String> {
         let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: report)) as? [String: Any])
-        let results = try #require(json["results"] as? [[String: Any]])
+        let results = ReportJSON.results(json)
         return Set(results.map { r in
             let subject = (r["subject"] as? [String: Any])?["id"] as? String ?? "-"
             return "\(r["check"] as? String ?? "?") \(subject) \(r["verdict"] as? String ?? "?")"

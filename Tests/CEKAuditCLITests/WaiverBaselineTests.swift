@@ -1,3 +1,4 @@
+import CEKAuditTestSupport
 import Foundation
 import Testing
 
@@ -12,7 +13,7 @@ import Testing
 
     struct Report {
         let json: [String: Any]
-        var results: [[String: Any]] { json["results"] as? [[String: Any]] ?? [] }
+        var results: [[String: Any]] { ReportJSON.results(json) }
         var guidelines: [[String: Any]] { json["guidelines"] as? [[String: Any]] ?? [] }
         func verdict(ofGuideline id: String) -> String? { guidelines.first { $0["id"] as? String == id }?["verdict"] as? String }
         func results(of check: String) -> [[String: Any]] { results.filter { $0["check"] as? String == check } }

@@ -151,12 +151,16 @@ struct HTMLReporterTests {
         let links = markup.fragmentLinks
         #expect(!links.isEmpty)
         for link in links { #expect(idSet.contains(link), "no element has id \(link)") }
-        // Result evidence links reach the evidence rows.
+        // Result evidence links reach the evidence rows, anchored `E` + row number.
+        let report = try HTMLReportFixture.report()
         for item in [HTMLReportFixture.template, HTMLReportFixture.plan, HTMLReportFixture.policy, HTMLReportFixture.describe] {
-            let anchor = HTMLEscaping.fragmentID("evidence", item.id)
+            let row = try #require(report.evidence.firstIndex { $0.id == item.id })
+            let anchor = "E\(row + 1)"
             #expect(markup.tags.contains { $0.name == "tr" && $0.value("id") == anchor })
             #expect(links.contains(anchor))
         }
+        // Resource rows are linked from the subjects of the results about them.
+        #expect(links.contains { $0.hasPrefix("r-") })
         // A reference to an item the report does not hold is shown, not linked.
         #expect(html.contains("Evidence item ev-000000000000 is not in this report"))
         #expect(!links.contains(HTMLEscaping.fragmentID("evidence", "ev-000000000000")))
@@ -173,9 +177,10 @@ struct HTMLReporterTests {
         let markup = HTMLMarkup(Self.render(report))
         let ids = markup.ids
         #expect(Set(ids).count == ids.count, "duplicate ids: \(Dictionary(grouping: ids, by: { $0 }).filter { $0.value.count > 1 }.keys.sorted())")
-        let target = try #require(markup.tags.first { $0.name == "tr" && ($0.value("id") ?? "").hasPrefix("evidence-h") })
-        #expect(target.value("id") != "evidence-h")
+        // Evidence rows take their number, never an identifier: the item with id `h` is row E1.
+        let target = try #require(markup.tags.first { $0.name == "tr" && $0.value("id") == "E1" })
         #expect(markup.fragmentLinks.contains(target.value("id") ?? ""))
+        #expect(!ids.contains("evidence-h") || markup.tags.contains { $0.name == "h2" && $0.value("id") == "evidence-h" })
         for link in markup.fragmentLinks { #expect(ids.contains(link)) }
     }
 
@@ -183,7 +188,9 @@ struct HTMLReporterTests {
     func resources() throws {
         let html = Self.render(try HTMLReportFixture.report())
         #expect(html.contains("unknown — DescribeKey failed: AccessDeniedException"))
-        #expect(html.contains("<span class=\"null\">none</span>"))
+        // A known absence is an empty cell in a resource table, which the style sheet fills with "none".
+        #expect(html.contains("<td><td>") || html.contains("<td>\n"))
+        #expect(html.contains(".rtable td:empty::after { content: \"none\";"))
         #expect(html.contains("<code>rotation.period_days</code>"))
         #expect(html.contains("arn:aws:iam::444455556666:root"))
         #expect(html.contains("Key policy (") == false, "no key policy resource in the fixture")

@@ -49,7 +49,8 @@ public struct Comparison: Sendable, Hashable, Codable {
     public func findings(_ status: Status) -> [Finding] { findings.filter { $0.status == status } }
 
     /// What a comparison reads of a report: its name, time and findings. Decodes any `report.json` since schema
-    /// 1.0.0 (only these members are read), or is taken from a report model (a baseline bundle evaluated now).
+    /// 1.0.0 (only these members are read; the compact results of schema 2.0.0 are expanded), or is taken from a
+    /// report model (a baseline bundle evaluated now).
     public struct Snapshot: Sendable, Hashable, Decodable {
         /// What a comparison reads of one result.
         public struct Result: Sendable, Hashable, Decodable {
@@ -74,8 +75,45 @@ public struct Comparison: Sendable, Hashable, Codable {
         public var results: [Result]
 
         enum CodingKeys: String, CodingKey {
-            case assessment, results
+            case assessment, results, groups, subjects, reasons, templates, resources
             case generatedAt = "generated_at"
+        }
+
+        /// Reads a report of any schema: since 2.0.0 the results are rows of the `groups` and `subjects` tables
+        /// (``ReportTables``); before, whole objects.
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            assessment = try c.decode(String.self, forKey: .assessment)
+            generatedAt = try c.decode(Date.self, forKey: .generatedAt)
+            guard c.contains(.groups) else {
+                results = try c.decode([Result].self, forKey: .results)
+                return
+            }
+            let groups = try c.decode([ReportTables.Group].self, forKey: .groups)
+            let reasons = try c.decode([[String]].self, forKey: .reasons)
+            let templates = try c.decode([MessageTemplate].self, forKey: .templates)
+            let subjects = try c.decode([ReportTables.Subject].self, forKey: .subjects)
+            let rows = try c.decode([ReportTables.Row].self, forKey: .results)
+            let tables = try c.decode([ResourceIdentities].self, forKey: .resources)
+            let identities = tables.flatMap { t in t.rows.map { SubjectRef(type: t.type, id: $0.id, name: $0.name) } }
+            do {
+                results = try ReportTables.expand(rows, groups: groups, reasons: reasons, templates: templates, subjects: subjects,
+                                                   resources: identities).map {
+                    Result(id: $0.id, check: $0.check, guideline: $0.guideline, verdict: $0.verdict, subject: $0.subject, message: $0.message)
+                }
+            } catch let e as ReportTablesError {
+                throw DecodingError.dataCorrupted(.init(codingPath: [CodingKeys.results], debugDescription: e.detail))
+            }
+        }
+
+        /// The identities of a schema 2.0.0 resource table's rows: what `{"resource": n}` subjects name.
+        private struct ResourceIdentities: Decodable {
+            struct Row: Decodable {
+                var id: String
+                var name: String
+            }
+            var type: String
+            var rows: [Row]
         }
 
         public init(assessment: String, generatedAt: Date, results: [Result]) {

@@ -1,0 +1,371 @@
+import Foundation
+
+/// A message with a hole where its subject's name goes: `before + name + after`. Results of a check that share a
+/// verdict and reasons usually differ only by the subject they name, so a report stores the message once per group.
+public struct MessageTemplate: Sendable, Hashable, Codable {
+    /// The text before the subject's name.
+    public var before: String
+    /// The text after the subject's name.
+    public var after: String
+
+    /// The template of `message` about `name`: split at the first occurrence of `name`; `nil` if `name` is empty or
+    /// the message does not contain it.
+    public init?(message: String, name: String) {
+        guard !name.isEmpty, let r = message.range(of: name, options: .literal) else { return nil }
+        before = String(message[..<r.lowerBound])
+        after = String(message[r.upperBound...])
+    }
+
+    /// The message about `name`.
+    public func message(for name: String) -> String { before + name + after }
+
+    /// The template for a whole group: the subject's name shown as `[…]`.
+    public var display: String { before + "[…]" + after }
+}
+
+/// The results and resources of a report as `report.json` stores them since schema 2.0.0: every result, but no text
+/// repeated per result. Results that share a check, guideline, verdict, severity and waiver form one ``Group``, which
+/// names the reasons (by position in ``reasons``) and the message template (in ``templates``) of its first result;
+/// each result is a
+/// ``Row`` naming its group, its subject (by position in ``subjects``; a subject that is a resource refers to its
+/// row), its evidence (by position in ``provenance``), the hex digits that make its finding id, and its reasons and
+/// template only where they are not the group's (the whole message only when it does not name its subject). Resources are one ``ResourceTable`` per type: field names once, a row of values per
+/// resource. `Schemas/report.schema.json` documents the shape; ``results()`` and ``resources()`` give the model back.
+public struct ReportTables: Sendable, Hashable, Codable {
+    /// What results of one group share.
+    public struct Group: Sendable, Hashable, Codable {
+        /// The check id (``CheckResult/check``).
+        public var check: String
+        /// The guideline id (``CheckResult/guideline``).
+        public var guideline: String
+        /// The members' verdict.
+        public var verdict: Verdict
+        /// The check's severity.
+        public var severity: Severity
+        /// The reasons of the members that name none of their own: a position in ``ReportTables/reasons``.
+        public var reasons: Int
+        /// The waiver that turned the members' failures into `waived`.
+        public var waiver: WaiverRef?
+        /// The message template of the members whose row names none of its own: a position in
+        /// ``ReportTables/templates``; `nil` when the first member's message does not name its subject.
+        public var template: Int?
+        /// How many results the group holds.
+        public var count: Int
+    }
+
+    /// One result.
+    public struct Row: Sendable, Hashable, Codable {
+        /// Position of its ``Group`` in ``ReportTables/groups``.
+        public var group: Int
+        /// The finding id is the group's check, `:`, and these hex digits (``CheckResult/id``); `nil` when the id has
+        /// another shape, which ``id`` then holds.
+        public var finding: String?
+        /// The whole finding id, only when it is not `check:finding`.
+        public var id: String?
+        /// Position of the subject in ``ReportTables/subjects``; `nil` for a result about the assessment as a whole.
+        public var subject: Int?
+        /// Position of the reasons in ``ReportTables/reasons``, only when they are not the group's.
+        public var reasons: Int?
+        /// Position in ``ReportTables/templates`` of the message's template, only when it is not the group's.
+        public var template: Int?
+        /// The whole message, only when it does not name the subject (so no template gives it).
+        public var message: String?
+        /// Positions in ``ReportTables/provenance``.
+        public var evidence: [Int]
+    }
+
+    /// The resources of one type.
+    public struct ResourceTable: Sendable, Hashable, Codable {
+        /// One resource: identity, provenance (positions in ``ReportTables/provenance``) and one value per field of
+        /// the table, in the table's field order; a field the resource lacks is `{"absent": true}`.
+        public struct Row: Sendable, Hashable, Codable {
+            /// ``Resource/id``.
+            public var id: String
+            /// ``Resource/name``.
+            public var name: String
+            /// Positions in ``ReportTables/provenance``.
+            public var provenance: [Int]
+            /// One cell per field of the table.
+            public var values: [Cell]
+        }
+
+        /// A field's value in a row, or its absence.
+        public enum Cell: Sendable, Hashable, Codable {
+            /// The field's value (known or unknown), encoded as ``FactValue`` encodes.
+            case value(FactValue)
+            /// The resource has no such field: `{"absent": true}`.
+            case absent
+
+            private struct Absent: Codable { var absent: Bool }
+
+            /// Reads `{"absent": true}` or a fact value.
+            /// - Throws: `DecodingError` when it is neither.
+            public init(from decoder: any Decoder) throws {
+                if let a = try? Absent(from: decoder), a.absent { self = .absent } else { self = .value(try FactValue(from: decoder)) }
+            }
+
+            /// Writes the cell as its value, or `{"absent": true}`.
+            public func encode(to encoder: any Encoder) throws {
+                switch self {
+                case .value(let v): try v.encode(to: encoder)
+                case .absent: try Absent(absent: true).encode(to: encoder)
+                }
+            }
+        }
+
+        /// The resources' type.
+        public var type: ResourceType
+        /// Field names, sorted.
+        public var fields: [String]
+        public var rows: [Row]
+    }
+
+    /// A subject results name: a resource, by its position among the rows of ``ReportTables/resources`` (table by
+    /// table), or a type, id and name of its own (a group of resources, a source).
+    public enum Subject: Sendable, Hashable, Codable {
+        /// A resource row, by position (`{"resource": n}`).
+        case resource(Int)
+        /// A subject of its own (``SubjectRef``).
+        case other(SubjectRef)
+
+        private struct ResourceRef: Codable { var resource: Int }
+
+        /// Reads `{"resource": n}` or a ``SubjectRef``.
+        /// - Throws: `DecodingError` when it is neither.
+        public init(from decoder: any Decoder) throws {
+            if let r = try? ResourceRef(from: decoder) { self = .resource(r.resource) } else { self = .other(try SubjectRef(from: decoder)) }
+        }
+
+        /// Writes `{"resource": n}` or the subject.
+        public func encode(to encoder: any Encoder) throws {
+            switch self {
+            case .resource(let n): try ResourceRef(resource: n).encode(to: encoder)
+            case .other(let s): try s.encode(to: encoder)
+            }
+        }
+    }
+
+    /// Result groups, in order of their first result.
+    public var groups: [Group]
+    /// Every distinct list of reasons, in order of first use.
+    public var reasons: [[String]]
+    /// Every distinct message template (a message with its subject's name cut out), in order of first use.
+    public var templates: [MessageTemplate]
+    /// Every subject results name, each once, in order of first mention.
+    public var subjects: [Subject]
+    /// Every provenance entry results and resources cite, each once, in order of first citation.
+    public var provenance: [Provenance]
+    /// Every result, in report order.
+    public var results: [Row]
+    /// Resource tables, by type name; rows in report order.
+    public var resources: [ResourceTable]
+
+    /// Builds the tables of `results` and `resources` (in their order).
+    public init(results: [CheckResult], resources: [Resource]) {
+        var groupIndex: [Group.Key: Int] = [:]
+        var subjectIndex: [SubjectRef: Int] = [:]
+        var reasonIndex: [[String]: Int] = [:]
+        var provenanceIndex: [Provenance: Int] = [:]
+        var templateIndex: [MessageTemplate: Int] = [:]
+        reasons = []
+        templates = []
+        groups = []
+        subjects = []
+        provenance = []
+        self.resources = []
+        self.results = []
+        func templateRef(_ t: MessageTemplate) -> Int {
+            if let i = templateIndex[t] { return i }
+            templateIndex[t] = templates.count
+            templates.append(t)
+            return templates.count - 1
+        }
+        func reasonsRef(_ r: [String]) -> Int {
+            if let i = reasonIndex[r] { return i }
+            reasonIndex[r] = reasons.count
+            reasons.append(r)
+            return reasons.count - 1
+        }
+        // Resources in table order (types sorted, report order inside a type): their positions are the subject refs.
+        let resourceTypes = Set(resources.map(\.type)).sorted()
+        var resourcePosition: [SubjectRef: Int] = [:]
+        var position = 0
+        for type in resourceTypes {
+            for r in resources where r.type == type {
+                let ref = SubjectRef(type: r.type.rawValue, id: r.id, name: r.name)
+                if resourcePosition[ref] == nil { resourcePosition[ref] = position }
+                position += 1
+            }
+        }
+        self.results.reserveCapacity(results.count)
+        func ref(_ p: Provenance) -> Int {
+            if let i = provenanceIndex[p] { return i }
+            provenanceIndex[p] = provenance.count
+            provenance.append(p)
+            return provenance.count - 1
+        }
+        for r in results {
+            let key = Group.Key(check: r.check, guideline: r.guideline, verdict: r.verdict, severity: r.severity, waiver: r.waiver)
+            let reasonsIndex = reasonsRef(r.reasons)
+            let template = MessageTemplate(message: r.message, name: r.subject?.name ?? "").map(templateRef)
+            let g: Int
+            if let i = groupIndex[key] {
+                g = i
+                groups[i].count += 1
+            } else {
+                g = groups.count
+                groupIndex[key] = g
+                groups.append(Group(check: r.check, guideline: r.guideline, verdict: r.verdict, severity: r.severity, reasons: reasonsIndex,
+                                    waiver: r.waiver, template: template, count: 1))
+            }
+            var s: Int?
+            if let subject = r.subject {
+                if let i = subjectIndex[subject] { s = i } else {
+                    s = subjects.count
+                    subjectIndex[subject] = subjects.count
+                    subjects.append(resourcePosition[subject].map(Subject.resource) ?? .other(subject))
+                }
+            }
+            let prefix = r.check + ":"
+            let finding = r.id.hasPrefix(prefix) && r.id.count > prefix.count ? String(r.id.dropFirst(prefix.count)) : nil
+            var evidence: [Int] = []
+            for p in r.evidence { evidence.append(ref(p)) }
+            self.results.append(Row(group: g, finding: finding, id: finding == nil ? r.id : nil, subject: s,
+                                    reasons: reasonsIndex == groups[g].reasons ? nil : reasonsIndex,
+                                    template: template == groups[g].template ? nil : template, message: template == nil ? r.message : nil,
+                                    evidence: evidence))
+        }
+        var tables: [ResourceType: (fields: Set<String>, members: [Resource])] = [:]
+        for r in resources {
+            tables[r.type, default: ([], [])].fields.formUnion(r.fields.keys)
+            tables[r.type, default: ([], [])].members.append(r)
+        }
+        var resourceTables: [ResourceTable] = []
+        for type in tables.keys.sorted() {
+            let t = tables[type] ?? ([], [])
+            let fields = t.fields.sorted()
+            var rows: [ResourceTable.Row] = []
+            rows.reserveCapacity(t.members.count)
+            for r in t.members {
+                var prov: [Int] = []
+                for p in r.provenance { prov.append(ref(p)) }
+                rows.append(ResourceTable.Row(id: r.id, name: r.name, provenance: prov,
+                                              values: fields.map { r.fields[$0].map(ResourceTable.Cell.value) ?? .absent }))
+            }
+            resourceTables.append(ResourceTable(type: type, fields: fields, rows: rows))
+        }
+        self.resources = resourceTables
+    }
+
+    /// The results, as the model holds them.
+    /// - Throws: ``ReportTablesError`` when a row names a group, reasons, subject or provenance entry the tables lack.
+    public func expandedResults() throws -> [CheckResult] {
+        let identities = resources.flatMap { t in t.rows.map { SubjectRef(type: t.type.rawValue, id: $0.id, name: $0.name) } }
+        let expanded = try Self.expand(results, groups: groups, reasons: reasons, templates: templates, subjects: subjects, resources: identities)
+        return try zip(results, expanded).enumerated().map { n, pair in
+            let (row, r) = pair
+            let evidence = try row.evidence.map { e -> Provenance in
+                guard provenance.indices.contains(e) else { throw ReportTablesError(detail: "results[\(n)].evidence \(e) is not in provenance") }
+                return provenance[e]
+            }
+            return CheckResult(id: r.id, check: r.check, guideline: r.guideline, verdict: r.verdict, severity: r.severity, subject: r.subject,
+                               message: r.message, reasons: r.reasons, evidence: evidence, waiver: r.waiver)
+        }
+    }
+
+    /// What a row says without its evidence: the finding id, the group's members, the subject, the reasons and the message.
+    public struct ExpandedRow: Sendable, Hashable {
+        /// The finding id (``CheckResult/id``).
+        public var id: String
+        /// The check id.
+        public var check: String
+        /// The guideline id.
+        public var guideline: String
+        /// The verdict.
+        public var verdict: Verdict
+        /// The check's severity.
+        public var severity: Severity
+        /// What the result is about; `nil` for the assessment as a whole.
+        public var subject: SubjectRef?
+        /// One sentence naming the subject.
+        public var message: String
+        /// Why.
+        public var reasons: [String]
+        /// The waiver that turned a failure into `waived`.
+        public var waiver: WaiverRef?
+    }
+
+    /// Expands `rows` with the tables they refer to; `resources` are the identities of the resource rows, table by
+    /// table (what a `{"resource": n}` subject names).
+    /// - Throws: ``ReportTablesError`` naming the row and the reference that is out of range.
+    public static func expand(_ rows: [Row], groups: [Group], reasons: [[String]], templates: [MessageTemplate], subjects: [Subject],
+                              resources: [SubjectRef]) throws -> [ExpandedRow] {
+        try rows.enumerated().map { n, row in
+            guard groups.indices.contains(row.group) else { throw ReportTablesError(detail: "results[\(n)].group \(row.group) is not in groups") }
+            let g = groups[row.group]
+            var subject: SubjectRef?
+            if let s = row.subject {
+                guard subjects.indices.contains(s) else { throw ReportTablesError(detail: "results[\(n)].subject \(s) is not in subjects") }
+                switch subjects[s] {
+                case .other(let ref): subject = ref
+                case .resource(let p):
+                    guard resources.indices.contains(p) else { throw ReportTablesError(detail: "subjects[\(s)].resource \(p) is not a resource row") }
+                    subject = resources[p]
+                }
+            }
+            let r = row.reasons ?? g.reasons
+            guard reasons.indices.contains(r) else { throw ReportTablesError(detail: "results[\(n)]: reasons \(r) is not in reasons") }
+            guard let id = row.id ?? row.finding.map({ g.check + ":" + $0 }) else {
+                throw ReportTablesError(detail: "results[\(n)] has neither `finding` nor `id`")
+            }
+            var message = row.message
+            if message == nil, let t = row.template ?? g.template, let s = subject {
+                guard templates.indices.contains(t) else { throw ReportTablesError(detail: "results[\(n)]: template \(t) is not in templates") }
+                message = templates[t].message(for: s.name)
+            }
+            guard let message else { throw ReportTablesError(detail: "results[\(n)] has no message, and no template and subject to make it") }
+            return ExpandedRow(id: id, check: g.check, guideline: g.guideline, verdict: g.verdict, severity: g.severity, subject: subject,
+                               message: message, reasons: reasons[r], waiver: g.waiver)
+        }
+    }
+
+    /// The resources, as the model holds them (table by table).
+    /// - Throws: ``ReportTablesError`` when a row's values do not match its table's fields or name a missing provenance entry.
+    public func expandedResources() throws -> [Resource] {
+        var out: [Resource] = []
+        for t in resources {
+            for (n, row) in t.rows.enumerated() {
+                guard row.values.count == t.fields.count else {
+                    throw ReportTablesError(detail: "resources[\(t.type.rawValue)].rows[\(n)] has \(row.values.count) values for \(t.fields.count) fields")
+                }
+                var fields: [String: FactValue] = [:]
+                for (f, cell) in zip(t.fields, row.values) { if case .value(let v) = cell { fields[f] = v } }
+                let prov = try row.provenance.map { e -> Provenance in
+                    guard provenance.indices.contains(e) else { throw ReportTablesError(detail: "a provenance index \(e) is not in provenance") }
+                    return provenance[e]
+                }
+                out.append(Resource(type: t.type, id: row.id, name: row.name, fields: fields, provenance: prov))
+            }
+        }
+        return out
+    }
+}
+
+extension ReportTables.Group {
+    /// What makes results one group.
+    struct Key: Hashable {
+        var check: String
+        var guideline: String
+        var verdict: Verdict
+        var severity: Severity
+        var waiver: WaiverRef?
+    }
+}
+
+/// A `report.json` whose tables do not hold together (an index out of range, a row without a message).
+public struct ReportTablesError: Error, Sendable, CustomStringConvertible {
+    /// What is wrong, naming the member.
+    public var detail: String
+    /// ``detail``.
+    public var description: String { detail }
+}

@@ -1,0 +1,222 @@
+import CEKAuditCore
+import CEKAuditReporters
+import CEKAuditTestSupport
+import Foundation
+import Testing
+
+/// A report over 10,000 keys (issue 16, item 5): `report.html` groups results that share check, verdict and reasons
+/// behind drill-downs and works in headless Chromium without JavaScript; `report.json` (schema 2.0.0) keeps every
+/// result and resource, and a baseline comparison reads it and a 1.x report alike. The report is a synthetic model
+/// shaped like the real pipeline's output for an AWS key export (Benchmarks/report-scale.sh measures the pipeline
+/// itself): 10,000 keys and their key policies, a dozen results per key, reasons that carry a per-key value, an
+/// aggregate result, a manual result, a waived failure, a result about a subject without a resource row.
+@Suite(.serialized) struct ReportScaleTests {
+    static let keys = 10_000
+    /// The 10,000-key report, built once for the suite.
+    static let built = Result { try report() }
+
+    /// Whether headless Chromium, chromedriver and selenium are there for the browser check (scripts/test.sh runs
+    /// it where CI installs them).
+    static let browser = FileManager.default.isExecutableFile(atPath: "/usr/bin/chromedriver")
+        && (FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium") || FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium-browser"))
+        && Validators.imports(["selenium"])
+
+    @Test("the HTML of 10,000 keys groups its results and passes the browser check without JavaScript",
+          .enabled(if: browser, "needs chromium, chromium-driver and selenium ($CEK_AUDIT_PYTHON); scripts/test.sh runs it where they are installed"))
+    func htmlInChromium() throws {
+        let report = try Self.built.get()
+        let html = HTMLReporter().render(report)
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("report.html")
+        try html.write(to: file)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = [Validators.python, CLI.packageRoot.appendingPathComponent("scripts/check-html.py").path, "--scale", "--only-js-off",
+                       "--skip-print", file.path]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = out
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0, "check-html.py --scale failed:\n\(text)")
+        #expect(text.contains("results in") && text.contains("closed drill-downs listing every subject"), "\(text)")
+        #expect(text.contains("shows its resource row"), "\(text)")
+    }
+
+    @Test("the HTML of 10,000 keys holds every result in a group and every subject in a drill-down")
+    func htmlGroups() throws {
+        let report = try Self.built.get()
+        let html = String(decoding: HTMLReporter().render(report), as: UTF8.self)
+        // One group per check, verdict, severity and waiver: a few dozen, not one per result.
+        let groups = html.components(separatedBy: "<details class=\"result ").count - 1
+        #expect(groups > 10 && groups < 100, "\(groups) groups")
+        var total = 0
+        var rest = html[...]
+        while let r = rest.range(of: "data-count=\"") {
+            rest = rest[r.upperBound...]
+            total += Int(rest.prefix { $0.isNumber }) ?? 0
+        }
+        #expect(total == report.results.count)
+        // Each key's resource row is linked from the subjects of its failing results.
+        #expect(html.contains("href=\"#r-"))
+        #expect(html.contains("data-count=\"\(Self.keys)\""), "a check that passes every key is one group of \(Self.keys)")
+        #expect(html.utf8.count < 15_000_000, "\(html.utf8.count) bytes")
+    }
+
+    @Test("report.json of 10,000 keys keeps every result and resource, and diff reads it and a 1.x report alike")
+    func jsonRoundTrip() throws {
+        let report = try Self.built.get()
+        let tables = ReportTables(results: report.results, resources: report.resources)
+        #expect(try tables.expandedResults() == report.results)
+        #expect(try tables.expandedResources().sorted { ($0.type, $0.id) < ($1.type, $1.id) }
+                == report.resources.sorted { ($0.type, $0.id) < ($1.type, $1.id) })
+        #expect(tables.groups.count < 100, "\(tables.groups.count) groups")
+
+        let data = try JSONReporter().render(report)
+        #expect(data.count < 30_000_000, "\(data.count) bytes")
+        let expected = Comparison.Snapshot(report)
+        #expect(try Comparison.Snapshot.decode(data, file: "report.json") == expected)
+        // The same report as schema 1.x wrote it (whole result objects) reads the same.
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.dateEncodingStrategy = .custom { date, enc in
+            var c = enc.singleValueContainer()
+            try c.encode(DateParsing.iso(date))
+        }
+        #expect(try Comparison.Snapshot.decode(try encoder.encode(report), file: "old/report.json") == expected)
+        // The tests' own reader agrees with the model.
+        let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let rows = ReportJSON.results(json)
+        #expect(rows.count == report.results.count)
+        #expect(rows.first?["message"] as? String == report.results.first?.message)
+        #expect(rows.last?["id"] as? String == report.results.last?.id)
+    }
+
+    @Test("a damaged 2.0.0 report is refused with the row that is wrong, not misread")
+    func damagedTables() throws {
+        let data = try JSONReporter().render(try Self.report(keys: 20))
+        var json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        var rows = try #require(json["results"] as? [[String: Any]])
+        rows[3]["group"] = 99_999
+        json["results"] = rows
+        let broken = try JSONSerialization.data(withJSONObject: json)
+        #expect(throws: CEKAuditError.self) { try Comparison.Snapshot.decode(broken, file: "broken/report.json") }
+    }
+
+    // MARK: - The synthetic report
+
+    /// A report model over `keys` AWS keys, built through the model's own decoding (its memberwise initializers are
+    /// internal to CEKAuditCore).
+    static func report(keys: Int = keys) throws -> AssessmentReport {
+        var results: [[String: Any]] = []
+        var resources: [[String: Any]] = []
+        let describe = "ev-aaaaaaaaaaaa", policy = "ev-bbbbbbbbbbbb", rotation = "ev-cccccccccccc"
+        func arn(_ i: Int) -> String { "arn:aws:kms:\(i % 3 == 0 ? "us-east-1" : "eu-west-1"):111122223333:key/\(uuid(i))" }
+        func uuid(_ i: Int) -> String { String(format: "abcd0000-0000-4000-8000-%012d", i) }
+        func result(_ check: String, _ guideline: String, _ verdict: String, _ severity: String, subject: [String: String]?,
+                    _ message: String, _ reasons: [String], _ evidence: [[String: Any]], waiver: [String: String]? = nil) {
+            var r: [String: Any] = ["id": check + ":" + String(format: "%010x", results.count), "check": check, "guideline": guideline,
+                                    "verdict": verdict, "severity": severity, "message": message, "reasons": reasons, "evidence": evidence]
+            if let subject { r["subject"] = subject }
+            if let waiver { r["waiver"] = waiver }
+            results.append(r)
+        }
+        let hmacReason = "HMAC key (HMAC_256): automatic rotation is not supported; rotate manually by creating a new key and moving the alias"
+        for i in 0..<keys {
+            let k = ["type": "key", "id": arn(i), "name": uuid(i)]
+            let p = ["type": "key_policy", "id": arn(i) + "/policy", "name": uuid(i)]
+            let hmac = i % 20 == 1, rotates = !hmac && i % 4 != 0
+            let created = String(format: "2025-01-%02dT%02d:%02d:00Z", 1 + i % 28, (i / 60) % 24, i % 60)
+            let kp: [[String: Any]] = [["evidence": describe, "pointer": "[\(i)].KeyMetadata"], ["evidence": rotation, "pointer": uuid(i)]]
+            resources.append(["type": "key", "id": arn(i), "name": uuid(i), "provenance": kp, "fields": [
+                "arn": arn(i), "key_id": uuid(i), "account": "111122223333", "created": created, "custody": "customer-generated",
+                "description": "data key \(i) for service-\(i % 37)", "enabled": true, "spec": hmac ? "HMAC_256" : "SYMMETRIC_DEFAULT",
+                "rotation.applicable": !hmac, "rotation.enabled": rotates, "rotation.period_days": rotates ? 365 : NSNull(),
+                "rotation.reason": hmac ? hmacReason : "enabled symmetric customer-managed key with AWS KMS key material",
+                "rotation.last_rotated": ["unknown": "ListKeyRotations is not in the export"], "tags": ["unknown": "not collected"],
+                "deletion.scheduled_for": NSNull(), "state": "Enabled", "aliases": [],
+            ] as [String: Any]])
+            let foreign = i % 50 == 7
+            resources.append(["type": "key_policy", "id": arn(i) + "/policy", "name": uuid(i),
+                              "provenance": [["evidence": policy, "pointer": uuid(i)]],
+                              "fields": ["key": arn(i), "key_name": uuid(i), "public": false,
+                                         "foreign_accounts": foreign ? ["444455556666"] : [], "statements": foreign ? 2 : 1] as [String: Any]])
+            let ke = [kp[0]]
+            if hmac {
+                result("CEK08-AG3-ROTATION-ENABLED", "AG-3", "not_applicable", "high", subject: k,
+                       "Key \(uuid(i)) cannot rotate automatically: \(hmacReason).", ["rotation.applicable = false (required eq true)"], ke)
+            } else if rotates {
+                result("CEK08-AG3-ROTATION-ENABLED", "AG-3", "pass", "high", subject: k, "Key \(uuid(i)) rotates automatically every 365 days.",
+                       ["rotation.enabled = true (required eq true)"], kp)
+            } else if i == 8 {
+                result("CEK08-AG3-ROTATION-ENABLED", "AG-3", "waived", "high", subject: k, "Key \(uuid(i)) does not rotate automatically.",
+                       ["rotation.enabled = false (required eq true)"], kp, waiver: ["id": "W-1", "expires": "2027-01-01T00:00:00Z"])
+            } else {
+                result("CEK08-AG3-ROTATION-ENABLED", "AG-3", "fail", "high", subject: k, "Key \(uuid(i)) does not rotate automatically.",
+                       ["rotation.enabled = false (required eq true)"], kp)
+            }
+            result("CEK08-AG3-ROTATION-RECENT", "AG-3", "pass", "medium", subject: k,
+                   "Key \(uuid(i)) has key material no older than 365 days (created \(created)).",
+                   ["created = \(created) (required on_or_after 2025-01-01T00:00:00Z)"], ke)
+            result("CEK08-AG2-POLICY-TENANT-BOUNDARY", "AG-2", foreign ? "fail" : "pass", "critical", subject: p,
+                   foreign ? "Key policy of \(uuid(i)) lets account 444455556666, which is not the key's tenant, use the key."
+                           : "Key policy of \(uuid(i)) keeps the key inside its tenant.",
+                   foreign ? ["foreign_accounts = [444455556666] (required empty)"] : ["foreign_accounts = [] (required empty)"],
+                   [["evidence": policy, "pointer": uuid(i)]])
+            for (n, check) in ["AG1-IMPORTED-MATERIAL-EXPIRY", "AG1-EXTERNAL-STORE", "AG3-KEY-EXPIRY", "AG3-GCP-SCHEDULE",
+                               "AG10-HSM-CLUSTER", "AG10-XKS-PROXY", "AG2-GRANT-TENANT", "AG4-KEY-USAGE"].enumerated() {
+                result("CEK08-" + check, "AG-" + (check.split(separator: "-").first.map { String($0.dropFirst(2)) } ?? "1"), "not_applicable",
+                       n % 2 == 0 ? "medium" : "low", subject: k, "Key \(uuid(i)) is outside \(check) (custody customer-generated).",
+                       ["custody = customer-generated (required in imported, external-key-store)"], ke)
+            }
+            if i % 1000 == 3 {
+                result("CEK08-AG3-DELETION-WINDOW", "AG-3", "inconclusive", "medium", subject: k,
+                       "Key \(uuid(i)) has no known deletion window.", ["deletion.window_days is unknown: not in the export"], ke)
+            }
+        }
+        result("CEK08-AG1-CMK-EXISTS", "AG-1", "pass", "high", subject: ["type": "key", "id": "*", "name": "all keys"],
+               "The key inventory holds \(keys) customer-managed key(s) out of \(keys).", ["\(keys) of \(keys) keys match"],
+               (0..<min(keys, 500)).map { ["evidence": describe, "pointer": "[\($0)].KeyMetadata"] })
+        result("CEK08-AG4-TRAIL", "AG-4", "inconclusive", "high", subject: ["type": "audit_trail", "id": "cloudtrail", "name": "CloudTrail"],
+               "No CloudTrail trail status was read.", ["no audit_trail resource"], [])
+        results.append(["id": "AG-5:manual", "check": "AG-5-MANUAL", "guideline": "AG-5", "verdict": "manual", "severity": "medium",
+                        "message": "AG-5 needs an attestation.", "reasons": ["no attestation"], "evidence": [] as [Any]])
+        var verdicts: [String: Int] = [:]
+        for r in results { verdicts[r["verdict"] as? String ?? "", default: 0] += 1 }
+        let counts = ["pass", "fail", "not_applicable", "inconclusive", "manual", "waived"].reduce(into: [String: Int]()) { $0[$1] = verdicts[$1] ?? 0 }
+        let guideline = { (id: String, title: String, verdict: String) -> [String: Any] in
+            ["id": id, "origin": "aicm", "number": Int(id.dropFirst(3)) ?? 0, "title": title, "text": title + ".", "verdict": verdict,
+             "counts": counts, "checks": [] as [Any]]
+        }
+        let json: [String: Any] = [
+            "schema_version": "2.0.0", "tool": ["name": "cek-audit", "version": "0.0.0-test"], "assessment": "scale-\(keys)",
+            "generated_at": "2026-01-01T00:00:00Z",
+            "catalog": ["source": "Controls/CEK-08.yaml", "sha256": String(repeating: "0", count: 64), "control": "CEK-08",
+                        "title": "Customer Key Management Capability", "framework": "AICM", "framework_version": "1.0.3"],
+            "parameters": [:] as [String: Any],
+            "summary": ["verdict": "fail", "results": counts, "guidelines": counts, "resources": ["key": keys, "key_policy": keys]],
+            "caiq": [] as [Any],
+            "guidelines": [guideline("AG-1", "Customers can manage their own keys", "pass"),
+                           guideline("AG-2", "Customer keys stay inside their tenant", "fail"),
+                           guideline("AG-3", "Key lifecycle is under customer control", "fail")],
+            "results": results, "resources": resources,
+            "evidence": [describe, policy, rotation].enumerated().map { n, id in
+                ["id": id, "kind": "kms-api-response", "collector": "kms-api-export", "locator": ["describe-key.json", "get-key-policy.json",
+                 "get-key-rotation-status.json"][n], "sha256": String(repeating: "ab", count: 32), "size": 1000 * keys,
+                 "collected_at": "2026-01-01T00:00:00Z"] as [String: Any]
+            },
+            "coverage": [] as [Any], "diagnostics": [] as [Any],
+            "settings": ["trusted_accounts": [] as [Any], "trusted_organizations": [] as [Any], "trusted_namespaces": [:] as [String: Any],
+                         "origins": [:] as [String: Any]],
+        ]
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { dec in
+            let s = try dec.singleValueContainer().decode(String.self)
+            guard let d = DateParsing.parse(s) else { throw DecodingError.dataCorrupted(.init(codingPath: dec.codingPath, debugDescription: s)) }
+            return d
+        }
+        return try decoder.decode(AssessmentReport.self, from: JSONSerialization.data(withJSONObject: json))
+    }
+}
