@@ -34,6 +34,8 @@ public final class ScanProgress: Sendable {
         var live: [String: (done: Int, total: Int)] = [:]
         var liveOrder: [String] = []
         var liveStarted: Double?
+        /// Whether the live part has been drawn once: the first key is shown at once, however recent the last draw.
+        var liveDrawn = false
     }
 
     private let state = Mutex(State())
@@ -105,16 +107,18 @@ public final class ScanProgress: Sendable {
     }
 
     /// Reports one key of `target`'s `region` described; redraws the line when the last redraw is
-    /// ``minimumInterval`` old (more listings may follow, so a region finishing is no reason to draw sooner).
+    /// ``minimumInterval`` old (more listings may follow, so a region finishing is no reason to draw sooner), and at
+    /// the first key, so that collection shows as soon as it starts.
     public func keyDone(target: String, region: String) {
         let now = clock()
         state.withLock { s in
             let name = region.isEmpty ? target : "\(target) \(region)"
             if s.live[name] == nil { s.liveOrder.append(name) }
             s.live[name, default: (0, 0)].done += 1
-            guard now - s.lastDraw >= Self.minimumInterval else { return }
+            guard !s.liveDrawn || now - s.lastDraw >= Self.minimumInterval else { return }
             s.lastDraw = now
             s.drawn = true
+            s.liveDrawn = true
             write("\r" + Self.render(s, now: now) + "\u{1B}[K")
         }
     }
