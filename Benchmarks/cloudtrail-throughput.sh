@@ -41,8 +41,8 @@ if [ ! -d "$plain/AWSLogs" ]; then
     gzip -dc "$corpus/$f" > "$plain/${f%.gz}"
   done
 fi
-swift build -c release --product cek-audit >&2
-bin=.build/release/cek-audit
+# CEK_AUDIT_BIN: a release binary built elsewhere (e.g. `swift build -c release --scratch-path .build-release`).
+if [ -n "${CEK_AUDIT_BIN:-}" ]; then bin=$CEK_AUDIT_BIN; else swift build -c release --product cek-audit >&2; bin=.build/release/cek-audit; fi
 
 files=$(find "$corpus" -name '*.json.gz' | wc -l)
 gz=$(find "$corpus" -name '*.json.gz' -printf '%s\n' | awk '{s+=$1} END {print s}')
@@ -108,7 +108,7 @@ ratio() {  # KEY against orjson on the same corpus
   awk -v k="$k" -v a="${secs[$ref]}" -v b="${secs[$k]}" 'BEGIN { printf "  %-42s %6.2f× orjson\n", k, a / b }'
 }
 
-echo "corpus: $files files, $((gz / 1000000)) MB gzip, $((raw / 1000000)) MB of JSON; $cores cores; MB/s are of uncompressed JSON"
+echo "corpus: $files files, $((gz / 1000000)) MB gzip, $((raw / 1000000)) MB of JSON; $cores cores; load average $(cut -d' ' -f1-3 /proc/loadavg); MB/s are of uncompressed JSON"
 echo "task: per-key KMS usage (cek-audit also builds every fact, evaluates and writes report.json)"
 for kind in gz plain; do
   if [ $kind = gz ]; then dir=$corpus; pat='*.json.gz'; else dir=$plain; pat='*.json'; fi

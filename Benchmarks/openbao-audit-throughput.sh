@@ -23,8 +23,8 @@ if [ ! -d "$corpus/audit-logs" ]; then
   echo "generating corpus in $corpus ($size bytes)…" >&2
   python3 Benchmarks/gen_openbao_audit.py "$corpus" --bytes "$size"
 fi
-swift build -c release --product cek-audit >&2
-bin=.build/release/cek-audit
+# CEK_AUDIT_BIN: a release binary built elsewhere (e.g. `swift build -c release --scratch-path .build-release`).
+if [ -n "${CEK_AUDIT_BIN:-}" ]; then bin=$CEK_AUDIT_BIN; else swift build -c release --product cek-audit >&2; bin=.build/release/cek-audit; fi
 files=$(find "$corpus/audit-logs" -type f | wc -l)
 raw=$(find "$corpus/audit-logs" -type f -printf '%s\n' | awk '{s+=$1} END {print s}')
 per=$(( (files + cores - 1) / cores ))
@@ -64,7 +64,7 @@ measure() {
   secs[$key]=$wall
   awk -v l="$label" -v s="$wall" -v k="$kb" -v r="$raw" 'BEGIN { printf "%-44s %8.2f s %9.1f MB/s %9.1f MB peak RSS\n", l, s, r / 1e6 / s, k / 1024 }'
 }
-echo "corpus: $files files, $((raw / 1000000)) MB of JSON lines; $cores cores"
+echo "corpus: $files files, $((raw / 1000000)) MB of JSON lines; $cores cores; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 measure cek "cek-audit assess ($cores cores)" "$bin" assess "$corpus/audit-logs" -o "$out/report" -q --format json
 measure py "python3 json ($cores processes)" sh -c "find '$corpus/audit-logs' -type f -print0 | xargs -0 -P $cores -n $per $python '$out/agg.py' json"
 measure orjson "python3 orjson ($cores processes)" sh -c "find '$corpus/audit-logs' -type f -print0 | xargs -0 -P $cores -n $per $python '$out/agg.py' orjson"

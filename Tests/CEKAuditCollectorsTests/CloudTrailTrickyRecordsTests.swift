@@ -135,10 +135,12 @@ struct CloudTrailTrickyRecordsTests {
         defer { try? FileManager.default.removeItem(atPath: root) }
         let one = await collect(files, workers: 1)
         let key = try #require(one.resources.first { $0.type == .keyUsage })
-        guard case .strings(let principals) = key.value("principals"), case .strings(let failed) = key.value("failed_attempts") else {
+        guard case .list(let principalValues) = key.value("principals"), case .list(let failedValues) = key.value("failed_attempts") else {
             Issue.record("principals or failed_attempts missing")
             return
         }
+        let principals = principalValues.compactMap { v -> String? in if case .string(let s) = v { return s }; return nil }
+        let failed = failedValues.compactMap { v -> String? in if case .string(let s) = v { return s }; return nil }
         #expect(principals.count == LogAggregate.principalCap)
         #expect(failed.count == LogAggregate.failedCap)
         // The smallest of all: every principal and failure kind of the corpus, sorted, cut at the cap.
