@@ -368,11 +368,15 @@ public struct CloudTrailCollector: EvidenceCollector {
         guard record.eventSource == "kms.amazonaws.com" else { return }
         if let id = record.eventID {
             // Same id and same event (name, time, request, outcome): a re-delivery, whatever the formatting.
+            // (The fields one after the other, a 0x1F between them; no array of them built per record.)
             var content: UInt64 = 0xcbf29ce484222325
-            for (n, field) in [record.eventName, record.eventTime, record.requestID, record.errorCode].enumerated() {
-                if n > 0 { content = fnv(0x1F, content) }
-                for byte in (field ?? "").utf8 { content = fnv(byte, content) }
-            }
+            for byte in (record.eventName ?? "").utf8 { content = fnv(byte, content) }
+            content = fnv(0x1F, content)
+            for byte in (record.eventTime ?? "").utf8 { content = fnv(byte, content) }
+            content = fnv(0x1F, content)
+            for byte in (record.requestID ?? "").utf8 { content = fnv(byte, content) }
+            content = fnv(0x1F, content)
+            for byte in (record.errorCode ?? "").utf8 { content = fnv(byte, content) }
             switch dedupe.check(id: fnv(id), content: content) {
             case 1:
                 aggregate.duplicates += 1
