@@ -73,8 +73,11 @@ echo "ratios (time of orjson / time of each):"
 for k in cek py jq; do awk -v k="$k" -v a="${secs[orjson]}" -v b="${secs[$k]}" 'BEGIN { printf "  %-42s %6.2f× orjson\n", k, a / b }'; done
 cat <<'TXT'
 
-Where the time goes in cek-audit: each line is decoded by JSONDecoder into the members the audit reads
-(AuditLogRecord), in batches of 4,096 lines on every core, then tallied in file order; the file is read through
-LineReader (SHA-256 of every byte for the evidence item). The CloudTrail reader's byte-level treatment (no
-JSONDecoder, members read straight from the bytes) has not been applied to this reader yet.
+Where the time goes in cek-audit: each line was decoded by JSONDecoder (0.54× orjson). Now AuditLineReader reads the
+members the audit uses straight from the line's bytes (the whole line checked against RFC 8259; the same records as
+JSONDecoder on well-formed lines, held to it line by line in AuditLineReaderTests), in batches of 4,096 lines on
+every core, then tallied in file order. On a 30 MB log (2026-12-04, busy machine) the CPU time of a run fell from
+0.85 s to 0.30 s with identical reports. What is left is spread thin (perf): reference counting and malloc of the
+per-line arrays, strings and `data` dictionaries ≈ 30 %, SHA-256 of the file ≈ 7 %, LineReader ≈ 6 % (one Array per
+line), the reader itself ≈ 6 %. The next lever is reading lines in place from a mapped file instead of one Array each.
 TXT

@@ -32,8 +32,9 @@ struct LogAggregate: Sendable {
         /// Whether `account` and `region` come from the key's own ARN (then they are final); otherwise they are the
         /// smallest seen on the key's events.
         var placeFromARN = false
-        /// The largest of `principals` once it holds ``LogAggregate/principalCap`` of them (`nil`: not known).
-        var principalsMax: String?
+        /// `principals` sorted, once it holds ``LogAggregate/principalCap`` of them (`nil`: not built yet), so that
+        /// a smaller newcomer replaces the largest with a binary search instead of a scan of the set.
+        var principalsSorted: [String]?
         /// The files holding the key's first and last event (time, locator), for provenance.
         var firstFile: (String, String)?
         var lastFile: (String, String)?
@@ -56,7 +57,7 @@ struct LogAggregate: Sendable {
             if !o.principals.isEmpty {
                 principals.formUnion(o.principals)
                 if principals.count > LogAggregate.principalCap { principals = Set(principals.sorted().prefix(LogAggregate.principalCap)) }
-                principalsMax = nil
+                principalsSorted = nil
             }
             first = LogAggregate.min(first, o.first)
             last = LogAggregate.max(last, o.last)
@@ -114,12 +115,17 @@ struct LogAggregate: Sendable {
     /// Adds `p` to the principals of `stats`, keeping the ``principalCap`` smallest.
     static func addPrincipal(_ p: String, to stats: inout KeyStats) {
         if stats.principals.count < principalCap { stats.principals.insert(p); return }
-        let largest = stats.principalsMax ?? stats.principals.max()!
-        stats.principalsMax = largest
-        guard p < largest, !stats.principals.contains(p) else { return }
+        if stats.principalsSorted == nil { stats.principalsSorted = stats.principals.sorted() }
+        guard let largest = stats.principalsSorted?.last, p < largest, !stats.principals.contains(p) else { return }
         stats.principals.remove(largest)
         stats.principals.insert(p)
-        stats.principalsMax = stats.principals.max()
+        stats.principalsSorted!.removeLast()
+        var low = 0, high = stats.principalsSorted!.count
+        while low < high {
+            let mid = (low + high) / 2
+            if stats.principalsSorted![mid] < p { low = mid + 1 } else { high = mid }
+        }
+        stats.principalsSorted!.insert(p, at: low)
     }
 
     /// Adds `attempt` to the failed attempts of `stats` (sorted), keeping the ``failedCap`` smallest.
