@@ -165,10 +165,10 @@ Measured with this script (2026-12-04, 1.1 GB corpus of 2,285 files, the machine
 average 6-8 throughout, so every tool ran slower than on an idle machine; read the ratios):
   .json.gz: cek-audit 4.39 s, 251 MB/s, 3.51x orjson (orjson 15.4 s), peak RSS 71 MB; before speed2 the same binary
     run took 9.2 s wall and 10.8 CPU-s, now 3.6 CPU-s (3x less), with identical report.json (timestamps aside).
-  .json:    cek-audit 6.33 s, 174 MB/s, 1.38x orjson (orjson 8.7 s), peak RSS 69 MB (the SHA-256 of 1.1 GB for the
-    evidence items, ~1 CPU-s at this VM's SHA-NI speed, is what plain files cost beyond .json.gz).
-  Not reached on this busy machine: 600 MB/s gz / 800 MB/s plain in absolute terms. The CPU time per run (3.6 s gz,
-    ~4.5 s plain for 1.1 GB) puts an idle two-core run near 600 MB/s on .json.gz and below 800 MB/s on .json.
+  .json:    cek-audit 6.33 s, 174 MB/s, 1.38x orjson (orjson 8.7 s), peak RSS 69 MB — under the heaviest load of the
+    run; a run a minute later at load 6.5 took 3.05 s (361 MB/s) and 3.0 CPU-s (SHA-256 of every byte included).
+  Not reached on this busy machine: 600 MB/s gz / 800 MB/s plain in absolute terms. The CPU time per run (3.5 s gz,
+    3.0 s plain for 1.1 GB) puts an idle two-core run near 600 MB/s on .json.gz and near 700 MB/s on .json.
 Plain files are memory-mapped; .json.gz files are inflated whole by libdeflate into one buffer per worker
 (files above 48 MB uncompressed fall back to streaming zlib). Files are scanned in parallel, one worker per core.
 TXT
