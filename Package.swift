@@ -166,7 +166,7 @@ let package = Package(
         .testTarget(name: "CEKAuditHCLTests", dependencies: ["CEKAuditHCL"], swiftSettings: strict),
         .testTarget(name: "CEKAuditCollectorsTests",
                     dependencies: ["CEKAuditCore", "CEKAuditCollectorKit", "CEKAuditAWS", "CEKAuditOpenBao", "CEKAuditGCP", "CEKAuditAzure", "CEKAuditInfraCode",
-                                   "CEKAuditLogs", "CEKAuditAttestations", "CEKAuditKit", "CEKAuditTestSupport"],
+                                   "CEKAuditLogs", "CEKAuditAttestations", "CEKAuditKit", "CEKAuditTestSupport", "CEKScan"],
                     resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "CEKAuditReportersTests", dependencies: ["CEKAuditReporters", "CEKAuditCore"],
                     swiftSettings: strict),
