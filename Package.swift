@@ -161,7 +161,7 @@ let package = Package(
         // search outputs for.
         .target(name: "CEKAuditTestSupport", dependencies: ["CEKAuditCore", .product(name: "_CryptoExtras", package: "swift-crypto")],
                 path: "Tests/CEKAuditTestSupport",
-                exclude: ["fake_aws.py", "fake_azure.py", "fake_gcp.py", "hostile_server.py", "loopback.py"], swiftSettings: strict),
+                exclude: ["fake_aws.py", "fake_azure.py", "fake_gcp.py", "hostile_server.py", "loopback.py", "refusing_proxy.py"], swiftSettings: strict),
         .testTarget(name: "CEKAuditCoreTests", dependencies: ["CEKAuditCore"], swiftSettings: strict),
         .testTarget(name: "CEKAuditHCLTests", dependencies: ["CEKAuditHCL"], swiftSettings: strict),
         .testTarget(name: "CEKAuditCollectorsTests",

@@ -24,7 +24,7 @@ targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   targets=(json yaml catalog assessment-file recognizer cloudformation terraform key-policy kms-api-export
            k8s-encryption-config attestations cloudtrail openbao-audit-log gcp-audit-log gcp-export azure-export
-           azure-keyvault-audit-log arm-template hcl)
+           azure-keyvault-audit-log arm-template hcl log-query-result)
 fi
 
 fixtures=Tests/CEKAuditCollectorsTests/Fixtures
@@ -51,6 +51,7 @@ seeds_for() {
     azure-keyvault-audit-log) echo "$fixtures/azure-audit-log|*.json *.jsonl" ;;
     arm-template)          echo "$fixtures/arm|*.json" ;;
     hcl)                   echo "$fixtures/hcl $shared/terraform|*.tf *.tfvars *.tf.json *.tpl" ;;
+    log-query-result)      echo "$fixtures/log-query/results|*.csv *.jsonl" ;;
   esac
 }
 

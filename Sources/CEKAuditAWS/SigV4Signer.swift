@@ -136,6 +136,6 @@ public struct SigV4Signer: Sendable {
     static func uriEncode(_ s: String) -> String { PercentEncoding.encode(s) }
 
     static func hex<D: Sequence>(_ bytes: D) -> String where D.Element == UInt8 {
-        bytes.map { String(format: "%02x", $0) }.joined()
+        LowerHex.encode(bytes)
     }
 }

@@ -47,6 +47,9 @@ public struct CollectionContext: Sendable {
     /// Where log scans report files read, for the progress line on a terminal; `nil` (the default, and whenever
     /// stderr is not a terminal or `-q` is given) reports nothing.
     public var progress: ScanProgress?
+    /// The shard this collection runs as (`collect --shard i/N`), for targets that divide their work among shards
+    /// (``EvidenceCollector/divides(_:)``); `nil` when the collection is not sharded.
+    public var shard: ShardScope?
 
     /// - Parameters:
     ///   - credentials: the run's registry; the CLI passes the one its writers and console consult.
@@ -111,6 +114,9 @@ public struct SourceFile: Sendable {
     public var linePrefix: String?
     /// For a Terraform configuration: the source entry's `var_files` (absolute paths), applied like `-var-file`.
     public var varFiles: [String] = []
+    /// For a SQL engine's result (`log-query-result`): `format` (`csv` / `jsonl`), `engine`, `query` (absolute path
+    /// of the `.sql` file) and `query_locator` (that path as shown in reports), from the source entry.
+    public var queryOptions: [String: String] = [:]
     /// The bytes, when the runner already read them (documents are read once, for recognition and collection).
     public var data: Data?
     /// The parsed document, when recognition already parsed it.
@@ -196,9 +202,16 @@ public protocol EvidenceCollector: Sendable {
     /// Collects one job. Problems become diagnostics, failed coverage rows and unknown facts, never throws; an
     /// unreachable live target is listed in ``FactSet/unreachableTargets``.
     func collect(_ job: CollectionJob, context: CollectionContext, logger: Logger) async -> FactSet
+    /// Whether a live target divides its work among shards by member (an organization's accounts, the projects below
+    /// a folder, a tenant's subscriptions): such a target is run by every shard, which lists its members and collects
+    /// those ``ShardScope/owns(target:member:kind:resourceTypes:)`` gives it. Default: `false` (one shard collects the
+    /// whole target).
+    func divides(_ target: AssessmentFile.Target) -> Bool
 }
 
 extension EvidenceCollector {
+    /// By default a target is one unit of work, collected whole by the shard that owns it.
+    public func divides(_ target: AssessmentFile.Target) -> Bool { false }
     public func validate(_ target: AssessmentFile.Target) throws {}
     public func recognizes(_ probe: ContentProbe) -> Bool { false }
 

@@ -1,3 +1,4 @@
+import CEKAuditCore
 import Crypto
 import Foundation
 
@@ -35,7 +36,7 @@ public struct LineReader {
     /// The SHA-256 of everything read, lowercase hex. Call after the last line.
     public mutating func finishDigest() -> String {
         try? handle.close()
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return LowerHex.encode(hasher.finalize())
     }
 
     /// The next line, or `nil` at the end of the file.

@@ -12,6 +12,10 @@ import Darwin
 /// read (``fileDone(bytes:)``); the totals add up across concurrent scans. Bytes are the files' sizes on disk
 /// (compressed for `.json.gz`), the only total known before reading.
 ///
+/// Live collectors report keys the same way: ``keysListed(_:target:region:)`` once a region's listing is read, and
+/// ``keyDone(target:region:)`` per key described; the line then shows keys done of those listed so far, the rate
+/// and the target/regions still in progress.
+///
 /// Only the CLI creates one, and only when stderr is a terminal and `-q` is not given (``shouldShow(quiet:stderrIsTerminal:)``):
 /// nothing is written to a pipe, a file or a report.
 public final class ScanProgress: Sendable {
@@ -26,6 +30,10 @@ public final class ScanProgress: Sendable {
         var started: Double?
         var lastDraw: Double = -.infinity
         var drawn = false
+        /// Live collection: keys listed and done per "target region", in the order first listed.
+        var live: [String: (done: Int, total: Int)] = [:]
+        var liveOrder: [String] = []
+        var liveStarted: Double?
     }
 
     private let state = Mutex(State())
@@ -73,18 +81,81 @@ public final class ScanProgress: Sendable {
     /// Reports one file read (`bytes` on disk); redraws the line when the last redraw is ``minimumInterval`` old.
     public func fileDone(bytes: Int64) {
         let now = clock()
-        let line: String? = state.withLock { s in
+        // Written under the lock: a line computed earlier never lands after a later one.
+        state.withLock { s in
             s.filesDone += 1
             s.bytesDone += bytes
             let finished = s.filesDone >= s.filesTotal
-            guard finished || now - s.lastDraw >= Self.minimumInterval else { return nil }
+            guard finished || now - s.lastDraw >= Self.minimumInterval else { return }
             s.lastDraw = now
             s.drawn = true
-            return Self.line(filesDone: s.filesDone, filesTotal: s.filesTotal, bytesDone: s.bytesDone, bytesTotal: s.bytesTotal,
-                             elapsed: now - (s.started ?? now))
+            write("\r" + Self.render(s, now: now) + "\u{1B}[K")
         }
-        if let line { write("\r" + line + "\u{1B}[K") }
     }
+
+    /// Announces `count` keys listed in `region` of live target `target` (added to what that region listed before).
+    public func keysListed(_ count: Int, target: String, region: String) {
+        let now = clock()
+        state.withLock { s in
+            if s.liveStarted == nil { s.liveStarted = now }
+            let name = region.isEmpty ? target : "\(target) \(region)"
+            if s.live[name] == nil { s.liveOrder.append(name) }
+            s.live[name, default: (0, 0)].total += count
+        }
+    }
+
+    /// Reports one key of `target`'s `region` described; redraws the line when the last redraw is
+    /// ``minimumInterval`` old (more listings may follow, so a region finishing is no reason to draw sooner).
+    public func keyDone(target: String, region: String) {
+        let now = clock()
+        state.withLock { s in
+            let name = region.isEmpty ? target : "\(target) \(region)"
+            if s.live[name] == nil { s.liveOrder.append(name) }
+            s.live[name, default: (0, 0)].done += 1
+            guard now - s.lastDraw >= Self.minimumInterval else { return }
+            s.lastDraw = now
+            s.drawn = true
+            write("\r" + Self.render(s, now: now) + "\u{1B}[K")
+        }
+    }
+
+    /// The whole line: log scans, live collection, or both separated by ` | ` (a finished scan is left out once
+    /// keys are being collected).
+    static func render(_ s: State, now: Double) -> String {
+        var parts: [String] = []
+        if s.filesTotal > 0, s.live.isEmpty || s.filesDone < s.filesTotal {
+            parts.append(line(filesDone: s.filesDone, filesTotal: s.filesTotal, bytesDone: s.bytesDone, bytesTotal: s.bytesTotal,
+                              elapsed: now - (s.started ?? now)))
+        }
+        if !s.live.isEmpty {
+            let regions = s.liveOrder.map { (name: $0, done: s.live[$0]?.done ?? 0, total: max(s.live[$0]?.total ?? 0, s.live[$0]?.done ?? 0)) }
+            parts.append(liveLine(regions: regions, elapsed: now - (s.liveStarted ?? now)))
+        }
+        return parts.joined(separator: " | ")
+    }
+
+    /// The live part of the line, e.g.
+    /// `Collecting keys: 170 of 610 listed so far, 17.0 keys/s; tenant-a us-east-1 120/400, tenant-a eu-west-1 40/200`:
+    /// keys described of those listed so far (more regions, accounts or mounts may still be listed, so no time left
+    /// is promised), the rate, and the target/regions still in progress, at most ``shownRegions`` of them, then
+    /// `+N more`.
+    /// - Parameters:
+    ///   - regions: per "target region": keys done and listed, in the order first listed.
+    ///   - elapsed: seconds since the first listing; the rate is shown once it is above zero.
+    public static func liveLine(regions: [(name: String, done: Int, total: Int)], elapsed: Double) -> String {
+        let done = regions.reduce(0) { $0 + $1.done }, total = regions.reduce(0) { $0 + max($1.total, $1.done) }
+        var text = "Collecting keys: \(done) of \(total) listed so far"
+        if elapsed > 0, done > 0 { text += String(format: ", %.1f keys/s", Double(done) / elapsed) }
+        let open = regions.filter { $0.done < $0.total }
+        if !open.isEmpty {
+            text += "; " + open.prefix(shownRegions).map { "\($0.name) \($0.done)/\($0.total)" }.joined(separator: ", ")
+            if open.count > shownRegions { text += ", +\(open.count - shownRegions) more" }
+        }
+        return text
+    }
+
+    /// How many target/regions in progress the live part names.
+    public static let shownRegions = 3
 
     /// Erases the line, if one was drawn, so that the messages that follow start on a clean line.
     public func finish() {

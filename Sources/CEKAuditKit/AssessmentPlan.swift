@@ -1,5 +1,6 @@
 import CEKAuditCollectorKit
 import CEKAuditCore
+import CEKAuditLogs
 import Foundation
 import Logging
 
@@ -20,6 +21,8 @@ public struct AssessmentPlan: Sendable {
         public var linePrefix: String? = nil
         /// For Terraform configurations: the entry's `var_files`, as absolute paths.
         public var varFiles: [String] = []
+        /// For a SQL engine's result: the entry's `format`, `engine` and `query` (absolute) and `query_locator`.
+        public var queryOptions: [String: String] = [:]
         /// Whether the assessment file named this file itself (a folder's files were found by walking it).
         public var explicit: Bool
         /// The source entry the file came from (the path as written in the assessment file, or the folder
@@ -73,6 +76,7 @@ public struct AssessmentPlan: Sendable {
                                                      fix: "set kind: openbao-audit-log or remove line_prefix")
                 }
             }
+            try validateQueryOptions(file, auditPath: displayPath(auditPath))
             let root = (auditPath as NSString).deletingLastPathComponent
             var plan = AssessmentPlan(name: file.name, root: root, file: file, filePath: displayPath(auditPath), sources: [],
                                       diagnostics: [], missing: [])
@@ -99,11 +103,17 @@ public struct AssessmentPlan: Sendable {
                     if why != hiddenReason { plan.gaps[s.path, default: []].append(SourceGap(locator: relative(path, to: root), reason: why)) }
                 }
                 if let c = registry.collector(for: kind), c.input == .batch { plan.batchGroups.insert(s.path) }
+                var queryOptions = s.queryOptions
+                if let query = queryOptions["query"] {
+                    let absolute = query.hasPrefix("/") ? query : (root as NSString).appendingPathComponent(query)
+                    queryOptions["query"] = URL(fileURLWithPath: absolute).standardizedFileURL.path
+                    queryOptions["query_locator"] = relative(queryOptions["query"]!, to: root)
+                }
                 for f in files {
                     plan.sources.append(Source(path: f, locator: relative(f, to: root), kind: kind, account: s.account, tenant: s.tenant,
                                                key: s.key, keyManager: s.keyManager, linePrefix: s.linePrefix,
-                                               varFiles: s.varFiles.map { (root as NSString).appendingPathComponent($0) }, explicit: !sub.boolValue,
-                                               group: s.path))
+                                               varFiles: s.varFiles.map { (root as NSString).appendingPathComponent($0) },
+                                               queryOptions: queryOptions, explicit: !sub.boolValue, group: s.path))
                 }
             }
             return plan
@@ -125,6 +135,35 @@ public struct AssessmentPlan: Sendable {
         let gaps = skipped.filter { $0.1 != hiddenReason }.map { SourceGap(locator: relative($0.0, to: root), reason: $0.1) }
         if !gaps.isEmpty { plan.gaps[group] = gaps }
         return plan
+    }
+
+    /// Checks the options of SQL-engine result sources (`format`, `engine`, `query`): only on kind
+    /// `log-query-result`, which needs `engine` and `query`; values from their closed lists.
+    /// - Throws: ``CEKAuditError/invalidInput(file:line:column:message:fix:)`` naming the line and the fix.
+    static func validateQueryOptions(_ file: AssessmentFile, auditPath: String) throws {
+        for s in file.sources {
+            func fail(_ option: String?, _ message: String, _ fix: String) -> CEKAuditError {
+                .invalidInput(file: auditPath, line: option.flatMap { s.queryOptionLines[$0] } ?? s.line, column: nil, message: message, fix: fix)
+            }
+            guard s.kind == "log-query-result" else {
+                if let option = s.queryOptions.keys.sorted().first {
+                    throw fail(option, "\(option) applies to kind log-query-result only", "set kind: log-query-result or remove \(option)")
+                }
+                continue
+            }
+            guard let engine = s.queryOptions["engine"] else {
+                throw fail(nil, "a log-query-result source needs engine", "add engine: athena, trino or bigquery: the engine that ran the query")
+            }
+            guard LogQueryResultCollector.engines.contains(engine) else {
+                throw fail("engine", "unknown engine '\(engine)'", "use one of \(LogQueryResultCollector.engines.joined(separator: ", "))")
+            }
+            guard s.queryOptions["query"] != nil else {
+                throw fail(nil, "a log-query-result source needs query", "add query: the path of the shipped .sql file the result came from (Queries/cloudtrail_kms_usage.sql, Queries/cloud_audit_logs_kms_usage.sql)")
+            }
+            if let format = s.queryOptions["format"], !LogQueryResultCollector.formats.contains(format) {
+                throw fail("format", "unknown format '\(format)'", "use csv (as Athena writes query results) or jsonl")
+            }
+        }
     }
 
     /// Whether a YAML file named otherwise than `audit.yaml` is an assessment file (`corrected-audit.yaml`): a

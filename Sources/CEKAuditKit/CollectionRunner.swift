@@ -69,6 +69,7 @@ public struct CollectionRunner: Sendable {
             var file = SourceFile(path: source.path, locator: source.locator, account: source.account, tenant: source.tenant, key: source.key,
                                   keyManager: source.keyManager, linePrefix: source.linePrefix)
             file.varFiles = source.varFiles
+            file.queryOptions = source.queryOptions
             return file
         }
         // Recognition reads each file's head (and inflates a gzip file's first 64 KiB): pure per file, so done on
@@ -130,6 +131,9 @@ public struct CollectionRunner: Sendable {
         let allTargets = plan.file?.targets ?? []
         var record: ShardRecord?
         var targets = allTargets
+        var scope: ShardScope?
+        let registry = self.registry
+        func divides(_ t: AssessmentFile.Target) -> Bool { registry.collector(for: t.kind)?.divides(t) ?? false }
         if let shard {
             func unitID(_ job: Job) -> String {
                 job.collector.input == .batch ? "batch:\(job.collector.kind):\(job.label)" : "document:\(job.label)"
@@ -138,33 +142,41 @@ public struct CollectionRunner: Sendable {
                 ShardRecord.Unit(id: unitID(job), kind: job.collector.kind, source: job.label, shard: 0,
                                  resourceTypes: job.collector.suppliedTypes)
             }
+            for i in units.indices { units[i].shard = Shard.owner(of: units[i].id, count: shard.count) }
+            // A target that divides its work is run by every shard (shard 0): its members are the units.
             units += allTargets.map { t in
-                ShardRecord.Unit(id: "target:\(t.name)", kind: t.kind, source: "target \(t.name)", shard: 0,
+                ShardRecord.Unit(id: "target:\(t.name)", kind: t.kind, source: "target \(t.name)",
+                                 shard: divides(t) ? 0 : Shard.owner(of: "target:\(t.name)", count: shard.count),
                                  resourceTypes: self.registry.suppliedTypes(kind: t.kind))
             }
-            for i in units.indices { units[i].shard = Shard.owner(of: units[i].id, count: shard.count) }
             units.sort { $0.id < $1.id }
             let fileBytes = plan.filePath.flatMap { FileManager.default.contents(atPath: $0) }
             record = ShardRecord(shard: shard, units: units,
                                  configuration: ShardRecord.configurationDigest(assessmentFile: fileBytes, unitIDs: units.map(\.id),
                                                                                 toolVersion: toolVersion))
             jobs = jobs.filter { Shard.owner(of: unitID($0), count: shard.count) == shard.index }
-            targets = allTargets.filter { Shard.owner(of: "target:\($0.name)", count: shard.count) == shard.index }
-            notes.append(Note(locator: "shard \(shard)", text: "\(jobs.count + targets.count) of \(units.count) unit(s) of work"))
+            targets = allTargets.filter { divides($0) || Shard.owner(of: "target:\($0.name)", count: shard.count) == shard.index }
+            let divided = targets.filter(divides).count
+            notes.append(Note(locator: "shard \(shard)", text: "\(jobs.count + targets.count - divided) of \(units.count - divided) unit(s) of work"
+                              + (divided == 0 ? "" : ", and this shard's members of \(divided) target(s) divided among the shards")))
+            scope = ShardScope(shard: shard)
         }
+        var sharded = context
+        sharded.shard = scope
+        let runContext = sharded
         for job in jobs {
-            let out = await job.collector.collect(CollectionJob(label: job.label, files: job.files, gaps: job.gaps), context: context, logger: logger)
+            let out = await job.collector.collect(CollectionJob(label: job.label, files: job.files, gaps: job.gaps), context: runContext, logger: logger)
             notes += Self.notes(for: job, out)
             facts.merge(out)
         }
-        let registry = self.registry, logger = self.logger
+        let logger = self.logger
         let outputs = await withTaskGroup(of: (Int, FactSet).self) { group in
             for (i, t) in targets.enumerated() {
                 group.addTask {
                     guard let c = registry.collector(for: t.kind), c.input == .live else {
                         return (i, FactSet(diagnostics: [t.error("unknown target kind").diagnostic]))
                     }
-                    return (i, await c.collect(CollectionJob(label: t.name, target: t), context: context, logger: logger))
+                    return (i, await c.collect(CollectionJob(label: t.name, target: t), context: runContext, logger: logger))
                 }
             }
             var all: [(Int, FactSet)] = []
@@ -175,6 +187,12 @@ public struct CollectionRunner: Sendable {
             let status = out.unreachableTargets.isEmpty ? "collected" : "unreachable"
             notes.append(Note(locator: "target \(t.name)", text: "\(status) as \(t.kind)" + (Self.summary(out.resources).map { ": \($0)" } ?? "")))
             facts.merge(out)
+        }
+        // The members of divided targets, as every shard found them: a merge names those of a missing shard.
+        if let scope, record != nil {
+            record!.units += scope.units.map { ShardRecord.Unit(id: $0.id, kind: $0.kind, source: $0.source, shard: $0.shard,
+                                                                resourceTypes: $0.resourceTypes, unreachable: $0.unreachable ? true : nil) }
+            record!.units.sort { $0.id < $1.id }
         }
         return (facts, notes, record)
     }

@@ -39,6 +39,7 @@ public struct CollectorRegistry: Sendable {
             OpenBaoAuditLogCollector(),
             GCPAuditLogCollector(),
             AzureAuditEventCollector(),
+            LogQueryResultCollector(),
             TerraformHCLCollector(),
             CloudFormationCollector(),
             TerraformCollector(document: .plan),

@@ -24,7 +24,7 @@ public enum FuzzTargets {
     public static let names = ["json", "yaml", "catalog", "assessment-file", "recognizer", "cloudformation", "terraform",
                                "key-policy", "kms-api-export", "k8s-encryption-config", "attestations", "cloudtrail",
                                "openbao-audit-log", "gcp-audit-log", "gcp-export", "azure-export",
-                               "azure-keyvault-audit-log", "arm-template", "hcl"]
+                               "azure-keyvault-audit-log", "arm-template", "hcl", "log-query-result"]
 
     /// The fixed assessment clock of fuzzed runs.
     static let now = Date(timeIntervalSince1970: 1_793_491_200)
@@ -68,6 +68,7 @@ public enum FuzzTargets {
         case "gcp-export": await batch(data, GCPExportCollector(), name: "gcloud-kms-keys.json")
         case "azure-export": await batch(data, AzureExportCollector(), name: "az-keyvault-list.json")
         case "azure-keyvault-audit-log": await batch(data, AzureAuditEventCollector(), name: "PT1H.json")
+        case "log-query-result": await queryResult(data)
         default: break
         }
     }
@@ -99,6 +100,20 @@ public enum FuzzTargets {
         if let body = try? HCLParser.parse(data, filename: "main.tf") { walk(body) }
         if let json = try? HCLJSON.parse(data, filename: "main.tf.json") { _ = json.value.jsonText() }
         if let parts = try? HCLParser.parseTemplate(data, filename: "t.tpl") { _ = try? evaluator.template(parts, range: HCLRange(filename: "t.tpl", start: HCLPosition(line: 1, column: 1, offset: 0), end: HCLPosition(line: 1, column: 1, offset: 0))) }
+    }
+
+    /// A SQL engine's result: `data` read as the CSV and as the JSON lines of the shipped CloudTrail query (whose
+    /// text is written beside it, so the reader gets past the query check), then the normalize stage.
+    static func queryResult(_ data: Data) async {
+        guard let query = file(Data(ShippedQuery.cloudTrailKMSUsage.text.utf8), name: "cloudtrail_kms_usage.sql") else { return }
+        for (name, format) in [("result.csv", "csv"), ("result.jsonl", "jsonl")] {
+            guard let path = file(data, name: name) else { continue }
+            var f = SourceFile(path: path, locator: name, data: data)
+            f.queryOptions = ["engine": "athena", "format": format, "query": query, "query_locator": "cloudtrail_kms_usage.sql"]
+            let observations = await LogQueryResultCollector().collect(CollectionJob(label: "fuzz", files: [f]), context: CollectionContext(now: now),
+                                                                       logger: Logger(label: "fuzz"))
+            _ = NormalizeStage.run(observations, settings: AnalysisSettings())
+        }
     }
 
     /// A batch collector on `data` written to a file, then the normalize stage.

@@ -2,41 +2,6 @@ import CEKAuditCollectorKit
 import CEKAuditCore
 import Foundation
 
-/// One shard of an assessment's collection: `index` of `count` (1-based, as `collect --shard 2/3` writes it).
-///
-/// N runners given the same assessment and shards 1/N … N/N cover every unit of work exactly once: each unit (a
-/// document file, a log or export source, a live target) belongs to the shard its id's SHA-256 selects, whatever the
-/// runner, the order of the files or the other units (adding a file never moves another one).
-public struct Shard: Sendable, Hashable, Codable, CustomStringConvertible {
-    /// 1 … count.
-    public var index: Int
-    /// Number of shards, ≥ 1.
-    public var count: Int
-
-    /// Creates a shard; `index` must be in 1 … `count`.
-    public init(index: Int, count: Int) {
-        self.index = index
-        self.count = count
-    }
-
-    /// `2/3`.
-    public var description: String { "\(index)/\(count)" }
-
-    /// Parses `i/N` (1 ≤ i ≤ N ≤ 10,000); nil for anything else.
-    public init?(parsing text: String) {
-        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]), n >= 1, n <= 10_000, i >= 1, i <= n else { return nil }
-        self.init(index: i, count: n)
-    }
-
-    /// The shard (1 … `count`) a unit belongs to: the first eight bytes of the SHA-256 of its id, modulo `count`.
-    public static func owner(of unit: String, count: Int) -> Int {
-        let hex = SHA256Hex.digest(Data(unit.utf8))
-        let value = UInt64(hex.prefix(16), radix: 16) ?? 0
-        return Int(value % UInt64(max(count, 1))) + 1
-    }
-}
-
 /// What a sharded collection records in its bundle: its shard, every unit of the assessment with the shard it
 /// belongs to, and a digest of what the shards must share, so that a merge can say what a missing shard would have
 /// covered and refuse to combine shards collected from different settings.
@@ -49,13 +14,17 @@ public struct ShardRecord: Sendable, Hashable, Codable {
         public var kind: String
         /// The source locator or target name the unit's coverage row names.
         public var source: String
-        /// The shard it belongs to.
+        /// The shard it belongs to; 0 for a target every shard runs because it divides its work by member
+        /// (``EvidenceCollector/divides(_:)``): its members are units of their own (`target:<name>/<member>`), listed
+        /// as the shards found them.
         public var shard: Int
         /// What it would supply: checks over these types are inconclusive when the unit is missing.
         public var resourceTypes: [ResourceType]
+        /// A member of a divided target that its owner could not reach at all; nil otherwise (and for other units).
+        public var unreachable: Bool? = nil
 
         enum CodingKeys: String, CodingKey {
-            case id, kind, source, shard
+            case id, kind, source, shard, unreachable
             case resourceTypes = "resource_types"
         }
     }
@@ -145,6 +114,7 @@ public enum BundleMerge {
         var accepted = inputs
         var shardLine: String?
         var uncovered: [ShardRecord.Unit] = []
+        var unreachableDivided = Set<String>()
         var reason: [String: String] = [:]   // unit id → why it is uncovered
         if !sharded.isEmpty {
             for i in inputs where i.settings.shard == nil {
@@ -179,11 +149,41 @@ public enum BundleMerge {
                 accepted.append(i)
             }
             let missing = (1...count).filter { held[$0] == nil }
+            // The units: the reference's, plus the members of divided targets every accepted shard found (a member
+            // only one shard listed still belongs to its owner).
+            var allUnits: [String: ShardRecord.Unit] = [:]
+            for u in referenceRecord.units { allUnits[u.id] = u }
+            for i in accepted { for u in i.settings.shard?.units ?? [] where allUnits[u.id] == nil { allUnits[u.id] = u } }
             for m in missing {
-                let own = referenceRecord.units.filter { $0.shard == m }
+                let own = allUnits.values.filter { $0.shard == m }.sorted { $0.id < $1.id }
                 problem("shard \(m)/\(count)", "shard \(m)/\(count) is not among the merged bundles: its \(own.count) unit(s) of work were not collected",
                         fix: "collect it (collect --shard \(m)/\(count)) and merge again")
                 for u in own { uncovered.append(u); reason[u.id] = "shard \(m)/\(count) was not merged" }
+            }
+            // A member of a divided target that some shard found but its (present) owner did not — the member lists
+            // changed between the shards' runs — was collected by nobody: it is uncovered, never silently absent.
+            let unitsInOrder = allUnits.values.sorted { $0.id < $1.id }
+            for i in accepted {
+                guard let r = i.settings.shard else { continue }
+                let listed = Set(r.units.map(\.id))
+                for u in unitsInOrder where u.shard == r.shard.index && !listed.contains(u.id) {
+                    problem(i.path, "shard \(r.shard) did not find \(u.source.dropFirst("target ".count)), which another shard listed and which belongs to shard \(r.shard): it was collected by no shard",
+                            fix: "collect the shards again close together: the member list changed between them, or this shard's listing failed (see its diagnostics)")
+                    uncovered.append(u)
+                    reason[u.id] = "listed by another shard but not by its owner, shard \(r.shard)"
+                }
+            }
+            // A divided target none of whose members could be reached is unreachable, as in an unsharded run (exit 69
+            // for a required target): each member's reachability as its owner recorded it.
+            var ownerView: [String: ShardRecord.Unit] = [:]
+            for i in accepted {
+                guard let r = i.settings.shard else { continue }
+                for u in r.units where u.shard == r.shard.index { ownerView[u.id] = u }
+            }
+            for divided in referenceRecord.units where divided.shard == 0 {
+                let name = String(divided.id.dropFirst("target:".count))
+                let members = unitsInOrder.filter { $0.id.hasPrefix(divided.id + "/") }
+                if !members.isEmpty, members.allSatisfy({ ownerView[$0.id]?.unreachable == true }) { unreachableDivided.insert(name) }
             }
             shardLine = "shards " + held.keys.sorted().map { "\($0)/\(count)" }.joined(separator: ", ") + " of \(count)"
                 + (missing.isEmpty ? "" : "; missing " + missing.map { "\($0)/\(count)" }.joined(separator: ", "))
@@ -194,7 +194,7 @@ public enum BundleMerge {
         var seenResources = Set<Resource>()
         var seenCoverage = Set<SourceCoverage>()
         var seenDiagnostics = Set<Diagnostic>()
-        var unreachable = Set<String>()
+        var unreachable = unreachableDivided
         for i in accepted {
             for e in i.facts.evidence {
                 if let known = seenEvidence[e.id] {
@@ -207,7 +207,20 @@ public enum BundleMerge {
                 seenEvidence[e.id] = e.sha256
                 facts.evidence.append(e)
             }
-            for r in i.facts.resources where seenResources.insert(r).inserted { facts.resources.append(r) }
+            for r in i.facts.resources where seenResources.insert(r).inserted {
+                // A target divided among shards is described by each of them with its own members' regions and
+                // tenants: one target, its lists joined.
+                if r.type == .target, let at = facts.resources.firstIndex(where: { $0.type == .target && $0.id == r.id }) {
+                    let (joined, differences) = Self.joined(facts.resources[at], r)
+                    facts.resources[at] = joined
+                    if !differences.isEmpty {
+                        problem(i.path, "target \(r.name) is described differently by the merged bundles (\(differences.joined(separator: ", "))); those facts are unknown",
+                                fix: "collect every shard with the same credentials and endpoints")
+                    }
+                    continue
+                }
+                facts.resources.append(r)
+            }
             for c in i.facts.coverage where seenCoverage.insert(c).inserted { facts.coverage.append(c) }
             for d in i.facts.diagnostics where seenDiagnostics.insert(d).inserted { facts.diagnostics.append(d) }
             unreachable.formUnion(i.settings.unreachableTargets ?? [])
@@ -223,5 +236,37 @@ public enum BundleMerge {
         settings.unreachableTargets = unreachable.isEmpty ? nil : unreachable.sorted()
         settings.shard = nil
         return Output(facts: facts, settings: settings, shards: shardLine, problems: problems)
+    }
+
+    /// Fields of a divided target that each shard describes from its own members: joined across shards.
+    static let memberFields: Set<String> = ["region", "tenant"]
+
+    /// Two descriptions of one target from different shards: fields both give alike are kept; ``memberFields`` that
+    /// differ are the sorted union of both when both are known strings or lists of strings; any other difference
+    /// (a caller, an endpoint, a field one side lacks) becomes unknown and is returned as a problem — never one
+    /// shard's value passed off as the whole target's. Provenance is the union.
+    static func joined(_ a: Resource, _ b: Resource) -> (Resource, [String]) {
+        var out = a
+        var differences: [String] = []
+        func strings(_ v: FactValue?) -> [String]? {
+            switch v {
+            case .string(let s)?: return [s]
+            case .list(let items)?:
+                var all: [String] = []
+                for item in items { guard case .string(let s) = item else { return nil }; all.append(s) }
+                return all
+            default: return nil
+            }
+        }
+        for key in Set(a.fields.keys).union(b.fields.keys).sorted() where a.fields[key] != b.fields[key] {
+            if memberFields.contains(key), let x = strings(a.fields[key]), let y = strings(b.fields[key]) {
+                out.fields[key] = .list(Array(Set(x + y)).sorted().map { .string($0) })
+            } else {
+                out.fields[key] = .unknown(reason: "the shards describe \(a.name)'s \(key) differently")
+                differences.append(key)
+            }
+        }
+        for p in b.provenance where !out.provenance.contains(p) { out.provenance.append(p) }
+        return (out, differences)
     }
 }

@@ -346,7 +346,10 @@ struct OpenBaoCollectionRun {
             if let after { query.append(URLQueryItem(name: "after", value: after)) }
             let r = await client.get(path, namespace: ns, list: true, query: query)
             _ = evidence.record(r, path: path, namespace: ns, list: true, tag: page == 0 ? nil : "page=\(page + 1)")
-            if r.status == 404 { break }   // no keys yet
+            // 404 with `{"errors":[]}`: no keys (an empty mount, or nothing after the previous page's last name when a
+            // mount holds a multiple of the page size) — the listing is complete. Any other 404 (a mount gone, a proxy
+            // with a wrong path prefix: "no handler for route", an HTML page) is a failed listing, never "no keys".
+            if r.status == 404, case .array(let errors)? = r.json?["errors"], errors.isEmpty { return .success(names.sorted()) }
             guard r.ok, let d = r.data else {
                 diagnose(.warning, "keys of \(ns)\(mount) unknown: \(r.reason)")
                 return .failure(ListingFailure(locator: evidence.locator(path: path, namespace: ns, list: true), reason: r.reason))
@@ -380,6 +383,9 @@ struct OpenBaoCollectionRun {
             if let why = OpenBaoPath.unusableReason(n) ?? (n.contains("/") ? "the name holds a '/'" : nil) { unusable[n] = why }
         }
         let readable = names.filter { unusable[$0] == nil }
+        // The progress line counts transit keys per target and mount (the mount stands where a cloud's region does).
+        let progress = context.progress, where_ = ACLPolicy.normalize(namespace: ns) + mount
+        progress?.keysListed(readable.count, target: name, region: where_)
         var index = 0
         while index < readable.count {
             let batch = readable[index..<min(index + OpenBaoCollectionRun.concurrency, readable.count)]
@@ -388,7 +394,10 @@ struct OpenBaoCollectionRun {
                 for n in batch {
                     group.addTask { (n, await client.get(mountPath + OpenBaoPath(["keys", n]), namespace: ns)) }
                 }
-                for await (n, r) in group { responses[n] = r }
+                for await (n, r) in group {
+                    responses[n] = r
+                    progress?.keyDone(target: name, region: where_)
+                }
             }
         }
         var out: [Resource] = []

@@ -1,3 +1,4 @@
+import CEKAuditCore
 import Crypto
 import Foundation
 
@@ -17,7 +18,7 @@ public enum NameBasedUUID {
         var d = Array(Insecure.SHA1.hash(data: bytes)).prefix(16).map { $0 }
         d[6] = (d[6] & 0x0F) | 0x50
         d[8] = (d[8] & 0x3F) | 0x80
-        let hex = d.map { String(format: "%02x", $0) }.joined()
+        let hex = LowerHex.encode(d)
         let c = Array(hex)
         return String(c[0..<8]) + "-" + String(c[8..<12]) + "-" + String(c[12..<16]) + "-" + String(c[16..<20]) + "-" + String(c[20..<32])
     }

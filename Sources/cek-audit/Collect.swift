@@ -1,4 +1,5 @@
 import ArgumentParser
+import CEKAuditCollectorKit
 import CEKAuditCore
 import CEKAuditKit
 import Foundation
@@ -32,7 +33,7 @@ extension CEKAudit {
         @OptionGroup var catalog: CatalogOptions
         @OptionGroup var clock: ClockOptions
 
-        @Flag(name: .shortAndLong, help: "Print only the bundle path (and no progress line while logs are scanned).")
+        @Flag(name: .shortAndLong, help: "Print only the bundle path (and no progress line while logs are scanned or keys collected).")
         var quiet = false
 
         func run() async throws {
@@ -57,7 +58,8 @@ extension CEKAudit {
             if quiet {
                 Console.out("\(folder)")
             } else {
-                let shardNote = record.map { ", shard \($0.shard): \($0.ownUnits.count) of \($0.units.count) unit(s)" } ?? ""
+                // Targets every shard runs (divided by member, shard 0) are counted through their members.
+                let shardNote = record.map { ", shard \($0.shard): \($0.ownUnits.count) of \($0.units.filter { $0.shard != 0 }.count) unit(s)" } ?? ""
                 Console.out("Bundle: \(folder) (\(facts.evidence.count) evidence item(s), \(facts.resources.count) resource(s)\(shardNote))")
                 Console.out("Manifest SHA-256: \(digest) — keep it apart from the bundle; `evaluate --manifest-sha256` checks it")
             }

@@ -30,7 +30,7 @@ struct ReportOptions: ParsableArguments {
     @Option(name: .long, help: "Lowest verdict that makes the exit status non-zero besides failures.")
     var failOn: FailOn = .fail
 
-    @Flag(name: .shortAndLong, help: "Print only the verdict line (and no progress line while logs are scanned).")
+    @Flag(name: .shortAndLong, help: "Print only the verdict line (and no progress line while logs are scanned or keys collected).")
     var quiet = false
 
     @Option(name: .long, help: ArgumentHelp("A previous report.json, the report folder holding it, or an evidence bundle: each finding is classified new, fixed, changed or unchanged.",
@@ -111,7 +111,7 @@ enum Pipeline {
     /// Collects the units of `shard` of a plan (everything when nil), printing progress on stderr; with the shard's
     /// record for the bundle.
     static func collect(_ plan: AssessmentPlan, now: Date, quiet: Bool, shard: Shard?) async -> (facts: FactSet, shard: ShardRecord?) {
-        // The progress line of log scans: on a terminal only, never with -q (ScanProgress.shouldShow).
+        // The progress line of log scans and live collection: on a terminal only, never with -q (ScanProgress.shouldShow).
         let progress = ScanProgress.shouldShow(quiet: quiet) ? ScanProgress.standardError() : nil
         let context = CollectionContext(now: now, window: plan.file?.window, credentials: credentials, progress: progress)
         if !quiet {

@@ -90,6 +90,49 @@ import Testing
         }
     }
 
+    /// Runs `cek-audit args…` with stderr on a pseudo-terminal (util-linux `script`), as a person at a terminal would;
+    /// returns what the terminal showed.
+    static func onTerminal(_ args: [String], environment: [String: String]) throws -> (status: Int32, screen: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        p.arguments = ["-qec", ([CLI.executable.path] + args).map { "'\($0)'" }.joined(separator: " "), "/dev/null"]
+        p.currentDirectoryURL = CLI.packageRoot
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in environment { env[k] = v }
+        p.environment = env
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardInput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test(.enabled(if: live && FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs the OpenBao dev server and util-linux script"))
+    func aTerminalSeesKeysAndLogsProgressAndNothingElseDoes() throws {
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let env = ["BAO_ADDR": Self.env["CEK_AUDIT_BAO_PLAIN_ADDR"] ?? "", "BAO_TOKEN": Self.env["CEK_AUDIT_BAO_TOKEN"] ?? ""]
+        let shown = try Self.onTerminal(["assess", "examples/openbao", "-o", dir.appendingPathComponent("tty").path], environment: env)
+        #expect(shown.status == 1, "\(shown.screen)")
+        // One line redrawn in place: keys done of listed for the live target, files for the audit log.
+        let redraws = shown.screen.components(separatedBy: "\r").filter { $0.contains("Collecting keys: ") }
+        #expect(!redraws.isEmpty, "\(shown.screen)")
+        #expect(redraws.contains { $0.range(of: #"Collecting keys: [1-9][0-9]* of [1-9][0-9]* listed so far"#, options: .regularExpression) != nil }, "\(redraws)")
+        #expect(shown.screen.contains("Scanning logs: 1/1 files"))
+        // Quiet on the terminal, and never in a pipe or a report.
+        let quiet = try Self.onTerminal(["assess", "examples/openbao", "-q", "-o", dir.appendingPathComponent("quiet").path], environment: env)
+        #expect(!quiet.screen.contains("Collecting keys") && !quiet.screen.contains("Scanning logs"), "\(quiet.screen)")
+        let piped = try CLI.run(["assess", "examples/openbao", "-o", dir.appendingPathComponent("piped").path], environment: env)
+        #expect(!piped.stderr.contains("Collecting keys") && !piped.stderr.contains("\r"))
+        for name in ["report.json", "report.html"] {
+            let text = try String(contentsOf: dir.appendingPathComponent("tty/\(name)"), encoding: .utf8)
+            #expect(!text.contains("Collecting keys") && !text.contains("Scanning logs"))
+        }
+    }
+
     @Test func anUnreachableRequiredTargetExits69AfterWritingTheReports() throws {
         let dir = try CLI.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }

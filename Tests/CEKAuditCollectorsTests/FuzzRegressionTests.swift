@@ -21,7 +21,8 @@ struct FuzzRegressionTests {
                        "gcp/keys-list/gcloud-kms-keys-list.json", "gcp/cmek-policy/assets.jsonl",
                        "gcp-audit-log/gcloud/kms-logs.json", "gcp-audit-log/bigquery/cloudaudit_googleapis_com_rows.jsonl",
                        "azure-audit-log/with-key/PT1H.json", "azure-audit-log/log-analytics/azurediagnostics-export.json",
-                       "hcl/tenants/terraform/modules/kms/main.tf", "hcl/styles/main.tf", "hcl/azure/main.tf"]
+                       "hcl/tenants/terraform/modules/kms/main.tf", "hcl/styles/main.tf", "hcl/azure/main.tf",
+                       "log-query/results/edgecases.csv", "log-query/results/edgecases.jsonl"]
         for s in samples {
             let data = try Data(contentsOf: Fixtures.folder.appendingPathComponent(s))
             out.append((s, data))

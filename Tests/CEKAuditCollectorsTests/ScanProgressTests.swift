@@ -53,3 +53,44 @@ struct ScanProgressTests {
         #expect(written.withLock { $0 }.isEmpty)
     }
 }
+
+/// The live-collection part of the line: keys done of those listed so far per target and region, and the rate.
+struct LiveProgressTests {
+    @Test func theLiveLineShowsKeysListedSoFarTheRateAndTheRegionsInProgress() {
+        let regions = [(name: "tenant-a us-east-1", done: 120, total: 400), (name: "tenant-a eu-west-1", done: 40, total: 200),
+                       (name: "org/111122223333 us-east-1", done: 10, total: 10)]
+        #expect(ScanProgress.liveLine(regions: regions, elapsed: 10)
+                == "Collecting keys: 170 of 610 listed so far, 17.0 keys/s; tenant-a us-east-1 120/400, tenant-a eu-west-1 40/200")
+        #expect(ScanProgress.liveLine(regions: [], elapsed: 0) == "Collecting keys: 0 of 0 listed so far")
+        let many = (1...5).map { (name: "t r\($0)", done: 0, total: 2) }
+        #expect(ScanProgress.liveLine(regions: many, elapsed: 0) == "Collecting keys: 0 of 10 listed so far; t r1 0/2, t r2 0/2, t r3 0/2, +2 more")
+    }
+
+    @Test func keysRedrawTheLineThrottledShareItWithARunningScanAndDropAFinishedOne() {
+        let written = Mutex<[String]>([])
+        let now = Mutex<Double>(50)
+        let progress = ScanProgress(write: { text in written.withLock { $0.append(text) } }, clock: { now.withLock { $0 } })
+        progress.keysListed(3, target: "tenant-a", region: "us-east-1")
+        progress.keysListed(1, target: "vault", region: "transit/")
+        for (t, target, region) in [(50.0, "tenant-a", "us-east-1"), (50.01, "tenant-a", "us-east-1"), (50.5, "vault", "transit/")] {
+            now.withLock { $0 = t }
+            progress.keyDone(target: target, region: region)
+        }
+        progress.begin(files: 2, bytes: 2_000_000)
+        now.withLock { $0 = 51 }
+        progress.fileDone(bytes: 1_000_000)
+        now.withLock { $0 = 51.01 }
+        progress.keyDone(target: "tenant-a", region: "us-east-1")   // within 0.1 s of the last draw: not drawn
+        now.withLock { $0 = 51.2 }
+        progress.fileDone(bytes: 1_000_000)                            // the scan's last file: drawn, the scan part gone
+        progress.finish()
+        let lines = written.withLock { $0 }
+        #expect(lines == [
+            "\rCollecting keys: 1 of 4 listed so far; tenant-a us-east-1 1/3, vault transit/ 0/1\u{1B}[K",
+            "\rCollecting keys: 3 of 4 listed so far, 6.0 keys/s; tenant-a us-east-1 2/3\u{1B}[K",
+            "\rScanning logs: 1/2 files, 1.0/2.0 MB (50%), 2.0 MB/s, 1s left | Collecting keys: 3 of 4 listed so far, 3.0 keys/s; tenant-a us-east-1 2/3\u{1B}[K",
+            "\rCollecting keys: 4 of 4 listed so far, 3.3 keys/s\u{1B}[K",
+            "\r\u{1B}[K",
+        ], "\(lines)")
+    }
+}

@@ -129,3 +129,12 @@ struct ParameterValidationTests {
         try result.get().validate(against: catalog, file: path)
     }
 }
+
+/// Lowercase hex of bytes and of SHA-256 digests (RFC 4648 §8; FIPS 180-4 test vector "abc").
+struct LowerHexTests {
+    @Test func bytesAndDigestsAreLowercaseHex() {
+        #expect(LowerHex.encode([UInt8]()) == "")
+        #expect(LowerHex.encode([0x00, 0x0f, 0xab, 0xff]) == "000fabff")
+        #expect(SHA256Hex.digest(Data("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    }
+}

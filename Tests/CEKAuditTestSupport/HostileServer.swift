@@ -19,6 +19,9 @@ public final class HostileServer: @unchecked Sendable {
         case drip
         /// Truncated JSON, wrong shapes, deep nesting, invalid UTF-8, out-of-range numbers, XML with a DTD.
         case malformed
+        /// OpenBao's edge answers: a transit mount of exactly one full key page followed by 404 `{"errors":[]}`, and
+        /// a listed mount whose key listing is 404 "no handler for route".
+        case paging
     }
 
     let server: LoopbackScriptServer

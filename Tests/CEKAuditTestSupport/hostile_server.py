@@ -21,6 +21,9 @@ Behaviours, freely combined:
   huge       bodies of `huge_bytes` bytes, with a Content-Length and without one (close-delimited)
   drip       answers sent one byte every `drip_interval` seconds
   malformed  truncated JSON, wrong shapes, deep nesting, invalid UTF-8, numbers such as 1e300, XML with a DTD
+  paging     OpenBao's own edge answers: the root transit mount holds exactly one full page of keys (`limit` names),
+             and the page after it is 404 {"errors":[]} as OpenBao answers an empty LIST; a mount `gone/` is listed in
+             sys/mounts but its key listing is 404 "no handler for route" (a mount removed mid-run)
 """
 import base64
 import html
@@ -268,6 +271,8 @@ def main():
                 if api[:-2] in ([], ["tenant-a"]):
                     mounts += ['%s:{"type":"transit"}' % jstr(n + "/") for n in names]
                     mounts += ['"m-%s/":{"type":"transit","description":"%s"}' % (e, e) for e in echo[:6]]
+                if "paging" in behaviours and api[:-2] == []:
+                    mounts.append('"gone/":{"type":"transit"}')
                 mounts.append('"sys/":{"type":"system"}')
                 return self.send(200, '{"data":{%s}}' % ",".join(mounts))
             if ends("sys", "policies", "acl"):
@@ -304,6 +309,12 @@ def main():
             if "malformed" in behaviours:
                 return self.send(200, '{"data":{"keys":[1,null,{"a":1},["x"],"ok-key","ok-key"]}}')
             limit = int((query.get("limit") or ["1000"])[0] or 1000)
+            if "paging" in behaviours and api[:-1] == ["gone"]:
+                return self.send(404, '{"errors":["no handler for route \\"gone/keys\\". route entry not found."]}')
+            if "paging" in behaviours and api[:-1] == ["transit"]:
+                if query.get("after"):
+                    return self.send(404, '{"errors":[]}')
+                return self.send(200, '{"data":{"keys":[%s]}}' % ",".join('"p%05d"' % i for i in range(limit)))
             if "endless" in behaviours:
                 after = (query.get("after") or [""])[0]
                 m = re.match(r"k(\d+)-", after)

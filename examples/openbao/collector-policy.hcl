@@ -7,6 +7,10 @@ path "+/sys/namespaces"      { capabilities = ["list"] }
 path "sys/mounts"            { capabilities = ["read"] }
 path "+/sys/mounts"          { capabilities = ["read"] }
 path "+/transit/keys/*"      { capabilities = ["read", "list"] }
+# A transit mount at another path needs a line of its own (ACL paths cannot select a mount by its type, and `+/+/keys/*`
+# would also read a KV v1 mount's secrets under keys/): the test server's tenant-b has a second mount, transit-archive/.
+# A mount the token cannot list leaves its keys unknown: the report shows it as a failed listing, never as "no keys".
+path "+/transit-archive/keys/*" { capabilities = ["read", "list"] }
 path "sys/policies/acl/*"    { capabilities = ["read", "list"] }
 path "+/sys/policies/acl/*"  { capabilities = ["read", "list"] }
 path "sys/audit"             { capabilities = ["read", "sudo"] }

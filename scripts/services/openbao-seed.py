@@ -11,6 +11,7 @@ Two tenants (namespaces tenant-a and tenant-b), each with its own transit mount,
   tenant-b/transit: orders-b    aes256-gcm96, auto-rotation every 90 days
                     scratch-b   aes256-gcm96, deletion allowed, no auto-rotation
                     hmac-b      hmac, auto-rotation every 180 days
+  tenant-b/transit-archive:     a second transit mount with no keys yet (an empty mount answers LIST with 404)
 
 A root-namespace policy `support-decrypt` reaches tenant-b's decrypt endpoint (the cross-tenant finding the
 isolation analysis must report). Every key is used (encrypt/decrypt or sign/verify) so the audit log holds usage
@@ -66,6 +67,7 @@ def main():
     for ns in ("tenant-a", "tenant-b"):
         call("POST", f"sys/namespaces/{ns}", {})
         call("POST", "sys/mounts/transit", {"type": "transit"}, namespace=ns)
+    call("POST", "sys/mounts/transit-archive", {"type": "transit"}, namespace="tenant-b")
 
     a, b = "tenant-a", "tenant-b"
     # tenant-a

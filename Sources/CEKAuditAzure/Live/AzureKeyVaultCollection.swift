@@ -98,8 +98,14 @@ struct AzureKeyVaultCollection: Sendable {
             }
             subscriptions.sort()
         }
+        // Sharded (`collect --shard i/N`) with `subscriptions: all`: every shard listed the same subscriptions; it
+        // collects those it owns (the target's tenant still lists them all).
+        var collected = subscriptions
+        if let scope = context.shard, options.allSubscriptions {
+            collected = subscriptions.filter { scope.owns(target: target.name, member: $0, kind: Self.collectorName, resourceTypes: suppliedTypes) }
+        }
         let parts = await withTaskGroup(of: (Int, Part).self) { group in
-            for (i, s) in subscriptions.enumerated() { group.addTask { (i, await collectSubscription(s, token: token)) } }
+            for (i, s) in collected.enumerated() { group.addTask { (i, await collectSubscription(s, token: token)) } }
             var out: [(Int, Part)] = []
             for await p in group { out.append(p) }
             return out.sorted { $0.0 < $1.0 }.map(\.1)
@@ -111,11 +117,11 @@ struct AzureKeyVaultCollection: Sendable {
         if options.allSubscriptions {
             facts.coverage.append(SourceCoverage(source: "azure-keyvault://\(target.name)/subscriptions", collector: Self.collectorName, status: .complete,
                                                  resourceTypes: [.target], found: ["target": 1],
-                                                 detail: "\(subscriptions.count) enabled subscription(s) collected"
+                                                 detail: "\(subscriptions.count) enabled subscription(s) listed"
                                                      + (notEnabled.isEmpty ? "" : "; not enabled, not collected: \(notEnabled.joined(separator: ", "))")
                                                      + (options.excludeSubscriptions.isEmpty ? "" : "; excluded: \(options.excludeSubscriptions.joined(separator: ", "))")))
         }
-        for (subscription, part) in zip(subscriptions, parts) {
+        for (subscription, part) in zip(collected, parts) {
             succeeded += part.succeeded
             facts.merge(part.facts)
             var inventory = part.inventory
@@ -362,6 +368,11 @@ struct AzureKeyVaultCollection: Sendable {
                 continue
             }
             part.inventory.keys.append(item)
+        }
+        // The progress line counts keys per target and vault (a vault's listing describes its keys whole).
+        if let progress = context.progress {
+            progress.keysListed(part.inventory.keys.count, target: target.name, region: name)
+            for _ in part.inventory.keys { progress.keyDone(target: target.name, region: name) }
         }
         let settings = await list(Self.path(segments + ["providers", "Microsoft.Insights", "diagnosticSettings"]),
                                   apiVersion: APIVersion.diagnosticSettings, token: token, part: &part)

@@ -37,6 +37,11 @@ public struct AzureKeyVaultCollector: LiveCollector {
         self.random = random
     }
 
+    /// A target with `subscriptions: all` divides its work among shards by subscription.
+    public func divides(_ target: AssessmentFile.Target) -> Bool {
+        (try? AzureTargetOptions(target))?.allSubscriptions ?? false
+    }
+
     public func validate(_ target: AssessmentFile.Target) throws {
         _ = try AzureTargetOptions(target)
     }

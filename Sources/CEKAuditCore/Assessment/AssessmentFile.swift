@@ -43,6 +43,11 @@ public struct AssessmentFile: Sendable, Hashable {
         /// For Terraform configurations (`terraform-hcl`): `.tfvars` / `.tfvars.json` files, relative to the
         /// assessment file's folder, applied after `terraform.tfvars` and `*.auto.tfvars` like `-var-file`.
         public var varFiles: [String] = []
+        /// For a SQL engine's result (`log-query-result`): `format` (`csv` / `jsonl`), `engine` (`athena`, `trino`, `bigquery`)
+        /// and `query` (the `.sql` file that produced it, relative to the assessment file's folder), as written.
+        public var queryOptions: [String: String] = [:]
+        /// The line of each of ``queryOptions``, for error messages.
+        public var queryOptionLines: [String: Int] = [:]
     }
 
     /// A live target to probe through its API (`targets:` in the assessment file). Options are read by the
@@ -202,7 +207,8 @@ public struct AssessmentFile: Sendable, Hashable {
                                                                fix: "quote an AWS account id: \"111122223333\"; a project id is 6–30 lowercase letters, digits and hyphens, starting with a letter")
         }
         let sources = try (m["sources"]?.list() ?? []).map { c -> Source in
-            let s = try c.mapping(allowed: ["path", "kind", "account", "tenant", "key", "key_manager", "line_prefix", "var_files"], required: ["path"])
+            let s = try c.mapping(allowed: ["path", "kind", "account", "tenant", "key", "key_manager", "line_prefix", "var_files",
+                                                 "format", "engine", "query"], required: ["path"])
             let keyManager = try s["key_manager"]?.string()
             if let keyManager, !["customer", "aws"].contains(keyManager) {
                 throw s["key_manager"]!.error("key_manager must be customer or aws")
@@ -219,6 +225,11 @@ public struct AssessmentFile: Sendable, Hashable {
             var source = Source(path: try s["path"]!.nonEmptyString(), kind: kind, account: account, tenant: try s["tenant"]?.string(),
                                 key: try s["key"]?.string(), keyManager: keyManager, linePrefix: linePrefix, linePrefixLine: s["line_prefix"]?.line, line: c.line)
             source.varFiles = try s["var_files"]?.stringList() ?? []
+            for option in ["format", "engine", "query"] {
+                guard let value = s[option] else { continue }
+                source.queryOptions[option] = try value.nonEmptyString()
+                source.queryOptionLines[option] = value.line
+            }
             return source
         }
         let targets = try (m["targets"]?.list() ?? []).enumerated().map { index, c -> Target in
@@ -247,6 +258,21 @@ public struct AssessmentFile: Sendable, Hashable {
                                 file: path, optionLines: optionLines)
             target.sandbox = sandbox
             return target
+        }
+        // Target names are unit ids of shards and prefixes of member names (`org/111122223333`): unique, and without
+        // the `/` that separates a target from its members.
+        var seenNames: [String: Int] = [:]
+        for (i, t) in targets.enumerated() {
+            let c = try m["targets"]!.list()[i]
+            if t.name.contains("/") {
+                throw c.error("target name \(JSONValue.quote(t.name)) contains '/', which separates a target from its members (org/111122223333)",
+                              fix: "name it without '/', for example \(t.name.replacingOccurrences(of: "/", with: "-"))")
+            }
+            if let first = seenNames[t.name] {
+                throw c.error("target name \(JSONValue.quote(t.name)) is used twice (also on line \(first))",
+                              fix: "give each target a name of its own (name: …)")
+            }
+            seenNames[t.name] = t.line
         }
         if requireInputs && sources.isEmpty && targets.isEmpty {
             throw YAMLCursor(node: node, file: path).error("an assessment needs at least one source or target",

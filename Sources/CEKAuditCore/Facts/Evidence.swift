@@ -66,28 +66,30 @@ public struct EvidenceItem: Sendable, Hashable, Codable {
 public enum SHA256Hex {
     /// SHA-256 of `data` (swift-crypto), lowercase hex.
     public static func digest(_ data: Data) -> String {
-        hex(SHA256.hash(data: data))
+        LowerHex.encode(SHA256.hash(data: data))
     }
 
     /// SHA-256 of the bytes in `bytes` (swift-crypto), lowercase hex; for buffers that are not a `Data`.
     public static func digest(_ bytes: UnsafeRawBufferPointer) -> String {
-        hex(SHA256.hash(data: bytes))
+        LowerHex.encode(SHA256.hash(data: bytes))
     }
+}
 
-    /// Lowercase hex of a digest, two digits a byte, written straight into the string's storage (no
-    /// `String(format:)` per byte: that was 4 % of a plain CloudTrail scan).
-    private static func hex(_ digest: SHA256.Digest) -> String {
-        let digits: StaticString = "0123456789abcdef"
-        return digest.withUnsafeBytes { raw in
-            String(unsafeUninitializedCapacity: raw.count * 2) { out in
-                let d = digits.utf8Start
-                for (k, byte) in raw.enumerated() {
-                    out[2 * k] = d[Int(byte >> 4)]
-                    out[2 * k + 1] = d[Int(byte & 0x0F)]
-                }
-                return raw.count * 2
-            }
+/// Bytes as lowercase hexadecimal, two digits per byte (RFC 4648 §8 "base16", lower case as SigV4 and SHA-256
+/// digests are written). Built straight into a String's UTF-8 storage: `String(format: "%02x")` per byte went
+/// through varargs, dynamic casts and CFString, and showed in profiles of every digest and every signed request.
+public enum LowerHex {
+    private static let digits: [UInt8] = Array("0123456789abcdef".utf8)
+
+    /// `bytes` as lowercase hex (`[0xab, 0x01]` → `"ab01"`).
+    public static func encode<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.underestimatedCount * 2)
+        for b in bytes {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 0x0f)])
         }
+        return String(decoding: out, as: UTF8.self)
     }
 }
 

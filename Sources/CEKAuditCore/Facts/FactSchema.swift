@@ -201,6 +201,10 @@ public enum FactSchema {
             "integrity_mismatches": "Log files whose content does not match their digest hash",
             "custom_key_store_events": "Events served by a CloudHSM key store",
             "external_key_store_events": "Events served by an external key store (HYOK)",
+            "engine": "Query results (`log-query-result`): the SQL engine that ran the shipped query (`athena`, `trino`, `bigquery`)",
+            "query": "Query results: the shipped query file the result came from, as named in the assessment file",
+            "query_sha256": "Query results: SHA-256 of the query's text (equal to the shipped query's)",
+            "result_sha256": "Query results: SHA-256 of each result file read",
             "log_types": "Cloud Audit Logs: the log types the source holds (`activity`, `data_access`, `system_event`, `policy`); key uses are only in `data_access`",
         ],
         .keyUsage: [

@@ -95,8 +95,14 @@ struct GCPKMSCollection: Sendable {
                 }
             }
         }
+        // Sharded (`collect --shard i/N`) with `parents:`: every shard walked the same tree; it collects the projects
+        // it owns (the target's tenant still lists them all).
+        var collected = projects
+        if let scope = context.shard, !options.parents.isEmpty {
+            collected = projects.filter { scope.owns(target: target.name, member: $0, kind: Self.collectorName, resourceTypes: suppliedTypes) }
+        }
         let parts = await withTaskGroup(of: (Int, Part).self) { group in
-            for (i, p) in projects.enumerated() { group.addTask { (i, await collectProject(p, token: token)) } }
+            for (i, p) in collected.enumerated() { group.addTask { (i, await collectProject(p, token: token)) } }
             var out: [(Int, Part)] = []
             for await p in group { out.append(p) }
             return out.sorted { $0.0 < $1.0 }.map(\.1)
@@ -119,7 +125,7 @@ struct GCPKMSCollection: Sendable {
             }
         }
         var firstFailure: String?
-        for (project, part) in zip(projects, parts) {
+        for (project, part) in zip(collected, parts) {
             succeeded += part.succeeded
             for l in part.locations where !locations.contains(l) { locations.append(l) }
             facts.merge(part.facts)
@@ -475,6 +481,10 @@ struct GCPKMSCollection: Sendable {
             part.inventory.cryptoKeys.append(item)
         }
         let names = keyNames
+        // The progress line counts keys per target and location.
+        let progress = context.progress, targetName = target.name
+        let location = GCPResourceName(ring)?.location ?? ring
+        progress?.keysListed(names.count, target: targetName, region: location)
         let keyParts = await withTaskGroup(of: (Int, Part).self) { group in
             for (i, k) in names.enumerated() {
                 group.addTask {
@@ -488,7 +498,10 @@ struct GCPKMSCollection: Sendable {
                 }
             }
             var out: [(Int, Part)] = []
-            for await p in group { out.append(p) }
+            for await p in group {
+                out.append(p)
+                progress?.keyDone(target: targetName, region: location)
+            }
             return out.sorted { $0.0 < $1.0 }.map(\.1)
         }
         for p in keyParts { part.merge(p) }

@@ -36,6 +36,9 @@ public struct GCPKMSCollector: LiveCollector {
         self.random = random
     }
 
+    /// A target with `parents:` divides its work among shards by project.
+    public func divides(_ target: AssessmentFile.Target) -> Bool { target.options["parents"] != nil }
+
     public func validate(_ target: AssessmentFile.Target) throws {
         _ = try GCPTargetOptions(target)
     }

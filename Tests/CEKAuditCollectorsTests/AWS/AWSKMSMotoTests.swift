@@ -6,6 +6,7 @@
 @testable import CEKAuditAttestations
 @testable import CEKAuditKit
 import CEKAuditCore
+import CEKAuditTestSupport
 import Foundation
 import Testing
 
@@ -84,21 +85,31 @@ struct AWSKMSMotoTests {
         return Seeded(manifest: manifest, dir: dir)
     }
 
-    /// An organization target: ListAccounts from the management account, the active members assumed through
-    /// OrganizationAccountAccessRole (the management account itself with its own credentials), an excluded member left
-    /// out, a closed one named as not active, and an id of `member_accounts` that the organization does not have warned.
-    @Test func organizationMembersAreCollectedThroughTheirRole() async throws {
+    /// Runs a seed script of Fixtures/aws against the moto server, off the cooperative pool; its JSON manifest.
+    static func runSeed(_ script: String) async throws -> JSONValue {
+        try await offPool { try runSeedBlocking(script) }
+    }
+
+    static func runSeedBlocking(_ script: String) throws -> JSONValue {
         let endpoint = try #require(Self.endpoint)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = [Self.python, Fixtures.path("aws/moto_org_seed.py"), endpoint]
+        p.arguments = [Self.python, Fixtures.path("aws/" + script), endpoint]
         let out = Pipe()
         p.standardOutput = out
         try p.run()
         let data = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        try #require(p.terminationStatus == 0, "moto_org_seed.py failed")
-        let seeded = try JSONValue.parse(data, source: "moto_org_seed.py")
+        try #require(p.terminationStatus == 0, "\(script) failed")
+        return try JSONValue.parse(data, source: script)
+    }
+
+    /// An organization target: ListAccounts from the management account, the active members assumed through
+    /// OrganizationAccountAccessRole (the management account itself with its own credentials), an excluded member left
+    /// out, a closed one named as not active, and an id of `member_accounts` that the organization does not have warned.
+    @Test func organizationMembersAreCollectedThroughTheirRole() async throws {
+        let endpoint = try #require(Self.endpoint)
+        let seeded = try await Self.runSeed("moto_org_seed.py")
         let members = (seeded["members"]?.asList ?? []).compactMap(\.stringValue)
         try #require(members.count == 3)
         let (alpha, bravo, closed) = (members[0], members[1], members[2])

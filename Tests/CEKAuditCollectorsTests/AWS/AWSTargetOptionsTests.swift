@@ -25,6 +25,19 @@ struct AWSTargetOptionsTests {
         return ""
     }
 
+    /// Target names are shard unit ids and prefixes of organization members (`org/111122223333`): a name used twice
+    /// or holding a '/' is refused at its line, with a fix.
+    @Test func targetNamesAreUniqueAndHoldNoSlash() throws {
+        func message(_ targets: String) -> String {
+            do { _ = try load(targets); return "" } catch let e as CEKAuditError { return e.errorDescription ?? "" } catch { return "\(error)" }
+        }
+        let twice = message("  - {kind: aws-kms, name: prod, regions: [us-east-1]}\n  - {kind: openbao, name: prod, address: http://127.0.0.1:8200}\n")
+        #expect(twice.contains("audit.yaml") && twice.contains(":5") && twice.contains("\"prod\" is used twice (also on line 4)"), "\(twice)")
+        let slash = message("  - {kind: aws-kms, name: org/111122223333, regions: [us-east-1]}\n")
+        #expect(slash.contains("contains '/'") && slash.contains("org-111122223333"), "\(slash)")
+        #expect(message("  - {kind: aws-kms, regions: [us-east-1]}\n  - {kind: aws-kms, regions: [eu-west-1]}\n").isEmpty, "default names differ")
+    }
+
     @Test func theDocumentedOptionsAreRead() throws {
         let file = try load("""
           - kind: aws-kms

@@ -107,6 +107,12 @@ struct AzureKeyVaultCollectorTests {
         #expect(row.detail?.contains("excluded: \(excluded)") == true, "\(row)")
         #expect(server.requests(path: "/subscriptions/\(excluded)/providers/Microsoft.KeyVault/vaults").isEmpty)
         #expect(server.requests(path: "/subscriptions/\(disabled)/providers/Microsoft.KeyVault/vaults").isEmpty)
+        // Sharded (collect --shard i/2): both shards list the subscriptions, exactly one reads the enabled one, and
+        // the two merged describe one target with the unsharded keys.
+        #expect(collector.divides(AzureLiveRun.target(options)) && !collector.divides(AzureLiveRun.target(AzureLiveRun.options(server: server.endpoint))))
+        await ShardDivision.expectDivided(members: ["target:prod/\(FakeAzureScenario.subscription)"], unsharded: facts, now: Date(timeIntervalSince1970: 1_790_000_000)) { context in
+            await collector.collect(AzureLiveRun.target(options), context: context, logger: Logger(label: "test"))
+        }
         // exclude_subscriptions without `all` is refused.
         var wrong = AzureLiveRun.options(server: server.endpoint)
         wrong["exclude_subscriptions"] = .list([.string(excluded)])

@@ -1,6 +1,7 @@
 @testable import CEKAuditGCP
 import CEKAuditCollectorKit
 import CEKAuditCore
+import CEKAuditKit
 import CEKAuditTestSupport
 import Foundation
 import Logging
@@ -116,6 +117,13 @@ struct GCPKMSCollectorTests {
         #expect(row.detail?.contains("retired-project (DELETE_REQUESTED)") == true, "\(row)")
         #expect(row.detail?.contains("projects.list folders/300") == true, "\(row)")
         #expect(facts.diagnostics.contains { $0.message.contains("folders/300") })
+        // Sharded (collect --shard i/2): both shards walk the folders, exactly one reads the project found, and the
+        // two merged describe one target with the unsharded keys.
+        let collector = GCPKMSCollector(environment: [:])
+        #expect(collector.divides(GCPLiveRun.target(options)))
+        await ShardDivision.expectDivided(members: ["target:prod/\(FakeGCPScenario.project)"], unsharded: facts, now: Date(timeIntervalSince1970: 1_790_000_000)) { context in
+            await collector.collect(GCPLiveRun.target(options), context: context, logger: Logger(label: "test"))
+        }
         #expect(throws: CEKAuditError.self) {
             try GCPTargetOptions(GCPLiveRun.target(["parents": .list([.string("projects/x")]), "access_token_env": .string("T")]))
         }

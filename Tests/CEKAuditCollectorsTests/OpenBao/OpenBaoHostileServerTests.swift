@@ -53,6 +53,22 @@ import Testing
         try run.expectNoCredential(Self.secrets)
     }
 
+    /// A mount of exactly one full page (1,000 names) ends with OpenBao's empty 404: complete, every key read. A 404
+    /// that says "no handler for route" (a mount removed mid-run, a wrong proxy prefix) is a failed listing, never
+    /// "no keys".
+    @Test(.timeLimit(.minutes(2))) func aFullPageThenAnEmpty404IsCompleteAndAMissingRouteIsNot() async throws {
+        let run = try await Self.collect([.paging], ["max_requests": .number(3000)])
+        defer { run.cleanUp() }
+        let keys = run.facts.resources(of: .key)
+        #expect(keys.filter { $0.name.hasPrefix("transit/keys/p") }.count == 1000, "\(keys.count)")
+        #expect(!run.facts.diagnostics.contains { $0.message.contains("did not end") }, "\(run.facts.diagnostics.map(\.message))")
+        #expect(!run.facts.coverage.contains { $0.source.contains("/transit/keys?list=true") && $0.status != .complete })
+        let gone = try #require(run.facts.coverage.first { $0.source.contains("/gone/keys?list=true") }, "\(run.facts.coverage.map(\.source))")
+        #expect(gone.status == .failed && gone.detail?.contains("404") == true, "\(gone)")
+        #expect(run.facts.coverage.first { $0.source.hasSuffix("(transit keys)") }?.status == .partial)
+        #expect(!run.facts.hasInventory(of: .key), "a mount whose keys are unknown leaves the inventory incomplete")
+    }
+
     @Test(.timeLimit(.minutes(1))) func hugeBodiesAreRefusedAtTheLimit() async throws {
         let run = try await Self.collect([.huge])
         defer { run.cleanUp() }

@@ -47,6 +47,12 @@ struct OpenBaoLiveServerTests {
         let seal = try #require(facts.resources(of: .keyStore).first)
         #expect(seal["seal_type"] == .string("shamir"))
         #expect(facts.resources(of: .auditTrail).first?["device_type"] == .string("file"))
+        // tenant-b's second mount holds no keys: OpenBao answers its LIST with 404, and that is a complete, empty
+        // listing, not a cut-off one (it was read as "did not end within 1000 pages" before).
+        let target = try #require(facts.resources(of: .target).first)
+        #expect(target["transit_mounts"]?.displayText.contains("tenant-b/transit-archive/") == true, "\(String(describing: target["transit_mounts"]))")
+        #expect(facts.coverage.first { $0.source.hasSuffix("(transit keys)") }?.status == .complete, "\(facts.coverage)")
+        #expect(!facts.diagnostics.contains { $0.message.contains("transit-archive") }, "\(facts.diagnostics)")
 
         let r = RulesEngine(catalog: try Fixtures.catalog(), now: Date()).evaluate(facts)
         func v(_ check: String) -> [String: Verdict] {
