@@ -161,14 +161,15 @@ with other builds, so read the shares, not the seconds):
   Next levers, not done: recognition still inflates 64 KiB of every .json.gz with zlib (CloudTrail decides on 4 KiB);
     interning key ARNs / principals / event names per worker (integer ids, no String per
     record), and reading plain files into a reused buffer instead of faulting in a fresh map per file.
-Measured with this script (2026-12-04, 1.1 GB corpus of 2,285 files, the machine shared with other builds at load
-average 6-8 throughout, so every tool ran slower than on an idle machine; read the ratios):
-  .json.gz: cek-audit 4.39 s, 251 MB/s, 3.51x orjson (orjson 15.4 s), peak RSS 71 MB; before speed2 the same binary
-    run took 9.2 s wall and 10.8 CPU-s, now 3.6 CPU-s (3x less), with identical report.json (timestamps aside).
-  .json:    cek-audit 6.33 s, 174 MB/s, 1.38x orjson (orjson 8.7 s), peak RSS 69 MB — under the heaviest load of the
-    run; a run a minute later at load 6.5 took 3.05 s (361 MB/s) and 3.0 CPU-s (SHA-256 of every byte included).
-  Not reached on this busy machine: 600 MB/s gz / 800 MB/s plain in absolute terms. The CPU time per run (3.5 s gz,
-    3.0 s plain for 1.1 GB) puts an idle two-core run near 600 MB/s on .json.gz and near 700 MB/s on .json.
+Measured with this script (2026-12-05 00:19 UTC, 1.1 GB corpus of 2,285 files, load average 2.0 at the start and
+4.9 at the end from other users; orjson's 254 MB/s matches the issue's idle 263 MB/s):
+  .json.gz: cek-audit 2.20 s, 500 MB/s, 1.97x orjson, peak RSS 70 MB (before speed2: ~1.0x; the same binary run
+    took 10.8 CPU-s, now 3.5 CPU-s, with identical report.json apart from timestamps).
+  .json:    cek-audit 4.11 s, 268 MB/s, 1.29x orjson, peak RSS 69 MB (load had risen by then; a lone run at load
+    6.5 took 3.05 s, 361 MB/s, 3.0 CPU-s, SHA-256 of every byte included).
+  An earlier run at load 6-8 printed 3.51x orjson on .json.gz: the Python processes suffered more from the load.
+  Not reached: 600 MB/s / 2.3x on .json.gz and 800 MB/s on .json. What is left is in the list above: KMS record
+  decode and aggregation (Strings per record), SHA-256 on plain files, and the zlib head inflate of recognition.
 Plain files are memory-mapped; .json.gz files are inflated whole by libdeflate into one buffer per worker
 (files above 48 MB uncompressed fall back to streaming zlib). Files are scanned in parallel, one worker per core.
 TXT
