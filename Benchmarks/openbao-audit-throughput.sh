@@ -80,6 +80,7 @@ every core, then tallied in file order. On a 30 MB log (2026-12-04, busy machine
 0.85 s to 0.30 s with identical reports. What is left is spread thin (perf): reference counting and malloc of the
 per-line arrays, strings and `data` dictionaries ≈ 30 %, SHA-256 of the file ≈ 7 %, LineReader ≈ 6 % (one Array per
 line), the reader itself ≈ 6 %. The next lever is reading lines in place from a mapped file instead of one Array each.
-Measured with this script (2026-12-04, a 30 MB one-file log, load average 7.5-7.8 from other builds): cek-audit
-0.91x orjson now, 0.20x orjson with the JSONDecoder reader in the same conditions; reports identical.
+Measured with this script on a 30 MB one-file log (not the default 1 GB corpus; the fixed cost of a run, ~0.07 s, and
+the shared machine weigh on so short a run): at load 4.8 cek-audit 0.47x orjson now against 0.25x with the
+JSONDecoder reader in the same minute; at load 7.5, 0.91x against 0.20x. Reports identical. Not reached: 2x orjson.
 TXT
