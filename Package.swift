@@ -123,7 +123,9 @@ let package = Package(
         // EncryptionConfiguration.
         .target(name: "CEKAuditInfraCode", dependencies: family + ["CEKAuditHCL", .product(name: "Yams", package: "Yams")], swiftSettings: strict),
         // Logs read in batches: CloudTrail.
-        .target(name: "CEKAuditLogs", dependencies: family + ["CEKZlib"], swiftSettings: strict),
+        // SSE2 skipping of JSON objects and arrays for the log scans (the CloudTrail splitter and record reader).
+        .target(name: "CEKScan"),
+        .target(name: "CEKAuditLogs", dependencies: family + ["CEKZlib", "CEKScan"], swiftSettings: strict),
         // Attestation files (documents with recorded hashes).
         .target(name: "CEKAuditAttestations", dependencies: family, swiftSettings: strict),
         // Pure: result model in, bytes out.
@@ -164,7 +166,7 @@ let package = Package(
         .testTarget(name: "CEKAuditHCLTests", dependencies: ["CEKAuditHCL"], swiftSettings: strict),
         .testTarget(name: "CEKAuditCollectorsTests",
                     dependencies: ["CEKAuditCore", "CEKAuditCollectorKit", "CEKAuditAWS", "CEKAuditOpenBao", "CEKAuditGCP", "CEKAuditAzure", "CEKAuditInfraCode",
-                                   "CEKAuditLogs", "CEKAuditAttestations", "CEKAuditKit", "CEKAuditTestSupport"],
+                                   "CEKAuditLogs", "CEKAuditAttestations", "CEKAuditKit", "CEKAuditTestSupport", "CEKScan"],
                     resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "CEKAuditReportersTests", dependencies: ["CEKAuditReporters", "CEKAuditCore"],
                     swiftSettings: strict),

@@ -41,8 +41,8 @@ if [ ! -d "$plain/AWSLogs" ]; then
     gzip -dc "$corpus/$f" > "$plain/${f%.gz}"
   done
 fi
-swift build -c release --product cek-audit >&2
-bin=.build/release/cek-audit
+# CEK_AUDIT_BIN: a release binary built elsewhere (e.g. `swift build -c release --scratch-path .build-release`).
+if [ -n "${CEK_AUDIT_BIN:-}" ]; then bin=$CEK_AUDIT_BIN; else swift build -c release --product cek-audit >&2; bin=.build/release/cek-audit; fi
 
 files=$(find "$corpus" -name '*.json.gz' | wc -l)
 gz=$(find "$corpus" -name '*.json.gz' -printf '%s\n' | awk '{s+=$1} END {print s}')
@@ -108,7 +108,7 @@ ratio() {  # KEY against orjson on the same corpus
   awk -v k="$k" -v a="${secs[$ref]}" -v b="${secs[$k]}" 'BEGIN { printf "  %-42s %6.2f× orjson\n", k, a / b }'
 }
 
-echo "corpus: $files files, $((gz / 1000000)) MB gzip, $((raw / 1000000)) MB of JSON; $cores cores; MB/s are of uncompressed JSON"
+echo "corpus: $files files, $((gz / 1000000)) MB gzip, $((raw / 1000000)) MB of JSON; $cores cores; load average $(cut -d' ' -f1-3 /proc/loadavg); MB/s are of uncompressed JSON"
 echo "task: per-key KMS usage (cek-audit also builds every fact, evaluates and writes report.json)"
 for kind in gz plain; do
   if [ $kind = gz ]; then dir=$corpus; pat='*.json.gz'; else dir=$plain; pat='*.json'; fi
@@ -131,20 +131,45 @@ echo
 echo "cek-audit peak RSS: $((cek_gz / 1024)) MB on .json.gz, $((cek_plain / 1024)) MB on .json (target ≤ 100 MB)"
 cat <<'TXT'
 
-Where the time goes (perf record, release build; 2026-12-04, 200 MB corpus of 416 files, 2 cores under load):
-  before this version: zlib inflate ≈ 400 MB/s per core (CPU time); the splitter's byte-at-a-time string skipping
-    ≈ 900 MB/s; each KMS event copied its key's sets and dictionaries (copy-on-write of a value read out of the
-    table) and built a joined String for duplicate detection; content recognition validated every file's 64 KiB
-    head as UTF-8 through Data's generic iterator (44 % of a plain .json run).
-  now, scan only (scratch harness, CPU time): libdeflate whole-file inflate ≈ 2,100 MB/s per core; the splitter
-    (one loop per record, string bodies eight bytes at a time) ≈ 1,900 MB/s; the KMS prefilter (memchr + memcmp
-    for "kms.amazonaws.com") ≈ 10 GB/s; decoding the KMS records' members into Strings and aggregating them
-    ≈ 800 MB/s — the largest share.
-  now, whole run on plain .json: scan and KMS decode ≈ 32 %, SHA-256 of every file for its evidence item ≈ 17 %,
-    the per-file merge of aggregates on the collecting task (serial: it sorts the capped principal and failure
-    lists on every merge) ≈ 11 %, content recognition ≈ 18 % (NUL check and UTF-8 validation now through a
-    pointer), the rest evaluation and report writing. The serial merge and the fixed cost of a run are what keep
-    cek-audit from scaling to the issue's targets (600 MB/s gzip, 800 MB/s plain) on this corpus.
+Where the time goes (perf record -g on the release binary; 2026-12-04, 200 MB corpus of 416 files, 2 cores shared
+with other builds, so read the shares, not the seconds):
+  before speed2 (plain .json, 0.71 CPU-s per 193 MB in perf): SHA-256 of every file for its evidence item 20 % (BoringSSL
+    with SHA-NI, ≈ 1.1 GB/s on this VM, of which 4.5 % was String(format:) per digest byte), KMS record decode 26 %
+    (reader 9 %, LogAggregate.add 12 % incl. ARN parsing per key and file), the splitter 11 %, the merge of one
+    aggregate per file on the collecting task 14 % (serial; re-sorting the capped principal and failure lists on
+    every merge), report and evaluation 5 %, catalog load 5 %.
+  speed2:
+    - each worker aggregates the files it takes (work stealing over the files sorted largest first) into its own
+      LogAggregate; the collecting task merges one aggregate per worker. Capped lists keep their smallest members
+      and ties are broken by value, so the facts do not depend on which worker read which file (tests pin it);
+    - keys are updated in place in their table (one hash, no copy of their sets); ARNs parsed once per key and
+      worker; SHA-256 hex without String(format:);
+    - objects and arrays are skipped 64 bytes at a time (Sources/CEKScan: SSE2, AVX2 when present; bytes outside
+      the fast path's cases — raw or escaped control bytes in strings, a backslash outside a string, an unclosed
+      value — go to the byte loop, which reports the error): the splitter went from ≈ 2.0 to ≈ 4.2 GB/s per core;
+    - content recognition (each file's head read, each .json.gz head inflated by zlib: 18 % of the CPU of a gz run
+      on the 1.1 GB corpus, and serial) runs on every core before collection, outcomes used in source order;
+    - principals at the cap (200 per key) are kept sorted: a smaller newcomer replaces the largest by binary
+      search (a max over the set per replacement was 6 % on the 1.1 GB corpus, whose keys see ~2,000 sessions);
+    - records are decoded when they hold "kms.amazonaws.com" or a \u escape (which could spell it); the KMS
+      eventSource is not allocated per record; word-wise member-name comparison.
+  now (plain .json, scan harness and perf, CPU time per 200 MB on one core): splitter 0.05 s, prefilter 0.015 s,
+    KMS decode 0.13 s + aggregation 0.075 s (allocation and reference counting of the ~10 strings a KMS record
+    yields are the largest part), SHA-256 0.18 s (hardware speed: the evidence hash of a plain file cannot be
+    skipped), page faults of the memory maps ≈ 5 %, fixed cost of a run ≈ 0.07 s (catalog, evaluation, report).
+    On .json.gz the SHA-256 is of the compressed bytes (14× fewer) and libdeflate adds ≈ 0.06 CPU-s per 100 MB.
+  Next levers, not done: recognition still inflates 64 KiB of every .json.gz with zlib (CloudTrail decides on 4 KiB);
+    interning key ARNs / principals / event names per worker (integer ids, no String per
+    record), and reading plain files into a reused buffer instead of faulting in a fresh map per file.
+Measured with this script (2026-12-05 00:19 UTC, 1.1 GB corpus of 2,285 files, load average 2.0 at the start and
+4.9 at the end from other users; orjson's 254 MB/s matches the issue's idle 263 MB/s):
+  .json.gz: cek-audit 2.20 s, 500 MB/s, 1.97x orjson, peak RSS 70 MB (before speed2: ~1.0x; the same binary run
+    took 10.8 CPU-s, now 3.5 CPU-s, with identical report.json apart from timestamps).
+  .json:    cek-audit 4.11 s, 268 MB/s, 1.29x orjson, peak RSS 69 MB (load had risen by then; a lone run at load
+    6.5 took 3.05 s, 361 MB/s, 3.0 CPU-s, SHA-256 of every byte included).
+  An earlier run at load 6-8 printed 3.51x orjson on .json.gz: the Python processes suffered more from the load.
+  Not reached: 600 MB/s / 2.3x on .json.gz and 800 MB/s on .json. What is left is in the list above: KMS record
+  decode and aggregation (Strings per record), SHA-256 on plain files, and the zlib head inflate of recognition.
 Plain files are memory-mapped; .json.gz files are inflated whole by libdeflate into one buffer per worker
-(files above 48 MB uncompressed fall back to streaming zlib). Files are scanned in parallel, one per core.
+(files above 48 MB uncompressed fall back to streaming zlib). Files are scanned in parallel, one worker per core.
 TXT

@@ -39,6 +39,22 @@ public struct CollectionRunner: Sendable {
         return (facts, notes)
     }
 
+    /// `body(0..<count)` on every core (`DispatchQueue.concurrentPerform`), results in index order.
+    static func parallelMap<T: Sendable>(_ count: Int, _ body: @Sendable (Int) -> T) -> [T] {
+        guard count > 1 else { return (0..<count).map(body) }
+        let slots = UnsafeMutableBufferPointer<T?>.allocate(capacity: count)
+        slots.initialize(repeating: nil)
+        defer { slots.deallocate() }
+        let base = SlotBase(base: slots.baseAddress!)
+        DispatchQueue.concurrentPerform(iterations: count) { k in (base.base + k).pointee = body(k) }
+        let out = slots.map { $0! }
+        _ = slots.deinitialize()
+        return out
+    }
+
+    /// The result slots of ``parallelMap(_:_:)``, each written by one iteration only.
+    private struct SlotBase<T>: @unchecked Sendable { let base: UnsafeMutablePointer<T?> }
+
     /// Collects the units of work of `plan` that belong to `shard` (all of them when nil): document files one by
     /// one, log and export sources as a whole, live targets. Every shard recognizes every file, so each knows the
     /// whole list of units and which shard owns each; the record says so (nil when `shard` is nil).
@@ -49,16 +65,28 @@ public struct CollectionRunner: Sendable {
         var notes: [Note] = plan.missing.filter { $0.status == .skipped }.map { Note(locator: $0.source, text: "skipped: \($0.detail ?? "")") }
         var jobs: [Job] = []
         let recognizer = ContentRecognizer(registry: registry)
-        for source in plan.sources {
+        @Sendable func sourceFile(_ source: AssessmentPlan.Source) -> SourceFile {
             var file = SourceFile(path: source.path, locator: source.locator, account: source.account, tenant: source.tenant, key: source.key,
                                   keyManager: source.keyManager, linePrefix: source.linePrefix)
             file.varFiles = source.varFiles
             file.queryOptions = source.queryOptions
+            return file
+        }
+        // Recognition reads each file's head (and inflates a gzip file's first 64 KiB): pure per file, so done on
+        // every core up front; the outcomes are then used in source order, as before.
+        let sources = plan.sources, known = self.registry
+        let outcomes = Self.parallelMap(sources.count) { k -> ContentRecognizer.Outcome? in
+            let source = sources[k]
+            if source.kind != "auto", known.collector(for: source.kind) != nil { return nil }
+            return recognizer.recognize(sourceFile(source))
+        }
+        for (index, source) in plan.sources.enumerated() {
+            var file = sourceFile(source)
             let collector: any EvidenceCollector
             if source.kind != "auto", let named = registry.collector(for: source.kind) {
                 collector = named
             } else {
-                switch recognizer.recognize(file) {
+                switch outcomes[index] ?? recognizer.recognize(file) {
                 case .recognized(let c, let read):
                     collector = c
                     file = read

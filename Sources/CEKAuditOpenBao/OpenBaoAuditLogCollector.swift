@@ -195,11 +195,10 @@ public struct OpenBaoAuditLogCollector: EvidenceCollector {
             let per = (items.count + shares - 1) / shares
             let base = Slots(base: outcomes.baseAddress!)
             let work: @Sendable (Int) -> Void = { share in
-                let decoder = JSONDecoder()
                 for k in (share * per)..<min(items.count, (share + 1) * per) {
                     switch items[k] {
                     case .tooLong(let line): (base.base + k).initialize(to: LineOutcome(line: line))
-                    case .text(let line, let bytes): (base.base + k).initialize(to: OpenBaoAuditLogCollector.decodeLine(bytes, line: line, prefix: prefix, decoder: decoder))
+                    case .text(let line, let bytes): (base.base + k).initialize(to: OpenBaoAuditLogCollector.decodeLine(bytes, line: line, prefix: prefix))
                     }
                 }
             }
@@ -223,7 +222,9 @@ public struct OpenBaoAuditLogCollector: EvidenceCollector {
     }
 
     /// Decodes one line: a configured prefix is stripped, else text before the first `{` is taken as the prefix.
-    static func decodeLine(_ bytes: [UInt8], line: Int, prefix: [UInt8]?, decoder: JSONDecoder) -> LineOutcome {
+    /// The JSON is read by ``AuditLineReader`` straight from the line's bytes (what `JSONDecoder` accepts, several
+    /// times faster).
+    static func decodeLine(_ bytes: [UInt8], line: Int, prefix: [UInt8]?) -> LineOutcome {
         var outcome = LineOutcome(line: line)
         var body = bytes[...]
         if let prefix, !prefix.isEmpty, bytes.starts(with: prefix) {
@@ -234,7 +235,7 @@ public struct OpenBaoAuditLogCollector: EvidenceCollector {
         if brace > body.startIndex {
             outcome.prefixes.append(String(decoding: body[body.startIndex..<brace], as: UTF8.self))
         }
-        guard let record = try? decoder.decode(AuditLogRecord.self, from: Data(body[brace...])),
+        guard let record = body[brace...].withUnsafeBytes({ try? AuditLineReader.read($0) }),
               record.type == "request" || record.type == "response" else { return outcome }
         outcome.record = record
         return outcome

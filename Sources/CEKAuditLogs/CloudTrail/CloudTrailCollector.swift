@@ -83,15 +83,33 @@ public struct CloudTrailCollector: EvidenceCollector {
             || locator.contains("/CloudTrail/") || locator.contains("/CloudTrail-Digest/")
     }
 
+    /// What scanning one file gives besides its events (which go into the worker's ``LogAggregate``).
     struct FileResult: Sendable {
         var index: Int
         var item: EvidenceItem?
-        var aggregate = LogAggregate()
         var diagnostics: [Diagnostic] = []
+        /// Duplicate records met in this file (the first five are reported one by one).
+        var duplicates = 0
+        /// Deletion time of each key deleted in this file: events of the key after it, in this file, are counted
+        /// as events after deletion (the per-file rule of earlier versions, independent of the order files are read).
+        var deletedInFile: [String: String] = [:]
         var digestEntries: [(object: String, hash: String)] = []
         var uncompressedSHA256: String?
         var isDigest = false
         var failed = false
+    }
+
+    /// The next file to scan, shared by the workers: each takes the next index when it is done with a file, so a
+    /// worker that drew small files takes more of them (work stealing over a list sorted largest first).
+    final class WorkQueue: Sendable {
+        private let next = Atomic<Int>(0)
+        let count: Int
+        init(count: Int) { self.count = count }
+        /// The next index, or `nil` when every file is taken.
+        func take() -> Int? {
+            let k = next.wrappingAdd(1, ordering: .relaxed).oldValue
+            return k < count ? k : nil
+        }
     }
 
     /// Deduplication shared by the workers: exact duplicate records are counted once and reported; records that
@@ -122,43 +140,50 @@ public struct CloudTrailCollector: EvidenceCollector {
         var total = LogAggregate()
         let dedupe = Dedupe()
 
-        context.progress?.begin(files: files.count, bytes: files.reduce(Int64(0)) { $0 + Self.sizeOnDisk($1.path) })
+        let sizes = ordered.map { Self.sizeOnDisk($0.path) }
+        context.progress?.begin(files: files.count, bytes: sizes.reduce(0, +))
         // Phase 1: digests.
         for (i, f) in ordered.enumerated() where digestNames.contains(f.locator) {
-            let r = Self.scan(f, index: i, window: windowText, wantHash: false, dedupe: dedupe, now: context.now, wholeLimit: wholeInflateLimit)
+            let r = Self.scan(f, index: i, window: windowText, wantHash: false, dedupe: dedupe, now: context.now, wholeLimit: wholeInflateLimit,
+                              into: &total)
             context.progress?.fileDone(bytes: Int64(r.item?.size ?? 0))
             for e in r.digestEntries {
                 digestHashes[(e.object as NSString).lastPathComponent] = e.hash.lowercased()
                 digestObjects[(e.object as NSString).lastPathComponent] = e.object
             }
-            total.merge(r.aggregate)
-            var slim = r
-            slim.aggregate = LogAggregate()
-            results.append(slim)
+            results.append(r)
         }
-        // Phase 2: logs, in parallel with bounded workers.
-        let logs = Array(ordered.enumerated().filter { !digestNames.contains($0.element.locator) })
+        // Phase 2: logs, largest first, on `workers` tasks that take the next file when done with one (work
+        // stealing). Each task aggregates into its own LogAggregate, so the collecting task merges one aggregate per
+        // worker, not one per file; every merge and every capped list is order-independent, so the facts do not
+        // depend on which worker read which file.
+        let logs = ordered.indices.filter { !digestNames.contains(ordered[$0].locator) }
+            .sorted { sizes[$0] != sizes[$1] ? sizes[$0] > sizes[$1] : $0 < $1 }
+            .map { (index: $0, file: ordered[$0]) }
         let expected = digestHashes
-        let workers = self.workers
         let now = context.now
         let wholeLimit = wholeInflateLimit
-        await withTaskGroup(of: FileResult.self) { group in
-            var next = 0
-            func addNext() {
-                guard next < logs.count else { return }
-                let (i, f) = logs[next]
-                next += 1
-                let wantHash = expected[(f.locator as NSString).lastPathComponent] != nil
-                group.addTask { Self.scan(f, index: i, window: windowText, wantHash: wantHash, dedupe: dedupe, now: now, wholeLimit: wholeLimit) }
+        let progress = context.progress
+        let queue = WorkQueue(count: logs.count)
+        await withTaskGroup(of: ([FileResult], LogAggregate).self) { group in
+            for _ in 0..<min(workers, logs.count) {
+                group.addTask {
+                    var aggregate = LogAggregate()
+                    var done: [FileResult] = []
+                    while let k = queue.take() {
+                        let (i, f) = logs[k]
+                        let wantHash = expected[(f.locator as NSString).lastPathComponent] != nil
+                        let r = Self.scan(f, index: i, window: windowText, wantHash: wantHash, dedupe: dedupe, now: now, wholeLimit: wholeLimit,
+                                          into: &aggregate)
+                        progress?.fileDone(bytes: Int64(r.item?.size ?? 0))
+                        done.append(r)
+                    }
+                    return (done, aggregate)
+                }
             }
-            for _ in 0..<workers { addNext() }
-            // Merge as results arrive, so memory holds one aggregate, not one per file.
-            while var r = await group.next() {
-                context.progress?.fileDone(bytes: Int64(r.item?.size ?? 0))
-                total.merge(r.aggregate)
-                r.aggregate = LogAggregate()
-                results.append(r)
-                addNext()
+            for await (done, aggregate) in group {
+                results += done
+                total.merge(aggregate)
             }
         }
         results.sort { $0.index < $1.index }
@@ -222,48 +247,49 @@ public struct CloudTrailCollector: EvidenceCollector {
     ///
     /// Plain files are read through a memory map; `.json.gz` files are inflated whole by libdeflate into one buffer
     /// (no `Data` copy), falling back to streaming zlib past ``wholeInflateBytes``.
+    /// Its events go into `aggregate`, the scanning worker's.
     static func scan(_ f: File, index: Int, window: ClosedRange<String>?, wantHash: Bool, dedupe: Dedupe, now: Date,
-                     wholeLimit: Int = wholeInflateBytes) -> FileResult {
+                     wholeLimit: Int = wholeInflateBytes, into aggregate: inout LogAggregate) -> FileResult {
         var result = FileResult(index: index)
         let raw: Data
         do { raw = try Data(contentsOf: URL(fileURLWithPath: f.path), options: .alwaysMapped) } catch {
             result.failed = true
-            result.aggregate.parseErrors += 1
+            aggregate.parseErrors += 1
             result.diagnostics.append(CEKAuditError.cannotRead(f.locator, FileProblem.reading(f.path, error: error)).diagnostic)
             return result
         }
         result.item = EvidenceItem(collector: name, locator: f.locator, kind: "cloudtrail-log", bytes: raw, collectedAt: now)
         guard Gzip.isGzip(raw) else {
             if wantHash { result.uncompressedSHA256 = result.item?.sha256 }
-            raw.withUnsafeBytes { scanContent($0, f, window: window, dedupe: dedupe, into: &result) }
+            raw.withUnsafeBytes { scanContent($0, f, window: window, dedupe: dedupe, into: &result, &aggregate) }
             return result
         }
         do {
             let whole = try raw.withUnsafeBytes { try Gzip.inflateWhole($0, limit: wholeLimit) }
             whole.withBytes { b in
                 if wantHash { result.uncompressedSHA256 = SHA256Hex.digest(b) }
-                scanContent(b, f, window: window, dedupe: dedupe, into: &result)
+                scanContent(b, f, window: window, dedupe: dedupe, into: &result, &aggregate)
             }
             return result
         } catch Gzip.Failure.tooLarge {
             // Too large to hold whole in the worker's budget: streaming zlib, as before libdeflate.
         } catch {
-            inflateFailed(error, f, into: &result)
+            inflateFailed(error, f, into: &result, &aggregate)
             return result
         }
         let data: Data
         do { data = try Gzip.inflate(raw, limit: Self.maxUncompressedBytes) } catch {
-            inflateFailed(error, f, into: &result)
+            inflateFailed(error, f, into: &result, &aggregate)
             return result
         }
         if wantHash { result.uncompressedSHA256 = SHA256Hex.digest(data) }
-        data.withUnsafeBytes { scanContent($0, f, window: window, dedupe: dedupe, into: &result) }
+        data.withUnsafeBytes { scanContent($0, f, window: window, dedupe: dedupe, into: &result, &aggregate) }
         return result
     }
 
-    private static func inflateFailed(_ error: any Error, _ f: File, into result: inout FileResult) {
+    private static func inflateFailed(_ error: any Error, _ f: File, into result: inout FileResult, _ aggregate: inout LogAggregate) {
         result.failed = true
-        result.aggregate.parseErrors += 1
+        aggregate.parseErrors += 1
         let fix: String
         if case Gzip.Failure.tooLarge = error {
             fix = "CloudTrail delivers files far smaller than this; the file may be a decompression bomb — inspect it before assessing"
@@ -275,18 +301,18 @@ public struct CloudTrailCollector: EvidenceCollector {
 
     /// Splits the (inflated) content of one file into records and aggregates its KMS records.
     private static func scanContent(_ b: UnsafeRawBufferPointer, _ f: File, window: ClosedRange<String>?, dedupe: Dedupe,
-                                    into result: inout FileResult) {
+                                    into result: inout FileResult, _ aggregate: inout LogAggregate) {
         let shape: RecordSplitter.Shape
         do { shape = try RecordSplitter.split(b) } catch let e as RecordSplitter.Failure {
             let (line, col) = RecordSplitter.position(b, e.offset)
             result.failed = true
-            result.aggregate.parseErrors += 1
+            aggregate.parseErrors += 1
             result.diagnostics.append(Diagnostic(.error, source: f.locator, line: line, column: col, message: "not valid CloudTrail JSON: \(e.message)",
                                                  fix: "check for a missing comma or an unclosed brace near this place"))
             return
         } catch {
             result.failed = true
-            result.aggregate.parseErrors += 1
+            aggregate.parseErrors += 1
             result.diagnostics.append(Diagnostic(.error, source: f.locator, message: "not valid CloudTrail JSON (\(error))"))
             return
         }
@@ -296,7 +322,7 @@ public struct CloudTrailCollector: EvidenceCollector {
             result.item?.kind = "cloudtrail-digest"
             guard let logs = (try? JSONValue.parse(Data(b), source: f.locator))?["logFiles"], case .array(let entries) = logs else {
                 result.failed = true
-                result.aggregate.parseErrors += 1
+                aggregate.parseErrors += 1
                 result.diagnostics.append(Diagnostic(.error, source: f.locator, message: "digest file without a readable logFiles list",
                                                      fix: "fetch the digest again; log files it should list are not verified"))
                 return
@@ -306,32 +332,34 @@ public struct CloudTrailCollector: EvidenceCollector {
             }
         case .other:
             result.failed = true
-            result.aggregate.parseErrors += 1
+            aggregate.parseErrors += 1
             result.diagnostics.append(Diagnostic(.error, source: f.locator, message: "JSON without a Records array: not a CloudTrail log file",
                                                  fix: "remove it from the log source, or name its kind in the assessment file"))
         case .singleEvent:
-            result.aggregate.files += 1
-            decode(b, 0..<b.count, locator: f.locator, ordinal: 1, window: window, dedupe: dedupe, into: &result)
+            aggregate.files += 1
+            decode(b, 0..<b.count, locator: f.locator, ordinal: 1, window: window, dedupe: dedupe, into: &result, &aggregate)
         case .records(let ranges):
-            result.aggregate.files += 1
-            let needle = Array("kms.amazonaws.com".utf8)
+            aggregate.files += 1
+            // Only records that may be KMS events are decoded: those holding the KMS endpoint's name, and those
+            // holding a `\u` escape (which could spell it: `"\u006bms.amazonaws.com"` is the same JSON string).
+            let needle = Array("kms.amazonaws.com".utf8), unicodeEscape = Array("\\u".utf8)
             for (k, range) in ranges.enumerated() {
-                result.aggregate.records += 1
-                guard RecordSplitter.contains(b, range, needle) else { continue }
-                decode(b, range, locator: f.locator, ordinal: k + 1, window: window, dedupe: dedupe, into: &result)
+                aggregate.records += 1
+                guard RecordSplitter.contains(b, range, needle) || RecordSplitter.contains(b, range, unicodeEscape) else { continue }
+                decode(b, range, locator: f.locator, ordinal: k + 1, window: window, dedupe: dedupe, into: &result, &aggregate)
             }
         }
     }
 
     private static func decode(_ b: UnsafeRawBufferPointer, _ range: Range<Int>, locator: String, ordinal: Int,
-                               window: ClosedRange<String>?, dedupe: Dedupe, into result: inout FileResult) {
+                               window: ClosedRange<String>?, dedupe: Dedupe, into result: inout FileResult, _ aggregate: inout LogAggregate) {
         let record: CloudTrailRecord
         do {
             record = try CloudTrailRecordReader.read(b, range)
         } catch {
             let offset = (error as? CloudTrailRecordReader.Failure)?.offset ?? range.lowerBound
             let (line, col) = RecordSplitter.position(b, offset)
-            result.aggregate.parseErrors += 1
+            aggregate.parseErrors += 1
             result.diagnostics.append(Diagnostic(.error, source: locator, line: line, column: col,
                                                  message: "record \(ordinal) is not valid JSON (\((error as? CloudTrailRecordReader.Failure)?.message ?? "\(error)")) and was not counted",
                                                  fix: "check for a missing comma inside the record"))
@@ -340,25 +368,30 @@ public struct CloudTrailCollector: EvidenceCollector {
         guard record.eventSource == "kms.amazonaws.com" else { return }
         if let id = record.eventID {
             // Same id and same event (name, time, request, outcome): a re-delivery, whatever the formatting.
+            // (The fields one after the other, a 0x1F between them; no array of them built per record.)
             var content: UInt64 = 0xcbf29ce484222325
-            for (n, field) in [record.eventName, record.eventTime, record.requestID, record.errorCode].enumerated() {
-                if n > 0 { content = fnv(0x1F, content) }
-                for byte in (field ?? "").utf8 { content = fnv(byte, content) }
-            }
+            for byte in (record.eventName ?? "").utf8 { content = fnv(byte, content) }
+            content = fnv(0x1F, content)
+            for byte in (record.eventTime ?? "").utf8 { content = fnv(byte, content) }
+            content = fnv(0x1F, content)
+            for byte in (record.requestID ?? "").utf8 { content = fnv(byte, content) }
+            content = fnv(0x1F, content)
+            for byte in (record.errorCode ?? "").utf8 { content = fnv(byte, content) }
             switch dedupe.check(id: fnv(id), content: content) {
             case 1:
-                result.aggregate.duplicates += 1
-                if result.aggregate.duplicates <= 5 {
+                aggregate.duplicates += 1
+                result.duplicates += 1
+                if result.duplicates <= 5 {
                     result.diagnostics.append(Diagnostic(.warning, source: locator, message: "event \(id) is delivered more than once; counted once"))
                 }
                 return
             case 2:
-                result.aggregate.idCollisions += 1
+                aggregate.idCollisions += 1
                 result.diagnostics.append(Diagnostic(.warning, source: locator, message: "event id \(id) is shared by different records; both are counted"))
             default: break
             }
         }
-        result.aggregate.add(record, window: window, file: locator)
+        aggregate.add(record, window: window, file: locator, deletedInFile: &result.deletedInFile)
     }
 
     /// FNV-1a 64 of `s`.

@@ -52,6 +52,21 @@ struct CloudTrailRecordReader {
         return literal == "null" ? nil : literal
     }
 
+    /// The KMS endpoint's name, shared by every KMS record instead of a string allocated per record.
+    private static let kmsSource = "kms.amazonaws.com"
+
+    /// `eventSource`: ``kmsSource`` itself when the value spells it without escapes, else as ``text()`` reads it.
+    private mutating func eventSource() throws -> String? {
+        c.ws()
+        let start = c.i
+        if c.current == 0x22 {
+            let (r, escaped) = try c.string()
+            if !escaped, equals(r, "kms.amazonaws.com") { return Self.kmsSource }
+            c.i = start
+        }
+        return try text()
+    }
+
     /// Enters an object: `true` when the value is an object, `false` (value skipped) otherwise.
     private mutating func openObject() throws -> Bool {
         c.ws()
@@ -85,7 +100,7 @@ struct CloudTrailRecordReader {
         var first = true
         while let k = try nextKey(first: &first) {
             if equals(k, "eventTime") { r.eventTime = try text() }
-            else if equals(k, "eventSource") { r.eventSource = try text() }
+            else if equals(k, "eventSource") { r.eventSource = try eventSource() }
             else if equals(k, "eventName") { r.eventName = try text() }
             else if equals(k, "awsRegion") { r.awsRegion = try text() }
             else if equals(k, "eventID") { r.eventID = try text() }

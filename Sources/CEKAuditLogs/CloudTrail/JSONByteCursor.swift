@@ -1,5 +1,6 @@
 import CEKAuditCollectorKit
 import CEKAuditCore
+import CEKScan
 import Foundation
 
 /// The scanning primitives shared by ``RecordSplitter`` and ``CloudTrailRecordReader``: a position in a byte
@@ -77,6 +78,19 @@ struct JSONByteCursor {
     /// string bodies eight bytes at a time: this is what every record of another service costs.
     mutating func composite() throws {
         guard let base = b.baseAddress else { throw fail("unclosed object or array") }
+        // 64 bytes at a time (SSE2) when the value is well-formed; otherwise the loop below decides and reports.
+        let fast = cek_skip_composite(base.assumingMemoryBound(to: UInt8.self), i, end)
+        if fast >= 0 {
+            i = fast
+            return
+        }
+        try compositeBytewise()
+    }
+
+    /// ``composite()`` one byte at a time (string bodies eight at a time): the reference the SSE2 path must agree
+    /// with, and the one that reports errors.
+    mutating func compositeBytewise() throws {
+        guard let base = b.baseAddress else { throw fail("unclosed object or array") }
         var depth = 0
         var k = i
         let e = end
@@ -131,8 +145,23 @@ struct JSONByteCursor {
     }
 
     /// Whether the bytes in `r` spell `s`.
+    /// Compared a word at a time: keys of 8 to 16 bytes (most CloudTrail member names) by their first and last
+    /// eight bytes, two loads; a `memcmp` call per candidate key cost more than the comparison.
     @inline(__always) func equals(_ r: Range<Int>, _ s: StaticString) -> Bool {
-        guard r.count == s.utf8CodeUnitCount, let base = b.baseAddress else { return false }
-        return memcmp(base + r.lowerBound, s.utf8Start, r.count) == 0
+        let n = s.utf8CodeUnitCount
+        guard r.count == n, let base = b.baseAddress else { return false }
+        let p = UnsafeRawPointer(s.utf8Start)
+        let q = base + r.lowerBound
+        if n >= 8 {
+            guard q.loadUnaligned(as: UInt64.self) == p.loadUnaligned(as: UInt64.self),
+                  q.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) == p.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) else { return false }
+            return n <= 16 || memcmp(q + 8, p + 8, n - 16) == 0
+        }
+        var k = 0
+        while k < n {
+            if q.load(fromByteOffset: k, as: UInt8.self) != p.load(fromByteOffset: k, as: UInt8.self) { return false }
+            k += 1
+        }
+        return true
     }
 }

@@ -4,7 +4,16 @@ import Foundation
 
 /// What the KMS events of a set of CloudTrail files say, aggregated per key. Mergeable, so files can be scanned
 /// in parallel and combined; its size grows with the number of keys, not with the number of events.
+///
+/// Order-independent: adding the same events in any order, split over any number of aggregates merged in any
+/// order, gives the same result (capped lists keep their smallest members, ties are broken by value), so the
+/// facts do not depend on which worker read which file.
 struct LogAggregate: Sendable {
+    /// Most failed-attempt kinds kept per key (the smallest, in sorting order).
+    static let failedCap = 50
+    /// Most principals kept per key (the smallest, in sorting order).
+    static let principalCap = 200
+
     struct KeyStats: Sendable {
         var account: String?
         var region: String?
@@ -20,6 +29,12 @@ struct LogAggregate: Sendable {
         var deletedAt: String?
         var eventsAfterDeletion = 0
         var keyStores: Set<String> = []
+        /// Whether `account` and `region` come from the key's own ARN (then they are final); otherwise they are the
+        /// smallest seen on the key's events.
+        var placeFromARN = false
+        /// `principals` sorted, once it holds ``LogAggregate/principalCap`` of them (`nil`: not built yet), so that
+        /// a smaller newcomer replaces the largest with a binary search instead of a scan of the set.
+        var principalsSorted: [String]?
         /// The files holding the key's first and last event (time, locator), for provenance.
         var firstFile: (String, String)?
         var lastFile: (String, String)?
@@ -27,17 +42,26 @@ struct LogAggregate: Sendable {
         mutating func merge(_ o: KeyStats) {
             if let f = o.firstFile, firstFile.map({ ($0.0, $0.1) > (f.0, f.1) }) ?? true { firstFile = f }
             if let l = o.lastFile, lastFile.map({ ($0.0, $0.1) < (l.0, l.1) }) ?? true { lastFile = l }
-            account = account ?? o.account
-            region = region ?? o.region
+            if o.placeFromARN, !placeFromARN {
+                account = o.account
+                region = o.region
+                placeFromARN = true
+            } else if !placeFromARN {
+                account = LogAggregate.min(account, o.account)
+                region = LogAggregate.min(region, o.region)
+            }
             usage.merge(o.usage, uniquingKeysWith: +)
             lifecycle.formUnion(o.lifecycle)
             // Sorted and capped, so the outcome does not depend on the order files finish in.
-            failed = Array(Set(failed + o.failed).sorted().prefix(50))
-            principals.formUnion(o.principals)
-            if principals.count > 200 { principals = Set(principals.sorted().prefix(200)) }
+            if !o.failed.isEmpty { failed = Array(Set(failed + o.failed).sorted().prefix(LogAggregate.failedCap)) }
+            if !o.principals.isEmpty {
+                principals.formUnion(o.principals)
+                if principals.count > LogAggregate.principalCap { principals = Set(principals.sorted().prefix(LogAggregate.principalCap)) }
+                principalsSorted = nil
+            }
             first = LogAggregate.min(first, o.first)
             last = LogAggregate.max(last, o.last)
-            if let s = o.rotationSwitch, rotationSwitch.map({ $0.0 < s.0 }) ?? true { rotationSwitch = s }
+            rotationSwitch = LogAggregate.latestSwitch(rotationSwitch, o.rotationSwitch)
             lastRotated = LogAggregate.max(lastRotated, o.lastRotated)
             deletedAt = LogAggregate.min(deletedAt, o.deletedAt)
             eventsAfterDeletion += o.eventsAfterDeletion
@@ -64,6 +88,9 @@ struct LogAggregate: Sendable {
     var keys: [String: KeyStats] = [:]
     /// Alias → (time of the latest alias event, target key).
     var aliases: [String: (String, String)] = [:]
+    /// The account and category inserted last: most events repeat them, and comparing is cheaper than hashing.
+    private var lastAccount: String?
+    private var lastCategory: String?
 
     mutating func merge(_ o: LogAggregate) {
         files += o.files; digestFiles += o.digestFiles; records += o.records; kmsRecords += o.kmsRecords
@@ -73,7 +100,41 @@ struct LogAggregate: Sendable {
         categories.formUnion(o.categories); accounts.formUnion(o.accounts)
         customKeyStoreEvents += o.customKeyStoreEvents; externalKeyStoreEvents += o.externalKeyStoreEvents
         for (k, v) in o.keys { keys[k, default: KeyStats()].merge(v) }
-        aliases.merge(o.aliases) { a, b in a.0 >= b.0 ? a : b }
+        aliases.merge(o.aliases) { a, b in a >= b ? a : b }
+    }
+
+    /// The later of two rotation switches; at the same time, the one that disables rotation (the conservative
+    /// reading, whatever order the events were read in).
+    static func latestSwitch(_ a: (String, Bool)?, _ b: (String, Bool)?) -> (String, Bool)? {
+        guard let a else { return b }
+        guard let b else { return a }
+        if a.0 != b.0 { return a.0 > b.0 ? a : b }
+        return a.1 ? b : a
+    }
+
+    /// Adds `p` to the principals of `stats`, keeping the ``principalCap`` smallest.
+    static func addPrincipal(_ p: String, to stats: inout KeyStats) {
+        if stats.principals.count < principalCap { stats.principals.insert(p); return }
+        if stats.principalsSorted == nil { stats.principalsSorted = stats.principals.sorted() }
+        guard let largest = stats.principalsSorted?.last, p < largest, !stats.principals.contains(p) else { return }
+        stats.principals.remove(largest)
+        stats.principals.insert(p)
+        stats.principalsSorted!.removeLast()
+        var low = 0, high = stats.principalsSorted!.count
+        while low < high {
+            let mid = (low + high) / 2
+            if stats.principalsSorted![mid] < p { low = mid + 1 } else { high = mid }
+        }
+        stats.principalsSorted!.insert(p, at: low)
+    }
+
+    /// Adds `attempt` to the failed attempts of `stats` (sorted), keeping the ``failedCap`` smallest.
+    static func addFailed(_ attempt: String, to stats: inout KeyStats) {
+        if stats.failed.count >= failedCap, let last = stats.failed.last, attempt >= last { return }
+        let at = stats.failed.firstIndex(where: { $0 >= attempt }) ?? stats.failed.endIndex
+        if at < stats.failed.endIndex, stats.failed[at] == attempt { return }
+        stats.failed.insert(attempt, at: at)
+        if stats.failed.count > failedCap { stats.failed.removeLast() }
     }
 
     static func min(_ a: String?, _ b: String?) -> String? {
@@ -88,13 +149,18 @@ struct LogAggregate: Sendable {
     }
 
     /// Adds one decoded KMS record. Failed calls (errorCode) are attempts, never evidence of the action.
-    mutating func add(_ r: CloudTrailRecord, window: ClosedRange<String>?, file: String = "") {
+    /// `deletedInFile` holds the deletion time of keys deleted earlier in the same file: a later event of such a key
+    /// in that file counts as an event after deletion.
+    mutating func add(_ r: CloudTrailRecord, window: ClosedRange<String>?, file: String, deletedInFile: inout [String: String]) {
         let time = r.eventTime ?? ""
         if let window, !time.isEmpty, !window.contains(time) { outsideWindow += 1; return }
         kmsRecords += 1
         first = LogAggregate.min(first, time.isEmpty ? nil : time)
         last = LogAggregate.max(last, time.isEmpty ? nil : time)
-        if let a = r.recipientAccountId ?? r.userIdentity?.accountId { accounts.insert(a) }
+        if let a = r.recipientAccountId ?? r.userIdentity?.accountId, lastAccount != a {
+            accounts.insert(a)
+            lastAccount = a
+        }
         let name = r.eventName ?? ""
         let kind = KMSEventCatalog.classify(name)
         let principal = r.userIdentity?.arn ?? r.userIdentity?.invokedBy.map { "service:\($0)" }
@@ -102,24 +168,53 @@ struct LogAggregate: Sendable {
         if r.additionalEventData?.customKeyStoreId != nil { customKeyStoreEvents += 1 }
         if r.additionalEventData?.xksKeyId != nil { externalKeyStoreEvents += 1 }
 
-        // Alias map from successful alias events, to resolve alias-addressed calls later.
+        // Alias map from successful alias events, to resolve alias-addressed calls later (the latest event wins;
+        // at the same time, the larger target, so the order of reading does not matter).
         if r.errorCode == nil, name == "CreateAlias" || name == "UpdateAlias",
            let alias = r.requestParameters?.aliasName, let target = r.requestParameters?.targetKeyId {
-            if aliases[alias].map({ $0.0 <= time }) ?? true { aliases[alias] = (time, target) }
+            if aliases[alias].map({ $0 <= (time, target) }) ?? true { aliases[alias] = (time, target) }
         }
         guard let keyRef = keyReference(r) else {
             if r.errorCode != nil { failedAttempts += 1 }
             if case .usage = kind, principal == nil { unattributed += 1 }
             return
         }
-        // Taken out of the table while it is updated, so that its sets and dictionaries are modified in place
-        // instead of copied on every event.
-        var stats = keys.removeValue(forKey: keyRef) ?? KeyStats()
-        defer { keys[keyRef] = stats }
-        if stats.account == nil || stats.region == nil {
-            let arn = ARN(parsing: keyRef)
-            stats.account = stats.account ?? arn?.account ?? r.recipientAccountId
-            stats.region = stats.region ?? arn?.region ?? r.awsRegion
+        if r.errorCode != nil { failedAttempts += 1 } else if principal == nil, case .usage = kind { unattributed += 1 }
+        switch kind {
+        case .usage(let c): if r.errorCode == nil { insertCategory(c) }
+        case .lifecycle: if r.errorCode == nil { insertCategory("lifecycle") }
+        case .access: if r.errorCode == nil { insertCategory("access") }
+        case .other: break
+        }
+        var afterDeletion = false
+        if r.errorCode == nil, !deletedInFile.isEmpty, let deleted = deletedInFile[keyRef], time > deleted { afterDeletion = true }
+        if r.errorCode == nil, case .lifecycle("delete") = kind {
+            deletedInFile[keyRef] = LogAggregate.min(deletedInFile[keyRef], time)
+        }
+        // Updated in place in the table (one hash of the key, no copy of its sets and dictionaries).
+        Self.update(&keys[keyRef, default: KeyStats()], keyRef: keyRef, r, time: time, name: name, kind: kind, principal: principal,
+                    file: file, afterDeletion: afterDeletion)
+    }
+
+    /// Inserts a category unless it is the one inserted last (most events repeat it).
+    private mutating func insertCategory(_ c: String) {
+        guard lastCategory != c else { return }
+        categories.insert(c)
+        lastCategory = c
+    }
+
+    private static func update(_ stats: inout KeyStats, keyRef: String, _ r: CloudTrailRecord, time: String, name: String,
+                               kind: KMSEventCatalog.Kind, principal: String?, file: String, afterDeletion: Bool) {
+        if !stats.placeFromARN {
+            // Parsed until the key's ARN gives its place: once per key and worker for ARN references.
+            if let arn = ARN(parsing: keyRef) {
+                stats.account = arn.account
+                stats.region = arn.region
+                stats.placeFromARN = true
+            } else {
+                stats.account = LogAggregate.min(stats.account, r.recipientAccountId)
+                stats.region = LogAggregate.min(stats.region, r.awsRegion)
+            }
         }
         stats.first = LogAggregate.min(stats.first, time)
         stats.last = LogAggregate.max(stats.last, time)
@@ -127,28 +222,22 @@ struct LogAggregate: Sendable {
         if stats.lastFile.map({ ($0.0, $0.1) < (time, file) }) ?? true { stats.lastFile = (time, file) }
         if let ks = r.additionalEventData?.customKeyStoreId { stats.keyStores.insert(ks) }
         if let code = r.errorCode {
-            failedAttempts += 1
-            let attempt = "\(name) (\(code))"
-            if stats.failed.count < 50, !stats.failed.contains(attempt) { stats.failed.append(attempt); stats.failed.sort() }
+            addFailed("\(name) (\(code))", to: &stats)
             return
         }
-        if let p = principal { if stats.principals.count < 200 { stats.principals.insert(p) } } else if case .usage = kind { unattributed += 1 }
-        if let deleted = stats.deletedAt, time > deleted { stats.eventsAfterDeletion += 1 }
+        if let p = principal { addPrincipal(p, to: &stats) }
+        if afterDeletion { stats.eventsAfterDeletion += 1 }
         switch kind {
         case .usage(let c):
             stats.usage[c, default: 0] += 1
-            categories.insert(c)
         case .lifecycle(let l):
             stats.lifecycle.insert(l)
-            categories.insert("lifecycle")
             if l == "enable-rotation" || l == "disable-rotation" {
-                if stats.rotationSwitch.map({ $0.0 <= time }) ?? true { stats.rotationSwitch = (time, l == "enable-rotation") }
+                stats.rotationSwitch = LogAggregate.latestSwitch(stats.rotationSwitch, (time, l == "enable-rotation"))
             }
             if l == "rotate" { stats.lastRotated = LogAggregate.max(stats.lastRotated, time) }
             if l == "delete" { stats.deletedAt = LogAggregate.min(stats.deletedAt, time) }
-        case .access:
-            categories.insert("access")
-        case .other:
+        case .access, .other:
             break
         }
     }
