@@ -7,14 +7,8 @@ import Foundation
 /// out): a variant several members share is shown once above the list of its subjects; members whose variant is their
 /// own (a value of the subject in the reason, such as its creation date) are listed together, each with its reasons.
 struct ResultGroup: Sendable, Hashable {
-    /// What the members share.
-    struct Key: Hashable {
-        var check: String
-        var guideline: String
-        var verdict: Verdict
-        var severity: Severity
-        var waiver: WaiverRef?
-    }
+    /// What the members share: the key `report.json` groups by too.
+    typealias Key = ReportTables.Group.Key
 
     /// Members with the same reasons and the same message but for their subject's name.
     struct ReasonSet: Sendable, Hashable {
@@ -53,7 +47,7 @@ enum ResultGrouping {
         var out: [ResultGroup] = []
         for i in indices {
             let r = results[i]
-            let key = ResultGroup.Key(check: r.check, guideline: r.guideline, verdict: r.verdict, severity: r.severity, waiver: r.waiver)
+            let key = ResultGroup.Key(r)
             let p: Int
             if let existing = position[key] {
                 p = existing

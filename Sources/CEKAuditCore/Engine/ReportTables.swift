@@ -205,7 +205,7 @@ public struct ReportTables: Sendable, Hashable, Codable {
             return provenance.count - 1
         }
         for r in results {
-            let key = Group.Key(check: r.check, guideline: r.guideline, verdict: r.verdict, severity: r.severity, waiver: r.waiver)
+            let key = Group.Key(r)
             let reasonsIndex = reasonsRef(r.reasons)
             let template = MessageTemplate(message: r.message, name: r.subject?.name ?? "").map(templateRef)
             let g: Int
@@ -352,13 +352,23 @@ public struct ReportTables: Sendable, Hashable, Codable {
 }
 
 extension ReportTables.Group {
-    /// What makes results one group.
-    struct Key: Hashable {
-        var check: String
-        var guideline: String
-        var verdict: Verdict
-        var severity: Severity
-        var waiver: WaiverRef?
+    /// What makes results one group (in `report.json` and on the HTML page alike): check, guideline, verdict,
+    /// severity and waiver.
+    public struct Key: Hashable, Sendable {
+        public var check: String
+        public var guideline: String
+        public var verdict: Verdict
+        public var severity: Severity
+        public var waiver: WaiverRef?
+
+        /// The key of `result`.
+        public init(_ result: CheckResult) {
+            check = result.check
+            guideline = result.guideline
+            verdict = result.verdict
+            severity = result.severity
+            waiver = result.waiver
+        }
     }
 }
 
