@@ -287,7 +287,14 @@ extension HTMLReportRenderer {
         w.close("details")
     }
 
-    /// The evidence items a group's results cite, each once, with how many of the group's citations point into it.
+    /// How many evidence items a group lists at most: a group of 10,000 live keys cites tens of thousands of API
+    /// answers (DescribeKey, GetKeyPolicy … per key), which listed in full made the page grow by ~1.5 MB per group
+    /// per 1,000 keys. Each subject's own evidence stays one link away (its row under Resources) and every item is
+    /// under Evidence; the JSON keeps every citation.
+    static let groupEvidenceShown = 12
+
+    /// The evidence items a group's results cite, each once, with how many of the group's citations point into it;
+    /// at most ``groupEvidenceShown``, then how many more.
     private func groupEvidence(_ g: ResultGroup) {
         var order: [String] = []
         var cited: [String: Int] = [:]
@@ -302,7 +309,7 @@ extension HTMLReportRenderer {
             return
         }
         w.open("ul", ["class": "evidence-links"])
-        for id in order {
+        for id in order.prefix(Self.groupEvidenceShown) {
             w.open("li")
             if let item = evidenceByID[id], let anchor = evidenceAnchor[id] {
                 w.element("a", ["href": "#" + anchor]) { self.w.element("code", text: item.locator) }
@@ -311,6 +318,17 @@ extension HTMLReportRenderer {
             } else {
                 w.element("span", ["class": "missing"], text: "Evidence item \(id) is not in this report")
             }
+            w.close("li")
+        }
+        if order.count > Self.groupEvidenceShown {
+            let more = order.count - Self.groupEvidenceShown
+            let citations = order.dropFirst(Self.groupEvidenceShown).reduce(0) { $0 + (cited[$1] ?? 0) }
+            w.open("li", ["class": "more"])
+            w.text("… and \(more) more evidence item(s) (\(citations) citation(s)): each subject's own are linked from its row under ")
+            w.element("a", ["href": "#resources"], text: "Resources")
+            w.text(", and every item is listed under ")
+            w.element("a", ["href": "#evidence"], text: "Evidence")
+            w.text(".")
             w.close("li")
         }
         w.close("ul")

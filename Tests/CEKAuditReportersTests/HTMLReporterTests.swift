@@ -9,6 +9,25 @@ struct HTMLReporterTests {
         String(decoding: HTMLReporter().render(report), as: UTF8.self)
     }
 
+    @Test("a group citing many evidence items lists twelve and says how many more, and where they are")
+    func groupEvidenceIsCapped() throws {
+        var report = try HTMLReportFixture.report()
+        for i in 0..<20 {
+            let item = EvidenceItem(collector: "aws-kms", locator: "aws-kms://111122223333/eu-west-1/DescribeKey/key-\(i)", kind: "aws-api-response",
+                                    bytes: Data("{\"KeyMetadata\":{\"KeyId\":\"key-\(i)\"}}".utf8), collectedAt: Date(timeIntervalSince1970: 1_790_000_000))
+            report.evidence.append(item)
+            report.results.append(try HTMLReportFixture.result("CEK08-AG3-KEY-MATERIAL-CONTAINED", "AG-3", .pass, .medium,
+                                                               HTMLReportFixture.subject("bulk-\(i)", "bulk-\(i)"), "Key material stays in the KMS.",
+                                                               [], [Provenance(evidence: item.id, pointer: "KeyMetadata")]))
+        }
+        let html = Self.render(report)
+        let listed = (0..<20).filter { html.contains("DescribeKey/key-\($0)</code></a> · 1 citation(s)") }
+        #expect(listed.count == 12, "\(listed)")
+        #expect(html.contains("… and 8 more evidence item(s) (8 citation(s)): each subject&#39;s own are linked from its row under "))
+        // Every item is still listed once under Evidence.
+        #expect((0..<20).allSatisfy { html.contains("aws-kms://111122223333/eu-west-1/DescribeKey/key-\($0)") })
+    }
+
     @Test("renders one UTF-8 HTML document with the header facts")
     func header() throws {
         let report = try HTMLReportFixture.report()
