@@ -32,7 +32,7 @@ import Testing
         return try await HostileServerRun.run(server, collector, AWSTest.target("hostile", o))
     }
 
-    @Test(.timeLimit(.minutes(1))) func oddNamesAndEchoedCredentialsNeitherCrashNorLeak() async throws {
+    @Test(.timeLimit(.minutes(3))) func oddNamesAndEchoedCredentialsNeitherCrashNorLeak() async throws {
         // The secret key never travels with SigV4; the server is told it, as a proxy that saw it elsewhere would be.
         let run = try await Self.collect([.oddNames, .echo], extraSecrets: [Self.secretKey])
         defer { run.cleanUp() }

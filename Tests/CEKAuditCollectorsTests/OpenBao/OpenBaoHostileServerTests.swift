@@ -29,7 +29,7 @@ import Testing
         return try await HostileServerRun.run(server, collector, AssessmentFile.Target(kind: "openbao", name: "hostile", options: o, line: 3))
     }
 
-    @Test(.timeLimit(.minutes(1))) func oddNamesAndEchoedTokensNeitherCrashNorLeak() async throws {
+    @Test(.timeLimit(.minutes(3))) func oddNamesAndEchoedTokensNeitherCrashNorLeak() async throws {
         let run = try await Self.collect([.oddNames, .echo])
         defer { run.cleanUp() }
         try run.expectNoCredential(Self.secrets)
