@@ -1,3 +1,4 @@
+import CEKAuditCore
 import Foundation
 import Synchronization
 #if canImport(Glibc)
@@ -50,14 +51,6 @@ public final class ScanProgress: Sendable {
         self.clock = clock
     }
 
-    /// A reporter on the process's stderr.
-    public static func standardError() -> ScanProgress {
-        ScanProgress(write: { text in
-            var bytes = Array(text.utf8)
-            _ = bytes.withUnsafeMutableBytes { Glibc_write(2, $0.baseAddress, $0.count) }
-        })
-    }
-
     /// Whether progress is shown: stderr is a terminal (`isatty(2)`) and `-q` was not given.
     public static func shouldShow(quiet: Bool, stderrIsTerminal: Bool = isatty(STDERR_FILENO) == 1) -> Bool {
         !quiet && stderrIsTerminal
@@ -98,9 +91,9 @@ public final class ScanProgress: Sendable {
     /// Announces `count` keys listed in `region` of live target `target` (added to what that region listed before).
     public func keysListed(_ count: Int, target: String, region: String) {
         let now = clock()
+        let name = Self.name(target: target, region: region)
         state.withLock { s in
             if s.liveStarted == nil { s.liveStarted = now }
-            let name = region.isEmpty ? target : "\(target) \(region)"
             if s.live[name] == nil { s.liveOrder.append(name) }
             s.live[name, default: (0, 0)].total += count
         }
@@ -111,8 +104,8 @@ public final class ScanProgress: Sendable {
     /// the first key, so that collection shows as soon as it starts.
     public func keyDone(target: String, region: String) {
         let now = clock()
+        let name = Self.name(target: target, region: region)
         state.withLock { s in
-            let name = region.isEmpty ? target : "\(target) \(region)"
             if s.live[name] == nil { s.liveOrder.append(name) }
             s.live[name, default: (0, 0)].done += 1
             guard !s.liveDrawn || now - s.lastDraw >= Self.minimumInterval else { return }
@@ -121,6 +114,13 @@ public final class ScanProgress: Sendable {
             s.liveDrawn = true
             write("\r" + Self.render(s, now: now) + "\u{1B}[K")
         }
+    }
+
+    /// "target region" as the line shows it: region names come from the server (an OpenBao mount, a Key Vault name),
+    /// so control characters are neutralized (``TerminalText/neutralize(_:)``) and each part is cut at 64 characters.
+    static func name(target: String, region: String) -> String {
+        func part(_ s: String) -> String { TerminalText.neutralize(s.count > 64 ? String(s.prefix(63)) + "…" : s) }
+        return region.isEmpty ? part(target) : "\(part(target)) \(part(region))"
     }
 
     /// The whole line: log scans, live collection, or both separated by ` | ` (a finished scan is left out once
@@ -195,9 +195,3 @@ public final class ScanProgress: Sendable {
         return "\(s / 3600)h\(String(format: "%02d", (s % 3600) / 60))m"
     }
 }
-
-#if canImport(Glibc)
-private func Glibc_write(_ fd: Int32, _ p: UnsafeMutableRawPointer?, _ n: Int) -> Int { Glibc.write(fd, p, n) }
-#else
-private func Glibc_write(_ fd: Int32, _ p: UnsafeMutableRawPointer?, _ n: Int) -> Int { Darwin.write(fd, p, n) }
-#endif

@@ -97,20 +97,8 @@ enum Console {
         return CEKExit.status(for: error)
     }
 
-    /// `s` with every control character replaced by U+FFFD: C0 controls including line feed, carriage return and tab,
-    /// DEL, C1 controls (NEL among them), the line and paragraph separators U+2028 and U+2029, and the bidirectional
-    /// marks, embeddings, overrides and isolates (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069) that reorder
-    /// what a terminal shows. One pass, linear in the length of `s`.
-    static func neutralize(_ s: String) -> String {
-        s.replacingScalars { scalar in
-            switch scalar.value {
-            case 0x00...0x1F, 0x7F...0x9F, 0x2028, 0x2029, 0x061C, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069:
-                return "\u{FFFD}"
-            default:
-                return nil
-            }
-        }
-    }
+    /// `s` with every control character replaced by U+FFFD (``TerminalText/neutralize(_:)``).
+    static func neutralize(_ s: String) -> String { TerminalText.neutralize(s) }
 }
 
 /// Text for the terminal, built with string interpolation: literals are the tool's own, interpolated values are

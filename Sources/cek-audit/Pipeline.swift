@@ -112,7 +112,10 @@ enum Pipeline {
     /// record for the bundle.
     static func collect(_ plan: AssessmentPlan, now: Date, quiet: Bool, shard: Shard?) async -> (facts: FactSet, shard: ShardRecord?) {
         // The progress line of log scans and live collection: on a terminal only, never with -q (ScanProgress.shouldShow).
-        let progress = ScanProgress.shouldShow(quiet: quiet) ? ScanProgress.standardError() : nil
+        // Every line goes through the run's credential scrubber, as every other console line does.
+        let progress = ScanProgress.shouldShow(quiet: quiet) ? ScanProgress(write: { text in
+            FileHandle.standardError.write(Data(credentials.scrub(text).utf8))
+        }) : nil
         let context = CollectionContext(now: now, window: plan.file?.window, credentials: credentials, progress: progress)
         if !quiet {
             Console.error("Collecting \(plan.name)\(shard.map { " (shard \($0))" } ?? ""): \(plan.sources.count) file(s), \(plan.file?.targets.count ?? 0) target(s)")

@@ -66,6 +66,18 @@ struct LiveProgressTests {
         #expect(ScanProgress.liveLine(regions: many, elapsed: 0) == "Collecting keys: 0 of 10 listed so far; t r1 0/2, t r2 0/2, t r3 0/2, +2 more")
     }
 
+    @Test func namesFromTheServerCannotDriveTheTerminal() {
+        let written = Mutex<[String]>([])
+        let progress = ScanProgress(write: { text in written.withLock { $0.append(text) } }, clock: { 1 })
+        let hostile = "transit\u{1B}]0;owned\u{07}\r\nX\u{202E}/" + String(repeating: "m", count: 200)
+        progress.keysListed(2, target: "bao", region: hostile)
+        progress.keyDone(target: "bao", region: hostile)
+        let line = written.withLock { $0 }.joined()
+        #expect(!line.contains("\u{1B}]") && !line.contains("\u{07}") && !line.contains("\n") && !line.contains("\u{202E}"), "\(line)")
+        #expect(line.contains("bao transit\u{FFFD}]0;owned\u{FFFD}\u{FFFD}\u{FFFD}X\u{FFFD}/mmm"))
+        #expect(!line.contains(String(repeating: "m", count: 64)), "a name is cut at 64 characters")
+    }
+
     @Test func keysRedrawTheLineThrottledShareItWithARunningScanAndDropAFinishedOne() {
         let written = Mutex<[String]>([])
         let now = Mutex<Double>(50)
