@@ -196,6 +196,11 @@ public protocol EvidenceCollector: Sendable {
     /// Whether the content is this collector's input (document and batch collectors). Bounded: looks only at the
     /// probe's head and, for JSON / YAML, its parsed document. Live collectors answer `false`.
     func recognizes(_ probe: ContentProbe) -> Bool
+    /// How many bytes of the head ``recognizes(_:)`` reads at most (default ``ContentProbe/headLength``). A
+    /// compressed file's head is inflated only as far as the collectors asked in turn need, so a collector that
+    /// decides on its first few KiB saves inflating 64 KiB of every `.json.gz` of a trail. A collector must give
+    /// the same answer for any head at least this long.
+    var recognitionHeadBytes: Int { get }
     /// Checks a live target's options before anything is collected (live collectors).
     /// - Throws: ``CEKAuditError/invalidInput(file:line:column:message:fix:)`` naming the option and the fix.
     func validate(_ target: AssessmentFile.Target) throws
@@ -214,6 +219,7 @@ extension EvidenceCollector {
     public func divides(_ target: AssessmentFile.Target) -> Bool { false }
     public func validate(_ target: AssessmentFile.Target) throws {}
     public func recognizes(_ probe: ContentProbe) -> Bool { false }
+    public var recognitionHeadBytes: Int { ContentProbe.headLength }
 
     /// A coverage row counting the resources found per type.
     public func coverage(_ source: String, resources: [Resource], partial: Bool, detail: String? = nil) -> SourceCoverage {

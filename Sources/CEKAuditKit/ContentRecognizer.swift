@@ -54,18 +54,25 @@ public struct ContentRecognizer: Sendable {
         if head.isEmpty { return .skipped("empty file") }
         var probe = ContentProbe(locator: file.locator, head: head, headIsWhole: whole)
         if Gzip.isGzip(head) {
-            // The compressed head usually inflates to enough text; only a stream that does not (a tiny head, an odd
-            // encoder) is retried on a longer prefix, so a tree of many logs is not read twice in full.
-            let inflated = (try? Gzip.head(head, count: ContentProbe.headLength)).flatMap { $0.count >= 4096 || whole ? $0 : nil }
-                ?? (try? Gzip.head(Self.readPrefix(file.path, bytes: 8 * 1024 * 1024) ?? head, count: ContentProbe.headLength))
-            guard let inflated, !inflated.isEmpty else {
-                return .skipped("a gzip file that does not inflate")
+            // Inflated only as far as the collectors asked in turn need (CloudTrail, asked first, decides on 4 KiB;
+            // a head this short costs little next to inflating 64 KiB of every file of a trail). Each collector sees
+            // at least the bytes it reads, so the outcome is the one a 64 KiB head gives.
+            var inflated: [Int: Data] = [:]
+            var failed = false
+            for c in registry.collectors where c.input == .batch {
+                let need = max(1, min(c.recognitionHeadBytes, ContentProbe.headLength))
+                let stage = inflated.keys.filter { $0 >= need }.min()
+                let text: Data
+                if let stage, let d = inflated[stage] { text = d } else {
+                    guard let d = Self.inflatedHead(head, whole: whole, path: file.path, count: need) else { failed = true; break }
+                    inflated[need] = d
+                    text = d
+                }
+                probe.head = text
+                probe.headIsWhole = false
+                if c.recognizes(probe) { return .recognized(c, file) }
             }
-            probe.head = inflated
-            probe.headIsWhole = false
-            if let c = registry.collectors.first(where: { $0.input == .batch && $0.recognizes(probe) }) {
-                return .recognized(c, file)
-            }
+            if failed { return .skipped("a gzip file that does not inflate") }
             return .skipped("compressed content that no collector reads (only CloudTrail logs are read compressed)")
         }
         if let why = Self.binaryReason(head, whole: whole) { return .skipped(why) }
@@ -131,6 +138,16 @@ public struct ContentRecognizer: Sendable {
             return "binary file (not UTF-8 text from line \(place.line), column \(place.column)); not an input this version reads"
         }
         return nil
+    }
+
+    /// The first `count` inflated bytes of a gzip file whose (compressed) head is `head`. The compressed head usually
+    /// inflates to enough text; only a stream that does not (a tiny head, an odd encoder) is retried on a longer
+    /// prefix of the file, so a tree of many logs is not read twice in full. `nil` when nothing inflates.
+    static func inflatedHead(_ head: Data, whole: Bool, path: String, count: Int) -> Data? {
+        let enough = min(count, 4096)
+        if let d = try? Gzip.head(head, count: count), d.count >= enough || whole { return d.isEmpty ? nil : d }
+        guard let d = try? Gzip.head(Self.readPrefix(path, bytes: 8 * 1024 * 1024) ?? head, count: count), !d.isEmpty else { return nil }
+        return d
     }
 
     /// The first ``ContentProbe/headLength`` bytes and whether they are the whole file.

@@ -55,9 +55,13 @@ public struct AzureAuditEventCollector: EvidenceCollector {
         Self.looksLikeAuditEvents(content: probe.head)
     }
 
+    /// ``looksLikeAuditEvents(content:)`` reads the first 8 KiB.
+    public var recognitionHeadBytes: Int { Self.recognitionBytes }
+    static let recognitionBytes = 8192
+
     /// Whether the first bytes are Key Vault `AuditEvent` records (either export shape), case-insensitively.
     public static func looksLikeAuditEvents(content: Data) -> Bool {
-        let head = String(decoding: content.prefix(8192), as: UTF8.self)
+        let head = String(decoding: content.prefix(recognitionBytes), as: UTF8.self)
         guard let first = head.drop(while: { $0.isWhitespace || $0 == "\u{FEFF}" }).first, first == "[" || first == "{" else { return false }
         let lower = head.lowercased()
         return lower.contains("\"operationname\"") && lower.contains("auditevent") && lower.contains("/providers/microsoft.keyvault/")

@@ -44,10 +44,13 @@ public struct CloudTrailCollector: EvidenceCollector {
     public func recognizes(_ probe: ContentProbe) -> Bool {
         Self.looksLikeCloudTrail(content: probe.head)
     }
+    /// ``looksLikeCloudTrail(content:)`` reads the first 4 KiB.
+    public var recognitionHeadBytes: Int { Self.recognitionBytes }
+    static let recognitionBytes = 4096
 
     /// Whether the first bytes of a JSON document are a CloudTrail log, digest or single event.
     public static func looksLikeCloudTrail(content: Data) -> Bool {
-        let head = String(decoding: content.prefix(4096), as: UTF8.self)
+        let head = String(decoding: content.prefix(recognitionBytes), as: UTF8.self)
         guard head.drop(while: { $0.isWhitespace }).first == "{" else { return false }
         return head.contains("\"Records\"") || head.contains("\"digestStartTime\"")
             || (head.contains("\"eventVersion\"") && head.contains("\"eventSource\""))
@@ -170,11 +173,12 @@ public struct CloudTrailCollector: EvidenceCollector {
                 group.addTask {
                     var aggregate = LogAggregate()
                     var done: [FileResult] = []
+                    let workspace = try? InflateWorkspace()
                     while let k = queue.take() {
                         let (i, f) = logs[k]
                         let wantHash = expected[(f.locator as NSString).lastPathComponent] != nil
                         let r = Self.scan(f, index: i, window: windowText, wantHash: wantHash, dedupe: dedupe, now: now, wholeLimit: wholeLimit,
-                                          into: &aggregate)
+                                          workspace: workspace, into: &aggregate)
                         progress?.fileDone(bytes: Int64(r.item?.size ?? 0))
                         done.append(r)
                     }
@@ -248,8 +252,9 @@ public struct CloudTrailCollector: EvidenceCollector {
     /// Plain files are read through a memory map; `.json.gz` files are inflated whole by libdeflate into one buffer
     /// (no `Data` copy), falling back to streaming zlib past ``wholeInflateBytes``.
     /// Its events go into `aggregate`, the scanning worker's.
+    /// With a `workspace` (one per worker) the inflated bytes go into its buffer, kept from file to file.
     static func scan(_ f: File, index: Int, window: ClosedRange<String>?, wantHash: Bool, dedupe: Dedupe, now: Date,
-                     wholeLimit: Int = wholeInflateBytes, into aggregate: inout LogAggregate) -> FileResult {
+                     wholeLimit: Int = wholeInflateBytes, workspace: InflateWorkspace? = nil, into aggregate: inout LogAggregate) -> FileResult {
         var result = FileResult(index: index)
         let raw: Data
         do { raw = try Data(contentsOf: URL(fileURLWithPath: f.path), options: .alwaysMapped) } catch {
@@ -265,10 +270,19 @@ public struct CloudTrailCollector: EvidenceCollector {
             return result
         }
         do {
-            let whole = try raw.withUnsafeBytes { try Gzip.inflateWhole($0, limit: wholeLimit) }
-            whole.withBytes { b in
-                if wantHash { result.uncompressedSHA256 = SHA256Hex.digest(b) }
-                scanContent(b, f, window: window, dedupe: dedupe, into: &result, &aggregate)
+            if let workspace {
+                defer { workspace.trim() }
+                try raw.withUnsafeBytes { compressed in
+                    let b = try Gzip.inflateWhole(compressed, limit: wholeLimit, into: workspace)
+                    if wantHash { result.uncompressedSHA256 = SHA256Hex.digest(b) }
+                    scanContent(b, f, window: window, dedupe: dedupe, into: &result, &aggregate)
+                }
+            } else {
+                let whole = try raw.withUnsafeBytes { try Gzip.inflateWhole($0, limit: wholeLimit) }
+                whole.withBytes { b in
+                    if wantHash { result.uncompressedSHA256 = SHA256Hex.digest(b) }
+                    scanContent(b, f, window: window, dedupe: dedupe, into: &result, &aggregate)
+                }
             }
             return result
         } catch Gzip.Failure.tooLarge {

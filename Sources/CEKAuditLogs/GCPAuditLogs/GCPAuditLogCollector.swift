@@ -53,9 +53,13 @@ public struct GCPAuditLogCollector: EvidenceCollector {
         Self.looksLikeAuditLog(content: probe.head)
     }
 
+    /// ``looksLikeAuditLog(content:)`` reads the first 8 KiB.
+    public var recognitionHeadBytes: Int { Self.recognitionBytes }
+    static let recognitionBytes = 8192
+
     /// Whether the first bytes are Cloud Audit Logs entries (any service).
     public static func looksLikeAuditLog(content: Data) -> Bool {
-        let head = String(decoding: content.prefix(8192), as: UTF8.self)
+        let head = String(decoding: content.prefix(recognitionBytes), as: UTF8.self)
         guard let first = head.drop(while: { $0.isWhitespace || $0 == "\u{FEFF}" }).first, first == "[" || first == "{" else { return false }
         if head.contains("\"protopayload_auditlog\"") { return true }
         return head.contains("\"protoPayload\"") && head.contains(GCPAuditEntry.auditLogType)
