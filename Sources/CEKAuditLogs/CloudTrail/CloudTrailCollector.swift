@@ -173,12 +173,12 @@ public struct CloudTrailCollector: EvidenceCollector {
                 group.addTask {
                     var aggregate = LogAggregate()
                     var done: [FileResult] = []
-                    let workspace = try? InflateWorkspace()
+                    let worker = Worker()
                     while let k = queue.take() {
                         let (i, f) = logs[k]
                         let wantHash = expected[(f.locator as NSString).lastPathComponent] != nil
                         let r = Self.scan(f, index: i, window: windowText, wantHash: wantHash, dedupe: dedupe, now: now, wholeLimit: wholeLimit,
-                                          workspace: workspace, into: &aggregate)
+                                          worker: worker, into: &aggregate)
                         progress?.fileDone(bytes: Int64(r.item?.size ?? 0))
                         done.append(r)
                     }
@@ -252,53 +252,90 @@ public struct CloudTrailCollector: EvidenceCollector {
     /// Plain files are read through a memory map; `.json.gz` files are inflated whole by libdeflate into one buffer
     /// (no `Data` copy), falling back to streaming zlib past ``wholeInflateBytes``.
     /// Its events go into `aggregate`, the scanning worker's.
-    /// With a `workspace` (one per worker) the inflated bytes go into its buffer, kept from file to file.
+    /// What one worker keeps from file to file: the buffer files are read into and the libdeflate workspace they are
+    /// inflated into (see ``FileReadBuffer`` and ``InflateWorkspace`` for why).
+    final class Worker {
+        let reader = FileReadBuffer()
+        let inflater = try? InflateWorkspace()
+    }
+
+    /// Reads, inflates, splits and aggregates one file. Never throws: problems become diagnostics.
+    ///
+    /// With a `worker`, a file of up to ``wholeInflateBytes`` is read into the worker's buffer and a `.json.gz` is
+    /// inflated whole by libdeflate into the worker's workspace (no `Data` copy, no fresh pages per file); without
+    /// one, or for a larger file, the file is memory-mapped and inflated into a buffer of its own, falling back to
+    /// streaming zlib past the whole-inflate limit. Its events go into `aggregate`, the scanning worker's.
     static func scan(_ f: File, index: Int, window: ClosedRange<String>?, wantHash: Bool, dedupe: Dedupe, now: Date,
-                     wholeLimit: Int = wholeInflateBytes, workspace: InflateWorkspace? = nil, into aggregate: inout LogAggregate) -> FileResult {
+                     wholeLimit: Int = wholeInflateBytes, worker: Worker? = nil, into aggregate: inout LogAggregate) -> FileResult {
         var result = FileResult(index: index)
+        if let worker {
+            defer { worker.reader.trim(); worker.inflater?.trim() }
+            do {
+                let raw = try worker.reader.read(f.path, limit: wholeLimit)
+                scan(raw, f, wantHash: wantHash, window: window, dedupe: dedupe, now: now, wholeLimit: wholeLimit, inflater: worker.inflater,
+                     into: &result, &aggregate)
+                return result
+            } catch let e as POSIXError where e.code == .EFBIG {
+                // Larger than a worker's buffer: mapped below.
+            } catch {
+                readFailed(error, f, into: &result, &aggregate)
+                return result
+            }
+        }
         let raw: Data
         do { raw = try Data(contentsOf: URL(fileURLWithPath: f.path), options: .alwaysMapped) } catch {
-            result.failed = true
-            aggregate.parseErrors += 1
-            result.diagnostics.append(CEKAuditError.cannotRead(f.locator, FileProblem.reading(f.path, error: error)).diagnostic)
+            readFailed(error, f, into: &result, &aggregate)
             return result
         }
-        result.item = EvidenceItem(collector: name, locator: f.locator, kind: "cloudtrail-log", bytes: raw, collectedAt: now)
-        guard Gzip.isGzip(raw) else {
-            if wantHash { result.uncompressedSHA256 = result.item?.sha256 }
-            raw.withUnsafeBytes { scanContent($0, f, window: window, dedupe: dedupe, into: &result, &aggregate) }
-            return result
+        raw.withUnsafeBytes { b in
+            scan(b, f, wantHash: wantHash, window: window, dedupe: dedupe, now: now, wholeLimit: wholeLimit, inflater: nil, into: &result, &aggregate)
+        }
+        return result
+    }
+
+    /// The part of ``scan(_:index:window:wantHash:dedupe:now:wholeLimit:worker:into:)`` after the file's bytes `raw`
+    /// are read: its evidence item, then its content (inflated into `inflater` when given).
+    private static func scan(_ raw: UnsafeRawBufferPointer, _ f: File, wantHash: Bool, window: ClosedRange<String>?, dedupe: Dedupe, now: Date,
+                             wholeLimit: Int, inflater: InflateWorkspace?, into result: inout FileResult, _ aggregate: inout LogAggregate) {
+        let sha256 = SHA256Hex.digest(raw)
+        result.item = EvidenceItem(collector: name, locator: f.locator, kind: "cloudtrail-log", size: raw.count, sha256: sha256, collectedAt: now)
+        guard raw.count >= 2, raw[0] == 0x1F, raw[1] == 0x8B else {
+            if wantHash { result.uncompressedSHA256 = sha256 }
+            scanContent(raw, f, window: window, dedupe: dedupe, into: &result, &aggregate)
+            return
         }
         do {
-            if let workspace {
-                defer { workspace.trim() }
-                try raw.withUnsafeBytes { compressed in
-                    let b = try Gzip.inflateWhole(compressed, limit: wholeLimit, into: workspace)
-                    if wantHash { result.uncompressedSHA256 = SHA256Hex.digest(b) }
-                    scanContent(b, f, window: window, dedupe: dedupe, into: &result, &aggregate)
-                }
+            if let inflater {
+                let b = try Gzip.inflateWhole(raw, limit: wholeLimit, into: inflater)
+                if wantHash { result.uncompressedSHA256 = SHA256Hex.digest(b) }
+                scanContent(b, f, window: window, dedupe: dedupe, into: &result, &aggregate)
             } else {
-                let whole = try raw.withUnsafeBytes { try Gzip.inflateWhole($0, limit: wholeLimit) }
+                let whole = try Gzip.inflateWhole(raw, limit: wholeLimit)
                 whole.withBytes { b in
                     if wantHash { result.uncompressedSHA256 = SHA256Hex.digest(b) }
                     scanContent(b, f, window: window, dedupe: dedupe, into: &result, &aggregate)
                 }
             }
-            return result
+            return
         } catch Gzip.Failure.tooLarge {
             // Too large to hold whole in the worker's budget: streaming zlib, as before libdeflate.
         } catch {
             inflateFailed(error, f, into: &result, &aggregate)
-            return result
+            return
         }
         let data: Data
-        do { data = try Gzip.inflate(raw, limit: Self.maxUncompressedBytes) } catch {
+        do { data = try Gzip.inflate(Data(raw), limit: Self.maxUncompressedBytes) } catch {
             inflateFailed(error, f, into: &result, &aggregate)
-            return result
+            return
         }
         if wantHash { result.uncompressedSHA256 = SHA256Hex.digest(data) }
         data.withUnsafeBytes { scanContent($0, f, window: window, dedupe: dedupe, into: &result, &aggregate) }
-        return result
+    }
+
+    private static func readFailed(_ error: any Error, _ f: File, into result: inout FileResult, _ aggregate: inout LogAggregate) {
+        result.failed = true
+        aggregate.parseErrors += 1
+        result.diagnostics.append(CEKAuditError.cannotRead(f.locator, FileProblem.reading(f.path, error: error)).diagnostic)
     }
 
     private static func inflateFailed(_ error: any Error, _ f: File, into result: inout FileResult, _ aggregate: inout LogAggregate) {
@@ -369,7 +406,7 @@ public struct CloudTrailCollector: EvidenceCollector {
                                window: ClosedRange<String>?, dedupe: Dedupe, into result: inout FileResult, _ aggregate: inout LogAggregate) {
         let record: CloudTrailRecord
         do {
-            record = try CloudTrailRecordReader.read(b, range)
+            record = try CloudTrailRecordReader.read(b, range, interner: &aggregate.interner)
         } catch {
             let offset = (error as? CloudTrailRecordReader.Failure)?.offset ?? range.lowerBound
             let (line, col) = RecordSplitter.position(b, offset)
@@ -382,36 +419,36 @@ public struct CloudTrailCollector: EvidenceCollector {
         guard record.eventSource == "kms.amazonaws.com" else { return }
         if let id = record.eventID {
             // Same id and same event (name, time, request, outcome): a re-delivery, whatever the formatting.
-            // (The fields one after the other, a 0x1F between them; no array of them built per record.)
+            // (The fields one after the other, a 0x1F between them, hashed from the buffer; no string made.)
             var content: UInt64 = 0xcbf29ce484222325
             for byte in (record.eventName ?? "").utf8 { content = fnv(byte, content) }
             content = fnv(0x1F, content)
             for byte in (record.eventTime ?? "").utf8 { content = fnv(byte, content) }
             content = fnv(0x1F, content)
-            for byte in (record.requestID ?? "").utf8 { content = fnv(byte, content) }
+            if let request = record.requestID { content = request.withUTF8(in: b) { fnv($0, content) } }
             content = fnv(0x1F, content)
             for byte in (record.errorCode ?? "").utf8 { content = fnv(byte, content) }
-            switch dedupe.check(id: fnv(id), content: content) {
+            switch dedupe.check(id: id.withUTF8(in: b) { fnv($0, 0xcbf29ce484222325) }, content: content) {
             case 1:
                 aggregate.duplicates += 1
                 result.duplicates += 1
                 if result.duplicates <= 5 {
-                    result.diagnostics.append(Diagnostic(.warning, source: locator, message: "event \(id) is delivered more than once; counted once"))
+                    result.diagnostics.append(Diagnostic(.warning, source: locator, message: "event \(id.string(in: b)) is delivered more than once; counted once"))
                 }
                 return
             case 2:
                 aggregate.idCollisions += 1
-                result.diagnostics.append(Diagnostic(.warning, source: locator, message: "event id \(id) is shared by different records; both are counted"))
+                result.diagnostics.append(Diagnostic(.warning, source: locator, message: "event id \(id.string(in: b)) is shared by different records; both are counted"))
             default: break
             }
         }
         aggregate.add(record, window: window, file: locator, deletedInFile: &result.deletedInFile)
     }
 
-    /// FNV-1a 64 of `s`.
-    private static func fnv(_ s: String) -> UInt64 {
-        var h: UInt64 = 0xcbf29ce484222325
-        for byte in s.utf8 { h = fnv(byte, h) }
+    /// FNV-1a 64 of `bytes`, continuing from `h`.
+    private static func fnv(_ bytes: UnsafeRawBufferPointer, _ h: UInt64) -> UInt64 {
+        var h = h
+        for byte in bytes { h = fnv(byte, h) }
         return h
     }
 

@@ -9,8 +9,8 @@ struct CloudTrailRecord {
     var eventSource: String?
     var eventName: String?
     var awsRegion: String?
-    var eventID: String?
-    var requestID: String?
+    var eventID: RawText?
+    var requestID: RawText?
     var errorCode: String?
     var errorMessage: String?
     var recipientAccountId: String?
@@ -26,6 +26,32 @@ struct CloudTrailRecord {
         var arn: String?
         var accountId: String?
         var invokedBy: String?
+        /// The ``StringInterner`` ids of `arn` and `invokedBy` (`nil`: not interned).
+        var arnID: Int32?
+        var invokedByID: Int32?
+    }
+
+    /// A string member read where it lies: its contents' place in the record's buffer when it holds no escape, else
+    /// the unescaped string. For values unique per record that are hashed, not kept.
+    enum RawText {
+        case bytes(Range<Int>)
+        case string(String)
+
+        /// The value as a `String` (`b`: the buffer the record was read from).
+        func string(in b: UnsafeRawBufferPointer) -> String {
+            switch self {
+            case .bytes(let r): return String(decoding: UnsafeRawBufferPointer(rebasing: b[r]), as: UTF8.self)
+            case .string(let s): return s
+            }
+        }
+
+        /// Calls `body` with the value's UTF-8 bytes.
+        func withUTF8<R>(in b: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+            switch self {
+            case .bytes(let r): return body(UnsafeRawBufferPointer(rebasing: b[r]))
+            case .string(var s): return s.withUTF8 { body(UnsafeRawBufferPointer($0)) }
+            }
+        }
     }
     struct ResourceRef {
         var arn: String?

@@ -14,42 +14,87 @@ struct CloudTrailRecordReader {
     typealias Failure = JSONByteCursor.Failure
 
     private var c: JSONByteCursor
+    /// The worker's interner, for the duration of one ``read(_:_:interner:)``.
+    private let interner: UnsafeMutablePointer<StringInterner>
 
-    private init(_ b: UnsafeRawBufferPointer, _ range: Range<Int>) {
+    private init(_ b: UnsafeRawBufferPointer, _ range: Range<Int>, interner: UnsafeMutablePointer<StringInterner>) {
         c = JSONByteCursor(b, range)
+        self.interner = interner
     }
 
-    /// Reads the record in `range` of `b`.
+    /// Reads the record in `range` of `b`; repeated values come from `interner` (the scanning worker's).
     /// - Throws: ``Failure`` at the first structural error.
+    static func read(_ b: UnsafeRawBufferPointer, _ range: Range<Int>, interner: inout StringInterner) throws -> CloudTrailRecord {
+        try withUnsafeMutablePointer(to: &interner) { p in
+            var r = CloudTrailRecordReader(b, range, interner: p)
+            return try r.record()
+        }
+    }
+
+    /// Reads the record in `range` of `b` with an interner of its own.
     static func read(_ b: UnsafeRawBufferPointer, _ range: Range<Int>) throws -> CloudTrailRecord {
-        var r = CloudTrailRecordReader(b, range)
-        return try r.record()
+        var interner = StringInterner()
+        return try read(b, range, interner: &interner)
     }
 
     private mutating func skipValue() throws { try c.skipValue() }
     private func equals(_ r: Range<Int>, _ s: StaticString) -> Bool { c.equals(r, s) }
 
+    /// How ``text(_:)`` makes a string without escapes: interned (values records repeat), as the previous record's
+    /// time, or fresh (values unique per record, which would only fill the interner).
+    private enum Making { case interned, time, fresh }
+
     /// A string value (numbers and booleans as their text); `nil` for null, objects and arrays (skipped).
-    private mutating func text() throws -> String? {
+    private mutating func text(_ making: Making = .interned) throws -> String? {
+        try textWithID(making)?.0
+    }
+
+    /// ``text(_:)`` and the interner's id of the value (`nil` when it was not interned).
+    private mutating func textWithID(_ making: Making = .interned) throws -> (String, Int32?)? {
         c.ws()
         guard let first = c.current else { throw c.fail("expected a value") }
         if first == 0x22 {
             let (r, escaped) = try c.string()
-            let raw = UnsafeRawBufferPointer(rebasing: c.b[r])
-            if !escaped { return String(decoding: raw, as: UTF8.self) }
-            var quoted = Data([0x22])
-            quoted.append(contentsOf: raw)
-            quoted.append(0x22)
-            guard let decoded = (try? JSONSerialization.jsonObject(with: quoted, options: [.fragmentsAllowed])) as? String else {
-                throw c.fail("invalid escape sequence in a string")
+            if !escaped {
+                let p = c.b.baseAddress! + r.lowerBound
+                switch making {
+                case .interned: return interner.pointee.string(p, r.count)
+                case .time: return (interner.pointee.time(p, r.count), nil)
+                case .fresh: return (String(decoding: UnsafeRawBufferPointer(rebasing: c.b[r]), as: UTF8.self), nil)
+                }
             }
-            return decoded
+            return (try Self.unescape(c.b, r, at: c), nil)
         }
         if first == 0x7B || first == 0x5B { try c.skipValue(); return nil }
         let start = c.i
         try c.skipValue()
         let literal = String(decoding: UnsafeRawBufferPointer(rebasing: c.b[start..<c.i]), as: UTF8.self)
-        return literal == "null" ? nil : literal
+        return literal == "null" ? nil : (literal, nil)
+    }
+
+    /// The contents `r` of a string holding escapes, unescaped by Foundation's JSON parser (RFC 8259 §7).
+    /// - Throws: ``Failure`` at `cursor` for an invalid escape.
+    static func unescape(_ b: UnsafeRawBufferPointer, _ r: Range<Int>, at cursor: JSONByteCursor) throws -> String {
+        var quoted = Data([0x22])
+        quoted.append(contentsOf: UnsafeRawBufferPointer(rebasing: b[r]))
+        quoted.append(0x22)
+        guard let decoded = (try? JSONSerialization.jsonObject(with: quoted, options: [.fragmentsAllowed])) as? String else {
+            throw cursor.fail("invalid escape sequence in a string")
+        }
+        return decoded
+    }
+
+    /// A string value kept as its place in the buffer (event and request ids: hashed for deduplication, made into a
+    /// `String` only for a diagnostic); other values as ``text(_:)`` reads them, made now.
+    private mutating func raw() throws -> CloudTrailRecord.RawText? {
+        c.ws()
+        if c.current == 0x22 {
+            let start = c.i
+            let (r, escaped) = try c.string()
+            if !escaped { return .bytes(r) }
+            c.i = start
+        }
+        return try text(.fresh).map { .string($0) }
     }
 
     /// The KMS endpoint's name, shared by every KMS record instead of a string allocated per record.
@@ -99,14 +144,14 @@ struct CloudTrailRecordReader {
         guard try openObject() else { throw c.fail("a record is an object") }
         var first = true
         while let k = try nextKey(first: &first) {
-            if equals(k, "eventTime") { r.eventTime = try text() }
+            if equals(k, "eventTime") { r.eventTime = try text(.time) }
             else if equals(k, "eventSource") { r.eventSource = try eventSource() }
             else if equals(k, "eventName") { r.eventName = try text() }
             else if equals(k, "awsRegion") { r.awsRegion = try text() }
-            else if equals(k, "eventID") { r.eventID = try text() }
-            else if equals(k, "requestID") { r.requestID = try text() }
+            else if equals(k, "eventID") { r.eventID = try raw() }
+            else if equals(k, "requestID") { r.requestID = try raw() }
             else if equals(k, "errorCode") { r.errorCode = try text() }
-            else if equals(k, "errorMessage") { r.errorMessage = try text() }
+            else if equals(k, "errorMessage") { r.errorMessage = try text(.fresh) }
             else if equals(k, "recipientAccountId") { r.recipientAccountId = try text() }
             else if equals(k, "userIdentity") { r.userIdentity = try userIdentity() }
             else if equals(k, "resources") { r.resources = try resources() }
@@ -127,9 +172,17 @@ struct CloudTrailRecordReader {
         var first = true
         while let k = try nextKey(first: &first) {
             if equals(k, "type") { u.type = try text() }
-            else if equals(k, "arn") { u.arn = try text() }
+            else if equals(k, "arn") {
+                let t = try textWithID()
+                u.arn = t?.0
+                u.arnID = t?.1
+            }
             else if equals(k, "accountId") { u.accountId = try text() }
-            else if equals(k, "invokedBy") { u.invokedBy = try text() }
+            else if equals(k, "invokedBy") {
+                let t = try textWithID()
+                u.invokedBy = t?.0
+                u.invokedByID = t?.1
+            }
             else { try skipValue() }
         }
         return u

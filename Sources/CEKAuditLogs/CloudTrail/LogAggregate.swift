@@ -38,6 +38,11 @@ struct LogAggregate: Sendable {
         /// The files holding the key's first and last event (time, locator), for provenance.
         var firstFile: (String, String)?
         var lastFile: (String, String)?
+        /// Interner ids (of the aggregate's ``LogAggregate/interner``) of the principals already offered to
+        /// ``LogAggregate/addPrincipal(_:to:)``: offering one again changes nothing (it is kept, or it was larger than
+        /// the largest kept, and the largest only decreases), so a repeat costs one integer lookup. Not merged: ids
+        /// are the scanning worker's own.
+        var offeredPrincipals: Set<Int32> = []
 
         mutating func merge(_ o: KeyStats) {
             if let f = o.firstFile, firstFile.map({ ($0.0, $0.1) > (f.0, f.1) }) ?? true { firstFile = f }
@@ -88,6 +93,8 @@ struct LogAggregate: Sendable {
     var keys: [String: KeyStats] = [:]
     /// Alias → (time of the latest alias event, target key).
     var aliases: [String: (String, String)] = [:]
+    /// The strings of the records this aggregate's worker reads (``CloudTrailRecordReader``); not merged.
+    var interner = StringInterner()
     /// The account and category inserted last: most events repeat them, and comparing is cheaper than hashing.
     private var lastAccount: String?
     private var lastCategory: String?
@@ -163,8 +170,7 @@ struct LogAggregate: Sendable {
         }
         let name = r.eventName ?? ""
         let kind = KMSEventCatalog.classify(name)
-        let principal = r.userIdentity?.arn ?? r.userIdentity?.invokedBy.map { "service:\($0)" }
-            ?? (r.userIdentity?.type == "AWSService" ? "service:aws" : nil)
+        let principal = Principal(r.userIdentity)
         if r.additionalEventData?.customKeyStoreId != nil { customKeyStoreEvents += 1 }
         if r.additionalEventData?.xksKeyId != nil { externalKeyStoreEvents += 1 }
 
@@ -176,10 +182,10 @@ struct LogAggregate: Sendable {
         }
         guard let keyRef = keyReference(r) else {
             if r.errorCode != nil { failedAttempts += 1 }
-            if case .usage = kind, principal == nil { unattributed += 1 }
+            if case .usage = kind, !principal.present { unattributed += 1 }
             return
         }
-        if r.errorCode != nil { failedAttempts += 1 } else if principal == nil, case .usage = kind { unattributed += 1 }
+        if r.errorCode != nil { failedAttempts += 1 } else if !principal.present, case .usage = kind { unattributed += 1 }
         switch kind {
         case .usage(let c): if r.errorCode == nil { insertCategory(c) }
         case .lifecycle: if r.errorCode == nil { insertCategory("lifecycle") }
@@ -203,8 +209,42 @@ struct LogAggregate: Sendable {
         lastCategory = c
     }
 
+    /// Who made a call: the identity's ARN, else the AWS service that invoked it (`service:<invokedBy>`), else
+    /// `service:aws` for an `AWSService` identity; with the interner id the string was read under. The
+    /// `service:` string is made only when the principal is new to the key.
+    struct Principal {
+        private let identity: CloudTrailRecord.UserIdentity?
+        /// Whether the record names a principal at all.
+        let present: Bool
+        /// An id unique to the principal within the worker (arn ids, invokedBy ids tagged with bit 30, one id for
+        /// `service:aws`), or `nil` when its string was not interned.
+        let id: Int32?
+
+        init(_ u: CloudTrailRecord.UserIdentity?) {
+            identity = u
+            if let u, u.arn != nil {
+                present = true
+                id = u.arnID
+            } else if let u, u.invokedBy != nil {
+                present = true
+                id = u.invokedByID.map { $0 | 0x4000_0000 }
+            } else if u?.type == "AWSService" {
+                present = true
+                id = Int32.max
+            } else {
+                present = false
+                id = nil
+            }
+        }
+
+        /// The principal as facts show it (`nil` when none).
+        var string: String? {
+            identity?.arn ?? identity?.invokedBy.map { "service:\($0)" } ?? (present ? "service:aws" : nil)
+        }
+    }
+
     private static func update(_ stats: inout KeyStats, keyRef: String, _ r: CloudTrailRecord, time: String, name: String,
-                               kind: KMSEventCatalog.Kind, principal: String?, file: String, afterDeletion: Bool) {
+                               kind: KMSEventCatalog.Kind, principal: Principal, file: String, afterDeletion: Bool) {
         if !stats.placeFromARN {
             // Parsed until the key's ARN gives its place: once per key and worker for ARN references.
             if let arn = ARN(parsing: keyRef) {
@@ -225,7 +265,9 @@ struct LogAggregate: Sendable {
             addFailed("\(name) (\(code))", to: &stats)
             return
         }
-        if let p = principal { addPrincipal(p, to: &stats) }
+        if principal.present, principal.id.map({ stats.offeredPrincipals.insert($0).inserted }) ?? true, let p = principal.string {
+            addPrincipal(p, to: &stats)
+        }
         if afterDeletion { stats.eventsAfterDeletion += 1 }
         switch kind {
         case .usage(let c):
