@@ -182,8 +182,9 @@ public enum Gzip {
         var produced = 0, consumed = 0
         while consumed < input.count {
             var inUsed = 0, outUsed = 0
+            // A reused buffer may be larger than this call's limit: the limit bounds the output, not the buffer.
             let status = libdeflate_gzip_decompress_ex(decompressor, inBase + consumed, input.count - consumed,
-                                                       buffer! + produced, capacity - produced, &inUsed, &outUsed)
+                                                       buffer! + produced, min(capacity, limit) - produced, &inUsed, &outUsed)
             switch status {
             case LIBDEFLATE_SUCCESS:
                 consumed += inUsed

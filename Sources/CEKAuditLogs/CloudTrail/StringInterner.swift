@@ -39,6 +39,7 @@ struct StringInterner: Sendable {
     /// `String(decoding:as:)` does), and its id when it is interned (`nil` when the table is full or the probes ran
     /// out).
     mutating func string(_ p: UnsafeRawPointer, _ count: Int) -> (String, Int32?) {
+        if count == 0 { return ("", nil) }
         if slots.isEmpty { slots = Array(repeating: Slot(), count: Self.capacity * 2) }
         let h = hash(p, count)
         let mask = slots.count - 1
@@ -66,6 +67,7 @@ struct StringInterner: Sendable {
     /// A time string: the previous record's when the bytes are the same, else made anew (times are not interned:
     /// they would fill the table).
     mutating func time(_ p: UnsafeRawPointer, _ count: Int) -> String {
+        if count == 0 { return "" }
         if let last = lastTime, lastTimeBytes.count == count,
            lastTimeBytes.withUnsafeBytes({ memcmp($0.baseAddress!, p, count) == 0 }) {
             return last
