@@ -118,13 +118,65 @@ public struct CloudTrailCollector: EvidenceCollector {
     /// Deduplication shared by the workers: exact duplicate records are counted once and reported; records that
     /// share an event id but differ are both kept and reported.
     final class Dedupe: Sendable {
-        let seen = Mutex<[UInt64: UInt64]>([:])
-        /// Returns `.new`, `.duplicate` or `.collision`.
+        let seen = Mutex(EventTable())
+        /// Returns 0 for a new event, 1 for a duplicate (same id, same content), 2 for an id collision (same id,
+        /// other content).
         func check(id: UInt64, content: UInt64) -> Int {
-            seen.withLock { table in
-                if let previous = table[id] { return previous == content ? 1 : 2 }
-                table[id] = content
-                return 0
+            seen.withLock { $0.check(id: id, content: content) }
+        }
+    }
+
+    /// Event id hash → content hash, open addressing with linear probing; the slot is chosen by the id mixed with a
+    /// per-run random seed, so ids crafted to collide cannot pile up in one place. One multiply per lookup instead
+    /// of a SipHash of the key (`Dictionary`), for the one lookup every KMS record makes under the shared lock.
+    struct EventTable: Sendable {
+        private var ids: [UInt64] = []
+        private var contents: [UInt64] = []
+        private var count = 0
+        private let seed: UInt64
+
+        init() {
+            var g = SystemRandomNumberGenerator()
+            seed = g.next() | 1
+        }
+
+        /// As ``Dedupe/check(id:content:)``. An id of 0 marks an empty slot, so it is stored as another constant
+        /// (a 2^-64 chance of treating two distinct ids as one).
+        mutating func check(id: UInt64, content: UInt64) -> Int {
+            let key = id == 0 ? 0x9E37_79B9_7F4A_7C15 : id
+            if count * 5 >= ids.count * 4 { grow() }
+            let mask = ids.count - 1
+            var k = slot(key, mask)
+            while true {
+                let there = ids[k]
+                if there == 0 {
+                    ids[k] = key
+                    contents[k] = content
+                    count += 1
+                    return 0
+                }
+                if there == key { return contents[k] == content ? 1 : 2 }
+                k = (k + 1) & mask
+            }
+        }
+
+        @inline(__always) private func slot(_ key: UInt64, _ mask: Int) -> Int {
+            var h = (key ^ seed) &* 0x9E37_79B9_7F4A_7C15
+            h ^= h >> 31
+            return Int(truncatingIfNeeded: h) & mask
+        }
+
+        private mutating func grow() {
+            let oldIDs = ids, oldContents = contents
+            let size = max(1024, ids.count * 2)
+            ids = Array(repeating: 0, count: size)
+            contents = Array(repeating: 0, count: size)
+            let mask = size - 1
+            for (j, key) in oldIDs.enumerated() where key != 0 {
+                var k = slot(key, mask)
+                while ids[k] != 0 { k = (k + 1) & mask }
+                ids[k] = key
+                contents[k] = oldContents[j]
             }
         }
     }
