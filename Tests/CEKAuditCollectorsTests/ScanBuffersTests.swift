@@ -143,6 +143,21 @@ struct ScanBuffersTests {
         }
     }
 
+    // MARK: Deduplication
+
+    @Test func theEventTableTellsNewDuplicateAndCollisionThroughGrowth() {
+        var table = CloudTrailCollector.EventTable()
+        for id in 0..<UInt64(50_000) { #expect(table.check(id: id &* 0x1000_0001, content: id) == 0) }
+        for id in stride(from: UInt64(0), to: 50_000, by: 7) {
+            #expect(table.check(id: id &* 0x1000_0001, content: id) == 1)        // same id, same content
+            #expect(table.check(id: id &* 0x1000_0001, content: id + 1) == 2)    // same id, other content
+        }
+        #expect(table.check(id: 0, content: 0) == 1)   // id 0 (stored as another constant) was met with content 0
+        #expect(table.check(id: 0, content: 5) == 2)
+        #expect(table.check(id: .max, content: 1) == 0)
+        #expect(table.check(id: .max, content: 1) == 1)
+    }
+
     // MARK: Recognition
 
     /// Each batch collector asked in turn on a head of the bytes it reads gives the outcome a 64 KiB head gives.
