@@ -288,9 +288,10 @@ public struct CloudTrailCollector: EvidenceCollector {
         return out
     }
 
-    /// Largest uncompressed size a worker inflates whole into memory (libdeflate); a larger `.json.gz` file is
-    /// inflated by streaming zlib instead, up to ``maxUncompressedBytes``. With one buffer per worker this bounds
-    /// the scan's memory for CloudTrail's few-MB files.
+    /// Largest uncompressed size a worker inflates whole into memory (libdeflate), and largest file it reads into its
+    /// buffer; a larger `.json.gz` file is inflated by streaming zlib instead, up to ``maxUncompressedBytes``, and a
+    /// larger plain file is memory-mapped. With one buffer per worker this bounds the scan's memory for CloudTrail's
+    /// few-MB files.
     public static let wholeInflateBytes = 48 * 1024 * 1024
 
     /// Size of a file on disk (`stat`), 0 when it cannot be read: for the progress total only.
@@ -299,11 +300,6 @@ public struct CloudTrailCollector: EvidenceCollector {
         return stat(path, &st) == 0 ? Int64(st.st_size) : 0
     }
 
-    /// Reads, inflates, splits and aggregates one file. Never throws: problems become diagnostics.
-    ///
-    /// Plain files are read through a memory map; `.json.gz` files are inflated whole by libdeflate into one buffer
-    /// (no `Data` copy), falling back to streaming zlib past ``wholeInflateBytes``.
-    /// Its events go into `aggregate`, the scanning worker's.
     /// What one worker keeps from file to file: the buffer files are read into and the libdeflate workspace they are
     /// inflated into (see ``FileReadBuffer`` and ``InflateWorkspace`` for why).
     final class Worker {
