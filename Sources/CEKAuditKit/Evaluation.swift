@@ -37,6 +37,7 @@ public enum Evaluation {
     /// analyses read (the evidence bytes, the resources' raw observations) is let go before the rules run.
     public static func evaluate(_ observations: consuming FactSet, catalog: Catalog, inputs: Inputs, toolVersion: String,
                                 registry: CollectorRegistry = .builtIn) -> (AssessmentReport, [Diagnostic]) {
+        HeapTrim.mapLargeBlocks()
         var facts = NormalizeStage.run(consume observations, settings: inputs.settings, registry: registry)
         facts.payloads = [:]
         facts.payloadFiles = [:]
