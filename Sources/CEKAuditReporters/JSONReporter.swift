@@ -176,9 +176,6 @@ final class JSONText {
         return data
     }
 
-    /// A copy of the bytes (tests).
-    var data: Data { Data(bytes: base, count: count) }
-
     @inline(__always) func byte(_ b: UInt8) {
         ensure(1)
         base[count] = b

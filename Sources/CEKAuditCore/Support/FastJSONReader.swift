@@ -5,7 +5,7 @@ import Foundation
 /// lone surrogate escape, a number out of range, deep nesting) is refused with `nil`, and the caller reads the text
 /// with `JSONSerialization` instead, so accepted texts and error messages are as before.
 struct FastJSONReader {
-    /// Nesting limit (JSONSerialization's own is 512).
+    /// Nesting limit: deeper texts are left to `JSONSerialization` (and its own limit).
     static let maxDepth = 500
 
     private let b: UnsafeRawBufferPointer
