@@ -29,14 +29,30 @@ public struct ParsedDocument: @unchecked Sendable {   // immutable after parsing
     /// Parses `data`. `locator` names the file in errors.
     /// - Throws: ``CEKAuditError/invalidInput(file:line:column:message:fix:)`` with the place of the syntax error.
     public init(data: Data, locator: String) throws {
+        try self.init(data: data, locator: locator, lineNumbers: true)
+    }
+
+    /// Parses `data`; with `lineNumbers` false, a JSON file that reads without a repeated key gets no YAML tree
+    /// (``root`` is `nil`, ``line(at:)`` knows no lines): what content recognition needs, without composing a YAML
+    /// tree many times the file's size. Anything else (YAML, invalid JSON, a repeated key) is read as by
+    /// ``init(data:locator:)``, with the same errors.
+    /// - Throws: ``CEKAuditError/invalidInput(file:line:column:message:fix:)`` with the place of the syntax error.
+    public init(data: Data, locator: String, lineNumbers: Bool) throws {
         self.locator = locator
         let text = try TextPosition.utf8Text(data, file: locator)
         let trimmed = text.drop { $0.isWhitespace || $0 == "\u{FEFF}" }
         if trimmed.first == "{" || trimmed.first == "[" {
             syntax = .json
+            if !lineNumbers, let plain = JSONValue.parseIfPlain(data) {
+                value = plain
+                root = nil
+                return
+            }
             do {
-                let any = try JSONSerialization.jsonObject(with: data, options: [])
-                value = JSONValue(foundation: any)
+                if let plain = JSONValue.parseIfPlain(data) { value = plain } else {
+                    let any = try JSONSerialization.jsonObject(with: data, options: [])
+                    value = JSONValue(foundation: any)
+                }
             } catch {
                 let debug = (error as NSError).userInfo["NSDebugDescription"] as? String ?? "\(error)"
                 let (line, column) = ParsedDocument.position(in: text, debug: debug)

@@ -89,16 +89,29 @@ public struct ContentRecognizer: Sendable {
         do { data = whole ? head : try Data(contentsOf: URL(fileURLWithPath: file.path)) } catch {
             return .invalid(.cannotRead(file.locator, FileProblem.reading(file.path, error: error)), nil)
         }
+        // Recognition reads the value only (no YAML tree for line numbers, which held many times a large JSON file's
+        // size); the document collector that recognises the file gets the whole parse.
         let document: ParsedDocument
-        do { document = try ParsedDocument(data: data, locator: file.locator) } catch {
+        do { document = try ParsedDocument(data: data, locator: file.locator, lineNumbers: false) } catch {
             guard claimsDocument else { return .skipped(notRecognised) }
             return .invalid((error as? CEKAuditError) ?? .cannotRead(file.locator, FileProblem.reading(file.path, error: error)), data)
         }
         probe.document = document
         var read = file
         read.data = data
-        read.document = document
-        if let c = registry.recognize(probe) { return .recognized(c, read) }
+        if let c = registry.recognize(probe) {
+            // A batch collector reads the bytes of its files itself: no parsed document is held with every other
+            // file's until the batch runs (three trees of a 10,000-key export at once).
+            if c.input == .batch { return .recognized(c, read) }
+            if document.syntax == .json && document.root == nil {
+                do { read.document = try ParsedDocument(data: data, locator: file.locator) } catch {
+                    return .invalid((error as? CEKAuditError) ?? .cannotRead(file.locator, FileProblem.reading(file.path, error: error)), data)
+                }
+            } else {
+                read.document = document
+            }
+            return .recognized(c, read)
+        }
         return .skipped(notRecognised)
     }
 

@@ -32,10 +32,17 @@ public enum Evaluation {
     }
 
     /// Normalizes `observations` with the settings, evaluates the catalog and builds the report. Also returns the
-    /// catalog diagnostics (attestations no check reads …) for the console.
-    public static func evaluate(_ observations: FactSet, catalog: Catalog, inputs: Inputs, toolVersion: String,
+    /// catalog diagnostics (attestations no check reads …) for the console. Takes the observations over (a caller
+    /// that passes its last copy with `consume` has them normalized in place); what only the evidence bundle and the
+    /// analyses read (the evidence bytes, the resources' raw observations) is let go before the rules run.
+    public static func evaluate(_ observations: consuming FactSet, catalog: Catalog, inputs: Inputs, toolVersion: String,
                                 registry: CollectorRegistry = .builtIn) -> (AssessmentReport, [Diagnostic]) {
-        let facts = NormalizeStage.run(observations, settings: inputs.settings, registry: registry)
+        HeapTrim.mapLargeBlocks()
+        var facts = NormalizeStage.run(consume observations, settings: inputs.settings, registry: registry)
+        facts.payloads = [:]
+        facts.payloadFiles = [:]
+        for i in facts.resources.indices where facts.resources[i].observed != nil { facts.resources[i].observed = nil }
+        HeapTrim.release()
         let engine = RulesEngine(catalog: catalog, globalParameters: inputs.parameters, checkParameters: inputs.checks, now: inputs.now)
         let report = AssessmentBuilder.build(name: inputs.name, catalog: catalog, facts: facts, engine: engine, toolVersion: toolVersion,
                                              settings: inputs.settings, waivers: inputs.waivers)
@@ -57,6 +64,7 @@ public enum Evaluation {
         try CEKAuditError.writing(folder) { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
         let clock = ContinuousClock()
         for f in formats {
+            HeapTrim.release()
             let start = clock.now
             let data = credentials.scrub(try f.render(report, root: root))
             let path = URL(fileURLWithPath: folder).appendingPathComponent(f.fileName)

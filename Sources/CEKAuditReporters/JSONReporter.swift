@@ -20,92 +20,45 @@ public struct JSONReporter: Sendable {
             try c.encode(DateParsing.iso(date))
         }
         let doc = ReportDocument(report)
+        // What building the tables freed goes back to the system before the file's bytes are written.
+        HeapTrim.release()
         // The tables' rows (every result, every resource) are written here directly, the other members by
         // JSONEncoder: the same JSON a JSONEncoder of the whole document gives, without its intermediate tree of
         // 100,000s of values (time and memory at 10,000 keys). Members in sorted key order.
-        var out = JSONText()
-        out.reserve(report.results.count * 80 + report.resources.count * 600 + 1 << 16)
+        // One buffer, allocated once at a generous size (pages never written are never touched), each member
+        // written straight into it and the line breaks inserted in place: the file's bytes exist once, never copied.
+        let out = JSONText(capacity: report.results.count * 160 + report.resources.count * 1_200 + 1 << 20)
         out.byte(UInt8(ascii: "{"))
         var first = true
         for key in ReportDocument.CodingKeys.allCases.sorted(by: { $0.stringValue < $1.stringValue }) {
-            var member = JSONText()
-            switch key {
-            case .results: try member.rows(doc.tables.results)
-            case .resources: try member.tables(doc.tables.resources)
-            default:
+            var encoded: Data?
+            if key != .results && key != .resources {
                 guard let value = doc.value(for: key) else { continue }
-                member.append(try encoder.encode(value))
+                encoded = try encoder.encode(value)
             }
             if !first { out.byte(UInt8(ascii: ",")) }
             first = false
             out.string(key.stringValue)
             out.byte(UInt8(ascii: ":"))
-            out.append(member)
+            switch key {
+            case .results: try out.rows(doc.tables.results)
+            case .resources: try out.tables(doc.tables.resources)
+            default: if let encoded { out.append(encoded) }
+            }
         }
         out.byte(UInt8(ascii: "}"))
-        return Self.lineBreaks(out.data)
+        out.insertLineBreaks()
+        return out.take()
     }
 
     /// Inserts line breaks into compact JSON: after the opening brace, after each comma between top-level members,
     /// after each comma at depth 2 to 4 that is followed by an object, and before the closing brace; ends with a
     /// newline. Bytes inside strings are never touched, so the value is unchanged.
     static func lineBreaks(_ json: Data) -> Data {
-        // Every inserted line break follows a distinct byte of the input, so twice its size (plus the final newline)
-        // bounds the output; pages never written are never touched. Built in place and handed to Data without a copy.
-        let capacity = json.count * 2 + 2
-        guard let out = malloc(capacity)?.bindMemory(to: UInt8.self, capacity: capacity) else { return json + Data([0x0A]) }
-        var n = 0
-        json.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
-            let b = raw.bindMemory(to: UInt8.self)
-            var depth = 0
-            var inString = false
-            var i = 0
-            while i < b.count {
-                let c = b[i]
-                out[n] = c
-                n += 1
-                if inString {
-                    if c == UInt8(ascii: "\\") {
-                        i += 1
-                        if i < b.count {
-                            out[n] = b[i]
-                            n += 1
-                        }
-                    } else if c == UInt8(ascii: "\"") {
-                        inString = false
-                    }
-                    i += 1
-                    continue
-                }
-                switch c {
-                case UInt8(ascii: "\""): inString = true
-                case UInt8(ascii: "{"), UInt8(ascii: "["):
-                    depth += 1
-                    if depth == 1 {
-                        out[n] = 0x0A
-                        n += 1
-                    }
-                case UInt8(ascii: "}"), UInt8(ascii: "]"):
-                    depth -= 1
-                    if depth == 0 {
-                        // The closing brace goes on a line of its own.
-                        out[n - 1] = 0x0A
-                        out[n] = c
-                        n += 1
-                    }
-                case UInt8(ascii: ","):
-                    if depth == 1 || (depth <= 4 && i + 1 < b.count && b[i + 1] == UInt8(ascii: "{")) {
-                        out[n] = 0x0A
-                        n += 1
-                    }
-                default: break
-                }
-                i += 1
-            }
-        }
-        out[n] = 0x0A
-        n += 1
-        return Data(bytesNoCopy: out, count: n, deallocator: .free)
+        let text = JSONText(capacity: json.count + 1)
+        text.append(json)
+        text.insertLineBreaks()
+        return text.take()
     }
 }
 
@@ -187,48 +140,138 @@ struct ReportDocument: Encodable {
 
 /// Compact JSON text for the rows of ``ReportTables`` (RFC 8259): objects with their keys in sorted order, strings
 /// with `"`, `\\` and control characters escaped and everything else as UTF-8, integers in decimal, as JSONEncoder
-/// writes them with `.sortedKeys` and `.withoutEscapingSlashes`.
-struct JSONText {
-    private(set) var bytes: [UInt8] = []
+/// writes them with `.sortedKeys` and `.withoutEscapingSlashes`. The bytes live in one `malloc` buffer that grows
+/// with `realloc` and is handed to `Data` without a copy (``take()``).
+final class JSONText {
+    private var base: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    /// Bytes written.
+    private(set) var count = 0
 
-    var data: Data { Data(bytes) }
-
-    mutating func reserve(_ n: Int) { bytes.reserveCapacity(n) }
-
-    mutating func byte(_ b: UInt8) { bytes.append(b) }
-
-    mutating func append(_ d: Data) { bytes.append(contentsOf: d) }
-
-    mutating func append(_ t: JSONText) { bytes.append(contentsOf: t.bytes) }
-
-    mutating func raw(_ s: StaticString) {
-        s.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    /// An empty text with room for `capacity` bytes.
+    init(capacity: Int = 1 << 16) {
+        self.capacity = max(capacity, 16)
+        guard let p = malloc(self.capacity) else { fatalError("out of memory for \(self.capacity) bytes of JSON") }
+        base = p.bindMemory(to: UInt8.self, capacity: self.capacity)
     }
 
-    mutating func int(_ n: Int) { bytes.append(contentsOf: String(n).utf8) }
+    deinit { free(base) }
+
+    /// Room for `extra` more bytes.
+    @inline(__always) private func ensure(_ extra: Int) {
+        guard count + extra > capacity else { return }
+        let wanted = max(capacity * 2, count + extra)
+        guard let p = realloc(base, wanted) else { fatalError("out of memory for \(wanted) bytes of JSON") }
+        base = p.bindMemory(to: UInt8.self, capacity: wanted)
+        capacity = wanted
+    }
+
+    /// The bytes as `Data`, without a copy; the text is empty afterwards.
+    func take() -> Data {
+        let data = Data(bytesNoCopy: base, count: count, deallocator: .free)
+        guard let p = malloc(16) else { fatalError("out of memory") }
+        base = p.bindMemory(to: UInt8.self, capacity: 16)
+        capacity = 16
+        count = 0
+        return data
+    }
+
+    @inline(__always) func byte(_ b: UInt8) {
+        ensure(1)
+        base[count] = b
+        count += 1
+    }
+
+    private func append(_ p: UnsafeRawBufferPointer) {
+        guard let src = p.baseAddress, p.count > 0 else { return }
+        ensure(p.count)
+        memcpy(base + count, src, p.count)
+        count += p.count
+    }
+
+    func append(_ d: Data) { d.withUnsafeBytes { append($0) } }
+
+    func raw(_ s: StaticString) {
+        s.withUTF8Buffer { append(UnsafeRawBufferPointer($0)) }
+    }
+
+    func int(_ n: Int) {
+        var s = String(n)
+        s.withUTF8 { append(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Inserts line breaks (``JSONReporter/lineBreaks(_:)``) in place: after the opening brace, after each comma
+    /// between top-level members, after each comma at depth 2 to 4 that is followed by an object, and before the
+    /// closing brace; a newline at the end. Bytes inside strings are never touched. A forward pass finds where the
+    /// breaks go, a backward pass moves the bytes apart (the buffer grows once, by their number).
+    func insertLineBreaks() {
+        // Positions (in the text before insertion) before which a newline goes, in increasing order.
+        var at: [Int] = []
+        var depth = 0
+        var inString = false
+        var i = 0
+        let n = count
+        let b = base
+        while i < n {
+            let c = b[i]
+            if inString {
+                if c == UInt8(ascii: "\\") {
+                    i += 1
+                } else if c == UInt8(ascii: "\"") {
+                    inString = false
+                }
+                i += 1
+                continue
+            }
+            switch c {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                depth += 1
+                if depth == 1 { at.append(i + 1) }
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                depth -= 1
+                // The closing brace goes on a line of its own.
+                if depth == 0 { at.append(i) }
+            case UInt8(ascii: ","):
+                if depth == 1 || (depth <= 4 && i + 1 < n && b[i + 1] == UInt8(ascii: "{")) { at.append(i + 1) }
+            default: break
+            }
+            i += 1
+        }
+        at.append(n)
+        ensure(at.count)
+        var end = n
+        for j in at.indices.reversed() {
+            let p = at[j]
+            if end > p { memmove(base + p + j + 1, base + p, end - p) }
+            base[p + j] = 0x0A
+            end = p
+        }
+        count = n + at.count
+    }
 
     private static let hex = Array("0123456789abcdef".utf8)
 
-    mutating func string(_ s: String) {
-        bytes.append(UInt8(ascii: "\""))
+    func string(_ s: String) {
+        byte(UInt8(ascii: "\""))
         for b in s.utf8 {
             switch b {
-            case UInt8(ascii: "\""): bytes.append(UInt8(ascii: "\\")); bytes.append(b)
-            case UInt8(ascii: "\\"): bytes.append(UInt8(ascii: "\\")); bytes.append(b)
-            case 0x0A: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "n"))
-            case 0x0D: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "r"))
-            case 0x09: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "t"))
+            case UInt8(ascii: "\""): byte(UInt8(ascii: "\\")); byte(b)
+            case UInt8(ascii: "\\"): byte(UInt8(ascii: "\\")); byte(b)
+            case 0x0A: byte(UInt8(ascii: "\\")); byte(UInt8(ascii: "n"))
+            case 0x0D: byte(UInt8(ascii: "\\")); byte(UInt8(ascii: "r"))
+            case 0x09: byte(UInt8(ascii: "\\")); byte(UInt8(ascii: "t"))
             case 0x00..<0x20:
                 raw("\\u00")
-                bytes.append(Self.hex[Int(b >> 4)])
-                bytes.append(Self.hex[Int(b & 0x0F)])
-            default: bytes.append(b)
+                byte(Self.hex[Int(b >> 4)])
+                byte(Self.hex[Int(b & 0x0F)])
+            default: byte(b)
             }
         }
-        bytes.append(UInt8(ascii: "\""))
+        byte(UInt8(ascii: "\""))
     }
 
-    mutating func ints(_ list: [Int]) {
+    func ints(_ list: [Int]) {
         byte(UInt8(ascii: "["))
         for (i, n) in list.enumerated() {
             if i > 0 { byte(UInt8(ascii: ",")) }
@@ -239,14 +282,14 @@ struct JSONText {
 
     /// A fact value as ``FactValue``'s `Codable` writes it.
     /// - Throws: `EncodingError.invalidValue` for a number that is not finite.
-    mutating func fact(_ v: FactValue) throws {
+    func fact(_ v: FactValue) throws {
         switch v {
         case .string(let s): string(s)
         case .number(let d):
             guard d.isFinite else {
                 throw EncodingError.invalidValue(d, .init(codingPath: [], debugDescription: "a fact value is not a finite number"))
             }
-            if d == d.rounded(), abs(d) < 1e15 { int(Int(d)) } else { bytes.append(contentsOf: "\(d)".utf8) }
+            if d == d.rounded(), abs(d) < 1e15 { int(Int(d)) } else { var t = "\(d)"; t.withUTF8 { append(UnsafeRawBufferPointer($0)) } }
         case .bool(let b): if b { raw("true") } else { raw("false") }
         case .null: raw("null")
         case .list(let l):
@@ -264,7 +307,7 @@ struct JSONText {
     }
 
     /// The result rows (``ReportTables/Row``), keys sorted.
-    mutating func rows(_ rows: [ReportTables.Row]) throws {
+    func rows(_ rows: [ReportTables.Row]) throws {
         byte(UInt8(ascii: "["))
         for (i, r) in rows.enumerated() {
             if i > 0 { byte(UInt8(ascii: ",")) }
@@ -284,7 +327,7 @@ struct JSONText {
     }
 
     /// The resource tables (``ReportTables/ResourceTable``), keys sorted.
-    mutating func tables(_ tables: [ReportTables.ResourceTable]) throws {
+    func tables(_ tables: [ReportTables.ResourceTable]) throws {
         byte(UInt8(ascii: "["))
         for (i, t) in tables.enumerated() {
             if i > 0 { byte(UInt8(ascii: ",")) }

@@ -56,9 +56,11 @@ extension CEKAudit {
                     facts.merge(ProbeSession.facts(journals, now: now))
                 }
             }
-            let result = try Pipeline.report(facts, catalog: catalog, inputs: Pipeline.inputs(plan, now: now, waivers: waivers), options: report,
+            let unreachable = Pipeline.requiredUnreachable(plan, facts)
+            // The observations are handed over: normalized in place, not copied.
+            let result = try Pipeline.report(consume facts, catalog: catalog, inputs: Pipeline.inputs(plan, now: now, waivers: waivers), options: report,
                                              root: AssessmentPlan.displayPath(plan.root))
-            try Pipeline.exit(for: result, unreachable: Pipeline.requiredUnreachable(plan, facts), failOn: report.failOn)
+            try Pipeline.exit(for: result, unreachable: unreachable, failOn: report.failOn)
         }
     }
 }

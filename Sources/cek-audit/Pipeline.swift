@@ -193,9 +193,10 @@ enum Pipeline {
     /// Normalizes and evaluates observations, compares with the baseline, writes the reports, prints the summary;
     /// returns the report.
     /// - Parameter root: the assessment folder as given (GitHub annotations prefix it to evidence paths).
-    static func report(_ observations: FactSet, catalog: Catalog, inputs: Evaluation.Inputs, options: ReportOptions,
+    /// - Parameter observations: taken over (pass the last copy with `consume`: they are normalized in place).
+    static func report(_ observations: consuming FactSet, catalog: Catalog, inputs: Evaluation.Inputs, options: ReportOptions,
                        root: String? = nil) throws -> AssessmentReport {
-        let (evaluated, catalogDiagnostics) = Evaluation.evaluate(observations, catalog: catalog, inputs: inputs, toolVersion: CEKAuditVersion.current,
+        let (evaluated, catalogDiagnostics) = Evaluation.evaluate(consume observations, catalog: catalog, inputs: inputs, toolVersion: CEKAuditVersion.current,
                                                                   registry: registry)
         var report = evaluated
         for d in catalogDiagnostics where d.severity >= .warning { Console.error("\(d)") }

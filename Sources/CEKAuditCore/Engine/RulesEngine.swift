@@ -30,17 +30,29 @@ public struct RulesEngine: Sendable {
         return p
     }
 
-    /// Every result of every check, in catalog order, then subject id order.
+    /// Every result of every check, in catalog order, then subject id order. Results with equal reasons share one
+    /// copy of them (most results of a check give the same few reasons; at 10,000 keys, a copy per result was a
+    /// large part of the results' memory).
     public func evaluate(_ facts: FactSet) -> [CheckResult] {
-        catalog.guidelines.flatMap { g -> [CheckResult] in
+        var out: [CheckResult] = []
+        var shared: [[String]: [String]] = [:]
+        for g in catalog.guidelines {
             if g.checks.isEmpty, let procedure = g.procedure {
-                return [CheckResult(id: "\(g.id):manual", check: "\(g.id)-MANUAL", guideline: g.id, verdict: .manual,
-                                    severity: .medium, subject: nil,
-                                    message: "\(g.id) needs an auditor's review: \(procedure)",
-                                    reasons: ["no automated evidence covers this guideline"], evidence: [])]
+                out.append(CheckResult(id: "\(g.id):manual", check: "\(g.id)-MANUAL", guideline: g.id, verdict: .manual,
+                                       severity: .medium, subject: nil,
+                                       message: "\(g.id) needs an auditor's review: \(procedure)",
+                                       reasons: ["no automated evidence covers this guideline"], evidence: []))
+                continue
             }
-            return g.checks.flatMap { evaluate($0, facts: facts) }
+            for c in g.checks {
+                var rs = evaluate(c, facts: facts)
+                for i in rs.indices {
+                    if let same = shared[rs[i].reasons] { rs[i].reasons = same } else { shared[rs[i].reasons] = rs[i].reasons }
+                }
+                out += rs
+            }
         }
+        return out
     }
 
     /// The results of one check.
@@ -284,9 +296,11 @@ public struct RulesEngine: Sendable {
                         evidence: [Provenance]) -> CheckResult {
         let key = subject.map { "\($0.type):\($0.id)" } ?? "assessment"
         let id = "\(check.id):" + String(SHA256Hex.digest(Data(key.utf8)).prefix(10))
+        // The resource's own provenance list is shared, not copied, when no pointer needs shortening.
+        let long = evidence.contains { ($0.pointer?.utf8.count ?? 0) > Excerpt.maxCharacters }
         return CheckResult(id: id, check: check.id, guideline: check.guideline, verdict: verdict, severity: check.severity,
                            subject: subject?.excerpt, message: message, reasons: reasons.map { Excerpt.clip($0, limit: 4 * Excerpt.maxCharacters) },
-                           evidence: evidence.map(\.excerpt))
+                           evidence: long ? evidence.map(\.excerpt) : evidence)
     }
 
     /// Replaces `{field.path}`, `{param.name}` and aggregate placeholders in a message template. Each value is

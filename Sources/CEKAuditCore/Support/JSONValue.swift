@@ -64,9 +64,21 @@ public enum JSONValue: Sendable, Hashable {
         return nil
     }
 
-    /// Parses JSON text with Foundation's `JSONSerialization`.
+    /// JSON text (RFC 8259) read without Foundation, when it is read exactly as ``parse(_:source:)`` reads it and no
+    /// object in it names a member twice; `nil` otherwise (the caller then takes its own, slower way, which reports
+    /// errors and repeated keys with their place).
+    public static func parseIfPlain(_ data: Data) -> JSONValue? {
+        var repeats = false
+        guard let value = withUnsafeMutablePointer(to: &repeats, { FastJSONReader.read(data, repeatsKey: $0) }), !repeats else { return nil }
+        return value
+    }
+
+    /// Parses JSON text (RFC 8259): straight into the value (``FastJSONReader``), without Foundation's object tree
+    /// (which held about ten times the text in memory and took most of the time of reading a large export); a text
+    /// that reader does not decide is read with Foundation's `JSONSerialization`, as before, and so is any error.
     /// - Throws: `CEKAuditError.invalidJSON` naming `source` when the bytes are not JSON.
     public static func parse(_ data: Data, source: String) throws -> JSONValue {
+        if let value = FastJSONReader.read(data) { return value }
         do {
             let any = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
             return JSONValue(foundation: any)

@@ -1,0 +1,36 @@
+@testable import CEKAuditReporters
+import Foundation
+import Testing
+
+/// report.json's line breaks are inserted in place (``JSONText/insertLineBreaks()``); the outputs below are those of
+/// the copying version it replaced (a newline after the opening brace, after top-level commas and after commas at
+/// depth 2 to 4 before an object, before the closing brace, and at the end; never inside strings).
+struct JSONLineBreakTests {
+    @Test("line breaks as before", arguments: [
+        (#"{"a":[{"b":1},{"c":"x,{\"}"}],"d":{"e":[1,{"z":2}]},"f":"q\\"}"#,
+         "{\n\"a\":[{\"b\":1},\n{\"c\":\"x,{\\\"}\"}],\n\"d\":{\"e\":[1,\n{\"z\":2}]},\n\"f\":\"q\\\\\"\n}\n"),
+        ("[]", "[\n\n]\n"),
+        ("{}", "{\n\n}\n"),
+        (#"{"r":[[{"a":1},{"b":{"c":[{"d":1},{"e":2}]}}]]}"#, "{\n\"r\":[[{\"a\":1},\n{\"b\":{\"c\":[{\"d\":1},{\"e\":2}]}}]]\n}\n"),
+        ("", "\n"),
+    ])
+    func lineBreaks(input: String, expected: String) {
+        #expect(String(decoding: JSONReporter.lineBreaks(Data(input.utf8)), as: UTF8.self) == expected)
+    }
+
+    @Test("a text that grows past its first buffer keeps every byte")
+    func growth() {
+        let text = JSONText(capacity: 16)
+        var expected = "{"
+        text.byte(UInt8(ascii: "{"))
+        for i in 0..<2_000 {
+            let member = (i == 0 ? "" : ",") + "\"k\(i)\":[{\"v\":\"\(String(repeating: "é,", count: i % 7))\"}]"
+            text.append(Data(member.utf8))
+            expected += (i == 0 ? "\n" : ",\n") + "\"k\(i)\":[{\"v\":\"\(String(repeating: "é,", count: i % 7))\"}]"
+        }
+        text.byte(UInt8(ascii: "}"))
+        text.insertLineBreaks()
+        expected += "\n}\n"
+        #expect(String(decoding: text.take(), as: UTF8.self) == expected)
+    }
+}
