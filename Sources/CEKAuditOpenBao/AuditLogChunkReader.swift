@@ -63,7 +63,9 @@ final class AuditLogChunkReader {
         }
         self.fd = fd
         self.maxLineLength = maxLineLength
-        capacity = max(1, chunkSize)
+        // Never more than a longest line and its newline: the buffer always starts at a line's start, so a line too
+        // long to keep is one whose newline does not fit in a full buffer.
+        capacity = max(1, min(chunkSize, maxLineLength + 1))
         guard let b = malloc(capacity) else {
             close(fd)
             throw POSIXError(.ENOMEM)

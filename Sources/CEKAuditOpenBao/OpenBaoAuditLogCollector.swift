@@ -114,22 +114,38 @@ public struct OpenBaoAuditLogCollector: EvidenceCollector {
                 continue
             }
             var lineNumber = 0
+            // The run decoded last, tallied while the next one is decoded (the outcomes hold no reference to the buffer).
+            var decoded: [Share] = []
+            func tallyDecoded() {
+                for share in decoded {
+                    Self.apply(share.outcomes, firstLine: lineNumber + 1, prefix: prefixText, file: file.locator, to: &tally)
+                    lineNumber += share.lines
+                }
+                decoded = []
+            }
             do {
                 while let piece = try reader.next() {
                     switch piece {
                     case .tooLong:
+                        tallyDecoded()
                         lineNumber += 1
                         tally.lines += 1
                         tally.parseError(file: file.locator, line: lineNumber)
                     case .lines(let run):
-                        let shares = Self.decode(run, hashing: reader, prefix: prefix, workers: workers)
-                        for share in shares {
-                            Self.apply(share.outcomes, firstLine: lineNumber + 1, prefix: prefixText, file: file.locator, to: &tally)
-                            lineNumber += share.lines
+                        let next = DecodedRun()
+                        let job = DecodeRunJob(run: run, reader: reader, result: next)
+                        let group = DispatchGroup()
+                        DispatchQueue.global().async(group: group) {
+                            job.result.shares = Self.decode(job.run, hashing: job.reader, prefix: prefix, workers: workers)
                         }
+                        tallyDecoded()
+                        group.wait()
+                        decoded = next.shares
                     }
                 }
+                tallyDecoded()
             } catch {
+                tallyDecoded()
                 failedFiles += 1
                 facts.diagnostics.append(Diagnostic(.error, source: file.locator, line: lineNumber,
                                                     message: "reading the log failed after \(lineNumber) line(s): \(FileProblem.reading(file.path, error: error).what)"))
@@ -183,6 +199,18 @@ public struct OpenBaoAuditLogCollector: EvidenceCollector {
     struct Share: Sendable {
         var outcomes: [LineOutcome] = []
         var lines = 0
+    }
+
+    /// The shares of one run, filled by the task that decodes it; read after that task is waited for.
+    private final class DecodedRun: @unchecked Sendable {
+        var shares: [Share] = []
+    }
+
+    /// What the task decoding one run gets: the run and its reader (not touched by the tallying thread meanwhile).
+    private struct DecodeRunJob: @unchecked Sendable {
+        let run: UnsafeRawBufferPointer
+        let reader: AuditLogChunkReader
+        let result: DecodedRun
     }
 
     /// Bytes read per refill of a file's buffer (tests make it small to cut lines across refills).
