@@ -200,3 +200,18 @@ struct AuditLineReaderTests {
         #expect(accepted > 1000)
     }
 }
+
+/// The namespace normalisation the audit-log tally calls for every transit record, against the Foundation trimming
+/// it replaced.
+struct NamespaceNormalizationTests {
+    @Test func trimmingMatchesFoundation() {
+        for ns in ["", "/", " ", "root", "/root/", " root ", "tenant-a/", "/tenant-a", "tenant-a/team-1/", "//a b//", "ünï/",
+                   " / x / ", "root/child", "é\u{301}/", "/\u{301}x/", "a \u{301}"] {
+            var s = ns.trimmingCharacters(in: CharacterSet(charactersIn: "/ "))
+            if s == "root" { s = "" }
+            let normalized = s.isEmpty ? "" : s + "/"
+            #expect(ACLPolicy.normalize(namespace: ns) == normalized, "\(ns)")
+            #expect(ACLPolicy.displayName(namespace: ns) == (normalized.isEmpty ? "root" : String(normalized.dropLast())), "\(ns)")
+        }
+    }
+}
