@@ -73,14 +73,30 @@ echo "ratios (time of orjson / time of each):"
 for k in cek py jq; do awk -v k="$k" -v a="${secs[orjson]}" -v b="${secs[$k]}" 'BEGIN { printf "  %-42s %6.2f× orjson\n", k, a / b }'; done
 cat <<'TXT'
 
-Where the time goes in cek-audit: each line was decoded by JSONDecoder (0.54× orjson). Now AuditLineReader reads the
-members the audit uses straight from the line's bytes (the whole line checked against RFC 8259; the same records as
-JSONDecoder on well-formed lines, held to it line by line in AuditLineReaderTests), in batches of 4,096 lines on
-every core, then tallied in file order. On a 30 MB log (2026-12-04, busy machine) the CPU time of a run fell from
-0.85 s to 0.30 s with identical reports. What is left is spread thin (perf): reference counting and malloc of the
-per-line arrays, strings and `data` dictionaries ≈ 30 %, SHA-256 of the file ≈ 7 %, LineReader ≈ 6 % (one Array per
-line), the reader itself ≈ 6 %. The next lever is reading lines in place from a mapped file instead of one Array each.
-Measured with this script on a 30 MB one-file log (not the default 1 GB corpus; the fixed cost of a run, ~0.07 s, and
-the shared machine weigh on so short a run): at load 4.8 cek-audit 0.47x orjson now against 0.25x with the
-JSONDecoder reader in the same minute; at load 7.5, 0.91x against 0.20x. Reports identical. Not reached: 2x orjson.
+Where the time goes in cek-audit. History: each line was decoded by JSONDecoder (0.54x orjson); then AuditLineReader
+read the members straight from each line's bytes in batches of 4,096 lines on every core (2026-12-04), with what was
+left spread thin: reference counting and malloc of per-line arrays, strings and `data` dictionaries ~30 %, SHA-256
+~7 %, LineReader ~6 % (one Array per line).
+Now (issue 16, 2026-12-05): AuditLogChunkReader reads each file in 4 MiB runs of whole lines into one reused buffer
+(no Array or Data per line; CRLF, a last line without newline and lines longer than the buffer handled in place, a
+line over 16 MiB skipped as too long whatever the refill size); a run is cut at newlines into shares decoded on every
+core while one more task hashes the run, and the run decoded before is tallied (request/response pairing, file order)
+on the reading thread meanwhile. The reader runs in lean mode: the line is checked exactly as before, but only the
+`data` members the tally reads (settings, `error`) and only the first non-empty principal candidate become strings.
+The event of each record (key, operation, namespace, normalised time) is worked out on the decoding threads, so the
+tally only pairs and counts. ACLPolicy.normalize(namespace:) built a Foundation CharacterSet per call: 12 % of the
+CPU, now a byte trim. Reports byte-identical apart from timestamps (checked on 20 MB and 100 MB corpora).
+Measured on the default corpus (1 GB, 5 files; shared 2-core machine, other builds running, so ratios move with the
+load):
+  before (main), load 8.3: cek-audit 84.9 s, 11.8 MB/s = 0.21x orjson (orjson 55.3 MB/s)
+  after, load 5.8:         cek-audit  7.5 s, 133.5 MB/s = 0.54x orjson (orjson 248 MB/s; jq 0.19x, json 0.34x)
+  back to back right after, cek-audit only: before 6.90 s wall, 7.30 s CPU, 78 MB RSS;
+                                            after  3.69 s wall, 4.08 s CPU, 73 MB RSS (270 MB/s, 1.1x that orjson run)
+perf of the new binary on the 1 GB corpus (4.7 s of samples): SHA-256 of the files 16 %, string scanning in the
+reader 10.5 %, read(2) copying from the page cache 6 %, memmove 5.6 %, retain/release 9 %, malloc/free ~4 %; by
+caller: decoding threads 71 % (reader 31 %, record to event 12.6 %), tally (pairing, per-key counts) 9 %.
+Not reached: 2x orjson. Wall time is close to CPU time (about one core's worth): reading is still serial before each
+run's decode, and the machine was shared. Next levers: read the next run while the current one is decoded (second
+buffer), intern repeated strings per worker (paths, mounts, key names) and cache the event of a repeated
+(operation, path, mount, namespace), an ASCII path for TransitOperation.classify (lowercased + split per record).
 TXT

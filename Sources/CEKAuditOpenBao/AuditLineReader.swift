@@ -12,6 +12,12 @@ import Foundation
 ///   not decode, as a `Decodable` optional of the wrong type throws;
 /// - `request.data` and `response.data` values are scalars as ``AuditScalar`` reads them (boolean, number, string,
 ///   anything else `.other`); with a repeated member, the last one counts.
+///
+/// In lean mode (``read(_:lean:)``, what the collector uses) the line is checked the same way and fails in the same
+/// cases, but only what ``AuditLogTally`` reads is kept: `request.data` members that are settings
+/// (``AuditLogTally/settingNames``), the `error` member of `response.data`, and of the principal candidates
+/// (`auth.display_name`, `auth.entity_id`, `auth.accessor`, `request.client_token_accessor`) only those up to the
+/// first non-empty one — so the facts are the same while most per-line strings and dictionaries are never made.
 struct AuditLineReader {
     struct Failure: Error {
         var offset: Int
@@ -20,21 +26,57 @@ struct AuditLineReader {
     private let b: UnsafeRawBufferPointer
     private var i: Int
     private let end: Int
+    private let lean: Bool
+    /// Lean mode: unescaped principal candidates of the last `auth` / `request` object, made into text only when
+    /// needed (escaped ones are decoded at once, since decoding can fail).
+    private var lazyEntity: Range<Int>?
+    private var lazyAccessor: Range<Int>?
+    private var lazyTokenAccessor: Range<Int>?
 
-    private init(_ b: UnsafeRawBufferPointer) {
+    private init(_ b: UnsafeRawBufferPointer, lean: Bool) {
         self.b = b
         i = 0
         end = b.count
+        self.lean = lean
     }
 
     /// Decodes `bytes` (one line, starting at its `{`).
+    /// - Parameter lean: keep only the members ``AuditLogTally`` reads (see the type's documentation); the line is
+    ///   accepted or refused exactly as without it.
     /// - Throws: ``Failure`` where the line stops being JSON or a member has the wrong type.
-    static func read(_ bytes: UnsafeRawBufferPointer) throws -> AuditLogRecord {
-        var r = AuditLineReader(bytes)
-        let record = try r.record()
+    static func read(_ bytes: UnsafeRawBufferPointer, lean: Bool = false) throws -> AuditLogRecord {
+        var r = AuditLineReader(bytes, lean: lean)
+        var record = try r.record()
         r.ws()
         guard r.i == r.end else { throw Failure(offset: r.i) }
+        if lean { r.settlePrincipal(&record) }
         return record
+    }
+
+    /// Lean mode: makes the deferred principal candidates into text, in the order ``AuditLogRecord/principal`` reads
+    /// them, up to the first non-empty one.
+    private func settlePrincipal(_ r: inout AuditLogRecord) {
+        func given(_ s: String?) -> Bool { s.map { !$0.isEmpty } ?? false }
+        func plain(_ range: Range<Int>) -> String { String(decoding: UnsafeRawBufferPointer(rebasing: b[range]), as: UTF8.self) }
+        if r.auth != nil {
+            if given(r.auth?.displayName) { return }
+            if let e = lazyEntity { r.auth?.entityID = plain(e) }
+            if given(r.auth?.entityID) { return }
+            if let a = lazyAccessor { r.auth?.accessor = plain(a) }
+            if given(r.auth?.accessor) { return }
+        }
+        if r.request != nil, let t = lazyTokenAccessor { r.request?.clientTokenAccessor = plain(t) }
+    }
+
+    /// Lean mode: a deferred candidate when the string at the cursor is plain (its range, the field left `nil`), else
+    /// its text as ``string()`` reads it.
+    private mutating func candidate() throws -> (String?, Range<Int>?) {
+        guard lean else { return (try string(), nil) }
+        if null() { return (nil, nil) }
+        guard i < end, at(i) == 0x22 else { throw fail() }
+        let (r, escaped) = try stringBody()
+        if escaped { return (try text(r, escaped: true), nil) }
+        return (nil, r)
     }
 
     // MARK: Grammar
@@ -292,8 +334,8 @@ struct AuditLineReader {
             if equals(k, "time") { r.time = try string() }
             else if equals(k, "type") { r.type = try string() }
             else if equals(k, "error") { r.error = try string() }
-            else if equals(k, "auth") { r.auth = try auth() }
-            else if equals(k, "request") { r.request = try request() }
+            else if equals(k, "auth") { lazyEntity = nil; lazyAccessor = nil; r.auth = try auth() }
+            else if equals(k, "request") { lazyTokenAccessor = nil; r.request = try request() }
             else if equals(k, "response") { r.response = try response() }
             else { try skipValue(depth: 1) }
         }
@@ -306,8 +348,8 @@ struct AuditLineReader {
         var first = true
         while let k = try nextKey(first: &first) {
             if equals(k, "display_name") { a.displayName = try string() }
-            else if equals(k, "entity_id") { a.entityID = try string() }
-            else if equals(k, "accessor") { a.accessor = try string() }
+            else if equals(k, "entity_id") { (a.entityID, lazyEntity) = try candidate() }
+            else if equals(k, "accessor") { (a.accessor, lazyAccessor) = try candidate() }
             else if equals(k, "policy_results") {
                 if try object() {
                     var p = AuditLogRecord.Auth.PolicyResults()
@@ -335,7 +377,7 @@ struct AuditLineReader {
             else if equals(k, "path") { q.path = try string() }
             else if equals(k, "mount_point") { q.mountPoint = try string() }
             else if equals(k, "mount_type") { q.mountType = try string() }
-            else if equals(k, "client_token_accessor") { q.clientTokenAccessor = try string() }
+            else if equals(k, "client_token_accessor") { (q.clientTokenAccessor, lazyTokenAccessor) = try candidate() }
             else if equals(k, "namespace") {
                 if try object() {
                     var n = AuditLogRecord.Namespace()
@@ -350,7 +392,7 @@ struct AuditLineReader {
                     q.namespace = nil
                 }
             }
-            else if equals(k, "data") { q.data = try data() }
+            else if equals(k, "data") { q.data = try data(keep: .settings) }
             else { try skipValue(depth: 2) }
         }
         return q
@@ -361,13 +403,47 @@ struct AuditLineReader {
         var s = AuditLogRecord.Response()
         var first = true
         while let k = try nextKey(first: &first) {
-            if equals(k, "data") { s.data = try data() } else { try skipValue(depth: 2) }
+            if equals(k, "data") { s.data = try data(keep: .error) } else { try skipValue(depth: 2) }
         }
         return s
     }
 
-    /// A `data` object: every member as an ``AuditScalar``.
-    private mutating func data() throws -> [String: AuditScalar]? {
+    /// Which `data` members lean mode keeps.
+    private enum DataKeep {
+        /// `request.data`: the members ``AuditLogTally`` records as settings.
+        case settings
+        /// `response.data`: `error`.
+        case error
+    }
+
+    /// Whether lean mode keeps the `data` member with key bytes `r`.
+    private func keeps(_ r: Range<Int>, _ keep: DataKeep) -> Bool {
+        let p = b.baseAddress! + r.lowerBound
+        switch keep {
+        case .error: return r.count == 5 && memcmp(p, "error", 5) == 0
+        case .settings:
+            for name in Self.settingKeys where name.utf8CodeUnitCount == r.count && memcmp(p, name.utf8Start, r.count) == 0 { return true }
+            return false
+        }
+    }
+
+    /// Whether lean mode keeps the `data` member named `key` (a key spelt with escapes).
+    private static func keeps(_ key: String, _ keep: DataKeep) -> Bool {
+        switch keep {
+        case .error: return key == "error"
+        case .settings: return AuditLogTally.settingNames.contains(key)
+        }
+    }
+
+    /// ``AuditLogTally/settingNames`` as bytes (the tests hold the two lists to each other).
+    static let settingKeys: [StaticString] = [
+        "type", "exportable", "allow_plaintext_backup", "deletion_allowed", "auto_rotate_period", "min_decryption_version",
+        "min_encryption_version", "derived", "convergent_encryption", "allow_rotation", "key_size", "hash_function",
+    ]
+
+    /// A `data` object: every member as an ``AuditScalar`` (lean mode: only the members `keep` names; the others are
+    /// checked and skipped).
+    private mutating func data(keep: DataKeep) throws -> [String: AuditScalar]? {
         guard try object() else { return nil }
         var out: [String: AuditScalar] = [:]
         var first = true
@@ -382,12 +458,25 @@ struct AuditLineReader {
             }
             first = false
             let (kr, kEscaped) = try stringBody()
-            let key = try text(kr, escaped: kEscaped)
+            // Lean mode makes the key into text only when it is kept (or escaped: decoding it can fail).
+            let decodedKey = kEscaped ? try text(kr, escaped: true) : nil
+            let kept = !lean || (decodedKey.map { Self.keeps($0, keep) } ?? keeps(kr, keep))
             ws()
             guard i < end, at(i) == 0x3A else { throw fail() }
             i += 1
             ws()
             guard i < end else { throw fail() }
+            if !kept {
+                // Checked as the full reader checks it: an escaped string is decoded, since that can fail.
+                if at(i) == 0x22 {
+                    let (r, escaped) = try stringBody()
+                    if escaped { _ = try text(r, escaped: true) }
+                } else {
+                    try skipValue(depth: 3)
+                }
+                continue
+            }
+            let key = decodedKey ?? String(decoding: UnsafeRawBufferPointer(rebasing: b[kr]), as: UTF8.self)
             switch at(i) {
             case 0x22:
                 let (r, escaped) = try stringBody()

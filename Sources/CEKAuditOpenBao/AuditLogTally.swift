@@ -9,7 +9,7 @@ import Foundation
 /// for their response are capped (``maxPending``); past that the oldest is taken as unanswered.
 struct AuditLogTally {
     /// A transit key as the log names it.
-    struct KeyRef: Hashable, Comparable {
+    struct KeyRef: Hashable, Comparable, Sendable {
         /// `root` or the namespace path without its trailing slash.
         var namespace: String
         /// Mount path relative to the namespace, with a trailing slash (`transit/`).
@@ -40,7 +40,7 @@ struct AuditLogTally {
     }
 
     /// One key operation, from a request record and (when it came) its response.
-    struct Event {
+    struct Event: Sendable {
         var time: String?
         var operation: TransitOperation
         var key: KeyRef?
@@ -101,13 +101,33 @@ struct AuditLogTally {
         if !prefixes.contains(prefix), prefixes.count < 5 { prefixes.append(prefix) }
     }
 
+    /// What one record brings to the tally, made from the record alone (so on any thread, in any order); ``add(_:)-(Parsed)``
+    /// then takes these in file order.
+    struct Parsed: Sendable {
+        var isResponse: Bool
+        /// The request id (`""` when absent); only kept for a key operation.
+        var id: String
+        /// The key operation, or `nil` when the record is not one.
+        var event: Event?
+
+        init(_ r: AuditLogRecord) {
+            isResponse = r.type == "response"
+            event = AuditLogTally.event(from: r)
+            id = event == nil ? "" : (r.request?.id ?? "")
+        }
+    }
+
     /// Adds one parsed record.
-    mutating func add(_ r: AuditLogRecord) {
+    mutating func add(_ r: AuditLogRecord) { add(Parsed(r)) }
+
+    /// Adds one record, prepared by ``Parsed/init(_:)``; records must come in file order (requests are paired with
+    /// their responses).
+    mutating func add(_ p: Parsed) {
         records += 1
-        let isResponse = r.type == "response"
+        let isResponse = p.isResponse
         if isResponse { responses += 1 } else { requests += 1 }
-        guard let event = AuditLogTally.event(from: r) else { return }
-        let id = r.request?.id ?? ""
+        guard let event = p.event else { return }
+        let id = p.id
         if !isResponse {
             guard !id.isEmpty else { finalize(event, confirmed: false); return }
             if let earlier = pending[id] { finalize(earlier, confirmed: false) } else { pendingOrder.append(id) }
@@ -156,7 +176,8 @@ struct AuditLogTally {
             return
         }
         tenants.insert(e.namespace)
-        var stats = e.key.map { keys[$0] ?? KeyStats() }
+        // Taken out of the table while it is updated, so that its sets and dictionaries are not copied on write.
+        var stats = e.key.map { keys.removeValue(forKey: $0) ?? KeyStats() }
         let op = e.operation
         if e.denied || e.error != nil {
             // An attempt: never evidence that the operation happened.
@@ -234,6 +255,17 @@ struct AuditLogTally {
 
     /// An RFC 3339 time cut to whole seconds in UTC (`2024-09-03T10:00:00Z`), so times compare as strings.
     static func normalize(_ time: String) -> String {
+        // Fast path, no copy: an ASCII `…THH:MM:SS…Z` (what the audit device writes).
+        var t = time
+        let cut: String? = t.withUTF8 { u in
+            guard u.count >= 20, u[u.count - 1] == UInt8(ascii: "Z"), u[10] == UInt8(ascii: "T"), u.allSatisfy({ $0 < 0x80 }) else { return nil }
+            return String(unsafeUninitializedCapacity: 20) { out in
+                _ = out.initialize(from: u[0..<19])
+                out[19] = UInt8(ascii: "Z")
+                return 20
+            }
+        }
+        if let cut { return cut }
         let chars = Array(time.utf8)
         if chars.count >= 20, time.hasSuffix("Z"), chars[10] == UInt8(ascii: "T") {
             return String(decoding: chars[0..<19], as: UTF8.self) + "Z"

@@ -7,7 +7,9 @@ import Logging
 /// `request` and one `response` entry per request, optionally each behind the device's `prefix` text. The files of
 /// one source (a folder of rotated logs, or one file) make one log source.
 ///
-/// Each file is streamed (``LineReader``): constant memory, any size. Per line, a configured prefix is stripped,
+/// Each file is streamed (``AuditLogChunkReader``): runs of whole lines read in place into one reused buffer, split
+/// into shares decoded on every core, then tallied in file order — constant memory, any size, no copy per line.
+/// Per line, a configured prefix is stripped,
 /// else anything before the first `{` is taken as the prefix (hashicorp/vault#9236: `**staging**{"time":…}`); a line
 /// that still does not decode counts as a parse error — reported as "N unparseable lines", never as "no audit
 /// events". HMAC'd values stay as they are: a setting whose value is HMAC'd is recorded as set, its value unreadable.
@@ -102,32 +104,48 @@ public struct OpenBaoAuditLogCollector: EvidenceCollector {
             var st = stat()
             return total + (stat(file.path, &st) == 0 ? Int64(st.st_size) : 0)
         })
+        let prefixText = linePrefix.flatMap { $0.isEmpty ? nil : $0 }
         for file in files {
-            var reader: LineReader
-            do { reader = try LineReader(path: file.path) } catch {
+            let reader: AuditLogChunkReader
+            do { reader = try AuditLogChunkReader(path: file.path, chunkSize: chunkSize) } catch {
                 failedFiles += 1
                 context.progress?.fileDone(bytes: 0)
                 facts.diagnostics.append(CEKAuditError.cannotRead(file.locator, FileProblem.reading(file.path, error: error)).diagnostic)
                 continue
             }
             var lineNumber = 0
-            var batch = LineBatch()
-            do {
-                while let line = try reader.next() {
-                    lineNumber += 1
-                    switch line {
-                    case .tooLong:
-                        batch.items.append(.tooLong(line: lineNumber))
-                    case .text(let bytes):
-                        guard bytes.contains(where: { !($0 == 0x20 || $0 == 0x09) }) else { continue }
-                        batch.bytes += bytes.count
-                        batch.items.append(.text(line: lineNumber, bytes))
-                    }
-                    if batch.isFull { Self.apply(batch.decode(prefix: prefix, workers: workers), file: file.locator, to: &tally); batch = LineBatch() }
+            // The run decoded last, tallied while the next one is decoded (the outcomes hold no reference to the buffer).
+            var decoded: [Share] = []
+            func tallyDecoded() {
+                for share in decoded {
+                    Self.apply(share.outcomes, firstLine: lineNumber + 1, prefix: prefixText, file: file.locator, to: &tally)
+                    lineNumber += share.lines
                 }
-                Self.apply(batch.decode(prefix: prefix, workers: workers), file: file.locator, to: &tally)
+                decoded = []
+            }
+            do {
+                while let piece = try reader.next() {
+                    switch piece {
+                    case .tooLong:
+                        tallyDecoded()
+                        lineNumber += 1
+                        tally.lines += 1
+                        tally.parseError(file: file.locator, line: lineNumber)
+                    case .lines(let run):
+                        let next = DecodedRun()
+                        let job = DecodeRunJob(run: run, reader: reader, result: next)
+                        let group = DispatchGroup()
+                        DispatchQueue.global().async(group: group) {
+                            job.result.shares = Self.decode(job.run, hashing: job.reader, prefix: prefix, workers: workers)
+                        }
+                        tallyDecoded()
+                        group.wait()
+                        decoded = next.shares
+                    }
+                }
+                tallyDecoded()
             } catch {
-                Self.apply(batch.decode(prefix: prefix, workers: workers), file: file.locator, to: &tally)
+                tallyDecoded()
                 failedFiles += 1
                 facts.diagnostics.append(Diagnostic(.error, source: file.locator, line: lineNumber,
                                                     message: "reading the log failed after \(lineNumber) line(s): \(FileProblem.reading(file.path, error: error).what)"))
@@ -165,79 +183,138 @@ public struct OpenBaoAuditLogCollector: EvidenceCollector {
         return facts
     }
 
-    /// What one line gave: the prefixes seen before its JSON (in order) and the record, or `nil` for a line that
-    /// does not decode (a parse error).
+    /// What one non-blank line gave: the prefixes seen before its JSON and what its record brings to the tally, or
+    /// `nil` for a line that does not decode (a parse error).
     struct LineOutcome: Sendable {
+        /// The line's index in its share (0 for the share's first line, blank lines counted).
         var line: Int
-        var prefixes: [String] = []
-        var record: AuditLogRecord?
+        /// The configured prefix was found (and stripped).
+        var configuredPrefix = false
+        /// Text before the `{` (after a configured prefix), when there was some.
+        var otherPrefix: String?
+        var parsed: AuditLogTally.Parsed?
     }
 
-    /// Lines read but not yet decoded, in file order. Decoding is pure (bytes in, record out), so a batch is decoded
-    /// on every core and the outcomes are then tallied in order: the same facts as one line at a time.
-    struct LineBatch {
-        enum Item: Sendable {
-            case text(line: Int, [UInt8])
-            case tooLong(line: Int)
-        }
-        var items: [Item] = []
-        var bytes = 0
-        /// A batch is decoded at 4,096 lines or 4 MB, whichever comes first: memory stays bounded.
-        var isFull: Bool { items.count >= 4096 || bytes >= 4 << 20 }
+    /// The lines of one contiguous share of a run: their outcomes in order and how many lines it held.
+    struct Share: Sendable {
+        var outcomes: [LineOutcome] = []
+        var lines = 0
+    }
 
-        /// The outcomes, in order; `workers` threads each decode a contiguous share.
-        func decode(prefix: [UInt8]?, workers: Int) -> [LineOutcome] {
-            guard !items.isEmpty else { return [] }
-            let items = self.items
-            let outcomes = UnsafeMutableBufferPointer<LineOutcome>.allocate(capacity: items.count)
-            defer { outcomes.deallocate() }
-            let shares = items.count < 256 ? 1 : max(1, workers)
-            let per = (items.count + shares - 1) / shares
-            let base = Slots(base: outcomes.baseAddress!)
-            let work: @Sendable (Int) -> Void = { share in
-                for k in (share * per)..<min(items.count, (share + 1) * per) {
-                    switch items[k] {
-                    case .tooLong(let line): (base.base + k).initialize(to: LineOutcome(line: line))
-                    case .text(let line, let bytes): (base.base + k).initialize(to: OpenBaoAuditLogCollector.decodeLine(bytes, line: line, prefix: prefix))
-                    }
-                }
+    /// The shares of one run, filled by the task that decodes it; read after that task is waited for.
+    private final class DecodedRun: @unchecked Sendable {
+        var shares: [Share] = []
+    }
+
+    /// What the task decoding one run gets: the run and its reader (not touched by the tallying thread meanwhile).
+    private struct DecodeRunJob: @unchecked Sendable {
+        let run: UnsafeRawBufferPointer
+        let reader: AuditLogChunkReader
+        let result: DecodedRun
+    }
+
+    /// Bytes read per refill of a file's buffer (tests make it small to cut lines across refills).
+    var chunkSize = AuditLogChunkReader.defaultChunkSize
+
+    /// What the decoding threads share: the run (read only), the reader (only to hash its pending bytes, on one
+    /// thread) and the share slots (each written by one thread).
+    private struct DecodeJob: @unchecked Sendable {
+        let run: UnsafeRawBufferPointer
+        let reader: AuditLogChunkReader
+        let bounds: [Int]
+        let out: UnsafeMutablePointer<Share>
+    }
+
+    /// Decodes the lines of `run` (whole lines, as ``AuditLogChunkReader`` hands them out) in shares on `workers`
+    /// threads, while one more task hashes the bytes the reader read. Decoding is pure (bytes in, outcome out), so the
+    /// outcomes are the same as one line at a time; they come back in file order.
+    static func decode(_ run: UnsafeRawBufferPointer, hashing reader: AuditLogChunkReader, prefix: [UInt8]?, workers: Int) -> [Share] {
+        let n = run.count
+        guard n > 0, let base = run.baseAddress else {
+            reader.hashPending()
+            return []
+        }
+        // Share boundaries just after a newline, about equal in bytes; several per worker so that they even out.
+        let wanted = n < 64 << 10 || workers <= 1 ? 1 : workers * 4
+        var bounds = [0]
+        for s in 1..<wanted {
+            let k = Swift.max(n * s / wanted, bounds[bounds.count - 1])
+            guard k < n, let nl = memchr(base + k, 0x0A, n - k) else { break }
+            let cut = base.distance(to: UnsafeRawPointer(nl)) + 1
+            if cut < n, cut > bounds[bounds.count - 1] { bounds.append(cut) }
+        }
+        bounds.append(n)
+        let shares = bounds.count - 1
+        let out = UnsafeMutablePointer<Share>.allocate(capacity: shares)
+        out.initialize(repeating: Share(), count: shares)
+        defer { out.deallocate() }
+        let job = DecodeJob(run: run, reader: reader, bounds: bounds, out: out)
+        let work: @Sendable (Int) -> Void = { task in
+            // Task 0 hashes (first, so that it runs beside the decoding rather than after it).
+            guard task > 0 else { job.reader.hashPending(); return }
+            job.out[task - 1] = decodeShare(UnsafeRawBufferPointer(rebasing: job.run[job.bounds[task - 1]..<job.bounds[task]]), prefix: prefix)
+        }
+        if shares == 1 {
+            for t in 0...1 { work(t) }
+        } else {
+            DispatchQueue.concurrentPerform(iterations: shares + 1, execute: work)
+        }
+        let result = Array(UnsafeMutableBufferPointer(start: out, count: shares))
+        out.deinitialize(count: shares)
+        return result
+    }
+
+    /// The outcomes of the lines in `bytes` (lines ended by `\n`, the last perhaps not; a `\r` before the `\n` is
+    /// dropped). Lines of spaces and tabs only are counted but give no outcome.
+    static func decodeShare(_ bytes: UnsafeRawBufferPointer, prefix: [UInt8]?) -> Share {
+        var share = Share()
+        guard let base = bytes.baseAddress else { return share }
+        let end = bytes.count
+        var k = 0
+        var index = 0
+        while k < end {
+            let e = memchr(base + k, 0x0A, end - k).map { base.distance(to: UnsafeRawPointer($0)) } ?? end
+            var lineEnd = e
+            if lineEnd > k, base.load(fromByteOffset: lineEnd - 1, as: UInt8.self) == 0x0D { lineEnd -= 1 }
+            let line = UnsafeRawBufferPointer(start: base + k, count: lineEnd - k)
+            if line.contains(where: { !($0 == 0x20 || $0 == 0x09) }) {
+                share.outcomes.append(decodeLine(line, line: index, prefix: prefix))
             }
-            if shares == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: shares, execute: work) }
-            let result = Array(outcomes)
-            _ = outcomes.deinitialize()
-            return result
+            index += 1
+            k = e + 1
         }
+        share.lines = index
+        return share
     }
 
-    /// The outcome slots of a batch, written by the decoding threads each at its own indices only.
-    struct Slots: @unchecked Sendable { let base: UnsafeMutablePointer<LineOutcome> }
-
-    /// Tallies decoded lines in file order.
-    static func apply(_ outcomes: [LineOutcome], file: String, to tally: inout AuditLogTally) {
+    /// Tallies the outcomes of one share in file order; `firstLine` is the file's line number of the share's first line.
+    static func apply(_ outcomes: [LineOutcome], firstLine: Int, prefix: String?, file: String, to tally: inout AuditLogTally) {
         for o in outcomes {
             tally.lines += 1
-            for p in o.prefixes { tally.sawPrefix(p) }
-            if let record = o.record { tally.add(record) } else { tally.parseError(file: file, line: o.line) }
+            if o.configuredPrefix, let prefix { tally.sawPrefix(prefix) }
+            if let p = o.otherPrefix { tally.sawPrefix(p) }
+            if let parsed = o.parsed { tally.add(parsed) } else { tally.parseError(file: file, line: firstLine + o.line) }
         }
     }
 
     /// Decodes one line: a configured prefix is stripped, else text before the first `{` is taken as the prefix.
-    /// The JSON is read by ``AuditLineReader`` straight from the line's bytes (what `JSONDecoder` accepts, several
-    /// times faster).
-    static func decodeLine(_ bytes: [UInt8], line: Int, prefix: [UInt8]?) -> LineOutcome {
+    /// The JSON is read by ``AuditLineReader`` in lean mode straight from the line's bytes (what `JSONDecoder`
+    /// accepts, several times faster), and what it brings to the tally is worked out here, on the decoding thread.
+    static func decodeLine(_ bytes: UnsafeRawBufferPointer, line: Int, prefix: [UInt8]?) -> LineOutcome {
         var outcome = LineOutcome(line: line)
         var body = bytes[...]
-        if let prefix, !prefix.isEmpty, bytes.starts(with: prefix) {
+        if let prefix, !prefix.isEmpty, bytes.count >= prefix.count,
+           prefix.withUnsafeBytes({ memcmp($0.baseAddress!, bytes.baseAddress!, prefix.count) == 0 }) {
             body = bytes[prefix.count...]
-            outcome.prefixes.append(String(decoding: prefix, as: UTF8.self))
+            outcome.configuredPrefix = true
         }
         guard let brace = body.firstIndex(of: UInt8(ascii: "{")) else { return outcome }
         if brace > body.startIndex {
-            outcome.prefixes.append(String(decoding: body[body.startIndex..<brace], as: UTF8.self))
+            outcome.otherPrefix = String(decoding: UnsafeRawBufferPointer(rebasing: body[body.startIndex..<brace]), as: UTF8.self)
         }
-        guard let record = body[brace...].withUnsafeBytes({ try? AuditLineReader.read($0) }),
+        guard let record = try? AuditLineReader.read(UnsafeRawBufferPointer(rebasing: body[brace...]), lean: true),
               record.type == "request" || record.type == "response" else { return outcome }
-        outcome.record = record
+        outcome.parsed = AuditLogTally.Parsed(record)
         return outcome
     }
 

@@ -46,14 +46,30 @@ public struct ACLPolicy: Sendable, Hashable {
     /// A namespace path in the form used here: no leading slash, one trailing slash, empty for root (`root` and
     /// `/` also mean the root namespace).
     public static func normalize(namespace: String) -> String {
-        var s = namespace.trimmingCharacters(in: CharacterSet(charactersIn: "/ "))
-        if s == "root" { s = "" }
-        return s.isEmpty ? "" : s + "/"
+        let s = trimmed(namespace)
+        return s.isEmpty || s == "root" ? "" : s + "/"
     }
 
     /// The namespace as shown in facts: `root`, or the path without its trailing slash.
     public static func displayName(namespace: String) -> String {
-        let n = normalize(namespace: namespace)
-        return n.isEmpty ? "root" : String(n.dropLast())
+        let s = trimmed(namespace)
+        return s.isEmpty || s == "root" ? "root" : s
+    }
+
+    /// `namespace` without leading and trailing `/` and spaces — what `trimmingCharacters(in: "/ ")` gives, without
+    /// building a `CharacterSet` per call (the audit-log reader calls this for every transit record). Both are ASCII,
+    /// so trimming their bytes trims the same scalars.
+    static func trimmed(_ namespace: String) -> String {
+        let u = namespace.utf8
+        var lo = u.startIndex, hi = u.endIndex
+        while lo < hi, u[lo] == 0x2F || u[lo] == 0x20 { lo = u.index(after: lo) }
+        while lo < hi {
+            let p = u.index(before: hi)
+            guard u[p] == 0x2F || u[p] == 0x20 else { break }
+            hi = p
+        }
+        if lo == u.startIndex && hi == u.endIndex { return namespace }
+        // From the bytes, not `namespace[lo..<hi]`: a bound may fall inside a character (`/` before a combining mark).
+        return String(u[lo..<hi]) ?? String(decoding: Array(u[lo..<hi]), as: UTF8.self)
     }
 }

@@ -122,11 +122,64 @@ struct AuditLineReaderTests {
         #expect(ok.withUnsafeBytes { try? AuditLineReader.read($0) }?.error == "ünï ☃ 😀")
     }
 
+    /// What ``AuditLogTally`` reads of a record (the lean reader keeps exactly this), or `nil` when it does not decode.
+    static func tallyView(_ r: AuditLogRecord?) -> String? {
+        guard let r else { return nil }
+        let settings = (r.request?.data ?? [:]).filter { AuditLogTally.settingNames.contains($0.key) }
+            .sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+        let parts: [String?] = [r.time, r.type, r.errorText, r.principal, "\(r.denied)", r.request?.id, r.request?.operation, r.request?.path,
+                                r.request?.mountPoint, r.request?.mountType, r.request?.namespace?.path, "\(r.request == nil)",
+                                "\(r.request?.namespace == nil)", settings]
+        return parts.map { $0 ?? "nil" }.joined(separator: "|")
+    }
+
+    /// The lean reader accepts and refuses the same lines as the full one, and keeps what the tally reads.
+    static func leanAgrees(_ line: [UInt8]) -> Bool {
+        let full = line.withUnsafeBytes { try? AuditLineReader.read($0) }
+        let lean = line.withUnsafeBytes { try? AuditLineReader.read($0, lean: true) }
+        return (full == nil) == (lean == nil) && tallyView(full) == tallyView(lean)
+    }
+
+    static let leanCases: [String] = [
+        // Principal candidates: empty, null, escaped, repeated, an auth object replaced by a later one or by null.
+        #"{"type":"request","auth":{"display_name":"","entity_id":"","accessor":"hmac-sha256:a"},"request":{"client_token_accessor":"c"}}"#,
+        #"{"type":"request","auth":{"display_name":null,"entity_id":"e\u0031"},"request":{"client_token_accessor":"c"}}"#,
+        #"{"type":"request","auth":{"entity_id":"e1","entity_id":""},"request":{"client_token_accessor":"c","client_token_accessor":"d"}}"#,
+        #"{"type":"request","auth":{"entity_id":"e1"},"auth":{"accessor":"a2"},"request":{"client_token_accessor":"c"}}"#,
+        #"{"type":"request","auth":{"entity_id":"e1"},"auth":null,"request":{"client_token_accessor":"c"},"request":{"path":"p"}}"#,
+        #"{"type":"request","auth":{"entity_id":"\ud800"}}"#,
+        #"{"type":"request","request":{"client_token_accessor":"\udc00"}}"#,
+        #"{"type":"request","auth":{"accessor":1}}"#,
+        // Data: settings kept (escaped keys too, the last of a repeated one), others checked and skipped.
+        #"{"type":"request","request":{"data":{"deletion_allowed":true,"plaintext":"x","exportabl\u0065":false,"type":"aes256-gcm96","type":"rsa-2048","n":1e999}}}"#,
+        #"{"type":"request","request":{"data":{"plaintext":"\ud800"}}}"#,
+        #"{"type":"request","request":{"data":{"\ud800":1}}}"#,
+        #"{"type":"request","request":{"data":{"plaintext":[1,{"a":tru}]}}}"#,
+        #"{"type":"response","response":{"data":{"error":"boom","ciphertext":"hmac-sha256:aa"}},"error":""}"#,
+        #"{"type":"response","response":{"data":{"err\u006fr":"boom"}}}"#,
+    ]
+
+    @Test func theLeanReaderKeepsWhatTheTallyReads() {
+        for line in Self.cases + Self.leanCases {
+            #expect(Self.leanAgrees(Array(line.utf8)), "\(line)")
+        }
+        // Not vacuous: these decode, and lean mode makes only the first non-empty principal candidate.
+        let lean = Array(Self.leanCases[0].utf8).withUnsafeBytes { try? AuditLineReader.read($0, lean: true) }
+        #expect(lean?.principal == "hmac-sha256:a")
+        #expect(lean?.request?.clientTokenAccessor == nil)
+        let data = Array(Self.leanCases[8].utf8).withUnsafeBytes { try? AuditLineReader.read($0, lean: true) }
+        #expect(data?.request?.data == ["deletion_allowed": .bool(true), "exportable": .bool(false), "type": .string("rsa-2048")])
+        #expect(Array(Self.leanCases[9].utf8).withUnsafeBytes { try? AuditLineReader.read($0, lean: true) } == nil)
+        // The byte list of setting names is the tally's list.
+        #expect(Set(AuditLineReader.settingKeys.map { $0.description }) == AuditLogTally.settingNames)
+    }
+
     @Test func everyPrefixOfALineFailsLikeJSONDecoder() {
         let bytes = Array(Self.sample.utf8)
         for n in 0..<bytes.count {
             #expect(Self.agree(Array(bytes[..<n])), "prefix of \(n) bytes")
             #expect(Self.both(Array(bytes[..<n])).reader == nil)
+            #expect(Self.leanAgrees(Array(bytes[..<n])))
         }
     }
 
@@ -139,10 +192,26 @@ struct AuditLineReaderTests {
                 line[k] = replacement
                 let (fast, slow) = Self.both(line)
                 #expect(fast == slow || (fast == nil && Self.lenientlyAccepted(line)), "byte \(k) → \(Character(Unicode.Scalar(replacement))): \(String(decoding: line, as: UTF8.self))")
+                #expect(Self.leanAgrees(line), "lean, byte \(k) → \(Character(Unicode.Scalar(replacement)))")
                 if fast != nil { accepted += 1 }
             }
         }
         // Many mutations stay valid JSON (inside strings): both readers must have accepted those too.
         #expect(accepted > 1000)
+    }
+}
+
+/// The namespace normalisation the audit-log tally calls for every transit record, against the Foundation trimming
+/// it replaced.
+struct NamespaceNormalizationTests {
+    @Test func trimmingMatchesFoundation() {
+        for ns in ["", "/", " ", "root", "/root/", " root ", "tenant-a/", "/tenant-a", "tenant-a/team-1/", "//a b//", "ünï/",
+                   " / x / ", "root/child", "é\u{301}/", "/\u{301}x/", "a \u{301}"] {
+            var s = ns.trimmingCharacters(in: CharacterSet(charactersIn: "/ "))
+            if s == "root" { s = "" }
+            let normalized = s.isEmpty ? "" : s + "/"
+            #expect(ACLPolicy.normalize(namespace: ns) == normalized, "\(ns)")
+            #expect(ACLPolicy.displayName(namespace: ns) == (normalized.isEmpty ? "root" : String(normalized.dropLast())), "\(ns)")
+        }
     }
 }
