@@ -56,9 +56,16 @@ extension CEKAudit {
                     facts.merge(ProbeSession.facts(journals, now: now))
                 }
             }
-            let result = try Pipeline.report(facts, catalog: catalog, inputs: Pipeline.inputs(plan, now: now, waivers: waivers), options: report,
+            // `assess` writes no bundle: the evidence bytes collectors kept for one are not needed (the items keep their
+            // size and SHA-256), and the observations end when evaluated (Pipeline.report consumes them).
+            facts.payloads = [:]
+            facts.payloadFiles = [:]
+            let unreachable = Pipeline.requiredUnreachable(plan, facts)
+            let observations = facts
+            facts = FactSet()
+            let result = try Pipeline.report(consume observations, catalog: catalog, inputs: Pipeline.inputs(plan, now: now, waivers: waivers), options: report,
                                              root: AssessmentPlan.displayPath(plan.root))
-            try Pipeline.exit(for: result, unreachable: Pipeline.requiredUnreachable(plan, facts), failOn: report.failOn)
+            try Pipeline.exit(for: result, unreachable: unreachable, failOn: report.failOn)
         }
     }
 }

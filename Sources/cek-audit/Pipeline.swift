@@ -193,10 +193,13 @@ enum Pipeline {
     /// Normalizes and evaluates observations, compares with the baseline, writes the reports, prints the summary;
     /// returns the report.
     /// - Parameter root: the assessment folder as given (GitHub annotations prefix it to evidence paths).
-    static func report(_ observations: FactSet, catalog: Catalog, inputs: Evaluation.Inputs, options: ReportOptions,
+    static func report(_ observations: consuming FactSet, catalog: Catalog, inputs: Evaluation.Inputs, options: ReportOptions,
                        root: String? = nil) throws -> AssessmentReport {
         let (evaluated, catalogDiagnostics) = Evaluation.evaluate(observations, catalog: catalog, inputs: inputs, toolVersion: CEKAuditVersion.current,
                                                                   registry: registry)
+        // The observations (every collected resource, evidence item and payload) are not needed once evaluated: ending
+        // them here keeps them out of memory while the reports are rendered (a 1,000-key live run: issue 16).
+        _ = consume observations
         var report = evaluated
         for d in catalogDiagnostics where d.severity >= .warning { Console.error("\(d)") }
         if let path = options.baseline {
