@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Write an AWS KMS key export (the `aws kms` CLI's JSON) for N keys, for Benchmarks/report-scale.sh.
 
-Usage: gen_kms_export.py N OUT_FOLDER
+Usage: gen_kms_export.py N OUT_FOLDER [--per-key]
 
 OUT_FOLDER receives describe-key.json (an array of DescribeKey responses), get-key-rotation-status.json and
 get-key-policy.json (objects keyed by key id), the shapes `cek-audit sources` recognises as a KMS export. The keys
@@ -9,6 +9,12 @@ are a realistic mix, deterministic for a given N: symmetric keys with and withou
 (rotation not applicable), imported (EXTERNAL) keys, disabled and pending-deletion keys, and a few key policies that
 grant a foreign account, so the report holds every verdict and many results that share check, verdict and reason.
 Account 111122223333, regions eu-west-1 / us-east-1 (placeholders).
+
+With --per-key the same answers are written one file per key and call, as live collection keeps one evidence item
+per API answer: OUT_FOLDER/aws-kms/111122223333/<region>/<Operation>/<key-id>.json for DescribeKey, GetKeyPolicy,
+ListKeyRotations (every key) and GetKeyRotationStatus (keys where rotation applies), each an object of answers by key
+id: about 3.9 evidence items per key with locators as long as live ones (live collection keeps 5-6 per key: its
+ListGrants and ListResourceTags answers have no export form). Same facts and verdicts as the three-file export.
 """
 import json
 import pathlib
@@ -16,11 +22,13 @@ import sys
 
 
 def main():
-    if len(sys.argv) != 3:
+    args = [a for a in sys.argv[1:] if a != "--per-key"]
+    per_key = len(args) != len(sys.argv) - 1
+    if len(args) != 2:
         sys.stderr.write(__doc__)
         return 2
-    n = int(sys.argv[1])
-    out = pathlib.Path(sys.argv[2])
+    n = int(args[0])
+    out = pathlib.Path(args[1])
     out.mkdir(parents=True, exist_ok=True)
     describe, rotation, policy = [], {}, {}
     for i in range(n):
@@ -66,6 +74,26 @@ def main():
                                "Action": ["kms:Decrypt", "kms:Encrypt"], "Resource": "*"})
         policy[key_id] = {"Policy": json.dumps({"Version": "2012-10-17", "Id": "key-default-1", "Statement": statements}),
                           "PolicyName": "default"}
+    if per_key:
+        for d in describe:
+            meta = d["KeyMetadata"]
+            key_id, region = meta["KeyId"], meta["Arn"].split(":")[3]
+            folder = out / "aws-kms" / "111122223333" / region
+
+            def answer(operation, body):
+                (folder / operation).mkdir(parents=True, exist_ok=True)
+                (folder / operation / f"{key_id}.json").write_text(json.dumps(body) + "\n")
+
+            answer("DescribeKey", d)
+            answer("GetKeyPolicy", {key_id: policy[key_id]})
+            status = rotation.get(key_id)
+            rotations = []
+            if status is not None:
+                answer("GetKeyRotationStatus", {key_id: status})
+                if status["KeyRotationEnabled"]:
+                    rotations = [{"KeyId": meta["Arn"], "RotationDate": 1735689600.0 + 86400 * 200, "RotationType": "AUTOMATIC"}]
+            answer("ListKeyRotations", {key_id: {"Rotations": rotations, "Truncated": False}})
+        return 0
     (out / "describe-key.json").write_text(json.dumps(describe, indent=1) + "\n")
     (out / "get-key-rotation-status.json").write_text(json.dumps(rotation, indent=1) + "\n")
     (out / "get-key-policy.json").write_text(json.dumps(policy, indent=1) + "\n")

@@ -8,6 +8,10 @@
 # Not a test: prints figures. Targets at 10,000 keys: report.html ≤ 15 MB opening in ≤ 2 s, report.json ≤ 30 MB,
 # each written in ≤ 2 s (release build).
 #
+# With PER_KEY=1 the export is written one file per key and API call (gen_kms_export.py --per-key: ~3.9 evidence
+# items per key with live-like locators, as live collection keeps one item per API answer), and the figures include
+# evidence.html, the page of evidence items report.html links to (its size and write time).
+#
 # Usage: Benchmarks/report-scale.sh [KEYS ...]        (default: 1000 10000)
 # Environment: CEK_AUDIT_BIN   the binary to measure (default .build-release/release/cek-audit when it exists, else
 #                              .build/debug/cek-audit; the figures say which)
@@ -31,11 +35,17 @@ command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (apt-get inst
 browser=0
 if [ -x /usr/bin/chromedriver ] && "$python" -c 'import selenium' 2>/dev/null; then browser=1; fi
 
-echo "cek-audit report scale — binary $bin ($build), $(nproc) cores, $(date -u +%FT%TZ)"
-printf '%7s  %12s %9s  %12s %9s  %9s %9s  %s\n' keys report.json write_ms report.html write_ms wall_s rss_MB chromium_load_ms
+per_key=${PER_KEY:-0}
+echo "cek-audit report scale — binary $bin ($build), $(nproc) cores, $(date -u +%FT%TZ)$([ "$per_key" = 1 ] && echo ", one evidence file per key and call")"
+printf '%7s  %12s %9s  %12s %9s  %13s %9s %9s  %9s %9s  %s\n' keys report.json write_ms report.html write_ms evidence.html write_ms items wall_s rss_MB chromium_load_ms
 for n in "${counts[@]}"; do
-  corpus="$work/keys-$n"
-  [ -f "$corpus/describe-key.json" ] || python3 Benchmarks/gen_kms_export.py "$n" "$corpus"
+  if [ "$per_key" = 1 ]; then
+    corpus="$work/keys-$n-per-key"
+    [ -d "$corpus/aws-kms" ] || python3 Benchmarks/gen_kms_export.py "$n" "$corpus" --per-key
+  else
+    corpus="$work/keys-$n"
+    [ -f "$corpus/describe-key.json" ] || python3 Benchmarks/gen_kms_export.py "$n" "$corpus"
+  fi
   out="$work/report-$n"
   rm -rf "$out"
   status=0
@@ -47,6 +57,8 @@ for n in "${counts[@]}"; do
   fi
   json_ms=$(sed -n 's/^report-timing: report.json [0-9]* bytes written in \([0-9]*\) ms$/\1/p' "$work/stderr-$n.txt")
   html_ms=$(sed -n 's/^report-timing: report.html [0-9]* bytes written in \([0-9]*\) ms$/\1/p' "$work/stderr-$n.txt")
+  evidence_ms=$(sed -n 's/^report-timing: evidence.html [0-9]* bytes written in \([0-9]*\) ms$/\1/p' "$work/stderr-$n.txt")
+  items=$(python3 -c 'import json, sys; print(len(json.load(open(sys.argv[1]))["evidence"]))' "$out/report.json" 2>/dev/null || echo "?")
   rss_kb=$(sed -n 's/^\s*Maximum resident set size (kbytes): \([0-9]*\)$/\1/p' "$work/stderr-$n.txt")
   wall=$(sed -n 's/^\s*Elapsed (wall clock) time (h:mm:ss or m:ss): \(.*\)$/\1/p' "$work/stderr-$n.txt" \
     | awk -F: '{ s = 0; for (i = 1; i <= NF; i++) s = s * 60 + $i; printf "%.1f", s }')
@@ -54,7 +66,7 @@ for n in "${counts[@]}"; do
   if [ "$browser" = 1 ]; then
     load=$("$python" Benchmarks/report_load_time.py "$out/report.html" 3 | sed -n 's/^chromium_load_ms_median=\([0-9]*\).*/\1/p')
   fi
-  printf '%7s  %12s %9s  %12s %9s  %9s %9s  %s\n' "$n" "$(stat -c %s "$out/report.json")" "$json_ms" \
-    "$(stat -c %s "$out/report.html")" "$html_ms" "$wall" "$((rss_kb / 1024))" "$load"
+  printf '%7s  %12s %9s  %12s %9s  %13s %9s %9s  %9s %9s  %s\n' "$n" "$(stat -c %s "$out/report.json")" "$json_ms" \
+    "$(stat -c %s "$out/report.html")" "$html_ms" "$(stat -c %s "$out/evidence.html")" "$evidence_ms" "$items" "$wall" "$((rss_kb / 1024))" "$load"
 done
 echo "(sizes in bytes; write_ms = render + credential scrub + write of that file; wall_s and rss_MB for the whole assess run)"

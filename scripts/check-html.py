@@ -17,6 +17,8 @@ The page is loaded twice, with JavaScript on and with JavaScript off. Each time 
   * the verdict filter works: choosing a verdict hides every result of another verdict and keeps every result of
     that verdict, and "All" shows everything again;
   * in print media the filter bar is hidden and the content of closed <details> is shown;
+  * evidence.html beside the report: following an evidence link shows the item's row (its closed group opens, with
+    JavaScript off too), and the page has no console error, makes no request, runs no injected script and is styled;
   * with --scale (a report over thousands of keys): results are grouped — every group's count equals the subjects its
     drill-downs list, the counts add up to the number of results, the drill-downs start closed — and following a
     subject's link to its resource row shows that row, with JavaScript off too (the browser opens the closed
@@ -73,6 +75,7 @@ return {groups: groups.length, total: total, expected: all ? parseInt(all.textCo
 
 class Checker:
     def __init__(self, path: pathlib.Path, scale: bool = False):
+        self.path = path
         self.url = path.resolve().as_uri()
         self.scale = scale
         self.skip_print = False
@@ -170,6 +173,49 @@ class Checker:
             self.fail(mode, f"following {href} leaves the resource row hidden")
         d.get(self.url)
 
+    def check_evidence(self, d, mode):
+        """evidence.html beside the report: following a report's evidence link shows that item's row (the browser
+        opens its closed group on the way, with JavaScript off too); the page itself passes the same safety checks
+        (no console error, no request besides itself, no injected script, its style sheet applied)."""
+        href = d.execute_script("var a = document.querySelector('a[href^=\"evidence.html#E\"]'); return a ? a.getAttribute('href') : null;")
+        page = self.path.parent / "evidence.html"
+        if not href:
+            count = d.execute_script("var s = document.querySelector('#evidence table'); return s ? 1 : 0;")
+            if count:
+                self.fail(mode, "the Evidence section lists groups but no evidence link leads into evidence.html")
+            else:
+                self.ok(mode, "no evidence item to link to")
+            return
+        if not page.is_file():
+            self.fail(mode, f"the report links to {href} but {page} does not exist")
+            return
+        url = page.resolve().as_uri()
+        d.get_log("performance")  # drop the report's own entries
+        d.get(url + href[len("evidence.html"):])
+        self.console_errors(d, mode)
+        import json
+        urls = set()
+        for entry in d.get_log("performance"):
+            msg = json.loads(entry["message"])["message"]
+            if msg.get("method") == "Network.requestWillBeSent":
+                urls.add(msg["params"]["request"]["url"])
+        foreign = sorted(u for u in urls if u.split("#")[0] != url)
+        if foreign:
+            self.fail(mode, "evidence.html: requests besides the document: " + ", ".join(foreign))
+        if d.execute_script("return typeof window.__xss !== 'undefined';"):
+            self.fail(mode, "evidence.html: window.__xss was set: injected script ran")
+        styled = d.execute_script("var t = document.querySelector('table.grid'); return t ? getComputedStyle(t).borderCollapse : '';")
+        if styled != "collapse":
+            self.fail(mode, "evidence.html: the inline style sheet did not apply (CSP hash mismatch?)")
+        anchor = href.split("#", 1)[1]
+        shown = d.execute_script("var e = document.getElementById(arguments[0]); return !!e && e.checkVisibility();", anchor)
+        groups = d.execute_script("return document.querySelectorAll('details.evidence-group').length;")
+        if shown:
+            self.ok(mode, f"following an evidence link ({href}) shows its row in evidence.html ({groups} group(s))")
+        else:
+            self.fail(mode, f"following {href} leaves the row hidden or missing in evidence.html")
+        d.get(self.url)
+
     def check_print(self, d, mode):
         d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
         try:
@@ -221,6 +267,7 @@ class Checker:
             if self.scale:
                 self.check_groups(d, mode)
                 self.check_subject_link(d, mode)
+            self.check_evidence(d, mode)
             if not self.skip_print:
                 self.check_print(d, mode)
             if print_screenshot:

@@ -60,7 +60,7 @@ if command -v chromedriver >/dev/null 2>&1 && { command -v chromium >/dev/null 2
   "$CEK_AUDIT_PYTHON" scripts/check-html.py Reports/acme-ai-platform/report.html
   "$CEK_AUDIT_PYTHON" scripts/check-html.py "$out/hostile/report.html"
   "$CEK_AUDIT_PYTHON" scripts/check-html.py "$CEK_AUDIT_HTML_SAMPLE_DIR/report.html"
-  "$CEK_AUDIT_PYTHON" scripts/check-html.py "$CEK_AUDIT_HTML_SAMPLE_DIR/hostile-report.html"
+  "$CEK_AUDIT_PYTHON" scripts/check-html.py "$CEK_AUDIT_HTML_SAMPLE_DIR/hostile/report.html"
   echo "Headless-browser check of the HTML reports (the example, the hostile fixture, the reporter's two samples) succeeded."
 else
   echo "test.sh: SKIPPED the headless-browser check of report.html: install chromium and chromium-driver (Debian) to run it" >&2

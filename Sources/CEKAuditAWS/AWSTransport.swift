@@ -1,9 +1,6 @@
 import CEKAuditCollectorKit
 import CEKAuditCore
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// Sends one signed HTTP request and returns the complete response. The one requirement a test double has to meet
 /// (a recording transport, a canned one); the live implementation is ``AWSHTTPClientTransport``.

@@ -55,8 +55,9 @@ public enum Evaluation {
     /// - Parameters:
     ///   - root: the assessment folder as given, for formats that name files from the repository root.
     ///   - credentials: the run's credentials (``CredentialScrubber``).
-    ///   - written: called after each format's file is written with its file name, its size in bytes and the time its
-    ///     rendering, scrubbing and writing took (`Benchmarks/report-scale.sh` prints them).
+    ///   - written: called after each format's file and each companion file (``ReportFormat/companions(_:)``) is
+    ///     written with its file name, its size in bytes and the time its rendering, scrubbing and writing took
+    ///     (`Benchmarks/report-scale.sh` prints them).
     /// - Throws: ``CEKAuditError/unwritable(file:detail:fix:)`` naming the folder or file that could not be written and
     ///   why (``FileProblem``); an `EncodingError` only if a report holds a value JSON cannot carry.
     public static func write(_ report: AssessmentReport, formats: [ReportFormat], to folder: String, root: String? = nil,
@@ -70,10 +71,12 @@ public enum Evaluation {
             let path = URL(fileURLWithPath: folder).appendingPathComponent(f.fileName)
             try CEKAuditError.writing(path.path) { try data.write(to: path, options: .atomic) }
             written?(f.fileName, data.count, clock.now - start)
+            let companionStart = clock.now
             for (name, bytes) in f.companions(report) {
                 let companion = URL(fileURLWithPath: folder).appendingPathComponent(name)
                 let scrubbed = credentials.scrub(bytes)
                 try CEKAuditError.writing(companion.path) { try scrubbed.write(to: companion, options: .atomic) }
+                written?(name, scrubbed.count, clock.now - companionStart)
             }
         }
     }

@@ -294,7 +294,7 @@ extension HTMLReportRenderer {
         for (n, p) in provenance.enumerated() {
             if n > 0 { w.trusted("<br>") }
             if let anchor = evidenceAnchor[p.evidence], let label = evidenceLabel[p.evidence] {
-                w.element("a", ["href": "#" + anchor], text: label)
+                w.element("a", ["href": evidenceHref(anchor)], text: label)
             } else {
                 w.element("span", ["class": "missing"], text: "Evidence item \(p.evidence) is not in this report")
             }
@@ -326,49 +326,6 @@ extension HTMLReportRenderer {
             for item in items { w.element("li") { self.fact(item) } }
             w.close("ul")
         }
-    }
-
-    // MARK: - Evidence
-
-    func evidence() {
-        w.open("section", ["id": "evidence", "aria-labelledby": "evidence-h"])
-        w.element("h2", ["id": "evidence-h"], text: "Evidence")
-        if report.evidence.isEmpty {
-            w.element("p", ["class": "empty"], text: "No evidence items.")
-            w.close("section")
-            return
-        }
-        w.element("p", ["class": "lead"], text: "Every item the facts were read from. Re-read an item and compare its "
-                  + "SHA-256 to re-check a verdict.")
-        w.open("div", ["class": "table-wrap"])
-        w.open("table", ["class": "grid"])
-        w.element("thead") {
-            self.w.element("tr") {
-                for h in ["Item", "Locator", "Kind", "Collector", "Size (bytes)", "Collected at", "SHA-256"] {
-                    self.w.element("th", ["scope": "col"], text: h)
-                }
-            }
-        }
-        w.open("tbody")
-        for (i, item) in report.evidence.enumerated() {
-            w.open("tr", ["id": evidenceRowAnchor[i]])
-            w.element("td") {
-                self.w.element("strong", text: "E\(i + 1)")
-                self.w.trusted(" ")
-                self.w.element("code", ["class": "nowrap"], text: item.id)
-            }
-            w.element("td") { self.w.element("code", text: item.locator) }
-            w.element("td", ["class": "nowrap"], text: item.kind)
-            w.element("td", text: item.collector)
-            w.element("td", ["class": "num"], text: Self.grouped(item.size))
-            w.element("td", ["class": "mono nowrap"], text: DateParsing.iso(item.collectedAt))
-            w.element("td") { self.w.element("code", text: item.sha256) }
-            w.close("tr")
-        }
-        w.close("tbody")
-        w.close("table")
-        w.close("div")
-        w.close("section")
     }
 
     /// `12345` → `12,345`, independent of locale.

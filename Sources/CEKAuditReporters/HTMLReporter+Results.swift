@@ -312,7 +312,7 @@ extension HTMLReportRenderer {
         for id in order.prefix(Self.groupEvidenceShown) {
             w.open("li")
             if let item = evidenceByID[id], let anchor = evidenceAnchor[id] {
-                w.element("a", ["href": "#" + anchor]) { self.w.element("code", text: item.locator) }
+                w.element("a", ["href": evidenceHref(anchor)]) { self.w.element("code", text: item.locator) }
                 w.text(" · \(cited[id] ?? 0) citation(s) · sha256 ")
                 w.element("code", ["class": "hash"], text: item.sha256)
             } else {
@@ -326,9 +326,11 @@ extension HTMLReportRenderer {
             w.open("li", ["class": "more"])
             w.text("… and \(more) more evidence item(s) (\(citations) citation(s)): each subject's own are linked from its row under ")
             w.element("a", ["href": "#resources"], text: "Resources")
-            w.text(", and every item is listed under ")
+            w.text(", and every item is listed in ")
+            w.element("a", ["href": HTMLReporter.evidenceFileName], text: HTMLReporter.evidenceFileName)
+            w.text(" (see ")
             w.element("a", ["href": "#evidence"], text: "Evidence")
-            w.text(".")
+            w.text(").")
             w.close("li")
         }
         w.close("ul")
@@ -354,7 +356,7 @@ extension HTMLReportRenderer {
         }
     }
 
-    /// Evidence links: each provenance entry points at its evidence item's row in the Evidence section, with the
+    /// Evidence links: each provenance entry points at its evidence item's row in `evidence.html`, with the
     /// item's locator, the pointer and line inside it, and the item's SHA-256.
     func provenanceList(_ provenance: [Provenance], empty: String) {
         if provenance.isEmpty {
@@ -365,7 +367,7 @@ extension HTMLReportRenderer {
         for p in provenance {
             w.open("li")
             if let item = evidenceByID[p.evidence], let anchor = evidenceAnchor[p.evidence] {
-                w.element("a", ["href": "#" + anchor]) { self.w.element("code", text: item.locator) }
+                w.element("a", ["href": evidenceHref(anchor)]) { self.w.element("code", text: item.locator) }
                 if let pointer = p.pointer, !pointer.isEmpty {
                     w.trusted(" · at ")
                     w.element("code", text: pointer)

@@ -8,10 +8,12 @@ import Foundation
 /// version, catalog source and SHA-256); a table of contents; the summary (overall verdict, results and guidelines
 /// per verdict, resources per type, inputs); the proposed CAIQ answer(s); the guideline → check → result drill-down
 /// in nested `<details>` elements, with verdict filters; check parameters; resources with their fact fields;
-/// evidence items (the targets of every evidence link); source coverage; diagnostics.
+/// a summary of the evidence items by collector, kind and locator folder; source coverage; diagnostics. The items
+/// themselves (the targets of every evidence link) are listed in `evidence.html` beside it (``renderEvidence(_:)``).
 ///
 /// Guarantees:
-/// - **Self-contained, no requests**: inline style sheet and script, no URL to anything outside the document.
+/// - **Self-contained, no requests**: inline style sheet and script, no URL to anything outside the document but
+///   the relative links to `evidence.html` beside it (followed only when clicked, never fetched).
 ///   A `<meta http-equiv="Content-Security-Policy">` (CSP Level 3) sets `default-src 'none'` and allows the style
 ///   sheet and script only by their SHA-256 hash, computed while rendering; no `'unsafe-inline'`.
 /// - **Escaped**: every string taken from the report lands through ``HTMLEscaping/escape(_:)`` (text and attribute
@@ -31,6 +33,20 @@ public struct HTMLReporter: Sendable {
     /// Renders `report` as a UTF-8 encoded HTML document (HTML Living Standard, "The HTML syntax").
     public func render(_ report: AssessmentReport) -> Data {
         Data(HTMLReportRenderer(report).document().utf8)
+    }
+
+    /// File name of the evidence page written beside `report.html` (``renderEvidence(_:)``); every evidence link of
+    /// `report.html` is relative to it (`evidence.html#E12`).
+    public static let evidenceFileName = "evidence.html"
+
+    /// Renders the evidence page, `evidence.html`: every evidence item of `report` — its row anchor `E` + row
+    /// number (the target of `report.html`'s evidence links), id, locator, size and SHA-256 — grouped by collector,
+    /// kind and locator folder, each group a closed `<details>` that a link into it opens. Same guarantees as
+    /// ``render(_:)`` (self-contained, escaped, strict CSP, no JavaScript needed, deterministic). It lives beside
+    /// `report.html` because at 10,000 live keys the ~55,000 API answers alone would take ~25 MB of the report.
+    /// - Returns: UTF-8 encoded HTML.
+    public func renderEvidence(_ report: AssessmentReport) -> Data {
+        Data(HTMLReportRenderer(report).evidenceDocument().utf8)
     }
 }
 
@@ -131,25 +147,7 @@ final class HTMLReportRenderer {
     func document() -> String {
         let style = HTMLAssets.baseStyle + HTMLAssets.generatedStyle(resultCounts: report.summary.results,
                                                                      guidelineCounts: report.summary.guidelines)
-        let script = HTMLAssets.script
-        let csp = HTMLContentSecurityPolicy(style: style, script: script)
-
-        w.markup("<!DOCTYPE html>\n")
-        w.open("html", ["lang": "en"])
-        w.trusted("\n")
-        w.open("head")
-        w.trusted("\n")
-        w.void("meta", ["charset": "utf-8"])
-        w.void("meta", ["http-equiv": "Content-Security-Policy", "content": csp.policy])
-        w.void("meta", ["name": "viewport", "content": "width=device-width, initial-scale=1"])
-        w.void("meta", ["name": "color-scheme", "content": "light"])
-        w.void("meta", ["name": "referrer", "content": "no-referrer"])
-        w.void("meta", ["name": "generator", "content": "\(report.tool.name) \(report.tool.version)"])
-        w.element("title", text: "\(report.catalog.control) assessment: \(report.assessment)")
-        w.open("style")
-        w.trusted(style)
-        w.close("style")
-        w.close("head")
+        documentHead(title: "\(report.catalog.control) assessment: \(report.assessment)", style: style)
         w.open("body")
         w.trusted("\n")
         w.element("a", ["class": "skip", "href": "#main"], text: "Skip to content")
@@ -173,16 +171,38 @@ final class HTMLReportRenderer {
         w.close("div")
         footer()
         w.open("script")
-        w.trusted(script)
+        w.trusted(HTMLAssets.script)
         w.close("script")
         w.close("body")
         w.close("html")
         return w.html
     }
 
+    /// `<!DOCTYPE html>`, `<html>` and the `<head>`: the CSP allowing exactly `style` and ``HTMLAssets/script`` by
+    /// hash, the meta elements, the title and the style sheet.
+    func documentHead(title: String, style: String) {
+        let csp = HTMLContentSecurityPolicy(style: style, script: HTMLAssets.script)
+        w.markup("<!DOCTYPE html>\n")
+        w.open("html", ["lang": "en"])
+        w.trusted("\n")
+        w.open("head")
+        w.trusted("\n")
+        w.void("meta", ["charset": "utf-8"])
+        w.void("meta", ["http-equiv": "Content-Security-Policy", "content": csp.policy])
+        w.void("meta", ["name": "viewport", "content": "width=device-width, initial-scale=1"])
+        w.void("meta", ["name": "color-scheme", "content": "light"])
+        w.void("meta", ["name": "referrer", "content": "no-referrer"])
+        w.void("meta", ["name": "generator", "content": "\(report.tool.name) \(report.tool.version)"])
+        w.element("title", text: title)
+        w.open("style")
+        w.trusted(style)
+        w.close("style")
+        w.close("head")
+    }
+
     // MARK: - Header, contents, footer
 
-    private func header() {
+    func header() {
         let c = report.catalog
         w.open("header", ["class": "top"])
         w.open("div", ["class": "inner"])
@@ -251,7 +271,7 @@ final class HTMLReportRenderer {
         w.close("li")
     }
 
-    private func footer() {
+    func footer() {
         w.open("footer", ["class": "foot"])
         w.element("p", text: "Generated by \(report.tool.name) \(report.tool.version) at \(DateParsing.iso(report.generatedAt)) "
                   + "from catalog \(report.catalog.source) (SHA-256 \(report.catalog.sha256)). "

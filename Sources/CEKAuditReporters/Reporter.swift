@@ -57,10 +57,12 @@ public enum ReportFormat: String, Sendable, CaseIterable, Codable {
     }
 
     /// Files a format writes beside its report, by file name: the OSCAL assessment plan that `import-ap.href` names
-    /// (OSCAL 1.1.2 assessment results, `import-ap`); none for the other formats. Pure, like ``render(_:root:)``.
+    /// (OSCAL 1.1.2 assessment results, `import-ap`); `evidence.html`, the evidence items `report.html` links to
+    /// (``HTMLReporter/renderEvidence(_:)``); none for the other formats. Pure, like ``render(_:root:)``.
     public func companions(_ report: AssessmentReport) -> [(fileName: String, data: Data)] {
         switch self {
         case .oscal: return [(OSCALReporter.planFileName, OSCALReporter().plan(report))]
+        case .html: return [(HTMLReporter.evidenceFileName, HTMLReporter().renderEvidence(report))]
         default: return []
         }
     }

@@ -56,8 +56,12 @@ extension CEKAudit {
                     facts.merge(ProbeSession.facts(journals, now: now))
                 }
             }
+            // `assess` writes no bundle: the evidence bytes collectors kept for one are not needed (the items keep their
+            // size and SHA-256).
+            facts.payloads = [:]
+            facts.payloadFiles = [:]
             let unreachable = Pipeline.requiredUnreachable(plan, facts)
-            // The observations are handed over: normalized in place, not copied.
+            // The observations are handed over: normalized in place, not copied, and ended once evaluated.
             let result = try Pipeline.report(consume facts, catalog: catalog, inputs: Pipeline.inputs(plan, now: now, waivers: waivers), options: report,
                                              root: AssessmentPlan.displayPath(plan.root))
             try Pipeline.exit(for: result, unreachable: unreachable, failOn: report.failOn)

@@ -38,7 +38,7 @@ struct AWSTargetCLITests {
         for name in try FileManager.default.contentsOfDirectory(atPath: out.path) {
             outputs.append((name, try String(contentsOf: out.appendingPathComponent(name), encoding: .utf8)))
         }
-        #expect(outputs.count == 4)
+        #expect(outputs.count == 5, "stdout, stderr, report.json, report.html, evidence.html: \(outputs.map(\.0))")
         for (name, text) in outputs {
             for planted in [Self.secret, Self.token, Self.accessKey] {
                 #expect(!text.contains(planted), "\(name) contains a planted credential")

@@ -14,7 +14,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: out) }
         let r = try CLI.run(["assess", "examples/\(example)", "--output", out.path])
         #expect(r.status == 1, "the example has failures by design: \(r.stderr)")
-        for name in ["report.json", "report.html"] {
+        for name in ["report.json", "report.html", "evidence.html"] {
             let fresh = try Data(contentsOf: out.appendingPathComponent(name))
             let committed = try Data(contentsOf: CLI.packageRoot.appendingPathComponent("Reports/\(example)/\(name)"))
             #expect(fresh == committed, "Reports/\(example)/\(name) is stale: run `swift run cek-audit assess examples/\(example)` and commit it")
@@ -48,7 +48,7 @@ import Testing
         let fixture = "Tests/CEKAuditCollectorsTests/Fixtures/cases/rotation-periods"
         _ = try CLI.run(["assess", fixture, "-o", a.path], environment: ["SOURCE_DATE_EPOCH": "1700000000"])
         _ = try CLI.run(["assess", fixture, "-o", b.path], environment: ["SOURCE_DATE_EPOCH": "1700000000"])
-        for name in ["report.json", "report.html"] {
+        for name in ["report.json", "report.html", "evidence.html"] {
             #expect(try Data(contentsOf: a.appendingPathComponent(name)) == Data(contentsOf: b.appendingPathComponent(name)))
         }
         let text = try String(contentsOf: a.appendingPathComponent("report.json"), encoding: .utf8)

@@ -11,6 +11,11 @@ import Testing
         let html = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
         #expect(!html.contains("<img src=x"))
         #expect(html.contains("&lt;img src=x onerror=alert(1)&gt;"))
+        // The evidence page beside it escapes the file names and kinds it lists, too.
+        let evidence = try String(contentsOf: out.appendingPathComponent("evidence.html"), encoding: .utf8)
+        #expect(!evidence.contains("<img"))
+        #expect(evidence.components(separatedBy: "<script").count - 1 == 1, "only the page's own script")
+        #expect(evidence.contains("<tr id=\"E1\">"))
         let json = try String(contentsOf: out.appendingPathComponent("report.json"), encoding: .utf8)
         #expect(json.contains("<img src=x onerror=alert(1)>"))   // JSON keeps the data as data
     }

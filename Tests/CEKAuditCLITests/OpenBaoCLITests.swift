@@ -67,7 +67,7 @@ import Testing
         for name in try FileManager.default.contentsOfDirectory(atPath: out.path) {
             texts.append((name, try String(contentsOf: out.appendingPathComponent(name), encoding: .utf8)))
         }
-        #expect(texts.count == 4)
+        #expect(texts.count == 5, "stdout, stderr, report.json, report.html, evidence.html: \(texts.map(\.0))")
         // The evidence bundle too: every API response it keeps is redacted, and evaluating it gives the verdicts.
         let bundle = dir.appendingPathComponent("bundle")
         let collect = try CLI.run(["collect", dir.appendingPathComponent("audit.yaml").path, "--bundle", bundle.path])

@@ -14,6 +14,9 @@ import Testing
     static let keys = 10_000
     /// The 10,000-key report, built once for the suite.
     static let built = Result { try report() }
+    /// The same keys as live collection reports them: each key and policy cites its own API answers, six evidence
+    /// items per key (60,000 in all), as `aws-kms` collection keeps them.
+    static let builtLive = Result { try report(liveEvidence: true) }
 
     /// Whether headless Chromium, chromedriver and selenium are there for the browser check (scripts/test.sh runs
     /// it where CI installs them).
@@ -29,7 +32,9 @@ import Testing
         let file = dir.appendingPathComponent("report.html")
         // Building, rendering and the browser take tens of seconds: off the cooperative pool the other suites share.
         let (status, text) = try await offPool { () throws -> (Int32, String) in
-            try HTMLReporter().render(try Self.built.get()).write(to: file)
+            let report = try Self.builtLive.get()
+            try HTMLReporter().render(report).write(to: file)
+            try HTMLReporter().renderEvidence(report).write(to: dir.appendingPathComponent(HTMLReporter.evidenceFileName))
             let p = Process()
             p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             p.arguments = [Validators.python, CLI.packageRoot.appendingPathComponent("scripts/check-html.py").path, "--scale", "--only-js-off",
@@ -45,6 +50,32 @@ import Testing
         #expect(status == 0, "check-html.py --scale failed:\n\(text)")
         #expect(text.contains("results in") && text.contains("closed drill-downs listing every subject"), "\(text)")
         #expect(text.contains("shows its resource row"), "\(text)")
+        #expect(text.contains("shows its row in evidence.html"), "\(text)")
+    }
+
+    @Test("10,000 live keys: report.html stays under 15 MB and links every evidence item it cites to its row in evidence.html")
+    func liveEvidence() async throws {
+        let report = try await offPool { try Self.builtLive.get() }
+        #expect(report.evidence.count == 6 * Self.keys)
+        let (html, page) = try await offPool {
+            (String(decoding: HTMLReporter().render(report), as: UTF8.self), String(decoding: HTMLReporter().renderEvidence(report), as: UTF8.self))
+        }
+        #expect(html.utf8.count < 15_000_000, "report.html: \(html.utf8.count) bytes")
+        // The Evidence section is one row per group (operation and region), not one per item.
+        #expect(!html.contains("<tr id=\"E"))
+        let groupRows = html.components(separatedBy: "href=\"evidence.html#eg-").count - 1
+        #expect(groupRows == 12, "\(groupRows) evidence groups (6 operations × 2 regions)")
+        // Every row of evidence.html, once; every evidence link of the report lands on one.
+        // (One split of each page: a search from each match on would copy the rest of a 15 MB page every time.)
+        let rowIDs = page.components(separatedBy: "<tr id=\"").dropFirst().map { String($0.prefix { $0 != "\"" }) }
+        let rows = Set(rowIDs)
+        #expect(rows.count == rowIDs.count, "\(rowIDs.count - rows.count) duplicate row id(s)")
+        #expect(rows.count == report.evidence.count)
+        let links = html.components(separatedBy: "href=\"evidence.html#E").dropFirst().map { "E" + String($0.prefix { $0 != "\"" }) }
+        let dangling = links.filter { !rows.contains($0) }
+        #expect(dangling.isEmpty, "report.html links to \(dangling.prefix(3)), which evidence.html does not hold")
+        #expect(links.count >= 5 * Self.keys, "\(links.count) evidence links")
+        #expect(page.utf8.count < 20_000_000, "evidence.html: \(page.utf8.count) bytes")
     }
 
     @Test("the HTML of 10,000 keys holds every result in a group and every subject in a drill-down")
@@ -111,11 +142,19 @@ import Testing
 
     /// A report model over `keys` AWS keys, built through the model's own decoding (its memberwise initializers are
     /// internal to CEKAuditCore).
-    static func report(keys: Int = keys) throws -> AssessmentReport {
+    /// - Parameter liveEvidence: cite one evidence item per key and API call (as `aws-kms` collection does) instead of
+    ///   three export files.
+    static func report(keys: Int = keys, liveEvidence: Bool = false) throws -> AssessmentReport {
         var results: [[String: Any]] = []
         var resources: [[String: Any]] = []
         let describe = "ev-aaaaaaaaaaaa", policy = "ev-bbbbbbbbbbbb", rotation = "ev-cccccccccccc"
-        func arn(_ i: Int) -> String { "arn:aws:kms:\(i % 3 == 0 ? "us-east-1" : "eu-west-1"):111122223333:key/\(uuid(i))" }
+        func region(_ i: Int) -> String { i % 3 == 0 ? "us-east-1" : "eu-west-1" }
+        func arn(_ i: Int) -> String { "arn:aws:kms:\(region(i)):111122223333:key/\(uuid(i))" }
+        // Live: the answers of one key, as the collector names them (aws-kms://<account>/<region>/<operation>/<key id>).
+        let operations = ["DescribeKey", "GetKeyRotationStatus", "ListKeyRotations", "GetKeyPolicy", "ListGrants", "ListResourceTags"]
+        let pointers = ["KeyMetadata", "KeyRotationEnabled", "Rotations", "Policy", "Grants", "Tags"]
+        func liveID(_ op: Int, _ i: Int) -> String { String(format: "ev-%02d%010d", op, i) }
+        var liveItems: [[String: Any]] = []
         func uuid(_ i: Int) -> String { String(format: "abcd0000-0000-4000-8000-%012d", i) }
         func result(_ check: String, _ guideline: String, _ verdict: String, _ severity: String, subject: [String: String]?,
                     _ message: String, _ reasons: [String], _ evidence: [[String: Any]], waiver: [String: String]? = nil) {
@@ -131,7 +170,18 @@ import Testing
             let p = ["type": "key_policy", "id": arn(i) + "/policy", "name": uuid(i)]
             let hmac = i % 20 == 1, rotates = !hmac && i % 4 != 0
             let created = String(format: "2025-01-%02dT%02d:%02d:00Z", 1 + i % 28, (i / 60) % 24, i % 60)
-            let kp: [[String: Any]] = [["evidence": describe, "pointer": "[\(i)].KeyMetadata"], ["evidence": rotation, "pointer": uuid(i)]]
+            var kp: [[String: Any]] = [["evidence": describe, "pointer": "[\(i)].KeyMetadata"], ["evidence": rotation, "pointer": uuid(i)]]
+            var pp: [[String: Any]] = [["evidence": policy, "pointer": uuid(i)]]
+            if liveEvidence {
+                for (n, op) in operations.enumerated() {
+                    liveItems.append(["id": liveID(n, i), "kind": "aws-api-response", "collector": "aws-kms",
+                                      "locator": "aws-kms://111122223333/\(region(i))/\(op)/\(uuid(i))",
+                                      "sha256": String(format: "%064x", i * 8 + n), "size": 300 + (i + n) % 900,
+                                      "collected_at": "2026-01-01T00:00:00Z"])
+                }
+                kp = [0, 1, 2, 4, 5].map { ["evidence": liveID($0, i), "pointer": pointers[$0]] }
+                pp = [["evidence": liveID(3, i), "pointer": pointers[3]]]
+            }
             resources.append(["type": "key", "id": arn(i), "name": uuid(i), "provenance": kp, "fields": [
                 "arn": arn(i), "key_id": uuid(i), "account": "111122223333", "created": created, "custody": "customer-generated",
                 "description": "data key \(i) for service-\(i % 37)", "enabled": true, "spec": hmac ? "HMAC_256" : "SYMMETRIC_DEFAULT",
@@ -142,7 +192,7 @@ import Testing
             ] as [String: Any]])
             let foreign = i % 50 == 7
             resources.append(["type": "key_policy", "id": arn(i) + "/policy", "name": uuid(i),
-                              "provenance": [["evidence": policy, "pointer": uuid(i)]],
+                              "provenance": pp,
                               "fields": ["key": arn(i), "key_name": uuid(i), "public": false,
                                          "foreign_accounts": foreign ? ["444455556666"] : [], "statements": foreign ? 2 : 1] as [String: Any]])
             let ke = [kp[0]]
@@ -166,7 +216,7 @@ import Testing
                    foreign ? "Key policy of \(uuid(i)) lets account 444455556666, which is not the key's tenant, use the key."
                            : "Key policy of \(uuid(i)) keeps the key inside its tenant.",
                    foreign ? ["foreign_accounts = [444455556666] (required empty)"] : ["foreign_accounts = [] (required empty)"],
-                   [["evidence": policy, "pointer": uuid(i)]])
+                   pp)
             for (n, check) in ["AG1-IMPORTED-MATERIAL-EXPIRY", "AG1-EXTERNAL-STORE", "AG3-KEY-EXPIRY", "AG3-GCP-SCHEDULE",
                                "AG10-HSM-CLUSTER", "AG10-XKS-PROXY", "AG2-GRANT-TENANT", "AG4-KEY-USAGE"].enumerated() {
                 result("CEK08-" + check, "AG-" + (check.split(separator: "-").first.map { String($0.dropFirst(2)) } ?? "1"), "not_applicable",
@@ -180,7 +230,8 @@ import Testing
         }
         result("CEK08-AG1-CMK-EXISTS", "AG-1", "pass", "high", subject: ["type": "key", "id": "*", "name": "all keys"],
                "The key inventory holds \(keys) customer-managed key(s) out of \(keys).", ["\(keys) of \(keys) keys match"],
-               (0..<min(keys, 500)).map { ["evidence": describe, "pointer": "[\($0)].KeyMetadata"] })
+               (0..<min(keys, 500)).map { liveEvidence ? ["evidence": liveID(0, $0), "pointer": "KeyMetadata"]
+                                                       : ["evidence": describe, "pointer": "[\($0)].KeyMetadata"] })
         result("CEK08-AG4-TRAIL", "AG-4", "inconclusive", "high", subject: ["type": "audit_trail", "id": "cloudtrail", "name": "CloudTrail"],
                "No CloudTrail trail status was read.", ["no audit_trail resource"], [])
         results.append(["id": "AG-5:manual", "check": "AG-5-MANUAL", "guideline": "AG-5", "verdict": "manual", "severity": "medium",
@@ -204,7 +255,7 @@ import Testing
                            guideline("AG-2", "Customer keys stay inside their tenant", "fail"),
                            guideline("AG-3", "Key lifecycle is under customer control", "fail")],
             "results": results, "resources": resources,
-            "evidence": [describe, policy, rotation].enumerated().map { n, id in
+            "evidence": liveEvidence ? liveItems : [describe, policy, rotation].enumerated().map { n, id in
                 ["id": id, "kind": "kms-api-response", "collector": "kms-api-export", "locator": ["describe-key.json", "get-key-policy.json",
                  "get-key-rotation-status.json"][n], "sha256": String(repeating: "ab", count: 32), "size": 1000 * keys,
                  "collected_at": "2026-01-01T00:00:00Z"] as [String: Any]

@@ -176,9 +176,47 @@ struct HTMLHostileInputTests {
         }
         let idSet = Set(ids)
         for link in markup.fragmentLinks { #expect(idSet.contains(link), "no element has id \(link)") }
-        // Evidence rows are anchored by their number (`E1` …), resource rows by theirs (`r-0` …): no identifier
-        // reaches an id, yet the links resolve.
-        #expect(markup.fragmentLinks.contains { $0.hasPrefix("E") })
+        // Evidence rows (in evidence.html) are anchored by their number (`E1` …), resource rows by theirs (`r-0` …):
+        // no identifier reaches an id, yet the links resolve.
+        #expect(markup.tags.contains { ($0.value("href") ?? "").hasPrefix(HTMLReporter.evidenceFileName + "#E") })
+    }
+
+    @Test("the evidence page of a hostile report holds only its own markup, and every link into it resolves")
+    func hostileEvidencePage() throws {
+        let report = try Self.hostileReport()
+        let clean = HTMLMarkup(String(decoding: HTMLReporter().renderEvidence(try HTMLReportFixture.report()), as: UTF8.self))
+        let page = String(decoding: HTMLReporter().renderEvidence(report), as: UTF8.self)
+        let markup = HTMLMarkup(page)
+        #expect(markup.anomalies.count == 0, "first anomalies: \(markup.anomalies.prefix(5))")
+        #expect(!page.contains("<img") && !page.contains("<svg"))
+        #expect(markup.tags.filter { $0.name == "script" && !$0.isEnd }.count == 1)
+        let known = Set(clean.tags.map(\.name))
+        for tag in markup.tags { #expect(known.contains(tag.name), "unexpected <\(tag.name)>") }
+        for tag in markup.tags {
+            for (name, value) in tag.attributes {
+                #expect(!name.lowercased().hasPrefix("on"), "handler attribute \(name) on <\(tag.name)>")
+                #expect(!(value ?? "").contains("<") && !(value ?? "").contains(">") && !(value ?? "").contains("'"))
+            }
+        }
+        for text in markup.texts {
+            #expect(!text.contains(">") && !text.contains("\"") && !text.contains("'"), "raw character in text: \(text.prefix(80))")
+        }
+        // The poisoned id, locator, kind, collector and hash read as text.
+        #expect(page.contains("&lt;img src=x onerror=alert(1)&gt;"))
+        #expect(markup.texts.filter { $0.contains("window.__xss=") }.count >= 4)
+        let policy = try #require(markup.tags.first { $0.value("http-equiv") == "Content-Security-Policy" }?.value("content"))
+        #expect(policy.hasPrefix("default-src 'none'; style-src 'sha256-") && !policy.contains("unsafe"))
+        // Ids are numbers, never identifiers; every link of the report into the page finds its row.
+        let ids = Set(markup.ids)
+        #expect(ids.count == markup.ids.count)
+        for id in ids {
+            #expect(id.unicodeScalars.allSatisfy { CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_").contains($0) })
+        }
+        let prefix = HTMLReporter.evidenceFileName + "#"
+        let reportLinks = HTMLMarkup(String(decoding: HTMLReporter().render(report), as: UTF8.self)).tags
+            .compactMap { $0.value("href") }.filter { $0.hasPrefix(prefix) }
+        #expect(!reportLinks.isEmpty)
+        for link in reportLinks { #expect(ids.contains(String(link.dropFirst(prefix.count))), "evidence.html has no \(link)") }
     }
 
     @Test("the CSP stays strict and intact in a hostile report")
@@ -196,7 +234,8 @@ struct HTMLHostileInputTests {
     /// hostile twin. A passing browser check proves something only if they hold what it exercises — a result of
     /// every verdict behind its filter, the one inline style and script, and (hostile) the payload, which sets
     /// `window.__xss` if any of it runs, in text and in an attribute value. With `CEK_AUDIT_HTML_SAMPLE_DIR` set
-    /// (scripts/test.sh sets it) they are written there as `report.html` and `hostile-report.html`.
+    /// (scripts/test.sh sets it) they are written there as `report.html` and `hostile/report.html`, each with the
+    /// `evidence.html` its evidence links lead to beside it (the browser check follows one).
     @Test("the samples for the browser check hold every verdict and, hostile, the payload in text and attributes")
     func browserCheckSamples() throws {
         let samples = [("report.html", HTMLReporter().render(try HTMLReportFixture.report())),
@@ -216,10 +255,15 @@ struct HTMLHostileInputTests {
 
         guard let dir = ProcessInfo.processInfo.environment["CEK_AUDIT_HTML_SAMPLE_DIR"], !dir.isEmpty else { return }
         let url = URL(fileURLWithPath: dir, isDirectory: true)
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        for (name, data) in samples {
-            try data.write(to: url.appendingPathComponent(name))
-            #expect(FileManager.default.contents(atPath: url.appendingPathComponent(name).path) == data)
+        let files = [("report.html", samples[0].1),
+                     (HTMLReporter.evidenceFileName, HTMLReporter().renderEvidence(try HTMLReportFixture.report())),
+                     ("hostile/report.html", samples[1].1),
+                     ("hostile/" + HTMLReporter.evidenceFileName, HTMLReporter().renderEvidence(try Self.hostileReport()))]
+        for (name, data) in files {
+            let file = url.appendingPathComponent(name)
+            try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try data.write(to: file)
+            #expect(FileManager.default.contents(atPath: file.path) == data)
         }
     }
 }

@@ -9,6 +9,16 @@ struct HTMLReporterTests {
         String(decoding: HTMLReporter().render(report), as: UTF8.self)
     }
 
+    static func renderEvidence(_ report: AssessmentReport) -> String {
+        String(decoding: HTMLReporter().renderEvidence(report), as: UTF8.self)
+    }
+
+    /// Anchors in `evidence.html` that links of `markup` point to (`evidence.html#E1` → `E1`).
+    static func evidenceLinks(_ markup: HTMLMarkup) -> [String] {
+        let prefix = HTMLReporter.evidenceFileName + "#"
+        return markup.tags.compactMap { $0.value("href") }.filter { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) }
+    }
+
     @Test("a group citing many evidence items lists twelve and says how many more, and where they are")
     func groupEvidenceIsCapped() throws {
         var report = try HTMLReportFixture.report()
@@ -24,8 +34,10 @@ struct HTMLReporterTests {
         let listed = (0..<20).filter { html.contains("DescribeKey/key-\($0)</code></a> · 1 citation(s)") }
         #expect(listed.count == 12, "\(listed)")
         #expect(html.contains("… and 8 more evidence item(s) (8 citation(s)): each subject&#39;s own are linked from its row under "))
-        // Every item is still listed once under Evidence.
-        #expect((0..<20).allSatisfy { html.contains("aws-kms://111122223333/eu-west-1/DescribeKey/key-\($0)") })
+        // Every item is still listed once in evidence.html, in the group of its locator folder.
+        let page = Self.renderEvidence(report)
+        #expect((0..<20).allSatisfy { page.contains("<code>key-\($0)</code>") })
+        #expect(page.contains("<code>aws-kms://111122223333/eu-west-1/DescribeKey/</code> · aws-kms · aws-api-response · 20 item(s)"))
     }
 
     @Test("renders one UTF-8 HTML document with the header facts")
@@ -76,16 +88,21 @@ struct HTMLReporterTests {
         #expect(scriptSources == scripts.map { cspHashSource($0.text) })
     }
 
-    @Test("nothing is loaded from outside the document")
-    func noExternalReferences() throws {
-        let html = Self.render(try HTMLReportFixture.report())
+    @Test("nothing is loaded from outside the document; links leave it only for the evidence page beside it and back",
+          arguments: [false, true])
+    func noExternalReferences(evidencePage: Bool) throws {
+        let report = try HTMLReportFixture.report()
+        let html = evidencePage ? Self.renderEvidence(report) : Self.render(report)
         let markup = HTMLMarkup(html)
         let urlAttributes: Set<String> = ["src", "href", "action", "formaction", "data", "poster", "srcset", "cite", "background",
                                           "manifest", "xlink:href", "ping", "longdesc", "icon"]
+        // The one other document a page may link to (a navigation when clicked, never a request).
+        let sibling = evidencePage ? "report.html" : HTMLReporter.evidenceFileName
         for tag in markup.tags {
             for (name, value) in tag.attributes where urlAttributes.contains(name) {
                 let v = HTMLMarkup.decode(value ?? "")
-                #expect(v.hasPrefix("#") || v.hasPrefix("data:"), "<\(tag.name) \(name)=\"\(v)\"> points outside the document")
+                let toSibling = tag.name == "a" && name == "href" && (v == sibling || v.hasPrefix(sibling + "#"))
+                #expect(v.hasPrefix("#") || v.hasPrefix("data:") || toSibling, "<\(tag.name) \(name)=\"\(v)\"> points outside the document")
             }
             for (name, value) in tag.attributes {
                 let v = HTMLMarkup.decode(value ?? "").lowercased()
@@ -102,7 +119,8 @@ struct HTMLReporterTests {
             #expect(!text.contains("fetch(") && !text.contains("XMLHttpRequest") && !text.contains("innerHTML"))
         }
         // The fixture's API locator (an https URL) is shown as text, not linked.
-        #expect(html.contains("https://kms.eu-west-1.amazonaws.com/?Action=DescribeKey&amp;KeyId="))
+        #expect(html.contains(evidencePage ? "<code>https://kms.eu-west-1.amazonaws.com/</code>"
+                              : "https://kms.eu-west-1.amazonaws.com/?Action=DescribeKey&amp;KeyId="))
     }
 
     @Test("every verdict appears as a text badge, in the summary and as a filter")
@@ -170,14 +188,24 @@ struct HTMLReporterTests {
         let links = markup.fragmentLinks
         #expect(!links.isEmpty)
         for link in links { #expect(idSet.contains(link), "no element has id \(link)") }
-        // Result evidence links reach the evidence rows, anchored `E` + row number.
+        // Result evidence links reach the evidence rows in evidence.html, anchored `E` + row number; every link into
+        // evidence.html has its target there.
         let report = try HTMLReportFixture.report()
+        let page = HTMLMarkup(Self.renderEvidence(report))
+        let pageIDs = page.ids
+        #expect(Set(pageIDs).count == pageIDs.count, "duplicate ids in evidence.html")
+        let evidenceLinks = Self.evidenceLinks(markup)
         for item in [HTMLReportFixture.template, HTMLReportFixture.plan, HTMLReportFixture.policy, HTMLReportFixture.describe] {
             let row = try #require(report.evidence.firstIndex { $0.id == item.id })
             let anchor = "E\(row + 1)"
-            #expect(markup.tags.contains { $0.name == "tr" && $0.value("id") == anchor })
-            #expect(links.contains(anchor))
+            #expect(page.tags.contains { $0.name == "tr" && $0.value("id") == anchor })
+            #expect(!markup.tags.contains { $0.name == "tr" && $0.value("id") == anchor }, "evidence rows live in evidence.html only")
+            #expect(evidenceLinks.contains(anchor))
         }
+        for link in evidenceLinks { #expect(pageIDs.contains(link), "evidence.html has no id \(link)") }
+        for link in page.fragmentLinks { #expect(pageIDs.contains(link), "evidence.html links to a missing #\(link)") }
+        // The Evidence section of the report links each group to its place in evidence.html.
+        #expect(evidenceLinks.contains("eg-1"))
         // Resource rows are linked from the subjects of the results about them.
         #expect(links.contains { $0.hasPrefix("r-") })
         // A reference to an item the report does not hold is shown, not linked.
@@ -196,9 +224,11 @@ struct HTMLReporterTests {
         let markup = HTMLMarkup(Self.render(report))
         let ids = markup.ids
         #expect(Set(ids).count == ids.count, "duplicate ids: \(Dictionary(grouping: ids, by: { $0 }).filter { $0.value.count > 1 }.keys.sorted())")
-        // Evidence rows take their number, never an identifier: the item with id `h` is row E1.
-        let target = try #require(markup.tags.first { $0.name == "tr" && $0.value("id") == "E1" })
-        #expect(markup.fragmentLinks.contains(target.value("id") ?? ""))
+        // Evidence rows take their number, never an identifier: the item with id `h` is row E1 of evidence.html.
+        let page = HTMLMarkup(Self.renderEvidence(report))
+        let target = try #require(page.tags.first { $0.name == "tr" && $0.value("id") == "E1" })
+        #expect(Self.evidenceLinks(markup).contains(target.value("id") ?? ""))
+        #expect(Set(page.ids).count == page.ids.count)
         #expect(!ids.contains("evidence-h") || markup.tags.contains { $0.name == "h2" && $0.value("id") == "evidence-h" })
         for link in markup.fragmentLinks { #expect(ids.contains(link)) }
     }
@@ -218,9 +248,21 @@ struct HTMLReporterTests {
 
     @Test("evidence, coverage and diagnostics tables carry every column")
     func tables() throws {
-        let html = Self.render(try HTMLReportFixture.report())
+        let report = try HTMLReportFixture.report()
+        let html = Self.render(report)
+        let page = Self.renderEvidence(report)
         let t = HTMLReportFixture.template
-        for cell in [t.locator, t.kind, t.collector, t.sha256, String(t.size)] { #expect(html.contains(cell)) }
+        // evidence.html: the group names folder, collector and kind; the row the id, the rest of the locator, the
+        // size and the SHA-256 in full.
+        let folder = t.locator.lastIndex(of: "/").map { String(t.locator[...$0]) } ?? ""
+        let rest = String(t.locator.dropFirst(folder.count))
+        for cell in [folder.isEmpty ? "(no folder)" : folder, rest, t.id, t.kind, t.collector, t.sha256, String(t.size)] {
+            #expect(page.contains(cell), "evidence.html lacks \(cell)")
+        }
+        #expect(HTMLMarkup(page).anomalies.isEmpty)
+        // report.html: one summary row per group, no per-item rows.
+        #expect(html.contains("\(report.evidence.count) item(s) the facts were read from"))
+        #expect(!html.contains("<strong>E1</strong>"))
         #expect(html.contains("<span class=\"status status-failed\">failed</span>"))
         #expect(html.contains("grant, key"))
         #expect(html.contains("data_store: 1, key: 2"))
@@ -302,5 +344,43 @@ struct HTMLReporterTests {
             #expect(html.contains(text), "missing empty state: \(text)")
         }
         for link in markup.fragmentLinks { #expect(markup.ids.contains(link)) }
+        let page = Self.renderEvidence(report)
+        #expect(page.contains("No evidence items."))
+        #expect(HTMLMarkup(page).anomalies.isEmpty)
+    }
+
+    @Test("evidence.html groups items by locator folder, collector and kind; rows keep their report-wide numbers")
+    func evidencePageGroups() throws {
+        var report = try HTMLReportFixture.report()
+        report.evidence = []
+        let at = Date(timeIntervalSince1970: 1_790_000_000)
+        for op in ["GetKeyPolicy", "DescribeKey"] {
+            for i in 0..<3 {
+                report.evidence.append(EvidenceItem(collector: "aws-kms", locator: "aws-kms://111122223333/eu-west-1/\(op)/key-\(i)",
+                                                    kind: "aws-api-response", bytes: Data("{\"n\":\(i)}".utf8), collectedAt: at))
+            }
+        }
+        // Same folder, another collection time: the group shows a column of times instead of one in its summary.
+        report.evidence.append(EvidenceItem(collector: "aws-kms", locator: "aws-kms://111122223333/eu-west-1/DescribeKey/key-9",
+                                            kind: "aws-api-response", bytes: Data("{}".utf8), collectedAt: at.addingTimeInterval(60)))
+        report.evidence.append(EvidenceItem(collector: "key-policy", locator: "policy.json", kind: "key-policy", bytes: Data("{}".utf8), collectedAt: at))
+        let page = Self.renderEvidence(report)
+        let markup = HTMLMarkup(page)
+        let groups = markup.tags.filter { $0.name == "details" && $0.value("class") == "evidence-group" }
+        #expect(groups.map { $0.value("id") ?? "" } == ["eg-1", "eg-2", "eg-3"])
+        #expect(groups.allSatisfy { !$0.attributes.contains { $0.name == "open" } }, "groups start closed")
+        // Sorted by folder: the file without a folder first, then DescribeKey/, then GetKeyPolicy/.
+        let order = ["(no folder)", "/DescribeKey/</code> · aws-kms · aws-api-response · 4 item(s)", "/GetKeyPolicy/</code> · aws-kms · aws-api-response · 3 item(s)"]
+        let positions = try order.map { try #require(page.range(of: $0)?.lowerBound, "missing \($0)") }
+        #expect(positions == positions.sorted())
+        #expect(page.contains("3 item(s), 21 bytes · collected at 2026-09-21T14:13:20Z"))
+        #expect(page.contains("<th scope=\"col\">Collected at</th>"), "the group with two times has a column of them")
+        // Row ids are the report-wide numbers: the first DescribeKey item is the 4th item of the report.
+        let e4 = try #require(page.range(of: "<tr id=\"E4\">"))
+        #expect(page[e4.upperBound...].hasPrefix("<td class=\"nowrap\"><strong>E4</strong> <code>\(report.evidence[3].id)</code></td><td><code>key-0</code></td>"))
+        // The report's Evidence section: one row per group, linking to it.
+        let html = Self.render(report)
+        for n in 1...3 { #expect(html.contains("href=\"evidence.html#eg-\(n)\"")) }
+        #expect(html.contains("8 item(s) the facts were read from, in 3 group(s)"))
     }
 }
