@@ -61,8 +61,11 @@ extension CEKAudit {
             facts.payloads = [:]
             facts.payloadFiles = [:]
             let unreachable = Pipeline.requiredUnreachable(plan, facts)
-            // The observations are handed over: normalized in place, not copied, and ended once evaluated.
-            let result = try Pipeline.report(consume facts, catalog: catalog, inputs: Pipeline.inputs(plan, now: now, waivers: waivers), options: report,
+            // The observations are handed over (the variable emptied, so they stay uniquely referenced): normalized in
+            // place, not copied, and ended once evaluated.
+            let observations = facts
+            facts = FactSet()
+            let result = try Pipeline.report(consume observations, catalog: catalog, inputs: Pipeline.inputs(plan, now: now, waivers: waivers), options: report,
                                              root: AssessmentPlan.displayPath(plan.root))
             try Pipeline.exit(for: result, unreachable: unreachable, failOn: report.failOn)
         }
