@@ -160,6 +160,22 @@ struct ScanBuffersTests {
 
     // MARK: Recognition
 
+    /// The byte search gives what the text search gave: white space (Unicode too) before the brace, each marker,
+    /// nothing past the first 4 KiB.
+    @Test func cloudTrailIsRecognisedByItsBytesAsByItsText() {
+        func looks(_ s: String) -> Bool { CloudTrailCollector.looksLikeCloudTrail(content: Data(s.utf8)) }
+        #expect(looks(#"{"Records":[]}"#))
+        #expect(looks(" \r\n\t{\"Records\":[]}"))
+        #expect(looks("\u{00A0}{\"Records\":[]}"))                    // Unicode white space, as Character.isWhitespace
+        #expect(looks(#"{"awsAccountId":"1","digestStartTime":"x"}"#))
+        #expect(looks(#"{"eventVersion":"1.09","eventSource":"kms.amazonaws.com"}"#))
+        #expect(!looks(#"{"eventVersion":"1.09"}"#))
+        #expect(!looks(#"["Records"]"#))
+        #expect(!looks("é{\"Records\":[]}"))
+        #expect(!looks(""))
+        #expect(!looks("{" + String(repeating: " ", count: 5000) + "\"Records\":[]}"))
+    }
+
     /// Each batch collector asked in turn on a head of the bytes it reads gives the outcome a 64 KiB head gives.
     @Test func stagedInflateRecognisesAsA64KiBHeadDoes() throws {
         let fixtures = [
