@@ -60,9 +60,18 @@ struct LogAggregate: Sendable {
             // Sorted and capped, so the outcome does not depend on the order files finish in.
             if !o.failed.isEmpty { failed = Array(Set(failed + o.failed).sorted().prefix(LogAggregate.failedCap)) }
             if !o.principals.isEmpty {
-                principals.formUnion(o.principals)
-                if principals.count > LogAggregate.principalCap { principals = Set(principals.sorted().prefix(LogAggregate.principalCap)) }
-                principalsSorted = nil
+                if principals.count + o.principals.count <= LogAggregate.principalCap {
+                    principals.formUnion(o.principals)
+                    principalsSorted = nil
+                } else {
+                    // Both sides hold their smallest principals, mostly already sorted at the cap: a linear merge of the
+                    // two sorted lists keeps the smallest of the union (sorting the union per key was the larger part
+                    // of merging the workers' aggregates, and that merge is serial).
+                    let kept = LogAggregate.smallestUnion(principalsSorted ?? principals.sorted(), o.principalsSorted ?? o.principals.sorted(),
+                                                          cap: LogAggregate.principalCap)
+                    principals = Set(kept)
+                    principalsSorted = kept.count == LogAggregate.principalCap ? kept : nil
+                }
             }
             first = LogAggregate.min(first, o.first)
             last = LogAggregate.max(last, o.last)
@@ -117,6 +126,19 @@ struct LogAggregate: Sendable {
         guard let b else { return a }
         if a.0 != b.0 { return a.0 > b.0 ? a : b }
         return a.1 ? b : a
+    }
+
+    /// The smallest `cap` distinct values of two sorted lists of distinct values, sorted.
+    static func smallestUnion(_ a: [String], _ b: [String], cap: Int) -> [String] {
+        var out: [String] = []
+        out.reserveCapacity(Swift.min(cap, a.count + b.count))
+        var i = 0, j = 0
+        while out.count < cap, i < a.count || j < b.count {
+            if j == b.count || (i < a.count && a[i] < b[j]) { out.append(a[i]); i += 1 }
+            else if i == a.count || b[j] < a[i] { out.append(b[j]); j += 1 }
+            else { out.append(a[i]); i += 1; j += 1 }
+        }
+        return out
     }
 
     /// Adds `p` to the principals of `stats`, keeping the ``principalCap`` smallest.
