@@ -138,19 +138,30 @@ public struct ContentRecognizer: Sendable {
         let hasNUL = head.withUnsafeBytes { b in b.baseAddress.map { memchr($0, 0, b.count) != nil } ?? false }
         if hasNUL { return "binary file (it contains NUL bytes); not an input this version reads" }
         var bytes = head
-        if !whole {
-            // Drop a possibly cut multi-byte sequence at the end.
-            var cut = 0
-            for b in bytes.reversed().prefix(3) where b & 0xC0 == 0x80 || b & 0xC0 == 0xC0 {
-                cut += 1
-                if b & 0xC0 == 0xC0 { break }
-            }
-            bytes = bytes.dropLast(cut)
-        }
+        if !whole { bytes = bytes.dropLast(cutSequenceLength(bytes)) }
         if let (_, place) = TextPosition.firstInvalidUTF8(in: bytes) {
             return "binary file (not UTF-8 text from line \(place.line), column \(place.column)); not an input this version reads"
         }
         return nil
+    }
+
+    /// How many bytes at the end of `bytes` are the start of a multi-byte UTF-8 sequence that the end of a partial
+    /// head cut short (0 when the head ends with a complete character). Only the trailing continuation bytes and
+    /// their lead byte count: a head ending in `ü` and then ASCII ends complete. (An earlier version skipped ASCII
+    /// bytes while looking back, dropped the wrong bytes and skipped valid CloudTrail files as binary whenever a
+    /// non-ASCII character sat among the last three bytes of their 64 KiB head.)
+    static func cutSequenceLength(_ bytes: Data) -> Int {
+        var continuation = 0
+        var k = bytes.endIndex
+        while k > bytes.startIndex, continuation < 3, bytes[k - 1] & 0xC0 == 0x80 {
+            continuation += 1
+            k -= 1
+        }
+        guard k > bytes.startIndex else { return 0 }
+        let lead = bytes[k - 1]
+        guard lead >= 0xC0 else { return 0 }
+        let length = lead >= 0xF0 ? 4 : (lead >= 0xE0 ? 3 : 2)
+        return continuation + 1 < length ? continuation + 1 : 0
     }
 
     /// The first `count` inflated bytes of a gzip file whose (compressed) head is `head`. The compressed head usually

@@ -160,6 +160,40 @@ struct ScanBuffersTests {
 
     // MARK: Recognition
 
+    /// A partial head that ends with a complete non-ASCII character followed by ASCII is text; only a sequence the
+    /// end of the head cut short is dropped before the UTF-8 check.
+    @Test func aHeadEndingInACompleteCharacterIsText() throws {
+        func cut(_ bytes: [UInt8]) -> Int { ContentRecognizer.cutSequenceLength(Data(bytes)) }
+        #expect(cut(Array("abc".utf8)) == 0)
+        #expect(cut(Array("aü".utf8)) == 0)
+        #expect(cut(Array("aün".utf8)) == 0)
+        #expect(cut([0x61, 0xC3]) == 1)
+        #expect(cut([0x61, 0xE2, 0x82]) == 2)
+        #expect(cut(Array("a€".utf8)) == 0)
+        #expect(cut([0x61, 0xF0, 0x9F, 0x94]) == 3)
+        #expect(cut(Array("a🔑".utf8)) == 0)
+        #expect(cut([]) == 0)
+        #expect(ContentRecognizer.binaryReason(Data("{\"a\":\"CloudShell ün".utf8), whole: false) == nil)
+        #expect(ContentRecognizer.binaryReason(Data([0x7B, 0xC3]), whole: false) == nil)
+        #expect(ContentRecognizer.binaryReason(Data([0x7B, 0xC3]), whole: true) != nil)
+        #expect(ContentRecognizer.binaryReason(Data([0x7B, 0xFF, 0x61]), whole: false) != nil)
+
+        // A plain CloudTrail log longer than the head whose 64 KiB head ends "…ün": a log, not a binary file.
+        let record = #"{"eventVersion":"1.09","eventSource":"s3.amazonaws.com","eventName":"GetObject","userAgent":"CloudShell ün"}"#
+        var text = #"{"Records":["# + record
+        while text.utf8.count < ContentProbe.headLength + 1000 { text += "," + record }
+        text += "]}"
+        let bytes = Array(text.utf8)
+        // Shift the records so that "ün" ends exactly at the 64 KiB boundary.
+        let marker = Array("ün".utf8)
+        var lastEnd = 0
+        for k in 0...(ContentProbe.headLength - marker.count) where Array(bytes[k..<(k + marker.count)]) == marker { lastEnd = k + marker.count }
+        let pad = ContentProbe.headLength - lastEnd
+        let shifted = #"{"Records":"# + String(repeating: " ", count: pad) + String(text.dropFirst(#"{"Records":"#.count))
+        #expect(Array(shifted.utf8)[(ContentProbe.headLength - 3)..<ContentProbe.headLength] == [0xC3, 0xBC, 0x6E][...])
+        #expect(try Fixtures.recognizedKind("111122223333_CloudTrail_eu-west-1_20261005T2137Z_x.json", data: Data(shifted.utf8)) == "cloudtrail")
+    }
+
     /// The byte search gives what the text search gave: white space (Unicode too) before the brace, each marker,
     /// nothing past the first 4 KiB.
     @Test func cloudTrailIsRecognisedByItsBytesAsByItsText() {
