@@ -172,18 +172,43 @@ with other builds, so read the shares, not the seconds):
     yields are the largest part), SHA-256 0.18 s (hardware speed: the evidence hash of a plain file cannot be
     skipped), page faults of the memory maps ≈ 5 %, fixed cost of a run ≈ 0.07 s (catalog, evaluation, report).
     On .json.gz the SHA-256 is of the compressed bytes (14× fewer) and libdeflate adds ≈ 0.06 CPU-s per 100 MB.
-  Next levers, not done: recognition still inflates 64 KiB of every .json.gz with zlib (CloudTrail decides on 4 KiB);
-    interning key ARNs / principals / event names per worker (integer ids, no String per
-    record), and reading plain files into a reused buffer instead of faulting in a fresh map per file.
-Measured with this script (2026-12-05 00:19 UTC, 1.1 GB corpus of 2,285 files, load average 2.0 at the start and
-4.9 at the end from other users; orjson's 254 MB/s matches the issue's idle 263 MB/s):
-  .json.gz: cek-audit 2.20 s, 500 MB/s, 1.97x orjson, peak RSS 70 MB (before speed2: ~1.0x; the same binary run
-    took 10.8 CPU-s, now 3.5 CPU-s, with identical report.json apart from timestamps).
-  .json:    cek-audit 4.11 s, 268 MB/s, 1.29x orjson, peak RSS 69 MB (load had risen by then; a lone run at load
-    6.5 took 3.05 s, 361 MB/s, 3.0 CPU-s, SHA-256 of every byte included).
-  An earlier run at load 6-8 printed 3.51x orjson on .json.gz: the Python processes suffered more from the load.
-  Not reached: 600 MB/s / 2.3x on .json.gz and 800 MB/s on .json. What is left is in the list above: KMS record
-  decode and aggregation (Strings per record), SHA-256 on plain files, and the zlib head inflate of recognition.
-Plain files are memory-mapped; .json.gz files are inflated whole by libdeflate into one buffer per worker
-(files above 48 MB uncompressed fall back to streaming zlib). Files are scanned in parallel, one worker per core.
+  speed3 (2026-12-05), each measured on the 1.1 GB corpus:
+    - recognition inflates only the head bytes the collectors asked in turn read (CloudTrail 4 KiB, GCP / Azure
+      audit logs 8 KiB, others 64 KiB; `recognitionHeadBytes`), straight into a buffer of that size: zlib was 17 % of
+      a .json.gz run's CPU, inflating 64 KiB of every file (plus a 256 KiB zeroed chunk and Data appends per file);
+    - each worker inflates into one libdeflate workspace kept from file to file, and reads plain files into one
+      buffer (POSIX read) instead of a fresh memory map: 313,000 page faults per .json.gz run became 13,000, and the
+      munmap TLB shootdowns of a map per file are gone (together ~15 % of the CPU); recognition heads are read the
+      same way (FileHandle grew a buffer by realloc per file);
+    - repeated strings of KMS records (event names, regions, accounts, ARNs, principals) are interned per worker;
+      event and request ids are hashed where they lie (no String); a principal already offered to a key is skipped by
+      its interner id; deduplication uses a seeded open-addressing table (no SipHash per record);
+    - serial parts: the plan walk uses lstat (FileManager.attributesOfItem built a dictionary per file), the
+      CloudTrail recognizer searches bytes (String.contains bridged every head to UTF-16), and merging the workers'
+      aggregates merges sorted principal lists instead of sorting their union per key;
+    - found on the way: 3 of the 2,285 plain .json files were skipped as "binary" (the check for a multi-byte
+      character cut by the 64 KiB head dropped the wrong bytes when the head ended with one and then ASCII); fixed,
+      and the plain and .json.gz runs now give the same facts.
+  now (plain .json, perf, 2 cores, ~2.8 CPU-s per run): SHA-256 of every byte for the evidence items ≈ 26 % (the
+    `openssl dgst -sha256` row is that work alone), KMS record decode ≈ 20 % and aggregation ≈ 14 % (reference
+    counting of the record's strings, the per-key dictionaries, principals new to a key), the record splitter
+    ≈ 8 %, the copy of read(2) ≈ 5 %, recognition ≈ 3 %; the last ~0.15 s of a run is serial (merging the two
+    workers' aggregates, the facts, evaluation and report.json). On .json.gz the hash is of the compressed bytes and
+    libdeflate takes ≈ 0.5 CPU-s.
+  Next levers for plain JSON, not done: records decoded into interner ids rather than Strings (no reference
+    counting), the aggregation keyed by those ids per worker, and recognition reading 4 KiB of a plain file first.
+Measured with this script (2026-12-05 03:38 UTC, 1.1 GB corpus of 2,285 files, load average 1.1, nothing else
+running):
+  .json.gz: cek-audit 1.28 s, 860 MB/s, 3.83x orjson (orjson 225 MB/s), peak RSS 62 MB; libdeflate-gunzip alone
+    1,294 MB/s (before speed3, in the same conditions: 2.0 s, 540 MB/s).
+  .json:    cek-audit 1.73 s, 636 MB/s, 1.88x orjson (orjson 339 MB/s), peak RSS 62 MB; `openssl dgst -sha256` alone
+    1,507 MB/s. Lone runs of the same binary right after: 1.46-1.66 s (660-750 MB/s).
+  Met: ≥ 600 MB/s and ≥ 2.3x orjson on .json.gz, peak RSS ≤ 100 MB. Not met: 800 MB/s on plain .json.
+  Memory that grows with the corpus: deduplication keeps 16 bytes per KMS event in a table loaded up to 80 %
+  (≈ 8 MB for the 320,000 KMS events here, and old and new table together while it doubles): the 100 MB peak holds
+  up to roughly 1.5 million KMS events per log source (≈ 5 GB of this corpus); a larger source needs the SQL pushdown
+  (Queries/) or splitting into several sources.
+Plain files up to 48 MB are read into one buffer per worker (larger ones are memory-mapped); .json.gz files up to
+48 MB uncompressed are inflated whole by libdeflate into one workspace per worker (larger ones stream through zlib).
+Files are scanned in parallel, one worker per core, largest first.
 TXT
