@@ -3,7 +3,7 @@ import CEKZlib
 import Foundation
 
 /// gzip decompression (RFC 1952). ``inflateWhole(_:limit:)`` inflates a whole file in one call through libdeflate
-/// (about twice zlib's speed); ``inflate(_:limit:truncate:)`` and ``head(_:count:)`` stream through the system zlib
+/// (about twice zlib's speed); ``inflate(_:limit:)`` and ``head(_:count:)`` stream through the system zlib
 /// (`inflateInit2` with window bits 15 + 32, which also accepts zlib streams). Both inflate concatenated gzip
 /// members in turn.
 public enum Gzip {
@@ -75,9 +75,8 @@ public enum Gzip {
     /// Inflates `data`.
     /// - Parameters:
     ///   - limit: refuse output larger than this many bytes (a decompression bomb guard).
-    ///   - truncate: stop at `limit` and return what was inflated instead of throwing.
     /// - Throws: ``Failure``.
-    public static func inflate(_ data: Data, limit: Int = 2 * 1024 * 1024 * 1024, truncate: Bool = false) throws -> Data {
+    public static func inflate(_ data: Data, limit: Int = 2 * 1024 * 1024 * 1024) throws -> Data {
         if data.isEmpty { return Data() }
         var stream = z_stream()
         guard inflateInit2_(&stream, 15 + 32, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
@@ -100,10 +99,7 @@ public enum Gzip {
                 }
                 let produced = chunk - Int(stream.avail_out)
                 output.append(buffer, count: produced)
-                if output.count > limit {
-                    if truncate { output.removeSubrange(limit...); return }
-                    throw Failure.tooLarge(limit)
-                }
+                if output.count > limit { throw Failure.tooLarge(limit) }
                 if status == Z_STREAM_END {
                     // Another gzip member may follow (concatenated files).
                     if stream.avail_in > 0 {
