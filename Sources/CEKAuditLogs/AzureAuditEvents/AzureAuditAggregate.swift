@@ -35,7 +35,7 @@ extension LogAggregate {
             keys[keyRef] = stats
             return
         }
-        if let p = principal { if stats.principals.count < 200 { stats.principals.insert(p) } } else if case .usage = kind { unattributed += 1 }
+        if let p = principal { if stats.principalCount < 200 { stats.principals.insert(p) } } else if case .usage = kind { unattributed += 1 }
         if let deleted = stats.deletedAt, !time.isEmpty, time > deleted { stats.eventsAfterDeletion += 1 }
         switch kind {
         case .usage(let c):

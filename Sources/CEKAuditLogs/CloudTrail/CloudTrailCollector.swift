@@ -216,8 +216,8 @@ public struct CloudTrailCollector: EvidenceCollector {
                               into: &total)
             context.progress?.fileDone(bytes: Int64(r.item?.size ?? 0))
             for e in r.digestEntries {
-                digestHashes[(e.object as NSString).lastPathComponent] = e.hash.lowercased()
-                digestObjects[(e.object as NSString).lastPathComponent] = e.object
+                digestHashes[Self.fileName(e.object)] = e.hash.lowercased()
+                digestObjects[Self.fileName(e.object)] = e.object
             }
             results.append(r)
         }
@@ -241,7 +241,7 @@ public struct CloudTrailCollector: EvidenceCollector {
                     let worker = Worker()
                     while let k = queue.take() {
                         let (i, f) = logs[k]
-                        let wantHash = expected[(f.locator as NSString).lastPathComponent] != nil
+                        let wantHash = !expected.isEmpty && expected[Self.fileName(f.locator)] != nil
                         let r = Self.scan(f, index: i, window: windowText, wantHash: wantHash, dedupe: dedupe, now: now, wholeLimit: wholeLimit,
                                           worker: worker, into: &aggregate)
                         progress?.fileDone(bytes: Int64(r.item?.size ?? 0))
@@ -259,7 +259,7 @@ public struct CloudTrailCollector: EvidenceCollector {
 
         var out = FactSet()
         // Log files a digest lists that the source does not hold: evidence the auditor did not see.
-        let present = Set(files.map { ($0.locator as NSString).lastPathComponent })
+        let present = digestHashes.isEmpty ? [] : Set(files.map { Self.fileName($0.locator) })
         var allGaps = gaps
         for name in digestHashes.keys.sorted() where !present.contains(name) {
             // Named by the S3 key the digest lists, so the auditor can fetch exactly that object.
@@ -271,7 +271,7 @@ public struct CloudTrailCollector: EvidenceCollector {
             if let item = r.item { out.evidence.append(item) }
             out.diagnostics += r.diagnostics
             if r.isDigest { total.digestFiles += 1 }
-            if let locator = r.item?.locator, let want = digestHashes[(locator as NSString).lastPathComponent], let got = r.uncompressedSHA256 {
+            if !digestHashes.isEmpty, let locator = r.item?.locator, let want = digestHashes[Self.fileName(locator)], let got = r.uncompressedSHA256 {
                 if want == got { verified += 1 } else {
                     mismatched += 1
                     out.diagnostics.append(Diagnostic(.warning, source: locator,
@@ -506,6 +506,16 @@ public struct CloudTrailCollector: EvidenceCollector {
         aggregate.add(record, window: window, file: locator, deletedInFile: &result.deletedInFile)
     }
 
+    /// The name a digest file lists a log file under: the last component of its locator or S3 object key (what
+    /// follows the last `/`, trailing slashes ignored, as `NSString.lastPathComponent` gives it). Byte-level:
+    /// `NSString.lastPathComponent` normalised the whole path first and was a sixth of the serial end of a scan.
+    static func fileName(_ path: String) -> String {
+        var s = Substring(path)
+        while s.utf8.count > 1, s.utf8.last == UInt8(ascii: "/") { s = s.dropLast() }
+        guard let slash = s.utf8.lastIndex(of: UInt8(ascii: "/")) else { return String(s) }
+        return String(s[s.utf8.index(after: slash)...])
+    }
+
     /// FNV-1a 64 of `bytes`, continuing from `h`.
     private static func fnv(_ bytes: UnsafeRawBufferPointer, _ h: UInt64) -> UInt64 {
         var h = h
@@ -564,7 +574,7 @@ public struct CloudTrailCollector: EvidenceCollector {
             var k: [String: FactValue] = [
                 "key": .string(ref), "account": s.account.map(FactValue.string) ?? .null, "region": s.region.map(FactValue.string) ?? .null,
                 "lifecycle": .strings(s.lifecycle.sorted()), "failed_attempts": .strings(s.failed),
-                "principals": .strings(s.principals.sorted()),
+                "principals": .strings(s.sortedPrincipals()),
                 "first_event": s.first.map(FactValue.string) ?? .null, "last_event": s.last.map(FactValue.string) ?? .null,
                 "last_rotated": s.lastRotated.map(FactValue.string) ?? .null,
                 "rotation_latest": s.rotationSwitch.map { .string($0.1 ? "enabled" : "disabled") } ?? .null,

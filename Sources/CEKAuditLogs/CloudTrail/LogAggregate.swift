@@ -20,7 +20,20 @@ struct LogAggregate: Sendable {
         var usage: [String: Int] = [:]
         var lifecycle: Set<String> = []
         var failed: [String] = []
-        var principals: Set<String> = []
+        /// Who used or managed the key: the ``LogAggregate/principalCap`` smallest. Read whole for merges and facts;
+        /// below the cap a set, at the cap kept only as ``principalsSorted`` (the set is built when read).
+        var principals: Set<String> {
+            get { principalsSorted.map { Set($0) } ?? principalSet }
+            _modify {
+                if let sorted = principalsSorted {
+                    principalSet = Set(sorted)
+                    principalsSorted = nil
+                }
+                yield &principalSet
+            }
+        }
+        /// The principals while fewer than the cap (empty once ``principalsSorted`` holds them).
+        private var principalSet: Set<String> = []
         var first: String?
         var last: String?
         /// Latest rotation switch event: (time, enabled).
@@ -32,9 +45,16 @@ struct LogAggregate: Sendable {
         /// Whether `account` and `region` come from the key's own ARN (then they are final); otherwise they are the
         /// smallest seen on the key's events.
         var placeFromARN = false
-        /// `principals` sorted, once it holds ``LogAggregate/principalCap`` of them (`nil`: not built yet), so that
-        /// a smaller newcomer replaces the largest with a binary search instead of a scan of the set.
-        var principalsSorted: [String]?
+        /// The principals sorted, once there are ``LogAggregate/principalCap`` of them (`nil`: fewer, in the set).
+        /// A newcomer is then placed by binary search, or dropped when larger than the largest: one list kept in
+        /// order costs less than a set kept beside it (two hashes of an ARN per replacement).
+        private(set) var principalsSorted: [String]?
+
+        /// How many principals are kept.
+        var principalCount: Int { principalsSorted?.count ?? principalSet.count }
+
+        /// The kept principals in sorting order.
+        func sortedPrincipals() -> [String] { principalsSorted ?? principalSet.sorted() }
         /// The files holding the key's first and last event (time, locator), for provenance.
         var firstFile: (String, String)?
         var lastFile: (String, String)?
@@ -43,6 +63,24 @@ struct LogAggregate: Sendable {
         /// the largest kept, and the largest only decreases), so a repeat costs one integer lookup. Not merged: ids
         /// are the scanning worker's own.
         var offeredPrincipals: Set<Int32> = []
+
+        /// Adds `p`, keeping the ``LogAggregate/principalCap`` smallest (see ``principalsSorted``).
+        mutating func addPrincipal(_ p: String) {
+            if principalsSorted == nil {
+                if principalSet.count < LogAggregate.principalCap { principalSet.insert(p); return }
+                principalsSorted = principalSet.sorted()
+                principalSet = []
+            }
+            guard let largest = principalsSorted!.last, p < largest else { return }
+            var low = 0, high = principalsSorted!.count
+            while low < high {
+                let mid = (low + high) / 2
+                if principalsSorted![mid] < p { low = mid + 1 } else { high = mid }
+            }
+            if principalsSorted![low] == p { return }
+            principalsSorted!.removeLast()
+            principalsSorted!.insert(p, at: low)
+        }
 
         mutating func merge(_ o: KeyStats) {
             if let f = o.firstFile, firstFile.map({ ($0.0, $0.1) > (f.0, f.1) }) ?? true { firstFile = f }
@@ -58,19 +96,27 @@ struct LogAggregate: Sendable {
             usage.merge(o.usage, uniquingKeysWith: +)
             lifecycle.formUnion(o.lifecycle)
             // Sorted and capped, so the outcome does not depend on the order files finish in.
-            if !o.failed.isEmpty { failed = Array(Set(failed + o.failed).sorted().prefix(LogAggregate.failedCap)) }
-            if !o.principals.isEmpty {
-                if principals.count + o.principals.count <= LogAggregate.principalCap {
-                    principals.formUnion(o.principals)
-                    principalsSorted = nil
+            // Both lists are sorted, distinct and capped (``addFailed(_:to:)``): a linear merge keeps the smallest.
+            if !o.failed.isEmpty { failed = failed.isEmpty ? o.failed : LogAggregate.smallestUnion(failed, o.failed, cap: LogAggregate.failedCap) }
+            if o.principalCount > 0 {
+                if principalCount == 0 {
+                    // The first worker's key merged into the total: taken whole, at the cap as its sorted list.
+                    principalSet = o.principalSet
+                    principalsSorted = o.principalsSorted
+                } else if principalsSorted == nil, o.principalsSorted == nil, principalSet.count + o.principalSet.count <= LogAggregate.principalCap {
+                    principalSet.formUnion(o.principalSet)
                 } else {
                     // Both sides hold their smallest principals, mostly already sorted at the cap: a linear merge of the
                     // two sorted lists keeps the smallest of the union (sorting the union per key was the larger part
                     // of merging the workers' aggregates, and that merge is serial).
-                    let kept = LogAggregate.smallestUnion(principalsSorted ?? principals.sorted(), o.principalsSorted ?? o.principals.sorted(),
-                                                          cap: LogAggregate.principalCap)
-                    principals = Set(kept)
-                    principalsSorted = kept.count == LogAggregate.principalCap ? kept : nil
+                    let kept = LogAggregate.smallestUnion(sortedPrincipals(), o.sortedPrincipals(), cap: LogAggregate.principalCap)
+                    if kept.count == LogAggregate.principalCap {
+                        principalsSorted = kept
+                        principalSet = []
+                    } else {
+                        principalSet = Set(kept)
+                        principalsSorted = nil
+                    }
                 }
             }
             first = LogAggregate.min(first, o.first)
@@ -143,18 +189,7 @@ struct LogAggregate: Sendable {
 
     /// Adds `p` to the principals of `stats`, keeping the ``principalCap`` smallest.
     static func addPrincipal(_ p: String, to stats: inout KeyStats) {
-        if stats.principals.count < principalCap { stats.principals.insert(p); return }
-        if stats.principalsSorted == nil { stats.principalsSorted = stats.principals.sorted() }
-        guard let largest = stats.principalsSorted?.last, p < largest, !stats.principals.contains(p) else { return }
-        stats.principals.remove(largest)
-        stats.principals.insert(p)
-        stats.principalsSorted!.removeLast()
-        var low = 0, high = stats.principalsSorted!.count
-        while low < high {
-            let mid = (low + high) / 2
-            if stats.principalsSorted![mid] < p { low = mid + 1 } else { high = mid }
-        }
-        stats.principalsSorted!.insert(p, at: low)
+        stats.addPrincipal(p)
     }
 
     /// Adds `attempt` to the failed attempts of `stats` (sorted), keeping the ``failedCap`` smallest.
@@ -235,7 +270,6 @@ struct LogAggregate: Sendable {
     /// `service:aws` for an `AWSService` identity; with the interner id the string was read under. The
     /// `service:` string is made only when the principal is new to the key.
     struct Principal {
-        private let identity: CloudTrailRecord.UserIdentity?
         /// Whether the record names a principal at all.
         let present: Bool
         /// An id unique to the principal within the worker (arn ids, invokedBy ids tagged with bit 30, one id for
@@ -243,7 +277,6 @@ struct LogAggregate: Sendable {
         let id: Int32?
 
         init(_ u: CloudTrailRecord.UserIdentity?) {
-            identity = u
             if let u, u.arn != nil {
                 present = true
                 id = u.arnID
@@ -259,9 +292,11 @@ struct LogAggregate: Sendable {
             }
         }
 
-        /// The principal as facts show it (`nil` when none).
-        var string: String? {
-            identity?.arn ?? identity?.invokedBy.map { "service:\($0)" } ?? (present ? "service:aws" : nil)
+        /// The principal of identity `u` as facts show it (`nil` when none). A function of the record, not a stored
+        /// copy of its identity: most records offer a principal the key already has, and copying the identity's
+        /// strings for them was reference counting for nothing.
+        func string(_ u: CloudTrailRecord.UserIdentity?) -> String? {
+            u?.arn ?? u?.invokedBy.map { "service:\($0)" } ?? (present ? "service:aws" : nil)
         }
     }
 
@@ -287,7 +322,7 @@ struct LogAggregate: Sendable {
             addFailed("\(name) (\(code))", to: &stats)
             return
         }
-        if principal.present, principal.id.map({ stats.offeredPrincipals.insert($0).inserted }) ?? true, let p = principal.string {
+        if principal.present, principal.id.map({ stats.offeredPrincipals.insert($0).inserted }) ?? true, let p = principal.string(r.userIdentity) {
             addPrincipal(p, to: &stats)
         }
         if afterDeletion { stats.eventsAfterDeletion += 1 }

@@ -34,7 +34,7 @@ extension LogAggregate {
             keys[keyRef] = stats
             return
         }
-        if let p = principal { if stats.principals.count < 200 { stats.principals.insert(p) } } else if case .usage = kind { unattributed += 1 }
+        if let p = principal { if stats.principalCount < 200 { stats.principals.insert(p) } } else if case .usage = kind { unattributed += 1 }
         switch kind {
         case .usage(let c):
             stats.usage[c, default: 0] += 1

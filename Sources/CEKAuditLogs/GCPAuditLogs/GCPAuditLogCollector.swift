@@ -293,7 +293,7 @@ public struct GCPAuditLogCollector: EvidenceCollector {
             var k: [String: FactValue] = [
                 "key": .string(ref), "account": s.account.map(FactValue.string) ?? .null, "region": s.region.map(FactValue.string) ?? .null,
                 "lifecycle": .strings(s.lifecycle.sorted()), "failed_attempts": .strings(s.failed),
-                "principals": .strings(s.principals.sorted()),
+                "principals": .strings(s.sortedPrincipals()),
                 "first_event": s.first.map(FactValue.string) ?? .null, "last_event": s.last.map(FactValue.string) ?? .null,
                 "last_rotated": s.lastRotated.map(FactValue.string) ?? .null,
                 "rotation_latest": s.rotationSwitch.map { .string($0.1 ? "enabled" : "disabled") } ?? .null,
