@@ -199,40 +199,59 @@ public struct AssessmentPlan: Sendable {
     /// and folders, symbolic links that leave the folder, and anything that is not a regular file (a named pipe
     /// would block the read forever, a device has no end).
     static func walk(_ folder: String) -> (files: [String], skipped: [(String, String)]) {
-        let fm = FileManager.default
-        guard let e = fm.enumerator(atPath: folder) else {
+        guard let top = opendir(folder) else {
             return ([], [(folder, "the folder cannot be listed: \(FileProblem.reading(folder, folder: true).what)")])
         }
+        closedir(top)
         let root = URL(fileURLWithPath: folder).resolvingSymlinksInPath().path
         var files: [String] = [], skipped: [(String, String)] = []
-        while let rel = e.nextObject() as? String {
-            let full = folder + "/" + rel
-            // `lstat`, not `attributesOfItem` (a dictionary of every attribute, dates included, per entry: the
-            // larger part of walking a trail of thousands of files, and serial).
-            var st = stat()
-            let type: mode_t? = lstat(full, &st) == 0 ? st.st_mode & S_IFMT : nil
-            let name = rel.utf8.lastIndex(of: UInt8(ascii: "/")).map { rel[rel.utf8.index(after: $0)...] } ?? Substring(rel)
-            if name.hasPrefix(".") {
-                if type == S_IFDIR { e.skipDescendants() }
-                skipped.append((full, hiddenReason))
+        // Depth first with POSIX `readdir` (its d_type saves a `stat` per entry on most file systems): Foundation's
+        // directory enumerator normalised every path it made and was a quarter of the serial start of a scan of
+        // thousands of log files. Symbolic links to folders are not followed, as before.
+        // Folders wait by path and are opened one at a time (a folder of 10,000 folders must not hold 10,000 open
+        // descriptors).
+        var pending = [folder]
+        while let dir = pending.popLast() {
+            guard let handle = opendir(dir) else {
+                // Said, not silently left out: the files inside were not assessed.
+                skipped.append((dir, "the folder cannot be listed: \(FileProblem.reading(dir, folder: true).what)"))
                 continue
             }
-            switch type {
-            case S_IFDIR?: continue
-            case S_IFREG?: files.append(full)
-            case S_IFLNK?:
-                let target = URL(fileURLWithPath: full).resolvingSymlinksInPath().path
-                var isDir: ObjCBool = false
-                if !(target == root || target.hasPrefix(root + "/")) {
-                    skipped.append((full, "symbolic link to \(target), outside the assessed folder"))
-                } else if fm.fileExists(atPath: target, isDirectory: &isDir), !isDir.boolValue,
-                          (try? fm.attributesOfItem(atPath: target))?[.type] as? FileAttributeType == .typeRegular {
-                    files.append(full)
-                } else {
-                    skipped.append((full, "symbolic link to something other than a regular file"))
+            defer { closedir(handle) }
+            while let entry = readdir(handle) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                    String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
                 }
-            default:
-                skipped.append((full, "not a regular file (a pipe, socket or device)"))
+                if name == "." || name == ".." { continue }
+                let full = dir + "/" + name
+                var type: mode_t?
+                switch Int32(entry.pointee.d_type) {
+                case Int32(DT_DIR): type = S_IFDIR
+                case Int32(DT_REG): type = S_IFREG
+                case Int32(DT_LNK): type = S_IFLNK
+                default:
+                    var st = stat()
+                    type = lstat(full, &st) == 0 ? st.st_mode & S_IFMT : nil
+                }
+                if name.hasPrefix(".") {
+                    skipped.append((full, hiddenReason))
+                    continue
+                }
+                switch type {
+                case S_IFDIR?: pending.append(full)
+                case S_IFREG?: files.append(full)
+                case S_IFLNK?:
+                    let target = URL(fileURLWithPath: full).resolvingSymlinksInPath().path
+                    if !(target == root || target.hasPrefix(root + "/")) {
+                        skipped.append((full, "symbolic link to \(target), outside the assessed folder"))
+                    } else if isRegularFile(target) {
+                        files.append(full)
+                    } else {
+                        skipped.append((full, "symbolic link to something other than a regular file"))
+                    }
+                default:
+                    skipped.append((full, "not a regular file (a pipe, socket or device)"))
+                }
             }
         }
         return (files.sorted(), skipped.sorted { $0.0 < $1.0 })

@@ -1,4 +1,5 @@
 #include "CEKScan.h"
+#include <string.h>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -119,3 +120,133 @@ long cek_skip_composite(const uint8_t *base, size_t start, size_t end) {
     return -1;
 }
 #endif
+
+/// Whether the `count` bytes at `p` and at `q` are equal (short: an inline loop beats a `memcmp` call).
+static inline int cek_equal(const uint8_t *p, const uint8_t *q, size_t count) {
+    for (size_t k = 0; k < count; k++) if (p[k] != q[k]) return 0;
+    return 1;
+}
+
+/// The tail of ``cek_find`` and its fallback: a byte loop from `i`.
+static long cek_find_bytes(const uint8_t *h, size_t n, const uint8_t *nd, size_t m, size_t i) {
+    for (; i + m <= n; i++) if (h[i] == nd[0] && cek_equal(h + i, nd, m)) return (long)i;
+    return -1;
+}
+
+#if defined(__SSE2__)
+#ifdef CEK_HAVE_AVX2
+__attribute__((target("avx2"))) static long cek_find_avx2(const uint8_t *h, size_t n, const uint8_t *nd, size_t m) {
+    const __m256i first = _mm256_set1_epi8((char)nd[0]), last = _mm256_set1_epi8((char)nd[m - 1]);
+    size_t i = 0;
+    for (; i + (m - 1) + 32 <= n; i += 32) {
+        const __m256i a = _mm256_loadu_si256((const __m256i *)(h + i));
+        const __m256i b = _mm256_loadu_si256((const __m256i *)(h + i + m - 1));
+        uint32_t mask = (uint32_t)_mm256_movemask_epi8(_mm256_and_si256(_mm256_cmpeq_epi8(a, first), _mm256_cmpeq_epi8(b, last)));
+        while (mask) {
+            const unsigned k = (unsigned)__builtin_ctz(mask);
+            if (cek_equal(h + i + k + 1, nd + 1, m - 2)) return (long)(i + k);
+            mask &= mask - 1;
+        }
+    }
+    return cek_find_bytes(h, n, nd, m, i);
+}
+#endif
+
+static long cek_find_sse2(const uint8_t *h, size_t n, const uint8_t *nd, size_t m) {
+    const __m128i first = _mm_set1_epi8((char)nd[0]), last = _mm_set1_epi8((char)nd[m - 1]);
+    size_t i = 0;
+    for (; i + (m - 1) + 16 <= n; i += 16) {
+        const __m128i a = _mm_loadu_si128((const __m128i *)(h + i));
+        const __m128i b = _mm_loadu_si128((const __m128i *)(h + i + m - 1));
+        unsigned mask = (unsigned)_mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(a, first), _mm_cmpeq_epi8(b, last)));
+        while (mask) {
+            const unsigned k = (unsigned)__builtin_ctz(mask);
+            if (cek_equal(h + i + k + 1, nd + 1, m - 2)) return (long)(i + k);
+            mask &= mask - 1;
+        }
+    }
+    return cek_find_bytes(h, n, nd, m, i);
+}
+#endif
+
+long cek_find(const uint8_t *haystack, size_t count, const uint8_t *needle, size_t needle_count) {
+    if (needle_count == 0) return 0;
+    if (count < needle_count) return -1;
+    if (needle_count == 1) {
+        const void *hit = memchr(haystack, needle[0], count);
+        return hit ? (long)((const uint8_t *)hit - haystack) : -1;
+    }
+#if defined(__SSE2__)
+#ifdef CEK_HAVE_AVX2
+    if (__builtin_cpu_supports("avx2")) return cek_find_avx2(haystack, count, needle, needle_count);
+#endif
+    return cek_find_sse2(haystack, count, needle, needle_count);
+#else
+    return cek_find_bytes(haystack, count, needle, needle_count, 0);
+#endif
+}
+
+#if defined(__SSE2__) && defined(CEK_HAVE_AVX2)
+/// ``cek_contains_either`` 32 places at a time; returns 1, 0, or -1 with `*from` set where the byte loop goes on.
+__attribute__((target("avx2"))) static int cek_either_avx2(const uint8_t *h, size_t n, const uint8_t *a, size_t am,
+                                                            const uint8_t *b, size_t bm, size_t *from) {
+    const size_t reach = (am > bm ? am : bm) - 1;
+    const __m256i af = _mm256_set1_epi8((char)a[0]), al = _mm256_set1_epi8((char)a[am - 1]);
+    const __m256i bf = _mm256_set1_epi8((char)b[0]), bl = _mm256_set1_epi8((char)b[bm - 1]);
+    size_t i = 0;
+    for (; i + reach + 32 <= n; i += 32) {
+        const __m256i v = _mm256_loadu_si256((const __m256i *)(h + i));
+        const __m256i va = _mm256_loadu_si256((const __m256i *)(h + i + am - 1));
+        const __m256i vb = _mm256_loadu_si256((const __m256i *)(h + i + bm - 1));
+        uint32_t ma = (uint32_t)_mm256_movemask_epi8(_mm256_and_si256(_mm256_cmpeq_epi8(v, af), _mm256_cmpeq_epi8(va, al)));
+        uint32_t mb = (uint32_t)_mm256_movemask_epi8(_mm256_and_si256(_mm256_cmpeq_epi8(v, bf), _mm256_cmpeq_epi8(vb, bl)));
+        while (ma) {
+            const unsigned k = (unsigned)__builtin_ctz(ma);
+            if (cek_equal(h + i + k + 1, a + 1, am - 2)) return 1;
+            ma &= ma - 1;
+        }
+        while (mb) {
+            const unsigned k = (unsigned)__builtin_ctz(mb);
+            if (cek_equal(h + i + k + 1, b + 1, bm - 2)) return 1;
+            mb &= mb - 1;
+        }
+    }
+    *from = i;
+    return -1;
+}
+#endif
+
+int cek_contains_either(const uint8_t *h, size_t n, const uint8_t *a, size_t am, const uint8_t *b, size_t bm) {
+    if (am < 2 || bm < 2) return cek_find(h, n, a, am) >= 0 || cek_find(h, n, b, bm) >= 0;
+    const size_t reach = (am > bm ? am : bm) - 1;   // the farthest last byte from a place
+    size_t i = 0;
+#if defined(__SSE2__) && defined(CEK_HAVE_AVX2)
+    if (__builtin_cpu_supports("avx2")) {
+        const int found = cek_either_avx2(h, n, a, am, b, bm, &i);
+        if (found >= 0) return found;
+    }
+#endif
+#if defined(__SSE2__)
+    const __m128i af = _mm_set1_epi8((char)a[0]), al = _mm_set1_epi8((char)a[am - 1]);
+    const __m128i bf = _mm_set1_epi8((char)b[0]), bl = _mm_set1_epi8((char)b[bm - 1]);
+    for (; i + reach + 16 <= n; i += 16) {
+        const __m128i v = _mm_loadu_si128((const __m128i *)(h + i));
+        const __m128i va = _mm_loadu_si128((const __m128i *)(h + i + am - 1));
+        const __m128i vb = _mm_loadu_si128((const __m128i *)(h + i + bm - 1));
+        unsigned ma = (unsigned)_mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(v, af), _mm_cmpeq_epi8(va, al)));
+        unsigned mb = (unsigned)_mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(v, bf), _mm_cmpeq_epi8(vb, bl)));
+        while (ma) {
+            const unsigned k = (unsigned)__builtin_ctz(ma);
+            if (cek_equal(h + i + k + 1, a + 1, am - 2)) return 1;
+            ma &= ma - 1;
+        }
+        while (mb) {
+            const unsigned k = (unsigned)__builtin_ctz(mb);
+            if (cek_equal(h + i + k + 1, b + 1, bm - 2)) return 1;
+            mb &= mb - 1;
+        }
+    }
+#endif
+    // The last places (and every place without SSE2): each needle from `i` on.
+    return cek_find_bytes(h, n, a, am, i) >= 0 || cek_find_bytes(h, n, b, bm, i) >= 0;
+}

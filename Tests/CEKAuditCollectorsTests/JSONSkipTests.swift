@@ -72,4 +72,76 @@ struct JSONSkipTests {
         let escapedControl = Array("{\"a\":\"\\\u{01}\"}".utf8)
         #expect(Self.ends(escapedControl, from: 0).2 == escapedControl.count)
     }
+
+    /// `cek_find` (first and last byte compared 16 or 32 places at a time) against a naive search: needles of 1 to 20
+    /// bytes in haystacks of every length up to 100 over a small alphabet (many partial matches, matches straddling
+    /// the 16- and 32-byte steps and the haystack's end), and the two needles the CloudTrail prefilter uses.
+    @Test func findAgreesWithANaiveSearch() {
+        func naive(_ h: [UInt8], _ n: [UInt8]) -> Int {
+            if n.isEmpty { return 0 }
+            guard h.count >= n.count else { return -1 }
+            for i in 0...(h.count - n.count) where h[i..<i + n.count].elementsEqual(n) { return i }
+            return -1
+        }
+        var rng = SystemRandomNumberGenerator()
+        let alphabet = Array("ab\\uk".utf8)
+        var checked = 0
+        for length in 0...100 {
+            for _ in 0..<12 {
+                let h = (0..<length).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] }
+                let m = Int(rng.next() % 6)
+                let n = (0..<m).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] }
+                let fast = h.withUnsafeBufferPointer { hb in n.withUnsafeBufferPointer { nb in cek_find(hb.baseAddress, hb.count, nb.baseAddress, nb.count) } }
+                #expect(fast == naive(h, n), "haystack \(String(decoding: h, as: UTF8.self)) needle \(String(decoding: n, as: UTF8.self))")
+                checked += 1
+            }
+        }
+        for needle in ["kms.amazonaws.com", "\\u", "arn:aws:kms:eu-west-1:111122223333:key/"] {
+            let n = Array(needle.utf8)
+            let bytes = Self.file(12)
+            for start in stride(from: 0, to: bytes.count, by: 13) {
+                let h = Array(bytes[start..<min(bytes.count, start + 700)])
+                let fast = h.withUnsafeBufferPointer { hb in n.withUnsafeBufferPointer { nb in cek_find(hb.baseAddress, hb.count, nb.baseAddress, nb.count) } }
+                #expect(fast == naive(h, n))
+            }
+        }
+        #expect(checked == 101 * 12)
+    }
+
+    /// `cek_contains_either` (one pass for two needles) is the same as two naive searches, including needles of
+    /// different lengths, matches in the last places, and the CloudTrail prefilter's pair.
+    @Test func containsEitherAgreesWithTwoSearches() {
+        func has(_ h: [UInt8], _ n: [UInt8]) -> Bool {
+            guard h.count >= n.count else { return false }
+            return (0...(h.count - n.count)).contains { h[$0..<$0 + n.count].elementsEqual(n) }
+        }
+        var rng = SystemRandomNumberGenerator()
+        let alphabet = Array("ab\\uk".utf8)
+        var found = 0, missed = 0
+        for length in 0...120 {
+            for _ in 0..<10 {
+                let h = (0..<length).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] }
+                let a = (0..<(2 + Int(rng.next() % 5))).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] }
+                let c = (0..<(2 + Int(rng.next() % 3))).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] }
+                let fast = h.withUnsafeBufferPointer { hb in
+                    a.withUnsafeBufferPointer { ab in c.withUnsafeBufferPointer { cb in
+                        cek_contains_either(hb.baseAddress, hb.count, ab.baseAddress, ab.count, cb.baseAddress, cb.count) } }
+                }
+                let want = has(h, a) || has(h, c)
+                #expect((fast != 0) == want, "haystack \(String(decoding: h, as: UTF8.self)) needles \(String(decoding: a, as: UTF8.self)) \(String(decoding: c, as: UTF8.self))")
+                if want { found += 1 } else { missed += 1 }
+            }
+        }
+        #expect(found > 100 && missed > 100, "both outcomes exercised")
+        let kms = Array("kms.amazonaws.com".utf8), escape = Array("\\u".utf8)
+        let bytes = Self.file(6)
+        for start in stride(from: 0, to: bytes.count, by: 11) {
+            let h = Array(bytes[start..<min(bytes.count, start + 400)])
+            let fast = h.withUnsafeBufferPointer { hb in
+                kms.withUnsafeBufferPointer { ab in escape.withUnsafeBufferPointer { cb in
+                    cek_contains_either(hb.baseAddress, hb.count, ab.baseAddress, ab.count, cb.baseAddress, cb.count) } }
+            }
+            #expect((fast != 0) == (has(h, kms) || has(h, escape)))
+        }
+    }
 }

@@ -457,7 +457,7 @@ public struct CloudTrailCollector: EvidenceCollector {
             let needle = Array("kms.amazonaws.com".utf8), unicodeEscape = Array("\\u".utf8)
             for (k, range) in ranges.enumerated() {
                 aggregate.records += 1
-                guard RecordSplitter.contains(b, range, needle) || RecordSplitter.contains(b, range, unicodeEscape) else { continue }
+                guard RecordSplitter.containsEither(b, range, needle, unicodeEscape) else { continue }
                 decode(b, range, locator: f.locator, ordinal: k + 1, window: window, dedupe: dedupe, into: &result, &aggregate)
             }
         }

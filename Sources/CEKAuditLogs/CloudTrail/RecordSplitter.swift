@@ -1,5 +1,6 @@
 import CEKAuditCollectorKit
 import CEKAuditCore
+import CEKScan
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -107,19 +108,22 @@ struct RecordSplitter {
         return (line, col)
     }
 
-    /// Whether `needle` occurs in `range` of `b` (memchr for the first byte, then memcmp).
-    static func contains(_ b: UnsafeRawBufferPointer, _ range: Range<Int>, _ needle: [UInt8]) -> Bool {
-        guard let base = b.baseAddress, let first = needle.first, range.count >= needle.count else { return false }
-        return needle.withUnsafeBytes { nb -> Bool in
-            guard let nbase = nb.baseAddress else { return false }
-            var p = base + range.lowerBound
-            let last = base + range.upperBound - needle.count
-            while p <= last {
-                guard let hit = memchr(p, Int32(first), last - p + 1) else { return false }
-                if memcmp(hit, nbase, needle.count) == 0 { return true }
-                p = UnsafeRawPointer(hit) + 1
+    /// Whether `a` or `c` (both at least 2 bytes) occurs in `range` of `b`: one pass for both (`cek_contains_either`).
+    static func containsEither(_ b: UnsafeRawBufferPointer, _ range: Range<Int>, _ a: [UInt8], _ c: [UInt8]) -> Bool {
+        guard let base = b.baseAddress else { return false }
+        return a.withUnsafeBufferPointer { ab in
+            c.withUnsafeBufferPointer { cb in
+                cek_contains_either((base + range.lowerBound).assumingMemoryBound(to: UInt8.self), range.count, ab.baseAddress, ab.count,
+                                    cb.baseAddress, cb.count) != 0
             }
-            return false
+        }
+    }
+
+    /// Whether `needle` occurs in `range` of `b` (`cek_find`: first and last byte compared 16 or 32 places at a time).
+    static func contains(_ b: UnsafeRawBufferPointer, _ range: Range<Int>, _ needle: [UInt8]) -> Bool {
+        guard let base = b.baseAddress, !needle.isEmpty, range.count >= needle.count else { return false }
+        return needle.withUnsafeBufferPointer { nb in
+            cek_find((base + range.lowerBound).assumingMemoryBound(to: UInt8.self), range.count, nb.baseAddress, nb.count) >= 0
         }
     }
 }
