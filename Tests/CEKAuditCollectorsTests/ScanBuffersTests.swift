@@ -139,7 +139,7 @@ struct ScanBuffersTests {
             let r = try CloudTrailRecordReader.read(b, 0..<b.count, interner: &shared)
             #expect(r.eventID?.string(in: b) == "e-2")
             #expect(r.requestID?.string(in: b) == "7")
-            #expect(LogAggregate.Principal(r.userIdentity).string == "service:s3.amazonaws.com")
+            #expect(LogAggregate.Principal(r.userIdentity).string(r.userIdentity) == "service:s3.amazonaws.com")
         }
     }
 

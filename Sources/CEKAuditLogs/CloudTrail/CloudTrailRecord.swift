@@ -22,7 +22,8 @@ struct CloudTrailRecord {
     var serviceEventDetails: ServiceEventDetails?
 
     struct UserIdentity {
-        var type: String?
+        /// Whether `type` is `AWSService` (the only type the audit reads; compared where it lies).
+        var isAWSService = false
         var arn: String?
         var accountId: String?
         var invokedBy: String?
@@ -55,7 +56,8 @@ struct CloudTrailRecord {
     }
     struct ResourceRef {
         var arn: String?
-        var type: String?
+        /// Whether `type` is `AWS::KMS::Key` (compared where it lies, no string made).
+        var isKMSKey = false
     }
     struct RequestParameters {
         var keyId: String?

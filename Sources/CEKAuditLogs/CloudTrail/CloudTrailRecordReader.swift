@@ -72,6 +72,20 @@ struct CloudTrailRecordReader {
         return literal == "null" ? nil : (literal, nil)
     }
 
+    /// Whether the value is the string `s` (compared where it lies when it holds no escapes; no `String` made for
+    /// the common case). Other values (null, numbers, objects, arrays) are not.
+    private mutating func textIs(_ s: StaticString) throws -> Bool {
+        c.ws()
+        if c.current == 0x22 {
+            let start = c.i
+            let (r, escaped) = try c.string()
+            if !escaped { return equals(r, s) }
+            c.i = start
+        }
+        guard let t = try text(.fresh) else { return false }
+        return t.utf8.elementsEqual(UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
+    }
+
     /// The contents `r` of a string holding escapes, unescaped by Foundation's JSON parser (RFC 8259 §7).
     /// - Throws: ``Failure`` at `cursor` for an invalid escape.
     static func unescape(_ b: UnsafeRawBufferPointer, _ r: Range<Int>, at cursor: JSONByteCursor) throws -> String {
@@ -171,7 +185,7 @@ struct CloudTrailRecordReader {
         var u = CloudTrailRecord.UserIdentity()
         var first = true
         while let k = try nextKey(first: &first) {
-            if equals(k, "type") { u.type = try text() }
+            if equals(k, "type") { u.isAWSService = try textIs("AWSService") }
             else if equals(k, "arn") {
                 let t = try textWithID()
                 u.arn = t?.0
@@ -208,7 +222,7 @@ struct CloudTrailRecordReader {
             var first = true
             while let k = try nextKey(first: &first) {
                 if equals(k, "ARN") { ref.arn = try text() }
-                else if equals(k, "type") { ref.type = try text() }
+                else if equals(k, "type") { ref.isKMSKey = try textIs("AWS::KMS::Key") }
                 else { try skipValue() }
             }
             out.append(ref)

@@ -283,7 +283,7 @@ struct LogAggregate: Sendable {
             } else if let u, u.invokedBy != nil {
                 present = true
                 id = u.invokedByID.map { $0 | 0x4000_0000 }
-            } else if u?.type == "AWSService" {
+            } else if u?.isAWSService == true {
                 present = true
                 id = Int32.max
             } else {
@@ -344,7 +344,7 @@ struct LogAggregate: Sendable {
     /// The key an event is about: its resources entry, the request's key id (qualified to an ARN when the account
     /// and region are known), the service event's key id, the created key, or an ARN inside the error message.
     func keyReference(_ r: CloudTrailRecord) -> String? {
-        if let arn = r.resources?.first(where: { $0.type == "AWS::KMS::Key" })?.arn { return arn }
+        if let arn = r.resources?.first(where: \.isKMSKey)?.arn { return arn }
         if let arn = r.responseElements?.keyMetadata?.arn { return arn }
         let id = r.requestParameters?.keyId ?? r.serviceEventDetails?.keyId ?? r.responseElements?.keyId
         if let id {
