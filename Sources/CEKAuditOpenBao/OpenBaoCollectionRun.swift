@@ -386,17 +386,22 @@ struct OpenBaoCollectionRun {
         // The progress line counts transit keys per target and mount (the mount stands where a cloud's region does).
         let progress = context.progress, where_ = ACLPolicy.normalize(namespace: ns) + mount
         progress?.keysListed(readable.count, target: name, region: where_)
-        var index = 0
-        while index < readable.count {
-            let batch = readable[index..<min(index + OpenBaoCollectionRun.concurrency, readable.count)]
-            index += batch.count
-            await withTaskGroup(of: (String, OpenBaoAPIResponse).self) { group in
-                for n in batch {
-                    group.addTask { (n, await client.get(mountPath + OpenBaoPath(["keys", n]), namespace: ns)) }
-                }
-                for await (n, r) in group {
-                    responses[n] = r
-                    progress?.keyDone(target: name, region: where_)
+        // A sliding window of `concurrency` reads: the next key is asked as soon as one answers (batches of 8 that
+        // each waited for their slowest answer left connections idle).
+        await withTaskGroup(of: (String, OpenBaoAPIResponse).self) { group in
+            var next = 0
+            while next < min(OpenBaoCollectionRun.concurrency, readable.count) {
+                let n = readable[next]
+                next += 1
+                group.addTask { (n, await client.get(mountPath + OpenBaoPath(["keys", n]), namespace: ns)) }
+            }
+            while let (n, r) = await group.next() {
+                responses[n] = r
+                progress?.keyDone(target: name, region: where_)
+                if next < readable.count {
+                    let m = readable[next]
+                    next += 1
+                    group.addTask { (m, await client.get(mountPath + OpenBaoPath(["keys", m]), namespace: ns)) }
                 }
             }
         }
