@@ -58,7 +58,8 @@ for n in "${counts[@]}"; do
   json_ms=$(sed -n 's/^report-timing: report.json [0-9]* bytes written in \([0-9]*\) ms$/\1/p' "$work/stderr-$n.txt")
   html_ms=$(sed -n 's/^report-timing: report.html [0-9]* bytes written in \([0-9]*\) ms$/\1/p' "$work/stderr-$n.txt")
   evidence_ms=$(sed -n 's/^report-timing: evidence.html [0-9]* bytes written in \([0-9]*\) ms$/\1/p' "$work/stderr-$n.txt")
-  items=$(python3 -c 'import json, sys; print(len(json.load(open(sys.argv[1]))["evidence"]))' "$out/report.json" 2>/dev/null || echo "?")
+  # report.json 3.0.0 keeps evidence items in tables (one per collector, kind, folder and time); 2.0.0 as a flat list.
+  items=$(python3 -c 'import json, sys; e = json.load(open(sys.argv[1]))["evidence"]; print(sum(len(t["items"]) if "items" in t else 1 for t in e))' "$out/report.json" 2>/dev/null || echo "?")
   rss_kb=$(sed -n 's/^\s*Maximum resident set size (kbytes): \([0-9]*\)$/\1/p' "$work/stderr-$n.txt")
   wall=$(sed -n 's/^\s*Elapsed (wall clock) time (h:mm:ss or m:ss): \(.*\)$/\1/p' "$work/stderr-$n.txt" \
     | awk -F: '{ s = 0; for (i = 1; i <= NF; i++) s = s * 60 + $i; printf "%.1f", s }')

@@ -67,10 +67,14 @@ public enum Evaluation {
         for f in formats {
             HeapTrim.release()
             let start = clock.now
-            let data = credentials.scrub(try f.render(report, root: root))
-            let path = URL(fileURLWithPath: folder).appendingPathComponent(f.fileName)
-            try CEKAuditError.writing(path.path) { try data.write(to: path, options: .atomic) }
-            written?(f.fileName, data.count, clock.now - start)
+            // In a scope of its own: the file's bytes are freed before a companion (evidence.html) is rendered.
+            do {
+                let data = credentials.scrub(try f.render(report, root: root))
+                let path = URL(fileURLWithPath: folder).appendingPathComponent(f.fileName)
+                try CEKAuditError.writing(path.path) { try data.write(to: path, options: .atomic) }
+                written?(f.fileName, data.count, clock.now - start)
+            }
+            HeapTrim.release()
             let companionStart = clock.now
             for (name, bytes) in f.companions(report) {
                 let companion = URL(fileURLWithPath: folder).appendingPathComponent(name)

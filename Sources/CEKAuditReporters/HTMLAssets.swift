@@ -182,6 +182,7 @@ details[open] > summary::before { content: "\25BE"; }
 .rtable { width: auto; min-width: 100%; }
 .rtable td, .rtable th, .rtable code { font-size: .84rem; white-space: nowrap; overflow-wrap: normal; }
 .rtable td:empty::after { content: "none"; color: var(--muted); font-style: italic; }
+.rtable tbody td:first-child { font-family: var(--mono); }
 .rtable td.vb { color: var(--vc); font-weight: 700; font-size: .72rem; letter-spacing: .04em; white-space: nowrap; }
 .rtable ul { margin: 0; padding-left: 1rem; }
 .resource, .guideline, .check, .result, table.grid tr { scroll-margin-top: 4.5rem; }

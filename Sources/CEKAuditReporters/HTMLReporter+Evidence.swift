@@ -61,7 +61,7 @@ extension HTMLReportRenderer {
             w.close("section")
             return
         }
-        let groups = EvidenceGroup.groups(report.evidence)
+        let groups = evidenceGroups
         w.open("p", ["class": "lead"])
         w.text("\(report.evidence.count) item(s) the facts were read from, in \(groups.count) group(s). Every item — its "
                + "id, locator, size and SHA-256 — is listed in ")
@@ -122,7 +122,7 @@ extension HTMLReportRenderer {
         if report.evidence.isEmpty {
             w.element("p", ["class": "empty"], text: "No evidence items.")
         }
-        let groups = EvidenceGroup.groups(report.evidence)
+        let groups = evidenceGroups
         for (n, g) in groups.enumerated() { evidenceGroup(g, anchor: EvidenceGroup.anchor(n)) }
         w.close("section")
         w.close("main")

@@ -156,6 +156,20 @@ extension HTMLReportRenderer {
             w.element("p", ["class": "muted"], text: "In every row, " + sameAsIdentity.joined(separator: ", ")
                       + " repeat the resource's name or id shown in its first column.")
         }
+        // Ids shown in the first column that all start alike (`arn:aws:kms:<region>:<account>:key/`) show the rest.
+        let shownIDs = indices.filter { !all[$0].name.isEmpty && all[$0].id.contains(all[$0].name) }.map { all[$0].id }
+        let idPrefix = shownIDs.count > 1 ? Self.commonIDPrefix(shownIDs) : ""
+        if !idPrefix.isEmpty {
+            w.open("p", ["class": "muted"])
+            w.text("Ids in the first column start with ")
+            w.element("code", text: idPrefix)
+            w.text(", said once here: each row shows the rest.")
+            w.close("p")
+        }
+        // A pointer every citation of an evidence group's items in this table shares, or that is each row's own name
+        // or id, is said once here instead of in every row.
+        let pointers = citedPointers(indices)
+        pointerNote(pointers)
         w.open("div", ["class": "table-wrap"])
         w.open("table", ["class": "grid rtable"])
         w.open("thead")
@@ -181,7 +195,8 @@ extension HTMLReportRenderer {
                     w.element("code", text: r.id)
                 }
             } else {
-                w.element("code", text: r.id)
+                // The first column is monospaced by the style sheet: no <code> per row.
+                w.text(idPrefix.isEmpty ? r.id : String(r.id.dropFirst(idPrefix.count)))
             }
             let verdicts = (resultsBySubject[ResourceKey(r)] ?? []).map { report.results[$0].verdict }
             if verdicts.isEmpty {
@@ -196,7 +211,7 @@ extension HTMLReportRenderer {
                 if let v = r.fields[f] { cell(v, notes: &notes) } else { w.open("td", ["class": "null"]); w.trusted("—") }
             }
             w.open("td")
-            compactProvenance(r.provenance)
+            compactProvenance(r.provenance, resource: r, saidOnce: pointers)
             w.trusted("\n")
         }
         w.close("tbody")
@@ -285,8 +300,74 @@ extension HTMLReportRenderer {
         }
     }
 
-    /// Provenance in a table cell: a link to each evidence item (by its id), with the pointer and line inside it.
-    private func compactProvenance(_ provenance: [Provenance]) {
+    /// How the pointers of one evidence group's citations in a resource table are shown.
+    enum PointerShown: Equatable {
+        /// In every citation (they differ, or a line is given).
+        case each
+        /// Once above the table: every citation is at this pointer.
+        case said(String)
+        /// Once above the table: every citation is at the row's own name.
+        case name
+        /// Once above the table: every citation is at the row's own id.
+        case id
+    }
+
+    /// The pointers said once for the citations of `indices`' rows, by evidence group (position in
+    /// ``EvidenceGroup/groups(_:)``): a group whose citations (two or more, none with a line) all share one pointer, or
+    /// all point at their row's name or id. Groups not listed show their pointers in each citation.
+    func citedPointers(_ indices: [Int]) -> [Int: PointerShown] {
+        struct State { var count = 0; var first: String?; var same = true; var name = true; var id = true; var line = false }
+        var states: [Int: State] = [:]
+        for i in indices {
+            let r = report.resources[i]
+            for p in r.provenance {
+                guard let g = evidenceGroupOf[p.evidence] else { continue }
+                var s = states[g] ?? State()
+                if s.count == 0 { s.first = p.pointer }
+                s.count += 1
+                if p.pointer != s.first { s.same = false }
+                if p.pointer != r.name { s.name = false }
+                if p.pointer != r.id { s.id = false }
+                if p.line != nil { s.line = true }
+                states[g] = s
+            }
+        }
+        var out: [Int: PointerShown] = [:]
+        for (g, s) in states where s.count > 1 && !s.line {
+            if s.same, let p = s.first, !p.isEmpty { out[g] = .said(p) } else if s.name { out[g] = .name } else if s.id { out[g] = .id }
+        }
+        return out
+    }
+
+    /// Says above a resource table the pointers its rows' citations do not repeat (``citedPointers(_:)``).
+    private func pointerNote(_ pointers: [Int: PointerShown]) {
+        guard !pointers.isEmpty else { return }
+        w.element("p", ["class": "label"], text: "Provenance pointers, said once")
+        w.open("ul", ["class": "muted"])
+        for g in pointers.keys.sorted() {
+            let group = evidenceGroups[g]
+            w.open("li")
+            w.text("Items in ")
+            w.element("a", ["href": evidenceHref(EvidenceGroup.anchor(g))]) {
+                self.w.element("code", text: group.folder.isEmpty ? "(no folder)" : group.folder)
+            }
+            w.text(" (\(group.kind)): ")
+            switch pointers[g] {
+            case .said(let p)?:
+                w.text("every row's citation is at ")
+                w.element("code", text: p)
+            case .name?: w.text("every row's citation is at the row's own name")
+            case .id?: w.text("every row's citation is at the row's own id")
+            default: break
+            }
+            w.close("li")
+        }
+        w.close("ul")
+    }
+
+    /// Provenance in a table cell: a link to each evidence item (by its label), with the pointer and line inside it
+    /// unless the table says the pointer once (`saidOnce`, by evidence group).
+    private func compactProvenance(_ provenance: [Provenance], resource: Resource, saidOnce: [Int: PointerShown]) {
         if provenance.isEmpty {
             w.element("span", ["class": "null"], text: "none recorded")
             return
@@ -298,12 +379,33 @@ extension HTMLReportRenderer {
             } else {
                 w.element("span", ["class": "missing"], text: "Evidence item \(p.evidence) is not in this report")
             }
+            if let g = evidenceGroupOf[p.evidence], saidOnce[g] != nil { continue }
             if let pointer = p.pointer, !pointer.isEmpty {
                 w.trusted(" ")
                 w.text(pointer)
             }
             if let line = p.line { w.text(" line \(line)") }
         }
+    }
+
+    /// The longest start all of `ids` share, cut after its last `/` or `:` (so each row keeps a whole last part);
+    /// empty when that is shorter than 8 characters or would leave an id empty.
+    static func commonIDPrefix(_ ids: [String]) -> String {
+        guard var prefix = ids.first.map({ Array($0.utf8) }) else { return "" }
+        for id in ids.dropFirst() {
+            var n = 0
+            for b in id.utf8 {
+                guard n < prefix.count, prefix[n] == b else { break }
+                n += 1
+            }
+            prefix.removeLast(prefix.count - n)
+            if prefix.isEmpty { return "" }
+        }
+        // Cut after the last separator: `/` and `:` are ASCII, so the cut is on a character boundary.
+        guard let cut = prefix.lastIndex(where: { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: ":") }), cut + 1 >= 8 else { return "" }
+        let length = cut + 1
+        guard ids.allSatisfy({ $0.utf8.count > length }) else { return "" }
+        return String(decoding: prefix[..<length], as: UTF8.self)
     }
 
     /// A fact value: unknown as "unknown — reason", null as "none", lists item by item.

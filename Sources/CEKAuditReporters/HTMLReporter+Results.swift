@@ -262,6 +262,19 @@ extension HTMLReportRenderer {
     private func subjectList(_ title: String, _ members: [Int], _ g: ResultGroup, withReasons: Bool) {
         w.open("details", ["class": "subjects"])
         w.element("summary", text: title)
+        // Members' own reasons usually differ by one value (a creation date): what they all start and end with is
+        // said once, each member shows the rest.
+        var shape = (prefix: 0, suffix: 0)
+        if withReasons {
+            let texts = members.map { Self.ownReasons(report.results[$0]) }
+            shape = Self.sharedShape(texts)
+            if shape.prefix + shape.suffix > 0, let first = texts.first {
+                let bytes = Array(first.utf8)
+                w.element("p", ["class": "muted"], text: "Each subject's reasons read \u{201C}"
+                          + String(decoding: bytes[..<shape.prefix], as: UTF8.self) + "[…]"
+                          + String(decoding: bytes[(bytes.count - shape.suffix)...], as: UTF8.self) + "\u{201D}; the list shows the part in brackets.")
+            }
+        }
         w.open("ol")
         for i in members {
             let r = report.results[i]
@@ -279,12 +292,42 @@ extension HTMLReportRenderer {
                 // A finding of its own: its reasons name the value that sets it apart (the message says the same
                 // in a sentence; the group's summary shows that sentence's shape).
                 w.trusted(" — ")
-                w.text(r.reasons.isEmpty ? r.message : r.reasons.joined(separator: "; "))
+                let text = Self.ownReasons(r)
+                if shape.prefix + shape.suffix > 0 {
+                    let bytes = Array(text.utf8)
+                    w.text(String(decoding: bytes[shape.prefix..<(bytes.count - shape.suffix)], as: UTF8.self))
+                } else {
+                    w.text(text)
+                }
             }
             // Otherwise the member's message is its variant's, shown once above the list with the name left out.
         }
         w.close("ol")
         w.close("details")
+    }
+
+    /// A member's own reasons in one line (its message when it has none).
+    static func ownReasons(_ r: CheckResult) -> String {
+        r.reasons.isEmpty ? r.message : r.reasons.joined(separator: "; ")
+    }
+
+    /// The bytes all of `texts` start and end with, cut at spaces so no word is split: the prefix ends with a space,
+    /// the suffix starts with one (both ASCII, so the cuts fall between characters); `(0, 0)` unless there are two
+    /// texts or more and the two together hold at least 16 bytes, leaving every text a non-empty middle.
+    static func sharedShape(_ texts: [String]) -> (prefix: Int, suffix: Int) {
+        guard texts.count > 1 else { return (0, 0) }
+        let all = texts.map { Array($0.utf8) }
+        let shortest = all.map(\.count).min() ?? 0
+        var p = 0
+        while p < shortest, all.allSatisfy({ $0[p] == all[0][p] }) { p += 1 }
+        // Back to just after a space.
+        while p > 0 && all[0][p - 1] != UInt8(ascii: " ") { p -= 1 }
+        var q = 0
+        while q < shortest - p, all.allSatisfy({ $0[$0.count - 1 - q] == all[0][all[0].count - 1 - q] }) { q += 1 }
+        // Forward to start at a space.
+        while q > 0 && all[0][all[0].count - q] != UInt8(ascii: " ") { q -= 1 }
+        guard p + q >= 16, all.allSatisfy({ $0.count > p + q }) else { return (0, 0) }
+        return (p, q)
     }
 
     /// How many evidence items a group lists at most: a group of 10,000 live keys cites tens of thousands of API

@@ -63,6 +63,10 @@ final class HTMLReportRenderer {
     private(set) var evidenceLabel: [String: String] = [:]
     /// Evidence items by id (first occurrence).
     private(set) var evidenceByID: [String: EvidenceItem] = [:]
+    /// The evidence groups of `evidence.html` (``EvidenceGroup/groups(_:)``).
+    private(set) var evidenceGroups: [EvidenceGroup] = []
+    /// Position in ``evidenceGroups`` of the group holding an item, by id (first occurrence).
+    private(set) var evidenceGroupOf: [String: Int] = [:]
     /// Anchor per resource, by position in `report.resources`.
     private(set) var resourceAnchorByIndex: [String] = []
     /// Anchor of the first resource with a given type and id.
@@ -118,6 +122,10 @@ final class HTMLReportRenderer {
                 evidenceLabel[item.id] = anchor
                 evidenceByID[item.id] = item
             }
+        }
+        evidenceGroups = EvidenceGroup.groups(report.evidence)
+        for (g, group) in evidenceGroups.enumerated() {
+            for i in group.members where evidenceGroupOf[report.evidence[i].id] == nil { evidenceGroupOf[report.evidence[i].id] = g }
         }
         for (i, r) in report.resources.enumerated() {
             let key = ResourceKey(r)
@@ -426,7 +434,7 @@ final class HTMLReportRenderer {
         }
         w.element("div") {
             self.w.element("h4", text: "Gaps")
-            self.plainList(a.gaps, empty: "No gaps.")
+            self.gapList(a.gaps)
         }
         w.close("div")
         w.element("p", ["class": "note"], text: "The tool proposes this answer from the evidence in this report; "
@@ -462,6 +470,46 @@ final class HTMLReportRenderer {
             if let g = report.guidelines.first(where: { $0.id == id }) {
                 w.text(" " + g.title)
             }
+            w.close("li")
+        }
+        w.close("ul")
+    }
+
+    /// How many gaps of one guideline and verdict the CAIQ card lists: at 10,000 keys one failing check gave 2,000
+    /// lines here (0.35 MB), each a result the Results section lists too.
+    static let gapsShown = 10
+
+    /// The gaps of a CAIQ answer: at most ``gapsShown`` per guideline and verdict (`AG-3 [fail]: …`), then how many
+    /// more, with a link to the guideline's results, where every one is listed.
+    private func gapList(_ gaps: [String]) {
+        if gaps.isEmpty {
+            w.element("p", ["class": "empty"], text: "No gaps.")
+            return
+        }
+        // The gap's guideline and verdict: its text up to `]: `; a gap of another shape is a kind of its own.
+        func kind(_ gap: String) -> String { gap.range(of: "]: ").map { String(gap[..<$0.lowerBound]) + "]" } ?? gap }
+        var shown: [String: Int] = [:]
+        var more: [(kind: String, count: Int)] = []
+        var morePosition: [String: Int] = [:]
+        w.open("ul")
+        for gap in gaps {
+            let k = kind(gap)
+            if shown[k, default: 0] < Self.gapsShown {
+                shown[k, default: 0] += 1
+                w.element("li", text: gap)
+            } else if let i = morePosition[k] {
+                more[i].count += 1
+            } else {
+                morePosition[k] = more.count
+                more.append((k, 1))
+            }
+        }
+        for (k, n) in more {
+            w.open("li", ["class": "more"])
+            let guideline = String(k.prefix { $0 != " " })
+            w.text("… and \(n) more \(k) gap(s), each a result listed under ")
+            if let anchor = guidelineAnchor[guideline] { w.element("a", ["href": "#" + anchor], text: guideline) } else { w.text(guideline) }
+            w.text(" in Results.")
             w.close("li")
         }
         w.close("ul")

@@ -1,12 +1,14 @@
 import CEKAuditCore
 import Foundation
 
-/// Renders `report.json` (schema 2.0.0): the ``AssessmentReport`` with its results and resources stored as
+/// Renders `report.json` (schema 3.0.0): the ``AssessmentReport`` with its results, resources and evidence stored as
 /// ``ReportTables`` — results that share check, verdict, severity and waiver are one entry of `groups`, each result a
-/// compact row of `results` referring to it, to its reasons in `reasons` (when not the group's), to its subject in
-/// `subjects` (a resource row) and to its evidence in `provenance`; resources one table per type. Keys are sorted and dates RFC 3339 UTC; every top-level member, and every element of an array of
-/// objects down to the rows of the tables, starts a line, so the file is compact yet diffs line by line. The schema
-/// is `Schemas/report.schema.json` (JSON Schema draft 2020-12), versioned by `schema_version`.
+/// compact array row of `results` referring to it, to its subject in `subjects` (a resource row), to its evidence in
+/// `provenance` and to its reasons in `reasons` (when not the group's); resources one table per type (values shared
+/// by every row said once); evidence items one table per collector, kind, locator folder and collection time; each
+/// provenance entry an item position and a pointer position in `pointers`. Keys are sorted and dates RFC 3339 UTC;
+/// every top-level member, and every row of a table, starts a line, so the file is compact yet diffs line by line.
+/// The schema is `Schemas/report.schema.json` (JSON Schema draft 2020-12), versioned by `schema_version`.
 public struct JSONReporter: Sendable {
     public init() {}
 
@@ -19,20 +21,21 @@ public struct JSONReporter: Sendable {
             var c = enc.singleValueContainer()
             try c.encode(DateParsing.iso(date))
         }
-        let doc = ReportDocument(report)
+        var doc = ReportDocument(report)
         // What building the tables freed goes back to the system before the file's bytes are written.
         HeapTrim.release()
-        // The tables' rows (every result, every resource) are written here directly, the other members by
-        // JSONEncoder: the same JSON a JSONEncoder of the whole document gives, without its intermediate tree of
-        // 100,000s of values (time and memory at 10,000 keys). Members in sorted key order.
+        // The tables that grow with the keys (results, resources, evidence items, provenance, pointers) are written
+        // here directly, the other members by JSONEncoder: no intermediate tree of 100,000s of values (time and
+        // memory at 10,000 keys: the 38,500 evidence items of a per-call export alone made a tree of ~270,000).
+        // Members in sorted key order.
         // One buffer, allocated once at a generous size (pages never written are never touched), each member
         // written straight into it and the line breaks inserted in place: the file's bytes exist once, never copied.
-        let out = JSONText(capacity: report.results.count * 160 + report.resources.count * 1_200 + 1 << 20)
+        let out = JSONText(capacity: report.results.count * 64 + report.resources.count * 600 + report.evidence.count * 200 + 1 << 20)
         out.byte(UInt8(ascii: "{"))
         var first = true
         for key in ReportDocument.CodingKeys.allCases.sorted(by: { $0.stringValue < $1.stringValue }) {
             var encoded: Data?
-            if key != .results && key != .resources {
+            if !ReportDocument.writtenDirectly.contains(key) {
                 guard let value = doc.value(for: key) else { continue }
                 encoded = try encoder.encode(value)
             }
@@ -41,8 +44,18 @@ public struct JSONReporter: Sendable {
             out.string(key.stringValue)
             out.byte(UInt8(ascii: ":"))
             switch key {
-            case .results: try out.rows(doc.tables.results)
-            case .resources: try out.tables(doc.tables.resources)
+            case .results: out.rows(doc.tables.results)
+            case .resources:
+                try out.tables(doc.tables.resources)
+                // Written: the rows go (and their pages back to the system) before the results fill the buffer, so
+                // the tables and the whole file are not all in memory at the end (peak RSS of a 10,000-key run).
+                doc.tables.resources = []
+                HeapTrim.release()
+            case .evidence:
+                out.evidence(doc.tables.evidence)
+                doc.tables.evidence = []
+            case .provenance: out.provenance(doc.tables.provenance)
+            case .pointers: out.strings(doc.tables.pointers)
             default: if let encoded { out.append(encoded) }
             }
         }
@@ -52,8 +65,8 @@ public struct JSONReporter: Sendable {
     }
 
     /// Inserts line breaks into compact JSON: after the opening brace, after each comma between top-level members,
-    /// after each comma at depth 2 to 4 that is followed by an object, and before the closing brace; ends with a
-    /// newline. Bytes inside strings are never touched, so the value is unchanged.
+    /// after each comma at depth 2 to 4 that is followed by an object or at depth 2 or 4 followed by an array (the
+    /// rows of the tables), and before the closing brace; ends with a newline. Bytes inside strings are never touched, so the value is unchanged.
     static func lineBreaks(_ json: Data) -> Data {
         let text = JSONText(capacity: json.count + 1)
         text.append(json)
@@ -62,18 +75,22 @@ public struct JSONReporter: Sendable {
     }
 }
 
-/// The members of `report.json`: the report's own, with `results` and `resources` replaced by ``ReportTables``.
-struct ReportDocument: Encodable {
+/// The members of `report.json`: the report's own, with `results`, `resources` and `evidence` replaced by
+/// ``ReportTables``.
+struct ReportDocument {
     let report: AssessmentReport
-    let tables: ReportTables
+    var tables: ReportTables
 
     init(_ report: AssessmentReport) {
         self.report = report
-        tables = ReportTables(results: report.results, resources: report.resources)
+        tables = ReportTables(results: report.results, resources: report.resources, evidence: report.evidence)
     }
 
-    /// The value of a member written by JSONEncoder; `nil` for an absent optional member (and for `results` and
-    /// `resources`, which ``JSONText`` writes).
+    /// The members ``JSONText`` writes itself (the tables that grow with the keys).
+    static let writtenDirectly: Set<CodingKeys> = [.results, .resources, .evidence, .provenance, .pointers]
+
+    /// The value of a member written by JSONEncoder; `nil` for an absent optional member (and for the members
+    /// ``JSONText`` writes).
     func value(for key: CodingKeys) -> (any Encodable)? {
         switch key {
         case .schemaVersion: return report.schemaVersion
@@ -85,7 +102,6 @@ struct ReportDocument: Encodable {
         case .summary: return report.summary
         case .caiq: return report.caiq
         case .guidelines: return report.guidelines
-        case .evidence: return report.evidence
         case .coverage: return report.coverage
         case .diagnostics: return report.diagnostics
         case .settings: return report.settings
@@ -99,42 +115,15 @@ struct ReportDocument: Encodable {
         case .reasons: return tables.reasons
         case .templates: return tables.templates
         case .subjects: return tables.subjects
-        case .provenance: return tables.provenance
-        case .results, .resources: return nil
+        case .results, .resources, .evidence, .provenance, .pointers: return nil
         }
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case tool, assessment, catalog, parameters, summary, caiq, guidelines, evidence, coverage, diagnostics, settings, waivers, comparison
-        case groups, reasons, templates, subjects, provenance, results, resources
+        case groups, reasons, templates, subjects, provenance, pointers, results, resources
         case schemaVersion = "schema_version"
         case generatedAt = "generated_at"
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(report.schemaVersion, forKey: .schemaVersion)
-        try c.encode(report.tool, forKey: .tool)
-        try c.encode(report.assessment, forKey: .assessment)
-        try c.encode(report.generatedAt, forKey: .generatedAt)
-        try c.encode(report.catalog, forKey: .catalog)
-        try c.encode(report.parameters, forKey: .parameters)
-        try c.encode(report.summary, forKey: .summary)
-        try c.encode(report.caiq, forKey: .caiq)
-        try c.encode(report.guidelines, forKey: .guidelines)
-        try c.encode(report.evidence, forKey: .evidence)
-        try c.encode(report.coverage, forKey: .coverage)
-        try c.encode(report.diagnostics, forKey: .diagnostics)
-        try c.encode(report.settings, forKey: .settings)
-        try c.encodeIfPresent(report.waivers, forKey: .waivers)
-        try c.encodeIfPresent(report.comparison, forKey: .comparison)
-        try c.encode(tables.groups, forKey: .groups)
-        try c.encode(tables.reasons, forKey: .reasons)
-        try c.encode(tables.templates, forKey: .templates)
-        try c.encode(tables.subjects, forKey: .subjects)
-        try c.encode(tables.provenance, forKey: .provenance)
-        try c.encode(tables.results, forKey: .results)
-        try c.encode(tables.resources, forKey: .resources)
     }
 }
 
@@ -233,7 +222,8 @@ final class JSONText {
                 // The closing brace goes on a line of its own.
                 if depth == 0 { at.append(i) }
             case UInt8(ascii: ","):
-                if depth == 1 || (depth <= 4 && i + 1 < n && b[i + 1] == UInt8(ascii: "{")) { at.append(i + 1) }
+                if depth == 1 || (depth <= 4 && i + 1 < n && b[i + 1] == UInt8(ascii: "{"))
+                    || ((depth == 2 || depth == 4) && i + 1 < n && b[i + 1] == UInt8(ascii: "[")) { at.append(i + 1) }
             default: break
             }
             i += 1
@@ -306,56 +296,134 @@ final class JSONText {
         }
     }
 
-    /// The result rows (``ReportTables/Row``), keys sorted.
-    func rows(_ rows: [ReportTables.Row]) throws {
+    /// The result rows (``ReportTables/Row``) as arrays: `[group, subject, finding, evidence, reasons, template,
+    /// message, id]`, trailing absent members left out and `null` for an absent one before a present one.
+    func rows(_ rows: [ReportTables.Row]) {
         byte(UInt8(ascii: "["))
         for (i, r) in rows.enumerated() {
             if i > 0 { byte(UInt8(ascii: ",")) }
-            raw("{\"evidence\":")
-            ints(r.evidence)
-            if let f = r.finding { raw(",\"finding\":"); string(f) }
-            raw(",\"group\":")
+            byte(UInt8(ascii: "["))
             int(r.group)
-            if let id = r.id { raw(",\"id\":"); string(id) }
-            if let m = r.message { raw(",\"message\":"); string(m) }
-            if let x = r.reasons { raw(",\"reasons\":"); int(x) }
-            if let x = r.subject { raw(",\"subject\":"); int(x) }
-            if let x = r.template { raw(",\"template\":"); int(x) }
+            let last = r.id != nil ? 7 : r.message != nil ? 6 : r.template != nil ? 5 : r.reasons != nil ? 4 : 3
+            func optionalInt(_ x: Int?) { if let x { int(x) } else { raw("null") } }
+            byte(UInt8(ascii: ","))
+            optionalInt(r.subject)
+            byte(UInt8(ascii: ","))
+            if let f = r.finding { string(f) } else { raw("null") }
+            byte(UInt8(ascii: ","))
+            ints(r.evidence)
+            if last >= 4 { byte(UInt8(ascii: ",")); optionalInt(r.reasons) }
+            if last >= 5 { byte(UInt8(ascii: ",")); optionalInt(r.template) }
+            if last >= 6 { byte(UInt8(ascii: ",")); if let m = r.message { string(m) } else { raw("null") } }
+            if last >= 7, let id = r.id { byte(UInt8(ascii: ",")); string(id) }
+            byte(UInt8(ascii: "]"))
+        }
+        byte(UInt8(ascii: "]"))
+    }
+
+    /// Strings as a JSON array.
+    func strings(_ list: [String]) {
+        byte(UInt8(ascii: "["))
+        for (i, s) in list.enumerated() {
+            if i > 0 { byte(UInt8(ascii: ",")) }
+            string(s)
+        }
+        byte(UInt8(ascii: "]"))
+    }
+
+    /// The provenance entries (``ReportTables/ProvenanceRef``) as arrays: `[item, pointer, line]`, trailing absent
+    /// members left out; an item the report lacks as its id (a string).
+    func provenance(_ entries: [ReportTables.ProvenanceRef]) {
+        byte(UInt8(ascii: "["))
+        for (i, p) in entries.enumerated() {
+            if i > 0 { byte(UInt8(ascii: ",")) }
+            byte(UInt8(ascii: "["))
+            switch p.item {
+            case .position(let n): int(n)
+            case .missing(let id): string(id)
+            }
+            if p.pointer != nil || p.line != nil {
+                byte(UInt8(ascii: ","))
+                if let x = p.pointer { int(x) } else { raw("null") }
+            }
+            if let line = p.line { byte(UInt8(ascii: ",")); int(line) }
+            byte(UInt8(ascii: "]"))
+        }
+        byte(UInt8(ascii: "]"))
+    }
+
+    /// The evidence tables (``ReportTables/EvidenceTable``), keys sorted; items as `[id, rest, size, sha256]`.
+    func evidence(_ tables: [ReportTables.EvidenceTable]) {
+        byte(UInt8(ascii: "["))
+        for (i, t) in tables.enumerated() {
+            if i > 0 { byte(UInt8(ascii: ",")) }
+            raw("{\"collected_at\":")
+            string(DateParsing.iso(t.collectedAt))
+            raw(",\"collector\":")
+            string(t.collector)
+            raw(",\"folder\":")
+            string(t.folder)
+            raw(",\"items\":[")
+            for (j, item) in t.items.enumerated() {
+                if j > 0 { byte(UInt8(ascii: ",")) }
+                byte(UInt8(ascii: "["))
+                string(item.id)
+                byte(UInt8(ascii: ","))
+                string(item.rest)
+                byte(UInt8(ascii: ","))
+                int(item.size)
+                byte(UInt8(ascii: ","))
+                string(item.sha256)
+                byte(UInt8(ascii: "]"))
+            }
+            raw("],\"kind\":")
+            string(t.kind)
             byte(UInt8(ascii: "}"))
         }
         byte(UInt8(ascii: "]"))
     }
 
-    /// The resource tables (``ReportTables/ResourceTable``), keys sorted.
+    /// The resource tables (``ReportTables/ResourceTable``), keys sorted; rows as `[id, name, provenance, value…]`.
+    /// - Throws: `EncodingError.invalidValue` for a number that is not finite.
     func tables(_ tables: [ReportTables.ResourceTable]) throws {
         byte(UInt8(ascii: "["))
         for (i, t) in tables.enumerated() {
             if i > 0 { byte(UInt8(ascii: ",")) }
-            raw("{\"fields\":[")
-            for (j, f) in t.fields.enumerated() {
+            raw("{\"fields\":")
+            strings(t.fields)
+            raw(",\"identity\":{")
+            for (j, f) in t.identity.keys.sorted().enumerated() {
                 if j > 0 { byte(UInt8(ascii: ",")) }
                 string(f)
+                byte(UInt8(ascii: ":"))
+                string(t.identity[f] ?? "")
             }
-            raw("],\"rows\":[")
+            raw("},\"rows\":[")
             for (j, row) in t.rows.enumerated() {
                 if j > 0 { byte(UInt8(ascii: ",")) }
-                raw("{\"id\":")
+                byte(UInt8(ascii: "["))
                 string(row.id)
-                raw(",\"name\":")
+                byte(UInt8(ascii: ","))
                 string(row.name)
-                raw(",\"provenance\":")
+                byte(UInt8(ascii: ","))
                 ints(row.provenance)
-                raw(",\"values\":[")
-                for (k, cell) in row.values.enumerated() {
-                    if k > 0 { byte(UInt8(ascii: ",")) }
+                for cell in row.values {
+                    byte(UInt8(ascii: ","))
                     switch cell {
                     case .absent: raw("{\"absent\":true}")
                     case .value(let v): try fact(v)
                     }
                 }
-                raw("]}")
+                byte(UInt8(ascii: "]"))
             }
-            raw("],\"type\":")
+            raw("],\"same\":{")
+            for (j, f) in t.same.keys.sorted().enumerated() {
+                if j > 0 { byte(UInt8(ascii: ",")) }
+                string(f)
+                byte(UInt8(ascii: ":"))
+                try fact(t.same[f] ?? .null)
+            }
+            raw("},\"type\":")
             string(t.type.rawValue)
             byte(UInt8(ascii: "}"))
         }

@@ -1,4 +1,5 @@
 import CEKAuditReporters
+import CEKAuditTestSupport
 import Foundation
 import Testing
 
@@ -50,7 +51,7 @@ import Testing
         #expect(!answer[6].contains("CEK08-"), "no check ids in the implementation description: \(answer[6])")
         #expect(answer[6].contains("imported"))
         // Every evidence id in the CSV is an evidence item of the report.
-        let items = Set(((report["evidence"] as? [[String: Any]]) ?? []).compactMap { $0["id"] as? String })
+        let items = Set(ReportJSON.evidence(report).compactMap { $0["id"] as? String })
         let claims = rows.filter { $0.count == 8 && $0[3] == "claim" }
         #expect(claims.count >= 5)
         for c in claims where !c[6].contains("needs an attestation") {

@@ -278,7 +278,7 @@ import Testing
             (json["guidelines"] as? [[String: Any]] ?? []).first { $0["id"] as? String == id }?["verdict"] as? String
         }
         func verdicts(_ check: String) -> [String] { results.filter { $0["check"] as? String == check }.compactMap { $0["verdict"] as? String } }
-        var evidenceKinds: Set<String> { Set((json["evidence"] as? [[String: Any]] ?? []).compactMap { $0["kind"] as? String }) }
+        var evidenceKinds: Set<String> { Set(ReportJSON.evidence(json).compactMap { $0["kind"] as? String }) }
     }
 
     static func report(_ dir: URL) throws -> Report {

@@ -5,8 +5,8 @@ import Foundation
 import Testing
 
 /// A report over 10,000 keys (issue 16, item 5): `report.html` groups results that share check, verdict and reasons
-/// behind drill-downs and works in headless Chromium without JavaScript; `report.json` (schema 2.0.0) keeps every
-/// result and resource, and a baseline comparison reads it and a 1.x report alike. The report is a synthetic model
+/// behind drill-downs and works in headless Chromium without JavaScript; `report.json` (schema 3.0.0) keeps every
+/// result, resource and evidence item under 30 MB, and a baseline comparison reads it, a 2.0.0 and a 1.x report alike. The report is a synthetic model
 /// shaped like the real pipeline's output for an AWS key export (Benchmarks/report-scale.sh measures the pipeline
 /// itself): 10,000 keys and their key policies, a dozen results per key, reasons that carry a per-key value, an
 /// aggregate result, a manual result, a waived failure, a result about a subject without a resource row.
@@ -76,6 +76,31 @@ import Testing
         #expect(dangling.isEmpty, "report.html links to \(dangling.prefix(3)), which evidence.html does not hold")
         #expect(links.count >= 5 * Self.keys, "\(links.count) evidence links")
         #expect(page.utf8.count < 20_000_000, "evidence.html: \(page.utf8.count) bytes")
+        // Each operation's answers are cited at one pointer (`KeyMetadata` …): said once per table, not per row.
+        #expect(html.contains("Provenance pointers, said once"))
+        #expect(html.components(separatedBy: "KeyRotationEnabled").count - 1 == 1, "KeyRotationEnabled repeated per row")
+        // The ARNs' shared start is said once above each table.
+        #expect(html.contains("Ids in the first column start with <code>arn:aws:kms:</code>"))
+        #expect(!html.contains("<td>arn:aws:kms:"), "a row repeats the ids' shared start")
+    }
+
+    @Test("10,000 live keys: report.json keeps every result, resource and evidence item under 30 MB")
+    func liveJSON() async throws {
+        let report = try await offPool { try Self.builtLive.get() }
+        let data = try await offPool { try JSONReporter().render(report) }
+        #expect(data.count < 30_000_000, "report.json: \(data.count) bytes")
+        let tables = ReportTables(results: report.results, resources: report.resources, evidence: report.evidence)
+        #expect(tables.expandedEvidence() == report.evidence)
+        #expect(try tables.expandedResults() == report.results)
+        // Pointers are a table of their own: "KeyMetadata" is written once, not once per key.
+        let text = String(decoding: data, as: UTF8.self)
+        #expect(text.components(separatedBy: "\"KeyMetadata\"").count - 1 == 1)
+        let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let items = ReportJSON.evidence(json)
+        #expect(items.count == report.evidence.count)
+        #expect(items.last?["locator"] as? String == report.evidence.last?.locator)
+        #expect(ReportJSON.results(json).count == report.results.count)
+        #expect(try Comparison.Snapshot.decode(data, file: "report.json") == Comparison.Snapshot(report))
     }
 
     @Test("the HTML of 10,000 keys holds every result in a group and every subject in a drill-down")
@@ -101,8 +126,14 @@ import Testing
     @Test("report.json of 10,000 keys keeps every result and resource, and diff reads it and a 1.x report alike")
     func jsonRoundTrip() throws {
         let report = try Self.built.get()
-        let tables = ReportTables(results: report.results, resources: report.resources)
+        let tables = ReportTables(results: report.results, resources: report.resources, evidence: report.evidence)
         #expect(try tables.expandedResults() == report.results)
+        #expect(tables.expandedEvidence() == report.evidence)
+        // Fields every key shares are said once; `arn` and `key_id` repeat the row's id and name.
+        let keyTable = try #require(tables.resources.first { $0.type.rawValue == "key" })
+        #expect(keyTable.same["account"] == .string("111122223333"))
+        #expect(keyTable.identity == ["arn": "id", "key_id": "name"])
+        #expect(!keyTable.fields.contains("account"))
         #expect(try tables.expandedResources().sorted { ($0.type, $0.id) < ($1.type, $1.id) }
                 == report.resources.sorted { ($0.type, $0.id) < ($1.type, $1.id) })
         #expect(tables.groups.count < 100, "\(tables.groups.count) groups")
@@ -127,15 +158,33 @@ import Testing
         #expect(rows.last?["id"] as? String == report.results.last?.id)
     }
 
-    @Test("a damaged 2.0.0 report is refused with the row that is wrong, not misread")
+    @Test("a damaged 3.0.0 report is refused with the row that is wrong, not misread")
     func damagedTables() throws {
         let data = try JSONReporter().render(try Self.report(keys: 20))
         var json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-        var rows = try #require(json["results"] as? [[String: Any]])
-        rows[3]["group"] = 99_999
+        var rows = try #require(json["results"] as? [[Any]])
+        rows[3][0] = 99_999
         json["results"] = rows
         let broken = try JSONSerialization.data(withJSONObject: json)
         #expect(throws: CEKAuditError.self) { try Comparison.Snapshot.decode(broken, file: "broken/report.json") }
+    }
+
+    @Test("a 2.0.0 report (rows as objects) still reads as a baseline")
+    func schema2Baseline() throws {
+        let old = #"""
+        {"assessment":"a","generated_at":"2026-01-01T00:00:00Z","schema_version":"2.0.0",
+        "groups":[{"check":"C-1","count":2,"guideline":"AG-3","reasons":0,"severity":"high","template":0,"verdict":"fail"}],
+        "reasons":[["rotation.enabled = false (required eq true)"]],
+        "templates":[{"after":" does not rotate.","before":"Key "}],
+        "subjects":[{"resource":1},{"id":"k9","name":"k9","type":"key"}],
+        "provenance":[{"evidence":"ev-000000000001","pointer":"KeyMetadata"}],
+        "results":[{"evidence":[0],"finding":"00000000aa","group":0,"subject":0},{"evidence":[],"finding":"00000000bb","group":0,"subject":1}],
+        "resources":[{"fields":["arn"],"rows":[{"id":"arn:k0","name":"k0","provenance":[0],"values":["arn:k0"]},{"id":"arn:k1","name":"k1","provenance":[0],"values":["arn:k1"]}],"type":"key"}]}
+        """#
+        let snapshot = try Comparison.Snapshot.decode(Data(old.utf8), file: "old/report.json")
+        #expect(snapshot.results.map(\.id) == ["C-1:00000000aa", "C-1:00000000bb"])
+        #expect(snapshot.results.map(\.message) == ["Key k1 does not rotate.", "Key k9 does not rotate."])
+        #expect(snapshot.results.first?.subject == SubjectRef(type: "key", id: "arn:k1", name: "k1"))
     }
 
     // MARK: - The synthetic report
@@ -244,7 +293,7 @@ import Testing
              "counts": counts, "checks": [] as [Any]]
         }
         let json: [String: Any] = [
-            "schema_version": "2.0.0", "tool": ["name": "cek-audit", "version": "0.0.0-test"], "assessment": "scale-\(keys)",
+            "schema_version": "3.0.0", "tool": ["name": "cek-audit", "version": "0.0.0-test"], "assessment": "scale-\(keys)",
             "generated_at": "2026-01-01T00:00:00Z",
             "catalog": ["source": "Controls/CEK-08.yaml", "sha256": String(repeating: "0", count: 64), "control": "CEK-08",
                         "title": "Customer Key Management Capability", "framework": "AICM", "framework_version": "1.0.3"],

@@ -18,6 +18,17 @@ struct JSONLineBreakTests {
         #expect(String(decoding: JSONReporter.lineBreaks(Data(input.utf8)), as: UTF8.self) == expected)
     }
 
+    /// Since schema 3.0.0 the rows of the tables are arrays: a row starts a line at depth 2 (`results`,
+    /// `provenance`) and at depth 4 (the rows of a resource or evidence table), never inside a row.
+    @Test("rows that are arrays start lines", arguments: [
+        (#"{"results":[[0,1,"a",[0,1]],[0,2,"b",[2]]]}"#, "{\n\"results\":[[0,1,\"a\",[0,1]],\n[0,2,\"b\",[2]]]\n}\n"),
+        (#"{"resources":[{"rows":[["i","n",[0],[1,2]],["j","m",[1],[]]]}]}"#,
+         "{\n\"resources\":[{\"rows\":[[\"i\",\"n\",[0],[1,2]],\n[\"j\",\"m\",[1],[]]]}]\n}\n"),
+    ])
+    func arrayRows(input: String, expected: String) {
+        #expect(String(decoding: JSONReporter.lineBreaks(Data(input.utf8)), as: UTF8.self) == expected)
+    }
+
     @Test("a text that grows past its first buffer keeps every byte")
     func growth() {
         let text = JSONText(capacity: 16)

@@ -80,7 +80,7 @@ public struct Comparison: Sendable, Hashable, Codable {
         }
 
         /// Reads a report of any schema: since 2.0.0 the results are rows of the `groups` and `subjects` tables
-        /// (``ReportTables``); before, whole objects.
+        /// (``ReportTables``: objects in 2.0.0, arrays since 3.0.0); before, whole objects.
         public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             assessment = try c.decode(String.self, forKey: .assessment)
@@ -106,11 +106,25 @@ public struct Comparison: Sendable, Hashable, Codable {
             }
         }
 
-        /// The identities of a schema 2.0.0 resource table's rows: what `{"resource": n}` subjects name.
+        /// The identities of a resource table's rows: what `{"resource": n}` subjects name.
         private struct ResourceIdentities: Decodable {
+            /// A row's id and name: the first two members of a 3.0.0 row (an array), or its `id` and `name` (2.0.0).
             struct Row: Decodable {
                 var id: String
                 var name: String
+
+                private enum Keys: String, CodingKey { case id, name }
+
+                init(from decoder: any Decoder) throws {
+                    if var a = try? decoder.unkeyedContainer() {
+                        id = try a.decode(String.self)
+                        name = try a.decode(String.self)
+                    } else {
+                        let c = try decoder.container(keyedBy: Keys.self)
+                        id = try c.decode(String.self, forKey: .id)
+                        name = try c.decode(String.self, forKey: .name)
+                    }
+                }
             }
             var type: String
             var rows: [Row]

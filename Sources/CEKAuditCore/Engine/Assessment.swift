@@ -4,7 +4,7 @@ import Foundation
 /// (`schema_version`, documented in `Schemas/report.schema.json`); encoded with sorted keys.
 public struct AssessmentReport: Sendable, Hashable, Codable {
     /// Version of the report schema.
-    public static let schemaVersion = "2.0.0"
+    public static let schemaVersion = "3.0.0"
 
     public struct Tool: Sendable, Hashable, Codable {
         public var name: String

@@ -49,15 +49,19 @@ public struct MessageTemplate: Sendable, Hashable, Codable {
     public var display: String { before + "[…]" + after }
 }
 
-/// The results and resources of a report as `report.json` stores them since schema 2.0.0: every result, but no text
-/// repeated per result. Results that share a check, guideline, verdict, severity and waiver form one ``Group``, which
-/// names the reasons (by position in ``reasons``) and the message template (in ``templates``) of its first result;
-/// each result is a
-/// ``Row`` naming its group, its subject (by position in ``subjects``; a subject that is a resource refers to its
+/// The results, resources and evidence of a report as `report.json` stores them (schema 3.0.0; 2.0.0 had the same
+/// groups but rows as objects and every evidence item and provenance entry whole): every result, but no text repeated
+/// per result. Results that share a check, guideline, verdict, severity and waiver form one ``Group``, which names the
+/// reasons (by position in ``reasons``) and the message template (in ``templates``) of its first result; each result
+/// is a ``Row`` naming its group, its subject (by position in ``subjects``; a subject that is a resource refers to its
 /// row), its evidence (by position in ``provenance``), the hex digits that make its finding id, and its reasons and
-/// template only where they are not the group's (the whole message only when it does not name its subject). Resources are one ``ResourceTable`` per type: field names once, a row of values per
-/// resource. `Schemas/report.schema.json` documents the shape; ``results()`` and ``resources()`` give the model back.
-public struct ReportTables: Sendable, Hashable, Codable {
+/// template only where they are not the group's (the whole message only when it does not name its subject).
+/// Resources are one ``ResourceTable`` per type: field names once, fields equal in every row once, fields that repeat
+/// the row's id or name named once, a row of values per resource. Evidence items are ``EvidenceTable``s, one per
+/// collector, kind, locator folder and collection time, a compact row per item; a provenance entry names its item by
+/// position among them and its pointer by position in ``pointers``. `Schemas/report.schema.json` documents the shape;
+/// ``expandedResults()``, ``expandedResources()`` and ``expandedEvidence()`` give the model back.
+public struct ReportTables: Sendable, Hashable {
     /// What results of one group share.
     public struct Group: Sendable, Hashable, Codable {
         /// The check id (``CheckResult/check``).
@@ -79,7 +83,8 @@ public struct ReportTables: Sendable, Hashable, Codable {
         public var count: Int
     }
 
-    /// One result.
+    /// One result. In schema 3.0.0 an array, `[group, subject, finding, evidence, reasons, template, message, id]`,
+    /// trailing absent members left out (`null` where a later one follows); in 2.0.0 an object with those keys.
     public struct Row: Sendable, Hashable, Codable {
         /// Position of its ``Group`` in ``ReportTables/groups``.
         public var group: Int
@@ -98,20 +103,74 @@ public struct ReportTables: Sendable, Hashable, Codable {
         public var message: String?
         /// Positions in ``ReportTables/provenance``.
         public var evidence: [Int]
+
+        public init(group: Int, finding: String?, id: String?, subject: Int?, reasons: Int?, template: Int?, message: String?, evidence: [Int]) {
+            self.group = group
+            self.finding = finding
+            self.id = id
+            self.subject = subject
+            self.reasons = reasons
+            self.template = template
+            self.message = message
+            self.evidence = evidence
+        }
+
+        private enum Keys: String, CodingKey { case group, finding, id, subject, reasons, template, message, evidence }
+
+        /// Reads a 3.0.0 row (an array) or a 2.0.0 row (an object).
+        /// - Throws: `DecodingError` when it is neither.
+        public init(from decoder: any Decoder) throws {
+            if var a = try? decoder.unkeyedContainer() {
+                group = try a.decode(Int.self)
+                func next<T: Decodable>(_ type: T.Type) throws -> T? {
+                    if a.isAtEnd { return nil }
+                    return try a.decodeNil() ? nil : a.decode(T.self)
+                }
+                subject = try next(Int.self)
+                finding = try next(String.self)
+                evidence = try next([Int].self) ?? []
+                reasons = try next(Int.self)
+                template = try next(Int.self)
+                message = try next(String.self)
+                id = try next(String.self)
+                return
+            }
+            let c = try decoder.container(keyedBy: Keys.self)
+            group = try c.decode(Int.self, forKey: .group)
+            finding = try c.decodeIfPresent(String.self, forKey: .finding)
+            id = try c.decodeIfPresent(String.self, forKey: .id)
+            subject = try c.decodeIfPresent(Int.self, forKey: .subject)
+            reasons = try c.decodeIfPresent(Int.self, forKey: .reasons)
+            template = try c.decodeIfPresent(Int.self, forKey: .template)
+            message = try c.decodeIfPresent(String.self, forKey: .message)
+            evidence = try c.decodeIfPresent([Int].self, forKey: .evidence) ?? []
+        }
+
+        /// Writes the 3.0.0 array.
+        public func encode(to encoder: any Encoder) throws {
+            var a = encoder.unkeyedContainer()
+            let tail: [(any Encodable)?] = [subject, finding, evidence, reasons, template, message, id]
+            let last = tail.lastIndex { $0 != nil } ?? -1
+            try a.encode(group)
+            for v in tail.prefix(last + 1) {
+                if let v { try a.encode(v) } else { try a.encodeNil() }
+            }
+        }
     }
 
     /// The resources of one type.
-    public struct ResourceTable: Sendable, Hashable, Codable {
+    public struct ResourceTable: Sendable, Hashable {
         /// One resource: identity, provenance (positions in ``ReportTables/provenance``) and one value per field of
-        /// the table, in the table's field order; a field the resource lacks is `{"absent": true}`.
-        public struct Row: Sendable, Hashable, Codable {
+        /// ``ResourceTable/fields``, in that order; a field the resource lacks is `{"absent": true}`. In `report.json`
+        /// an array: `[id, name, provenance, value…]`.
+        public struct Row: Sendable, Hashable {
             /// ``Resource/id``.
             public var id: String
             /// ``Resource/name``.
             public var name: String
             /// Positions in ``ReportTables/provenance``.
             public var provenance: [Int]
-            /// One cell per field of the table.
+            /// One cell per field of ``ResourceTable/fields``.
             public var values: [Cell]
         }
 
@@ -141,9 +200,54 @@ public struct ReportTables: Sendable, Hashable, Codable {
 
         /// The resources' type.
         public var type: ResourceType
-        /// Field names, sorted.
+        /// Names of the fields whose values vary from row to row, sorted: one cell per name in every row.
         public var fields: [String]
+        /// Fields every row holds with the same value (said once, not per row).
+        public var same: [String: FactValue]
+        /// Fields every row holds with its own id (`"id"`) or name (`"name"`) as their value (a key's `arn` and
+        /// `key_id`): named once, not repeated per row.
+        public var identity: [String: String]
         public var rows: [Row]
+    }
+
+    /// The evidence items of one collector, kind, locator folder and collection time: in `report.json`
+    /// `{"collected_at", "collector", "folder", "items": [[id, rest of the locator, size, sha256], …], "kind"}`.
+    public struct EvidenceTable: Sendable, Hashable {
+        /// One item: its id, its locator after ``EvidenceTable/folder``, its size in bytes and its SHA-256 (hex).
+        public struct Item: Sendable, Hashable {
+            public var id: String
+            public var rest: String
+            public var size: Int
+            public var sha256: String
+        }
+
+        /// ``EvidenceItem/collector``.
+        public var collector: String
+        /// ``EvidenceItem/kind``.
+        public var kind: String
+        /// The locators' common start: up to and including their last `/` (empty for a locator without one).
+        public var folder: String
+        /// ``EvidenceItem/collectedAt``.
+        public var collectedAt: Date
+        public var items: [Item]
+    }
+
+    /// A provenance entry: the evidence item by position among the items of ``ReportTables/evidence`` (table by
+    /// table; an id the report's evidence lacks stays a string), the pointer by position in
+    /// ``ReportTables/pointers``, and the line. In `report.json` `[item, pointer, line]`, trailing absent members left
+    /// out.
+    public struct ProvenanceRef: Sendable, Hashable {
+        /// Where the evidence item is.
+        public enum Item: Sendable, Hashable {
+            /// Position among the evidence items, table by table.
+            case position(Int)
+            /// An id no evidence item of the report has.
+            case missing(String)
+        }
+
+        public var item: Item
+        public var pointer: Int?
+        public var line: Int?
     }
 
     /// A subject results name: a resource, by its position among the rows of ``ReportTables/resources`` (table by
@@ -180,26 +284,59 @@ public struct ReportTables: Sendable, Hashable, Codable {
     /// Every subject results name, each once, in order of first mention.
     public var subjects: [Subject]
     /// Every provenance entry results and resources cite, each once, in order of first citation.
-    public var provenance: [Provenance]
+    public var provenance: [ProvenanceRef]
+    /// Every distinct pointer of the provenance entries, in order of first use.
+    public var pointers: [String]
+    /// The evidence items, table by table (tables in order of their first item, items in report order).
+    public var evidence: [EvidenceTable]
     /// Every result, in report order.
     public var results: [Row]
     /// Resource tables, by type name; rows in report order.
     public var resources: [ResourceTable]
 
-    /// Builds the tables of `results` and `resources` (in their order).
-    public init(results: [CheckResult], resources: [Resource]) {
+    /// Builds the tables of `results`, `resources` and `evidence` (in their order).
+    public init(results: [CheckResult], resources: [Resource], evidence: [EvidenceItem] = []) {
         var groupIndex: [Group.Key: Int] = [:]
         var subjectIndex: [SubjectRef: Int] = [:]
         var reasonIndex: [[String]: Int] = [:]
         var provenanceIndex: [Provenance: Int] = [:]
         var templateIndex: [MessageTemplate: Int] = [:]
+        var pointerIndex: [String: Int] = [:]
         reasons = []
         templates = []
         groups = []
         subjects = []
         provenance = []
+        pointers = []
+        self.evidence = []
         self.resources = []
         self.results = []
+        // Evidence tables: one per collector, kind, folder and time, in order of first item; an item's position counts
+        // table by table.
+        struct TableKey: Hashable { var collector, kind, folder: String; var at: Date }
+        var tableIndex: [TableKey: Int] = [:]
+        var membersOf: [[Int]] = []
+        for (i, item) in evidence.enumerated() {
+            let folder = item.locator.lastIndex(of: "/").map { String(item.locator[...$0]) } ?? ""
+            let key = TableKey(collector: item.collector, kind: item.kind, folder: folder, at: item.collectedAt)
+            if let t = tableIndex[key] { membersOf[t].append(i) } else {
+                tableIndex[key] = self.evidence.count
+                membersOf.append([i])
+                self.evidence.append(EvidenceTable(collector: item.collector, kind: item.kind, folder: folder, collectedAt: item.collectedAt, items: []))
+            }
+        }
+        var itemPosition: [String: Int] = [:]
+        var flat = 0
+        for (t, members) in membersOf.enumerated() {
+            let folder = self.evidence[t].folder
+            self.evidence[t].items.reserveCapacity(members.count)
+            for i in members {
+                let item = evidence[i]
+                if itemPosition[item.id] == nil { itemPosition[item.id] = flat }
+                self.evidence[t].items.append(.init(id: item.id, rest: String(item.locator.dropFirst(folder.count)), size: item.size, sha256: item.sha256))
+                flat += 1
+            }
+        }
         func templateRef(_ t: MessageTemplate) -> Int {
             if let i = templateIndex[t] { return i }
             templateIndex[t] = templates.count
@@ -227,7 +364,16 @@ public struct ReportTables: Sendable, Hashable, Codable {
         func ref(_ p: Provenance) -> Int {
             if let i = provenanceIndex[p] { return i }
             provenanceIndex[p] = provenance.count
-            provenance.append(p)
+            var pointer: Int?
+            if let text = p.pointer {
+                if let n = pointerIndex[text] { pointer = n } else {
+                    pointer = pointers.count
+                    pointerIndex[text] = pointers.count
+                    pointers.append(text)
+                }
+            }
+            provenance.append(ProvenanceRef(item: itemPosition[p.evidence].map(ProvenanceRef.Item.position) ?? .missing(p.evidence),
+                                            pointer: pointer, line: p.line))
             return provenance.count - 1
         }
         // Equal lists of positions share one array: the results about one resource, and its row, cite the same
@@ -277,7 +423,23 @@ public struct ReportTables: Sendable, Hashable, Codable {
         var resourceTables: [ResourceTable] = []
         for type in tables.keys.sorted() {
             let t = tables[type] ?? ([], [])
-            let fields = t.fields.sorted()
+            // A field every row holds with one value, or with the row's own id or name, is said once (with more
+            // than one row: a single row's fields all stay in it).
+            var fields: [String] = []
+            var same: [String: FactValue] = [:]
+            var identity: [String: String] = [:]
+            for f in t.fields.sorted() {
+                let first = t.members[0].fields[f]
+                if t.members.count > 1, let first, t.members.allSatisfy({ $0.fields[f] == first }) {
+                    same[f] = first
+                } else if t.members.count > 1, t.members.allSatisfy({ $0.fields[f] == .string($0.id) }) {
+                    identity[f] = "id"
+                } else if t.members.count > 1, t.members.allSatisfy({ $0.fields[f] == .string($0.name) }) {
+                    identity[f] = "name"
+                } else {
+                    fields.append(f)
+                }
+            }
             var rows: [ResourceTable.Row] = []
             rows.reserveCapacity(t.members.count)
             for r in t.members {
@@ -286,9 +448,45 @@ public struct ReportTables: Sendable, Hashable, Codable {
                 rows.append(ResourceTable.Row(id: r.id, name: r.name, provenance: shared(prov),
                                               values: fields.map { r.fields[$0].map(ResourceTable.Cell.value) ?? .absent }))
             }
-            resourceTables.append(ResourceTable(type: type, fields: fields, rows: rows))
+            resourceTables.append(ResourceTable(type: type, fields: fields, same: same, identity: identity, rows: rows))
         }
         self.resources = resourceTables
+    }
+
+    /// The evidence id of every item position (table by table).
+    private var itemIDs: [String] { evidence.flatMap { $0.items.map(\.id) } }
+
+    /// The provenance entries, as the model holds them.
+    /// - Throws: ``ReportTablesError`` when an entry names an item or pointer the tables lack.
+    public func expandedProvenance() throws -> [Provenance] {
+        let ids = itemIDs
+        return try provenance.enumerated().map { n, p in
+            let id: String
+            switch p.item {
+            case .missing(let s): id = s
+            case .position(let i):
+                guard ids.indices.contains(i) else { throw ReportTablesError(detail: "provenance[\(n)] names evidence item \(i), which evidence lacks") }
+                id = ids[i]
+            }
+            var pointer: String?
+            if let i = p.pointer {
+                guard pointers.indices.contains(i) else { throw ReportTablesError(detail: "provenance[\(n)] names pointer \(i), which pointers lacks") }
+                pointer = pointers[i]
+            }
+            return Provenance(evidence: id, pointer: pointer, line: p.line)
+        }
+    }
+
+    /// The evidence items, as the model holds them (table by table).
+    public func expandedEvidence() -> [EvidenceItem] {
+        evidence.flatMap { t in
+            t.items.map { item in
+                var e = EvidenceItem(collector: t.collector, locator: t.folder + item.rest, kind: t.kind, size: item.size, sha256: item.sha256,
+                                     collectedAt: t.collectedAt)
+                e.id = item.id
+                return e
+            }
+        }
     }
 
     /// The results, as the model holds them.
@@ -296,6 +494,7 @@ public struct ReportTables: Sendable, Hashable, Codable {
     public func expandedResults() throws -> [CheckResult] {
         let identities = resources.flatMap { t in t.rows.map { SubjectRef(type: t.type.rawValue, id: $0.id, name: $0.name) } }
         let expanded = try Self.expand(results, groups: groups, reasons: reasons, templates: templates, subjects: subjects, resources: identities)
+        let provenance = try expandedProvenance()
         return try zip(results, expanded).enumerated().map { n, pair in
             let (row, r) = pair
             let evidence = try row.evidence.map { e -> Provenance in
@@ -366,13 +565,15 @@ public struct ReportTables: Sendable, Hashable, Codable {
     /// The resources, as the model holds them (table by table).
     /// - Throws: ``ReportTablesError`` when a row's values do not match its table's fields or name a missing provenance entry.
     public func expandedResources() throws -> [Resource] {
+        let provenance = try expandedProvenance()
         var out: [Resource] = []
         for t in resources {
             for (n, row) in t.rows.enumerated() {
                 guard row.values.count == t.fields.count else {
                     throw ReportTablesError(detail: "resources[\(t.type.rawValue)].rows[\(n)] has \(row.values.count) values for \(t.fields.count) fields")
                 }
-                var fields: [String: FactValue] = [:]
+                var fields = t.same
+                for (f, which) in t.identity { fields[f] = .string(which == "id" ? row.id : row.name) }
                 for (f, cell) in zip(t.fields, row.values) { if case .value(let v) = cell { fields[f] = v } }
                 let prov = try row.provenance.map { e -> Provenance in
                     guard provenance.indices.contains(e) else { throw ReportTablesError(detail: "a provenance index \(e) is not in provenance") }
