@@ -84,7 +84,9 @@ let package = Package(
         .target(
             name: "CEKAuditOpenBao",
             // swift-crypto for the probe's BYOK import: RSA-OAEP-SHA256 and the AES block function of AES-KWP.
-            dependencies: family + [.product(name: "Crypto", package: "swift-crypto"),
+            // CEKScan: the C fast path of the audit-log line reader (cek_audit_line_scan).
+            dependencies: family + ["CEKScan",
+                                    .product(name: "Crypto", package: "swift-crypto"),
                                     .product(name: "_CryptoExtras", package: "swift-crypto"),
                                     .product(name: "AsyncHTTPClient", package: "async-http-client"),
                                     .product(name: "NIOCore", package: "swift-nio"),
@@ -123,7 +125,8 @@ let package = Package(
         // EncryptionConfiguration.
         .target(name: "CEKAuditInfraCode", dependencies: family + ["CEKAuditHCL", .product(name: "Yams", package: "Yams")], swiftSettings: strict),
         // Logs read in batches: CloudTrail.
-        // SSE2 skipping of JSON objects and arrays for the log scans (the CloudTrail splitter and record reader).
+        // SSE2 skipping of JSON objects and arrays for the log scans (the CloudTrail splitter and record reader), and
+        // the fast path of the OpenBao audit-log line reader.
         .target(name: "CEKScan"),
         .target(name: "CEKAuditLogs", dependencies: family + ["CEKZlib", "CEKScan"], swiftSettings: strict),
         // Attestation files (documents with recorded hashes).

@@ -79,6 +79,8 @@ struct AuditLogTally {
     var prefixes: [String] = []
     var categories: Set<String> = []
     var tenants: Set<String> = []
+    /// The namespace inserted into ``tenants`` last.
+    private var lastTenant: String?
     var keys: [KeyRef: KeyStats] = [:]
     /// Lines of the first parse errors (up to 10) per file, for the diagnostic.
     var errorLines: [String: [Int]] = [:]
@@ -114,6 +116,12 @@ struct AuditLogTally {
             isResponse = r.type == "response"
             event = AuditLogTally.event(from: r)
             id = event == nil ? "" : (r.request?.id ?? "")
+        }
+
+        init(isResponse: Bool, id: String, event: Event?) {
+            self.isResponse = isResponse
+            self.id = id
+            self.event = event
         }
     }
 
@@ -175,15 +183,16 @@ struct AuditLogTally {
             outsideWindow += 1
             return
         }
-        tenants.insert(e.namespace)
-        // Taken out of the table while it is updated, so that its sets and dictionaries are not copied on write.
-        var stats = e.key.map { keys.removeValue(forKey: $0) ?? KeyStats() }
+        // Records of a log mostly come from one namespace after another: the set is not hashed again for a repeat.
+        if lastTenant != e.namespace {
+            tenants.insert(e.namespace)
+            lastTenant = e.namespace
+        }
         let op = e.operation
-        if e.denied || e.error != nil {
+        let attempt = e.denied || e.error != nil
+        if attempt {
             // An attempt: never evidence that the operation happened.
             if e.denied { denied += 1 } else { errored += 1 }
-            let why = e.denied ? "permission denied" : AuditLogTally.oneLine(e.error ?? "error")
-            if var s = stats, s.failed.count < 50 { s.failed.append("\(op.category) (\(why))"); stats = s }
         } else {
             categories.insert(op.logCategory)
             if e.principal == nil { unattributed += 1 }
@@ -192,46 +201,65 @@ struct AuditLogTally {
                 last = last.map { Swift.max($0, t) } ?? t
             }
             if op.group == .usage { usageEvents += 1 }
-            if var s = stats {
-                if !confirmed { s.unconfirmed += 1 }
-                if let t = e.time {
-                    s.first = s.first.map { Swift.min($0, t) } ?? t
-                    s.last = s.last.map { Swift.max($0, t) } ?? t
-                    if let d = s.deletedAt, t > d { s.eventsAfterDeletion += 1 }
-                }
-                if let p = e.principal, s.principals.count < AuditLogTally.maxPrincipals { s.principals.insert(p) }
-                switch op.group {
-                case .usage: s.usage[op.logCategory, default: 0] += 1
-                case .lifecycle: s.lifecycle.insert(op.category)
-                case .access: break
-                }
-                if op.category == "rotate", let t = e.time { s.lastRotated = s.lastRotated.map { Swift.max($0, t) } ?? t }
-                if op.category == "delete", let t = e.time { s.deletedAt = s.deletedAt.map { Swift.min($0, t) } ?? t }
-                for (k, v) in e.settings { s.settings.insert("\(k)=\(v.settingText)") }
-                if let period = e.settings["auto_rotate_period"] {
-                    let state: String?
-                    switch period {
-                    case .number(let n): state = n > 0 ? "enabled" : "disabled"
-                    case .string(let text) where !period.isHMAC:
-                        state = (text == "0" || text == "0s" || text.isEmpty) ? "disabled" : "enabled"
-                    default: state = nil   // HMAC'd: configured, value unreadable
-                    }
-                    s.lifecycle.insert(state == "enabled" ? "enable-rotation" : state == "disabled" ? "disable-rotation" : "configure-rotation")
-                    let t = e.time ?? ""
-                    if s.rotationSwitch.map({ $0.time <= t }) ?? true { s.rotationSwitch = (t, state) }
-                }
-                stats = s
-            }
         }
-        if let k = e.key, let stats { keys[k] = stats }
+        // Updated in place in the table (one lookup, no copy of its sets and dictionaries).
+        if let k = e.key { Self.record(e, confirmed: confirmed, attempt: attempt, in: &keys[k, default: KeyStats()]) }
     }
 
-    /// The key operation a record describes, or `nil` when it is not a transit key operation.
-    static func event(from r: AuditLogRecord) -> Event? {
-        guard let req = r.request, let path = req.path, let operation = req.operation else { return nil }
-        if let type = req.mountType, type != "transit" { return nil }
-        let nsPath = ACLPolicy.normalize(namespace: req.namespace?.path ?? "")
-        var mount = req.mountPoint ?? ""
+    /// What one finalized event adds to its key's statistics.
+    private static func record(_ e: Event, confirmed: Bool, attempt: Bool, in s: inout KeyStats) {
+        let op = e.operation
+        if attempt {
+            if s.failed.count < 50 {
+                let why = e.denied ? "permission denied" : AuditLogTally.oneLine(e.error ?? "error")
+                s.failed.append("\(op.category) (\(why))")
+            }
+            return
+        }
+        if !confirmed { s.unconfirmed += 1 }
+        if let t = e.time {
+            s.first = s.first.map { Swift.min($0, t) } ?? t
+            s.last = s.last.map { Swift.max($0, t) } ?? t
+            if let d = s.deletedAt, t > d { s.eventsAfterDeletion += 1 }
+        }
+        if let p = e.principal, s.principals.count < AuditLogTally.maxPrincipals { s.principals.insert(p) }
+        switch op.group {
+        case .usage: s.usage[op.logCategory, default: 0] += 1
+        case .lifecycle: s.lifecycle.insert(op.category)
+        case .access: break
+        }
+        if op.category == "rotate", let t = e.time { s.lastRotated = s.lastRotated.map { Swift.max($0, t) } ?? t }
+        if op.category == "delete", let t = e.time { s.deletedAt = s.deletedAt.map { Swift.min($0, t) } ?? t }
+        for (k, v) in e.settings { s.settings.insert("\(k)=\(v.settingText)") }
+        if let period = e.settings["auto_rotate_period"] {
+            let state: String?
+            switch period {
+            case .number(let n): state = n > 0 ? "enabled" : "disabled"
+            case .string(let text) where !period.isHMAC:
+                state = (text == "0" || text == "0s" || text.isEmpty) ? "disabled" : "enabled"
+            default: state = nil   // HMAC'd: configured, value unreadable
+            }
+            s.lifecycle.insert(state == "enabled" ? "enable-rotation" : state == "disabled" ? "disable-rotation" : "configure-rotation")
+            let t = e.time ?? ""
+            if s.rotationSwitch.map({ $0.time <= t }) ?? true { s.rotationSwitch = (t, state) }
+        }
+    }
+
+    /// What a request record's operation, path, mount and namespace say, whatever the record's time, caller and
+    /// outcome: the transit operation, the key it names and the namespace's display name. Records of one log repeat a
+    /// few of these again and again, so the decoding threads keep them (``AuditLineDecoder``).
+    struct Shape: Sendable {
+        var operation: TransitOperation
+        var key: KeyRef?
+        var namespace: String
+    }
+
+    /// The shape of a request on `path` (`operation` as logged; `mountType`, `mountPoint` and the namespace's path as
+    /// logged, `nil` when absent), or `nil` when it is not a transit key operation.
+    static func shape(operation: String, path: String, mountPoint: String?, mountType: String?, namespacePath: String?) -> Shape? {
+        if let type = mountType, type != "transit" { return nil }
+        let nsPath = ACLPolicy.normalize(namespace: namespacePath ?? "")
+        var mount = mountPoint ?? ""
         if !nsPath.isEmpty, mount.hasPrefix(nsPath) { mount = String(mount.dropFirst(nsPath.count)) }
         var relative = path
         if !nsPath.isEmpty, relative.hasPrefix(nsPath), !mount.hasPrefix(nsPath) { relative = String(relative.dropFirst(nsPath.count)) }
@@ -244,12 +272,24 @@ struct AuditLogTally {
             return nil
         }
         let namespace = ACLPolicy.displayName(namespace: nsPath)
+        return Shape(operation: op, key: op.key.map { KeyRef(namespace: namespace, mount: mount, name: $0) }, namespace: namespace)
+    }
+
+    /// Whether requests of this operation carry settings (``settingNames``) that the tally records.
+    static func recordsSettings(_ op: TransitOperation) -> Bool {
+        op.category == "create" || op.category == "configure" || op.category == "import"
+    }
+
+    /// The key operation a record describes, or `nil` when it is not a transit key operation.
+    static func event(from r: AuditLogRecord) -> Event? {
+        guard let req = r.request, let path = req.path, let operation = req.operation,
+              let shape = shape(operation: operation, path: path, mountPoint: req.mountPoint, mountType: req.mountType,
+                                namespacePath: req.namespace?.path) else { return nil }
         var settings: [String: AuditScalar] = [:]
-        if ["create", "configure", "import"].contains(op.category) {
+        if recordsSettings(shape.operation) {
             for (k, v) in (req.data ?? [:]) where settingNames.contains(k) { settings[k] = v }
         }
-        return Event(time: r.time.map(normalize), operation: op,
-                     key: op.key.map { KeyRef(namespace: namespace, mount: mount, name: $0) }, namespace: namespace,
+        return Event(time: r.time.map(normalize), operation: shape.operation, key: shape.key, namespace: shape.namespace,
                      principal: r.principal, denied: r.denied, error: r.errorText, settings: settings)
     }
 

@@ -7,9 +7,11 @@ import Logging
 /// `request` and one `response` entry per request, optionally each behind the device's `prefix` text. The files of
 /// one source (a folder of rotated logs, or one file) make one log source.
 ///
-/// Each file is streamed (``AuditLogChunkReader``): runs of whole lines read in place into one reused buffer, split
-/// into shares decoded on every core, then tallied in file order — constant memory, any size, no copy per line.
-/// Per line, a configured prefix is stripped,
+/// Each file is streamed (``AuditLogChunkReader``): runs of whole lines read in place into two reused buffers in turn
+/// (the next run is read while the current one is decoded and the one before is tallied), split into shares decoded
+/// on every core (``AuditLineDecoder``: a C fast path over the line's bytes, the exact ``AuditLineReader`` for what it
+/// leaves), then tallied in file order — constant memory, any size, no copy per line. Per line, a configured prefix
+/// is stripped,
 /// else anything before the first `{` is taken as the prefix (hashicorp/vault#9236: `**staging**{"time":…}`); a line
 /// that still does not decode counts as a parse error — reported as "N unparseable lines", never as "no audit
 /// events". HMAC'd values stay as they are: a setting whose value is HMAC'd is recorded as set, its value unreadable.
@@ -105,6 +107,8 @@ public struct OpenBaoAuditLogCollector: EvidenceCollector {
             return total + (stat(file.path, &st) == 0 ? Int64(st.st_size) : 0)
         })
         let prefixText = linePrefix.flatMap { $0.isEmpty ? nil : $0 }
+        // One decoder (its caches) per share slot of a run, kept from run to run and file to file.
+        let decoders = (0..<Self.shareCount(workers: workers, bytes: Int.max)).map { _ in AuditLineDecoder(prefix: prefix) }
         for file in files {
             let reader: AuditLogChunkReader
             do { reader = try AuditLogChunkReader(path: file.path, chunkSize: chunkSize) } catch {
@@ -114,38 +118,44 @@ public struct OpenBaoAuditLogCollector: EvidenceCollector {
                 continue
             }
             var lineNumber = 0
-            // The run decoded last, tallied while the next one is decoded (the outcomes hold no reference to the buffer).
-            var decoded: [Share] = []
-            func tallyDecoded() {
-                for share in decoded {
+            // Three runs in flight: the one read (next()), the one decoded (on the other threads, with its hash), the
+            // one tallied (here, in file order; its outcomes hold no reference to the buffers).
+            var inFlight: (group: DispatchGroup, result: DecodedRun)?
+            func tallyShares(_ shares: [Share]) {
+                for share in shares {
                     Self.apply(share.outcomes, firstLine: lineNumber + 1, prefix: prefixText, file: file.locator, to: &tally)
                     lineNumber += share.lines
                 }
-                decoded = []
+            }
+            func settle() -> [Share] {
+                guard let f = inFlight else { return [] }
+                f.group.wait()
+                inFlight = nil
+                return f.result.shares
             }
             do {
                 while let piece = try reader.next() {
                     switch piece {
                     case .tooLong:
-                        tallyDecoded()
+                        tallyShares(settle())
                         lineNumber += 1
                         tally.lines += 1
                         tally.parseError(file: file.locator, line: lineNumber)
-                    case .lines(let run):
+                    case .lines(let run, let readUpTo):
+                        let done = settle()
                         let next = DecodedRun()
-                        let job = DecodeRunJob(run: run, reader: reader, result: next)
+                        let job = DecodeRunJob(run: run, readUpTo: readUpTo, reader: reader, decoders: decoders, result: next)
                         let group = DispatchGroup()
                         DispatchQueue.global().async(group: group) {
-                            job.result.shares = Self.decode(job.run, hashing: job.reader, prefix: prefix, workers: workers)
+                            job.result.shares = Self.decode(job.run, hashing: job.reader, upTo: job.readUpTo, decoders: job.decoders, workers: workers)
                         }
-                        tallyDecoded()
-                        group.wait()
-                        decoded = next.shares
+                        inFlight = (group, next)
+                        tallyShares(done)
                     }
                 }
-                tallyDecoded()
+                tallyShares(settle())
             } catch {
-                tallyDecoded()
+                tallyShares(settle())
                 failedFiles += 1
                 facts.diagnostics.append(Diagnostic(.error, source: file.locator, line: lineNumber,
                                                     message: "reading the log failed after \(lineNumber) line(s): \(FileProblem.reading(file.path, error: error).what)"))
@@ -206,38 +216,50 @@ public struct OpenBaoAuditLogCollector: EvidenceCollector {
         var shares: [Share] = []
     }
 
-    /// What the task decoding one run gets: the run and its reader (not touched by the tallying thread meanwhile).
+    /// What the task decoding one run gets: the run, how far its reader had read (to hash), the reader (only to hash)
+    /// and the decoders (not touched by the tallying thread).
     private struct DecodeRunJob: @unchecked Sendable {
         let run: UnsafeRawBufferPointer
+        let readUpTo: Int
         let reader: AuditLogChunkReader
+        let decoders: [AuditLineDecoder]
         let result: DecodedRun
     }
 
     /// Bytes read per refill of a file's buffer (tests make it small to cut lines across refills).
     var chunkSize = AuditLogChunkReader.defaultChunkSize
 
-    /// What the decoding threads share: the run (read only), the reader (only to hash its pending bytes, on one
-    /// thread) and the share slots (each written by one thread).
+    /// What the decoding threads share: the run (read only), the reader (only to hash, on one thread), the decoders
+    /// and the share slots (each used by one thread).
     private struct DecodeJob: @unchecked Sendable {
         let run: UnsafeRawBufferPointer
+        let readUpTo: Int
         let reader: AuditLogChunkReader
         let bounds: [Int]
+        let decoders: [AuditLineDecoder]
         let out: UnsafeMutablePointer<Share>
     }
 
+    /// Shares a run of `bytes` is cut into: several per worker so that they even out, one for a small run.
+    static func shareCount(workers: Int, bytes: Int) -> Int {
+        bytes < 64 << 10 || workers <= 1 ? 1 : workers * 4
+    }
+
     /// Decodes the lines of `run` (whole lines, as ``AuditLogChunkReader`` hands them out) in shares on `workers`
-    /// threads, while one more task hashes the bytes the reader read. Decoding is pure (bytes in, outcome out), so the
-    /// outcomes are the same as one line at a time; they come back in file order.
-    static func decode(_ run: UnsafeRawBufferPointer, hashing reader: AuditLogChunkReader, prefix: [UInt8]?, workers: Int) -> [Share] {
+    /// threads, one ``AuditLineDecoder`` per share, while one more task hashes the bytes the reader read up to
+    /// `readUpTo`. Decoding is pure (bytes in, outcome out; the decoders' caches only save work), so the outcomes are
+    /// the same as one line at a time; they come back in file order.
+    static func decode(_ run: UnsafeRawBufferPointer, hashing reader: AuditLogChunkReader, upTo readUpTo: Int, decoders: [AuditLineDecoder],
+                       workers: Int) -> [Share] {
         let n = run.count
         guard n > 0, let base = run.baseAddress else {
-            reader.hashPending()
+            reader.hash(upTo: readUpTo)
             return []
         }
-        // Share boundaries just after a newline, about equal in bytes; several per worker so that they even out.
-        let wanted = n < 64 << 10 || workers <= 1 ? 1 : workers * 4
+        // Share boundaries just after a newline, about equal in bytes.
+        let wanted = Swift.min(shareCount(workers: workers, bytes: n), decoders.count)
         var bounds = [0]
-        for s in 1..<wanted {
+        for s in 1..<Swift.max(wanted, 1) {
             let k = Swift.max(n * s / wanted, bounds[bounds.count - 1])
             guard k < n, let nl = memchr(base + k, 0x0A, n - k) else { break }
             let cut = base.distance(to: UnsafeRawPointer(nl)) + 1
@@ -248,11 +270,11 @@ public struct OpenBaoAuditLogCollector: EvidenceCollector {
         let out = UnsafeMutablePointer<Share>.allocate(capacity: shares)
         out.initialize(repeating: Share(), count: shares)
         defer { out.deallocate() }
-        let job = DecodeJob(run: run, reader: reader, bounds: bounds, out: out)
+        let job = DecodeJob(run: run, readUpTo: readUpTo, reader: reader, bounds: bounds, decoders: decoders, out: out)
         let work: @Sendable (Int) -> Void = { task in
             // Task 0 hashes (first, so that it runs beside the decoding rather than after it).
-            guard task > 0 else { job.reader.hashPending(); return }
-            job.out[task - 1] = decodeShare(UnsafeRawBufferPointer(rebasing: job.run[job.bounds[task - 1]..<job.bounds[task]]), prefix: prefix)
+            guard task > 0 else { job.reader.hash(upTo: job.readUpTo); return }
+            job.out[task - 1] = job.decoders[task - 1].decodeShare(UnsafeRawBufferPointer(rebasing: job.run[job.bounds[task - 1]..<job.bounds[task]]))
         }
         if shares == 1 {
             for t in 0...1 { work(t) }
@@ -264,29 +286,6 @@ public struct OpenBaoAuditLogCollector: EvidenceCollector {
         return result
     }
 
-    /// The outcomes of the lines in `bytes` (lines ended by `\n`, the last perhaps not; a `\r` before the `\n` is
-    /// dropped). Lines of spaces and tabs only are counted but give no outcome.
-    static func decodeShare(_ bytes: UnsafeRawBufferPointer, prefix: [UInt8]?) -> Share {
-        var share = Share()
-        guard let base = bytes.baseAddress else { return share }
-        let end = bytes.count
-        var k = 0
-        var index = 0
-        while k < end {
-            let e = memchr(base + k, 0x0A, end - k).map { base.distance(to: UnsafeRawPointer($0)) } ?? end
-            var lineEnd = e
-            if lineEnd > k, base.load(fromByteOffset: lineEnd - 1, as: UInt8.self) == 0x0D { lineEnd -= 1 }
-            let line = UnsafeRawBufferPointer(start: base + k, count: lineEnd - k)
-            if line.contains(where: { !($0 == 0x20 || $0 == 0x09) }) {
-                share.outcomes.append(decodeLine(line, line: index, prefix: prefix))
-            }
-            index += 1
-            k = e + 1
-        }
-        share.lines = index
-        return share
-    }
-
     /// Tallies the outcomes of one share in file order; `firstLine` is the file's line number of the share's first line.
     static func apply(_ outcomes: [LineOutcome], firstLine: Int, prefix: String?, file: String, to tally: inout AuditLogTally) {
         for o in outcomes {
@@ -295,27 +294,6 @@ public struct OpenBaoAuditLogCollector: EvidenceCollector {
             if let p = o.otherPrefix { tally.sawPrefix(p) }
             if let parsed = o.parsed { tally.add(parsed) } else { tally.parseError(file: file, line: firstLine + o.line) }
         }
-    }
-
-    /// Decodes one line: a configured prefix is stripped, else text before the first `{` is taken as the prefix.
-    /// The JSON is read by ``AuditLineReader`` in lean mode straight from the line's bytes (what `JSONDecoder`
-    /// accepts, several times faster), and what it brings to the tally is worked out here, on the decoding thread.
-    static func decodeLine(_ bytes: UnsafeRawBufferPointer, line: Int, prefix: [UInt8]?) -> LineOutcome {
-        var outcome = LineOutcome(line: line)
-        var body = bytes[...]
-        if let prefix, !prefix.isEmpty, bytes.count >= prefix.count,
-           prefix.withUnsafeBytes({ memcmp($0.baseAddress!, bytes.baseAddress!, prefix.count) == 0 }) {
-            body = bytes[prefix.count...]
-            outcome.configuredPrefix = true
-        }
-        guard let brace = body.firstIndex(of: UInt8(ascii: "{")) else { return outcome }
-        if brace > body.startIndex {
-            outcome.otherPrefix = String(decoding: UnsafeRawBufferPointer(rebasing: body[body.startIndex..<brace]), as: UTF8.self)
-        }
-        guard let record = try? AuditLineReader.read(UnsafeRawBufferPointer(rebasing: body[brace...]), lean: true),
-              record.type == "request" || record.type == "response" else { return outcome }
-        outcome.parsed = AuditLogTally.Parsed(record)
-        return outcome
     }
 
     private func logSource(_ t: AuditLogTally, label: String, files: Int, provenance: [Provenance]) -> Resource {

@@ -4,6 +4,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+// The audit-log line fast path (the module's umbrella header is this one).
+#include "CEKAuditLine.h"
+
 /// Finds the end of the JSON object or array that starts at `base[start]` (a `{` or `[`), 64 bytes at a time with
 /// SSE2: string bodies (with their backslash escapes) are masked out and the brackets outside them counted.
 ///

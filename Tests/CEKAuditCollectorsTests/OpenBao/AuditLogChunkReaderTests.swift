@@ -33,7 +33,7 @@ struct AuditLogChunkReaderTests {
         while let piece = try reader.next() {
             switch piece {
             case .tooLong(let n): seen.append(.tooLong(n))
-            case .lines(let run):
+            case .lines(let run, _):
                 // Whole lines only: a run ends just after a newline, or at the end of the file.
                 var text = Array(run)
                 var start = 0
@@ -91,6 +91,69 @@ struct AuditLogChunkReaderTests {
             #expect(seen == [.text("a"), .text(long), .tooLong(301), .text("b"), .text(limit), .tooLong(300)], "chunk \(chunk)")
             #expect(d == digest, "chunk \(chunk)")
         }
+    }
+
+    /// Read-ahead: a run stays as it was while the next one is read into the other buffer (the collector decodes one
+    /// run while reading the next), and hashing on another thread up to each run's `readUpTo` while the reader goes on
+    /// gives the digest of the file — lines cut across refills, CRLF, a last line without newline, a line longer
+    /// than the chunk, prefixed lines as in the corpus case, a too-long line between runs.
+    @Test func aRunStaysValidWhileTheNextIsReadAndHashingOnAnotherThreadKeepsFileOrder() throws {
+        var text = ""
+        for n in 0..<400 {
+            switch n % 9 {
+            case 2: text += "**prod-eu**{\"n\":\(n)}\r\n"
+            case 5: text += String(repeating: "L", count: 40 + n) + "\n"   // longer than the smaller chunks
+            case 7: text += String(repeating: "T", count: 700) + "\n"      // past the limit: too long
+            default: text += "{\"line\":\(n)}\n"
+            }
+        }
+        text += "last without newline"
+        let path = try Self.temp(Array(text.utf8))
+        let digest = try Self.lineReaderDigest(path)
+        let (expected, _, _) = try Self.lines(path, chunk: 1 << 20, max: 600)
+        for chunk in [3, 16, 61, 256, 1000] {
+            let reader = try AuditLogChunkReader(path: path, chunkSize: chunk, maxLineLength: 600)
+            var seen: [Seen] = []
+            var previous: (run: UnsafeRawBufferPointer, copy: [UInt8])?
+            let queue = DispatchQueue(label: "hash")
+            let group = DispatchGroup()
+            func split(_ bytes: [UInt8]) {
+                var start = 0
+                while start < bytes.count {
+                    let nl = bytes[start...].firstIndex(of: 0x0A) ?? bytes.count
+                    var end = nl
+                    if end > start, bytes[end - 1] == 0x0D { end -= 1 }
+                    seen.append(.text(String(decoding: bytes[start..<end], as: UTF8.self)))
+                    start = nl + 1
+                }
+            }
+            while let piece = try reader.next() {
+                // The run handed out before this call is intact (the reader filled the other buffer meanwhile).
+                if let p = previous {
+                    #expect(Array(p.run) == p.copy, "chunk \(chunk)")
+                    split(p.copy)
+                    previous = nil
+                }
+                switch piece {
+                case .tooLong(let n): seen.append(.tooLong(n))
+                case .lines(let run, let readUpTo):
+                    previous = (run, Array(run))
+                    // Hashed on another thread while the reader goes on (as the collector's decoding task does).
+                    let box = ReaderBox(reader: reader)
+                    queue.async(group: group) { box.reader.hash(upTo: readUpTo) }
+                }
+            }
+            if let p = previous { split(p.copy) }
+            group.wait()
+            #expect(seen == expected, "chunk \(chunk)")
+            #expect(seen.contains(.tooLong(700)) && seen.contains(.text("**prod-eu**{\"n\":2}")) && seen.last == .text("last without newline"))
+            #expect(reader.finishDigest() == digest, "chunk \(chunk)")
+        }
+    }
+
+    /// The reader handed to the hashing thread (it only calls ``AuditLogChunkReader/hash(upTo:)``, which locks).
+    struct ReaderBox: @unchecked Sendable {
+        let reader: AuditLogChunkReader
     }
 
     @Test func aFolderOrAMissingFileIsRefused() throws {

@@ -1,0 +1,183 @@
+import CEKAuditCollectorKit
+import CEKAuditCore
+import CEKScan
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Decodes the lines of an OpenBao / Vault file audit log for one decoding thread at a time, making what repeats from
+/// line to line only once: the event shape of a repeated (operation, path, mount, namespace), principals and error
+/// texts, the normalised time of the line before, the text before the JSON.
+///
+/// Each line goes through the C fast path first (`cek_audit_line_scan`: the whole line checked against RFC 8259 and
+/// the members the tally reads located, no copy); a line it does not decide (escapes, non-ASCII text, a repeated
+/// member, a transit setting in `request.data`, or damage) goes to ``AuditLineReader`` in lean mode, which gives the
+/// outcome and the error. The two give the same outcome for every line the fast path decides (the tests hold them to
+/// each other). A record whose mount type is not `transit` gives no event, so nothing of it becomes a string.
+///
+/// The caches are bounded (``maxEntries`` each): past that, values are made anew every time. Not shared between
+/// threads: the collector keeps one per share slot of a run.
+final class AuditLineDecoder {
+    /// Most entries each cache holds.
+    static let maxEntries = 4096
+
+    /// The configured prefix (the device's `prefix` option), stripped when a line starts with it.
+    let prefix: [UInt8]?
+    private var shapes: [[UInt8]: AuditLogTally.Shape?] = [:]
+    private var texts: [[UInt8]: String] = [:]
+    private var scratch: [UInt8] = []
+    private var lastTimeRaw: [UInt8] = []
+    private var lastTime = ""
+    private var lastPrefixRaw: [UInt8] = []
+    private var lastPrefix = ""
+
+    init(prefix: [UInt8]?) {
+        self.prefix = prefix.flatMap { $0.isEmpty ? nil : $0 }
+        scratch.reserveCapacity(256)
+    }
+
+    /// The outcomes of the lines in `bytes` (lines ended by `\n`, the last perhaps not; a `\r` before the `\n` is
+    /// dropped). Lines of spaces and tabs only are counted but give no outcome.
+    func decodeShare(_ bytes: UnsafeRawBufferPointer) -> OpenBaoAuditLogCollector.Share {
+        var share = OpenBaoAuditLogCollector.Share()
+        guard let base = bytes.baseAddress else { return share }
+        let end = bytes.count
+        var k = 0
+        var index = 0
+        while k < end {
+            let e = memchr(base + k, 0x0A, end - k).map { base.distance(to: UnsafeRawPointer($0)) } ?? end
+            var lineEnd = e
+            if lineEnd > k, base.load(fromByteOffset: lineEnd - 1, as: UInt8.self) == 0x0D { lineEnd -= 1 }
+            let line = UnsafeRawBufferPointer(start: base + k, count: lineEnd - k)
+            if line.contains(where: { !($0 == 0x20 || $0 == 0x09) }) {
+                share.outcomes.append(decodeLine(line, line: index))
+            }
+            index += 1
+            k = e + 1
+        }
+        share.lines = index
+        return share
+    }
+
+    /// Decodes one line: a configured prefix is stripped, else text before the first `{` is taken as the prefix.
+    func decodeLine(_ bytes: UnsafeRawBufferPointer, line: Int) -> OpenBaoAuditLogCollector.LineOutcome {
+        var outcome = OpenBaoAuditLogCollector.LineOutcome(line: line)
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return outcome }
+        let n = bytes.count
+        var start = 0
+        if let prefix, n >= prefix.count, prefix.withUnsafeBytes({ memcmp($0.baseAddress!, base, prefix.count) == 0 }) {
+            start = prefix.count
+            outcome.configuredPrefix = true
+        }
+        guard start < n, let found = memchr(base + start, 0x7B, n - start) else { return outcome }
+        let brace = base.distance(to: UnsafeRawPointer(found))
+        if brace > start { outcome.otherPrefix = prefixText(base + start, brace - start) }
+        let body = UnsafeRawBufferPointer(start: base + brace, count: n - brace)
+        var fields = cek_audit_fields()
+        if cek_audit_line_scan(body.baseAddress!.assumingMemoryBound(to: UInt8.self), body.count, &fields) == 1 {
+            outcome.parsed = parsed(fields, body)
+            return outcome
+        }
+        guard let record = try? AuditLineReader.read(body, lean: true), record.type == "request" || record.type == "response" else {
+            return outcome
+        }
+        outcome.parsed = AuditLogTally.Parsed(record)
+        return outcome
+    }
+
+    /// What a record located by the fast path brings to the tally, as ``AuditLogTally/Parsed/init(_:)`` makes it from
+    /// the decoded record; `nil` when its type is neither `request` nor `response` (a parse error).
+    func parsed(_ f: cek_audit_fields, _ b: UnsafeRawBufferPointer) -> AuditLogTally.Parsed? {
+        let isResponse: Bool
+        if Self.equals(f.type, b, "request") { isResponse = false } else if Self.equals(f.type, b, "response") { isResponse = true } else { return nil }
+        let none = AuditLogTally.Parsed(isResponse: isResponse, id: "", event: nil)
+        guard f.path.start >= 0, f.operation.start >= 0 else { return none }
+        if f.mount_type.start >= 0, !Self.equals(f.mount_type, b, "transit") { return none }
+        guard let shape = shape(f, b) else { return none }
+        // Principal: the first non-empty of display name, entity id, token accessor, request token accessor.
+        let candidate = f.display_name.length > 0 ? f.display_name : f.entity_id.length > 0 ? f.entity_id
+            : f.accessor.length > 0 ? f.accessor : f.client_token_accessor
+        let principal = candidate.start >= 0 && candidate.length > 0 ? text(candidate, b) : nil
+        var error: String?
+        if f.error.start >= 0, f.error.length > 0 { error = text(f.error, b) }
+        else if f.response_error.start >= 0, f.response_error.length > 0 { error = text(f.response_error, b) }
+        let event = AuditLogTally.Event(time: f.time.start >= 0 ? time(f.time, b) : nil, operation: shape.operation, key: shape.key,
+                                        namespace: shape.namespace, principal: principal, denied: f.allowed == 0, error: error,
+                                        settings: [:])   // the fast path leaves lines with settings to the exact reader
+        let id = f.request_id.start >= 0 ? Self.string(f.request_id, b) : ""
+        return AuditLogTally.Parsed(isResponse: isResponse, id: id, event: event)
+    }
+
+    /// The shape of the request, made once per distinct (operation, path, mount point, namespace path).
+    private func shape(_ f: cek_audit_fields, _ b: UnsafeRawBufferPointer) -> AuditLogTally.Shape? {
+        scratch.removeAll(keepingCapacity: true)
+        func add(_ s: cek_span) {
+            // Length first (-1 for absent), so that the concatenation names one tuple.
+            withUnsafeBytes(of: s.start >= 0 ? s.length : -1) { scratch.append(contentsOf: $0) }
+            if s.start >= 0 { scratch.append(contentsOf: UnsafeRawBufferPointer(rebasing: b[Int(s.start)..<Int(s.start + s.length)])) }
+        }
+        add(f.operation)
+        add(f.path)
+        add(f.mount_point)
+        add(f.namespace_path)
+        if let known = shapes[scratch] { return known }
+        let made = AuditLogTally.shape(operation: Self.string(f.operation, b), path: Self.string(f.path, b),
+                                       mountPoint: f.mount_point.start >= 0 ? Self.string(f.mount_point, b) : nil,
+                                       mountType: nil,   // `transit` or absent: checked by the caller
+                                       namespacePath: f.namespace_path.start >= 0 ? Self.string(f.namespace_path, b) : nil)
+        if shapes.count < Self.maxEntries { shapes[scratch] = .some(made) }
+        return made
+    }
+
+    /// A repeated text (principal, error), made once.
+    private func text(_ s: cek_span, _ b: UnsafeRawBufferPointer) -> String {
+        let bytes = UnsafeRawBufferPointer(rebasing: b[Int(s.start)..<Int(s.start + s.length)])
+        if bytes.count <= 15 { return String(decoding: bytes, as: UTF8.self) }   // a small string: no allocation
+        scratch.removeAll(keepingCapacity: true)
+        scratch.append(contentsOf: bytes)
+        if let known = texts[scratch] { return known }
+        let made = String(decoding: bytes, as: UTF8.self)
+        if texts.count < Self.maxEntries { texts[scratch] = made }
+        return made
+    }
+
+    /// The record's time cut to whole seconds in UTC (``AuditLogTally/normalize(_:)``); the previous line's when
+    /// the bytes are the same (a request and its response, lines of one second).
+    private func time(_ s: cek_span, _ b: UnsafeRawBufferPointer) -> String {
+        let bytes = UnsafeRawBufferPointer(rebasing: b[Int(s.start)..<Int(s.start + s.length)])
+        if bytes.elementsEqual(lastTimeRaw) { return lastTime }
+        // ASCII (the fast path only hands out ASCII strings): `…THH:MM:SS…Z` is cut without a Date.
+        let made: String
+        if bytes.count >= 20, bytes[bytes.count - 1] == UInt8(ascii: "Z"), bytes[10] == UInt8(ascii: "T") {
+            made = String(unsafeUninitializedCapacity: 20) { out in
+                _ = out.initialize(from: bytes[0..<19])
+                out[19] = UInt8(ascii: "Z")
+                return 20
+            }
+        } else {
+            made = AuditLogTally.normalize(String(decoding: bytes, as: UTF8.self))
+        }
+        lastTimeRaw.removeAll(keepingCapacity: true)
+        lastTimeRaw.append(contentsOf: bytes)
+        lastTime = made
+        return made
+    }
+
+    /// The text before a line's JSON; the previous line's when the bytes are the same (a device prefix repeats).
+    private func prefixText(_ p: UnsafeRawPointer, _ count: Int) -> String {
+        let bytes = UnsafeRawBufferPointer(start: p, count: count)
+        if bytes.elementsEqual(lastPrefixRaw) { return lastPrefix }
+        lastPrefix = String(decoding: bytes, as: UTF8.self)
+        lastPrefixRaw = Array(bytes)
+        return lastPrefix
+    }
+
+    private static func string(_ s: cek_span, _ b: UnsafeRawBufferPointer) -> String {
+        String(decoding: UnsafeRawBufferPointer(rebasing: b[Int(s.start)..<Int(s.start + s.length)]), as: UTF8.self)
+    }
+
+    private static func equals(_ s: cek_span, _ b: UnsafeRawBufferPointer, _ literal: StaticString) -> Bool {
+        s.start >= 0 && Int(s.length) == literal.utf8CodeUnitCount && memcmp(b.baseAddress! + Int(s.start), literal.utf8Start, Int(s.length)) == 0
+    }
+}
