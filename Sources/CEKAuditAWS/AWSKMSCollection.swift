@@ -29,6 +29,9 @@ struct AWSKMSCollection: Sendable {
         var endpoints: AWSEndpoints
         /// Account label for locators: the caller's account, else the target's `account:`, else its name.
         var label: String
+        /// Where the bytes of the answers go as they arrive (``FactSet/addEvidence(_:bytes:spillingTo:)``); `nil`
+        /// keeps them in memory.
+        var spill: PayloadSpillFile? = nil
     }
 
     /// What one region (or one step) contributed.
@@ -65,6 +68,14 @@ struct AWSKMSCollection: Sendable {
         let endpoints = AWSEndpoints(override: options.endpoint, environment: environment)
         let limiter = RequestLimiter(limit: options.concurrency)
         var total = Part()
+        // The answers' bytes go to a scratch file as they arrive (issue 16: 60,000 answers at 10,000 keys); without
+        // one they stay in memory, and the run says so.
+        var spill: PayloadSpillFile?
+        do { spill = try PayloadSpillFile() } catch {
+            total.facts.diagnostics.append(Diagnostic(.warning, source: target.file, line: target.line,
+                                                      message: "target \(target.name) (aws-kms): \((error as? any LocalizedError)?.errorDescription ?? "\(error)"); the evidence bytes are kept in memory instead",
+                                                      fix: "set TMPDIR to a writable folder with room"))
+        }
 
         // Credentials (assume a role when asked), then the identity that collects the evidence. Every credential is
         // registered with the run's scrubber first, so no answer, message or report can carry it.
@@ -79,7 +90,7 @@ struct AWSKMSCollection: Sendable {
                                                         fix: AWSFailureDiagnostics.fix(for: f)))
         }
         var session = Session(credentials: credentials, limiter: limiter, endpoints: endpoints,
-                              label: options.account ?? target.name)
+                              label: options.account ?? target.name, spill: spill)
         let sts = STSClient(client: client("sts", homeRegion, .query(version: STSClient.version), session))
         var identity: STSClient.CallerIdentity?
         var identityFailure: AWSCallFailure?
@@ -110,7 +121,7 @@ struct AWSKMSCollection: Sendable {
                 regions = list
                 total.succeeded += 1
                 let ev = evidence(response, locator: locator(session, homeRegion, "ec2/DescribeRegions"), pointer: "regionInfo")
-                total.facts.addEvidence(ev.item, bytes: ev.bytes)
+                total.facts.addEvidence(ev.item, bytes: ev.bytes, spillingTo: spill)
             case .failure(let f):
                 regions = [homeRegion]
                 let source = locator(session, homeRegion, "ec2/DescribeRegions")
@@ -154,7 +165,7 @@ struct AWSKMSCollection: Sendable {
         ]
         total.facts.resources.append(Resource(type: .target, id: "aws-kms:\(target.name)", name: target.name, fields: targetFields,
                                               provenance: identityEvidence.map { [$0.provenance] } ?? []))
-        if let identityEvidence { total.facts.addEvidence(identityEvidence.item, bytes: identityEvidence.bytes) }
+        if let identityEvidence { total.facts.addEvidence(identityEvidence.item, bytes: identityEvidence.bytes, spillingTo: spill) }
         total.facts.coverage.append(SourceCoverage(source: stsSource, collector: Self.collectorName, status: identity == nil ? .failed : .complete,
                                                    resourceTypes: [.target], found: ["target": 1],
                                                    detail: identityFailure.map { "the caller identity is unknown: \($0)" }))
@@ -205,7 +216,7 @@ struct AWSKMSCollection: Sendable {
         part.succeeded += keys.evidence.count
         let aliasPages = listed(await aliasListing, itemsKey: "Aliases", path: "ListAliases", region: region, session)
         part.succeeded += aliasPages.evidence.count
-        for e in keys.evidence + aliasPages.evidence { part.facts.addEvidence(e.item, bytes: e.bytes) }
+        for e in keys.evidence + aliasPages.evidence { part.facts.addEvidence(e.item, bytes: e.bytes, spillingTo: session.spill) }
         if let f = keys.failure { part.failures.record(f, source: locator(session, region, "ListKeys")) }
         if let f = aliasPages.failure { part.failures.record(f, source: locator(session, region, "ListAliases")) }
         // Aliases are provenance for keys; their bytes are recorded once above.
@@ -233,28 +244,10 @@ struct AWSKMSCollection: Sendable {
         let window = max(1, options.concurrency * 2)
         let progress = context.progress, name = target.name
         progress?.keysListed(items.count, target: name, region: region)
-        let observations: [KMSKeyObservation] = await withTaskGroup(of: (Int, KMSKeyObservation).self) { group in
-            var next = 0
-            var out: [Int: KMSKeyObservation] = [:]
-            while next < items.count && next < window {
-                let i = next, (item, id, arn) = items[i], al = aliases(for: id)
-                group.addTask { (i, await collectKey(kms, keyId: id, arn: arn, listing: item, aliases: al, session)) }
-                next += 1
-            }
-            while let (i, o) = await group.next() {
-                out[i] = o
-                progress?.keyDone(target: name, region: region)
-                if next < items.count {
-                    let j = next, (item, id, arn) = items[j], al = aliases(for: id)
-                    group.addTask { (j, await collectKey(kms, keyId: id, arn: arn, listing: item, aliases: al, session)) }
-                    next += 1
-                }
-            }
-            return (0..<items.count).compactMap { out[$0] }
-        }
-
+        // Each key's observation becomes resources and evidence (its answers' bytes spilled) as soon as every key
+        // before it is done, in listing order: only the keys in flight and those waiting for an earlier one are held.
         var found: [String: Int] = ["key": 0, "key_policy": 0, "grant": 0]
-        for o in observations {
+        func absorb(_ o: KMSKeyObservation) {
             let key = KMSKeyFacts.key(o, tenant: options.tenant)
             let policy = KMSKeyFacts.policy(o, key: key)
             let grants = KMSKeyFacts.grants(o, key: key)
@@ -263,7 +256,7 @@ struct AWSKMSCollection: Sendable {
             found["key_policy", default: 0] += 1
             found["grant", default: 0] += grants.count
             for obs in [o.metadata.evidence, o.rotationStatus.evidence, o.rotations.evidence, o.policy.evidence, o.grants.evidence, o.tags.evidence] {
-                for e in obs { part.facts.addEvidence(e.item, bytes: e.bytes); part.succeeded += 1 }
+                for e in obs { part.facts.addEvidence(e.item, bytes: e.bytes, spillingTo: session.spill); part.succeeded += 1 }
             }
             let calls: [(String, AWSCallFailure?)] = [("DescribeKey", o.metadata.failure), ("GetKeyRotationStatus", o.rotationStatus.failure),
                                                       ("ListKeyRotations", o.rotations.failure), ("GetKeyPolicy", o.policy.failure),
@@ -279,6 +272,29 @@ struct AWSKMSCollection: Sendable {
                                                           detail: "the grants of key \(key.name) could not be listed completely: \(f)"))
             }
         }
+        await withTaskGroup(of: (Int, KMSKeyObservation).self) { group in
+            var next = 0
+            var waiting: [Int: KMSKeyObservation] = [:]
+            var absorbed = 0
+            while next < items.count && next < window {
+                let i = next, (item, id, arn) = items[i], al = aliases(for: id)
+                group.addTask { (i, await collectKey(kms, keyId: id, arn: arn, listing: item, aliases: al, session)) }
+                next += 1
+            }
+            while let (i, o) = await group.next() {
+                waiting[i] = o
+                while let ready = waiting.removeValue(forKey: absorbed) {
+                    absorb(ready)
+                    absorbed += 1
+                }
+                progress?.keyDone(target: name, region: region)
+                if next < items.count {
+                    let j = next, (item, id, arn) = items[j], al = aliases(for: id)
+                    group.addTask { (j, await collectKey(kms, keyId: id, arn: arn, listing: item, aliases: al, session)) }
+                    next += 1
+                }
+            }
+        }
         part.facts.coverage.append(SourceCoverage(
             source: locator(session, region, "ListKeys"), collector: Self.collectorName,
             status: keys.isComplete ? (unidentified == 0 ? .complete : .partial) : .failed,
@@ -289,7 +305,7 @@ struct AWSKMSCollection: Sendable {
         // Custom key stores.
         let stores = listed(await storeListing, itemsKey: "CustomKeyStores", path: "DescribeCustomKeyStores", region: region, session)
         part.succeeded += stores.evidence.count
-        for e in stores.evidence { part.facts.addEvidence(e.item, bytes: e.bytes) }
+        for e in stores.evidence { part.facts.addEvidence(e.item, bytes: e.bytes, spillingTo: session.spill) }
         let storeResources = (stores.value ?? []).map { KMSKeyStoreFacts.resource($0, account: session.label, region: region) }
         part.facts.resources += storeResources
         if let f = stores.failure { part.failures.record(f, source: locator(session, region, "DescribeCustomKeyStores")) }
@@ -304,7 +320,7 @@ struct AWSKMSCollection: Sendable {
         case .success(let response):
             part.succeeded += 1
             let ev = evidence(response, locator: trailSource, pointer: "trailList")
-            part.facts.addEvidence(ev.item, bytes: ev.bytes)
+            part.facts.addEvidence(ev.item, bytes: ev.bytes, spillingTo: session.spill)
             // Without its trailList the answer lists nothing; it must not read as "no trails".
             guard case .array(let list)? = response.json?["trailList"] else {
                 part.facts.coverage.append(SourceCoverage(source: trailSource, collector: Self.collectorName, status: .failed,
@@ -434,7 +450,7 @@ struct AWSKMSCollection: Sendable {
                         selectors = .failed(f)
                         part.failures.record(f, source: locator(session, region, "cloudtrail/GetEventSelectors"), subject: name)
                     }
-                    for e in status.evidence + selectors.evidence { part.facts.addEvidence(e.item, bytes: e.bytes) }
+                    for e in status.evidence + selectors.evidence { part.facts.addEvidence(e.item, bytes: e.bytes, spillingTo: session.spill) }
                     part.facts.resources.append(CloudTrailTrailFacts.resource(trail: s.trail, listing: s.listing, status: status, selectors: selectors))
                     return (i, part)
                 }

@@ -41,6 +41,7 @@ public enum Evaluation {
         var facts = NormalizeStage.run(consume observations, settings: inputs.settings, registry: registry)
         facts.payloads = [:]
         facts.payloadFiles = [:]
+        facts.payloadSpills = [:]
         for i in facts.resources.indices where facts.resources[i].observed != nil { facts.resources[i].observed = nil }
         HeapTrim.release()
         let engine = RulesEngine(catalog: catalog, globalParameters: inputs.parameters, checkParameters: inputs.checks, now: inputs.now)

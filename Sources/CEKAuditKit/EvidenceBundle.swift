@@ -92,6 +92,7 @@ public struct EvidenceBundle: Sendable {
         case unreadable(String, String)
         case tampered(bundle: String, item: String, locator: String, expected: String, found: String)
         case missingPayload(String)
+        case spillUnreadable(locator: String, detail: String)
         case outdated(bundle: String, found: String)
 
         public var errorDescription: String? {
@@ -101,6 +102,8 @@ public struct EvidenceBundle: Sendable {
                 return "\(bundle): error: evidence item \(item) (\(locator)) does not match the manifest: SHA-256 \(expected) expected, \(found) found. Fix: the bundle was modified after collection; collect again or restore the original item."
             case let .outdated(bundle, found):
                 return "\(bundle): error: this bundle has format version \(found); this build reads version \(EvidenceBundle.schemaVersion), which keeps observations and derives analyses at evaluation. Fix: collect again with this build (the evidence items of the old bundle stay valid as files), or evaluate it with the release that wrote it."
+            case let .spillUnreadable(locator, detail):
+                return "error: the bytes of evidence item \(locator) could not be read back (\(detail)); the bundle would be incomplete, so it was not finished. Fix: collect again with room in the temporary folder (TMPDIR)."
             case let .missingPayload(locator):
                 return "error: the bytes of evidence item \(locator) were not kept by its collector; the bundle would be incomplete."
             }
@@ -127,7 +130,8 @@ public struct EvidenceBundle: Sendable {
     /// Writes a bundle for `facts` into `folder` (created; an existing bundle there is replaced). Every item,
     /// `facts.json` and `manifest.json` is scrubbed of the credentials in `credentials` before it is written and
     /// hashed.
-    /// - Throws: file-system errors, or ``Failure/missingPayload(_:)`` when an item's bytes were not kept.
+    /// - Throws: file-system errors, ``Failure/missingPayload(_:)`` when an item's bytes were not kept, or
+    ///   ``Failure/spillUnreadable(locator:detail:)`` when spilled bytes (``FactSet/payloadSpills``) cannot be read back.
     /// - Returns: the SHA-256 of `manifest.json`. The manifest lists the hash of every item and of the facts, so
     ///   this one value, kept apart from the bundle (in a ticket, a signed note), detects any later change —
     ///   including one that rewrites the manifest to match.
@@ -145,7 +149,7 @@ public struct EvidenceBundle: Sendable {
             let rel = "items/\(item.id)"
             let dest = root.appendingPathComponent(rel)
             var written = item
-            if let bytes = facts.payloads[item.id] {
+            if let bytes = try facts.payloads[item.id] ?? facts.payloadSpills[item.id].map({ try readSpilled($0, item: item) }) {
                 let clean = credentials.scrub(bytes)
                 try CEKAuditError.writing(dest.path) { try writeUnsynced(clean, to: dest.path) }
                 if clean != bytes { written = item.rehashed(clean) }
@@ -172,6 +176,14 @@ public struct EvidenceBundle: Sendable {
             try manifestData.write(to: root.appendingPathComponent("manifest.json"))
         }
         return SHA256Hex.digest(manifestData)
+    }
+
+    /// The bytes of `item` read back from the run's spill file.
+    /// - Throws: ``Failure/spillUnreadable(locator:detail:)`` naming the item: the bundle is not written without it.
+    static func readSpilled(_ place: SpilledPayload, item: EvidenceItem) throws -> Data {
+        do { return try place.read() } catch {
+            throw Failure.spillUnreadable(locator: item.locator, detail: (error as? any LocalizedError)?.errorDescription ?? "\(error)")
+        }
     }
 
     /// Writes `data` to a new file at `path` (replacing one that is there) with plain POSIX calls.

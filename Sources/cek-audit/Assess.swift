@@ -60,6 +60,7 @@ extension CEKAudit {
             // size and SHA-256).
             facts.payloads = [:]
             facts.payloadFiles = [:]
+            facts.payloadSpills = [:]
             let unreachable = Pipeline.requiredUnreachable(plan, facts)
             // The observations are handed over (the variable emptied, so they stay uniquely referenced): normalized in
             // place, not copied, and ended once evaluated.

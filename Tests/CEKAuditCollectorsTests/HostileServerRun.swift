@@ -52,7 +52,7 @@ struct HostileServerRun {
         let encoder = JSONEncoder()
         let observed = try encoder.encode(facts.resources) + encoder.encode(facts.coverage) + encoder.encode(facts.evidence)
         #expect(CredentialForms.leaks(in: observed, secrets: secrets).isEmpty, "in the observations", sourceLocation: sourceLocation)
-        for (id, bytes) in facts.payloads {
+        for (id, bytes) in try facts.heldPayloads() {
             #expect(CredentialForms.leaks(in: bytes, secrets: secrets).isEmpty, "in evidence payload \(id)", sourceLocation: sourceLocation)
         }
         let console = facts.diagnostics.map(\.description).joined(separator: "\n")

@@ -189,6 +189,9 @@ public struct FactSet: Sendable, Hashable {
     /// Evidence items whose bytes are a file on disk (large logs), by ``EvidenceItem/id``: copied into a bundle
     /// from there instead of being held in memory.
     public var payloadFiles: [String: String] = [:]
+    /// Evidence items whose bytes were appended to a ``PayloadSpillFile`` as they arrived (live API answers), by
+    /// ``EvidenceItem/id``: read back one at a time when a bundle is written, so they are never all in memory.
+    public var payloadSpills: [String: SpilledPayload] = [:]
     /// Live targets that could not be reached at all (exit status 69 when any is listed).
     public var unreachableTargets: [String]
 
@@ -208,10 +211,48 @@ public struct FactSet: Sendable, Hashable {
         payloads[item.id] = bytes
     }
 
+    /// Adds an evidence item and appends its bytes to `spill` (``payloadSpills``), so that memory holds only where
+    /// they are. Without a spill file, or when the append fails (a full disk), the bytes are kept in ``payloads``
+    /// instead: never lost. The first failed append of a spill file adds a warning diagnostic saying so.
+    public mutating func addEvidence(_ item: EvidenceItem, bytes: Data, spillingTo spill: PayloadSpillFile?) {
+        guard let spill else { return addEvidence(item, bytes: bytes) }
+        do {
+            let place = try spill.append(bytes)
+            evidence.append(item)
+            payloadSpills[item.id] = place
+        } catch {
+            addEvidence(item, bytes: bytes)
+            if spill.noteFailure() {
+                let why = (error as? any LocalizedError)?.errorDescription ?? "\(error)"
+                diagnostics.append(Diagnostic(.warning, source: item.locator,
+                                              message: "\(why); the evidence bytes of this and later API answers are kept in memory instead (every item stays in the bundle, memory grows with the answers)",
+                                              fix: "free space in \(spill.directory), or set TMPDIR to a folder with room"))
+            }
+        }
+    }
+
+    /// The bytes of evidence item `id` when they are held here: in memory (``payloads``) or in a spill file
+    /// (``payloadSpills``, read back); `nil` otherwise (none kept, or a file of ``payloadFiles``).
+    /// - Throws: ``PayloadSpillFile/Failure/cannotRead(offset:length:reason:)`` when spilled bytes cannot be read back.
+    public func heldPayload(_ id: String) throws -> Data? {
+        if let bytes = payloads[id] { return bytes }
+        return try payloadSpills[id]?.read()
+    }
+
+    /// Every payload ``heldPayload(_:)`` returns, by ``EvidenceItem/id`` (in memory and spilled alike; read back,
+    /// so meant for tests and small sets).
+    /// - Throws: as ``heldPayload(_:)``.
+    public func heldPayloads() throws -> [String: Data] {
+        var out = payloads
+        for (id, place) in payloadSpills where out[id] == nil { out[id] = try place.read() }
+        return out
+    }
+
     /// Appends another set.
     public mutating func merge(_ other: FactSet) {
         payloads.merge(other.payloads) { a, _ in a }
         payloadFiles.merge(other.payloadFiles) { a, _ in a }
+        payloadSpills.merge(other.payloadSpills) { a, _ in a }
         unreachableTargets += other.unreachableTargets
         evidence += other.evidence
         resources += other.resources
