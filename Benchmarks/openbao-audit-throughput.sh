@@ -119,11 +119,14 @@ Second pass (issue 16, 2026-12-05, branch bao16):
   TransitOperation.classify, namespace normalisation and KeyRef strings -- so those run once per distinct request
   shape, not per record; principals, error texts, the time of the line before and the prefix are reused the same way
   (bounded caches, 4,096 entries each). The tally updates a key's statistics in place (one lookup, was two).
-Measured on the default corpus (1 GB, 5 files), back to back on the shared 2-core machine at load average 12-17
-(other helpers building), so wall times mean nothing there; CPU seconds (user+sys) in the same runs:
-  before (main):  4.26-4.29 s CPU, 74 MB RSS  = 0.91x orjson by CPU seconds
-  after:          2.56-2.65 s CPU, 72-75 MB RSS = 1.46-1.59x orjson by CPU seconds
-  orjson (2 processes, same runs): 3.86-4.07 s CPU
+Measured on the default corpus (1 GB, 5 files), back to back on the shared 2-core machine at load average 8-17
+(other helpers building), so wall times mean little there; CPU seconds (user+sys) in the same runs:
+  before (main):  4.26-4.44 s CPU, 74 MB RSS    = 0.90-0.93x orjson by CPU seconds
+  after:          2.45-2.54 s CPU, 72-74 MB RSS = 1.55-1.65x orjson by CPU seconds
+  orjson (2 processes, same runs): 3.86-4.08 s CPU
+  this script with the new binary, load 8.4-12: cek-audit 7.87 s wall, 2.48 s CPU, 72 MB RSS; orjson 16.97 s wall,
+  3.96 s CPU; json 8.43 s CPU; jq 22.06 s CPU: cek-audit 2.16x orjson by wall time, 1.60x by CPU seconds (orjson's
+  two processes get 3 and 2 files, so its wall time is that of the 3-file one; cek-audit keeps both cores busy).
   report.json byte-identical before/after (SOURCE_DATE_EPOCH fixed) on this corpus and on the corpus-case fixture
   (Tests/.../Fixtures/openbao/audit-prefixed); report.html differs only by main's evidence.html links, which the
   before binary (built before that merge) did not have.
@@ -132,7 +135,7 @@ sha256_block_data_order_hw: one pass, the evidence hash, not avoidable), the C l
 core), read(2) copying from the page cache 6 %, memmove 4.6 % and retain/release 6 % (the per-event outcome of each
 transit record: LineOutcome with its Event strings, copied into the share and out again in the tally), memchr 3.5 %
 (newline and brace searches), malloc 3.8 % (each request id is a fresh String), shape-cache lookups 3 %.
-Not reached: 2x orjson by CPU seconds (1.5x). What is left besides the hash is spread over the Swift glue of the
+Not reached: 2x orjson by CPU seconds (1.6x; 2.2x by wall time in one run on the loaded machine). What is left besides the hash is spread over the Swift glue of the
 transit records (about 40 % of lines): next levers are a compact outcome for key operations (ids and interned key,
 principal and namespace numbers instead of an Event of Strings), a simdjson-style structural index for the scanner,
 and reading through bounded mmap windows instead of read(2).
