@@ -128,7 +128,8 @@ Measured on the default corpus (1 GB, 5 files), back to back on the shared 2-cor
   3.96 s CPU; json 8.43 s CPU; jq 22.06 s CPU: cek-audit 2.16x orjson by wall time, 1.60x by CPU seconds (orjson's
   two processes get 3 and 2 files, so its wall time is that of the 3-file one; cek-audit keeps both cores busy).
   report.json byte-identical before/after (SOURCE_DATE_EPOCH fixed) on this corpus and on the corpus-case fixture
-  (Tests/.../Fixtures/openbao/audit-prefixed); report.html differs only by main's evidence.html links, which the
+  (Tests/.../Fixtures/openbao/audit-prefixed) and on the log a live OpenBao dev server wrote
+  (scripts/services/openbao.sh: 347 lines, 29 with escapes, which go to the exact reader); report.html differs only by main's evidence.html links, which the
   before binary (built before that merge) did not have.
 perf of the new binary on the 1 GB corpus (9 s of samples at 2 kHz): SHA-256 27 % (BoringSSL's SHA-NI code,
 sha256_block_data_order_hw: one pass, the evidence hash, not avoidable), the C line scanner 19 % (about 1.5 GB/s per
