@@ -24,8 +24,19 @@ final class AuditLineDecoder {
 
     /// The configured prefix (the device's `prefix` option), stripped when a line starts with it.
     let prefix: [UInt8]?
-    private var shapes: [[UInt8]: AuditLogTally.Shape?] = [:]
-    private var texts: [[UInt8]: String] = [:]
+    /// Bytes as a dictionary key, hashed as one block (an `[UInt8]` key is hashed byte by byte).
+    private struct ByteKey: Hashable {
+        var bytes: [UInt8]
+        func hash(into h: inout Hasher) { bytes.withUnsafeBytes { h.combine(bytes: $0) } }
+        static func == (a: ByteKey, b: ByteKey) -> Bool {
+            guard a.bytes.count == b.bytes.count else { return false }
+            if a.bytes.isEmpty { return true }
+            return a.bytes.withUnsafeBytes { x in b.bytes.withUnsafeBytes { y in memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 } }
+        }
+    }
+
+    private var shapes: [ByteKey: AuditLogTally.Shape?] = [:]
+    private var texts: [ByteKey: String] = [:]
     private var scratch: [UInt8] = []
     private var lastTimeRaw: [UInt8] = []
     private var lastTime = ""
@@ -45,13 +56,23 @@ final class AuditLineDecoder {
         let end = bytes.count
         var k = 0
         var index = 0
+        // The prefixes of the non-blank line before (none before the share's first line).
+        var before: (configured: Bool, other: String?)?
         while k < end {
             let e = memchr(base + k, 0x0A, end - k).map { base.distance(to: UnsafeRawPointer($0)) } ?? end
             var lineEnd = e
             if lineEnd > k, base.load(fromByteOffset: lineEnd - 1, as: UInt8.self) == 0x0D { lineEnd -= 1 }
             let line = UnsafeRawBufferPointer(start: base + k, count: lineEnd - k)
             if line.contains(where: { !($0 == 0x20 || $0 == 0x09) }) {
-                share.outcomes.append(decodeLine(line, line: index))
+                let o = decodeLine(line, line: index)
+                let noPrefix = !o.configuredPrefix && o.otherPrefix == nil
+                if let p = o.parsed, p.event == nil,
+                   noPrefix || before.map({ $0.configured == o.configuredPrefix && $0.other == o.otherPrefix }) == true {
+                    if p.isResponse { share.plainResponses += 1 } else { share.plainRequests += 1 }
+                } else {
+                    share.outcomes.append(o)
+                }
+                before = (o.configuredPrefix, o.otherPrefix)
             }
             index += 1
             k = e + 1
@@ -121,12 +142,12 @@ final class AuditLineDecoder {
         add(f.path)
         add(f.mount_point)
         add(f.namespace_path)
-        if let known = shapes[scratch] { return known }
+        if let known = shapes[ByteKey(bytes: scratch)] { return known }
         let made = AuditLogTally.shape(operation: Self.string(f.operation, b), path: Self.string(f.path, b),
                                        mountPoint: f.mount_point.start >= 0 ? Self.string(f.mount_point, b) : nil,
                                        mountType: nil,   // `transit` or absent: checked by the caller
                                        namespacePath: f.namespace_path.start >= 0 ? Self.string(f.namespace_path, b) : nil)
-        if shapes.count < Self.maxEntries { shapes[scratch] = .some(made) }
+        if shapes.count < Self.maxEntries { shapes[ByteKey(bytes: scratch)] = .some(made) }
         return made
     }
 
@@ -136,9 +157,9 @@ final class AuditLineDecoder {
         if bytes.count <= 15 { return String(decoding: bytes, as: UTF8.self) }   // a small string: no allocation
         scratch.removeAll(keepingCapacity: true)
         scratch.append(contentsOf: bytes)
-        if let known = texts[scratch] { return known }
+        if let known = texts[ByteKey(bytes: scratch)] { return known }
         let made = String(decoding: bytes, as: UTF8.self)
-        if texts.count < Self.maxEntries { texts[scratch] = made }
+        if texts.count < Self.maxEntries { texts[ByteKey(bytes: scratch)] = made }
         return made
     }
 
@@ -146,7 +167,7 @@ final class AuditLineDecoder {
     /// the bytes are the same (a request and its response, lines of one second).
     private func time(_ s: cek_span, _ b: UnsafeRawBufferPointer) -> String {
         let bytes = UnsafeRawBufferPointer(rebasing: b[Int(s.start)..<Int(s.start + s.length)])
-        if bytes.elementsEqual(lastTimeRaw) { return lastTime }
+        if Self.same(bytes, lastTimeRaw) { return lastTime }
         // ASCII (the fast path only hands out ASCII strings): `…THH:MM:SS…Z` is cut without a Date.
         let made: String
         if bytes.count >= 20, bytes[bytes.count - 1] == UInt8(ascii: "Z"), bytes[10] == UInt8(ascii: "T") {
@@ -167,10 +188,14 @@ final class AuditLineDecoder {
     /// The text before a line's JSON; the previous line's when the bytes are the same (a device prefix repeats).
     private func prefixText(_ p: UnsafeRawPointer, _ count: Int) -> String {
         let bytes = UnsafeRawBufferPointer(start: p, count: count)
-        if bytes.elementsEqual(lastPrefixRaw) { return lastPrefix }
+        if Self.same(bytes, lastPrefixRaw) { return lastPrefix }
         lastPrefix = String(decoding: bytes, as: UTF8.self)
         lastPrefixRaw = Array(bytes)
         return lastPrefix
+    }
+
+    @inline(__always) private static func same(_ a: UnsafeRawBufferPointer, _ b: [UInt8]) -> Bool {
+        a.count == b.count && (a.isEmpty || b.withUnsafeBytes { memcmp(a.baseAddress!, $0.baseAddress!, a.count) == 0 })
     }
 
     private static func string(_ s: cek_span, _ b: UnsafeRawBufferPointer) -> String {

@@ -125,6 +125,13 @@ struct AuditLogTally {
         }
     }
 
+    /// Counts records that are no key operation (what ``add(_:)-(Parsed)`` does with them, in any order).
+    mutating func addPlain(requests: Int, responses: Int) {
+        records += requests + responses
+        self.requests += requests
+        self.responses += responses
+    }
+
     /// Adds one parsed record.
     mutating func add(_ r: AuditLogRecord) { add(Parsed(r)) }
 

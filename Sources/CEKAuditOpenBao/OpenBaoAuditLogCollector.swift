@@ -123,7 +123,7 @@ public struct OpenBaoAuditLogCollector: EvidenceCollector {
             var inFlight: (group: DispatchGroup, result: DecodedRun)?
             func tallyShares(_ shares: [Share]) {
                 for share in shares {
-                    Self.apply(share.outcomes, firstLine: lineNumber + 1, prefix: prefixText, file: file.locator, to: &tally)
+                    Self.apply(share, firstLine: lineNumber + 1, prefix: prefixText, file: file.locator, to: &tally)
                     lineNumber += share.lines
                 }
             }
@@ -205,10 +205,16 @@ public struct OpenBaoAuditLogCollector: EvidenceCollector {
         var parsed: AuditLogTally.Parsed?
     }
 
-    /// The lines of one contiguous share of a run: their outcomes in order and how many lines it held.
+    /// The lines of one contiguous share of a run: how many lines it held, the outcomes that the tally needs in order
+    /// (key operations, parse errors, prefix changes), and the count of the other records. A record that is no key
+    /// operation and whose prefixes are those of the non-blank line before it in the share only adds to counters
+    /// (its prefixes were just seen), so it is counted, not listed: the tally comes out the same.
     struct Share: Sendable {
         var outcomes: [LineOutcome] = []
         var lines = 0
+        /// Requests and responses counted, not listed.
+        var plainRequests = 0
+        var plainResponses = 0
     }
 
     /// The shares of one run, filled by the task that decodes it; read after that task is waited for.
@@ -286,9 +292,11 @@ public struct OpenBaoAuditLogCollector: EvidenceCollector {
         return result
     }
 
-    /// Tallies the outcomes of one share in file order; `firstLine` is the file's line number of the share's first line.
-    static func apply(_ outcomes: [LineOutcome], firstLine: Int, prefix: String?, file: String, to tally: inout AuditLogTally) {
-        for o in outcomes {
+    /// Tallies one share in file order; `firstLine` is the file's line number of the share's first line.
+    static func apply(_ share: Share, firstLine: Int, prefix: String?, file: String, to tally: inout AuditLogTally) {
+        tally.lines += share.plainRequests + share.plainResponses
+        tally.addPlain(requests: share.plainRequests, responses: share.plainResponses)
+        for o in share.outcomes {
             tally.lines += 1
             if o.configuredPrefix, let prefix { tally.sawPrefix(prefix) }
             if let p = o.otherPrefix { tally.sawPrefix(p) }

@@ -104,6 +104,7 @@ static inline int null_at(cursor *c) {
 }
 
 static int skip_value(cursor *c, int depth);
+static inline int skip_member(cursor *c, int depth);
 
 /// The members of an object whose `{` was just read: calls `member` for each key (cursor after its `:`, before the
 /// value's white space), which reads the value. Returns 0 on anything not decided.
@@ -136,7 +137,7 @@ static int skip_value(cursor *c, int depth) {
     }
     case '{':
         c->i++;
-        FOR_MEMBERS(c, key, { (void)key; if (!skip_value(c, depth + 1)) return 0; });
+        FOR_MEMBERS(c, key, { (void)key; if (!skip_member(c, depth + 1)) return 0; });
         return 1;
     case '[':
         c->i++;
@@ -159,15 +160,26 @@ static int skip_value(cursor *c, int depth) {
 
 /// A member read as a string: a string or `null` (span left at -1), else 0.
 static inline int string_or_null(cursor *c, cek_span *s) {
+    if (c->i < c->n && c->p[c->i] == '"') return string_at(c, s);   // the usual case, no white space
     if (null_at(c)) { s->start = -1; s->length = 0; return 1; }
     return string_at(c, s);
 }
 
 /// A member read as an object: 1 with the cursor after its `{`, 2 for `null`, 0 otherwise.
 static inline int object_or_null(cursor *c) {
+    if (c->i < c->n && c->p[c->i] == '{') { c->i++; return 1; }   // the usual case, no white space
     if (null_at(c)) return 2;
     if (c->i < c->n && c->p[c->i] == '{') { c->i++; return 1; }
     return 0;
+}
+
+/// A member value skipped: a string at once (the usual case), anything else by skip_value.
+static inline int skip_member(cursor *c, int depth) {
+    if (c->i < c->n && c->p[c->i] == '"') {
+        cek_span s;
+        return string_at(c, &s);
+    }
+    return skip_value(c, depth);
 }
 
 static inline int key_is(const cursor *c, cek_span k, const char *s, size_t len) {
@@ -214,11 +226,11 @@ static int auth_object(cursor *c, cek_audit_fields *out) {
                         else if (literal_at(c, "true", 4)) out->allowed = 1;
                         else if (literal_at(c, "false", 5)) out->allowed = 0;
                         else return 0;
-                    } else if (!skip_value(c, 3)) return 0;
+                    } else if (!skip_member(c, 3)) return 0;
                 });
             }
         }
-        else if (!skip_value(c, 2)) return 0;
+        else if (!skip_member(c, 2)) return 0;
     });
     return 1;
 }
@@ -241,7 +253,7 @@ static int request_object(cursor *c, cek_audit_fields *out) {
                 FOR_MEMBERS(c, k2, {
                     if (KEY(c, k2, "path")) { ONCE(seen2, 0); if (!string_or_null(c, &out->namespace_path)) return 0; }
                     else if (KEY(c, k2, "id")) { ONCE(seen2, 1); cek_span ignored; if (!string_or_null(c, &ignored)) return 0; }
-                    else if (!skip_value(c, 3)) return 0;
+                    else if (!skip_member(c, 3)) return 0;
                 });
             }
         }
@@ -252,11 +264,11 @@ static int request_object(cursor *c, cek_audit_fields *out) {
             if (o == 1) {
                 FOR_MEMBERS(c, k2, {
                     if (is_setting(c, k2)) return 0;
-                    if (!skip_value(c, 3)) return 0;
+                    if (!skip_member(c, 3)) return 0;
                 });
             }
         }
-        else if (!skip_value(c, 2)) return 0;
+        else if (!skip_member(c, 2)) return 0;
     });
     return 1;
 }
@@ -276,12 +288,12 @@ static int response_object(cursor *c, cek_audit_fields *out) {
                         ws(c);
                         if (c->i < c->n && c->p[c->i] == '"') {
                             if (!string_at(c, &out->response_error)) return 0;
-                        } else if (!skip_value(c, 3)) return 0;   // not a string: no error text
-                    } else if (!skip_value(c, 3)) return 0;
+                        } else if (!skip_member(c, 3)) return 0;   // not a string: no error text
+                    } else if (!skip_member(c, 3)) return 0;
                 });
             }
         }
-        else if (!skip_value(c, 2)) return 0;
+        else if (!skip_member(c, 2)) return 0;
     });
     return 1;
 }
@@ -319,7 +331,7 @@ int cek_audit_line_scan(const uint8_t *line, size_t length, cek_audit_fields *ou
             const int o = object_or_null(c);
             if (o == 0 || (o == 1 && !response_object(c, out))) return 0;
         }
-        else if (!skip_value(c, 1)) return 0;
+        else if (!skip_member(c, 1)) return 0;
     });
     ws(c);
     return c->i == c->n;
