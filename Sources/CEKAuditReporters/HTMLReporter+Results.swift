@@ -311,11 +311,16 @@ extension HTMLReportRenderer {
         r.reasons.isEmpty ? r.message : r.reasons.joined(separator: "; ")
     }
 
+    /// Lists shorter than this keep each member's reasons whole (what saying the shared words once saves only counts
+    /// at scale, and a short list reads better whole).
+    static let sharedShapeMinimum = 20
+
     /// The bytes all of `texts` start and end with, cut at spaces so no word is split: the prefix ends with a space,
-    /// the suffix starts with one (both ASCII, so the cuts fall between characters); `(0, 0)` unless there are two
-    /// texts or more and the two together hold at least 16 bytes, leaving every text a non-empty middle.
+    /// the suffix starts with one (both ASCII, so the cuts fall between characters); `(0, 0)` unless there are
+    /// ``sharedShapeMinimum`` texts or more, not all the same, and prefix and suffix together hold at least 16 bytes,
+    /// leaving every text a non-empty middle.
     static func sharedShape(_ texts: [String]) -> (prefix: Int, suffix: Int) {
-        guard texts.count > 1 else { return (0, 0) }
+        guard texts.count >= sharedShapeMinimum, let first = texts.first, texts.contains(where: { $0 != first }) else { return (0, 0) }
         let all = texts.map { Array($0.utf8) }
         let shortest = all.map(\.count).min() ?? 0
         var p = 0

@@ -53,7 +53,9 @@ public struct HTMLReporter: Sendable {
 /// One rendering: the report, the writer, and the anchor tables that let results link to resources and evidence.
 final class HTMLReportRenderer {
     let report: AssessmentReport
-    let w = HTMLWriter()
+    /// The writer, reserved at about the page's size (~60 bytes per result in the groups' drill-downs, ~450 per
+    /// resource row, ~300 per evidence item in `evidence.html`; untouched reserve costs no memory).
+    let w: HTMLWriter
 
     /// Anchor of the first evidence item with a given id; references to other ids are shown as missing.
     private(set) var evidenceAnchor: [String: String] = [:]
@@ -111,6 +113,7 @@ final class HTMLReportRenderer {
 
     init(_ report: AssessmentReport) {
         self.report = report
+        w = HTMLWriter(capacity: 1 << 20 + report.results.count * 60 + report.resources.count * 450 + report.evidence.count * 300)
         var anchors = AnchorSet(reserved: Self.fixedIDs)
         for item in report.evidence {
             // `E` and the row number: short, because every resource row links to its evidence, and never a fragment id

@@ -44,7 +44,9 @@ public struct JSONReporter: Sendable {
             out.string(key.stringValue)
             out.byte(UInt8(ascii: ":"))
             switch key {
-            case .results: out.rows(doc.tables.results)
+            case .results:
+                out.rows(doc.tables.results)
+                doc.tables.results = []
             case .resources:
                 try out.tables(doc.tables.resources)
                 // Written: the rows go (and their pages back to the system) before the results fill the buffer, so

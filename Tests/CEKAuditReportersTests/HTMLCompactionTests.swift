@@ -22,23 +22,29 @@ struct HTMLCompactionTests {
         #expect(HTMLReportRenderer.commonIDPrefix(ids) == expected)
     }
 
+    /// `n` texts `before + value(i) + after`.
+    static func texts(_ before: String, _ after: String, _ n: Int = 25, value: (Int) -> String) -> [String] {
+        (0..<n).map { before + value($0) + after }
+    }
+
     @Test("own reasons that differ by a value say their shared words once")
     func sharedShape() {
-        let texts = ["created = 2025-01-01T00:00:07Z (required on_or_after 2025-01-01T00:00:00Z)",
-                     "created = 2025-01-01T02:46:39Z (required on_or_after 2025-01-01T00:00:00Z)"]
+        let texts = Self.texts("created = ", " (required on_or_after 2025-01-01T00:00:00Z)") { String(format: "2025-01-01T00:00:%02dZ", $0) }
         let shape = HTMLReportRenderer.sharedShape(texts)
-        let first = Array(texts[0].utf8)
+        let first = Array(texts[7].utf8)
         #expect(String(decoding: first[..<shape.prefix], as: UTF8.self) == "created = ")
         #expect(String(decoding: first[(first.count - shape.suffix)...], as: UTF8.self) == " (required on_or_after 2025-01-01T00:00:00Z)")
         #expect(String(decoding: first[shape.prefix..<(first.count - shape.suffix)], as: UTF8.self) == "2025-01-01T00:00:07Z")
-        // Words are never split, non-ASCII text is cut between characters, and too little in common says nothing.
-        let words = HTMLReportRenderer.sharedShape(["état = créé à 10h (requis après 9h)", "état = créé à 11h (requis après 9h)"])
+        // Words are never split (the values share `1`), non-ASCII text is cut between characters.
+        let words = HTMLReportRenderer.sharedShape(Self.texts("état = créé à ", " (requis après 9h)") { "1\($0)h" })
         #expect(words.prefix == "état = créé à ".utf8.count && words.suffix == " (requis après 9h)".utf8.count)
-        #expect(HTMLReportRenderer.sharedShape(["a = 1", "a = 2"]) == (0, 0))
-        #expect(HTMLReportRenderer.sharedShape(["only one text is never shortened at all"]) == (0, 0))
-        // A text that would have no middle left keeps the whole.
-        #expect(HTMLReportRenderer.sharedShape(["shared words at the start then x shared words at the end",
-                                                "shared words at the start shared words at the end"]) == (0, 0))
+        // Too little in common, too few texts, all the same, or a text with no middle left: kept whole.
+        #expect(HTMLReportRenderer.sharedShape(Self.texts("a = ", "") { "\($0)" }) == (0, 0))
+        #expect(HTMLReportRenderer.sharedShape(Array(texts.prefix(HTMLReportRenderer.sharedShapeMinimum - 1))) == (0, 0))
+        #expect(HTMLReportRenderer.sharedShape(Array(repeating: texts[0], count: 30)) == (0, 0))
+        // (The first text is the shared start and end alone: "start " + " shared".)
+        #expect(HTMLReportRenderer.sharedShape(["shared words at the start  shared words at the end"]
+                                               + Self.texts("shared words at the start ", " shared words at the end") { "x\($0)" }) == (0, 0))
     }
 
     @Test("the CAIQ card lists ten gaps per guideline and verdict, then how many more and where they are")
