@@ -28,6 +28,35 @@
 #   DescribeCustomKeyStores  AG10 KEY-STORE-CONNECTED (CloudHSM / external key stores; moto answers 500)
 #   GetCallerIdentity        who collected the evidence (report header)
 #   DescribeTrails, GetTrailStatus, GetEventSelectors   AG4 AUDIT-TRAIL
+#
+# Notes: memory at 10,000 keys (issue 16 item 4; 2026-12-05 05:50-06:20 UTC, busy 2-core machine, load 10-18). One
+# moto server seeded once with 10,000 keys (Benchmarks/moto_bench_server.py) answered every run below; peak RSS is
+# getrusage's maxrss of the `assess` process, the timeline a /proc/PID/status sample every 50 ms beside moto's count of
+# requests (so the end of collection is seen). Release builds unless marked.
+#   Where it went before (main at 0c033ac plus the CloudTrail commits up to 05:14, release): RSS grew linearly during
+#   collection to 152 MiB (113 MiB anonymous) at the last answer: every key's observation (its parsed answers) and
+#   all 60,000 answer buffers were held until the last key had answered, and only then turned into resources and
+#   evidence items, with everything still held: +67 MiB within one second (219 MiB). Normalization, the rules and the
+#   report files then came on top of what that left: peak 384 MiB (354 sampled).
+#   heaptrack (debug, 2,000 keys, `heaptrack_print --print-peaks`, summed by the first project frame): the heap
+#   peaks at 63.4 MB while report.json is rendered, of which writing the reports holds 33 MB (JSONReporter, report
+#   tables), evaluation 18 MB (RulesEngine results, KeyAnalyses), collection's leftovers 9.7 MB (each key's field
+#   dictionary 2.6 KB = 5.3 MB, KMSKeyFacts.rotationFacts growing it; evidence items' locators and SHA-256 texts
+#   2.9 MB). The answers' bytes, 60,000 Data buffers, are not at that peak: they were released before evaluation,
+#   but at 10,000 keys their and the observations' pages set the level the evaluation started from.
+#   Change: each answer's bytes are appended to one scratch file as it arrives (PayloadSpillFile: mkstemp in TMPDIR,
+#   unlinked at once, pread back when a bundle is written; FactSet.payloadSpills keeps offset and length), and each
+#   key's observation becomes resources and evidence as soon as every key before it is done (listing order kept, so
+#   facts and bundles are byte-identical). Collection now ends at 154 MiB with no spike; peak 330 MiB (322 sampled),
+#   -54 MiB; debug build 342 MiB. MALLOC_ARENA_MAX=2 changes nothing (330 MiB): the arenas are not the cause.
+#   With report schema 3.0 (branch report16) and this change, main at 88e5a01: collection again ends at 150 MiB
+#   without a spike, peak 279 MiB (sampled 279, during evaluation and the reports), still above the 250 MiB target.
+#   1,000 keys (same kind of runs, one moto server of 1,000 keys): before 77 MiB, this change 74 MiB, with report
+#   schema 3.0 70 MiB (target 100 MiB: met). CPU of the assess process at 10,000 keys, user + system, same machine
+#   state within minutes: before 55.9 s, after 54.5 s, merged 57.3 s (noise: load 10-18; no boto3 floor in these
+#   runs, so no CPU-per-request ratio; the benchmark itself prints it).
+#   What remains above 250 MiB is evaluation and report writing on top of the collected facts (resources with their
+#   raw observations, 60,000 evidence items): Sources/CEKAuditReporters and the engine, not the collector.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 keys=${1:-1000}; concurrency=${2:-8}; latency=${3:-0}; config=${CONFIG:-release}
