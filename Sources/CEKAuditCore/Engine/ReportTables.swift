@@ -104,6 +104,7 @@ public struct ReportTables: Sendable, Hashable {
         /// Positions in ``ReportTables/provenance``.
         public var evidence: [Int]
 
+        /// A row with these members (see each property).
         public init(group: Int, finding: String?, id: String?, subject: Int?, reasons: Int?, template: Int?, message: String?, evidence: [Int]) {
             self.group = group
             self.finding = finding
@@ -215,9 +216,13 @@ public struct ReportTables: Sendable, Hashable {
     public struct EvidenceTable: Sendable, Hashable {
         /// One item: its id, its locator after ``EvidenceTable/folder``, its size in bytes and its SHA-256 (hex).
         public struct Item: Sendable, Hashable {
+            /// ``EvidenceItem/id`` (`ev-` + 12 hex digits).
             public var id: String
+            /// The locator after ``EvidenceTable/folder``.
             public var rest: String
+            /// ``EvidenceItem/size``, in bytes.
             public var size: Int
+            /// ``EvidenceItem/sha256``, lowercase hex.
             public var sha256: String
         }
 
@@ -229,6 +234,7 @@ public struct ReportTables: Sendable, Hashable {
         public var folder: String
         /// ``EvidenceItem/collectedAt``.
         public var collectedAt: Date
+        /// The items, in report order.
         public var items: [Item]
     }
 
@@ -245,8 +251,11 @@ public struct ReportTables: Sendable, Hashable {
             case missing(String)
         }
 
+        /// The evidence item.
         public var item: Item
+        /// Position in ``ReportTables/pointers``; `nil` without a pointer.
         public var pointer: Int?
+        /// 1-based line in the item, where the format has lines.
         public var line: Int?
     }
 
