@@ -47,7 +47,9 @@ struct AWSTargetCLITests {
         #expect(try CLI.schemaErrors(out.appendingPathComponent("report.json")) == nil)
         let report = try String(contentsOf: out.appendingPathComponent("report.json"), encoding: .utf8)
         #expect(report.contains("x-amz-security-token:[redacted]"), "the echoed error is kept, scrubbed")
-        #expect(report.contains("aws-kms://111122223333/us-east-1/DescribeKey/1234abcd-0000-4000-8000-00000000000a"))
+        // Evidence locators are stored as folder + name (schema 3.0.0): read through the table reader.
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(report.utf8)) as? [String: Any])
+        #expect(ReportJSON.evidence(json).contains { $0["locator"] as? String == "aws-kms://111122223333/us-east-1/DescribeKey/1234abcd-0000-4000-8000-00000000000a" })
         #expect(server.requests().allSatisfy { $0["signed_headers"]?.stringValue?.contains("x-amz-security-token") == true })
     }
 
