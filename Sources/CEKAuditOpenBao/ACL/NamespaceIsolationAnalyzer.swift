@@ -34,11 +34,14 @@ public struct NamespaceIsolationAnalyzer: Sendable {
     }
 
     /// Policies read, in every namespace.
-    public var policies: [ACLPolicy]
+    public let policies: [ACLPolicy]
     /// Namespaces (normalized, `""` for root) whose policy list or some policy could not be read, with the reason.
     public var unreadable: [String: String]
     /// Namespaces whose policies may reach into other tenants without counting as cross-tenant.
     public var trustedNamespaces: Set<String>
+    /// `policies` sorted by namespace and name, each with its rules' patterns parsed once (every key asks each
+    /// policy about 26 paths).
+    private let sortedPolicies: [(policy: ACLPolicy, patterns: [ACLPathPattern])]
 
     /// - Parameters:
     ///   - policies: every policy read, in any namespace.
@@ -48,6 +51,8 @@ public struct NamespaceIsolationAnalyzer: Sendable {
         self.policies = policies
         self.unreadable = Dictionary(uniqueKeysWithValues: unreadable.map { (ACLPolicy.normalize(namespace: $0.key), $0.value) })
         self.trustedNamespaces = Set(trustedNamespaces.map { ACLPolicy.normalize(namespace: $0) })
+        self.sortedPolicies = policies.sorted(by: { ($0.namespace, $0.name) < ($1.namespace, $1.name) })
+            .map { ($0, $0.rules.map { ACLPathPattern($0.path) }) }
     }
 
     /// Transit endpoints (relative to the mount) that act on key `name` (OpenBao API docs, "Transit secrets engine").
@@ -70,13 +75,13 @@ public struct NamespaceIsolationAnalyzer: Sendable {
         var reaching: [String] = []
         var foreign: [String] = []
         var findings: [String] = []
-        for policy in policies.sorted(by: { ($0.namespace, $0.name) < ($1.namespace, $1.name) }) {
+        for (policy, patterns) in sortedPolicies {
             guard namespace.hasPrefix(policy.namespace) else { continue }   // only ancestors-or-self govern the key
             if policy.namespace.isEmpty && policy.name == "root" { continue }
             let relative = String(namespace.dropFirst(policy.namespace.count)) + mount
             var granted: [(String, ACLPolicy.Rule)] = []
             for e in endpoints {
-                if let rule = ACLPathPattern.decidingRule(for: relative + e, in: policy.rules), NamespaceIsolationAnalyzer.reaches(rule, endpoint: e) {
+                if let rule = ACLPathPattern.decidingRule(for: relative + e, in: policy.rules, patterns: patterns), NamespaceIsolationAnalyzer.reaches(rule, endpoint: e) {
                     granted.append((e, rule))
                 }
             }

@@ -21,7 +21,7 @@ extension AWSKMSMotoTests {
         /// Every seeded key ARN, by account.
         var keys: [String: [String]] {
             var out: [String: [String]] = [:]
-            if case .object(let all)? = manifest["keys"] { for (a, list) in all { out[a] = (list.asList ?? []).compactMap(\.stringValue) } }
+            if case .object(let all)? = manifest["keys"] { for (a, list) in all { out[a] = list.asList.compactMap(\.stringValue) } }
             return out
         }
 

@@ -61,4 +61,35 @@ struct ACLPathPatternTests {
         ]
         #expect(ACLPathPattern.decidingRule(for: "transit/keys/orders", in: rules)?.capabilities == ["read", "update"])
     }
+
+    /// The server compares paths as Go strings, byte by byte: a glob's prefix may end inside a character (`e` before a
+    /// combining accent), and a precomposed `é` is not the same path as `e` + U+0301.
+    @Test func pathsCompareByteByByteAsTheServerDoes() {
+        #expect(ACLPathPattern("transit/keys/e*").matches("transit/keys/e\u{0301}clair"))
+        #expect(!ACLPathPattern("transit/keys/\u{00E9}clair").matches("transit/keys/e\u{0301}clair"))
+        #expect(ACLPathPattern("+/transit/keys/e*").matches("tenant-\u{00E9}/transit/keys/e\u{0301}"))
+        #expect(!ACLPathPattern("+/transit/keys/e").matches("tenant/transit/keys/e\u{0301}"))
+        #expect(ACLPathPattern("+/transit/keys/*").matches("t/transit/keys/"))
+        #expect(!ACLPathPattern("+/transit/keys/*").matches("t/transit/keys"))
+        #expect(!ACLPathPattern("+/transit").matches("t/transit/"))
+        #expect(ACLPathPattern("/+/transit").matches("t/transit"), "leading slashes of a pattern are ignored")
+    }
+
+    /// A rule deciding many paths with its patterns parsed once decides as one that parses them per path.
+    @Test func parsedOnceDecidesAsParsedPerPath() {
+        let rules = [
+            ACLPolicy.Rule(path: "transit/*", capabilities: ["read"], line: 1),
+            ACLPolicy.Rule(path: "+/transit/keys/*", capabilities: ["update"], line: 4),
+            ACLPolicy.Rule(path: "tenant-a/transit/decrypt/+", capabilities: ["deny"], line: 7),
+            ACLPolicy.Rule(path: "+/transit/keys/*", capabilities: ["delete"], line: 9),
+            ACLPolicy.Rule(path: "tenant-*", capabilities: ["list"], line: 12),
+        ]
+        let patterns = rules.map { ACLPathPattern($0.path) }
+        for path in ["transit/keys/k", "tenant-a/transit/keys/k", "tenant-a/transit/decrypt/k", "tenant-b/transit/decrypt/k",
+                     "tenant-b/transit/keys/k/rotate", "kv/data/x", "tenant-", "tenant-a/transit/decrypt/k/extra"] {
+            #expect(ACLPathPattern.decidingRule(for: path, in: rules, patterns: patterns) == ACLPathPattern.decidingRule(for: path, in: rules), "\(path)")
+        }
+        #expect(ACLPathPattern.decidingRule(for: "ops/transit/keys/k", in: rules, patterns: patterns)
+            == ACLPolicy.Rule(path: "+/transit/keys/*", capabilities: ["update", "delete"], line: 4))
+    }
 }
