@@ -56,7 +56,8 @@ public final class CredentialScrubber: @unchecked Sendable {
     /// Whether no credential is registered (scrubbing then returns its input unchanged).
     public var isEmpty: Bool { lock.withLock { secrets.isEmpty } }
 
-    private var snapshot: PatternTable { lock.withLock { table } }
+    /// The pattern table as it is now (writers that scrub many pieces take one table for all of them).
+    var snapshot: PatternTable { lock.withLock { table } }
 
     /// `data` with every form of every registered credential replaced by ``marker``; the same bytes when none occurs.
     public func scrub(_ data: Data) -> Data {

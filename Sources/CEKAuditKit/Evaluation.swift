@@ -68,22 +68,38 @@ public enum Evaluation {
         for f in formats {
             HeapTrim.release()
             let start = clock.now
-            // In a scope of its own: the file's bytes are freed before a companion (evidence.html) is rendered.
-            do {
-                let data = credentials.scrub(try f.render(report, root: root))
-                let path = URL(fileURLWithPath: folder).appendingPathComponent(f.fileName)
-                try CEKAuditError.writing(path.path) { try data.write(to: path, options: .atomic) }
-                written?(f.fileName, data.count, clock.now - start)
-            }
+            // Each file goes to disk in pieces as it is rendered, scrubbed on the way and renamed into place when
+            // whole (``ScrubbingFileWriter``): a 10,000-key report.json or report.html is never whole in memory.
+            let path = URL(fileURLWithPath: folder).appendingPathComponent(f.fileName).path
+            let size = try stream(to: path, credentials: credentials) { sink in try f.render(report, root: root, to: sink) }
+            written?(f.fileName, size, clock.now - start)
             HeapTrim.release()
-            let companionStart = clock.now
-            for (name, bytes) in f.companions(report) {
-                let companion = URL(fileURLWithPath: folder).appendingPathComponent(name)
-                let scrubbed = credentials.scrub(bytes)
-                try CEKAuditError.writing(companion.path) { try scrubbed.write(to: companion, options: .atomic) }
-                written?(name, scrubbed.count, clock.now - companionStart)
+            for name in f.companionFileNames {
+                let companionStart = clock.now
+                let companion = URL(fileURLWithPath: folder).appendingPathComponent(name).path
+                let size = try stream(to: companion, credentials: credentials) { sink in try f.renderCompanion(name, of: report, to: sink) }
+                written?(name, size, clock.now - companionStart)
             }
         }
+    }
+
+    /// Writes the file at `path` from what `render` passes its sink, scrubbed, atomically.
+    /// - Returns: the file's size in bytes.
+    /// - Throws: ``CEKAuditError/unwritable(file:detail:fix:)`` when the file cannot be written; what `render` throws
+    ///   otherwise (the file is then left as it was).
+    private static func stream(to path: String, credentials: CredentialScrubber, _ render: (@escaping ReportFormat.Sink) throws -> Void) throws -> Int {
+        let writer = try CEKAuditError.writing(path) { try ScrubbingFileWriter(path: path, scrubber: credentials) }
+        var failure: (any Error)?
+        do {
+            try render { bytes in
+                do { try writer.write(bytes) } catch { failure = error; throw error }
+            }
+        } catch {
+            // The file could not be written (a full disk): said as such, with the path. Otherwise the reporter failed.
+            guard let failure else { throw error }
+            return try CEKAuditError.writing(path) { throw failure }
+        }
+        return try CEKAuditError.writing(path) { try writer.finish() }
     }
 
     /// Loads the waiver file an assessment file names (`waivers:`, relative to the assessment file's folder) and

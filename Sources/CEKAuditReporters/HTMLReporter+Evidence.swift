@@ -101,7 +101,7 @@ extension HTMLReportRenderer {
     // MARK: - evidence.html
 
     /// The whole evidence page (``HTMLReporter/renderEvidence(_:)``).
-    func evidenceDocument() -> String {
+    func evidenceDocument() {
         documentHead(title: "\(report.catalog.control) evidence: \(report.assessment)", style: HTMLAssets.baseStyle)
         w.open("body")
         w.trusted("\n")
@@ -132,7 +132,6 @@ extension HTMLReportRenderer {
         w.close("script")
         w.close("body")
         w.close("html")
-        return w.html
     }
 
     /// One group: a closed `<details>` whose summary names the folder, collector, kind, count, bytes and (when the

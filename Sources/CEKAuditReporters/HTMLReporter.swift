@@ -32,7 +32,24 @@ public struct HTMLReporter: Sendable {
 
     /// Renders `report` as a UTF-8 encoded HTML document (HTML Living Standard, "The HTML syntax").
     public func render(_ report: AssessmentReport) -> Data {
-        Data(HTMLReportRenderer(report).document().utf8)
+        let r = HTMLReportRenderer(report)
+        r.document()
+        return Data(r.w.html.utf8)
+    }
+
+    /// Renders `report.html` into `sink` in pieces of about a megabyte as they are written: the same bytes as
+    /// ``render(_:)``, but the page is never whole in memory (a 10,000-key report is ~13 MB, and its `Data` was a
+    /// second copy).
+    /// - Throws: whatever `sink` throws (the first error; nothing is passed to the sink after it).
+    public func render(_ report: AssessmentReport, to sink: @escaping (UnsafeRawBufferPointer) throws -> Void) throws {
+        try render(report, to: sink, chunk: 1 << 20)
+    }
+
+    /// ``render(_:to:)`` with pieces of at least `chunk` bytes (tests use a few bytes).
+    func render(_ report: AssessmentReport, to sink: @escaping (UnsafeRawBufferPointer) throws -> Void, chunk: Int) throws {
+        let r = HTMLReportRenderer(report, streamingTo: sink, chunk: chunk)
+        r.document()
+        try r.w.finish()
     }
 
     /// File name of the evidence page written beside `report.html` (``renderEvidence(_:)``); every evidence link of
@@ -46,7 +63,22 @@ public struct HTMLReporter: Sendable {
     /// `report.html` because at 10,000 live keys the ~55,000 API answers alone would take ~25 MB of the report.
     /// - Returns: UTF-8 encoded HTML.
     public func renderEvidence(_ report: AssessmentReport) -> Data {
-        Data(HTMLReportRenderer(report).evidenceDocument().utf8)
+        let r = HTMLReportRenderer(report)
+        r.evidenceDocument()
+        return Data(r.w.html.utf8)
+    }
+
+    /// Renders `evidence.html` into `sink` in pieces as they are written (see ``render(_:to:)``).
+    /// - Throws: whatever `sink` throws.
+    public func renderEvidence(_ report: AssessmentReport, to sink: @escaping (UnsafeRawBufferPointer) throws -> Void) throws {
+        try renderEvidence(report, to: sink, chunk: 1 << 20)
+    }
+
+    /// ``renderEvidence(_:to:)`` with pieces of at least `chunk` bytes.
+    func renderEvidence(_ report: AssessmentReport, to sink: @escaping (UnsafeRawBufferPointer) throws -> Void, chunk: Int) throws {
+        let r = HTMLReportRenderer(report, streamingTo: sink, chunk: chunk)
+        r.evidenceDocument()
+        try r.w.finish()
     }
 }
 
@@ -111,9 +143,14 @@ final class HTMLReportRenderer {
         }
     }
 
-    init(_ report: AssessmentReport) {
+    /// - Parameter sink: where the page goes in pieces of at least `chunk` bytes; `nil` keeps it whole in `w.html`.
+    init(_ report: AssessmentReport, streamingTo sink: ((UnsafeRawBufferPointer) throws -> Void)? = nil, chunk: Int = 1 << 20) {
         self.report = report
-        w = HTMLWriter(capacity: 1 << 20 + report.results.count * 60 + report.resources.count * 450 + report.evidence.count * 300)
+        if let sink {
+            w = HTMLWriter(streamingTo: sink, chunk: chunk)
+        } else {
+            w = HTMLWriter(capacity: 1 << 20 + report.results.count * 60 + report.resources.count * 450 + report.evidence.count * 300)
+        }
         var anchors = AnchorSet(reserved: Self.fixedIDs)
         for item in report.evidence {
             // `E` and the row number: short, because every resource row links to its evidence, and never a fragment id
@@ -154,8 +191,8 @@ final class HTMLReportRenderer {
     /// Anchor per CAIQ answer, by position in `report.caiq`.
     private(set) var caiqAnchor: [String] = []
 
-    /// The whole document.
-    func document() -> String {
+    /// The whole document, into ``w``.
+    func document() {
         let style = HTMLAssets.baseStyle + HTMLAssets.generatedStyle(resultCounts: report.summary.results,
                                                                      guidelineCounts: report.summary.guidelines)
         documentHead(title: "\(report.catalog.control) assessment: \(report.assessment)", style: style)
@@ -186,7 +223,6 @@ final class HTMLReportRenderer {
         w.close("script")
         w.close("body")
         w.close("html")
-        return w.html
     }
 
     /// `<!DOCTYPE html>`, `<html>` and the `<head>`: the CSP allowing exactly `style` and ``HTMLAssets/script`` by

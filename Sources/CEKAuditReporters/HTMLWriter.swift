@@ -23,6 +23,37 @@ final class HTMLWriter {
         html.reserveCapacity(capacity)
     }
 
+    /// A writer that passes its text to `sink` as UTF-8 whenever an element closes with at least `chunk` bytes
+    /// gathered, so the page is never whole in memory; ``finish()`` passes the rest.
+    convenience init(streamingTo sink: @escaping (UnsafeRawBufferPointer) throws -> Void, chunk: Int) {
+        self.init(capacity: chunk + chunk / 4)
+        self.sink = sink
+        self.chunk = chunk
+    }
+
+    /// Where the text goes when streaming; `nil` keeps it in ``html``.
+    private var sink: ((UnsafeRawBufferPointer) throws -> Void)?
+    /// Bytes gathered before they are passed on.
+    private var chunk = Int.max
+    /// The first error the sink threw: nothing more reaches the sink, and ``finish()`` throws it.
+    private var sinkError: (any Error)?
+
+    /// Passes the text gathered so far to the sink and empties ``html`` (keeping its storage).
+    private func flush() {
+        guard let sink else { return }
+        if sinkError == nil {
+            do { try html.withUTF8 { try sink(UnsafeRawBufferPointer($0)) } } catch { sinkError = error }
+        }
+        html.removeAll(keepingCapacity: true)
+    }
+
+    /// Streaming: passes what is left to the sink.
+    /// - Throws: the first error the sink threw.
+    func finish() throws {
+        flush()
+        if let sinkError { throw sinkError }
+    }
+
     /// Writes the reporter's own markup as is.
     func markup(_ s: StaticString) {
         html += s.description
@@ -61,6 +92,7 @@ final class HTMLWriter {
         let name = tag.description
         html += "</" + name + ">"
         if Self.blockElements.contains(name) { html += "\n" }
+        if html.utf8.count >= chunk { flush() }
     }
 
     /// Writes a void element (`meta`, `input`, `br`): a start tag with no end tag.

@@ -15,6 +15,32 @@ public struct JSONReporter: Sendable {
     /// Encodes the report.
     /// - Throws: `EncodingError` if a value cannot be encoded (non-finite numbers).
     public func render(_ report: AssessmentReport) throws -> Data {
+        // One buffer, allocated once at a generous size (pages never written are never touched), each member
+        // written straight into it and the line breaks inserted in place: the file's bytes exist once, never copied.
+        let out = JSONText(capacity: report.results.count * 64 + report.resources.count * 600 + report.evidence.count * 200 + 1 << 20)
+        try write(report, into: out)
+        out.insertLineBreaks()
+        return out.take()
+    }
+
+    /// Encodes the report into `sink` in pieces of about a megabyte as they are written, line breaks inserted on the
+    /// way: the same bytes as ``render(_:)``, but the whole file is never in memory (a 10,000-key report.json is
+    /// 15-25 MB; issue 16's peak RSS at 10,000 live keys).
+    /// - Throws: `EncodingError` as ``render(_:)``; whatever `sink` throws (the first error; nothing is passed to the
+    ///   sink after it).
+    public func render(_ report: AssessmentReport, to sink: @escaping (UnsafeRawBufferPointer) throws -> Void) throws {
+        try render(report, to: sink, chunk: 1 << 20)
+    }
+
+    /// ``render(_:to:)`` with pieces of `chunk` bytes (tests use a few bytes, to cross every boundary).
+    func render(_ report: AssessmentReport, to sink: @escaping (UnsafeRawBufferPointer) throws -> Void, chunk: Int) throws {
+        let out = JSONText(streamingTo: sink, chunk: chunk)
+        try write(report, into: out)
+        try out.finish()
+    }
+
+    /// Writes the report's members into `out`, compact (no line breaks).
+    private func write(_ report: AssessmentReport, into out: JSONText) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .custom { date, enc in
@@ -28,9 +54,6 @@ public struct JSONReporter: Sendable {
         // here directly, the other members by JSONEncoder: no intermediate tree of 100,000s of values (time and
         // memory at 10,000 keys: the 38,500 evidence items of a per-call export alone made a tree of ~270,000).
         // Members in sorted key order.
-        // One buffer, allocated once at a generous size (pages never written are never touched), each member
-        // written straight into it and the line breaks inserted in place: the file's bytes exist once, never copied.
-        let out = JSONText(capacity: report.results.count * 64 + report.resources.count * 600 + report.evidence.count * 200 + 1 << 20)
         out.byte(UInt8(ascii: "{"))
         var first = true
         for key in ReportDocument.CodingKeys.allCases.sorted(by: { $0.stringValue < $1.stringValue }) {
@@ -62,8 +85,6 @@ public struct JSONReporter: Sendable {
             }
         }
         out.byte(UInt8(ascii: "}"))
-        out.insertLineBreaks()
-        return out.take()
     }
 
     /// Inserts line breaks into compact JSON: after the opening brace, after each comma between top-level members,
@@ -146,15 +167,64 @@ final class JSONText {
         base = p.bindMemory(to: UInt8.self, capacity: self.capacity)
     }
 
+    /// A text that passes its bytes to `sink` whenever about `chunk` bytes have gathered, with line breaks inserted
+    /// on the way (``insertLineBreaks()``'s rules, applied across pieces); ``finish()`` passes the rest.
+    convenience init(streamingTo sink: @escaping (UnsafeRawBufferPointer) throws -> Void, chunk: Int) {
+        self.init(capacity: max(chunk, 16))
+        self.sink = sink
+    }
+
     deinit { free(base) }
+
+    /// Where the bytes go when streaming; `nil` keeps them for ``take()``.
+    private var sink: ((UnsafeRawBufferPointer) throws -> Void)?
+    /// The first error the sink threw: nothing more reaches the sink, and ``finish()`` throws it.
+    private var sinkError: (any Error)?
+    /// Line breaks of the bytes already passed on, carried from piece to piece.
+    private var breaker = LineBreaker()
+    /// The next piece with its line breaks.
+    private var piece: [UInt8] = []
 
     /// Room for `extra` more bytes.
     @inline(__always) private func ensure(_ extra: Int) {
         guard count + extra > capacity else { return }
-        let wanted = max(capacity * 2, count + extra)
+        grow(extra)
+    }
+
+    @inline(never) private func grow(_ extra: Int) {
+        if sink != nil {
+            drain(final: false)
+            if count + extra <= capacity { return }
+        }
+        // Streaming keeps the buffer at the piece size, or at the largest single write when that is larger.
+        let wanted = sink != nil ? count + extra : max(capacity * 2, count + extra)
         guard let p = realloc(base, wanted) else { fatalError("out of memory for \(wanted) bytes of JSON") }
         base = p.bindMemory(to: UInt8.self, capacity: wanted)
         capacity = wanted
+    }
+
+    /// Passes the bytes written so far to the sink, with their line breaks, but the last one: a comma's line break
+    /// depends on the byte after it. `final` passes everything and the closing newline.
+    private func drain(final: Bool) {
+        guard let sink else { return }
+        let limit = final ? count : count - 1
+        guard limit > 0 || final else { return }
+        piece.removeAll(keepingCapacity: true)
+        breaker.process(UnsafeRawBufferPointer(start: base, count: count), upTo: limit, into: &piece)
+        if final { piece.append(0x0A) }
+        if sinkError == nil {
+            do { try piece.withUnsafeBytes { try sink($0) } } catch { sinkError = error }
+        }
+        let rest = count - limit
+        if rest > 0 { memmove(base, base + limit, rest) }
+        count = rest
+    }
+
+    /// Streaming: passes what is left to the sink.
+    /// - Throws: the first error the sink threw.
+    func finish() throws {
+        drain(final: true)
+        if let sinkError { throw sinkError }
     }
 
     /// The bytes as `Data`, without a copy; the text is empty afterwards.
@@ -430,5 +500,50 @@ final class JSONText {
             byte(UInt8(ascii: "}"))
         }
         byte(UInt8(ascii: "]"))
+    }
+}
+
+/// ``JSONText/insertLineBreaks()``'s rules as a left-to-right pass over pieces of the text: after the opening brace,
+/// after each comma between top-level members, after each comma at depth 2 to 4 followed by an object or at depth 2
+/// or 4 followed by an array, before the closing brace. Bytes inside strings are never touched. The state (depth,
+/// inside a string, after a backslash) is carried from one piece to the next.
+struct LineBreaker {
+    private var depth = 0
+    private var inString = false
+    private var escaped = false
+
+    /// Copies `b[0 ..< limit]` into `out` with the line breaks. A comma's break looks at the byte after it, so `limit`
+    /// must be less than `b.count` unless the text ends at `limit`.
+    mutating func process(_ b: UnsafeRawBufferPointer, upTo limit: Int, into out: inout [UInt8]) {
+        out.reserveCapacity(out.count + limit + limit / 8 + 2)
+        let n = b.count
+        for i in 0..<limit {
+            let c = b[i]
+            if inString {
+                if escaped { escaped = false } else if c == UInt8(ascii: "\\") { escaped = true } else if c == UInt8(ascii: "\"") { inString = false }
+                out.append(c)
+                continue
+            }
+            switch c {
+            case UInt8(ascii: "\""):
+                inString = true
+                out.append(c)
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                depth += 1
+                out.append(c)
+                if depth == 1 { out.append(0x0A) }
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                depth -= 1
+                // The closing brace goes on a line of its own.
+                if depth == 0 { out.append(0x0A) }
+                out.append(c)
+            case UInt8(ascii: ","):
+                out.append(c)
+                if depth == 1 || (depth <= 4 && i + 1 < n && b[i + 1] == UInt8(ascii: "{"))
+                    || ((depth == 2 || depth == 4) && i + 1 < n && b[i + 1] == UInt8(ascii: "[")) { out.append(0x0A) }
+            default:
+                out.append(c)
+            }
+        }
     }
 }

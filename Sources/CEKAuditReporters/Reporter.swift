@@ -66,4 +66,39 @@ public enum ReportFormat: String, Sendable, CaseIterable, Codable {
         default: return []
         }
     }
+
+    /// A report writer's sink: receives the file's bytes in order, in pieces.
+    public typealias Sink = (UnsafeRawBufferPointer) throws -> Void
+
+    /// Renders `report` in this format into `sink`, the same bytes as ``render(_:root:)``. `report.json` and
+    /// `report.html` go in pieces of about a megabyte as they are written, so the file is never whole in memory (issue
+    /// 16: a 10,000-key run's peak RSS); the other formats, small, are rendered whole and passed at once.
+    /// - Throws: as ``render(_:root:)``, and whatever `sink` throws.
+    public func render(_ report: AssessmentReport, root: String? = nil, to sink: @escaping Sink) throws {
+        switch self {
+        case .json: try JSONReporter().render(report, to: sink)
+        case .html: try HTMLReporter().render(report, to: sink)
+        default: try render(report, root: root).withUnsafeBytes { try sink($0) }
+        }
+    }
+
+    /// The file names of ``companions(_:)``, without rendering them.
+    public var companionFileNames: [String] {
+        switch self {
+        case .oscal: return [OSCALReporter.planFileName]
+        case .html: return [HTMLReporter.evidenceFileName]
+        default: return []
+        }
+    }
+
+    /// Renders the companion `fileName` (one of ``companionFileNames``) into `sink`: the same bytes as
+    /// ``companions(_:)`` gives; `evidence.html` in pieces as it is written.
+    /// - Throws: whatever `sink` throws; nothing for a name that is not a companion of this format.
+    public func renderCompanion(_ fileName: String, of report: AssessmentReport, to sink: @escaping Sink) throws {
+        switch (self, fileName) {
+        case (.oscal, OSCALReporter.planFileName): try OSCALReporter().plan(report).withUnsafeBytes { try sink($0) }
+        case (.html, HTMLReporter.evidenceFileName): try HTMLReporter().renderEvidence(report, to: sink)
+        default: break
+        }
+    }
 }

@@ -247,7 +247,7 @@ enum Pipeline {
         for r in failing.prefix(20) { Console.out("  FAIL \(r.check): \(r.message)") }
         if failing.count > 20 { Console.out("  … and \(failing.count - 20) more failures in the report") }
         Console.out("\(line)")
-        let files = options.format.flatMap { [$0.fileName] + $0.companions(report).map(\.fileName) }
+        let files = options.format.flatMap { [$0.fileName] + $0.companionFileNames }
         Console.out("Reports: \(files.map { "\(folder)/\($0)" }.joined(separator: ", "))")
     }
 
