@@ -2,7 +2,8 @@
 # CloudTrail scan throughput of cek-audit side by side, in one run on the same corpus (gzip and plain), with
 # Python's json, orjson and jq doing the same per-key KMS usage count, and with `gzip -dc` and `libdeflate-gunzip`
 # alone as inflate ceilings (and, on plain JSON, `openssl dgst -sha256` alone: the evidence hash of every byte).
-# Prints MB/s of uncompressed JSON, the ratio to orjson, and peak RSS.
+# Prints MB/s of uncompressed JSON, the ratio to orjson, and peak RSS; every tool runs RUNS times (default 3) and its
+# median wall time counts.
 # Not a test: prints figures.
 #
 # Usage: Benchmarks/cloudtrail-throughput.sh [CORPUS_DIR] [UNCOMPRESSED_BYTES]
@@ -93,23 +94,29 @@ SH
 chmod +x "$out/inflate.sh"
 
 declare -A secs
-# measure KEY LABEL command…: wall seconds and peak RSS (the largest of the processes for xargs runs).
+# measure KEY LABEL command…: wall seconds (the median of RUNS runs, 3 by default: one run on a 2-core machine varies by
+# ±10 %) and peak RSS (the largest of any run, and of the processes for xargs runs).
+runs=${RUNS:-3}
 measure() {
   local key=$1 label=$2; shift 2
-  /usr/bin/time -v -o "$out/time" "$@" > "$out/stdout" 2> "$out/stderr" || echo "  ($label failed: $(tail -1 "$out/stderr"))"
-  local wall kb
-  wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,p,":"); s=0; for(i=1;i<=n;i++) s=s*60+p[i]; print s}' "$out/time")
-  kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$out/time")
+  local walls=() wall kb=0 k i
+  for ((i = 0; i < runs; i++)); do
+    /usr/bin/time -v -o "$out/time" "$@" > "$out/stdout" 2> "$out/stderr" || echo "  ($label failed: $(tail -1 "$out/stderr"))"
+    walls+=("$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,p,":"); s=0; for(i=1;i<=n;i++) s=s*60+p[i]; print s}' "$out/time")")
+    k=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$out/time")
+    [ "$k" -gt "$kb" ] && kb=$k
+  done
+  wall=$(printf '%s\n' "${walls[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR + 1) / 2)]}')
   secs[$key]=$wall
   printf '%s %s %s\n' "$key" "$wall" "$kb" >> "$out/rows"
-  awk -v l="$label" -v s="$wall" -v k="$kb" -v r="$raw" 'BEGIN { printf "%-44s %8.2f s %9.1f MB/s %9.1f MB peak RSS\n", l, s, r / 1e6 / s, k / 1024 }'
+  awk -v l="$label" -v s="$wall" -v k="$kb" -v r="$raw" -v all="${walls[*]}" 'BEGIN { printf "%-44s %8.2f s %9.1f MB/s %9.1f MB peak RSS   (runs: %s s)\n", l, s, r / 1e6 / s, k / 1024, all }'
 }
 ratio() {  # KEY against orjson on the same corpus
   local k=$1 ref=$2
   awk -v k="$k" -v a="${secs[$ref]}" -v b="${secs[$k]}" 'BEGIN { printf "  %-42s %6.2f× orjson\n", k, a / b }'
 }
 
-echo "corpus: $files files, $((gz / 1000000)) MB gzip, $((raw / 1000000)) MB of JSON; $cores cores; load average $(cut -d' ' -f1-3 /proc/loadavg); MB/s are of uncompressed JSON"
+echo "corpus: $files files, $((gz / 1000000)) MB gzip, $((raw / 1000000)) MB of JSON; $cores cores; load average $(cut -d' ' -f1-3 /proc/loadavg); MB/s are of uncompressed JSON; each figure is the median of $runs runs (RUNS=…)"
 echo "task: per-key KMS usage (cek-audit also builds every fact, evaluates and writes report.json)"
 for kind in gz plain; do
   if [ $kind = gz ]; then dir=$corpus; pat='*.json.gz'; else dir=$plain; pat='*.json'; fi
