@@ -36,7 +36,7 @@ public final class ScrubbingFileWriter {
     /// Output is written to the file once this much has gathered.
     private static let writeSize = 1 << 20
 
-    /// Opens a new partial file beside `path` (`.<name>.partial-<pid>`, created exclusively, mode 0644).
+    /// Opens a new partial file beside `path` (`.<name>.partial-<pid>`, created exclusively, mode 0666 less the umask, as other files are).
     /// - Parameters:
     ///   - path: the file to write; replaced by ``finish()``, untouched until then.
     ///   - scrubber: the run's credentials; its table is taken now (credentials registered later do not apply).
@@ -46,7 +46,7 @@ public final class ScrubbingFileWriter {
         let url = URL(fileURLWithPath: path)
         partial = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())").path
         unlink(partial)
-        fd = open(partial, O_WRONLY | O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC, 0o644)
+        fd = open(partial, O_WRONLY | O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC, 0o666)
         guard fd >= 0 else { throw Self.failure(path, errno) }
         table = scrubber.snapshot
     }
