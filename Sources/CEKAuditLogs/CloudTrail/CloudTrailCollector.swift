@@ -153,32 +153,9 @@ public struct CloudTrailCollector: EvidenceCollector {
             stripes[Int(truncatingIfNeeded: id >> 32) % stripes.count].seen.withLock { $0.check(id: id, content: content) }
         }
 
-        /// A seeded multiply-xorshift hash of `bytes` continuing from `h`, eight bytes per step; the length goes in
-        /// first, so fields hashed one after the other cannot trade bytes. (FNV-1a went byte by byte, a multiply's
-        /// latency per byte of every event id, time and request id.)
+        /// ``WordHash/chain(_:_:)`` of `bytes` continuing from `h`.
         @inline(__always) static func hash(_ bytes: UnsafeRawBufferPointer, _ h: UInt64) -> UInt64 {
-            let m: UInt64 = 0x9E37_79B9_7F4A_7C15
-            var h = (h ^ UInt64(bytes.count)) &* m
-            h ^= h >> 29
-            guard let p = bytes.baseAddress else { return h }
-            let n = bytes.count
-            var k = 0
-            while k + 8 <= n {
-                h = (h ^ p.loadUnaligned(fromByteOffset: k, as: UInt64.self)) &* m
-                h ^= h >> 29
-                k += 8
-            }
-            if k < n {
-                var tail: UInt64 = 0, shift: UInt64 = 0
-                while k < n {
-                    tail |= UInt64(p.load(fromByteOffset: k, as: UInt8.self)) << shift
-                    shift += 8
-                    k += 1
-                }
-                h = (h ^ tail) &* m
-                h ^= h >> 29
-            }
-            return h
+            WordHash.chain(bytes, h)
         }
 
         /// ``hash(_:_:)`` of a string's UTF-8 (`nil` as empty).

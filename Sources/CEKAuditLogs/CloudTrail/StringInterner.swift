@@ -78,28 +78,8 @@ struct StringInterner: Sendable {
         return made
     }
 
-    /// A seeded multiply-xorshift hash of the bytes, eight at a time.
+    /// The bytes' ``WordHash``, seeded per run and finalized (the low bits choose the slot).
     @inline(__always) private func hash(_ p: UnsafeRawPointer, _ count: Int) -> UInt64 {
-        let m: UInt64 = 0x9E37_79B9_7F4A_7C15
-        var h = seed ^ (UInt64(count) &* m)
-        var k = 0
-        while k + 8 <= count {
-            h = (h ^ p.loadUnaligned(fromByteOffset: k, as: UInt64.self)) &* m
-            h ^= h >> 29
-            k += 8
-        }
-        if k < count {
-            var tail: UInt64 = 0
-            var shift: UInt64 = 0
-            while k < count {
-                tail |= UInt64(p.load(fromByteOffset: k, as: UInt8.self)) << shift
-                shift += 8
-                k += 1
-            }
-            h = (h ^ tail) &* m
-            h ^= h >> 29
-        }
-        h = (h ^ (h >> 32)) &* m
-        return h ^ (h >> 29)
+        WordHash.finalize(WordHash.chain(UnsafeRawBufferPointer(start: p, count: count), seed))
     }
 }
