@@ -159,9 +159,9 @@ extension HTMLReportRenderer {
         w.open("tbody")
         for i in g.members {
             let item = report.evidence[i]
-            w.open("tr", ["id": evidenceRowAnchor[i]])
+            w.open("tr", ["id": evidenceRowAnchor(i)])
             w.open("td", ["class": "nowrap"])
-            w.element("strong", text: evidenceRowAnchor[i])
+            w.element("strong", text: evidenceRowAnchor(i))
             w.trusted(" ")
             w.element("code", text: item.id)
             w.close("td")

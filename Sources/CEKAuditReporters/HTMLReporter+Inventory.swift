@@ -374,8 +374,8 @@ extension HTMLReportRenderer {
         }
         for (n, p) in provenance.enumerated() {
             if n > 0 { w.trusted("<br>") }
-            if let anchor = evidenceAnchor[p.evidence], let label = evidenceLabel[p.evidence] {
-                w.element("a", ["href": evidenceHref(anchor)], text: label)
+            if let anchor = evidenceAnchor(p.evidence) {
+                w.element("a", ["href": evidenceHref(anchor)], text: anchor)
             } else {
                 w.element("span", ["class": "missing"], text: "Evidence item \(p.evidence) is not in this report")
             }

@@ -359,7 +359,7 @@ extension HTMLReportRenderer {
         w.open("ul", ["class": "evidence-links"])
         for id in order.prefix(Self.groupEvidenceShown) {
             w.open("li")
-            if let item = evidenceByID[id], let anchor = evidenceAnchor[id] {
+            if let item = evidenceItem(id), let anchor = evidenceAnchor(id) {
                 w.element("a", ["href": evidenceHref(anchor)]) { self.w.element("code", text: item.locator) }
                 w.text(" · \(cited[id] ?? 0) citation(s) · sha256 ")
                 w.element("code", ["class": "hash"], text: item.sha256)
@@ -414,7 +414,7 @@ extension HTMLReportRenderer {
         w.open("ul", ["class": "evidence-links"])
         for p in provenance {
             w.open("li")
-            if let item = evidenceByID[p.evidence], let anchor = evidenceAnchor[p.evidence] {
+            if let item = evidenceItem(p.evidence), let anchor = evidenceAnchor(p.evidence) {
                 w.element("a", ["href": evidenceHref(anchor)]) { self.w.element("code", text: item.locator) }
                 if let pointer = p.pointer, !pointer.isEmpty {
                     w.trusted(" · at ")

@@ -89,14 +89,18 @@ final class HTMLReportRenderer {
     /// resource row, ~300 per evidence item in `evidence.html`; untouched reserve costs no memory).
     let w: HTMLWriter
 
-    /// Anchor of the first evidence item with a given id; references to other ids are shown as missing.
-    private(set) var evidenceAnchor: [String: String] = [:]
-    /// Anchor per evidence item, by position in `report.evidence`.
-    private(set) var evidenceRowAnchor: [String] = []
-    /// Short label of an evidence item (`E` and its row number in the Evidence table), by id (first occurrence).
-    private(set) var evidenceLabel: [String: String] = [:]
-    /// Evidence items by id (first occurrence).
-    private(set) var evidenceByID: [String: EvidenceItem] = [:]
+    /// Position in `report.evidence` of the first evidence item with a given id; references to other ids are shown as
+    /// missing. One table for the anchor, the label and the item (at 10,000 live keys, three dictionaries of 60,000
+    /// entries each held ~23 MB while each page was written).
+    private(set) var evidenceRow: [String: Int] = [:]
+    /// Anchor of the evidence item at `index` of `report.evidence`: `E` and its row number in the Evidence table,
+    /// short because every resource row links to its evidence, and never a fragment id of an identifier (those hold
+    /// a `-` after their prefix word) or a fixed id. Also its label.
+    func evidenceRowAnchor(_ index: Int) -> String { "E\(index + 1)" }
+    /// Anchor (and label) of the first evidence item with id `id`; `nil` when the report has none.
+    func evidenceAnchor(_ id: String) -> String? { evidenceRow[id].map(evidenceRowAnchor) }
+    /// The first evidence item with id `id`.
+    func evidenceItem(_ id: String) -> EvidenceItem? { evidenceRow[id].map { report.evidence[$0] } }
     /// The evidence groups of `evidence.html` (``EvidenceGroup/groups(_:)``).
     private(set) var evidenceGroups: [EvidenceGroup] = []
     /// Position in ``evidenceGroups`` of the group holding an item, by id (first occurrence).
@@ -152,17 +156,8 @@ final class HTMLReportRenderer {
             w = HTMLWriter(capacity: 1 << 20 + report.results.count * 60 + report.resources.count * 450 + report.evidence.count * 300)
         }
         var anchors = AnchorSet(reserved: Self.fixedIDs)
-        for item in report.evidence {
-            // `E` and the row number: short, because every resource row links to its evidence, and never a fragment id
-            // of an identifier (those hold a `-` after their prefix word) or a fixed id.
-            let anchor = "E\(evidenceRowAnchor.count + 1)"
-            evidenceRowAnchor.append(anchor)
-            if evidenceAnchor[item.id] == nil {
-                evidenceAnchor[item.id] = anchor
-                evidenceLabel[item.id] = anchor
-                evidenceByID[item.id] = item
-            }
-        }
+        evidenceRow.reserveCapacity(report.evidence.count)
+        for (i, item) in report.evidence.enumerated() where evidenceRow[item.id] == nil { evidenceRow[item.id] = i }
         evidenceGroups = EvidenceGroup.groups(report.evidence)
         for (g, group) in evidenceGroups.enumerated() {
             for i in group.members where evidenceGroupOf[report.evidence[i].id] == nil { evidenceGroupOf[report.evidence[i].id] = g }
