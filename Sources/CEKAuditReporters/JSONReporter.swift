@@ -314,7 +314,7 @@ final class JSONText {
 
     private static let hex = Array("0123456789abcdef".utf8)
 
-    func string(_ s: String) {
+    func string<S: StringProtocol>(_ s: S) {
         byte(UInt8(ascii: "\""))
         for b in s.utf8 {
             switch b {
@@ -441,7 +441,7 @@ final class JSONText {
                 byte(UInt8(ascii: "["))
                 string(item.id)
                 byte(UInt8(ascii: ","))
-                string(item.rest)
+                string(item.restOfLocator)
                 byte(UInt8(ascii: ","))
                 int(item.size)
                 byte(UInt8(ascii: ","))

@@ -218,8 +218,11 @@ public struct ReportTables: Sendable, Hashable {
         public struct Item: Sendable, Hashable {
             /// ``EvidenceItem/id`` (`ev-` + 12 hex digits).
             public var id: String
-            /// The locator after ``EvidenceTable/folder``.
-            public var rest: String
+            /// The locator after ``EvidenceTable/folder``: a slice of the item's locator, sharing its bytes (at 10,000
+            /// live keys, 60,000 copies took ~5 MB while report.json was written).
+            public var restOfLocator: Substring
+            /// ``restOfLocator`` as a string.
+            public var rest: String { String(restOfLocator) }
             /// ``EvidenceItem/size``, in bytes.
             public var size: Int
             /// ``EvidenceItem/sha256``, lowercase hex.
@@ -342,7 +345,7 @@ public struct ReportTables: Sendable, Hashable {
             for i in members {
                 let item = evidence[i]
                 if itemPosition[item.id] == nil { itemPosition[item.id] = flat }
-                self.evidence[t].items.append(.init(id: item.id, rest: String(item.locator.dropFirst(folder.count)), size: item.size, sha256: item.sha256))
+                self.evidence[t].items.append(.init(id: item.id, restOfLocator: item.locator.dropFirst(folder.count), size: item.size, sha256: item.sha256))
                 flat += 1
             }
         }
