@@ -31,9 +31,12 @@ final class AuditDecodePool: @unchecked Sendable {
         let state = self.state
         state.alive = self.threads
         for index in 0..<self.threads {
-            let thread = Thread { Self.work(state) }
+            let name = "cek-audit-decode-\(index)"
+            let thread = Thread {
+                Thread.current.name = name   // set from the thread itself: seen by Thread.current and by perf / top
+                Self.work(state)
+            }
             thread.stackSize = 8 << 20
-            thread.name = "cek-audit-decode-\(index)"
             thread.start()
         }
     }

@@ -42,6 +42,17 @@ final class AuditLineDecoder {
     private var lastTime = ""
     private var lastPrefixRaw: [UInt8] = []
     private var lastPrefix = ""
+    /// The last key operation the fast path decoded in the share being decoded: its line's bytes (valid until
+    /// ``decodeShare(_:)`` returns, `nil` outside it), its members and what its shape and request id gave. A response
+    /// mostly follows its request: same shape, same id, so neither is looked up or made again.
+    private struct Previous {
+        var body: UnsafeRawPointer
+        var fields: cek_audit_fields
+        var shape: AuditLogTally.Shape
+        var id: String
+    }
+    private var inShare = false
+    private var previous: Previous?
 
     init(prefix: [UInt8]?) {
         self.prefix = prefix.flatMap { $0.isEmpty ? nil : $0 }
@@ -53,6 +64,12 @@ final class AuditLineDecoder {
     func decodeShare(_ bytes: UnsafeRawBufferPointer) -> OpenBaoAuditLogCollector.Share {
         var share = OpenBaoAuditLogCollector.Share()
         guard let base = bytes.baseAddress else { return share }
+        inShare = true
+        previous = nil
+        defer {
+            inShare = false
+            previous = nil
+        }
         let end = bytes.count
         var k = 0
         var index = 0
@@ -115,7 +132,12 @@ final class AuditLineDecoder {
         let none = AuditLogTally.Parsed(isResponse: isResponse, id: "", event: nil)
         guard f.path.start >= 0, f.operation.start >= 0 else { return none }
         if f.mount_type.start >= 0, !Self.equals(f.mount_type, b, "transit") { return none }
-        guard let shape = shape(f, b) else { return none }
+        let body = b.baseAddress!
+        let last = previous.flatMap { p in
+            Self.same(f.operation, body, p.fields.operation, p.body) && Self.same(f.path, body, p.fields.path, p.body)
+                && Self.same(f.mount_point, body, p.fields.mount_point, p.body) && Self.same(f.namespace_path, body, p.fields.namespace_path, p.body) ? p : nil
+        }
+        guard let shape = last?.shape ?? shape(f, b) else { return none }
         // Principal: the first non-empty of display name, entity id, token accessor, request token accessor.
         let candidate = f.display_name.length > 0 ? f.display_name : f.entity_id.length > 0 ? f.entity_id
             : f.accessor.length > 0 ? f.accessor : f.client_token_accessor
@@ -126,8 +148,18 @@ final class AuditLineDecoder {
         let event = AuditLogTally.Event(time: f.time.start >= 0 ? time(f.time, b) : nil, operation: shape.operation, key: shape.key,
                                         namespace: shape.namespace, principal: principal, denied: f.allowed == 0, error: error,
                                         settings: [:])   // the fast path leaves lines with settings to the exact reader
-        let id = f.request_id.start >= 0 ? Self.string(f.request_id, b) : ""
+        let id: String
+        if f.request_id.start < 0 { id = "" }
+        else if let p = previous, Self.same(f.request_id, body, p.fields.request_id, p.body) { id = p.id }
+        else { id = Self.string(f.request_id, b) }
+        if inShare { previous = Previous(body: body, fields: f, shape: shape, id: id) }
         return AuditLogTally.Parsed(isResponse: isResponse, id: id, event: event)
+    }
+
+    /// Whether span `a` of the line at `x` and span `b` of the line at `y` are both absent, or hold the same bytes.
+    @inline(__always) private static func same(_ a: cek_span, _ x: UnsafeRawPointer, _ b: cek_span, _ y: UnsafeRawPointer) -> Bool {
+        if a.start < 0 || b.start < 0 { return a.start < 0 && b.start < 0 }
+        return a.length == b.length && memcmp(x + Int(a.start), y + Int(b.start), Int(a.length)) == 0
     }
 
     /// The shape of the request, made once per distinct (operation, path, mount point, namespace path).

@@ -160,4 +160,41 @@ struct AuditLineDecoderTests {
             #expect(!b.configuredPrefix && b.otherPrefix == "**prod-eu**" && b.parsed?.event?.key?.name == "key-07")
         }
     }
+    /// Within a share, a line that repeats the last key operation's shape or request id reuses them; what each line
+    /// gives is still what a fresh decoder gives for that line alone: same shape and id, near misses (another
+    /// namespace, mount point or operation, an absent member, a longer id), lines between them that the exact reader
+    /// takes, non-transit lines and damage.
+    @Test func aShareReusesTheLastShapeAndIdOnlyWhenTheirBytesAreTheSame() {
+        typealias C = OpenBaoAuditLogCollectorTests
+        let lines = [
+            C.line("request", id: "r1", op: "update", path: "encrypt/k1"),
+            C.line("response", id: "r1", op: "update", path: "encrypt/k1", time: "2026-10-01T12:00:01Z"),
+            C.line("response", id: "r1", op: "update", path: "encrypt/k1", ns: "team"),
+            C.line("request", id: "r1", op: "read", path: "encrypt/k1"),
+            C.line("request", id: "r11", op: "read", path: "encrypt/k1"),
+            C.line("request", id: "r11", op: "read", path: "keys/k1"),
+            C.line("response", id: "r11", op: "delete", path: "keys/k1"),
+            C.line("request", id: "r1", op: "read", path: "encrypt/k1", display: "svc\\u0041"),   // to the exact reader
+            C.line("response", id: "r1", op: "read", path: "encrypt/k1"),
+            #"{"type":"request","request":{"operation":"read","path":"transit/encrypt/k1","namespace":{"id":"root"}}}"#,
+            #"{"type":"request","request":{"id":"r1","operation":"read","path":"transit/encrypt/k1","mount_point":"transit/","namespace":{"id":"root"}}}"#,
+            Self.generated(transit: false, response: false),
+            "{\"time\": truncated",
+            C.line("response", id: "r11", op: "read", path: "encrypt/k1"),
+            C.line("response", id: "r11", op: "read", path: "decrypt/k1"),
+            C.line("response", id: "r11", op: "read", path: "decrypt/k1", ns: "team"),
+        ]
+        let bytes = Array(lines.joined(separator: "\n").utf8)
+        let share = bytes.withUnsafeBytes { AuditLineDecoder(prefix: nil).decodeShare($0) }
+        #expect(share.lines == lines.count)
+        #expect(share.plainRequests == 1)
+        let got = share.outcomes.map { "\($0.line): \(Self.view($0.parsed) ?? "error")" }
+        let want = lines.enumerated().compactMap { n, line -> String? in
+            let o = Array(line.utf8).withUnsafeBytes { AuditLineDecoder(prefix: nil).decodeLine($0, line: n) }
+            if let p = o.parsed, p.event == nil { return nil }
+            return "\(n): \(Self.view(o.parsed) ?? "error")"
+        }
+        #expect(got == want)
+        #expect(got.count == lines.count - 1)
+    }
 }
