@@ -53,9 +53,22 @@ final class AuditLineDecoder {
     }
     private var inShare = false
     private var previous: Previous?
+    /// A shape cache in front of `shapes`, direct-mapped (1,024 slots unless told) by a cheap hash of the four members'
+    /// lengths and first and last 8 bytes; a slot keeps the members' lengths and bytes, compared in full before it
+    /// is used, so a collision only costs a lookup in `shapes`.
+    private struct ShapeSlot {
+        var lengths: (Int32, Int32, Int32, Int32) = (-2, -2, -2, -2)
+        var bytes: [UInt8] = []
+        var shape: AuditLogTally.Shape?
+    }
+    private var slots: [ShapeSlot]
 
-    init(prefix: [UInt8]?) {
+    /// - Parameters:
+    ///   - prefix: the device's `prefix` text, stripped when a line starts with it.
+    ///   - shapeSlots: slots of the direct-mapped shape cache (tests use one, so that every other shape collides).
+    init(prefix: [UInt8]?, shapeSlots: Int = 1024) {
         self.prefix = prefix.flatMap { $0.isEmpty ? nil : $0 }
+        slots = [ShapeSlot](repeating: ShapeSlot(), count: Swift.max(1, shapeSlots))
         scratch.reserveCapacity(256)
     }
 
@@ -137,7 +150,7 @@ final class AuditLineDecoder {
             Self.same(f.operation, body, p.fields.operation, p.body) && Self.same(f.path, body, p.fields.path, p.body)
                 && Self.same(f.mount_point, body, p.fields.mount_point, p.body) && Self.same(f.namespace_path, body, p.fields.namespace_path, p.body) ? p : nil
         }
-        guard let shape = last?.shape ?? shape(f, b) else { return none }
+        guard let shape = last?.shape ?? slotShape(f, b) else { return none }
         // Principal: the first non-empty of display name, entity id, token accessor, request token accessor.
         let candidate = f.display_name.length > 0 ? f.display_name : f.entity_id.length > 0 ? f.entity_id
             : f.accessor.length > 0 ? f.accessor : f.client_token_accessor
@@ -160,6 +173,54 @@ final class AuditLineDecoder {
     @inline(__always) private static func same(_ a: cek_span, _ x: UnsafeRawPointer, _ b: cek_span, _ y: UnsafeRawPointer) -> Bool {
         if a.start < 0 || b.start < 0 { return a.start < 0 && b.start < 0 }
         return a.length == b.length && memcmp(x + Int(a.start), y + Int(b.start), Int(a.length)) == 0
+    }
+
+    /// The shape of the request through the direct-mapped slots (then `shapes`, then made).
+    private func slotShape(_ f: cek_audit_fields, _ b: UnsafeRawBufferPointer) -> AuditLogTally.Shape? {
+        let base = b.baseAddress!
+        let spans = (f.operation, f.path, f.mount_point, f.namespace_path)
+        let lengths = (spans.0.start >= 0 ? spans.0.length : -1, spans.1.start >= 0 ? spans.1.length : -1,
+                       spans.2.start >= 0 ? spans.2.length : -1, spans.3.start >= 0 ? spans.3.length : -1)
+        var h: UInt64 = 0x9E37_79B9_7F4A_7C15
+        @inline(__always) func mix(_ s: cek_span) {
+            guard s.start >= 0 else {
+                h = (h ^ 0xFFFF) &* 0xFF51_AFD7_ED55_8CCD
+                return
+            }
+            let n = Int(s.length), p = base + Int(s.start)
+            var head: UInt64 = 0, tail: UInt64 = 0
+            withUnsafeMutableBytes(of: &head) { $0.copyMemory(from: UnsafeRawBufferPointer(start: p, count: Swift.min(n, 8))) }
+            if n > 8 { withUnsafeMutableBytes(of: &tail) { $0.copyMemory(from: UnsafeRawBufferPointer(start: p + (n - 8), count: 8)) } }
+            h = (h ^ UInt64(n)) &* 0xFF51_AFD7_ED55_8CCD
+            h = (h ^ head) &* 0xC4CE_B9FE_1A85_EC53
+            h = (h ^ tail) &* 0xFF51_AFD7_ED55_8CCD
+        }
+        mix(spans.0)
+        mix(spans.1)
+        mix(spans.2)
+        mix(spans.3)
+        let index = Int(truncatingIfNeeded: (h ^ (h >> 29)) % UInt64(slots.count))
+        let hit: Bool = slots.withUnsafeBufferPointer { all in
+            guard all[index].lengths == lengths else { return false }
+            return all[index].bytes.withUnsafeBytes { stored in
+                var offset = 0
+                @inline(__always) func same(_ s: cek_span) -> Bool {
+                    guard s.start >= 0, s.length > 0 else { return true }
+                    let n = Int(s.length)
+                    defer { offset += n }
+                    return memcmp(stored.baseAddress! + offset, base + Int(s.start), n) == 0
+                }
+                return same(spans.0) && same(spans.1) && same(spans.2) && same(spans.3)
+            }
+        }
+        if hit { return slots[index].shape }
+        let made = shape(f, b)
+        var bytes: [UInt8] = []
+        for s in [spans.0, spans.1, spans.2, spans.3] where s.start >= 0 {
+            bytes.append(contentsOf: UnsafeRawBufferPointer(start: base + Int(s.start), count: Int(s.length)))
+        }
+        slots[index] = ShapeSlot(lengths: lengths, bytes: bytes, shape: made)
+        return made
     }
 
     /// The shape of the request, made once per distinct (operation, path, mount point, namespace path).

@@ -139,11 +139,27 @@ struct AuditLineDecoderTests {
     /// The decoder's caches give what a fresh decoder gives: the same lines through one decoder in any order.
     @Test func cachedShapesAndTextsDoNotLeakBetweenLines() {
         let lines = Self.lines.map { Array($0.utf8) }
-        let shared = AuditLineDecoder(prefix: nil)
+        // One slot: every shape that differs from the one before replaces it (collisions, compared in full); three.
+        let shared = [AuditLineDecoder(prefix: nil), AuditLineDecoder(prefix: nil, shapeSlots: 1), AuditLineDecoder(prefix: nil, shapeSlots: 3)]
         for round in 0..<3 {
             for line in (round == 1 ? lines.reversed() : lines) {
                 let fresh = Self.fast(line, decoder: AuditLineDecoder(prefix: nil))
-                #expect(Self.fast(line, decoder: shared) == fresh, "\(String(decoding: line, as: UTF8.self))")
+                for decoder in shared { #expect(Self.fast(line, decoder: decoder) == fresh, "\(String(decoding: line, as: UTF8.self))") }
+            }
+        }
+        // Near misses of one shape (one byte of one member, a member absent or moved to another) through one slot.
+        let near = [("update", "transit/encrypt/k1", "transit/", nil), ("update", "transit/encrypt/k2", "transit/", nil),
+                    ("update", "transit/encrypt/k1", "transit/", "ns1/"), ("update", "transit/encrypt/k1", nil, nil),
+                    ("updatf", "transit/encrypt/k1", "transit/", nil), ("update", "transit/decrypt/k1", "transit/", nil),
+                    ("update", "transit/encrypt/k", "1transit/", nil)].map { (op: String, path: String, mount: String?, ns: String?) -> [UInt8] in
+            let m = mount.map { #","mount_point":"\#($0)""# } ?? ""
+            let n = ns.map { #","namespace":{"path":"\#($0)"}"# } ?? ""
+            return Array(#"{"type":"request","request":{"operation":"\#(op)","path":"\#(path)"\#(m)\#(n)}}"#.utf8)
+        }
+        let one = AuditLineDecoder(prefix: nil, shapeSlots: 1)
+        for _ in 0..<2 {
+            for line in near + near.reversed() {
+                #expect(Self.fast(line, decoder: one) == Self.fast(line, decoder: AuditLineDecoder(prefix: nil)), "\(String(decoding: line, as: UTF8.self))")
             }
         }
     }
