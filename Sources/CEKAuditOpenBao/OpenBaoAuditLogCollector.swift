@@ -8,9 +8,10 @@ import Logging
 /// one source (a folder of rotated logs, or one file) make one log source.
 ///
 /// Each file is streamed (``AuditLogChunkReader``): runs of whole lines read in place into two reused buffers in turn
-/// (the next run is read while the current one is decoded and the one before is tallied), split into shares decoded
-/// on every core (``AuditLineDecoder``: a C fast path over the line's bytes, the exact ``AuditLineReader`` for what it
-/// leaves), then tallied in file order — constant memory, any size, no copy per line. Per line, a configured prefix
+/// (a run just read is queued behind the one being decoded, which is then tallied while the new one decodes), split
+/// into shares decoded on the threads of an ``AuditDecodePool``, one per core, beside one task that hashes the run
+/// (``AuditLineDecoder``: a C fast path over the line's bytes, the exact ``AuditLineReader`` for what it leaves), then
+/// tallied in file order — constant memory, any size, no copy per line. Per line, a configured prefix
 /// is stripped,
 /// else anything before the first `{` is taken as the prefix (hashicorp/vault#9236: `**staging**{"time":…}`); a line
 /// that still does not decode counts as a parse error — reported as "N unparseable lines", never as "no audit
