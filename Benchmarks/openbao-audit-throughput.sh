@@ -163,11 +163,17 @@ builds and a Python process at nice 0, so wall times mean little; every run at n
     before (main):  2.30-2.49 s CPU, 71-73 MB RSS
     after:          2.18-2.31 s CPU, 76-89 MB RSS (two runs' outcomes in flight, per-thread malloc arenas)
   this script with the new binary at load 6.4-7.0: cek-audit 4.67 s wall, 2.27 s CPU, 80 MB RSS; orjson 6.74 s wall,
-  3.94 s CPU; json 8.87 s CPU; jq 23.07 s CPU: 1.74x orjson by CPU seconds (main: 1.46x in the brief's run), 1.44x by
-  wall (meaningless at that load: we got 0.5-1 core). Wall times of the same interleaved runs, same load: main
-  2.67-9.63 s, after 2.45-5.73 s; with 2 free cores and 2.2-2.3 s of CPU kept busy on both from start to end, the
-  expected wall time is ~1.2 s (~830 MB/s, ~2x orjson's 3-file process); not confirmed here: the lead's quiet-machine
-  run decides.
+  3.94 s CPU: 1.74x orjson by CPU seconds, 1.44x by wall (we got 0.5-1 core at that load).
+  A quieter moment (load average 1.5-2.3), this script back to back:
+    after:          cek-audit 1.58 s wall, 633 MB/s, 2.77 s CPU, 75 MB RSS; orjson 2.84 s wall, 4.69 s CPU; json 10.09 s
+                    CPU; jq 21.69 s CPU: 1.80x orjson by wall, 1.69x by CPU seconds
+    before (main):  cek-audit 2.36 s wall, 424 MB/s, 2.38 s CPU, 71.5 MB RSS (wall = CPU: one core busy)
+  and interleaved runs (main / this branch) in the same quiet minutes: main 1.74-2.39 s wall (418-575 MB/s), after
+  1.28-1.69 s wall (592-781 MB/s), 73-83 MB RSS. When both cores run it, the same work takes 2.5-2.8 s of CPU against
+  2.2-2.3 s under load (the two vCPUs share a core's resources, it seems): 800 MB/s needs ~1.25 s, so it is at the edge
+  of what this CPU gives for ~2.2 s of work; the lead's quiet-machine run decides.
+  Tried and dropped: a deeper queue (the run before tallied only after the next one is read and queued, so the decoding
+  threads have two runs queued): no difference measurable here, 5-8 MB more RSS.
   report.json and report.html byte-identical to main's binary (SOURCE_DATE_EPOCH=1764900000) on the 1 GB corpus, on a
   110 MB damaged copy (truncated lines, a space in a key, **edge** prefixes, CRLF, 5 MiB lines over a run's size, a
   \u escape, the last line without newline; parse errors and their line numbers the same) and on the corpus-case
@@ -177,8 +183,8 @@ sha256` gives 1.45 GB/s per core on this CPU, so ~0.69 s of any run), the C line
 the page cache 8.9 % (on the tallying thread), parsed() 8.7 % (was 15.6 %), tally add 6.7 %, retain/release 7 %,
 malloc 4 % (one Event and one request id per key operation). By thread: decoding threads 38 % + 38 %, tallying and
 reading thread 23 %.
-Not reached or not confirmed: 800 MB/s and 1.8x orjson by wall could not be measured on this loaded machine (see
-above). Left: the scanner (a structural index, AVX2 string bodies), read(2) through bounded mmap windows (a log
-truncated while read would raise SIGBUS: needs a guard), request ids and times as fixed-size values instead of
-Strings, and the tally keyed by interned key ids.
+Not reached or not confirmed: 800 MB/s (best runs 763-781 MB/s, the script's run 633 MB/s); 1.8x orjson by wall
+reached once (1.80x), not confirmed on a quiet machine. Left: the scanner (a structural index, AVX2 string bodies),
+read(2) through bounded mmap windows (a log truncated while read would raise SIGBUS: needs a guard), request ids and
+times as fixed-size values instead of Strings, and the tally keyed by interned key ids.
 TXT
