@@ -42,9 +42,35 @@ final class AuditLineDecoder {
     private var lastTime = ""
     private var lastPrefixRaw: [UInt8] = []
     private var lastPrefix = ""
+    /// The last key operation the fast path decoded in the share being decoded: its line's bytes (valid until
+    /// ``decodeShare(_:)`` returns, `nil` outside it), its members and what its shape and request id gave. A response
+    /// mostly follows its request: same shape, same id, so neither is looked up or made again.
+    private struct Previous {
+        var body: UnsafeRawPointer
+        var fields: cek_audit_fields
+        var shape: AuditLogTally.Shape
+        var id: String
+    }
+    private var inShare = false
+    private var previous: Previous?
+    /// A shape cache in front of `shapes`, direct-mapped (1,024 slots unless told) by a cheap hash of the four members'
+    /// lengths and bytes; a slot keeps the members' lengths and bytes, compared in full before it
+    /// is used, so a collision only costs a lookup in `shapes`.
+    private struct ShapeSlot {
+        var lengths: (Int32, Int32, Int32, Int32) = (-2, -2, -2, -2)
+        var bytes: [UInt8] = []
+        var shape: AuditLogTally.Shape?
+    }
+    private var slots: [ShapeSlot]
+    /// Shape lookups that missed the slots (tests read it: shapes that differ only in a key's name spread over them).
+    private(set) var slotMisses = 0
 
-    init(prefix: [UInt8]?) {
+    /// - Parameters:
+    ///   - prefix: the device's `prefix` text, stripped when a line starts with it.
+    ///   - shapeSlots: slots of the direct-mapped shape cache (tests use one, so that every other shape collides).
+    init(prefix: [UInt8]?, shapeSlots: Int = 1024) {
         self.prefix = prefix.flatMap { $0.isEmpty ? nil : $0 }
+        slots = [ShapeSlot](repeating: ShapeSlot(), count: Swift.max(1, shapeSlots))
         scratch.reserveCapacity(256)
     }
 
@@ -53,6 +79,12 @@ final class AuditLineDecoder {
     func decodeShare(_ bytes: UnsafeRawBufferPointer) -> OpenBaoAuditLogCollector.Share {
         var share = OpenBaoAuditLogCollector.Share()
         guard let base = bytes.baseAddress else { return share }
+        inShare = true
+        previous = nil
+        defer {
+            inShare = false
+            previous = nil
+        }
         let end = bytes.count
         var k = 0
         var index = 0
@@ -115,7 +147,12 @@ final class AuditLineDecoder {
         let none = AuditLogTally.Parsed(isResponse: isResponse, id: "", event: nil)
         guard f.path.start >= 0, f.operation.start >= 0 else { return none }
         if f.mount_type.start >= 0, !Self.equals(f.mount_type, b, "transit") { return none }
-        guard let shape = shape(f, b) else { return none }
+        let body = b.baseAddress!
+        let last = previous.flatMap { p in
+            Self.same(f.operation, body, p.fields.operation, p.body) && Self.same(f.path, body, p.fields.path, p.body)
+                && Self.same(f.mount_point, body, p.fields.mount_point, p.body) && Self.same(f.namespace_path, body, p.fields.namespace_path, p.body) ? p : nil
+        }
+        guard let shape = last?.shape ?? slotShape(f, b) else { return none }
         // Principal: the first non-empty of display name, entity id, token accessor, request token accessor.
         let candidate = f.display_name.length > 0 ? f.display_name : f.entity_id.length > 0 ? f.entity_id
             : f.accessor.length > 0 ? f.accessor : f.client_token_accessor
@@ -126,8 +163,79 @@ final class AuditLineDecoder {
         let event = AuditLogTally.Event(time: f.time.start >= 0 ? time(f.time, b) : nil, operation: shape.operation, key: shape.key,
                                         namespace: shape.namespace, principal: principal, denied: f.allowed == 0, error: error,
                                         settings: [:])   // the fast path leaves lines with settings to the exact reader
-        let id = f.request_id.start >= 0 ? Self.string(f.request_id, b) : ""
+        let id: String
+        if f.request_id.start < 0 { id = "" }
+        else if let p = previous, Self.same(f.request_id, body, p.fields.request_id, p.body) { id = p.id }
+        else { id = Self.string(f.request_id, b) }
+        if inShare { previous = Previous(body: body, fields: f, shape: shape, id: id) }
         return AuditLogTally.Parsed(isResponse: isResponse, id: id, event: event)
+    }
+
+    /// Whether span `a` of the line at `x` and span `b` of the line at `y` are both absent, or hold the same bytes.
+    @inline(__always) private static func same(_ a: cek_span, _ x: UnsafeRawPointer, _ b: cek_span, _ y: UnsafeRawPointer) -> Bool {
+        if a.start < 0 || b.start < 0 { return a.start < 0 && b.start < 0 }
+        return a.length == b.length && memcmp(x + Int(a.start), y + Int(b.start), Int(a.length)) == 0
+    }
+
+    /// The shape of the request through the direct-mapped slots (then `shapes`, then made).
+    private func slotShape(_ f: cek_audit_fields, _ b: UnsafeRawBufferPointer) -> AuditLogTally.Shape? {
+        let base = b.baseAddress!
+        let spans = (f.operation, f.path, f.mount_point, f.namespace_path)
+        let lengths = (spans.0.start >= 0 ? spans.0.length : -1, spans.1.start >= 0 ? spans.1.length : -1,
+                       spans.2.start >= 0 ? spans.2.length : -1, spans.3.start >= 0 ? spans.3.length : -1)
+        var h: UInt64 = 0x9E37_79B9_7F4A_7C15
+        @inline(__always) func mix(_ s: cek_span) {
+            guard s.start >= 0 else {
+                h = (h ^ 0xFFFF) &* 0xFF51_AFD7_ED55_8CCD
+                return
+            }
+            let n = Int(s.length), p = base + Int(s.start)
+            h = (h ^ UInt64(n)) &* 0xFF51_AFD7_ED55_8CCD
+            var k = 0
+            while k + 8 <= n {
+                h = (h ^ p.loadUnaligned(fromByteOffset: k, as: UInt64.self)) &* 0xC4CE_B9FE_1A85_EC53
+                h ^= h >> 29
+                k += 8
+            }
+            if k < n {
+                var last: UInt64 = 0
+                withUnsafeMutableBytes(of: &last) { $0.copyMemory(from: UnsafeRawBufferPointer(start: p + k, count: n - k)) }
+                h = (h ^ last) &* 0xC4CE_B9FE_1A85_EC53
+                h ^= h >> 29
+            }
+        }
+        mix(spans.0)
+        mix(spans.1)
+        mix(spans.2)
+        mix(spans.3)
+        // Every byte of the four members, 8 at a time; the high bits folded down after each product (the low bits of a
+        // product only see the low bits of its factors), and once more at the end (murmur3's finaliser).
+        h ^= h >> 33
+        h = h &* 0xFF51_AFD7_ED55_8CCD
+        h ^= h >> 33
+        let index = Int(truncatingIfNeeded: h % UInt64(slots.count))
+        let hit: Bool = slots.withUnsafeBufferPointer { all in
+            guard all[index].lengths == lengths else { return false }
+            return all[index].bytes.withUnsafeBytes { stored in
+                var offset = 0
+                @inline(__always) func same(_ s: cek_span) -> Bool {
+                    guard s.start >= 0, s.length > 0 else { return true }
+                    let n = Int(s.length)
+                    defer { offset += n }
+                    return memcmp(stored.baseAddress! + offset, base + Int(s.start), n) == 0
+                }
+                return same(spans.0) && same(spans.1) && same(spans.2) && same(spans.3)
+            }
+        }
+        if hit { return slots[index].shape }
+        slotMisses += 1
+        let made = shape(f, b)
+        var bytes: [UInt8] = []
+        for s in [spans.0, spans.1, spans.2, spans.3] where s.start >= 0 {
+            bytes.append(contentsOf: UnsafeRawBufferPointer(start: base + Int(s.start), count: Int(s.length)))
+        }
+        slots[index] = ShapeSlot(lengths: lengths, bytes: bytes, shape: made)
+        return made
     }
 
     /// The shape of the request, made once per distinct (operation, path, mount point, namespace path).

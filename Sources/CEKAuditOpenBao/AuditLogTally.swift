@@ -39,8 +39,11 @@ struct AuditLogTally {
         var unconfirmed = 0
     }
 
-    /// One key operation, from a request record and (when it came) its response.
-    struct Event: Sendable {
+    /// One key operation, from a request record and (when it came) its response. A class: an event travels from the
+    /// decoding thread that made it to the tally inside the line's outcome, and a reference is copied with one retain
+    /// where the fields were copied with one each. Each record makes its own; only the tally changes one (a response
+    /// merged into its request), after the decoding thread has handed it over.
+    final class Event: @unchecked Sendable {
         var time: String?
         var operation: TransitOperation
         var key: KeyRef?
@@ -49,6 +52,18 @@ struct AuditLogTally {
         var denied: Bool
         var error: String?
         var settings: [String: AuditScalar]
+
+        init(time: String?, operation: TransitOperation, key: KeyRef?, namespace: String, principal: String?, denied: Bool, error: String?,
+             settings: [String: AuditScalar]) {
+            self.time = time
+            self.operation = operation
+            self.key = key
+            self.namespace = namespace
+            self.principal = principal
+            self.denied = denied
+            self.error = error
+            self.settings = settings
+        }
     }
 
     static let maxPending = 10_000
@@ -150,7 +165,7 @@ struct AuditLogTally {
             evictIfNeeded()
             return
         }
-        if !id.isEmpty, var request = pending.removeValue(forKey: id) {
+        if !id.isEmpty, let request = pending.removeValue(forKey: id) {
             request.denied = request.denied || event.denied
             request.error = request.error ?? event.error
             if request.principal == nil { request.principal = event.principal }

@@ -8,9 +8,10 @@ import Logging
 /// one source (a folder of rotated logs, or one file) make one log source.
 ///
 /// Each file is streamed (``AuditLogChunkReader``): runs of whole lines read in place into two reused buffers in turn
-/// (the next run is read while the current one is decoded and the one before is tallied), split into shares decoded
-/// on every core (``AuditLineDecoder``: a C fast path over the line's bytes, the exact ``AuditLineReader`` for what it
-/// leaves), then tallied in file order — constant memory, any size, no copy per line. Per line, a configured prefix
+/// (a run just read is queued behind the one being decoded, which is then tallied while the new one decodes), split
+/// into shares decoded on the threads of an ``AuditDecodePool``, one per core, beside one task that hashes the run
+/// (``AuditLineDecoder``: a C fast path over the line's bytes, the exact ``AuditLineReader`` for what it leaves), then
+/// tallied in file order — constant memory, any size, no copy per line. Per line, a configured prefix
 /// is stripped,
 /// else anything before the first `{` is taken as the prefix (hashicorp/vault#9236: `**staging**{"time":…}`); a line
 /// that still does not decode counts as a parse error — reported as "N unparseable lines", never as "no audit
@@ -107,8 +108,13 @@ public struct OpenBaoAuditLogCollector: EvidenceCollector {
             return total + (stat(file.path, &st) == 0 ? Int64(st.st_size) : 0)
         })
         let prefixText = linePrefix.flatMap { $0.isEmpty ? nil : $0 }
-        // One decoder (its caches) per share slot of a run, kept from run to run and file to file.
-        let decoders = (0..<Self.shareCount(workers: workers, bytes: Int.max)).map { _ in AuditLineDecoder(prefix: prefix) }
+        // Threads of its own for the decoding (see AuditDecodePool: Dispatch's pool starts one thread short).
+        let pool = AuditDecodePool(threads: workers)
+        defer { pool.shutdown() }
+        // One decoder (its caches) per share slot of a run, kept from run to run and file to file; two sets, taken by
+        // the runs in turn, since a run's tasks may start while the last ones of the run before still run.
+        let decoderSets = (0..<2).map { _ in (0..<Self.shareCount(workers: workers, bytes: Int.max)).map { _ in AuditLineDecoder(prefix: prefix) } }
+        var runs = 0
         for file in files {
             let reader: AuditLogChunkReader
             do { reader = try AuditLogChunkReader(path: file.path, chunkSize: chunkSize) } catch {
@@ -118,44 +124,33 @@ public struct OpenBaoAuditLogCollector: EvidenceCollector {
                 continue
             }
             var lineNumber = 0
-            // Three runs in flight: the one read (next()), the one decoded (on the other threads, with its hash), the
-            // one tallied (here, in file order; its outcomes hold no reference to the buffers).
-            var inFlight: (group: DispatchGroup, result: DecodedRun)?
-            func tallyShares(_ shares: [Share]) {
-                for share in shares {
+            // Runs in flight, in file order: the one just read is queued for decoding (with its hash) behind the one
+            // before, which is then waited for and tallied here, in file order, while the new one decodes. At most
+            // one stays in flight across next(), which reuses the buffer of the run before last.
+            var inFlight: [DecodedRun] = []
+            func tallyOldest() {
+                for share in inFlight.removeFirst().take() {
                     Self.apply(share, firstLine: lineNumber + 1, prefix: prefixText, file: file.locator, to: &tally)
                     lineNumber += share.lines
                 }
-            }
-            func settle() -> [Share] {
-                guard let f = inFlight else { return [] }
-                f.group.wait()
-                inFlight = nil
-                return f.result.shares
             }
             do {
                 while let piece = try reader.next() {
                     switch piece {
                     case .tooLong:
-                        tallyShares(settle())
+                        while !inFlight.isEmpty { tallyOldest() }
                         lineNumber += 1
                         tally.lines += 1
                         tally.parseError(file: file.locator, line: lineNumber)
                     case .lines(let run, let readUpTo):
-                        let done = settle()
-                        let next = DecodedRun()
-                        let job = DecodeRunJob(run: run, readUpTo: readUpTo, reader: reader, decoders: decoders, result: next)
-                        let group = DispatchGroup()
-                        DispatchQueue.global().async(group: group) {
-                            job.result.shares = Self.decode(job.run, hashing: job.reader, upTo: job.readUpTo, decoders: job.decoders, workers: workers)
-                        }
-                        inFlight = (group, next)
-                        tallyShares(done)
+                        inFlight.append(Self.submit(run, hashing: reader, upTo: readUpTo, decoders: decoderSets[runs % 2], workers: workers, pool: pool))
+                        runs += 1
+                        while inFlight.count > 1 { tallyOldest() }
                     }
                 }
-                tallyShares(settle())
+                while !inFlight.isEmpty { tallyOldest() }
             } catch {
-                tallyShares(settle())
+                while !inFlight.isEmpty { tallyOldest() }
                 failedFiles += 1
                 facts.diagnostics.append(Diagnostic(.error, source: file.locator, line: lineNumber,
                                                     message: "reading the log failed after \(lineNumber) line(s): \(FileProblem.reading(file.path, error: error).what)"))
@@ -217,33 +212,50 @@ public struct OpenBaoAuditLogCollector: EvidenceCollector {
         var plainResponses = 0
     }
 
-    /// The shares of one run, filled by the task that decodes it; read after that task is waited for.
-    private final class DecodedRun: @unchecked Sendable {
-        var shares: [Share] = []
-    }
+    /// The shares of one run, each filled by the task that decodes it; ``take()`` waits for every task of the run.
+    final class DecodedRun: @unchecked Sendable {
+        private let slots: UnsafeMutablePointer<Share>
+        private let count: Int
+        fileprivate let countdown: AuditDecodePool.Countdown
+        private var taken = false
 
-    /// What the task decoding one run gets: the run, how far its reader had read (to hash), the reader (only to hash)
-    /// and the decoders (not touched by the tallying thread).
-    private struct DecodeRunJob: @unchecked Sendable {
-        let run: UnsafeRawBufferPointer
-        let readUpTo: Int
-        let reader: AuditLogChunkReader
-        let decoders: [AuditLineDecoder]
-        let result: DecodedRun
+        /// Room for `shares` shares, and a countdown over `tasks` tasks.
+        fileprivate init(shares: Int, tasks: Int) {
+            count = shares
+            slots = .allocate(capacity: Swift.max(shares, 1))
+            slots.initialize(repeating: Share(), count: shares)
+            countdown = AuditDecodePool.Countdown(tasks)
+        }
+
+        /// Stores the share at `index` (each index by one task).
+        fileprivate func store(_ share: Share, at index: Int) { slots[index] = share }
+
+        /// The shares in file order, once every task of the run has ended; call once.
+        func take() -> [Share] {
+            countdown.wait()
+            precondition(!taken, "a decoded run is taken once")
+            taken = true
+            return Array(UnsafeMutableBufferPointer(start: slots, count: count))
+        }
+
+        deinit {
+            slots.deinitialize(count: count)
+            slots.deallocate()
+        }
     }
 
     /// Bytes read per refill of a file's buffer (tests make it small to cut lines across refills).
     var chunkSize = AuditLogChunkReader.defaultChunkSize
 
-    /// What the decoding threads share: the run (read only), the reader (only to hash, on one thread), the decoders
-    /// and the share slots (each used by one thread).
+    /// What the tasks of one run share: the run (read only), the reader (only to hash, which locks), the share
+    /// bounds, the decoders (each used by one task) and where the shares go.
     private struct DecodeJob: @unchecked Sendable {
         let run: UnsafeRawBufferPointer
         let readUpTo: Int
         let reader: AuditLogChunkReader
         let bounds: [Int]
         let decoders: [AuditLineDecoder]
-        let out: UnsafeMutablePointer<Share>
+        let out: DecodedRun
     }
 
     /// Shares a run of `bytes` is cut into: several per worker so that they even out, one for a small run.
@@ -251,44 +263,40 @@ public struct OpenBaoAuditLogCollector: EvidenceCollector {
         bytes < 64 << 10 || workers <= 1 ? 1 : workers * 4
     }
 
-    /// Decodes the lines of `run` (whole lines, as ``AuditLogChunkReader`` hands them out) in shares on `workers`
-    /// threads, one ``AuditLineDecoder`` per share, while one more task hashes the bytes the reader read up to
-    /// `readUpTo`. Decoding is pure (bytes in, outcome out; the decoders' caches only save work), so the outcomes are
-    /// the same as one line at a time; they come back in file order.
-    static func decode(_ run: UnsafeRawBufferPointer, hashing reader: AuditLogChunkReader, upTo readUpTo: Int, decoders: [AuditLineDecoder],
-                       workers: Int) -> [Share] {
+    /// Queues on `pool` the decoding of the lines of `run` (whole lines, as ``AuditLogChunkReader`` hands them out)
+    /// in shares, one ``AuditLineDecoder`` per share, behind one task that hashes the bytes the reader read up to
+    /// `readUpTo` (first, so that it runs beside the decoding rather than after it). Decoding is pure (bytes in,
+    /// outcome out; the decoders' caches only save work), so the outcomes are the same as one line at a time; the
+    /// returned run hands them back in file order. `run` must stay valid, and `decoders` unused elsewhere, until then.
+    static func submit(_ run: UnsafeRawBufferPointer, hashing reader: AuditLogChunkReader, upTo readUpTo: Int, decoders: [AuditLineDecoder],
+                       workers: Int, pool: AuditDecodePool) -> DecodedRun {
         let n = run.count
-        guard n > 0, let base = run.baseAddress else {
-            reader.hash(upTo: readUpTo)
-            return []
-        }
-        // Share boundaries just after a newline, about equal in bytes.
-        let wanted = Swift.min(shareCount(workers: workers, bytes: n), decoders.count)
         var bounds = [0]
-        for s in 1..<Swift.max(wanted, 1) {
-            let k = Swift.max(n * s / wanted, bounds[bounds.count - 1])
-            guard k < n, let nl = memchr(base + k, 0x0A, n - k) else { break }
-            let cut = base.distance(to: UnsafeRawPointer(nl)) + 1
-            if cut < n, cut > bounds[bounds.count - 1] { bounds.append(cut) }
+        if n > 0, let base = run.baseAddress {
+            // Share boundaries just after a newline, about equal in bytes.
+            let wanted = Swift.min(shareCount(workers: workers, bytes: n), decoders.count)
+            for s in 1..<Swift.max(wanted, 1) {
+                let k = Swift.max(n * s / wanted, bounds[bounds.count - 1])
+                guard k < n, let nl = memchr(base + k, 0x0A, n - k) else { break }
+                let cut = base.distance(to: UnsafeRawPointer(nl)) + 1
+                if cut < n, cut > bounds[bounds.count - 1] { bounds.append(cut) }
+            }
+            bounds.append(n)
         }
-        bounds.append(n)
         let shares = bounds.count - 1
-        let out = UnsafeMutablePointer<Share>.allocate(capacity: shares)
-        out.initialize(repeating: Share(), count: shares)
-        defer { out.deallocate() }
-        let job = DecodeJob(run: run, readUpTo: readUpTo, reader: reader, bounds: bounds, decoders: decoders, out: out)
-        let work: @Sendable (Int) -> Void = { task in
-            // Task 0 hashes (first, so that it runs beside the decoding rather than after it).
-            guard task > 0 else { job.reader.hash(upTo: job.readUpTo); return }
-            job.out[task - 1] = job.decoders[task - 1].decodeShare(UnsafeRawBufferPointer(rebasing: job.run[job.bounds[task - 1]..<job.bounds[task]]))
+        let result = DecodedRun(shares: shares, tasks: shares + 1)
+        let job = DecodeJob(run: run, readUpTo: readUpTo, reader: reader, bounds: bounds, decoders: decoders, out: result)
+        var tasks: [@Sendable () -> Void] = [{
+            job.reader.hash(upTo: job.readUpTo)
+            job.out.countdown.done()
+        }]
+        for s in 0..<shares {
+            tasks.append {
+                job.out.store(job.decoders[s].decodeShare(UnsafeRawBufferPointer(rebasing: job.run[job.bounds[s]..<job.bounds[s + 1]])), at: s)
+                job.out.countdown.done()
+            }
         }
-        if shares == 1 {
-            for t in 0...1 { work(t) }
-        } else {
-            DispatchQueue.concurrentPerform(iterations: shares + 1, execute: work)
-        }
-        let result = Array(UnsafeMutableBufferPointer(start: out, count: shares))
-        out.deinitialize(count: shares)
+        pool.submit(tasks)
         return result
     }
 

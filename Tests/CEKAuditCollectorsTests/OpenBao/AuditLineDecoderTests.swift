@@ -139,11 +139,27 @@ struct AuditLineDecoderTests {
     /// The decoder's caches give what a fresh decoder gives: the same lines through one decoder in any order.
     @Test func cachedShapesAndTextsDoNotLeakBetweenLines() {
         let lines = Self.lines.map { Array($0.utf8) }
-        let shared = AuditLineDecoder(prefix: nil)
+        // One slot: every shape that differs from the one before replaces it (collisions, compared in full); three.
+        let shared = [AuditLineDecoder(prefix: nil), AuditLineDecoder(prefix: nil, shapeSlots: 1), AuditLineDecoder(prefix: nil, shapeSlots: 3)]
         for round in 0..<3 {
             for line in (round == 1 ? lines.reversed() : lines) {
                 let fresh = Self.fast(line, decoder: AuditLineDecoder(prefix: nil))
-                #expect(Self.fast(line, decoder: shared) == fresh, "\(String(decoding: line, as: UTF8.self))")
+                for decoder in shared { #expect(Self.fast(line, decoder: decoder) == fresh, "\(String(decoding: line, as: UTF8.self))") }
+            }
+        }
+        // Near misses of one shape (one byte of one member, a member absent or moved to another) through one slot.
+        let near = [("update", "transit/encrypt/k1", "transit/", nil), ("update", "transit/encrypt/k2", "transit/", nil),
+                    ("update", "transit/encrypt/k1", "transit/", "ns1/"), ("update", "transit/encrypt/k1", nil, nil),
+                    ("updatf", "transit/encrypt/k1", "transit/", nil), ("update", "transit/decrypt/k1", "transit/", nil),
+                    ("update", "transit/encrypt/k", "1transit/", nil)].map { (op: String, path: String, mount: String?, ns: String?) -> [UInt8] in
+            let m = mount.map { #","mount_point":"\#($0)""# } ?? ""
+            let n = ns.map { #","namespace":{"path":"\#($0)"}"# } ?? ""
+            return Array(#"{"type":"request","request":{"operation":"\#(op)","path":"\#(path)"\#(m)\#(n)}}"#.utf8)
+        }
+        let one = AuditLineDecoder(prefix: nil, shapeSlots: 1)
+        for _ in 0..<2 {
+            for line in near + near.reversed() {
+                #expect(Self.fast(line, decoder: one) == Self.fast(line, decoder: AuditLineDecoder(prefix: nil)), "\(String(decoding: line, as: UTF8.self))")
             }
         }
     }
@@ -159,5 +175,60 @@ struct AuditLineDecoderTests {
             let b = line.withUnsafeBytes { guessed.decodeLine($0, line: 0) }
             #expect(!b.configuredPrefix && b.otherPrefix == "**prod-eu**" && b.parsed?.event?.key?.name == "key-07")
         }
+    }
+    /// Within a share, a line that repeats the last key operation's shape or request id reuses them; what each line
+    /// gives is still what a fresh decoder gives for that line alone: same shape and id, near misses (another
+    /// namespace, mount point or operation, an absent member, a longer id), lines between them that the exact reader
+    /// takes, non-transit lines and damage.
+    @Test func aShareReusesTheLastShapeAndIdOnlyWhenTheirBytesAreTheSame() {
+        typealias C = OpenBaoAuditLogCollectorTests
+        let lines = [
+            C.line("request", id: "r1", op: "update", path: "encrypt/k1"),
+            C.line("response", id: "r1", op: "update", path: "encrypt/k1", time: "2026-10-01T12:00:01Z"),
+            C.line("response", id: "r1", op: "update", path: "encrypt/k1", ns: "team"),
+            C.line("request", id: "r1", op: "read", path: "encrypt/k1"),
+            C.line("request", id: "r11", op: "read", path: "encrypt/k1"),
+            C.line("request", id: "r11", op: "read", path: "keys/k1"),
+            C.line("response", id: "r11", op: "delete", path: "keys/k1"),
+            C.line("request", id: "r1", op: "read", path: "encrypt/k1", display: "svc\\u0041"),   // to the exact reader
+            C.line("response", id: "r1", op: "read", path: "encrypt/k1"),
+            #"{"type":"request","request":{"operation":"read","path":"transit/encrypt/k1","namespace":{"id":"root"}}}"#,
+            #"{"type":"request","request":{"id":"r1","operation":"read","path":"transit/encrypt/k1","mount_point":"transit/","namespace":{"id":"root"}}}"#,
+            Self.generated(transit: false, response: false),
+            "{\"time\": truncated",
+            C.line("response", id: "r11", op: "read", path: "encrypt/k1"),
+            C.line("response", id: "r11", op: "read", path: "decrypt/k1"),
+            C.line("response", id: "r11", op: "read", path: "decrypt/k1", ns: "team"),
+        ]
+        let bytes = Array(lines.joined(separator: "\n").utf8)
+        let share = bytes.withUnsafeBytes { AuditLineDecoder(prefix: nil).decodeShare($0) }
+        #expect(share.lines == lines.count)
+        #expect(share.plainRequests == 1)
+        let got = share.outcomes.map { "\($0.line): \(Self.view($0.parsed) ?? "error")" }
+        let want = lines.enumerated().compactMap { n, line -> String? in
+            let o = Array(line.utf8).withUnsafeBytes { AuditLineDecoder(prefix: nil).decodeLine($0, line: n) }
+            if let p = o.parsed, p.event == nil { return nil }
+            return "\(n): \(Self.view(o.parsed) ?? "error")"
+        }
+        #expect(got == want)
+        #expect(got.count == lines.count - 1)
+    }
+
+    /// Shapes that differ only in the key's name or the namespace, as in the benchmark corpus, take slots of their own:
+    /// after the first pass, a second one finds most of them in the slots (two in one slot miss both; a hash blind to the name would miss all).
+    @Test func shapesThatDifferOnlyInTheKeyNameSpreadOverTheSlots() {
+        let decoder = AuditLineDecoder(prefix: nil)
+        var lines: [[UInt8]] = []
+        for ns in ["", "tenant-a/", "tenant-b/"] {
+            for op in ["encrypt", "decrypt"] {
+                for k in 0..<40 {
+                    lines.append(Array(#"{"type":"request","request":{"operation":"update","mount_point":"\#(ns)transit/","path":"\#(ns)transit/\#(op)/key-\#(k < 10 ? "0" : "")\#(k)"}}"#.utf8))
+                }
+            }
+        }
+        for line in lines { _ = Self.fast(line, decoder: decoder) }
+        #expect(decoder.slotMisses == lines.count)
+        for line in lines { _ = Self.fast(line, decoder: decoder) }
+        #expect(decoder.slotMisses - lines.count < lines.count / 3, "\(decoder.slotMisses - lines.count) of \(lines.count) missed again")
     }
 }
