@@ -144,38 +144,79 @@ public struct EvidenceBundle: Sendable {
             try? fm.removeItem(at: root.appendingPathComponent("items"))
         }
         try CEKAuditError.writing(folder) { try fm.createDirectory(at: root.appendingPathComponent("items"), withIntermediateDirectories: true) }
+        // The items and facts.json do not depend on each other: they are written at once, on two threads (a file
+        // creation is a system call that waits on the file system; encoding the facts is CPU). The manifest, which
+        // lists both, comes after.
+        let sorted = facts.evidence.sorted(by: { $0.locator < $1.locator })
+        let outcomes = CollectionRunner.parallelMap(2) { part -> Result<Written, any Error> in
+            Result(catching: {
+                part == 0 ? .items(try writeItems(sorted, of: facts, root: root, credentials: credentials))
+                          : .facts(try writeFacts(facts, root: root, credentials: credentials))
+            })
+        }
+        var items: [Manifest.Item] = [], factsData = Data()
+        for outcome in outcomes {
+            switch try outcome.get() {
+            case .items(let written): items = written
+            case .facts(let data): factsData = data
+            }
+        }
+        let manifest = Manifest(schemaVersion: schemaVersion, toolVersion: toolVersion, settings: settings, items: items,
+                                factsSHA256: SHA256Hex.digest(factsData))
+        let manifestData = credentials.scrub(try BundleJSON.manifest(manifest))
+        try CEKAuditError.writing(root.appendingPathComponent("manifest.json").path) {
+            try manifestData.write(to: root.appendingPathComponent("manifest.json"))
+        }
+        return SHA256Hex.digest(manifestData)
+    }
+
+    /// What one of the two parts of ``write(_:settings:to:toolVersion:credentials:)`` produced.
+    private enum Written {
+        case items([Manifest.Item])
+        case facts(Data)
+    }
+
+    /// Writes the bytes of every item of `sorted` (the evidence of `facts` in locator order) into `root/items`,
+    /// scrubbed, and returns their manifest entries (an item the scrubber changed gets the size and SHA-256 of what
+    /// was written).
+    /// - Throws: as ``write(_:settings:to:toolVersion:credentials:)``.
+    private static func writeItems(_ sorted: [EvidenceItem], of facts: FactSet, root: URL,
+                                   credentials: CredentialScrubber) throws -> [Manifest.Item] {
         var items: [Manifest.Item] = []
-        for item in facts.evidence.sorted(by: { $0.locator < $1.locator }) {
+        items.reserveCapacity(sorted.count)
+        let folder = root.path + "/items/"
+        for item in sorted {
             let rel = "items/\(item.id)"
-            let dest = root.appendingPathComponent(rel)
+            let dest = folder + item.id
             var written = item
             if let bytes = try facts.payloads[item.id] ?? facts.payloadSpills[item.id].map({ try readSpilled($0, item: item) }) {
                 let clean = credentials.scrub(bytes)
-                try CEKAuditError.writing(dest.path) { try writeUnsynced(clean, to: dest.path) }
+                try CEKAuditError.writing(dest) { try writeUnsynced(clean, to: dest) }
                 if clean != bytes { written = item.rehashed(clean) }
             } else if let path = facts.payloadFiles[item.id] {
-                try? fm.removeItem(at: dest)
+                let url = URL(fileURLWithPath: dest)
+                try? FileManager.default.removeItem(at: url)
                 // Exactly the bytes that were hashed: a log may grow while it is collected (an OpenBao audit device
                 // appends the collector's own API requests to the very file being read).
-                if try CEKAuditError.writing(dest.path, { try credentials.copy(path, bytes: item.size, to: dest) }) {
-                    written = item.rehashed(try Data(contentsOf: dest, options: .alwaysMapped))
+                if try CEKAuditError.writing(dest, { try credentials.copy(path, bytes: item.size, to: url) }) {
+                    written = item.rehashed(try Data(contentsOf: url, options: .alwaysMapped))
                 }
             } else {
                 throw Failure.missingPayload(item.locator)
             }
             items.append(.init(item: written, path: rel))
         }
-        let factsData = credentials.scrub(try encoder().encode(FactsFile(resources: facts.resources.sorted { ($0.type, $0.id) < ($1.type, $1.id) },
+        return items
+    }
+
+    /// Writes `root/facts.json` (``BundleJSON/facts(_:)``, scrubbed) and returns its bytes.
+    /// - Throws: file-system errors, or an encoding error for a number that is not finite.
+    private static func writeFacts(_ facts: FactSet, root: URL, credentials: CredentialScrubber) throws -> Data {
+        let factsData = credentials.scrub(try BundleJSON.facts(FactsFile(resources: facts.resources.sorted { ($0.type, $0.id) < ($1.type, $1.id) },
                                                                          coverage: facts.coverage.sorted { $0.source < $1.source },
                                                                          diagnostics: facts.diagnostics)))
         try CEKAuditError.writing(root.appendingPathComponent("facts.json").path) { try factsData.write(to: root.appendingPathComponent("facts.json")) }
-        let manifest = Manifest(schemaVersion: schemaVersion, toolVersion: toolVersion, settings: settings, items: items,
-                                factsSHA256: SHA256Hex.digest(factsData))
-        let manifestData = credentials.scrub(try encoder().encode(manifest))
-        try CEKAuditError.writing(root.appendingPathComponent("manifest.json").path) {
-            try manifestData.write(to: root.appendingPathComponent("manifest.json"))
-        }
-        return SHA256Hex.digest(manifestData)
+        return factsData
     }
 
     /// The bytes of `item` read back from the run's spill file.
