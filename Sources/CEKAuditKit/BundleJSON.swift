@@ -124,12 +124,24 @@ struct BundleJSON {
     private mutating func dictionary<V>(level: Int, _ d: [String: V], _ value: (inout BundleJSON, Int, V) throws -> Void) rethrows {
         guard !d.isEmpty else { return emptyContainer("{", "}", level: level) }
         bytes.append(UInt8(ascii: "{"))
-        for (i, member) in d.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }).enumerated() {
+        for (i, member) in d.sorted(by: { Self.precedes($0.key, $1.key) }).enumerated() {
             key(member.key, first: i == 0, level: level)
             try value(&self, level + 1, member.value)
         }
         newline(level)
         bytes.append(UInt8(ascii: "}"))
+    }
+
+    /// Whether `a` sorts before `b` by their UTF-8 bytes (the order of `.sortedKeys`), compared with `memcmp`.
+    static func precedes(_ a: String, _ b: String) -> Bool {
+        var a = a, b = b
+        return a.withUTF8 { x in
+            b.withUTF8 { y in
+                let n = min(x.count, y.count)
+                let c = n == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, n)
+                return c != 0 ? c < 0 : x.count < y.count
+            }
+        }
     }
 
     private mutating func strings<S: RawRepresentable>(level: Int, _ list: [S]) where S.RawValue == String {

@@ -170,7 +170,7 @@ public struct EvidenceBundle: Sendable {
         return SHA256Hex.digest(manifestData)
     }
 
-    /// What one of the two parts of ``write(_:settings:to:toolVersion:credentials:)`` produced.
+    /// What one of the two parts of ``write(_:settings:to:toolVersion:credentials:stage:)`` produced.
     private enum Written {
         case items([Manifest.Item])
         case facts(Data)

@@ -69,6 +69,11 @@ struct BundleJSONTests {
         #expect(back.resources.map(\.id) == Self.shapes.resources.map(\.id))
     }
 
+    @Test func keysSortByTheirUTF8Bytes() {
+        let keys = ["b", "a", "", "ab", "a", "B", "a_b", "a.b", "é", "e\u{301}", "z", "😀", "\u{7f}", "aa", "a\u{0}"]
+        #expect(keys.sorted(by: BundleJSON.precedes) == keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+    }
+
     @Test func aNumberThatIsNotFiniteIsRefusedAsJSONEncoderRefusesIt() throws {
         var file = Self.shapes
         file.resources[0].fields["nan"] = .number(.nan)
