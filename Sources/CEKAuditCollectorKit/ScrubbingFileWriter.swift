@@ -10,7 +10,7 @@ import Darwin
 /// to a new file beside the destination, which ``finish()`` renames over it (POSIX `rename(2)`), so a reader never
 /// sees a half-written report and an earlier report stays until the new one is whole.
 ///
-/// Lets a reporter stream a 20 MB `report.json` to disk in chunks of a megabyte instead of holding the whole file in
+/// Lets a reporter stream a 20 MB `report.json` to disk in pieces of 256 KiB instead of holding the whole file in
 /// memory (issue 16: peak RSS of a 10,000-key live run). The output is byte for byte what scrubbing the concatenated
 /// pieces and writing them at once gives: positions whose match could reach into bytes not yet written are held back
 /// until they have arrived (at most ``PatternTable/maximumSpan`` bytes).
@@ -34,7 +34,7 @@ public final class ScrubbingFileWriter {
     public private(set) var scrubbedAny = false
 
     /// Output is written to the file once this much has gathered.
-    private static let writeSize = 1 << 20
+    private static let writeSize = 1 << 18
 
     /// Opens a new partial file beside `path` (`.<name>.partial-<pid>`, created exclusively, mode 0666 less the umask, as other files are).
     /// - Parameters:

@@ -37,12 +37,12 @@ public struct HTMLReporter: Sendable {
         return Data(r.w.html.utf8)
     }
 
-    /// Renders `report.html` into `sink` in pieces of about a megabyte as they are written: the same bytes as
+    /// Renders `report.html` into `sink` in pieces of 256 KiB as they are written: the same bytes as
     /// ``render(_:)``, but the page is never whole in memory (a 10,000-key report is ~13 MB, and its `Data` was a
     /// second copy).
     /// - Throws: whatever `sink` throws (the first error; nothing is passed to the sink after it).
     public func render(_ report: AssessmentReport, to sink: @escaping (UnsafeRawBufferPointer) throws -> Void) throws {
-        try render(report, to: sink, chunk: 1 << 20)
+        try render(report, to: sink, chunk: 1 << 18)
     }
 
     /// ``render(_:to:)`` with pieces of at least `chunk` bytes (tests use a few bytes).
@@ -71,7 +71,7 @@ public struct HTMLReporter: Sendable {
     /// Renders `evidence.html` into `sink` in pieces as they are written (see ``render(_:to:)``).
     /// - Throws: whatever `sink` throws.
     public func renderEvidence(_ report: AssessmentReport, to sink: @escaping (UnsafeRawBufferPointer) throws -> Void) throws {
-        try renderEvidence(report, to: sink, chunk: 1 << 20)
+        try renderEvidence(report, to: sink, chunk: 1 << 18)
     }
 
     /// ``renderEvidence(_:to:)`` with pieces of at least `chunk` bytes.
@@ -148,7 +148,7 @@ final class HTMLReportRenderer {
     }
 
     /// - Parameter sink: where the page goes in pieces of at least `chunk` bytes; `nil` keeps it whole in `w.html`.
-    init(_ report: AssessmentReport, streamingTo sink: ((UnsafeRawBufferPointer) throws -> Void)? = nil, chunk: Int = 1 << 20) {
+    init(_ report: AssessmentReport, streamingTo sink: ((UnsafeRawBufferPointer) throws -> Void)? = nil, chunk: Int = 1 << 18) {
         self.report = report
         if let sink {
             w = HTMLWriter(streamingTo: sink, chunk: chunk)

@@ -23,13 +23,13 @@ public struct JSONReporter: Sendable {
         return out.take()
     }
 
-    /// Encodes the report into `sink` in pieces of about a megabyte as they are written, line breaks inserted on the
+    /// Encodes the report into `sink` in pieces of 256 KiB as they are written, line breaks inserted on the
     /// way: the same bytes as ``render(_:)``, but the whole file is never in memory (a 10,000-key report.json is
     /// 15-25 MB; issue 16's peak RSS at 10,000 live keys).
     /// - Throws: `EncodingError` as ``render(_:)``; whatever `sink` throws (the first error; nothing is passed to the
     ///   sink after it).
     public func render(_ report: AssessmentReport, to sink: @escaping (UnsafeRawBufferPointer) throws -> Void) throws {
-        try render(report, to: sink, chunk: 1 << 20)
+        try render(report, to: sink, chunk: 1 << 18)
     }
 
     /// ``render(_:to:)`` with pieces of `chunk` bytes (tests use a few bytes, to cross every boundary).

@@ -71,7 +71,7 @@ public enum ReportFormat: String, Sendable, CaseIterable, Codable {
     public typealias Sink = (UnsafeRawBufferPointer) throws -> Void
 
     /// Renders `report` in this format into `sink`, the same bytes as ``render(_:root:)``. `report.json` and
-    /// `report.html` go in pieces of about a megabyte as they are written, so the file is never whole in memory (issue
+    /// `report.html` go in pieces of 256 KiB as they are written, so the file is never whole in memory (issue
     /// 16: a 10,000-key run's peak RSS); the other formats, small, are rendered whole and passed at once.
     /// - Throws: as ``render(_:root:)``, and whatever `sink` throws.
     public func render(_ report: AssessmentReport, root: String? = nil, to sink: @escaping Sink) throws {
