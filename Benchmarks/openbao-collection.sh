@@ -21,6 +21,33 @@
 #   sys/policies/acl (LIST), sys/policies/acl/<p>   who may do what to keys (AG2 POLICY-TENANT-BOUNDARY, AG6)
 #   sys/audit                             audit devices (AG4 VAULT-AUDIT-EVENTS)
 #
+#
+# Notes (issue 16 item 4; 2026-12-05 07:40-08:50 UTC). Quiet machine before (07:40, main 5b5c691): assess 1.61 s wall,
+# 1.44 CPU-s; collect 0.56 s, 0.44 CPU-s (0.427 ms/request); the floor 0.39 s, 0.23 CPU-s.
+#   assess: half its CPU was the namespace-isolation analysis, which parsed every ACL path pattern again for each of
+#   a key's 26 endpoint paths and policy, and matched with Foundation's String.contains (NSString range(of:)). The
+#   patterns are now parsed once per policy and matched on UTF-8 bytes, as the server's Go strings are: 1.44 -> 0.61
+#   CPU-s for the same report. What is left of assess beyond collect is the evaluation of 10,000 results and the
+#   three report files (~0.25 CPU-s); the floor sends the requests only, so assess cannot meet the per-request CPU
+#   target at 1,000 keys and the targets are read on the collect row.
+#   collect (perf record -g, 1,030 requests, 1,032 items): ~43 % of the samples in the kernel, 30 % of all of them
+#   creating files (openat -> ext4_create -> __ext4_new_inode -> find_inode_bit -> recently_deleted: this root file
+#   system has no journal, so ext4 checks every free inode it considers against recently deleted ones, and test churn
+#   keeps many); 12.5 % Foundation's JSONEncoder (facts.json 7.4 %, the manifest the rest); 7.5 % NIO's HTTP decoder;
+#   5.7 % reading the key answers; 4.4 % the catalog (Yams).
+#   Changes: (1) facts.json and manifest.json written by BundleJSON, the same bytes as JSONEncoder (BundleJSONTests
+#   pins every member shape and escape against JSONEncoder): 7.4 % -> 2.5 % for the facts, the manifest under 1 %;
+#   (2) the item files and facts.json written at once on two threads. Same-run medians (collect only, 9 rounds with
+#   the floor, load 6-9): main 965b631 1.51 s wall, 0.53 CPU-s (1.47x, 2.41x the floor); with (1)+(2) 1.20 s, 0.43
+#   CPU-s (1.17x, 1.95x); the floor 1.03 s, 0.22 CPU-s.
+#   Tried and not merged: writing each answer's item file on a background queue as it arrives (EvidenceStage), so
+#   the creations overlap the network: 1.07x the floor's wall but more CPU (2.27x); a batched variant of it corrupted
+#   the heap in 6 of 8 release runs (free(): invalid pointer) with no cause found, and the per-item variant shares its
+#   design, so neither is in.
+#   Not reached: CPU per request about 2x the floor's. The system time is mostly the file creations on this file
+#   system (a journaled ext4 does not run the recently_deleted scan); the user time has no hot spot above 3 % (NIO,
+#   retain/release, runtime metadata, the catalog's ~20-30 ms). A cheaper Yams resolver for the catalog was not done:
+#   with Resolver.basic, `1:` and `"1":` become one key, so the duplicate-key check would change for a user's catalog.
 # Uses the release build unless CONFIG=debug; BUILD_PATH names the build folder (default .build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
