@@ -32,9 +32,7 @@ public struct HTMLReporter: Sendable {
 
     /// Renders `report` as a UTF-8 encoded HTML document (HTML Living Standard, "The HTML syntax").
     public func render(_ report: AssessmentReport) -> Data {
-        let r = HTMLReportRenderer(report)
-        r.document()
-        return Data(r.w.html.utf8)
+        Self.whole(report) { $0.document() }
     }
 
     /// Renders `report.html` into `sink` in pieces of 256 KiB as they are written: the same bytes as
@@ -47,9 +45,7 @@ public struct HTMLReporter: Sendable {
 
     /// ``render(_:to:)`` with pieces of at least `chunk` bytes (tests use a few bytes).
     func render(_ report: AssessmentReport, to sink: @escaping (UnsafeRawBufferPointer) throws -> Void, chunk: Int) throws {
-        let r = HTMLReportRenderer(report, streamingTo: sink, chunk: chunk)
-        r.document()
-        try r.w.finish()
+        try Self.stream(report, to: sink, chunk: chunk) { $0.document() }
     }
 
     /// File name of the evidence page written beside `report.html` (``renderEvidence(_:)``); every evidence link of
@@ -63,9 +59,7 @@ public struct HTMLReporter: Sendable {
     /// `report.html` because at 10,000 live keys the ~55,000 API answers alone would take ~25 MB of the report.
     /// - Returns: UTF-8 encoded HTML.
     public func renderEvidence(_ report: AssessmentReport) -> Data {
-        let r = HTMLReportRenderer(report)
-        r.evidenceDocument()
-        return Data(r.w.html.utf8)
+        Self.whole(report) { $0.evidenceDocument() }
     }
 
     /// Renders `evidence.html` into `sink` in pieces as they are written (see ``render(_:to:)``).
@@ -76,8 +70,21 @@ public struct HTMLReporter: Sendable {
 
     /// ``renderEvidence(_:to:)`` with pieces of at least `chunk` bytes.
     func renderEvidence(_ report: AssessmentReport, to sink: @escaping (UnsafeRawBufferPointer) throws -> Void, chunk: Int) throws {
+        try Self.stream(report, to: sink, chunk: chunk) { $0.evidenceDocument() }
+    }
+
+    /// The page `write` writes, whole.
+    private static func whole(_ report: AssessmentReport, _ write: (HTMLReportRenderer) -> Void) -> Data {
+        let r = HTMLReportRenderer(report)
+        write(r)
+        return Data(r.w.html.utf8)
+    }
+
+    /// The page `write` writes, into `sink` in pieces of at least `chunk` bytes.
+    private static func stream(_ report: AssessmentReport, to sink: @escaping (UnsafeRawBufferPointer) throws -> Void, chunk: Int,
+                               _ write: (HTMLReportRenderer) -> Void) throws {
         let r = HTMLReportRenderer(report, streamingTo: sink, chunk: chunk)
-        r.evidenceDocument()
+        write(r)
         try r.w.finish()
     }
 }
