@@ -15,12 +15,13 @@ public struct JSONReporter: Sendable {
     /// Encodes the report.
     /// - Throws: `EncodingError` if a value cannot be encoded (non-finite numbers).
     public func render(_ report: AssessmentReport) throws -> Data {
-        // One buffer, allocated once at a generous size (pages never written are never touched), each member
-        // written straight into it and the line breaks inserted in place: the file's bytes exist once, never copied.
-        let out = JSONText(capacity: report.results.count * 64 + report.resources.count * 600 + report.evidence.count * 200 + 1 << 20)
-        try write(report, into: out)
-        out.insertLineBreaks()
-        return out.take()
+        // The streamed bytes gathered in one buffer reserved at about the file's size: the file exists once.
+        var data = Data()
+        data.reserveCapacity(report.results.count * 64 + report.resources.count * 600 + report.evidence.count * 200 + 1 << 20)
+        try withoutActuallyEscaping({ (piece: UnsafeRawBufferPointer) in data.append(contentsOf: piece) }) { sink in
+            try render(report, to: sink, chunk: 1 << 18)
+        }
+        return data
     }
 
     /// Encodes the report into `sink` in pieces of 256 KiB as they are written, line breaks inserted on the
@@ -91,10 +92,11 @@ public struct JSONReporter: Sendable {
     /// after each comma at depth 2 to 4 that is followed by an object or at depth 2 or 4 followed by an array (the
     /// rows of the tables), and before the closing brace; ends with a newline. Bytes inside strings are never touched, so the value is unchanged.
     static func lineBreaks(_ json: Data) -> Data {
-        let text = JSONText(capacity: json.count + 1)
-        text.append(json)
-        text.insertLineBreaks()
-        return text.take()
+        var breaker = LineBreaker()
+        var out: [UInt8] = []
+        json.withUnsafeBytes { breaker.process($0, upTo: $0.count, into: &out) }
+        out.append(0x0A)
+        return Data(out)
     }
 }
 
@@ -152,32 +154,27 @@ struct ReportDocument {
 
 /// Compact JSON text for the rows of ``ReportTables`` (RFC 8259): objects with their keys in sorted order, strings
 /// with `"`, `\\` and control characters escaped and everything else as UTF-8, integers in decimal, as JSONEncoder
-/// writes them with `.sortedKeys` and `.withoutEscapingSlashes`. The bytes live in one `malloc` buffer that grows
-/// with `realloc` and is handed to `Data` without a copy (``take()``).
+/// writes them with `.sortedKeys` and `.withoutEscapingSlashes`. The bytes gather in one `malloc` buffer of about a
+/// piece's size and go to a sink whenever it is full, with line breaks inserted on the way (``LineBreaker``);
+/// ``finish()`` passes the rest.
 final class JSONText {
     private var base: UnsafeMutablePointer<UInt8>
     private var capacity: Int
-    /// Bytes written.
+    /// Bytes written and not yet passed on.
     private(set) var count = 0
 
-    /// An empty text with room for `capacity` bytes.
-    init(capacity: Int = 1 << 16) {
-        self.capacity = max(capacity, 16)
-        guard let p = malloc(self.capacity) else { fatalError("out of memory for \(self.capacity) bytes of JSON") }
-        base = p.bindMemory(to: UInt8.self, capacity: self.capacity)
-    }
-
-    /// A text that passes its bytes to `sink` whenever about `chunk` bytes have gathered, with line breaks inserted
-    /// on the way (``insertLineBreaks()``'s rules, applied across pieces); ``finish()`` passes the rest.
-    convenience init(streamingTo sink: @escaping (UnsafeRawBufferPointer) throws -> Void, chunk: Int) {
-        self.init(capacity: max(chunk, 16))
+    /// A text that passes its bytes to `sink` whenever about `chunk` bytes have gathered.
+    init(streamingTo sink: @escaping (UnsafeRawBufferPointer) throws -> Void, chunk: Int) {
+        capacity = max(chunk, 16)
+        guard let p = malloc(capacity) else { fatalError("out of memory for \(chunk) bytes of JSON") }
+        base = p.bindMemory(to: UInt8.self, capacity: capacity)
         self.sink = sink
     }
 
     deinit { free(base) }
 
-    /// Where the bytes go when streaming; `nil` keeps them for ``take()``.
-    private var sink: ((UnsafeRawBufferPointer) throws -> Void)?
+    /// Where the bytes go.
+    private let sink: (UnsafeRawBufferPointer) throws -> Void
     /// The first error the sink threw: nothing more reaches the sink, and ``finish()`` throws it.
     private var sinkError: (any Error)?
     /// Line breaks of the bytes already passed on, carried from piece to piece.
@@ -192,12 +189,10 @@ final class JSONText {
     }
 
     @inline(never) private func grow(_ extra: Int) {
-        if sink != nil {
-            drain(final: false)
-            if count + extra <= capacity { return }
-        }
-        // Streaming keeps the buffer at the piece size, or at the largest single write when that is larger.
-        let wanted = sink != nil ? count + extra : max(capacity * 2, count + extra)
+        drain(final: false)
+        if count + extra <= capacity { return }
+        // The buffer stays at the piece size, or at the largest single write when that is larger.
+        let wanted = count + extra
         guard let p = realloc(base, wanted) else { fatalError("out of memory for \(wanted) bytes of JSON") }
         base = p.bindMemory(to: UInt8.self, capacity: wanted)
         capacity = wanted
@@ -206,7 +201,6 @@ final class JSONText {
     /// Passes the bytes written so far to the sink, with their line breaks, but the last one: a comma's line break
     /// depends on the byte after it. `final` passes everything and the closing newline.
     private func drain(final: Bool) {
-        guard let sink else { return }
         let limit = final ? count : count - 1
         guard limit > 0 || final else { return }
         piece.removeAll(keepingCapacity: true)
@@ -220,21 +214,11 @@ final class JSONText {
         count = rest
     }
 
-    /// Streaming: passes what is left to the sink.
+    /// Passes what is left to the sink.
     /// - Throws: the first error the sink threw.
     func finish() throws {
         drain(final: true)
         if let sinkError { throw sinkError }
-    }
-
-    /// The bytes as `Data`, without a copy; the text is empty afterwards.
-    func take() -> Data {
-        let data = Data(bytesNoCopy: base, count: count, deallocator: .free)
-        guard let p = malloc(16) else { fatalError("out of memory") }
-        base = p.bindMemory(to: UInt8.self, capacity: 16)
-        capacity = 16
-        count = 0
-        return data
     }
 
     @inline(__always) func byte(_ b: UInt8) {
@@ -259,57 +243,6 @@ final class JSONText {
     func int(_ n: Int) {
         var s = String(n)
         s.withUTF8 { append(UnsafeRawBufferPointer($0)) }
-    }
-
-    /// Inserts line breaks (``JSONReporter/lineBreaks(_:)``) in place: after the opening brace, after each comma
-    /// between top-level members, after each comma at depth 2 to 4 that is followed by an object, and before the
-    /// closing brace; a newline at the end. Bytes inside strings are never touched. A forward pass finds where the
-    /// breaks go, a backward pass moves the bytes apart (the buffer grows once, by their number).
-    func insertLineBreaks() {
-        // Positions (in the text before insertion) before which a newline goes, in increasing order.
-        var at: [Int] = []
-        var depth = 0
-        var inString = false
-        var i = 0
-        let n = count
-        let b = base
-        while i < n {
-            let c = b[i]
-            if inString {
-                if c == UInt8(ascii: "\\") {
-                    i += 1
-                } else if c == UInt8(ascii: "\"") {
-                    inString = false
-                }
-                i += 1
-                continue
-            }
-            switch c {
-            case UInt8(ascii: "\""): inString = true
-            case UInt8(ascii: "{"), UInt8(ascii: "["):
-                depth += 1
-                if depth == 1 { at.append(i + 1) }
-            case UInt8(ascii: "}"), UInt8(ascii: "]"):
-                depth -= 1
-                // The closing brace goes on a line of its own.
-                if depth == 0 { at.append(i) }
-            case UInt8(ascii: ","):
-                if depth == 1 || (depth <= 4 && i + 1 < n && b[i + 1] == UInt8(ascii: "{"))
-                    || ((depth == 2 || depth == 4) && i + 1 < n && b[i + 1] == UInt8(ascii: "[")) { at.append(i + 1) }
-            default: break
-            }
-            i += 1
-        }
-        at.append(n)
-        ensure(at.count)
-        var end = n
-        for j in at.indices.reversed() {
-            let p = at[j]
-            if end > p { memmove(base + p + j + 1, base + p, end - p) }
-            base[p + j] = 0x0A
-            end = p
-        }
-        count = n + at.count
     }
 
     private static let hex = Array("0123456789abcdef".utf8)
@@ -503,7 +436,7 @@ final class JSONText {
     }
 }
 
-/// ``JSONText/insertLineBreaks()``'s rules as a left-to-right pass over pieces of the text: after the opening brace,
+/// report.json's line breaks, as a left-to-right pass over pieces of the text: after the opening brace,
 /// after each comma between top-level members, after each comma at depth 2 to 4 followed by an object or at depth 2
 /// or 4 followed by an array, before the closing brace. Bytes inside strings are never touched. The state (depth,
 /// inside a string, after a backslash) is carried from one piece to the next.
