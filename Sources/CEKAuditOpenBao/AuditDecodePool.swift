@@ -14,8 +14,10 @@ final class AuditDecodePool: @unchecked Sendable {
     /// The queue and the threads' state, shared with the threads (which do not keep the pool itself alive).
     private final class State: @unchecked Sendable {
         let condition = NSCondition()
-        /// Guarded by `condition`.
-        var tasks: [@Sendable () -> Void] = []
+        /// Guarded by `condition`. A task's place is emptied when a thread takes it: the closure, and the decoded run
+        /// it holds, go as soon as it has run, not when the whole queue has drained (the next run is queued before the
+        /// one before is waited for, so the queue may never drain until the file ends).
+        var tasks: [(@Sendable () -> Void)?] = []
         var head = 0
         var stopping = false
         var alive = 0
@@ -44,7 +46,7 @@ final class AuditDecodePool: @unchecked Sendable {
     /// Queues `batch` behind the tasks already queued, in order.
     func submit(_ batch: [@Sendable () -> Void]) {
         state.condition.lock()
-        state.tasks.append(contentsOf: batch)
+        state.tasks.append(contentsOf: batch.map { Optional($0) })
         state.condition.broadcast()
         state.condition.unlock()
     }
@@ -69,13 +71,18 @@ final class AuditDecodePool: @unchecked Sendable {
                 return
             }
             let task = s.tasks[s.head]
+            s.tasks[s.head] = nil
             s.head += 1
             if s.head == s.tasks.count {
                 s.tasks.removeAll(keepingCapacity: true)
                 s.head = 0
+            } else if s.head >= 256, s.head * 2 >= s.tasks.count {
+                // The emptied places in front go too, so the queue stays as long as what is waiting.
+                s.tasks.removeFirst(s.head)
+                s.head = 0
             }
             s.condition.unlock()
-            task()
+            task?()
         }
     }
 

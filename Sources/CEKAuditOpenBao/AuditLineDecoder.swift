@@ -16,11 +16,15 @@ import Glibc
 /// outcome and the error. The two give the same outcome for every line the fast path decides (the tests hold them to
 /// each other). A record whose mount type is not `transit` gives no event, so nothing of it becomes a string.
 ///
-/// The caches are bounded (``maxEntries`` each): past that, values are made anew every time. Not shared between
+/// The caches are bounded (``maxEntries`` each, entries of at most ``maxEntryBytes``): past that, values are made anew
+/// every time. Not shared between
 /// threads: the collector keeps one per share slot of a run.
 final class AuditLineDecoder {
     /// Most entries each cache holds.
     static let maxEntries = 4096
+    /// Largest entry, in bytes of its key, that a cache keeps: lines may be 16 MiB, and a log of huge distinct paths
+    /// would otherwise keep copies of them whatever the entry count (real paths, names and principals are far shorter).
+    static let maxEntryBytes = 512
 
     /// The configured prefix (the device's `prefix` option), stripped when a line starts with it.
     let prefix: [UInt8]?
@@ -234,7 +238,7 @@ final class AuditLineDecoder {
         for s in [spans.0, spans.1, spans.2, spans.3] where s.start >= 0 {
             bytes.append(contentsOf: UnsafeRawBufferPointer(start: base + Int(s.start), count: Int(s.length)))
         }
-        slots[index] = ShapeSlot(lengths: lengths, bytes: bytes, shape: made)
+        if bytes.count <= Self.maxEntryBytes { slots[index] = ShapeSlot(lengths: lengths, bytes: bytes, shape: made) }
         return made
     }
 
@@ -255,7 +259,7 @@ final class AuditLineDecoder {
                                        mountPoint: f.mount_point.start >= 0 ? Self.string(f.mount_point, b) : nil,
                                        mountType: nil,   // `transit` or absent: checked by the caller
                                        namespacePath: f.namespace_path.start >= 0 ? Self.string(f.namespace_path, b) : nil)
-        if shapes.count < Self.maxEntries { shapes[ByteKey(bytes: scratch)] = .some(made) }
+        if shapes.count < Self.maxEntries, scratch.count <= Self.maxEntryBytes { shapes[ByteKey(bytes: scratch)] = .some(made) }
         return made
     }
 
@@ -267,7 +271,7 @@ final class AuditLineDecoder {
         scratch.append(contentsOf: bytes)
         if let known = texts[ByteKey(bytes: scratch)] { return known }
         let made = String(decoding: bytes, as: UTF8.self)
-        if texts.count < Self.maxEntries { texts[ByteKey(bytes: scratch)] = made }
+        if texts.count < Self.maxEntries, scratch.count <= Self.maxEntryBytes { texts[ByteKey(bytes: scratch)] = made }
         return made
     }
 

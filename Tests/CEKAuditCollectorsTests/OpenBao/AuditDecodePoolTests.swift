@@ -95,4 +95,29 @@ struct AuditDecodePoolTests {
             #expect(reader.finishDigest() == digest, "chunk \(chunk)")
         }
     }
+
+    /// A task's closure, and whatever it holds (a decoded run), is released once the task has run, even while later
+    /// tasks are still queued: the collector queues the next run before it waits for the one before, so the queue
+    /// may not drain until the file ends.
+    @Test func aTaskIsReleasedOnceItHasRunWhileOthersWait() throws {
+        final class Payload: @unchecked Sendable {}
+        final class Weak: @unchecked Sendable { weak var payload: Payload? }
+        let pool = AuditDecodePool(threads: 1)
+        let ran = DispatchSemaphore(value: 0), running = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
+        let weak = Weak()
+        do {
+            let payload = Payload()
+            weak.payload = payload
+            pool.submit([
+                { @Sendable in withExtendedLifetime(payload) {}; ran.signal() },
+                { @Sendable in running.signal(); release.wait() },
+                { @Sendable in },
+            ])
+        }
+        #expect(ran.wait(timeout: .now() + 10) == .success)
+        #expect(running.wait(timeout: .now() + 10) == .success)
+        #expect(weak.payload == nil, "the first task's closure was let go while the third still waits")
+        release.signal()
+        pool.shutdown()
+    }
 }

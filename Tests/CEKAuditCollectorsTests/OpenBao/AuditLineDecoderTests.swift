@@ -231,4 +231,16 @@ struct AuditLineDecoderTests {
         for line in lines { _ = Self.fast(line, decoder: decoder) }
         #expect(decoder.slotMisses - lines.count < lines.count / 3, "\(decoder.slotMisses - lines.count) of \(lines.count) missed again")
     }
+
+    /// A shape whose members are longer than ``AuditLineDecoder/maxEntryBytes`` is made anew each time, never kept
+    /// (a log of huge distinct paths would otherwise keep copies of them), and decodes as the exact reader does.
+    @Test func hugeShapesAreNotKept() {
+        let decoder = AuditLineDecoder(prefix: nil)
+        let name = String(repeating: "k", count: AuditLineDecoder.maxEntryBytes + 1)
+        let line = Array(#"{"type":"request","request":{"operation":"update","mount_point":"transit/","path":"transit/encrypt/\#(name)"}}"#.utf8)
+        for _ in 0..<3 {
+            #expect(Self.agree(line, decoder: decoder) == (true, true))
+        }
+        #expect(decoder.slotMisses == 3)
+    }
 }
