@@ -1,5 +1,6 @@
 import CEKAuditCollectorKit
 import CEKAuditCore
+import CEKScan
 import Foundation
 
 /// Reads the members of one CloudTrail record that the KMS audit uses straight from its bytes, skipping the rest
@@ -24,11 +25,94 @@ struct CloudTrailRecordReader {
 
     /// Reads the record in `range` of `b`; repeated values come from `interner` (the scanning worker's).
     /// - Throws: ``Failure`` at the first structural error.
+    ///
+    /// The C fast path (`cek_cloudtrail_record_scan`, Sources/CEKScan) reads the record first; a record it does not
+    /// decide (an escape in a member read here, a member of an unexpected type or repeated, more than four
+    /// resources, any structural error) is read by this reader's own walk, which also reports the errors. Both give
+    /// the same record (CloudTrailRecordFastPathTests compares them on every fixture and on mutated records).
     static func read(_ b: UnsafeRawBufferPointer, _ range: Range<Int>, interner: inout StringInterner) throws -> CloudTrailRecord {
+        if let r = fast(b, range, interner: &interner) { return r }
+        return try exact(b, range, interner: &interner)
+    }
+
+    /// The record in `range` of `b` read by this reader's own walk only (no fast path): the reference the fast path
+    /// must agree with, and the reader of the records it does not decide.
+    static func exact(_ b: UnsafeRawBufferPointer, _ range: Range<Int>, interner: inout StringInterner) throws -> CloudTrailRecord {
         try withUnsafeMutablePointer(to: &interner) { p in
             var r = CloudTrailRecordReader(b, range, interner: p)
             return try r.record()
         }
+    }
+
+    /// The record in `range` of `b` as the C fast path reads it, or `nil` when it does not decide the record. The
+    /// strings are made as ``text(_:)`` makes them: interned, the time as ``StringInterner/time(_:_:)``, the error
+    /// message fresh, the event and request ids left where they lie.
+    static func fast(_ b: UnsafeRawBufferPointer, _ range: Range<Int>, interner: inout StringInterner) -> CloudTrailRecord? {
+        guard let whole = b.baseAddress, !range.isEmpty else { return nil }
+        let base = whole + range.lowerBound
+        var f = cek_cloudtrail_fields()
+        guard cek_cloudtrail_record_scan(base.assumingMemoryBound(to: UInt8.self), range.count, &f) == 1 else { return nil }
+        func interned(_ s: cek_span) -> (String, Int32?)? {
+            s.start < 0 ? nil : interner.string(base + Int(s.start), Int(s.length))
+        }
+        func text(_ s: cek_span) -> String? { interned(s)?.0 }
+        func raw(_ s: cek_span) -> CloudTrailRecord.RawText? {
+            s.start < 0 ? nil : .bytes(range.lowerBound + Int(s.start) ..< range.lowerBound + Int(s.start) + Int(s.length))
+        }
+        func spells(_ s: cek_span, _ word: StaticString) -> Bool {
+            s.start >= 0 && Int(s.length) == word.utf8CodeUnitCount && memcmp(base + Int(s.start), word.utf8Start, Int(s.length)) == 0
+        }
+        var r = CloudTrailRecord()
+        if f.event_time.start >= 0 { r.eventTime = interner.time(base + Int(f.event_time.start), Int(f.event_time.length)) }
+        r.eventSource = spells(f.event_source, "kms.amazonaws.com") ? kmsSource : text(f.event_source)
+        r.eventName = text(f.event_name)
+        r.awsRegion = text(f.aws_region)
+        r.eventID = raw(f.event_id)
+        r.requestID = raw(f.request_id)
+        r.errorCode = text(f.error_code)
+        if f.error_message.start >= 0 {
+            r.errorMessage = String(decoding: UnsafeRawBufferPointer(start: base + Int(f.error_message.start), count: Int(f.error_message.length)), as: UTF8.self)
+        }
+        r.recipientAccountId = text(f.recipient_account_id)
+        if f.has_identity != 0 {
+            var u = CloudTrailRecord.UserIdentity()
+            u.isAWSService = spells(f.identity_type, "AWSService")
+            if let (arn, id) = interned(f.identity_arn) { u.arn = arn; u.arnID = id }
+            u.accountId = text(f.identity_account_id)
+            if let (by, id) = interned(f.identity_invoked_by) { u.invokedBy = by; u.invokedByID = id }
+            r.userIdentity = u
+        }
+        if f.has_resources != 0 {
+            var refs: [CloudTrailRecord.ResourceRef] = []
+            refs.reserveCapacity(Int(f.resource_count))
+            withUnsafeBytes(of: f.resource_arn) { arns in
+                withUnsafeBytes(of: f.resource_type) { types in
+                    let arns = arns.bindMemory(to: cek_span.self), types = types.bindMemory(to: cek_span.self)
+                    for k in 0..<Int(f.resource_count) {
+                        refs.append(CloudTrailRecord.ResourceRef(arn: text(arns[k]), isKMSKey: spells(types[k], "AWS::KMS::Key")))
+                    }
+                }
+            }
+            r.resources = refs
+        }
+        if f.has_request != 0 {
+            r.requestParameters = CloudTrailRecord.RequestParameters(keyId: text(f.request_key_id), targetKeyId: text(f.request_target_key_id),
+                                                                     aliasName: text(f.request_alias_name), rotationPeriodInDays: text(f.request_rotation_period))
+        }
+        if f.has_response != 0 {
+            var e = CloudTrailRecord.ResponseElements()
+            e.keyId = text(f.response_key_id)
+            if f.has_metadata != 0 {
+                e.keyMetadata = CloudTrailRecord.KeyMetadata(arn: text(f.metadata_arn), keyId: text(f.metadata_key_id),
+                                                             origin: text(f.metadata_origin), keyManager: text(f.metadata_key_manager))
+            }
+            r.responseElements = e
+        }
+        if f.has_additional != 0 {
+            r.additionalEventData = CloudTrailRecord.AdditionalEventData(customKeyStoreId: text(f.custom_key_store_id), xksKeyId: text(f.xks_key_id))
+        }
+        if f.has_service != 0 { r.serviceEventDetails = CloudTrailRecord.ServiceEventDetails(keyId: text(f.service_key_id)) }
+        return r
     }
 
     /// Reads the record in `range` of `b` with an interner of its own.

@@ -6,6 +6,7 @@
 
 // The audit-log line fast path (the module's umbrella header is this one).
 #include "CEKAuditLine.h"
+#include "CEKCloudTrailRecord.h"
 
 /// Finds the end of the JSON object or array that starts at `base[start]` (a `{` or `[`), 64 bytes at a time with
 /// SSE2: string bodies (with their backslash escapes) are masked out and the brackets outside them counted.
