@@ -169,8 +169,9 @@ public struct CloudTrailCollector: EvidenceCollector {
     /// per-run random seed, so ids crafted to collide cannot pile up in one place. One multiply per lookup instead
     /// of a SipHash of the key (`Dictionary`), for the one lookup every KMS record makes under the shared lock.
     struct EventTable: Sendable {
-        private var ids: [UInt64] = []
-        private var contents: [UInt64] = []
+        /// Slot k at 2k (the id, 0 when empty) and 2k + 1 (its content hash): one cache line per probe, where two
+        /// arrays cost two misses per new event (the table outgrows the caches on a large trail).
+        private var slots: [UInt64] = []
         private var count = 0
         private let seed: UInt64
 
@@ -179,24 +180,30 @@ public struct CloudTrailCollector: EvidenceCollector {
             seed = g.next() | 1
         }
 
+        /// Number of slots.
+        private var capacity: Int { slots.count / 2 }
+
         /// As ``Dedupe/check(id:content:)``. An id of 0 marks an empty slot, so it is stored as another constant
         /// (a 2^-64 chance of treating two distinct ids as one).
         mutating func check(id: UInt64, content: UInt64) -> Int {
             let key = id == 0 ? 0x9E37_79B9_7F4A_7C15 : id
-            if count * 5 >= ids.count * 4 { grow() }
-            let mask = ids.count - 1
+            if count * 5 >= capacity * 4 { grow() }
+            let mask = capacity - 1
             var k = slot(key, mask)
-            while true {
-                let there = ids[k]
-                if there == 0 {
-                    ids[k] = key
-                    contents[k] = content
-                    count += 1
-                    return 0
+            let outcome = slots.withUnsafeMutableBufferPointer { t -> Int in
+                while true {
+                    let there = t[2 * k]
+                    if there == 0 {
+                        t[2 * k] = key
+                        t[2 * k + 1] = content
+                        return 0
+                    }
+                    if there == key { return t[2 * k + 1] == content ? 1 : 2 }
+                    k = (k + 1) & mask
                 }
-                if there == key { return contents[k] == content ? 1 : 2 }
-                k = (k + 1) & mask
             }
+            if outcome == 0 { count += 1 }
+            return outcome
         }
 
         @inline(__always) private func slot(_ key: UInt64, _ mask: Int) -> Int {
@@ -206,16 +213,16 @@ public struct CloudTrailCollector: EvidenceCollector {
         }
 
         private mutating func grow() {
-            let oldIDs = ids, oldContents = contents
-            let size = max(1024, ids.count * 2)
-            ids = Array(repeating: 0, count: size)
-            contents = Array(repeating: 0, count: size)
+            let old = slots
+            let size = max(1024, capacity * 2)
+            slots = Array(repeating: 0, count: 2 * size)
             let mask = size - 1
-            for (j, key) in oldIDs.enumerated() where key != 0 {
+            for j in 0..<old.count / 2 where old[2 * j] != 0 {
+                let key = old[2 * j]
                 var k = slot(key, mask)
-                while ids[k] != 0 { k = (k + 1) & mask }
-                ids[k] = key
-                contents[k] = oldContents[j]
+                while slots[2 * k] != 0 { k = (k + 1) & mask }
+                slots[2 * k] = key
+                slots[2 * k + 1] = old[2 * j + 1]
             }
         }
     }
