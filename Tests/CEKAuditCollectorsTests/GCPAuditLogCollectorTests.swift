@@ -163,6 +163,21 @@ struct GCPAuditLogCollectorTests {
         #expect(facts.diagnostics.filter { $0.severity == .error }.compactMap(\.line) == [4, 5])
     }
 
+    /// A key used by more principals than the cap keeps the smallest of them, as CloudTrail does, whatever order the
+    /// entries come in (it kept the first 200 met before).
+    @Test func principalsAboveTheCapAreTheSmallestInAnyOrder() throws {
+        func entry(_ n: Int) -> String {
+            let who = String(format: "sa-%03d@example-project.iam.gserviceaccount.com", n)
+            return #"{"protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","status":{},"authenticationInfo":{"principalEmail":"\#(who)"},"serviceName":"cloudkms.googleapis.com","methodName":"google.cloud.kms.v1.KeyManagementService.Decrypt","resourceName":"\#(Self.orders)"},"insertId":"id-\#(n)","timestamp":"2026-10-20T11:00:00Z","logName":"projects/example-project/logs/cloudaudit.googleapis.com%2Fdata_access"}"#
+        }
+        let expected = (0..<200).map { String(format: "sa-%03d@example-project.iam.gserviceaccount.com", $0) }
+        for order in [Array((0..<250).reversed()), Array(0..<250), (0..<250).map { ($0 * 97) % 250 }] {
+            let facts = try collect(lines: order.map(entry))
+            let usage = try #require(facts.resources.first { $0.type == .keyUsage })
+            #expect(usage.value("principals") == .strings(expected))
+        }
+    }
+
     @Test func entriesOfOtherServicesAreCountedNotUsed() throws {
         let facts = try collect(lines: [
             "{\"protoPayload\":{\"@type\":\"type.googleapis.com/google.cloud.audit.AuditLog\",\"serviceName\":\"storage.googleapis.com\",\"methodName\":\"storage.objects.get\"},\"insertId\":\"a\"}",

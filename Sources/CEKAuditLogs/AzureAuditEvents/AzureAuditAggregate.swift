@@ -31,11 +31,12 @@ extension LogAggregate {
         if let failure = e.failure {
             failedAttempts += 1
             let attempt = "\(operation.isEmpty ? "?" : operation) (\(failure))"
-            if stats.failed.count < 50, !stats.failed.contains(attempt) { stats.failed.append(attempt); stats.failed.sort() }
+            LogAggregate.addFailed(attempt, to: &stats)
             keys[keyRef] = stats
             return
         }
-        if let p = principal { if stats.principalCount < 200 { stats.principals.insert(p) } } else if case .usage = kind { unattributed += 1 }
+        // The smallest 200 principals and 50 failed kinds, whatever order the entries come in (as CloudTrail keeps them).
+        if let p = principal { stats.addPrincipal(p) } else if case .usage = kind { unattributed += 1 }
         if let deleted = stats.deletedAt, !time.isEmpty, time > deleted { stats.eventsAfterDeletion += 1 }
         switch kind {
         case .usage(let c):

@@ -30,11 +30,12 @@ extension LogAggregate {
         if let code = e.statusCode, code != 0 {
             failedAttempts += 1
             let attempt = "\(CloudKMSMethodCatalog.shortName(e.methodName ?? "?")) (\(CloudKMSMethodCatalog.statusName(code)))"
-            if stats.failed.count < 50, !stats.failed.contains(attempt) { stats.failed.append(attempt); stats.failed.sort() }
+            LogAggregate.addFailed(attempt, to: &stats)
             keys[keyRef] = stats
             return
         }
-        if let p = principal { if stats.principalCount < 200 { stats.principals.insert(p) } } else if case .usage = kind { unattributed += 1 }
+        // The smallest 200 principals and 50 failed kinds, whatever order the entries come in (as CloudTrail keeps them).
+        if let p = principal { stats.addPrincipal(p) } else if case .usage = kind { unattributed += 1 }
         switch kind {
         case .usage(let c):
             stats.usage[c, default: 0] += 1
