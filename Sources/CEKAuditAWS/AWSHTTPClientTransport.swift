@@ -19,6 +19,9 @@ public final class AWSHTTPClientTransport: AWSTransport {
                                   maxBodyBytes: maxBodyBytes)
     }
 
+    /// async-http-client ends each exchange at `timeout` (head and body) and cancels it with the task.
+    public var enforcesDeadline: Bool { true }
+
     public func send(_ request: AWSHTTPRequest, timeout: Double) async throws -> AWSHTTPResponse {
         do {
             let r = try await client.execute(method: request.method, url: request.url.absoluteString,

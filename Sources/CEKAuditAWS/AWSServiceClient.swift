@@ -137,11 +137,14 @@ public struct AWSServiceClient: Sendable {
         }
     }
 
-    /// One attempt, raced against the timeout (``Deadline``): the call returns at the deadline even when the transport
-    /// does not react to cancellation.
+    /// One attempt, ended at the timeout: by the transport itself when it enforces deadlines
+    /// (``AWSTransport/enforcesDeadline``), else raced against a timer (``Deadline``), so the call returns at the
+    /// deadline even when the transport does not react to cancellation.
     func attemptOnce(_ request: AWSHTTPRequest) async throws -> AWSHTTPResponse {
         let transport = self.transport
         let timeout = self.timeout
+        // A transport that ends the exchange at the deadline itself is not raced against a timer.
+        if transport.enforcesDeadline { return try await transport.send(request, timeout: timeout) }
         return try await Deadline.run(seconds: timeout, onTimeout: { AWSCallError.timeout(seconds: timeout) }) {
             try await transport.send(request, timeout: timeout)
         }

@@ -10,9 +10,15 @@ public protocol AWSTransport: Sendable {
     func send(_ request: AWSHTTPRequest, timeout: Double) async throws -> AWSHTTPResponse
     /// Releases the transport's connections once a collection is over.
     func shutdown() async
+    /// Whether ``send(_:timeout:)`` itself ends every exchange by `timeout` (the whole answer) and honours the calling
+    /// task's cancellation (``AWSCallError/timeout(seconds:)``, ``AWSCallError/cancelled``); ``AWSServiceClient``
+    /// races a transport that does not against a timer of its own (``Deadline``: two more tasks and a timer per call).
+    var enforcesDeadline: Bool { get }
 }
 
 extension AWSTransport {
     /// Nothing to release (test doubles).
     public func shutdown() async {}
+    /// Not unless the transport says so (test doubles).
+    public var enforcesDeadline: Bool { false }
 }

@@ -61,23 +61,33 @@ public final class PooledHTTPClient: Sendable {
     ///   - url: the absolute URL.
     ///   - headers: header fields in order (a `Host` field is left to the client, which derives it from `url`).
     ///   - body: the request body, if any.
-    ///   - timeoutSeconds: the deadline for the whole exchange.
+    ///   - timeoutSeconds: the deadline for the whole exchange: connecting, the request, the head and every byte of
+    ///     the body (async-http-client cancels the request at the deadline; a server that drips its answer is cut
+    ///     off then, see ``isTimeout(_:)``). Cancelling the calling task cancels the request too.
     /// - Throws: ``BodyTooLarge``, `HTTPClientError` (connect failure, timeout, TLS), or `CancellationError`.
     public func execute(method: String, url: String, headers: [(name: String, value: String)], body: Data?,
                         timeoutSeconds: Double) async throws -> Response {
-        var request = HTTPClientRequest(url: url)
-        request.method = HTTPMethod(rawValue: method)
+        var request = try HTTPClient.Request(url: url, method: HTTPMethod(rawValue: method))
         for h in headers where h.name.caseInsensitiveCompare("Host") != .orderedSame { request.headers.add(name: h.name, value: h.value) }
-        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
-        let response = try await client.execute(request, timeout: .milliseconds(Int64(max(timeoutSeconds, 0.1) * 1000)))
-        let collected: ByteBuffer
-        do { collected = try await response.body.collect(upTo: maxBodyBytes) } catch is NIOTooManyBytesError {
+        if let body { request.body = .byteBuffer(ByteBuffer(bytes: body)) }
+        let deadline = NIODeadline.now() + .milliseconds(Int64(max(timeoutSeconds, 0.1) * 1000))
+        // The event-loop API with an accumulating delegate: its deadline is scheduled on the connection's event loop
+        // and ends the request at any point, the body included (the async API's deadline let a server that drips
+        // its body byte by byte hold the caller), and the whole answer is handed over once.
+        let task = client.execute(request: request, delegate: ResponseAccumulator(request: request, maxBodySize: maxBodyBytes), deadline: deadline)
+        let response: HTTPClient.Response
+        do {
+            response = try await withTaskCancellationHandler { try await task.futureResult.get() } onCancel: { task.cancel() }
+        } catch is ResponseAccumulator.ResponseTooBigError {
             throw BodyTooLarge(limit: maxBodyBytes)
+        } catch {
+            if Task.isCancelled { throw CancellationError() }
+            throw error
         }
         var fields: [String: String] = [:]
         for (name, value) in response.headers { fields[name.lowercased()] = value }
         return Response(status: Int(response.status.code), headers: fields,
-                        body: Data(collected.readableBytesView))
+                        body: response.body.map { Data($0.readableBytesView) } ?? Data())
     }
 
     /// Closes the pool's connections. Safe to call more than once, and from a cancelled task (a run cut short by a
@@ -85,6 +95,16 @@ public final class PooledHTTPClient: Sendable {
     public func shutdown() async {
         let client = self.client
         await Task { try? await client.shutdown() }.value
+    }
+
+    /// Whether `error` is the end of an exchange at its deadline or a timeout of the pool (connect, read): what a
+    /// caller reports as "no complete answer in time".
+    public static func isTimeout(_ error: any Error) -> Bool {
+        guard let e = error as? HTTPClientError else { return false }
+        switch e {
+        case .deadlineExceeded, .readTimeout, .connectTimeout: return true
+        default: return false
+        }
     }
 
     /// A transport failure in words, with no credential (the caller scrubs anyway): a timeout, a refused connection,

@@ -133,7 +133,10 @@ public struct OpenBaoClient: Sendable {
             }
             made += 1
             do {
-                let r = try await Deadline.run(seconds: timeout, onTimeout: { Timeout(seconds: timeout) }) { try await transport.send(request) }
+                // A transport that ends the exchange at the deadline itself is not raced against a timer (``Deadline``).
+                let r = transport.enforcesDeadline
+                    ? try await transport.send(request)
+                    : try await Deadline.run(seconds: timeout, onTimeout: { Timeout(seconds: timeout) }) { try await transport.send(request) }
                 if (r.status >= 500 || r.status == 429) && attempt < retries {
                     lastFailure = "HTTP \(r.status)"
                     continue

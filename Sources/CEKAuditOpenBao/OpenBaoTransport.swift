@@ -48,4 +48,14 @@ public protocol OpenBaoTransport: Sendable {
     func send(_ request: OpenBaoHTTPRequest) async throws -> OpenBaoHTTPResponse
     /// Releases connections and threads. Called once, after the last request.
     func shutdown() async
+    /// Whether ``send(_:)`` itself ends every exchange by `request.timeout` (the whole answer) and honours the
+    /// calling task's cancellation, throwing ``OpenBaoClient``'s timeout error at the deadline. ``OpenBaoClient``
+    /// races a transport that does not against a timer of its own (``Deadline``: two more tasks and a timer per
+    /// request, a tenth of the client's CPU on a 1,000-key run).
+    var enforcesDeadline: Bool { get }
+}
+
+extension OpenBaoTransport {
+    /// Not unless the transport says so (recorded and test transports).
+    public var enforcesDeadline: Bool { false }
 }
