@@ -33,12 +33,12 @@ public struct AWSHTTPRequest: Sendable {
 
     /// The first value of header `name` (case-insensitive).
     public func header(_ name: String) -> String? {
-        headers.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
+        headers.first { FieldName.equal($0.name, name) }?.value
     }
 
     /// Sets header `name`, replacing every existing field of that name.
     public mutating func setHeader(_ name: String, _ value: String) {
-        headers.removeAll { $0.name.caseInsensitiveCompare(name) == .orderedSame }
+        headers.removeAll { FieldName.equal($0.name, name) }
         headers.append(HTTPHeaderField(name, value))
     }
 

@@ -36,7 +36,7 @@ public struct SigV4Signer: Sendable {
         r.setHeader("X-Amz-Date", Self.amzDate(date))
         if r.header("Host") == nil { r.headers.insert(HTTPHeaderField("Host", r.hostHeader), at: 0) }
         if let token = credentials.sessionToken { r.setHeader("X-Amz-Security-Token", token) }
-        r.headers.removeAll { $0.name.caseInsensitiveCompare("Authorization") == .orderedSame }
+        r.headers.removeAll { FieldName.equal($0.name, "Authorization") }
         let parts = signature(for: r, date: date)
         r.headers.append(HTTPHeaderField(
             "Authorization",

@@ -68,7 +68,7 @@ public final class PooledHTTPClient: Sendable {
     public func execute(method: String, url: String, headers: [(name: String, value: String)], body: Data?,
                         timeoutSeconds: Double) async throws -> Response {
         var request = try HTTPClient.Request(url: url, method: HTTPMethod(rawValue: method))
-        for h in headers where h.name.caseInsensitiveCompare("Host") != .orderedSame { request.headers.add(name: h.name, value: h.value) }
+        for h in headers where !FieldName.equal(h.name, "Host") { request.headers.add(name: h.name, value: h.value) }
         if let body { request.body = .byteBuffer(ByteBuffer(bytes: body)) }
         let deadline = NIODeadline.now() + .milliseconds(Int64(max(timeoutSeconds, 0.1) * 1000))
         // The event-loop API with an accumulating delegate: its deadline is scheduled on the connection's event loop

@@ -124,9 +124,12 @@ struct BundleJSON {
     private mutating func dictionary<V>(level: Int, _ d: [String: V], _ value: (inout BundleJSON, Int, V) throws -> Void) rethrows {
         guard !d.isEmpty else { return emptyContainer("{", "}", level: level) }
         bytes.append(UInt8(ascii: "{"))
-        for (i, member) in d.sorted(by: { Self.precedes($0.key, $1.key) }).enumerated() {
-            key(member.key, first: i == 0, level: level)
-            try value(&self, level + 1, member.value)
+        // Positions sorted, not the members: moving (key, value) pairs cost retains and releases per swap.
+        let members = Array(d)
+        let order = members.indices.sorted { Self.precedes(members[$0].key, members[$1].key) }
+        for (i, k) in order.enumerated() {
+            key(members[k].key, first: i == 0, level: level)
+            try value(&self, level + 1, members[k].value)
         }
         newline(level)
         bytes.append(UInt8(ascii: "}"))
@@ -134,14 +137,16 @@ struct BundleJSON {
 
     /// Whether `a` sorts before `b` by their UTF-8 bytes (the order of `.sortedKeys`), compared with `memcmp`.
     static func precedes(_ a: String, _ b: String) -> Bool {
-        var a = a, b = b
-        return a.withUTF8 { x in
-            b.withUTF8 { y in
+        // Native strings lend their bytes in place (no copy of either string); others are compared byte by byte.
+        let inPlace = a.utf8.withContiguousStorageIfAvailable { x in
+            b.utf8.withContiguousStorageIfAvailable { y in
                 let n = min(x.count, y.count)
                 let c = n == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, n)
                 return c != 0 ? c < 0 : x.count < y.count
             }
         }
+        if let inPlace, let result = inPlace { return result }
+        return a.utf8.lexicographicallyPrecedes(b.utf8)
     }
 
     private mutating func strings<S: RawRepresentable>(level: Int, _ list: [S]) where S.RawValue == String {

@@ -135,11 +135,11 @@ struct CloudTrailRecordFastPathTests {
 
     /// The scan reads records through the fast path where it can and the exact reader elsewhere; through one
     /// worker's interner, both give what a record read alone gives.
-    @Test func oneInternerServesBothPaths() throws {
+    @Test func oneInternerServesBothPaths() {
         var shared = StringInterner()
         for record in Self.handWritten + Self.handWritten.reversed() {
             let data = Data(record.utf8)
-            try data.withUnsafeBytes { b in
+            data.withUnsafeBytes { b in
                 var own = StringInterner()
                 let alone = try? CloudTrailRecordReader.exact(b, 0..<b.count, interner: &own)
                 let together = try? CloudTrailRecordReader.read(b, 0..<b.count, interner: &shared)
