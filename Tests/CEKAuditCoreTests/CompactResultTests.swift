@@ -21,11 +21,13 @@ struct CompactResultTests {
             subject: key
             require: {field: rotation.enabled, eq: true}
             messages:
-              pass: "Key {name} rotates (alias {alias}, named {name} twice)."
+              pass: "Key {name} rotates (alias {description}, named {name} twice)."
               fail: "Key {name} does not rotate."
-              inconclusive: "Rotation of {alias} is unknown."
+              inconclusive: "Rotation of {description} is unknown."
             examples:
               - {name: on, fact: {rotation.enabled: true}, expect: pass}
+    caiq:
+      - {id: CEK-08.1, question: Can customers manage keys?, requires: [AG-1], ownership: CSP-Owned}
     """
 
     static let now = DateParsing.parse("2026-01-01T00:00:00Z") ?? Date()
@@ -33,7 +35,7 @@ struct CompactResultTests {
     static func facts() -> FactSet {
         let names = ["k", "key-with-a-name-longer-than-fifteen-bytes", "clé-ü", "k2", ""]
         let resources = names.enumerated().map { n, name -> Resource in
-            var fields: [String: FactValue] = ["alias": .string("alias/\(n)")]
+            var fields: [String: FactValue] = ["description": .string("alias/\(n)")]
             if n == 2 { fields["rotation.enabled"] = .bool(false) } else if n != 3 { fields["rotation.enabled"] = .bool(true) }
             return Resource(type: .key, id: "arn:aws:kms:us-east-1:123456789012:key/\(n)", name: name, fields: fields)
         }
