@@ -20,7 +20,8 @@ public struct CheckResult: Sendable, Hashable, Codable {
     /// `assessment` for a result about no subject). Resource ids are stable identities (an ARN, a Terraform address or
     /// template logical id with its file's path inside the assessment folder, an OpenBao key path), so the id does not
     /// depend on collection order, on the folder's name, on unrelated edits or on re-collection, and a baseline can
-    /// compare findings between runs (README, "Baselines").
+    /// compare findings between runs (README, "Baselines"). Engine results hold it as the check id and 40 bits
+    /// (same text); setting it holds the new text whole.
     public var id: String {
         get {
             switch storedID {
@@ -94,6 +95,7 @@ public struct CheckResult: Sendable, Hashable, Codable {
         case named(SharedMessageTemplate, String)
     }
 
+    /// A result with these members (see each property), its id and message held whole.
     init(id: String, check: String, guideline: String, verdict: Verdict, severity: Severity, subject: SubjectRef?, message: String,
          reasons: [String], evidence: [Provenance], waiver: WaiverRef? = nil) {
         self.storedID = .whole(id)
