@@ -145,7 +145,7 @@ public struct HexDigest: Sendable, Hashable {
         storage = .bytes(words.0, words.1, words.2, words.3)
     }
 
-    /// The digest as lowercase hex (what ``init(_:)-(String)`` was given).
+    /// The digest as lowercase hex: the text it was made from, or the hex of its bytes.
     public var text: String {
         switch storage {
         case .text(let t): return t
