@@ -96,6 +96,9 @@
 #     `collect` of the 10,000-key export: maxrss main 255 MiB, mem250 271 MiB, but with MALLOC_MMAP_THRESHOLD_=131072
 #     (glibc's threshold fixed) 245.8 and 244.7 MiB: the gap is where glibc's sliding mmap threshold placed the
 #     manifest's buffer at the very end, not memory held (its RSS timeline is the same, sampled every 0.1 s).
+#     This script (mem250 at 129164b, niced, 10:54-11:05 UTC, load 2-5): cek-audit 165.53 s, 57.42 s CPU, 0.957 ms CPU
+#     per request, 216.7 MiB; floor 158.43 s, 71.10 s, 1.185 ms, 197.9 MiB (wall 1.04x, CPU per request 0.81x; main
+#     gave 1.02x and 0.78x on a quiet machine at 09:07): peak RSS 217 MiB, 33 MiB under the 250 MiB target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 keys=${1:-1000}; concurrency=${2:-8}; latency=${3:-0}; config=${CONFIG:-release}
