@@ -77,6 +77,28 @@
 #   252.2 MiB (report.json's phase is the peak now; collection still ends at ~149 MiB). This script at 09:07 on a
 #   quiet machine: cek-audit 168.69 s, 1.006 ms CPU per request, 249.2 MiB; floor 165.32 s, 1.282 ms, 198.5 MiB (wall
 #   1.02x, CPU per request 0.78x, RSS within 250 MiB by 0.8 MiB: at the line, not a margin).
+#   2026-12-05 10:25-10:50 UTC (branch mem250 on main faa470b, release; one moto server seeded once with 10,000 keys
+#   answered both binaries, run back to back; load average 2.6-9 from other builds, so CPU seconds are compared
+#   within a pair only). Change: a result's message that names its subject is held as one template shared by every
+#   result that says the same words (CheckResult.shareMessageTemplate, 66 templates for 140,000 results) and the
+#   subject's name (whose bytes the subject already holds); an engine result's id as its check id and the 40 bits its
+#   10 hex digits spell; an evidence item's SHA-256 as its 32 bytes (HexDigest). Every one reads back the same text,
+#   so the files do not change: report.json, report.html and evidence.html differ between the two binaries only in
+#   the digests of the GetCallerIdentity and GetTrailStatus answers, which differ as much between two runs of one
+#   binary (moto puts a random RequestId in them); on a generated export (gen_kms_export.py 10000 --per-key, no
+#   server) the three files and a `collect` bundle are byte-identical (cmp, diff -r; SOURCE_DATE_EPOCH set).
+#     10,000 keys, peak RSS (maxrss) and CPU user+sys of `assess`:  main 258.5 MiB 55.6 s | mem250 221.7 MiB 53.2 s
+#                                                      (second pair)  main 249.1 MiB 56.2 s | mem250 215.7 MiB 54.6 s
+#     sampled: collection still ends at ~150 MiB; report.json's phase peaks at 218 MiB (was 258), report.html and
+#     evidence.html ~197 MiB.
+#     1,000 keys (moto seeded with 1,000, two runs each): main 67.7 / 66.9 MiB, mem250 64.9 / 64.5 MiB; CPU 5.6-6.1 s
+#     both (noise).
+#     `collect` of the 10,000-key export: maxrss main 255 MiB, mem250 271 MiB, but with MALLOC_MMAP_THRESHOLD_=131072
+#     (glibc's threshold fixed) 245.8 and 244.7 MiB: the gap is where glibc's sliding mmap threshold placed the
+#     manifest's buffer at the very end, not memory held (its RSS timeline is the same, sampled every 0.1 s).
+#     This script (mem250 at 129164b, niced, 10:54-11:05 UTC, load 2-5): cek-audit 165.53 s, 57.42 s CPU, 0.957 ms CPU
+#     per request, 216.7 MiB; floor 158.43 s, 71.10 s, 1.185 ms, 197.9 MiB (wall 1.04x, CPU per request 0.81x; main
+#     gave 1.02x and 0.78x on a quiet machine at 09:07): peak RSS 217 MiB, 33 MiB under the 250 MiB target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 keys=${1:-1000}; concurrency=${2:-8}; latency=${3:-0}; config=${CONFIG:-release}

@@ -58,7 +58,7 @@ enum ResultGrouping {
                 out.append(ResultGroup(key: key, members: [i], reasonSets: []))
                 reasonPosition.append([:])
             }
-            let message = MessageTemplate(message: r.message, name: r.subject?.name ?? "")?.display ?? r.message
+            let message = r.messageTemplate?.display ?? r.message
             let variant = VariantKey(reasons: r.reasons, message: message)
             let rk: Int
             if let k = reasonIndex[variant] { rk = k } else {

@@ -276,7 +276,20 @@ public struct ReportTables: Sendable, Hashable {
             /// ``EvidenceItem/size``, in bytes.
             public var size: Int
             /// ``EvidenceItem/sha256``, lowercase hex.
-            public var sha256: String
+            public var sha256: String {
+                get { digest.text }
+                set { digest = HexDigest(newValue) }
+            }
+            /// ``sha256`` as it is held (``EvidenceItem/digest``).
+            public var digest: HexDigest
+
+            /// An item with these members.
+            public init(id: String, restOfLocator: Substring, size: Int, digest: HexDigest) {
+                self.id = id
+                self.restOfLocator = restOfLocator
+                self.size = size
+                self.digest = digest
+            }
         }
 
         /// ``EvidenceItem/collector``.
@@ -395,7 +408,7 @@ public struct ReportTables: Sendable, Hashable {
             for i in members {
                 let item = evidence[i]
                 if itemPosition[item.id] == nil { itemPosition[item.id] = flat }
-                self.evidence[t].items.append(.init(id: item.id, restOfLocator: item.locator.dropFirst(folder.count), size: item.size, sha256: item.sha256))
+                self.evidence[t].items.append(.init(id: item.id, restOfLocator: item.locator.dropFirst(folder.count), size: item.size, digest: item.digest))
                 flat += 1
             }
         }
@@ -449,7 +462,7 @@ public struct ReportTables: Sendable, Hashable {
         for r in results {
             let key = Group.Key(r)
             let reasonsIndex = reasonsRef(r.reasons)
-            let template = MessageTemplate(message: r.message, name: r.subject?.name ?? "").map(templateRef)
+            let template = r.messageTemplate.map(templateRef)
             let g: Int
             if let i = groupIndex[key] {
                 g = i
@@ -468,8 +481,7 @@ public struct ReportTables: Sendable, Hashable {
                     subjects.append(resourcePosition[subject].map(Subject.resource) ?? .other(subject))
                 }
             }
-            let prefix = r.check + ":"
-            let finding = r.id.hasPrefix(prefix) && r.id.count > prefix.count ? String(r.id.dropFirst(prefix.count)) : nil
+            let finding = r.finding
             var evidence: [Int] = []
             for p in r.evidence { evidence.append(ref(p)) }
             self.results.append(Row(group: g, finding: finding, id: finding == nil ? r.id : nil, subject: s,

@@ -32,10 +32,12 @@ public struct RulesEngine: Sendable {
 
     /// Every result of every check, in catalog order, then subject id order. Results with equal reasons share one
     /// copy of them (most results of a check give the same few reasons; at 10,000 keys, a copy per result was a
-    /// large part of the results' memory).
+    /// large part of the results' memory), and a message that names its subject is held as a shared template and
+    /// that name (``CheckResult/shareMessageTemplate(in:)``; the same text).
     public func evaluate(_ facts: FactSet) -> [CheckResult] {
         var out: [CheckResult] = []
         var shared: [[String]: [String]] = [:]
+        var templates: [MessageTemplate: SharedMessageTemplate] = [:]
         for g in catalog.guidelines {
             if g.checks.isEmpty, let procedure = g.procedure {
                 out.append(CheckResult(id: "\(g.id):manual", check: "\(g.id)-MANUAL", guideline: g.id, verdict: .manual,
@@ -48,6 +50,7 @@ public struct RulesEngine: Sendable {
                 var rs = evaluate(c, facts: facts)
                 for i in rs.indices {
                     if let same = shared[rs[i].reasons] { rs[i].reasons = same } else { shared[rs[i].reasons] = rs[i].reasons }
+                    rs[i].shareMessageTemplate(in: &templates)
                 }
                 out += rs
             }
@@ -295,10 +298,9 @@ public struct RulesEngine: Sendable {
     private func result(_ check: Check, _ verdict: Verdict, subject: SubjectRef?, message: String, reasons: [String],
                         evidence: [Provenance]) -> CheckResult {
         let key = subject.map { "\($0.type):\($0.id)" } ?? "assessment"
-        let id = "\(check.id):" + String(SHA256Hex.digest(Data(key.utf8)).prefix(10))
         // The resource's own provenance list is shared, not copied, when no pointer needs shortening.
         let long = evidence.contains { ($0.pointer?.utf8.count ?? 0) > Excerpt.maxCharacters }
-        return CheckResult(id: id, check: check.id, guideline: check.guideline, verdict: verdict, severity: check.severity,
+        return CheckResult(check: check.id, findingOf: key, guideline: check.guideline, verdict: verdict, severity: check.severity,
                            subject: subject?.excerpt, message: message, reasons: reasons.map { Excerpt.clip($0, limit: 4 * Excerpt.maxCharacters) },
                            evidence: long ? evidence.map(\.excerpt) : evidence)
     }

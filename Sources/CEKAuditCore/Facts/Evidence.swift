@@ -14,8 +14,13 @@ public struct EvidenceItem: Sendable, Hashable, Codable {
     public var kind: String
     /// Size in bytes.
     public var size: Int
-    /// SHA-256 of the bytes, lowercase hex (FIPS 180-4).
-    public var sha256: String
+    /// SHA-256 of the bytes, lowercase hex (FIPS 180-4). Held as its 32 bytes (``HexDigest``).
+    public var sha256: String {
+        get { digest.text }
+        set { digest = HexDigest(newValue) }
+    }
+    /// ``sha256`` as it is held.
+    public var digest: HexDigest
     /// When it was collected (the assessment clock, UTC).
     public var collectedAt: Date
 
@@ -25,7 +30,7 @@ public struct EvidenceItem: Sendable, Hashable, Codable {
         self.locator = locator
         self.kind = kind
         self.size = bytes.count
-        self.sha256 = SHA256Hex.digest(bytes)
+        self.digest = HexDigest(SHA256.hash(data: bytes))
         self.collectedAt = collectedAt
     }
 
@@ -39,7 +44,7 @@ public struct EvidenceItem: Sendable, Hashable, Codable {
         self.locator = locator
         self.kind = kind
         self.size = size
-        self.sha256 = sha256
+        self.digest = HexDigest(sha256)
         self.collectedAt = collectedAt
     }
 
@@ -47,7 +52,7 @@ public struct EvidenceItem: Sendable, Hashable, Codable {
     public func rehashed(_ bytes: Data) -> EvidenceItem {
         var copy = self
         copy.size = bytes.count
-        copy.sha256 = SHA256Hex.digest(bytes)
+        copy.digest = HexDigest(SHA256.hash(data: bytes))
         return copy
     }
 
@@ -59,6 +64,104 @@ public struct EvidenceItem: Sendable, Hashable, Codable {
     enum CodingKeys: String, CodingKey {
         case id, collector, locator, kind, size, sha256
         case collectedAt = "collected_at"
+    }
+
+    /// Reads an item as the synthesized conformance did.
+    /// - Throws: `DecodingError` for a missing or mistyped member.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(String.self, forKey: .id)
+        collector = try c.decode(String.self, forKey: .collector)
+        locator = try c.decode(String.self, forKey: .locator)
+        kind = try c.decode(String.self, forKey: .kind)
+        size = try c.decode(Int.self, forKey: .size)
+        digest = HexDigest(try c.decode(String.self, forKey: .sha256))
+        collectedAt = try c.decode(Date.self, forKey: .collectedAt)
+    }
+
+    /// Writes an item as the synthesized conformance did: members in declaration order.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(collector, forKey: .collector)
+        try c.encode(locator, forKey: .locator)
+        try c.encode(kind, forKey: .kind)
+        try c.encode(size, forKey: .size)
+        try c.encode(sha256, forKey: .sha256)
+        try c.encode(collectedAt, forKey: .collectedAt)
+    }
+}
+
+/// A SHA-256 digest as lowercase hex text, held as its 32 bytes when the text is 64 lowercase hex digits (any other
+/// text is kept as it is, so ``text`` always gives back what was stored). At 10,000 live keys, 60,000 evidence items'
+/// digests as 64-character strings took 6.7 MB of heap while the reports were written.
+public struct HexDigest: Sendable, Hashable {
+    private enum Storage: Sendable, Hashable {
+        case bytes(UInt64, UInt64, UInt64, UInt64)
+        case text(String)
+    }
+
+    private var storage: Storage
+
+    /// The digest of `hex`: its bytes when it is 64 lowercase hex digits, else the text itself.
+    public init(_ hex: String) {
+        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        var ok = hex.utf8.count == 64
+        if ok {
+            var n = 0
+            for c in hex.utf8 {
+                let v: UInt64
+                switch c {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"): v = UInt64(c - UInt8(ascii: "0"))
+                case UInt8(ascii: "a")...UInt8(ascii: "f"): v = UInt64(c - UInt8(ascii: "a") + 10)
+                default: ok = false; v = 0
+                }
+                if !ok { break }
+                switch n / 16 {
+                case 0: words.0 = words.0 << 4 | v
+                case 1: words.1 = words.1 << 4 | v
+                case 2: words.2 = words.2 << 4 | v
+                default: words.3 = words.3 << 4 | v
+                }
+                n += 1
+            }
+        }
+        storage = ok ? .bytes(words.0, words.1, words.2, words.3) : .text(hex)
+    }
+
+    /// A SHA-256 digest's 32 bytes.
+    public init(_ digest: SHA256.Digest) {
+        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        var i = 0
+        for b in digest {
+            switch i / 8 {
+            case 0: words.0 = words.0 << 8 | UInt64(b)
+            case 1: words.1 = words.1 << 8 | UInt64(b)
+            case 2: words.2 = words.2 << 8 | UInt64(b)
+            default: words.3 = words.3 << 8 | UInt64(b)
+            }
+            i += 1
+        }
+        storage = .bytes(words.0, words.1, words.2, words.3)
+    }
+
+    /// The digest as lowercase hex: the text it was made from, or the hex of its bytes.
+    public var text: String {
+        switch storage {
+        case .text(let t): return t
+        case .bytes(let a, let b, let c, let d):
+            return String(unsafeUninitializedCapacity: 64) { out in
+                var n = 0
+                for w in [a, b, c, d] {
+                    for k in stride(from: 60, through: 0, by: -4) {
+                        let v = UInt8(truncatingIfNeeded: w >> UInt64(k)) & 0x0f
+                        out[n] = v < 10 ? UInt8(ascii: "0") + v : UInt8(ascii: "a") + v - 10
+                        n += 1
+                    }
+                }
+                return 64
+            }
+        }
     }
 }
 
