@@ -126,8 +126,9 @@ let package = Package(
         .target(name: "CEKAuditInfraCode", dependencies: family + ["CEKAuditHCL", .product(name: "Yams", package: "Yams")], swiftSettings: strict),
         // Logs read in batches: CloudTrail.
         // SSE2 skipping of JSON objects and arrays for the log scans (the CloudTrail splitter and record reader), and
-        // the fast path of the OpenBao audit-log line reader.
-        .target(name: "CEKScan"),
+        // the C fast paths of the CloudTrail record reader and the OpenBao audit-log line reader. Under fuzzing the C
+        // is instrumented too (coverage and AddressSanitizer): it reads hostile bytes first.
+        .target(name: "CEKScan", cSettings: fuzzing ? [.unsafeFlags(["-fsanitize=fuzzer-no-link,address"])] : []),
         .target(name: "CEKAuditLogs", dependencies: family + ["CEKZlib", "CEKScan"], swiftSettings: strict),
         // Attestation files (documents with recorded hashes).
         .target(name: "CEKAuditAttestations", dependencies: family, swiftSettings: strict),
