@@ -158,6 +158,21 @@ struct ScanBuffersTests {
         #expect(table.check(id: .max, content: 1) == 1)
     }
 
+    /// Copies are told from other records of the same id, each keeps the smallest file it was met in, and an id
+    /// reused for ever more records stays bounded (past the limit they are collisions, not kept).
+    @Test func theEventTableKeepsEachRecordsSmallestFileAndBoundsAnId() {
+        var table = CloudTrailCollector.EventTable()
+        #expect(table.check(id: 7, content: 1, file: 5) == .new)
+        #expect(table.check(id: 7, content: 1, file: 9) == .duplicate(reportOn: 9))
+        #expect(table.check(id: 7, content: 1, file: 2) == .duplicate(reportOn: 5))   // 2 is now the smallest
+        #expect(table.check(id: 7, content: 1, file: 3) == .duplicate(reportOn: 3))
+        #expect(table.check(id: 7, content: 2, file: 4) == .collision)
+        #expect(table.filesOfID(7).sorted() == [2, 4])
+        for c in UInt64(3)..<5_000 { #expect(table.check(id: 7, content: c, file: 1) == .collision) }
+        #expect(table.filesOfID(7).count == CloudTrailCollector.EventTable.maxRecordsPerID)
+        #expect(table.check(id: 8, content: 1, file: 0) == .new)
+    }
+
     // MARK: Recognition
 
     /// A partial head that ends with a complete non-ASCII character followed by ASCII is text; only a sequence the

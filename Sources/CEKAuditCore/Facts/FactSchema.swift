@@ -228,7 +228,7 @@ public enum FactSchema {
             "last_event": "Last event on the key (RFC 3339)",
             "last_rotated": "Time of the latest rotation event, null when none was logged",
             "rotation_latest": "`enabled` / `disabled` from the latest rotation switch event, null when none",
-            "events_after_deletion": "Events logged after the key's deletion (an inconsistent timeline)",
+            "events_after_deletion": "Log entries of the key after its deletion in the same file, copies included (an inconsistent timeline)",
             "key_stores": "Custom key stores that served the key",
         ],
         .attestation: [

@@ -104,8 +104,6 @@ public struct CloudTrailCollector: EvidenceCollector {
         var index: Int
         var item: EvidenceItem?
         var diagnostics: [Diagnostic] = []
-        /// Duplicate records met in this file (the first five are reported one by one).
-        var duplicates = 0
         /// Deletion time of each key deleted in this file: events of the key after it, in this file, are counted
         /// as events after deletion (the per-file rule of earlier versions, independent of the order files are read).
         var deletedInFile: [String: String] = [:]
@@ -130,6 +128,13 @@ public struct CloudTrailCollector: EvidenceCollector {
 
     /// Deduplication shared by the workers: exact duplicate records are counted once and reported; records that
     /// share an event id but differ are both kept and reported.
+    ///
+    /// Independent of the order files are read in: duplicates are the copies of a record beyond the first (the same
+    /// count whichever copy came first), each reported on the larger of two file indexes (the file read and the
+    /// smallest file the record was met in so far), which over all copies names every file holding a copy but the
+    /// smallest, in any order; collisions are the distinct records of an id beyond the first, reported once every
+    /// file is read, each on the smallest file that holds it but for the record met in the smallest file of all
+    /// (``filesOfID(_:)``).
     final class Dedupe: Sendable {
         /// One lock and table per stripe, chosen by the id's top bits: the workers check every KMS event here, and
         /// with one lock they waited on each other (futex calls on a 2-core scan).
@@ -147,10 +152,37 @@ public struct CloudTrailCollector: EvidenceCollector {
             seed = g.next()
         }
 
-        /// Returns 0 for a new event, 1 for a duplicate (same id, same content), 2 for an id collision (same id,
-        /// other content).
+        /// What a record is to the records checked before it (``check(id:content:file:)``).
+        enum Outcome: Equatable, Sendable {
+            /// The first record of its id.
+            case new
+            /// A copy of a record met before (same id, same content): not counted again; reported on file `reportOn`.
+            case duplicate(reportOn: Int)
+            /// A record whose id was met with other content: counted; reported after the scan (``filesOfID(_:)``).
+            case collision
+            /// A record of an id already held with ``EventTable/maxRecordsPerID`` other records (internal: given out
+            /// as ``collision``).
+            case overflow
+        }
+
+        /// Checks the record of event id hash `id` and content hash `content` read from file `file` (an index that
+        /// orders the source's files).
+        func check(id: UInt64, content: UInt64, file: Int) -> Outcome {
+            stripes[Int(truncatingIfNeeded: id >> 32) % stripes.count].seen.withLock { $0.check(id: id, content: content, file: file) }
+        }
+
+        /// The smallest file index of each distinct record of event id hash `id`, in no order.
+        func filesOfID(_ id: UInt64) -> [Int] {
+            stripes[Int(truncatingIfNeeded: id >> 32) % stripes.count].seen.withLock { $0.filesOfID(id) }
+        }
+
+        /// ``check(id:content:file:)`` for a source read in order, one file at a time: 0 new, 1 duplicate, 2 collision.
         func check(id: UInt64, content: UInt64) -> Int {
-            stripes[Int(truncatingIfNeeded: id >> 32) % stripes.count].seen.withLock { $0.check(id: id, content: content) }
+            switch check(id: id, content: content, file: 0) {
+            case .new: return 0
+            case .duplicate: return 1
+            case .collision, .overflow: return 2
+            }
         }
 
         /// ``WordHash/chain(_:_:)`` of `bytes` continuing from `h`.
@@ -165,12 +197,13 @@ public struct CloudTrailCollector: EvidenceCollector {
         }
     }
 
-    /// Event id hash → content hash, open addressing with linear probing; the slot is chosen by the id mixed with a
-    /// per-run random seed, so ids crafted to collide cannot pile up in one place. One multiply per lookup instead
-    /// of a SipHash of the key (`Dictionary`), for the one lookup every KMS record makes under the shared lock.
+    /// The records met: open addressing with linear probing from a slot chosen by the event id (mixed with a
+    /// per-run random seed, so ids crafted to collide cannot pile up in one place), so every distinct record of an
+    /// id lies in the probe run from that slot. One multiply per lookup instead of a SipHash of the key
+    /// (`Dictionary`), for the one lookup every KMS record makes under the shared lock.
     struct EventTable: Sendable {
-        /// Slot k at 2k (the id, 0 when empty) and 2k + 1 (its content hash): one cache line per probe, where two
-        /// arrays cost two misses per new event (the table outgrows the caches on a large trail).
+        /// Slot k at 2k (the id, 0 when empty) and 2k + 1 (the content hash folded to 32 bits, then the smallest
+        /// file index the record was met in): one cache line per probe, 16 bytes per distinct record.
         private var slots: [UInt64] = []
         private var count = 0
         private let seed: UInt64
@@ -182,28 +215,73 @@ public struct CloudTrailCollector: EvidenceCollector {
 
         /// Number of slots.
         private var capacity: Int { slots.count / 2 }
+        /// Most distinct records kept per event id (the probe run of an id holds them all).
+        static let maxRecordsPerID = 64
 
-        /// As ``Dedupe/check(id:content:)``. An id of 0 marks an empty slot, so it is stored as another constant
-        /// (a 2^-64 chance of treating two distinct ids as one).
-        mutating func check(id: UInt64, content: UInt64) -> Int {
+        /// As ``Dedupe/check(id:content:file:)``. An id of 0 marks an empty slot, so it is stored as another
+        /// constant (a 2^-64 chance of treating two distinct ids as one); contents are compared by their hash folded to
+        /// 32 bits (a 2^-32 chance of taking a different record of the same id for a copy).
+        mutating func check(id: UInt64, content: UInt64, file: Int) -> Dedupe.Outcome {
             let key = id == 0 ? 0x9E37_79B9_7F4A_7C15 : id
+            let tag = UInt64(UInt32(truncatingIfNeeded: content ^ (content >> 32)))   // both halves folded
+            let place = UInt64(UInt32(clamping: file))
             if count * 5 >= capacity * 4 { grow() }
             let mask = capacity - 1
             var k = slot(key, mask)
-            let outcome = slots.withUnsafeMutableBufferPointer { t -> Int in
+            let outcome = slots.withUnsafeMutableBufferPointer { t -> Dedupe.Outcome in
+                var ofID = 0   // other records of this id met in the run
                 while true {
                     let there = t[2 * k]
                     if there == 0 {
                         t[2 * k] = key
-                        t[2 * k + 1] = content
-                        return 0
+                        t[2 * k + 1] = tag << 32 | place
+                        return ofID > 0 ? .collision : .new
                     }
-                    if there == key { return t[2 * k + 1] == content ? 1 : 2 }
+                    if there == key {
+                        let held = t[2 * k + 1]
+                        let smallest = held & 0xFFFF_FFFF
+                        if held >> 32 == tag {
+                            if place < smallest { t[2 * k + 1] = tag << 32 | place }
+                            return .duplicate(reportOn: Int(max(smallest, place)))
+                        }
+                        ofID += 1
+                        // Bounded: a log that reuses one id for ever more records would make every lookup walk them
+                        // all. Past the limit a new record of the id is a collision, not kept (so a copy of it is
+                        // another collision, and which records are kept then depends on the order read).
+                        if ofID >= Self.maxRecordsPerID { return .overflow }
+                    }
                     k = (k + 1) & mask
                 }
             }
-            if outcome == 0 { count += 1 }
+            switch outcome {
+            case .new, .collision: count += 1
+            case .duplicate: break
+            case .overflow: return .collision
+            }
             return outcome
+        }
+
+        /// The smallest file index of each distinct record of `id` (every one lies in the probe run from its slot).
+        func filesOfID(_ id: UInt64) -> [Int] {
+            guard capacity > 0 else { return [] }
+            let key = id == 0 ? 0x9E37_79B9_7F4A_7C15 : id
+            let mask = capacity - 1
+            var k = slot(key, mask)
+            var out: [Int] = []
+            while slots[2 * k] != 0 {
+                if slots[2 * k] == key { out.append(Int(slots[2 * k + 1] & 0xFFFF_FFFF)) }
+                k = (k + 1) & mask
+            }
+            return out
+        }
+
+        /// ``check(id:content:file:)`` of one file: 0 new, 1 duplicate, 2 collision.
+        mutating func check(id: UInt64, content: UInt64) -> Int {
+            switch check(id: id, content: content, file: 0) {
+            case .new: return 0
+            case .duplicate: return 1
+            case .collision, .overflow: return 2
+            }
         }
 
         @inline(__always) private func slot(_ key: UInt64, _ mask: Int) -> Int {
@@ -300,9 +378,18 @@ public struct CloudTrailCollector: EvidenceCollector {
         }
         out.merge(gapFacts(allGaps))
         var verified = 0, mismatched = 0
+        // Ids shared by different records: each record but the one met in the smallest file, on its smallest file.
+        for (hash, id) in total.collidedIDs {
+            for file in dedupe.filesOfID(hash).sorted().dropFirst() { total.dedupeReports.append(.init(file: file, duplicate: false, id: id)) }
+        }
+        let reports = Dictionary(grouping: total.dedupeReports, by: \.file)
         for r in results {
             if let item = r.item { out.evidence.append(item) }
             out.diagnostics += r.diagnostics
+            if let here = reports[r.index] {
+                let locator = r.item?.locator ?? ordered[r.index].locator
+                out.diagnostics += Self.dedupeDiagnostics(here, locator: locator)
+            }
             if r.isDigest { total.digestFiles += 1 }
             if !digestHashes.isEmpty, let locator = r.item?.locator, let want = digestHashes[Self.fileName(locator)], let got = r.uncompressedSHA256 {
                 if want == got { verified += 1 } else {
@@ -518,21 +605,39 @@ public struct CloudTrailCollector: EvidenceCollector {
             content = Dedupe.hash(record.eventTime, content)
             content = record.requestID.map { r in r.withUTF8(in: b) { Dedupe.hash($0, content) } } ?? Dedupe.hash(nil, content)
             content = Dedupe.hash(record.errorCode, content)
-            switch dedupe.check(id: id.withUTF8(in: b) { Dedupe.hash($0, ~dedupe.seed) }, content: content) {
-            case 1:
+            let idHash = id.withUTF8(in: b) { Dedupe.hash($0, ~dedupe.seed) }
+            switch dedupe.check(id: idHash, content: content, file: result.index) {
+            case .duplicate(let file):
                 aggregate.duplicates += 1
-                result.duplicates += 1
-                if result.duplicates <= 5 {
-                    result.diagnostics.append(Diagnostic(.warning, source: locator, message: "event \(id.string(in: b)) is delivered more than once; counted once"))
-                }
+                aggregate.dedupeReports.append(.init(file: file, duplicate: true, id: id.string(in: b)))
+                // A copy counts no event again, but what keeps a minimum, a maximum or a set sees it, and its file's
+                // deletion rule applies: the outcome does not depend on which copy was read first.
+                aggregate.add(record, window: window, file: locator, deletedInFile: &result.deletedInFile, repeated: true)
                 return
-            case 2:
+            case .collision, .overflow:
                 aggregate.idCollisions += 1
-                result.diagnostics.append(Diagnostic(.warning, source: locator, message: "event id \(id.string(in: b)) is shared by different records; both are counted"))
-            default: break
+                aggregate.collidedIDs[idHash] = id.string(in: b)
+            case .new: break
             }
         }
         aggregate.add(record, window: window, file: locator, deletedInFile: &result.deletedInFile)
+    }
+
+    /// The warnings of one file's repeated records and shared ids (``Dedupe``), sorted by id: the first five
+    /// repeated records one by one, every shared id.
+    static func dedupeDiagnostics(_ reports: [LogAggregate.DedupeReport], locator: String) -> [Diagnostic] {
+        let sorted = reports.sorted { ($0.duplicate ? 0 : 1, $0.id) < ($1.duplicate ? 0 : 1, $1.id) }
+        var out: [Diagnostic] = []
+        var repeated = 0
+        for r in sorted {
+            if r.duplicate {
+                repeated += 1
+                if repeated <= 5 { out.append(Diagnostic(.warning, source: locator, message: "event \(r.id) is delivered more than once; counted once")) }
+            } else {
+                out.append(Diagnostic(.warning, source: locator, message: "event id \(r.id) is shared by different records; both are counted"))
+            }
+        }
+        return out
     }
 
     /// The name a digest file lists a log file under: the last component of its locator or S3 object key (what

@@ -148,6 +148,18 @@ struct LogAggregate: Sendable {
     var keys: [String: KeyStats] = [:]
     /// Alias → (time of the latest alias event, target key).
     var aliases: [String: (String, String)] = [:]
+    /// A repeated record or a shared event id (``CloudTrailCollector/Dedupe``), to be reported on file index `file`
+    /// once every file is read.
+    struct DedupeReport: Sendable {
+        var file: Int
+        /// A copy of a record (`true`) or another record of the same id.
+        var duplicate: Bool
+        var id: String
+    }
+    /// Repeated records met, in any order (reported sorted after the scan).
+    var dedupeReports: [DedupeReport] = []
+    /// Event ids met with more than one record: hash (``CloudTrailCollector/Dedupe``) → id as written.
+    var collidedIDs: [UInt64: String] = [:]
     /// The strings of the records this aggregate's worker reads (``CloudTrailRecordReader``); not merged.
     var interner = StringInterner()
     /// The account and category inserted last: most events repeat them, and comparing is cheaper than hashing.
@@ -163,6 +175,8 @@ struct LogAggregate: Sendable {
         customKeyStoreEvents += o.customKeyStoreEvents; externalKeyStoreEvents += o.externalKeyStoreEvents
         for (k, v) in o.keys { keys[k, default: KeyStats()].merge(v) }
         aliases.merge(o.aliases) { a, b in a >= b ? a : b }
+        dedupeReports += o.dedupeReports
+        collidedIDs.merge(o.collidedIDs) { a, b in Swift.min(a, b) }
     }
 
     /// The later of two rotation switches; at the same time, the one that disables rotation (the conservative
@@ -214,11 +228,15 @@ struct LogAggregate: Sendable {
 
     /// Adds one decoded KMS record. Failed calls (errorCode) are attempts, never evidence of the action.
     /// `deletedInFile` holds the deletion time of keys deleted earlier in the same file: a later event of such a key
-    /// in that file counts as an event after deletion.
-    mutating func add(_ r: CloudTrailRecord, window: ClosedRange<String>?, file: String, deletedInFile: inout [String: String]) {
+    /// in that file counts as an event after deletion (each entry, so a copy in another file counts there too).
+    /// `repeated`: a copy of a record added before (``CloudTrailCollector/Dedupe``): it adds to no count of events,
+    /// but minimums, maximums, sets and its file's deletion rule see it, so the outcome does not depend on which copy
+    /// came first.
+    mutating func add(_ r: CloudTrailRecord, window: ClosedRange<String>?, file: String, deletedInFile: inout [String: String],
+                      repeated: Bool = false) {
         let time = r.eventTime ?? ""
-        if let window, !time.isEmpty, !window.contains(time) { outsideWindow += 1; return }
-        kmsRecords += 1
+        if let window, !time.isEmpty, !window.contains(time) { if !repeated { outsideWindow += 1 }; return }
+        if !repeated { kmsRecords += 1 }
         first = LogAggregate.min(first, time.isEmpty ? nil : time)
         last = LogAggregate.max(last, time.isEmpty ? nil : time)
         if let a = r.recipientAccountId ?? r.userIdentity?.accountId, lastAccount != a {
@@ -228,8 +246,8 @@ struct LogAggregate: Sendable {
         let name = r.eventName ?? ""
         let kind = KMSEventCatalog.classify(name)
         let principal = Principal(r.userIdentity)
-        if r.additionalEventData?.customKeyStoreId != nil { customKeyStoreEvents += 1 }
-        if r.additionalEventData?.xksKeyId != nil { externalKeyStoreEvents += 1 }
+        if !repeated, r.additionalEventData?.customKeyStoreId != nil { customKeyStoreEvents += 1 }
+        if !repeated, r.additionalEventData?.xksKeyId != nil { externalKeyStoreEvents += 1 }
 
         // Alias map from successful alias events, to resolve alias-addressed calls later (the latest event wins;
         // at the same time, the larger target, so the order of reading does not matter).
@@ -238,11 +256,13 @@ struct LogAggregate: Sendable {
             if aliases[alias].map({ $0 <= (time, target) }) ?? true { aliases[alias] = (time, target) }
         }
         guard let keyRef = keyReference(r) else {
-            if r.errorCode != nil { failedAttempts += 1 }
-            if case .usage = kind, !principal.present { unattributed += 1 }
+            if !repeated, r.errorCode != nil { failedAttempts += 1 }
+            if !repeated, case .usage = kind, !principal.present { unattributed += 1 }
             return
         }
-        if r.errorCode != nil { failedAttempts += 1 } else if !principal.present, case .usage = kind { unattributed += 1 }
+        if !repeated {
+            if r.errorCode != nil { failedAttempts += 1 } else if !principal.present, case .usage = kind { unattributed += 1 }
+        }
         switch kind {
         case .usage(let c): if r.errorCode == nil { insertCategory(c) }
         case .lifecycle: if r.errorCode == nil { insertCategory("lifecycle") }
@@ -256,7 +276,7 @@ struct LogAggregate: Sendable {
         }
         // Updated in place in the table (one hash of the key, no copy of its sets and dictionaries).
         Self.update(&keys[keyRef, default: KeyStats()], keyRef: keyRef, r, time: time, name: name, kind: kind, principal: principal,
-                    file: file, afterDeletion: afterDeletion)
+                    file: file, afterDeletion: afterDeletion, repeated: repeated)
     }
 
     /// Inserts a category unless it is the one inserted last (most events repeat it).
@@ -301,7 +321,7 @@ struct LogAggregate: Sendable {
     }
 
     private static func update(_ stats: inout KeyStats, keyRef: String, _ r: CloudTrailRecord, time: String, name: String,
-                               kind: KMSEventCatalog.Kind, principal: Principal, file: String, afterDeletion: Bool) {
+                               kind: KMSEventCatalog.Kind, principal: Principal, file: String, afterDeletion: Bool, repeated: Bool) {
         if !stats.placeFromARN {
             // Parsed until the key's ARN gives its place: once per key and worker for ARN references.
             if let arn = ARN(parsing: keyRef) {
@@ -328,7 +348,7 @@ struct LogAggregate: Sendable {
         if afterDeletion { stats.eventsAfterDeletion += 1 }
         switch kind {
         case .usage(let c):
-            stats.usage[c, default: 0] += 1
+            if !repeated { stats.usage[c, default: 0] += 1 }
         case .lifecycle(let l):
             stats.lifecycle.insert(l)
             if l == "enable-rotation" || l == "disable-rotation" {
