@@ -78,4 +78,17 @@ struct CloudTrailSharedEventsTests {
         #expect(warnings.contains("warning logs/e.json: event 1 is delivered more than once; counted once"), "\(warnings)")
         #expect(warnings.contains("warning logs/d.json: event id 1 is shared by different records; both are counted"), "\(warnings)")
     }
+
+    /// What the warnings need stays small however many copies a trail holds: the five smallest repeated ids per file
+    /// and the thousand smallest shared ids, the same sets in any order and across workers' merges.
+    @Test func warningsKeepABoundedSetWhateverTheCopies() {
+        func ids(_ n: Int) -> [String] { (0..<n).map { String(format: "e-%06d", $0) } }
+        var a = LogAggregate(), b = LogAggregate()
+        for (k, id) in ids(20_000).reversed().enumerated() { if k % 2 == 0 { a.noteRepeated(id, file: 3) } else { b.noteRepeated(id, file: 3) } }
+        for (k, id) in ids(5_000).shuffled().enumerated() { if k % 2 == 0 { a.noteCollided(id, hash: UInt64(k + 1)) } else { b.noteCollided(id, hash: UInt64(k + 1)) } }
+        #expect(a.collidedIDs.count <= 2 * LogAggregate.collidedIDsKept)
+        a.merge(b)
+        #expect(a.repeatedIDs[3] == Array(ids(5)))
+        #expect(a.collidedIDs.values.sorted() == ids(LogAggregate.collidedIDsKept))
+    }
 }

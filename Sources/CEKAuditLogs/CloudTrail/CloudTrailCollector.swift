@@ -379,16 +379,19 @@ public struct CloudTrailCollector: EvidenceCollector {
         out.merge(gapFacts(allGaps))
         var verified = 0, mismatched = 0
         // Ids shared by different records: each record but the one met in the smallest file, on its smallest file.
+        var collided: [Int: [String]] = [:]
         for (hash, id) in total.collidedIDs {
-            for file in dedupe.filesOfID(hash).sorted().dropFirst() { total.dedupeReports.append(.init(file: file, duplicate: false, id: id)) }
+            for file in dedupe.filesOfID(hash).sorted().dropFirst() { collided[file, default: []].append(id) }
         }
-        let reports = Dictionary(grouping: total.dedupeReports, by: \.file)
         for r in results {
             if let item = r.item { out.evidence.append(item) }
             out.diagnostics += r.diagnostics
-            if let here = reports[r.index] {
-                let locator = r.item?.locator ?? ordered[r.index].locator
-                out.diagnostics += Self.dedupeDiagnostics(here, locator: locator)
+            let locator = r.item?.locator ?? ordered[r.index].locator
+            for id in total.repeatedIDs[r.index] ?? [] {
+                out.diagnostics.append(Diagnostic(.warning, source: locator, message: "event \(id) is delivered more than once; counted once"))
+            }
+            for id in (collided[r.index] ?? []).sorted() {
+                out.diagnostics.append(Diagnostic(.warning, source: locator, message: "event id \(id) is shared by different records; both are counted"))
             }
             if r.isDigest { total.digestFiles += 1 }
             if !digestHashes.isEmpty, let locator = r.item?.locator, let want = digestHashes[Self.fileName(locator)], let got = r.uncompressedSHA256 {
@@ -609,35 +612,18 @@ public struct CloudTrailCollector: EvidenceCollector {
             switch dedupe.check(id: idHash, content: content, file: result.index) {
             case .duplicate(let file):
                 aggregate.duplicates += 1
-                aggregate.dedupeReports.append(.init(file: file, duplicate: true, id: id.string(in: b)))
+                aggregate.noteRepeated(id.string(in: b), file: file)
                 // A copy counts no event again, but what keeps a minimum, a maximum or a set sees it, and its file's
                 // deletion rule applies: the outcome does not depend on which copy was read first.
                 aggregate.add(record, window: window, file: locator, deletedInFile: &result.deletedInFile, repeated: true)
                 return
             case .collision, .overflow:
                 aggregate.idCollisions += 1
-                aggregate.collidedIDs[idHash] = id.string(in: b)
+                aggregate.noteCollided(id.string(in: b), hash: idHash)
             case .new: break
             }
         }
         aggregate.add(record, window: window, file: locator, deletedInFile: &result.deletedInFile)
-    }
-
-    /// The warnings of one file's repeated records and shared ids (``Dedupe``), sorted by id: the first five
-    /// repeated records one by one, every shared id.
-    static func dedupeDiagnostics(_ reports: [LogAggregate.DedupeReport], locator: String) -> [Diagnostic] {
-        let sorted = reports.sorted { ($0.duplicate ? 0 : 1, $0.id) < ($1.duplicate ? 0 : 1, $1.id) }
-        var out: [Diagnostic] = []
-        var repeated = 0
-        for r in sorted {
-            if r.duplicate {
-                repeated += 1
-                if repeated <= 5 { out.append(Diagnostic(.warning, source: locator, message: "event \(r.id) is delivered more than once; counted once")) }
-            } else {
-                out.append(Diagnostic(.warning, source: locator, message: "event id \(r.id) is shared by different records; both are counted"))
-            }
-        }
-        return out
     }
 
     /// The name a digest file lists a log file under: the last component of its locator or S3 object key (what

@@ -148,18 +148,38 @@ struct LogAggregate: Sendable {
     var keys: [String: KeyStats] = [:]
     /// Alias → (time of the latest alias event, target key).
     var aliases: [String: (String, String)] = [:]
-    /// A repeated record or a shared event id (``CloudTrailCollector/Dedupe``), to be reported on file index `file`
-    /// once every file is read.
-    struct DedupeReport: Sendable {
-        var file: Int
-        /// A copy of a record (`true`) or another record of the same id.
-        var duplicate: Bool
-        var id: String
+    /// Repeated records reported one by one per file: a file's warnings show no more.
+    static let repeatedReportedPerFile = 5
+    /// Most ids shared by different records kept for their warnings (the smallest); ``idCollisions`` counts them all.
+    static let collidedIDsKept = 1_000
+    /// The ids of repeated records to report (``CloudTrailCollector/Dedupe``), per file index: the
+    /// ``repeatedReportedPerFile`` smallest, sorted. A trail copied whole costs a few strings per file, not one per
+    /// record; the smallest of a set do not depend on the order it was met in.
+    private(set) var repeatedIDs: [Int: [String]] = [:]
+    /// Event ids met with more than one record: hash (``CloudTrailCollector/Dedupe``) → id as written; the
+    /// ``collidedIDsKept`` smallest ids once trimmed (``trimCollidedIDs()``).
+    private(set) var collidedIDs: [UInt64: String] = [:]
+
+    /// Notes a repeated record of event `id` to be reported on file index `file`.
+    mutating func noteRepeated(_ id: String, file: Int) {
+        var ids = repeatedIDs[file, default: []]
+        if ids.count >= Self.repeatedReportedPerFile, let largest = ids.last, id >= largest { return }
+        ids.insert(id, at: ids.firstIndex { $0 > id } ?? ids.endIndex)
+        if ids.count > Self.repeatedReportedPerFile { ids.removeLast() }
+        repeatedIDs[file] = ids
     }
-    /// Repeated records met, in any order (reported sorted after the scan).
-    var dedupeReports: [DedupeReport] = []
-    /// Event ids met with more than one record: hash (``CloudTrailCollector/Dedupe``) → id as written.
-    var collidedIDs: [UInt64: String] = [:]
+
+    /// Notes event id `id` (hash `hash`) as shared by different records.
+    mutating func noteCollided(_ id: String, hash: UInt64) {
+        collidedIDs[hash] = id
+        if collidedIDs.count > 2 * Self.collidedIDsKept { trimCollidedIDs() }
+    }
+
+    /// Keeps the ``collidedIDsKept`` smallest collided ids.
+    mutating func trimCollidedIDs() {
+        guard collidedIDs.count > Self.collidedIDsKept else { return }
+        collidedIDs = Dictionary(uniqueKeysWithValues: collidedIDs.sorted { ($0.value, $0.key) < ($1.value, $1.key) }.prefix(Self.collidedIDsKept).map { ($0.key, $0.value) })
+    }
     /// The strings of the records this aggregate's worker reads (``CloudTrailRecordReader``); not merged.
     var interner = StringInterner()
     /// The account and category inserted last: most events repeat them, and comparing is cheaper than hashing.
@@ -175,8 +195,9 @@ struct LogAggregate: Sendable {
         customKeyStoreEvents += o.customKeyStoreEvents; externalKeyStoreEvents += o.externalKeyStoreEvents
         for (k, v) in o.keys { keys[k, default: KeyStats()].merge(v) }
         aliases.merge(o.aliases) { a, b in a >= b ? a : b }
-        dedupeReports += o.dedupeReports
+        for (file, ids) in o.repeatedIDs { for id in ids { noteRepeated(id, file: file) } }
         collidedIDs.merge(o.collidedIDs) { a, b in Swift.min(a, b) }
+        trimCollidedIDs()
     }
 
     /// The later of two rotation switches; at the same time, the one that disables rotation (the conservative
