@@ -12,6 +12,9 @@ struct AzureLiveRun: Sendable {
     let server: FakeAzureServer
     let facts: FactSet
     let normalized: FactSet
+    /// The requests the shared run sent, taken when it ended: other tests send theirs to the same server later
+    /// (a refused secret, an unreachable subscription), in parallel.
+    let requestsOfRun: [JSONValue]
 
     static let secretVariable = "CEK_TEST_AZURE_SECRET"
 
@@ -31,7 +34,8 @@ struct AzureLiveRun: Sendable {
         let collector = AzureKeyVaultCollector(environment: [secretVariable: FakeAzureScenario.clientSecret])
         let facts = await collector.collect(target(options(server: server.endpoint)),
                                             context: CollectionContext(now: Date(timeIntervalSince1970: 1_790_000_000)), logger: Logger(label: "test"))
-        return AzureLiveRun(server: server, facts: facts, normalized: NormalizeStage.run(facts, settings: AnalysisSettings()))
+        return AzureLiveRun(server: server, facts: facts, normalized: NormalizeStage.run(facts, settings: AnalysisSettings()),
+                            requestsOfRun: server.requests())
     }
 
     static let shared = Task { try await make() }
@@ -67,10 +71,10 @@ struct AzureKeyVaultCollectorTests {
         let plain = try #require(resource(r.facts, .key, "key-plain"))
         #expect(plain.fields["rotation.enabled"]?.isKnown == false, "no rotationPolicy in the answer: rotation unknown")
         // Every API request carried the token the fake token endpoint issued for the client credentials.
-        let token = r.server.requests().filter { $0["path"]?.stringValue?.hasSuffix("/oauth2/v2.0/token") == true }
+        let token = r.requestsOfRun.filter { $0["path"]?.stringValue?.hasSuffix("/oauth2/v2.0/token") == true }
         #expect(token.count == 1 && token.first?["ok"] == .bool(true), "\(token)")
         #expect(token.first?["path"] == .string("/\(FakeAzureScenario.tenant)/oauth2/v2.0/token"))
-        let api = r.server.requests().filter { $0["path"]?.stringValue?.hasSuffix("/token") != true }
+        let api = r.requestsOfRun.filter { $0["path"]?.stringValue?.hasSuffix("/token") != true }
         #expect(!api.isEmpty && api.allSatisfy { $0["auth"]?.stringValue == "ok" })
         let target = try #require(r.facts.resources.first { $0.type == .target })
         #expect(target.fields["kind"] == .string("azure-keyvault"))
