@@ -166,7 +166,7 @@ let package = Package(
         .target(name: "CEKAuditTestSupport", dependencies: ["CEKAuditCore", .product(name: "_CryptoExtras", package: "swift-crypto")],
                 path: "Tests/CEKAuditTestSupport",
                 exclude: ["fake_aws.py", "fake_azure.py", "fake_gcp.py", "hostile_server.py", "loopback.py", "refusing_proxy.py"], swiftSettings: strict),
-        .testTarget(name: "CEKAuditCoreTests", dependencies: ["CEKAuditCore"], swiftSettings: strict),
+        .testTarget(name: "CEKAuditCoreTests", dependencies: ["CEKAuditCore", .product(name: "Yams", package: "Yams")], swiftSettings: strict),
         .testTarget(name: "CEKAuditHCLTests", dependencies: ["CEKAuditHCL"], swiftSettings: strict),
         .testTarget(name: "CEKAuditCollectorsTests",
                     dependencies: ["CEKAuditCore", "CEKAuditCollectorKit", "CEKAuditAWS", "CEKAuditOpenBao", "CEKAuditGCP", "CEKAuditAzure", "CEKAuditInfraCode",

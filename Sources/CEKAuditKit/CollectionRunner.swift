@@ -172,7 +172,8 @@ public struct CollectionRunner: Sendable {
         let logger = self.logger
         let outputs = await withTaskGroup(of: (Int, FactSet).self) { group in
             for (i, t) in targets.enumerated() {
-                group.addTask {
+                // On the HTTP client's event loops: each answer is read where it arrived (EventLoopTaskExecutor).
+                group.addTask(executorPreference: EventLoopTaskExecutor.singleton) {
                     guard let c = registry.collector(for: t.kind), c.input == .live else {
                         return (i, FactSet(diagnostics: [t.error("unknown target kind").diagnostic]))
                     }

@@ -14,7 +14,20 @@ public enum DateParsing {
         let days = seconds >= 0 ? seconds / 86_400 : -((-seconds + 86_399) / 86_400)
         let rest = seconds - days * 86_400
         let (year, month, day) = civilFromDays(days)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", year, month, day, rest / 3600, rest % 3600 / 60, rest % 60)
+        // Written digit by digit: String(format:) went through Foundation's formatter, a fifth of the time it took to
+        // turn an OpenBao key answer into facts.
+        var out = [UInt8](repeating: UInt8(ascii: "0"), count: 20)
+        func put(_ value: Int, _ at: Int, _ width: Int) {
+            var v = value
+            for i in stride(from: at + width - 1, through: at, by: -1) {
+                out[i] = UInt8(ascii: "0") + UInt8(v % 10)
+                v /= 10
+            }
+        }
+        put(year, 0, 4); out[4] = UInt8(ascii: "-"); put(month, 5, 2); out[7] = UInt8(ascii: "-"); put(day, 8, 2)
+        out[10] = UInt8(ascii: "T"); put(rest / 3600, 11, 2); out[13] = UInt8(ascii: ":"); put(rest % 3600 / 60, 14, 2)
+        out[16] = UInt8(ascii: ":"); put(rest % 60, 17, 2); out[19] = UInt8(ascii: "Z")
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Parses RFC 3339 (with or without fractional seconds), a plain `YYYY-MM-DD` date (midnight UTC),
@@ -47,7 +60,7 @@ public enum DateParsing {
     /// - Parameter epochSeconds: whether a bare number is read as epoch seconds (API responses); configuration files
     ///   write dates.
     public static func read(_ text: String, epochSeconds: Bool = true) -> Result<Date, Invalid> {
-        let s = text.trimmingCharacters(in: .whitespaces)
+        let s = Self.trimmed(text)
         let b = Array(s.utf8)
         func fail(_ reason: String) -> Result<Date, Invalid> { .failure(Invalid(reason: reason)) }
         guard b.count >= 10, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-") else {
@@ -111,6 +124,14 @@ public enum DateParsing {
 
     static let monthNames = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
                              "October", "November", "December"]
+
+    /// `text` without surrounding whitespace (`CharacterSet.whitespaces`: spaces and tabs, Unicode's too); a text that
+    /// begins and ends with a visible ASCII character is returned as it is, without a trip through NSString.
+    static func trimmed(_ text: String) -> String {
+        let u = text.utf8
+        if let first = u.first, let last = u.last, first > 0x20, first < 0x7F, last > 0x20, last < 0x7F { return text }
+        return text.trimmingCharacters(in: .whitespaces)
+    }
 
     static func isDigit(_ c: UInt8) -> Bool { c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") }
 
