@@ -4,6 +4,9 @@
     openbao_floor.py seed ADDR KEYS           add KEYS transit keys to a mount bench-transit/ (root token: $CEK_AUDIT_BAO_TOKEN)
     openbao_floor.py plan AUDIT_LOG.jsonl     the requests of an audit log as a JSON list of {method, path, namespace, kind}
     openbao_floor.py replay ADDR PLAN THREADS send them on THREADS threads with keep-alive connections; prints the count
+    openbao_floor.py hvac ADDR PLAN THREADS   the same with hvac, OpenBao's and Vault's Python client (as boto3 is AWS's):
+                                              a client per thread (a requests session, keep-alive), each answer read
+                                              as JSON, as a script that uses the answers must
 
 Requests are taken from the file audit device's `request` entries (OpenBao docs, "Audit devices": request.operation,
 request.path, request.namespace.path): `read` is GET, `list` is LIST (GET with ?list=true), as the HTTP API maps them.
@@ -125,6 +128,45 @@ def replay(addr, plan_path, threads):
         sys.exit("openbao_floor.py replay: %d request(s) failed, first: %s" % (len(failed), failed[0]))
 
 
+def replay_hvac(addr, plan_path, threads):
+    import hvac   # Benchmarks/openbao-collection.sh installs it (pinned) into the OpenBao virtual environment
+
+    token = os.environ["CEK_AUDIT_BAO_TOKEN"]
+    requests = json.load(open(plan_path))
+    lock = threading.Lock()
+    index = [0]
+    failed = []
+
+    def work():
+        client = hvac.Client(url=addr, token=token, timeout=60)
+        while True:
+            with lock:
+                if index[0] >= len(requests):
+                    return
+                r = requests[index[0]]
+                index[0] += 1
+            headers = {"X-Vault-Namespace": r["namespace"]} if r["namespace"] else None
+            call = client.adapter.list if r["method"] == "LIST" else client.adapter.get
+            try:
+                call("/v1/" + r["path"], headers=headers)   # hvac's JSONAdapter returns the parsed answer
+            except hvac.exceptions.InvalidPath:
+                if r["method"] != "LIST":   # an empty list answers 404, as in the plain replay
+                    with lock:
+                        failed.append("%s %s: not found" % (r["method"], r["path"]))
+            except Exception as e:   # noqa: BLE001 -- reported below, the count still printed
+                with lock:
+                    failed.append("%s %s: %s" % (r["method"], r["path"], e))
+
+    ts = [threading.Thread(target=work) for _ in range(threads)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    print(len(requests))
+    if failed:
+        sys.exit("openbao_floor.py hvac: %d request(s) failed, first: %s" % (len(failed), failed[0]))
+
+
 if __name__ == "__main__":
     mode = sys.argv[1]
     if mode == "seed":
@@ -133,5 +175,7 @@ if __name__ == "__main__":
         plan(sys.argv[2])
     elif mode == "replay":
         replay(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+    elif mode == "hvac":
+        replay_hvac(sys.argv[2], sys.argv[3], int(sys.argv[4]))
     else:
-        sys.exit("usage: openbao_floor.py seed|plan|replay …")
+        sys.exit("usage: openbao_floor.py seed|plan|replay|hvac …")

@@ -92,11 +92,10 @@ public struct SigV4Signer: Sendable {
     // MARK: canonical forms
 
     /// ISO 8601 basic format in UTC, `20150830T123600Z`.
+    /// The extended form ``DateParsing/iso(_:)`` writes, without its separators (a Calendar and `String(format:)`,
+    /// four times per signed request, showed in profiles).
     public static func amzDate(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC") ?? calendar.timeZone
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        return String(format: "%04d%02d%02dT%02d%02d%02dZ", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0, c.second ?? 0)
+        String(DateParsing.iso(date).utf8.lazy.filter { $0 != UInt8(ascii: "-") && $0 != UInt8(ascii: ":") }.map { Character(Unicode.Scalar($0)) })
     }
 
     /// The URI path, each segment percent-encoded with the unreserved set of RFC 3986 (`/` for an empty path).

@@ -64,6 +64,12 @@ struct SigV4SignerTests {
     }
 
     /// `post-sts-header-before`: temporary credentials sign `X-Amz-Security-Token` as a header.
+    @Test func amzDateIsTheBasicFormatInUTCWithWholeSeconds() {
+        #expect(SigV4Signer.amzDate(Date(timeIntervalSince1970: 1_440_938_160)) == "20150830T123600Z")
+        #expect(SigV4Signer.amzDate(Date(timeIntervalSince1970: 1_440_938_160.999)) == "20150830T123600Z")
+        #expect(SigV4Signer.amzDate(Date(timeIntervalSince1970: 946_684_799)) == "19991231T235959Z")
+    }
+
     @Test func sessionTokenIsSignedAsAHeader() throws {
         let token = "AQoDYXdzEPT//////////wEXAMPLEtc764bNrC9SAPBSM22wDOk4x4HIZ8j4FZTwdQWLWsKWHGBuFqwAeMicRXmxfpSPfIeoIYRqTflfKD8YUuwthAx7mSEI/qkPpKPi/kMcGdQrmGdeehM4IC1NtBmUpp2wUE8phUZampKsburEDy0KPkyQDYwT7WZ0wq5VSXDvp75YU9HFvlRd8Tx6q6fE8YQcHNVXAkiY9q6d+xo0rKwT38xVqr7ZD0u0iPPkUL64lIZbqBAz+scqKmlzm8FDrypNC9Yjc8fPOLn9FX9KSYvKTr4rvx3iSIlTJabIQwj2ICCR/oLxBA=="
         var creds = Self.credentials
