@@ -98,26 +98,27 @@ def plan(log_path):
     print(json.dumps(out))
 
 
-def replay(addr, plan_path, threads):
-    token = os.environ["CEK_AUDIT_BAO_TOKEN"]
+def run_plan(plan_path, threads, label, make_client, send):
+    """Sends the plan's requests on THREADS threads, each with a client of its own (make_client()); send(client,
+    request) returns None, or why the request failed. Prints the count; exits with the first failure, if any."""
     requests = json.load(open(plan_path))
     lock = threading.Lock()
     index = [0]
+    failed = []
 
     def work():
-        c = connection(addr)
+        client = make_client()
         while True:
             with lock:
                 if index[0] >= len(requests):
                     return
                 r = requests[index[0]]
                 index[0] += 1
-            status, _ = call(c, r["method"], r["path"], token, r["namespace"])
-            if not 200 <= status < 300 and not (status == 404 and r["method"] == "LIST"):
+            why = send(client, r)
+            if why:
                 with lock:
-                    failed.append("%s %s: HTTP %d" % (r["method"], r["path"], status))
+                    failed.append("%s %s: %s" % (r["method"], r["path"], why))
 
-    failed = []
     ts = [threading.Thread(target=work) for _ in range(threads)]
     for t in ts:
         t.start()
@@ -125,46 +126,38 @@ def replay(addr, plan_path, threads):
         t.join()
     print(len(requests))
     if failed:
-        sys.exit("openbao_floor.py replay: %d request(s) failed, first: %s" % (len(failed), failed[0]))
+        sys.exit("openbao_floor.py %s: %d request(s) failed, first: %s" % (label, len(failed), failed[0]))
+
+
+def replay(addr, plan_path, threads):
+    token = os.environ["CEK_AUDIT_BAO_TOKEN"]
+
+    def send(conn, r):
+        status, _ = call(conn, r["method"], r["path"], token, r["namespace"])
+        # An empty list answers 404.
+        ok = 200 <= status < 300 or (status == 404 and r["method"] == "LIST")
+        return None if ok else "HTTP %d" % status
+
+    run_plan(plan_path, threads, "replay", lambda: connection(addr), send)
 
 
 def replay_hvac(addr, plan_path, threads):
     import hvac   # Benchmarks/openbao-collection.sh installs it (pinned) into the OpenBao virtual environment
 
     token = os.environ["CEK_AUDIT_BAO_TOKEN"]
-    requests = json.load(open(plan_path))
-    lock = threading.Lock()
-    index = [0]
-    failed = []
 
-    def work():
-        client = hvac.Client(url=addr, token=token, timeout=60)
-        while True:
-            with lock:
-                if index[0] >= len(requests):
-                    return
-                r = requests[index[0]]
-                index[0] += 1
-            headers = {"X-Vault-Namespace": r["namespace"]} if r["namespace"] else None
-            call = client.adapter.list if r["method"] == "LIST" else client.adapter.get
-            try:
-                call("/v1/" + r["path"], headers=headers)   # hvac's JSONAdapter returns the parsed answer
-            except hvac.exceptions.InvalidPath:
-                if r["method"] != "LIST":   # an empty list answers 404, as in the plain replay
-                    with lock:
-                        failed.append("%s %s: not found" % (r["method"], r["path"]))
-            except Exception as e:   # noqa: BLE001 -- reported below, the count still printed
-                with lock:
-                    failed.append("%s %s: %s" % (r["method"], r["path"], e))
+    def send(client, r):
+        headers = {"X-Vault-Namespace": r["namespace"]} if r["namespace"] else None
+        method = client.adapter.list if r["method"] == "LIST" else client.adapter.get
+        try:
+            method("/v1/" + r["path"], headers=headers)   # hvac's JSONAdapter returns the parsed answer
+        except hvac.exceptions.InvalidPath:
+            return None if r["method"] == "LIST" else "not found"   # an empty list answers 404
+        except Exception as e:   # noqa: BLE001 -- reported by run_plan
+            return str(e)
+        return None
 
-    ts = [threading.Thread(target=work) for _ in range(threads)]
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join()
-    print(len(requests))
-    if failed:
-        sys.exit("openbao_floor.py hvac: %d request(s) failed, first: %s" % (len(failed), failed[0]))
+    run_plan(plan_path, threads, "hvac", lambda: hvac.Client(url=addr, token=token, timeout=60), send)
 
 
 if __name__ == "__main__":
