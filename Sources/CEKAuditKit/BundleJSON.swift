@@ -137,16 +137,16 @@ struct BundleJSON {
 
     /// Whether `a` sorts before `b` by their UTF-8 bytes (the order of `.sortedKeys`), compared with `memcmp`.
     static func precedes(_ a: String, _ b: String) -> Bool {
-        // Native strings lend their bytes in place and small ones (most member names) a copy on the stack; only a
-        // bridged string is copied to the heap.
-        var a = a, b = b
-        return a.withUTF8 { x in
-            b.withUTF8 { y in
+        // Native strings lend their bytes in place (no copy of either string); others are compared byte by byte.
+        let inPlace = a.utf8.withContiguousStorageIfAvailable { x in
+            b.utf8.withContiguousStorageIfAvailable { y in
                 let n = min(x.count, y.count)
                 let c = n == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, n)
                 return c != 0 ? c < 0 : x.count < y.count
             }
         }
+        if let inPlace, let result = inPlace { return result }
+        return a.utf8.lexicographicallyPrecedes(b.utf8)
     }
 
     private mutating func strings<S: RawRepresentable>(level: Int, _ list: [S]) where S.RawValue == String {
