@@ -84,8 +84,9 @@
 #   strings that begin with a letter in one regular-expression match instead of seven (YAMLDocument.resolver, pinned
 #   against Yams' Resolver.default by YAMLResolverTests): Yams' duplicate-key check resolves every mapping key's tag,
 #   16 % of `controls validate` before, 5 % after. (3) Smaller: DateParsing.iso and SigV4 dates written digit by digit
-#   (String(format:) and Calendar), no NSString trimming of visible-ASCII text, BundleJSON compares short member names
-#   on the stack. The floor is now hvac, as boto3 is AWS's; the bare replay stays beside it.
+#   (String(format:) and Calendar), no NSString trimming of visible-ASCII text. Tried and taken back: comparing
+#   BundleJSON's member names through withUTF8 (a stack copy of each small string) made facts.json's member sort 2.4x
+#   slower. The floor is now hvac, as boto3 is AWS's; the bare replay stays beside it.
 #   This script at 14:35 UTC: collect 0.43 s, 0.27 CPU-s (0.262 ms/request), 48 MiB; hvac 1.46 s, 1.31 CPU-s
 #   (1.272 ms/request); bare replay 0.36 s, 0.21 CPU-s (0.204 ms). collect: 0.29x the hvac floor's wall, 0.21x its CPU
 #   per request; against the bare replay 1.19x and 1.29x (was 1.27x and 1.48x). What the bare replay does not do:
