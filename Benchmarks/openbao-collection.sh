@@ -73,7 +73,7 @@
 #   loops (~30 %), async-http-client's request set-up (URL parsing, the request state machine), the JSON of each
 #   answer turned into facts, hashing and writing each item, and the fixed ~0.1 CPU-s of a run. The floor discards
 #   every answer; a floor that parsed them (as the boto3 floor does) would be the fairer yardstick for the CPU.
-#   2026-12-05 13:15-14:50 UTC (main 933463c, quiet machine, load ~1). Same-run medians of 7 collects (bundle on
+#   2026-12-05 13:15-13:55 UTC (main 933463c, quiet machine, load ~1). Same-run medians of 7 collects (bundle on
 #   /dev/shm): 0.35 CPU-s; the bare replay 0.23-0.24. perf: the cooperative pool 57 % of the samples, NIO's two loops
 #   40 %, 4.4 % in finish_task_switch; 3.4 context switches per request (the bare replay 2.2). Every answer crossed
 #   threads twice: the request from a pool thread to the connection's event loop, the answer back to a pool thread.
@@ -87,7 +87,7 @@
 #   (String(format:) and Calendar), no NSString trimming of visible-ASCII text. Tried and taken back: comparing
 #   BundleJSON's member names through withUTF8 (a stack copy of each small string) made facts.json's member sort 2.4x
 #   slower. The floor is now hvac, as boto3 is AWS's; the bare replay stays beside it.
-#   This script at 14:35 UTC: collect 0.43 s, 0.27 CPU-s (0.262 ms/request), 48 MiB; hvac 1.46 s, 1.31 CPU-s
+#   This script at 13:37 UTC: collect 0.43 s, 0.27 CPU-s (0.262 ms/request), 48 MiB; hvac 1.46 s, 1.31 CPU-s
 #   (1.272 ms/request); bare replay 0.36 s, 0.21 CPU-s (0.204 ms). collect: 0.29x the hvac floor's wall, 0.21x its CPU
 #   per request; against the bare replay 1.19x and 1.29x (was 1.27x and 1.48x). What the bare replay does not do:
 #   parse the answers, make facts, hash, scrub and write 1,032 evidence files, load the catalog (~30 ms), start a
