@@ -25,17 +25,17 @@ public final class AWSHTTPClientTransport: AWSTransport {
     public func send(_ request: AWSHTTPRequest, timeout: Double) async throws -> AWSHTTPResponse {
         do {
             let r = try await client.execute(method: request.method, url: request.url.absoluteString,
-                                             headers: request.headers.map { ($0.name, $0.value) }, body: request.body, timeoutSeconds: timeout)
+                                             headers: request.headers.map { ($0.name, $0.value) }, body: request.body, timeoutSeconds: timeout,
+                                             onTimeout: { AWSCallError.timeout(seconds: timeout) })
             return AWSHTTPResponse(status: r.status, headers: r.headers, body: r.body)
+        } catch let e as AWSCallError {
+            throw e
         } catch let e as PooledHTTPClient.BodyTooLarge {
             throw AWSCallError.tooLarge(limit: e.limit)
         } catch is CancellationError {
             throw AWSCallError.cancelled
         } catch {
-            if Task.isCancelled { throw AWSCallError.cancelled }
-            let text = PooledHTTPClient.describe(error)
-            if text.hasSuffix("(timeout)") { throw AWSCallError.timeout(seconds: timeout) }
-            throw AWSCallError.transport(text)
+            throw AWSCallError.transport(PooledHTTPClient.describe(error))
         }
     }
 

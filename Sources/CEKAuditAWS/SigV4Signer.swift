@@ -95,7 +95,7 @@ public struct SigV4Signer: Sendable {
     /// The extended form ``DateParsing/iso(_:)`` writes, without its separators (a Calendar and `String(format:)`,
     /// four times per signed request, showed in profiles).
     public static func amzDate(_ date: Date) -> String {
-        String(DateParsing.iso(date).utf8.lazy.filter { $0 != UInt8(ascii: "-") && $0 != UInt8(ascii: ":") }.map { Character(Unicode.Scalar($0)) })
+        String(decoding: DateParsing.iso(date).utf8.filter { $0 != UInt8(ascii: "-") && $0 != UInt8(ascii: ":") }, as: UTF8.self)
     }
 
     /// The URI path, each segment percent-encoded with the unreserved set of RFC 3986 (`/` for an empty path).

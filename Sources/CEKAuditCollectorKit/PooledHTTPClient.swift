@@ -63,10 +63,12 @@ public final class PooledHTTPClient: Sendable {
     ///   - body: the request body, if any.
     ///   - timeoutSeconds: the deadline for the whole exchange: connecting, the request, the head and every byte of
     ///     the body (async-http-client cancels the request at the deadline; a server that drips its answer is cut
-    ///     off then, see ``isTimeout(_:)``). Cancelling the calling task cancels the request too.
-    /// - Throws: ``BodyTooLarge``, `HTTPClientError` (connect failure, timeout, TLS), or `CancellationError`.
+    ///     off then). Cancelling the calling task cancels the request too.
+    ///   - onTimeout: the error to throw when the deadline or a timeout of the pool (connect, read) ends the exchange:
+    ///     each collector's own "no complete answer within N s".
+    /// - Throws: `onTimeout()`, ``BodyTooLarge``, `CancellationError`, or `HTTPClientError` (connect failure, TLS…).
     public func execute(method: String, url: String, headers: [(name: String, value: String)], body: Data?,
-                        timeoutSeconds: Double) async throws -> Response {
+                        timeoutSeconds: Double, onTimeout: () -> any Error) async throws -> Response {
         var request = try HTTPClient.Request(url: url, method: HTTPMethod(rawValue: method))
         for h in headers where !FieldName.equal(h.name, "Host") { request.headers.add(name: h.name, value: h.value) }
         if let body { request.body = .byteBuffer(ByteBuffer(bytes: body)) }
@@ -82,6 +84,7 @@ public final class PooledHTTPClient: Sendable {
             throw BodyTooLarge(limit: maxBodyBytes)
         } catch {
             if Task.isCancelled { throw CancellationError() }
+            if Self.isTimeout(error) { throw onTimeout() }
             throw error
         }
         var fields: [String: String] = [:]
@@ -97,9 +100,8 @@ public final class PooledHTTPClient: Sendable {
         await Task { try? await client.shutdown() }.value
     }
 
-    /// Whether `error` is the end of an exchange at its deadline or a timeout of the pool (connect, read): what a
-    /// caller reports as "no complete answer in time".
-    public static func isTimeout(_ error: any Error) -> Bool {
+    /// Whether `error` is the end of an exchange at its deadline or a timeout of the pool (connect, read).
+    static func isTimeout(_ error: any Error) -> Bool {
         guard let e = error as? HTTPClientError else { return false }
         switch e {
         case .deadlineExceeded, .readTimeout, .connectTimeout: return true

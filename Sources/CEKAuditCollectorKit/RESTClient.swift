@@ -154,15 +154,9 @@ public final class RESTClient: Sendable {
         let client = self.client, timeout = self.timeout, prepared = headers
         return try await limiter.withPermit {
             // The pool ends the exchange at the deadline and with the task (no timer of ``Deadline`` raced beside it).
-            do {
-                let r = try await client.execute(method: method.rawValue, url: url, headers: prepared, body: body, timeoutSeconds: timeout)
-                return (r.status, r.headers, r.body)
-            } catch {
-                if error is PooledHTTPClient.BodyTooLarge { throw error }
-                if error is CancellationError || Task.isCancelled { throw CancellationError() }
-                if PooledHTTPClient.isTimeout(error) { throw Timeout(seconds: timeout) }
-                throw error
-            }
+            let r = try await client.execute(method: method.rawValue, url: url, headers: prepared, body: body, timeoutSeconds: timeout,
+                                             onTimeout: { Timeout(seconds: timeout) })
+            return (r.status, r.headers, r.body)
         }
     }
 

@@ -27,17 +27,11 @@ public final class AsyncHTTPClientTransport: OpenBaoTransport {
     /// - Throws: ``OpenBaoClient``'s timeout error at the deadline, `CancellationError` when the task is cancelled,
     ///   ``PooledHTTPClient/BodyTooLarge``, or the transport's error.
     public func send(_ request: OpenBaoHTTPRequest) async throws -> OpenBaoHTTPResponse {
-        do {
-            let r = try await client.execute(method: request.method, url: request.url.absoluteString,
-                                             headers: request.headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
-                                             body: request.body, timeoutSeconds: request.timeout)
-            return OpenBaoHTTPResponse(status: r.status, body: r.body)
-        } catch {
-            if error is PooledHTTPClient.BodyTooLarge { throw error }
-            if error is CancellationError || Task.isCancelled { throw CancellationError() }
-            if PooledHTTPClient.isTimeout(error) { throw OpenBaoClient.Timeout(seconds: request.timeout) }
-            throw error
-        }
+        let r = try await client.execute(method: request.method, url: request.url.absoluteString,
+                                         headers: request.headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
+                                         body: request.body, timeoutSeconds: request.timeout,
+                                         onTimeout: { OpenBaoClient.Timeout(seconds: request.timeout) })
+        return OpenBaoHTTPResponse(status: r.status, body: r.body)
     }
 
     public func shutdown() async {

@@ -147,15 +147,15 @@ struct ScanBuffersTests {
 
     @Test func theEventTableTellsNewDuplicateAndCollisionThroughGrowth() {
         var table = CloudTrailCollector.EventTable()
-        for id in 0..<UInt64(50_000) { #expect(table.check(id: id &* 0x1000_0001, content: id) == 0) }
+        for id in 0..<UInt64(50_000) { #expect(table.check(id: id &* 0x1000_0001, content: id) == .new) }
         for id in stride(from: UInt64(0), to: 50_000, by: 7) {
-            #expect(table.check(id: id &* 0x1000_0001, content: id) == 1)        // same id, same content
-            #expect(table.check(id: id &* 0x1000_0001, content: id + 1) == 2)    // same id, other content
+            #expect(table.check(id: id &* 0x1000_0001, content: id) == .duplicate(reportOn: 0))        // same id, same content
+            #expect(table.check(id: id &* 0x1000_0001, content: id + 1) == .collision)    // same id, other content
         }
-        #expect(table.check(id: 0, content: 0) == 1)   // id 0 (stored as another constant) was met with content 0
-        #expect(table.check(id: 0, content: 5) == 2)
-        #expect(table.check(id: .max, content: 1) == 0)
-        #expect(table.check(id: .max, content: 1) == 1)
+        #expect(table.check(id: 0, content: 0) == .duplicate(reportOn: 0))   // id 0 (stored as another constant) was met with content 0
+        #expect(table.check(id: 0, content: 5) == .collision)
+        #expect(table.check(id: .max, content: 1) == .new)
+        #expect(table.check(id: .max, content: 1) == .duplicate(reportOn: 0))
     }
 
     /// Copies are told from other records of the same id, each keeps the smallest file it was met in, and an id

@@ -96,6 +96,9 @@ public struct EvidenceItem: Sendable, Hashable, Codable {
 /// text is kept as it is, so ``text`` always gives back what was stored). At 10,000 live keys, 60,000 evidence items'
 /// digests as 64-character strings took 6.7 MB of heap while the reports were written.
 public struct HexDigest: Sendable, Hashable {
+    /// The 32 bytes in the tuple's memory, in order (a tuple of words: no allocation of its own).
+    private typealias Bytes = (UInt64, UInt64, UInt64, UInt64)
+
     private enum Storage: Sendable, Hashable {
         case bytes(UInt64, UInt64, UInt64, UInt64)
         case text(String)
@@ -103,64 +106,39 @@ public struct HexDigest: Sendable, Hashable {
 
     private var storage: Storage
 
+
     /// The digest of `hex`: its bytes when it is 64 lowercase hex digits, else the text itself.
     public init(_ hex: String) {
-        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        var ok = hex.utf8.count == 64
-        if ok {
-            var n = 0
-            for c in hex.utf8 {
-                let v: UInt64
+        var b: Bytes = (0, 0, 0, 0)
+        let ok = hex.utf8.count == 64 && withUnsafeMutableBytes(of: &b) { out -> Bool in
+            for (i, c) in hex.utf8.enumerated() {
+                let v: UInt8
                 switch c {
-                case UInt8(ascii: "0")...UInt8(ascii: "9"): v = UInt64(c - UInt8(ascii: "0"))
-                case UInt8(ascii: "a")...UInt8(ascii: "f"): v = UInt64(c - UInt8(ascii: "a") + 10)
-                default: ok = false; v = 0
+                case UInt8(ascii: "0")...UInt8(ascii: "9"): v = c - UInt8(ascii: "0")
+                case UInt8(ascii: "a")...UInt8(ascii: "f"): v = c - UInt8(ascii: "a") + 10
+                default: return false
                 }
-                if !ok { break }
-                switch n / 16 {
-                case 0: words.0 = words.0 << 4 | v
-                case 1: words.1 = words.1 << 4 | v
-                case 2: words.2 = words.2 << 4 | v
-                default: words.3 = words.3 << 4 | v
-                }
-                n += 1
+                out[i / 2] |= i % 2 == 0 ? v << 4 : v
             }
+            return true
         }
-        storage = ok ? .bytes(words.0, words.1, words.2, words.3) : .text(hex)
+        storage = ok ? .bytes(b.0, b.1, b.2, b.3) : .text(hex)
     }
 
     /// A SHA-256 digest's 32 bytes.
     public init(_ digest: SHA256.Digest) {
-        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        var i = 0
-        for b in digest {
-            switch i / 8 {
-            case 0: words.0 = words.0 << 8 | UInt64(b)
-            case 1: words.1 = words.1 << 8 | UInt64(b)
-            case 2: words.2 = words.2 << 8 | UInt64(b)
-            default: words.3 = words.3 << 8 | UInt64(b)
-            }
-            i += 1
-        }
-        storage = .bytes(words.0, words.1, words.2, words.3)
+        var b: Bytes = (0, 0, 0, 0)
+        digest.withUnsafeBytes { src in withUnsafeMutableBytes(of: &b) { $0.copyMemory(from: src) } }
+        storage = .bytes(b.0, b.1, b.2, b.3)
     }
 
-    /// The digest as lowercase hex: the text it was made from, or the hex of its bytes.
+    /// The digest as lowercase hex: the text it was made from, or the hex of its bytes (``LowerHex``).
     public var text: String {
         switch storage {
         case .text(let t): return t
-        case .bytes(let a, let b, let c, let d):
-            return String(unsafeUninitializedCapacity: 64) { out in
-                var n = 0
-                for w in [a, b, c, d] {
-                    for k in stride(from: 60, through: 0, by: -4) {
-                        let v = UInt8(truncatingIfNeeded: w >> UInt64(k)) & 0x0f
-                        out[n] = v < 10 ? UInt8(ascii: "0") + v : UInt8(ascii: "a") + v - 10
-                        n += 1
-                    }
-                }
-                return 64
-            }
+        case .bytes(let w0, let w1, let w2, let w3):
+            var b: Bytes = (w0, w1, w2, w3)
+            return withUnsafeBytes(of: &b) { LowerHex.encode($0) }
         }
     }
 }

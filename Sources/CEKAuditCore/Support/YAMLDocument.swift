@@ -25,7 +25,7 @@ public enum YAMLDocument {
     /// digit, a sign or a dot; `merge`, `value` and `null`'s `~` and empty text with neither), so it is a string: one
     /// regular-expression match instead of seven. Yams resolves the tag of every mapping key while composing (its
     /// duplicate-key check hashes them), which was half the time of loading the control catalog.
-    /// `YAMLDocumentTests` pins that it resolves every scalar as `Resolver.default` does.
+    /// `YAMLResolverTests` pins that it resolves every scalar as `Resolver.default` does.
     public static let resolver: Resolver = {
         // `$` as the default rules use it: the end of the text, or before a line break that ends it.
         let words = "yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL"

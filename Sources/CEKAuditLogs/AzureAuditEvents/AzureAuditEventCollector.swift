@@ -242,18 +242,18 @@ public struct AzureAuditEventCollector: EvidenceCollector {
             let content = [event.operationName, event.time, event.objectId ?? event.requestUri, event.failure, event.resourceId?.lowercased()]
                 .map { $0 ?? "" }.joined(separator: "\u{1F}")
             switch dedupe.check(id: fnv(id + "\u{1F}" + (event.operationName ?? "")), content: fnv(content)) {
-            case 1:
+            case .duplicate:
                 result.aggregate.duplicates += 1
                 if result.aggregate.duplicates <= 5 {
                     result.diagnostics.append(Diagnostic(.warning, source: locator, line: line,
                                                          message: "record \(id) (\(event.operationName ?? "?")) is delivered more than once; counted once"))
                 }
                 return
-            case 2:
+            case .collision:
                 result.aggregate.idCollisions += 1
                 result.diagnostics.append(Diagnostic(.warning, source: locator, line: line,
                                                      message: "correlation id \(id) is shared by different \(event.operationName ?? "?") records; both are counted"))
-            default: break
+            case .new: break
             }
         }
         result.aggregate.add(azure: event, window: window, file: locator)

@@ -160,29 +160,17 @@ public struct CloudTrailCollector: EvidenceCollector {
             case duplicate(reportOn: Int)
             /// A record whose id was met with other content: counted; reported after the scan (``filesOfID(_:)``).
             case collision
-            /// A record of an id already held with ``EventTable/maxRecordsPerID`` other records (internal: given out
-            /// as ``collision``).
-            case overflow
         }
 
         /// Checks the record of event id hash `id` and content hash `content` read from file `file` (an index that
-        /// orders the source's files).
-        func check(id: UInt64, content: UInt64, file: Int) -> Outcome {
+        /// orders the source's files; 0 for a source read one file at a time, in order).
+        func check(id: UInt64, content: UInt64, file: Int = 0) -> Outcome {
             stripes[Int(truncatingIfNeeded: id >> 32) % stripes.count].seen.withLock { $0.check(id: id, content: content, file: file) }
         }
 
         /// The smallest file index of each distinct record of event id hash `id`, in no order.
         func filesOfID(_ id: UInt64) -> [Int] {
             stripes[Int(truncatingIfNeeded: id >> 32) % stripes.count].seen.withLock { $0.filesOfID(id) }
-        }
-
-        /// ``check(id:content:file:)`` for a source read in order, one file at a time: 0 new, 1 duplicate, 2 collision.
-        func check(id: UInt64, content: UInt64) -> Int {
-            switch check(id: id, content: content, file: 0) {
-            case .new: return 0
-            case .duplicate: return 1
-            case .collision, .overflow: return 2
-            }
         }
 
         /// ``WordHash/chain(_:_:)`` of `bytes` continuing from `h`.
@@ -221,13 +209,14 @@ public struct CloudTrailCollector: EvidenceCollector {
         /// As ``Dedupe/check(id:content:file:)``. An id of 0 marks an empty slot, so it is stored as another
         /// constant (a 2^-64 chance of treating two distinct ids as one); contents are compared by their hash folded to
         /// 32 bits (a 2^-32 chance of taking a different record of the same id for a copy).
-        mutating func check(id: UInt64, content: UInt64, file: Int) -> Dedupe.Outcome {
+        mutating func check(id: UInt64, content: UInt64, file: Int = 0) -> Dedupe.Outcome {
             let key = id == 0 ? 0x9E37_79B9_7F4A_7C15 : id
             let tag = UInt64(UInt32(truncatingIfNeeded: content ^ (content >> 32)))   // both halves folded
             let place = UInt64(UInt32(clamping: file))
             if count * 5 >= capacity * 4 { grow() }
             let mask = capacity - 1
             var k = slot(key, mask)
+            var stored = false
             let outcome = slots.withUnsafeMutableBufferPointer { t -> Dedupe.Outcome in
                 var ofID = 0   // other records of this id met in the run
                 while true {
@@ -235,6 +224,7 @@ public struct CloudTrailCollector: EvidenceCollector {
                     if there == 0 {
                         t[2 * k] = key
                         t[2 * k + 1] = tag << 32 | place
+                        stored = true
                         return ofID > 0 ? .collision : .new
                     }
                     if there == key {
@@ -248,16 +238,12 @@ public struct CloudTrailCollector: EvidenceCollector {
                         // Bounded: a log that reuses one id for ever more records would make every lookup walk them
                         // all. Past the limit a new record of the id is a collision, not kept (so a copy of it is
                         // another collision, and which records are kept then depends on the order read).
-                        if ofID >= Self.maxRecordsPerID { return .overflow }
+                        if ofID >= Self.maxRecordsPerID { return .collision }
                     }
                     k = (k + 1) & mask
                 }
             }
-            switch outcome {
-            case .new, .collision: count += 1
-            case .duplicate: break
-            case .overflow: return .collision
-            }
+            if stored { count += 1 }
             return outcome
         }
 
@@ -273,15 +259,6 @@ public struct CloudTrailCollector: EvidenceCollector {
                 k = (k + 1) & mask
             }
             return out
-        }
-
-        /// ``check(id:content:file:)`` of one file: 0 new, 1 duplicate, 2 collision.
-        mutating func check(id: UInt64, content: UInt64) -> Int {
-            switch check(id: id, content: content, file: 0) {
-            case .new: return 0
-            case .duplicate: return 1
-            case .collision, .overflow: return 2
-            }
         }
 
         @inline(__always) private func slot(_ key: UInt64, _ mask: Int) -> Int {
@@ -617,7 +594,7 @@ public struct CloudTrailCollector: EvidenceCollector {
                 // deletion rule applies: the outcome does not depend on which copy was read first.
                 aggregate.add(record, window: window, file: locator, deletedInFile: &result.deletedInFile, repeated: true)
                 return
-            case .collision, .overflow:
+            case .collision:
                 aggregate.idCollisions += 1
                 aggregate.noteCollided(id.string(in: b), hash: idHash)
             case .new: break

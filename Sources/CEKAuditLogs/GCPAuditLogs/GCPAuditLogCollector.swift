@@ -235,18 +235,18 @@ public struct GCPAuditLogCollector: EvidenceCollector {
             let content = [entry.methodName, entry.time, entry.resourceName, entry.statusCode.map(String.init)].map { $0 ?? "" }
                 .joined(separator: "\u{1F}")
             switch dedupe.check(id: fnv(id + "\u{1F}" + (entry.logName ?? "")), content: fnv(content)) {
-            case 1:
+            case .duplicate:
                 result.aggregate.duplicates += 1
                 if result.aggregate.duplicates <= 5 {
                     result.diagnostics.append(Diagnostic(.warning, source: locator, line: line,
                                                          message: "entry \(id) is delivered more than once; counted once"))
                 }
                 return
-            case 2:
+            case .collision:
                 result.aggregate.idCollisions += 1
                 result.diagnostics.append(Diagnostic(.warning, source: locator, line: line,
                                                      message: "insertId \(id) is shared by different entries; both are counted"))
-            default: break
+            case .new: break
             }
         }
         result.aggregate.add(gcp: entry, window: window, file: locator)
